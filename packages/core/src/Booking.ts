@@ -1,0 +1,443 @@
+/**
+ * The use cases of a ticket sale behind one service. Callers pass an
+ * authenticated user id; everything else is checked here or in a port.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Context, DateTime, Duration, Effect, Equal, Layer, Option, Schedule, Stream } from "effect"
+import {
+  type AlreadyPaid,
+  type BalanceLimitExceeded,
+  Forbidden,
+  type HoldExpired,
+  type HoldLimitExceeded,
+  type IdempotencyInFlight,
+  type IdempotencyKeyReused,
+  type InsufficientBalance,
+  InvalidRequest,
+  NotFound,
+  QueueNotAdmitted,
+  type QueueTokenInvalid,
+  QueueTokenExpired,
+  QueueTokenInvalid as QueueTokenInvalidError,
+  type SeatUnavailable,
+  type Unavailable
+} from "./Errors.ts"
+import { Concert, ConcertDate, type NewConcert, QueuePolicy, SalePolicy } from "./model/Concert.ts"
+import type { Hold } from "./model/Hold.ts"
+import {
+  ChargeId,
+  ConcertId,
+  DateId,
+  HoldId,
+  newId,
+  PaymentId,
+  QueueTokenId,
+  type UserId
+} from "./model/Ids.ts"
+import type { Payment, PaymentReceipt } from "./model/Payment.ts"
+import { type QueueEntry, QueueTokenClaims } from "./model/QueueEntry.ts"
+import type { Seat } from "./model/Seat.ts"
+import type { ChargeReceipt } from "./model/Wallet.ts"
+import { Catalog } from "./ports/Catalog.ts"
+import { IdempotencyClaim, IdempotencyRecords, type IdempotentOutcome } from "./ports/IdempotencyRecords.ts"
+import { Payments } from "./ports/Payments.ts"
+import { Queue } from "./ports/Queue.ts"
+import { QueueTokenSigner } from "./ports/QueueTokenSigner.ts"
+import { SeatInventory } from "./ports/SeatInventory.ts"
+import { Wallet } from "./ports/Wallet.ts"
+import { holdAmountKrw } from "./rules/PaymentPlan.ts"
+import { checkSeatRange } from "./rules/SeatLimit.ts"
+
+/** What a join returns: the signed token and the entry it names. @category models */
+export interface QueueTicket {
+  readonly queueToken: string
+  readonly entry: QueueEntry
+  /** `false` when the user was already waiting or active: the same token again. */
+  readonly created: boolean
+}
+
+/** A date with the number of seats still available now. @category models */
+export interface DateAvailability {
+  readonly date: ConcertDate
+  readonly availableSeats: number
+}
+
+/** Errors of the steps that need an active queue token (L6). @category errors */
+export type AdmissionError = QueueTokenInvalid | QueueNotAdmitted | QueueTokenExpired | Forbidden
+
+/**
+ * The engine. Every method is one use case of DESIGN §4.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Booking } from "@boxoffice/core"
+ * declare const userId: import("@boxoffice/core").UserId
+ * const program = Effect.gen(function*() {
+ *   const booking = yield* Booking
+ *   const [concert] = yield* booking.listConcerts
+ *   const ticket = yield* booking.joinQueue(userId, concert!.concertId)
+ *   return ticket.entry.status // "active" while there is room
+ * })
+ * ```
+ * @category services
+ */
+export class Booking extends Context.Service<Booking, {
+  readonly createConcert: (input: NewConcert) => Effect.Effect<Concert, Unavailable>
+  readonly listConcerts: Effect.Effect<ReadonlyArray<Concert>, Unavailable>
+  readonly joinQueue: (userId: UserId, concertId: ConcertId) => Effect.Effect<QueueTicket, NotFound | Unavailable>
+  readonly queueStatus: (
+    userId: UserId,
+    queueToken: string
+  ) => Effect.Effect<QueueEntry, QueueTokenInvalid | Forbidden | Unavailable>
+  /** The status each time it changes, until the entry ends; for the holder of the token. */
+  readonly queueEvents: (queueToken: string) => Stream.Stream<QueueEntry, QueueTokenInvalid | Unavailable>
+  readonly leaveQueue: (
+    userId: UserId,
+    queueToken: string
+  ) => Effect.Effect<void, QueueTokenInvalid | Forbidden | Unavailable>
+  readonly listDates: (
+    userId: UserId,
+    queueToken: string,
+    concertId: ConcertId
+  ) => Effect.Effect<ReadonlyArray<DateAvailability>, AdmissionError | NotFound | Unavailable>
+  readonly listSeats: (
+    userId: UserId,
+    queueToken: string,
+    dateId: DateId
+  ) => Effect.Effect<ReadonlyArray<Seat>, AdmissionError | NotFound | Unavailable>
+  readonly hold: (
+    userId: UserId,
+    queueToken: string,
+    dateId: DateId,
+    seatNumbers: ReadonlyArray<number>
+  ) => Effect.Effect<
+    Hold,
+    AdmissionError | NotFound | InvalidRequest | SeatUnavailable | HoldLimitExceeded | Unavailable
+  >
+  readonly getHold: (userId: UserId, holdId: HoldId) => Effect.Effect<Hold, NotFound | Forbidden | Unavailable>
+  readonly releaseHold: (
+    userId: UserId,
+    holdId: HoldId
+  ) => Effect.Effect<void, NotFound | Forbidden | AlreadyPaid | Unavailable>
+  readonly charge: (
+    userId: UserId,
+    amountKrw: number,
+    idempotencyKey: string | null
+  ) => Effect.Effect<
+    ChargeReceipt,
+    BalanceLimitExceeded | IdempotencyInFlight | IdempotencyKeyReused | Unavailable
+  >
+  readonly balance: (userId: UserId) => Effect.Effect<number, Unavailable>
+  /** Debits the wallet, sells the hold's seats and ends the queue token. */
+  readonly pay: (
+    userId: UserId,
+    queueToken: string,
+    holdId: HoldId,
+    idempotencyKey: string | null
+  ) => Effect.Effect<
+    PaymentReceipt,
+    | AdmissionError
+    | NotFound
+    | AlreadyPaid
+    | HoldExpired
+    | InsufficientBalance
+    | IdempotencyInFlight
+    | IdempotencyKeyReused
+    | Unavailable
+  >
+  readonly listPayments: (userId: UserId) => Effect.Effect<ReadonlyArray<Payment>, Unavailable>
+}>()("@boxoffice/core/Booking") {
+  /** How often `queueEvents` looks for a change. */
+  static readonly eventsPollInterval = Duration.seconds(1)
+
+  static readonly layer = Layer.effect(
+    Booking,
+    Effect.gen(function*() {
+      const catalog = yield* Catalog
+      const inventory = yield* SeatInventory
+      const wallet = yield* Wallet
+      const payments = yield* Payments
+      const queue = yield* Queue
+      const idempotency = yield* IdempotencyRecords
+      const signer = yield* QueueTokenSigner
+
+      const findConcert = (concertId: ConcertId) =>
+        Effect.flatMap(
+          catalog.findConcert(concertId),
+          Option.match({
+            onNone: () => Effect.fail(new NotFound({ entity: "concert", id: concertId })),
+            onSome: Effect.succeed
+          })
+        )
+      const findDate = (dateId: DateId) =>
+        Effect.flatMap(
+          catalog.findDate(dateId),
+          Option.match({ onNone: () => Effect.fail(new NotFound({ entity: "date", id: dateId })), onSome: Effect.succeed })
+        )
+      const findHold = (holdId: HoldId) =>
+        Effect.flatMap(
+          inventory.findHold(holdId),
+          Option.match({ onNone: () => Effect.fail(new NotFound({ entity: "hold", id: holdId })), onSome: Effect.succeed })
+        )
+
+      /** Checks the signature before any store is read, then that the token is the caller's. */
+      const verifyFor = Effect.fnUntraced(function*(userId: UserId, queueToken: string) {
+        const claims = yield* signer.verify(queueToken)
+        if (claims.userId !== userId) return yield* new Forbidden({ detail: "the queue token is another user's" })
+        return claims
+      })
+
+      const currentEntry = (claims: QueueTokenClaims, policy: QueuePolicy) =>
+        Effect.flatMap(
+          queue.status(claims.concertId, claims.tokenId, policy),
+          Option.match({
+            onNone: () => Effect.fail(new QueueTokenInvalidError({ detail: "the queue token names no entry" })),
+            onSome: Effect.succeed
+          })
+        )
+
+      /** L6: only an active token for this concert may act. */
+      const requireActive = Effect.fnUntraced(function*(claims: QueueTokenClaims, concert: Concert) {
+        if (claims.concertId !== concert.concertId) {
+          return yield* new Forbidden({ detail: "the queue token is for another concert" })
+        }
+        const entry = yield* currentEntry(claims, concert.policy.queue)
+        if (entry.status === "waiting") return yield* new QueueNotAdmitted({ position: entry.position })
+        if (entry.status === "expired") return yield* new QueueTokenExpired()
+        return entry
+      })
+
+      /**
+       * Runs `operation` once per key (L7). A replay returns the first
+       * answer; a failure frees the key, because it changed nothing.
+       */
+      const idempotent = <A, E>(
+        userId: UserId,
+        idempotencyKey: string | null,
+        fingerprint: string,
+        replay: (outcome: IdempotentOutcome) => Option.Option<A>,
+        operation: (claim: IdempotencyClaim | null) => Effect.Effect<A, E>
+      ) =>
+        Effect.gen(function*() {
+          if (idempotencyKey === null) return yield* operation(null)
+          const claim = new IdempotencyClaim({
+            userId,
+            key: idempotencyKey,
+            fingerprint,
+            attemptId: yield* Effect.sync(() => globalThis.crypto.randomUUID())
+          })
+          const start = yield* idempotency.begin(claim)
+          if (start._tag === "Replay") {
+            const answer = replay(start.outcome)
+            if (Option.isSome(answer)) return answer.value
+            // The fingerprint names the operation, so another outcome kind is a store defect.
+            return yield* Effect.die(new Error("idempotency record holds another operation's outcome"))
+          }
+          return yield* operation(claim).pipe(
+            Effect.onError(() => Effect.ignore(idempotency.abandon(claim)))
+          )
+        })
+
+      const createConcert = Effect.fn("Booking.createConcert")(function*(input: NewConcert) {
+        const concertId = yield* newId(ConcertId)
+        const defaults = SalePolicy.default
+        const policy = new SalePolicy({
+          queue: new QueuePolicy({
+            maxActive: input.queue?.maxActive ?? defaults.queue.maxActive,
+            activeSeconds: input.queue?.activeSeconds ?? defaults.queue.activeSeconds,
+            admitPerMinute: input.queue?.admitPerMinute !== undefined
+              ? input.queue.admitPerMinute
+              : defaults.queue.admitPerMinute
+          }),
+          holdSeconds: input.holdSeconds ?? defaults.holdSeconds,
+          maxSeatsPerUser: input.maxSeatsPerUser ?? defaults.maxSeatsPerUser
+        })
+        const dates = yield* Effect.forEach(input.dates, (date) =>
+          Effect.map(newId(DateId), (dateId) =>
+            new ConcertDate({
+              dateId,
+              concertId,
+              startsAt: date.startsAt,
+              priceKrw: date.priceKrw,
+              seatCount: date.seatCount ?? 50
+            })))
+        const concert = new Concert({ concertId, title: input.title, policy, dates })
+        yield* catalog.saveConcert(concert)
+        return concert
+      })
+
+      const joinQueue = Effect.fn("Booking.joinQueue")(function*(userId: UserId, concertId: ConcertId) {
+        const concert = yield* findConcert(concertId)
+        const { entry, created } = yield* queue.join({
+          tokenId: yield* newId(QueueTokenId),
+          concertId,
+          userId,
+          policy: concert.policy.queue
+        })
+        // Signing the stored entry again yields the same token for a repeated join.
+        const queueToken = yield* signer.sign(
+          new QueueTokenClaims({
+            tokenId: entry.tokenId,
+            userId,
+            concertId,
+            issuedAtMs: DateTime.toEpochMillis(entry.joinedAt)
+          })
+        )
+        return { queueToken, entry, created }
+      })
+
+      const statusOf = Effect.fnUntraced(function*(claims: QueueTokenClaims) {
+        const concert = yield* catalog.findConcert(claims.concertId)
+        if (Option.isNone(concert)) {
+          return yield* new QueueTokenInvalidError({ detail: "the queue token names no concert" })
+        }
+        return yield* currentEntry(claims, concert.value.policy.queue)
+      })
+
+      const queueStatus = Effect.fn("Booking.queueStatus")(function*(userId: UserId, queueToken: string) {
+        return yield* statusOf(yield* verifyFor(userId, queueToken))
+      })
+
+      const sameStatus = (a: QueueEntry, b: QueueEntry) =>
+        a.status === b.status && a.position === b.position && a.etaSeconds === b.etaSeconds &&
+        Equal.equals(a.activeUntil, b.activeUntil)
+
+      const queueEvents = (queueToken: string) =>
+        Stream.unwrap(
+          Effect.map(signer.verify(queueToken), (claims) =>
+            Stream.fromEffectSchedule(statusOf(claims), Schedule.spaced(Booking.eventsPollInterval)).pipe(
+              Stream.changesWith(sameStatus),
+              Stream.takeUntil((entry) => entry.status === "expired")
+            ))
+        )
+
+      const leaveQueue = Effect.fn("Booking.leaveQueue")(function*(userId: UserId, queueToken: string) {
+        const claims = yield* verifyFor(userId, queueToken)
+        const concert = yield* catalog.findConcert(claims.concertId)
+        if (Option.isNone(concert)) {
+          return yield* new QueueTokenInvalidError({ detail: "the queue token names no concert" })
+        }
+        yield* queue.end(claims.concertId, claims.tokenId, concert.value.policy.queue)
+      })
+
+      const listDates = Effect.fn("Booking.listDates")(
+        function*(userId: UserId, queueToken: string, concertId: ConcertId) {
+          const claims = yield* verifyFor(userId, queueToken)
+          const concert = yield* findConcert(concertId)
+          yield* requireActive(claims, concert)
+          const nowMs = yield* Clock.currentTimeMillis
+          const upcoming = concert.dates.filter((date) => DateTime.toEpochMillis(date.startsAt) > nowMs)
+          return yield* Effect.forEach(upcoming, (date) =>
+            Effect.map(inventory.availableSeatCount(date), (availableSeats) => ({ date, availableSeats })))
+        }
+      )
+
+      /** The date, its concert, and proof that the caller may act on it. */
+      const admittedDate = Effect.fnUntraced(function*(userId: UserId, queueToken: string, dateId: DateId) {
+        const claims = yield* verifyFor(userId, queueToken)
+        const date = yield* findDate(dateId)
+        const concert = yield* findConcert(date.concertId)
+        yield* requireActive(claims, concert)
+        return { date, concert, claims }
+      })
+
+      const listSeats = Effect.fn("Booking.listSeats")(function*(userId: UserId, queueToken: string, dateId: DateId) {
+        const { date } = yield* admittedDate(userId, queueToken, dateId)
+        return yield* inventory.seats(date)
+      })
+
+      const hold = Effect.fn("Booking.hold")(
+        function*(userId: UserId, queueToken: string, dateId: DateId, seatNumbers: ReadonlyArray<number>) {
+          const { date, concert } = yield* admittedDate(userId, queueToken, dateId)
+          yield* Effect.fromResult(checkSeatRange(seatNumbers, date.seatCount))
+          return yield* inventory.hold({
+            holdId: yield* newId(HoldId),
+            userId,
+            date,
+            seatNumbers: [...seatNumbers].sort((a, b) => a - b),
+            amountKrw: holdAmountKrw(date.priceKrw, seatNumbers),
+            holdSeconds: concert.policy.holdSeconds,
+            maxSeatsPerUser: concert.policy.maxSeatsPerUser
+          })
+        }
+      )
+
+      const getHold = Effect.fn("Booking.getHold")(function*(userId: UserId, holdId: HoldId) {
+        const found = yield* findHold(holdId)
+        if (found.userId !== userId) return yield* new Forbidden({ detail: "the hold is another user's" })
+        return found
+      })
+
+      const releaseHold = Effect.fn("Booking.releaseHold")(function*(userId: UserId, holdId: HoldId) {
+        yield* inventory.release(holdId, userId)
+      })
+
+      const charge = Effect.fn("Booking.charge")(
+        function*(userId: UserId, amountKrw: number, idempotencyKey: string | null) {
+          return yield* idempotent(
+            userId,
+            idempotencyKey,
+            `charge:${amountKrw}`,
+            (outcome) => outcome._tag === "Charged" ? Option.some(outcome.receipt) : Option.none(),
+            (claim) =>
+              Effect.flatMap(newId(ChargeId), (chargeId) =>
+                wallet.charge({ chargeId, userId, amountKrw, idempotency: claim }))
+          )
+        }
+      )
+
+      const balance = Effect.fn("Booking.balance")(function*(userId: UserId) {
+        return yield* wallet.balance(userId)
+      })
+
+      const pay = Effect.fn("Booking.pay")(
+        function*(userId: UserId, queueToken: string, holdId: HoldId, idempotencyKey: string | null) {
+          const claims = yield* verifyFor(userId, queueToken)
+          // The key is looked up before the token's state: a replay after success
+          // must get the first answer, though that success ended the token.
+          const receipt = yield* idempotent(
+            userId,
+            idempotencyKey,
+            `payment:${holdId}`,
+            (outcome) => outcome._tag === "Paid" ? Option.some(outcome.receipt) : Option.none(),
+            (claim) =>
+              Effect.gen(function*() {
+                const found = yield* findHold(holdId)
+                if (found.userId !== userId) return yield* new Forbidden({ detail: "the hold is another user's" })
+                const date = yield* findDate(found.dateId)
+                yield* requireActive(claims, yield* findConcert(date.concertId))
+                return yield* payments.pay({ paymentId: yield* newId(PaymentId), holdId, userId, idempotency: claim })
+              })
+          )
+          const concert = yield* catalog.findConcert(claims.concertId)
+          if (Option.isSome(concert)) yield* queue.end(claims.concertId, claims.tokenId, concert.value.policy.queue)
+          return receipt
+        }
+      )
+
+      const listPayments = Effect.fn("Booking.listPayments")(function*(userId: UserId) {
+        return yield* payments.listPayments(userId)
+      })
+
+      return Booking.of({
+        createConcert,
+        listConcerts: catalog.listConcerts,
+        joinQueue,
+        queueStatus,
+        queueEvents,
+        leaveQueue,
+        listDates,
+        listSeats,
+        hold,
+        getHold,
+        releaseHold,
+        charge,
+        balance,
+        pay,
+        listPayments
+      })
+    })
+  )
+}

@@ -1,0 +1,140 @@
+/**
+ * The engine's typed errors. Each maps one-to-one onto a stable `code` of
+ * DESIGN §4; only the HTTP adapter turns a code into a status.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+
+/** The body, path or query broke a rule, such as a seat outside the date's range. @category errors */
+export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", {
+  detail: Schema.String
+}) {
+  get code() { return "invalid-request" as const }
+}
+
+/** A missing, malformed or forged access token. @category errors */
+export class Unauthenticated extends Schema.TaggedError<Unauthenticated>()("Unauthenticated", {
+  detail: Schema.String
+}) {
+  get code() { return "unauthenticated" as const }
+}
+
+/** A missing, malformed or forged queue token. @category errors */
+export class QueueTokenInvalid extends Schema.TaggedError<QueueTokenInvalid>()("QueueTokenInvalid", {
+  detail: Schema.String
+}) {
+  get code() { return "queue-token-invalid" as const }
+}
+
+/** The queue token is still waiting. @category errors */
+export class QueueNotAdmitted extends Schema.TaggedError<QueueNotAdmitted>()("QueueNotAdmitted", {
+  position: Schema.NullOr(Schema.Int)
+}) {
+  get code() { return "queue-not-admitted" as const }
+}
+
+/** The queue token was ended by payment, timed out or was left. @category errors */
+export class QueueTokenExpired extends Schema.TaggedError<QueueTokenExpired>()("QueueTokenExpired", {}) {
+  get code() { return "queue-token-expired" as const }
+}
+
+/** Another user's hold or token, or a token for another concert. @category errors */
+export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", {
+  detail: Schema.String
+}) {
+  get code() { return "forbidden" as const }
+}
+
+/** An unknown concert, date or hold. @category errors */
+export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
+  entity: Schema.Literals(["concert", "date", "hold"]),
+  id: Schema.String
+}) {
+  get code() { return "not-found" as const }
+}
+
+/** A requested seat is held or sold; nothing was held. @category errors */
+export class SeatUnavailable extends Schema.TaggedError<SeatUnavailable>()("SeatUnavailable", {
+  seatNumbers: Schema.Array(Schema.Int)
+}) {
+  get code() { return "seat-unavailable" as const }
+}
+
+/** The user would hold more than `maxSeatsPerUser` seats on that date. @category errors */
+export class HoldLimitExceeded extends Schema.TaggedError<HoldLimitExceeded>()("HoldLimitExceeded", {
+  maxSeatsPerUser: Schema.Int,
+  seatsAlready: Schema.Int
+}) {
+  get code() { return "hold-limit-exceeded" as const }
+}
+
+/** The hold was paid already. @category errors */
+export class AlreadyPaid extends Schema.TaggedError<AlreadyPaid>()("AlreadyPaid", {
+  holdId: Schema.String
+}) {
+  get code() { return "already-paid" as const }
+}
+
+/** The same Idempotency-Key is still running. @category errors */
+export class IdempotencyInFlight extends Schema.TaggedError<IdempotencyInFlight>()("IdempotencyInFlight", {}) {
+  get code() { return "idempotency-in-flight" as const }
+}
+
+/** The hold expired or was released before payment. @category errors */
+export class HoldExpired extends Schema.TaggedError<HoldExpired>()("HoldExpired", {
+  holdId: Schema.String
+}) {
+  get code() { return "hold-expired" as const }
+}
+
+/** The wallet is short; nothing changed. @category errors */
+export class InsufficientBalance extends Schema.TaggedError<InsufficientBalance>()("InsufficientBalance", {
+  balanceKrw: Schema.Int,
+  neededKrw: Schema.Int
+}) {
+  get code() { return "insufficient-balance" as const }
+}
+
+/** The charge would lift the balance past its cap; nothing changed. @category errors */
+export class BalanceLimitExceeded extends Schema.TaggedError<BalanceLimitExceeded>()("BalanceLimitExceeded", {
+  balanceKrw: Schema.Int,
+  balanceKrwMax: Schema.Int
+}) {
+  get code() { return "balance-limit-exceeded" as const }
+}
+
+/** The same Idempotency-Key came with a different body. @category errors */
+export class IdempotencyKeyReused extends Schema.TaggedError<IdempotencyKeyReused>()("IdempotencyKeyReused", {}) {
+  get code() { return "idempotency-key-reused" as const }
+}
+
+/** A store is unreachable; the request did nothing and can be retried. @category errors */
+export class Unavailable extends Schema.TaggedError<Unavailable>()("Unavailable", {
+  store: Schema.String,
+  cause: Schema.Defect()
+}) {
+  get code() { return "unavailable" as const }
+}
+
+/** Every error a use case can end with. @category errors */
+export const BookingError = Schema.Union([
+  InvalidRequest,
+  Unauthenticated,
+  QueueTokenInvalid,
+  QueueNotAdmitted,
+  QueueTokenExpired,
+  Forbidden,
+  NotFound,
+  SeatUnavailable,
+  HoldLimitExceeded,
+  AlreadyPaid,
+  IdempotencyInFlight,
+  HoldExpired,
+  InsufficientBalance,
+  BalanceLimitExceeded,
+  IdempotencyKeyReused,
+  Unavailable
+])
+/** @category errors */
+export type BookingError = typeof BookingError.Type

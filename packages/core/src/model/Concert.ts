@@ -1,0 +1,76 @@
+/**
+ * A concert, its dates and the policy its sale runs under.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+import { ConcertId, DateId } from "./Ids.ts"
+import { Limits } from "./Limits.ts"
+import { PriceKrw } from "./Money.ts"
+
+const intBetween = (minimum: number, maximum: number) => Schema.Int.check(Schema.isBetween({ minimum, maximum }))
+
+/**
+ * How one concert's waiting queue admits users (DESIGN §4 defaults: 100 active,
+ * 600 s each, no rate cap).
+ *
+ * @category models
+ */
+export class QueuePolicy extends Schema.Class<QueuePolicy>("@boxoffice/core/QueuePolicy")({
+  maxActive: intBetween(1, Limits.maxActiveMax),
+  activeSeconds: intBetween(Limits.activeSecondsMin, Limits.activeSecondsMax),
+  /** `null` means no rate cap. */
+  admitPerMinute: Schema.NullOr(intBetween(1, Limits.admitPerMinuteMax))
+}) {
+  static readonly default = new QueuePolicy({ maxActive: 100, activeSeconds: 600, admitPerMinute: null })
+}
+
+/** The rules a concert's sale runs under. @category models */
+export class SalePolicy extends Schema.Class<SalePolicy>("@boxoffice/core/SalePolicy")({
+  queue: QueuePolicy,
+  holdSeconds: intBetween(Limits.holdSecondsMin, Limits.holdSecondsMax),
+  maxSeatsPerUser: intBetween(1, Limits.seatsPerUserMax)
+}) {
+  static readonly default = new SalePolicy({ queue: QueuePolicy.default, holdSeconds: 300, maxSeatsPerUser: 4 })
+}
+
+/** One performance: its seats all cost `priceKrw`. @category models */
+export class ConcertDate extends Schema.Class<ConcertDate>("@boxoffice/core/ConcertDate")({
+  dateId: DateId,
+  concertId: ConcertId,
+  startsAt: Schema.DateTimeUtc,
+  priceKrw: PriceKrw,
+  seatCount: intBetween(1, Limits.seatCountMax)
+}) {}
+
+/** A concert with its dates and policy. @category models */
+export class Concert extends Schema.Class<Concert>("@boxoffice/core/Concert")({
+  concertId: ConcertId,
+  title: Schema.String.check(Schema.isBetweenLength(1, Limits.titleLengthMax)),
+  policy: SalePolicy,
+  dates: Schema.Array(ConcertDate).check(Schema.isBetweenLength(1, Limits.datesPerConcertMax))
+}) {}
+
+/**
+ * What an admin sends to create a concert. Omitted settings take the
+ * defaults of {@link SalePolicy.default}.
+ *
+ * @category models
+ */
+export const NewConcert = Schema.Struct({
+  title: Schema.String.check(Schema.isBetweenLength(1, Limits.titleLengthMax)),
+  dates: Schema.Array(Schema.Struct({
+    startsAt: Schema.DateTimeUtc,
+    priceKrw: PriceKrw,
+    seatCount: Schema.optionalKey(intBetween(1, Limits.seatCountMax))
+  })).check(Schema.isBetweenLength(1, Limits.datesPerConcertMax)),
+  queue: Schema.optionalKey(Schema.Struct({
+    maxActive: Schema.optionalKey(intBetween(1, Limits.maxActiveMax)),
+    activeSeconds: Schema.optionalKey(intBetween(Limits.activeSecondsMin, Limits.activeSecondsMax)),
+    admitPerMinute: Schema.optionalKey(Schema.NullOr(intBetween(1, Limits.admitPerMinuteMax)))
+  })),
+  holdSeconds: Schema.optionalKey(intBetween(Limits.holdSecondsMin, Limits.holdSecondsMax)),
+  maxSeatsPerUser: Schema.optionalKey(intBetween(1, Limits.seatsPerUserMax))
+})
+/** @category models */
+export type NewConcert = typeof NewConcert.Type

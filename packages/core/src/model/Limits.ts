@@ -1,0 +1,53 @@
+/**
+ * Every bound of the engine in one place, each with the reason for it.
+ *
+ * @since 0.1.0
+ */
+
+/** @category limits */
+export const Limits = {
+  /** The smallest charge: a charge of zero would be a no-op that still writes a ledger row. */
+  chargeKrwMin: 1,
+  /** The largest single charge (DESIGN §4): caps the damage of one mistaken or stolen request. */
+  chargeKrwMax: 10_000_000,
+  /** The largest balance (DESIGN §4): keeps every sum far below 2^53, so integer arithmetic stays exact. */
+  balanceKrwMax: 1_000_000_000,
+  /** The highest seat count of one date: bounds a seat map read and a hold's scan. */
+  seatCountMax: 10_000,
+  /** The default seat count of a date (DESIGN §4). */
+  seatCountDefault: 50,
+  /** The largest ticket price: one price times seatsPerUserMax stays under one charge, so a hold is always payable. */
+  priceKrwMax: 1_000_000,
+  /** The most seats in one request or per user per date: a fair-sale cap, not a technical one. */
+  seatsPerUserMax: 20,
+  /** The most dates in one concert: bounds the date list a user reads. */
+  datesPerConcertMax: 100,
+  /** The longest title. */
+  titleLengthMax: 200,
+  /** The shortest and longest hold. Shorter holds cannot be paid in time; longer ones hoard seats. */
+  holdSecondsMin: 10,
+  holdSecondsMax: 3_600,
+  /** The shortest and longest active window of an admitted user. */
+  activeSecondsMin: 10,
+  activeSecondsMax: 86_400,
+  /** The most users active at once in one queue. */
+  maxActiveMax: 1_000_000,
+  /** The highest admission rate per minute. */
+  admitPerMinuteMax: 1_000_000,
+  /** How long an idempotency record stays "running" before a retry may take it over. */
+  idempotencyLeaseSeconds: 30,
+  /** The longest Idempotency-Key. */
+  idempotencyKeyLengthMax: 255,
+  /** How many recent admissions the ETA looks at. */
+  etaSampleSize: 64,
+  /** How far back the ETA looks for admissions, in seconds. */
+  etaWindowSeconds: 300
+} as const
+
+// The relations the comments above promise.
+if (Limits.priceKrwMax * Limits.seatsPerUserMax > Limits.chargeKrwMax) {
+  throw new Error("Limits: the dearest hold must fit in one charge")
+}
+if (Limits.chargeKrwMax > Limits.balanceKrwMax) {
+  throw new Error("Limits: one charge must fit in a balance")
+}

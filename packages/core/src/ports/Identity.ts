@@ -1,0 +1,63 @@
+/**
+ * Port: who the caller is. Host apps plug in their own identity here.
+ *
+ * @since 0.1.0
+ */
+import { Context, Effect, Layer, Redacted, Result, Schema } from "effect"
+import { Base64Url } from "effect/encoding"
+import { Unauthenticated } from "../Errors.ts"
+import { makeHmacKey } from "../internal/hmac.ts"
+import { newId, UserId } from "../model/Ids.ts"
+
+const tokenPrefix = "at1"
+const tokenLengthMax = 1024
+const decodeUserId = Schema.decodeUnknownResult(UserId)
+
+/**
+ * Turns an access token into a user id. The demo implementation also issues
+ * tokens; a host app's implementation may not (`register` then dies).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { Identity } from "@boxoffice/core"
+ * const program = Effect.gen(function*() {
+ *   const identity = yield* Identity
+ *   const { userId, accessToken } = yield* identity.register
+ *   return (yield* identity.authenticate(accessToken)) === userId // true
+ * }).pipe(Effect.provide(Identity.layerHmac(Redacted.make("a long random secret"))))
+ * ```
+ * @category ports
+ */
+export class Identity extends Context.Service<Identity, {
+  readonly register: Effect.Effect<{ readonly userId: UserId; readonly accessToken: Redacted.Redacted<string> }>
+  readonly authenticate: (accessToken: Redacted.Redacted<string>) => Effect.Effect<UserId, Unauthenticated>
+}>()("@boxoffice/core/Identity") {
+  /** Demo identity: `at1.<userId>.<HMAC-SHA256 signature>`, stateless and shared by instances with the secret. */
+  static readonly layerHmac = (secret: Redacted.Redacted<string>): Layer.Layer<Identity> =>
+    Layer.effect(
+      Identity,
+      Effect.map(makeHmacKey(secret, "boxoffice/access-token"), (key) => {
+        const invalid = Effect.fail(new Unauthenticated({ detail: "access token is missing, malformed or forged" }))
+        return Identity.of({
+          register: Effect.gen(function*() {
+            const userId = yield* newId(UserId)
+            const body = `${tokenPrefix}.${userId}`
+            const signature = yield* key.sign(body)
+            return { userId, accessToken: Redacted.make(`${body}.${Base64Url.encode(signature)}`) }
+          }),
+          authenticate: (accessToken) =>
+            Effect.gen(function*() {
+              const token = Redacted.value(accessToken)
+              const parts = token.length <= tokenLengthMax ? token.split(".") : []
+              if (parts.length !== 3 || parts[0] !== tokenPrefix) return yield* invalid
+              const signature = Base64Url.decode(parts[2]!)
+              if (Result.isFailure(signature)) return yield* invalid
+              if (!(yield* key.verify(`${parts[0]}.${parts[1]}`, signature.success))) return yield* invalid
+              const userId = decodeUserId(parts[1])
+              return Result.isSuccess(userId) ? userId.success : yield* invalid
+            })
+        })
+      })
+    )
+}

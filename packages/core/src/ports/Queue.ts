@@ -1,0 +1,51 @@
+/**
+ * Port: the waiting queue of each concert.
+ *
+ * @since 0.1.0
+ */
+import { Context, type Effect, type Option } from "effect"
+import type { Unavailable } from "../Errors.ts"
+import type { QueuePolicy } from "../model/Concert.ts"
+import type { ConcertId, QueueTokenId, UserId } from "../model/Ids.ts"
+import type { QueueEntry } from "../model/QueueEntry.ts"
+
+/** @category models */
+export interface JoinRequest {
+  /** The id to use if this join creates a new entry. */
+  readonly tokenId: QueueTokenId
+  readonly concertId: ConcertId
+  readonly userId: UserId
+  readonly policy: QueuePolicy
+}
+
+/**
+ * FIFO admission under `maxActive`, `admitPerMinute` and `activeSeconds`
+ * (L5). Every operation first runs the admission step atomically, by the
+ * store's clock: it ends active windows that have run out, then admits as
+ * many front waiters as both caps allow. A freed slot is therefore reused by
+ * the very next call, on any instance.
+ *
+ * @example
+ * ```ts
+ * import { Queue } from "@boxoffice/core"
+ * declare const request: import("@boxoffice/core").JoinRequest
+ * const joined = Queue.use((q) => q.join(request))
+ * ```
+ * @category ports
+ */
+export class Queue extends Context.Service<Queue, {
+  /**
+   * Adds the user in arrival order, or returns their waiting or active entry
+   * unchanged (`created: false`). A user whose entry ended joins anew.
+   */
+  readonly join: (
+    request: JoinRequest
+  ) => Effect.Effect<{ readonly entry: QueueEntry; readonly created: boolean }, Unavailable>
+  readonly status: (
+    concertId: ConcertId,
+    tokenId: QueueTokenId,
+    policy: QueuePolicy
+  ) => Effect.Effect<Option.Option<QueueEntry>, Unavailable>
+  /** Ends the entry (left, or paid) and frees its slot at once. Ending an ended entry is a no-op. */
+  readonly end: (concertId: ConcertId, tokenId: QueueTokenId, policy: QueuePolicy) => Effect.Effect<void, Unavailable>
+}>()("@boxoffice/core/Queue") {}

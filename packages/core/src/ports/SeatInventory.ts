@@ -1,0 +1,52 @@
+/**
+ * Port: the seats of each date and the holds on them.
+ *
+ * @since 0.1.0
+ */
+import { Context, type Effect, type Option } from "effect"
+import type { AlreadyPaid, Forbidden, HoldLimitExceeded, NotFound, SeatUnavailable, Unavailable } from "../Errors.ts"
+import type { ConcertDate } from "../model/Concert.ts"
+import type { Hold } from "../model/Hold.ts"
+import type { HoldId, UserId } from "../model/Ids.ts"
+import type { Seat } from "../model/Seat.ts"
+
+/** A request to hold seats, already checked against the date's range by the engine. @category models */
+export interface HoldRequest {
+  readonly holdId: HoldId
+  readonly userId: UserId
+  readonly date: ConcertDate
+  readonly seatNumbers: ReadonlyArray<number>
+  /** The sum of the seats' prices, computed by the engine. */
+  readonly amountKrw: number
+  readonly holdSeconds: number
+  readonly maxSeatsPerUser: number
+}
+
+/**
+ * Seats and holds. The adapter must make `hold` atomic: it grants all the
+ * seats or none (L1), judges liveness by the store's clock (L4) and counts
+ * the user's seats on the date under the same guard as the seats themselves.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { SeatInventory } from "@boxoffice/core"
+ * declare const request: import("@boxoffice/core").HoldRequest
+ * const hold = SeatInventory.use((s) => s.hold(request))
+ * ```
+ * @category ports
+ */
+export class SeatInventory extends Context.Service<SeatInventory, {
+  /** Every seat of the date, 1..seatCount, with its status now. */
+  readonly seats: (date: ConcertDate) => Effect.Effect<ReadonlyArray<Seat>, Unavailable>
+  readonly availableSeatCount: (date: ConcertDate) => Effect.Effect<number, Unavailable>
+  /** All seats or none. Fails with `SeatUnavailable` naming the taken seats. */
+  readonly hold: (request: HoldRequest) => Effect.Effect<Hold, SeatUnavailable | HoldLimitExceeded | Unavailable>
+  /** The hold with its status judged now. */
+  readonly findHold: (holdId: HoldId) => Effect.Effect<Option.Option<Hold>, Unavailable>
+  /** Frees a live hold's seats at once. Releasing an expired or released hold is a no-op. */
+  readonly release: (
+    holdId: HoldId,
+    userId: UserId
+  ) => Effect.Effect<void, NotFound | Forbidden | AlreadyPaid | Unavailable>
+}>()("@boxoffice/core/SeatInventory") {}

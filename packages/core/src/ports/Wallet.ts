@@ -1,0 +1,46 @@
+/**
+ * Port: the prepaid wallet.
+ *
+ * @since 0.1.0
+ */
+import { Context, type Effect } from "effect"
+import type { BalanceLimitExceeded, IdempotencyInFlight, Unavailable } from "../Errors.ts"
+import type { ChargeId, UserId } from "../model/Ids.ts"
+import type { ChargeReceipt, LedgerEntry } from "../model/Wallet.ts"
+import type { IdempotencyClaim } from "./IdempotencyRecords.ts"
+
+/** @category models */
+export interface ChargeRequest {
+  readonly chargeId: ChargeId
+  readonly userId: UserId
+  readonly amountKrw: number
+  /**
+   * When set, the receipt is recorded as this claim's outcome in the same
+   * atomic step, and the charge fails with `IdempotencyInFlight` if the
+   * claim was taken over meanwhile.
+   */
+  readonly idempotency: IdempotencyClaim | null
+}
+
+/**
+ * An append-only ledger per user. The balance always equals the sum of the
+ * ledger and never leaves 0..balanceKrwMax (L2). Concurrent charges never
+ * fail because of each other.
+ *
+ * @example
+ * ```ts
+ * import { Wallet } from "@boxoffice/core"
+ * declare const userId: import("@boxoffice/core").UserId
+ * const balance = Wallet.use((w) => w.balance(userId))
+ * ```
+ * @category ports
+ */
+export class Wallet extends Context.Service<Wallet, {
+  readonly charge: (request: ChargeRequest) => Effect.Effect<
+    ChargeReceipt,
+    BalanceLimitExceeded | IdempotencyInFlight | Unavailable
+  >
+  readonly balance: (userId: UserId) => Effect.Effect<number, Unavailable>
+  /** The user's ledger, oldest first. */
+  readonly ledger: (userId: UserId) => Effect.Effect<ReadonlyArray<LedgerEntry>, Unavailable>
+}>()("@boxoffice/core/Wallet") {}

@@ -1,0 +1,62 @@
+/**
+ * Queue admission (L5): how many waiters may become active now, given both
+ * caps. Stores call it inside their atomic admission step.
+ *
+ * @since 0.1.0
+ */
+import type { QueuePolicy } from "../model/Concert.ts"
+
+/** "Per minute" means any 60-second window (DESIGN §4). @category constants */
+export const admissionWindowMs = 60_000
+
+/** @category models */
+export interface AdmissionInput {
+  readonly policy: QueuePolicy
+  readonly nowMs: number
+  readonly activeCount: number
+  readonly waitingCount: number
+  /** Admission times, ascending. Only those in the last window matter. */
+  readonly admissionTimesMs: ReadonlyArray<number>
+}
+
+/**
+ * Admissions in the window `(nowMs - 60 s, nowMs]`. Admitting only while this
+ * is below the rate keeps every 60-second window at or under it.
+ *
+ * @category rules
+ */
+export const admissionsInWindow = (admissionTimesMs: ReadonlyArray<number>, nowMs: number): number => {
+  let count = 0
+  for (let i = admissionTimesMs.length - 1; i >= 0; i--) {
+    if (admissionTimesMs[i]! <= nowMs - admissionWindowMs) break
+    count++
+  }
+  return count
+}
+
+/**
+ * How many of the front waiters to admit now: as many as both caps allow.
+ * While there is room under both, every waiter is admitted at once.
+ *
+ * @example
+ * ```ts
+ * import { admissionsAllowed, QueuePolicy } from "@boxoffice/core"
+ * const policy = new QueuePolicy({ maxActive: 2, activeSeconds: 600, admitPerMinute: null })
+ * admissionsAllowed({ policy, nowMs: 0, activeCount: 1, waitingCount: 5, admissionTimesMs: [] }) // 1
+ * ```
+ * @category rules
+ */
+export const admissionsAllowed = (input: AdmissionInput): number => {
+  const bySlots = input.policy.maxActive - input.activeCount
+  const byRate = input.policy.admitPerMinute === null
+    ? Number.POSITIVE_INFINITY
+    : input.policy.admitPerMinute - admissionsInWindow(input.admissionTimesMs, input.nowMs)
+  return Math.max(0, Math.min(input.waitingCount, bySlots, byRate))
+}
+
+/** When an admission made at `admittedAtMs` stops being active. @category rules */
+export const activeUntilMs = (admittedAtMs: number, policy: QueuePolicy): number =>
+  admittedAtMs + policy.activeSeconds * 1000
+
+/** An active window counts only while `activeUntil > now`. @category rules */
+export const isStillActive = (activeUntil: number, nowMs: number): boolean => activeUntil > nowMs
