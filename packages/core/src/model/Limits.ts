@@ -17,7 +17,7 @@ export const Limits = {
   /** The default seat count of a date (DESIGN §4). */
   seatCountDefault: 50,
   /** The largest ticket price: one price times seatsPerUserMax stays under one charge, so a hold is always payable. */
-  priceKrwMax: 1_000_000,
+  priceKrwMax: 500_000,
   /** The most seats in one request or per user per date: a fair-sale cap, not a technical one. */
   seatsPerUserMax: 20,
   /** The most dates in one concert: bounds the date list a user reads. */

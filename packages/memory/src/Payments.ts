@@ -1,0 +1,92 @@
+/**
+ * In-memory `Payments`: the payment step, atomic because it is one
+ * synchronous block over the shared state.
+ *
+ * @since 0.1.0
+ */
+import {
+  checkPayable,
+  debit,
+  Forbidden,
+  holdStatus,
+  InsufficientBalance,
+  LedgerEntry,
+  NotFound,
+  Payment,
+  PaymentReceipt,
+  Payments
+} from "@boxoffice/core"
+import { DateTime, Effect, Layer, Result } from "effect"
+import { seatsOf, userDateKey } from "./internal/MemoryState.ts"
+import { atomically, claimIsCurrent, MemoryStore, recordOutcome } from "./internal/MemoryStore.ts"
+
+/** @category layers */
+export const layer: Layer.Layer<Payments, never, MemoryStore> = Layer.effect(
+  Payments,
+  MemoryStore.useSync((state) =>
+    Payments.of({
+      pay: (request) =>
+        atomically((nowMs) => {
+          const hold = state.holds.get(request.holdId)
+          if (hold === undefined) return Result.fail(new NotFound({ entity: "hold", id: request.holdId }))
+          if (hold.userId !== request.userId) return Result.fail(new Forbidden({ detail: "the hold is another user's" }))
+          const expiresAtMs = state.faults.ignoreHoldExpiryAtPayment ? Number.POSITIVE_INFINITY : hold.expiresAtMs
+          const payable = checkPayable(hold.holdId, holdStatus(hold.state, expiresAtMs, nowMs))
+          if (Result.isFailure(payable)) return Result.fail(payable.failure)
+          const current = claimIsCurrent(state, request.idempotency)
+          if (Result.isFailure(current)) return Result.fail(current.failure)
+          const balanceBefore = state.balances.get(request.userId) ?? 0
+          const balance = state.faults.skipBalanceGuard
+            ? Result.succeed(balanceBefore - hold.amountKrw)
+            : debit(balanceBefore, hold.amountKrw)
+          if (Result.isFailure(balance)) {
+            return Result.fail(new InsufficientBalance({ balanceKrw: balanceBefore, neededKrw: hold.amountKrw }))
+          }
+          const seats = seatsOf(state, hold.dateId)
+          const doubleSold = hold.seatNumbers.filter((n) => seats.sold.has(n))
+          if (doubleSold.length > 0) {
+            // The memory twin of the unique (date, seat) constraint: reaching it is a bug.
+            throw new Error(`seats ${doubleSold.join(", ")} of date ${hold.dateId} are sold already`)
+          }
+          const paidAt = DateTime.makeUnsafe(nowMs)
+          const payment = new Payment({
+            paymentId: request.paymentId,
+            userId: request.userId,
+            holdId: hold.holdId,
+            dateId: hold.dateId,
+            amountKrw: hold.amountKrw,
+            seatNumbers: hold.seatNumbers,
+            paidAt
+          })
+          hold.state = "paid"
+          for (const n of hold.seatNumbers) seats.sold.set(n, payment)
+          const key = userDateKey(hold.userId, hold.dateId)
+          state.seatsSoldByUserDate.set(key, (state.seatsSoldByUserDate.get(key) ?? 0) + hold.seatNumbers.length)
+          state.balances.set(request.userId, balance.success)
+          const ledger = state.ledgers.get(request.userId) ?? []
+          ledger.push(new LedgerEntry({
+            userId: request.userId,
+            kind: "payment",
+            referenceId: payment.paymentId,
+            amountKrw: payment.amountKrw,
+            at: paidAt
+          }))
+          state.ledgers.set(request.userId, ledger)
+          const payments = state.paymentsByUser.get(request.userId) ?? []
+          payments.push(payment)
+          state.paymentsByUser.set(request.userId, payments)
+          const receipt = new PaymentReceipt({
+            paymentId: payment.paymentId,
+            holdId: payment.holdId,
+            dateId: payment.dateId,
+            amountKrw: payment.amountKrw,
+            seatNumbers: payment.seatNumbers,
+            balanceKrw: balance.success,
+            paidAt
+          })
+          recordOutcome(state, request.idempotency, { _tag: "Paid", receipt })
+          return Result.succeed(receipt)
+        }),
+      listPayments: (userId) => Effect.sync(() => [...(state.paymentsByUser.get(userId) ?? [])])
+    }))
+)

@@ -1,0 +1,170 @@
+/**
+ * In-memory `Queue`: exact FIFO by join sequence, with both caps.
+ *
+ * @since 0.1.0
+ */
+import {
+  activeUntilMs,
+  admissionsAllowed,
+  etaSeconds,
+  isStillActive,
+  Limits,
+  Queue,
+  QueueEntry,
+  type ConcertId,
+  type QueuePolicy
+} from "@boxoffice/core"
+import { DateTime, Layer, Option, Result } from "effect"
+import type { MemoryState, QueueRecord, QueueState } from "./internal/MemoryState.ts"
+import { atomically, MemoryStore } from "./internal/MemoryStore.ts"
+
+const queueOf = (state: MemoryState, concertId: ConcertId): QueueState => {
+  let queue = state.queues.get(concertId)
+  if (queue === undefined) {
+    queue = {
+      nextSequence: 1,
+      entries: new Map(),
+      currentByUser: new Map(),
+      waiting: [],
+      waitingHead: 0,
+      tokenBySequence: new Map(),
+      active: new Set(),
+      admissionTimesMs: []
+    }
+    state.queues.set(concertId, queue)
+  }
+  return queue
+}
+
+/** Index of `sequence` in `waiting` (ascending), or -1. */
+const waitingIndex = (queue: QueueState, sequence: number): number => {
+  let low = queue.waitingHead
+  let high = queue.waiting.length - 1
+  while (low <= high) {
+    const middle = (low + high) >>> 1
+    const value = queue.waiting[middle]!
+    if (value === sequence) return middle
+    if (value < sequence) low = middle + 1
+    else high = middle - 1
+  }
+  return -1
+}
+
+const waitingCount = (queue: QueueState): number => queue.waiting.length - queue.waitingHead
+
+const endEntry = (queue: QueueState, record: QueueRecord): void => {
+  if (record.state === "waiting") {
+    const index = waitingIndex(queue, record.joinSequence)
+    if (index >= 0) queue.waiting.splice(index, 1)
+  }
+  queue.active.delete(record.tokenId)
+  queue.currentByUser.delete(record.userId)
+  record.state = "ended"
+  record.activeUntilMs = null
+}
+
+/**
+ * The admission step that starts every operation: end run-out windows, then
+ * admit front waiters while both caps allow.
+ */
+const admit = (queue: QueueState, policy: QueuePolicy, nowMs: number): void => {
+  // Windows end in admission order, so the run-out ones are at the front.
+  for (const tokenId of queue.active) {
+    const record = queue.entries.get(tokenId)!
+    if (isStillActive(record.activeUntilMs!, nowMs)) break
+    endEntry(queue, record)
+  }
+  const count = admissionsAllowed({
+    policy,
+    nowMs,
+    activeCount: queue.active.size,
+    waitingCount: waitingCount(queue),
+    admissionTimesMs: queue.admissionTimesMs
+  })
+  for (let i = 0; i < count; i++) {
+    const sequence = queue.waiting[queue.waitingHead++]!
+    const record = queue.entries.get(queue.tokenBySequence.get(sequence)!)!
+    record.state = "active"
+    record.admittedAtMs = nowMs
+    record.activeUntilMs = activeUntilMs(nowMs, policy)
+    queue.active.add(record.tokenId)
+    queue.admissionTimesMs.push(nowMs)
+  }
+  // Keep every admission of the rate window, and enough for the ETA sample.
+  const keep = Math.max(policy.admitPerMinute ?? 0, Limits.etaSampleSize)
+  if (queue.admissionTimesMs.length > keep * 2) queue.admissionTimesMs.splice(0, queue.admissionTimesMs.length - keep)
+  if (queue.waitingHead > 1024 && queue.waitingHead * 2 > queue.waiting.length) {
+    queue.waiting = queue.waiting.slice(queue.waitingHead)
+    queue.waitingHead = 0
+  }
+}
+
+const toEntry = (queue: QueueState, record: QueueRecord, policy: QueuePolicy, nowMs: number): QueueEntry => {
+  const position = record.state === "waiting" ? waitingIndex(queue, record.joinSequence) - queue.waitingHead + 1 : null
+  return new QueueEntry({
+    tokenId: record.tokenId,
+    concertId: record.concertId,
+    userId: record.userId,
+    joinSequence: record.joinSequence,
+    joinedAt: DateTime.makeUnsafe(record.joinedAtMs),
+    status: record.state === "ended" ? "expired" : record.state,
+    position,
+    etaSeconds: position === null
+      ? null
+      : etaSeconds({ policy, nowMs, position, admissionTimesMs: queue.admissionTimesMs }),
+    admittedAt: record.admittedAtMs === null ? null : DateTime.makeUnsafe(record.admittedAtMs),
+    activeUntil: record.activeUntilMs === null ? null : DateTime.makeUnsafe(record.activeUntilMs)
+  })
+}
+
+/** @category layers */
+export const layer: Layer.Layer<Queue, never, MemoryStore> = Layer.effect(
+  Queue,
+  MemoryStore.useSync((state) =>
+    Queue.of({
+      join: (request) =>
+        atomically((nowMs) => {
+          const queue = queueOf(state, request.concertId)
+          admit(queue, request.policy, nowMs)
+          const currentId = queue.currentByUser.get(request.userId)
+          if (currentId !== undefined) {
+            const entry = toEntry(queue, queue.entries.get(currentId)!, request.policy, nowMs)
+            return Result.succeed({ entry, created: false })
+          }
+          const record: QueueRecord = {
+            tokenId: request.tokenId,
+            userId: request.userId,
+            concertId: request.concertId,
+            joinSequence: queue.nextSequence++,
+            joinedAtMs: nowMs,
+            state: "waiting",
+            admittedAtMs: null,
+            activeUntilMs: null
+          }
+          queue.entries.set(record.tokenId, record)
+          queue.currentByUser.set(record.userId, record.tokenId)
+          queue.tokenBySequence.set(record.joinSequence, record.tokenId)
+          queue.waiting.push(record.joinSequence)
+          admit(queue, request.policy, nowMs)
+          return Result.succeed({ entry: toEntry(queue, record, request.policy, nowMs), created: true })
+        }),
+      status: (concertId, tokenId, policy) =>
+        atomically((nowMs) => {
+          const queue = queueOf(state, concertId)
+          admit(queue, policy, nowMs)
+          const record = queue.entries.get(tokenId)
+          return Result.succeed(record === undefined ? Option.none() : Option.some(toEntry(queue, record, policy, nowMs)))
+        }),
+      end: (concertId, tokenId, policy) =>
+        atomically((nowMs) => {
+          const queue = queueOf(state, concertId)
+          admit(queue, policy, nowMs)
+          const record = queue.entries.get(tokenId)
+          if (record !== undefined && record.state !== "ended") {
+            endEntry(queue, record)
+            admit(queue, policy, nowMs)
+          }
+          return Result.succeed(undefined)
+        })
+    }))
+)

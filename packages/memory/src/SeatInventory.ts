@@ -1,0 +1,119 @@
+/**
+ * In-memory `SeatInventory`: seats and holds.
+ *
+ * @since 0.1.0
+ */
+import {
+  checkReleasable,
+  checkSeatLimit,
+  Forbidden,
+  Hold,
+  holdIsLive,
+  holdStatus,
+  NotFound,
+  Seat,
+  SeatInventory,
+  SeatUnavailable,
+  type ConcertDate,
+  type HoldId
+} from "@boxoffice/core"
+import { DateTime, Layer, Option, Result } from "effect"
+import { type HoldRecord, type MemoryState, seatsOf, userDateKey } from "./internal/MemoryState.ts"
+import { atomically, MemoryStore } from "./internal/MemoryStore.ts"
+
+export const toHold = (record: HoldRecord, nowMs: number): Hold =>
+  new Hold({
+    holdId: record.holdId,
+    userId: record.userId,
+    dateId: record.dateId,
+    seatNumbers: record.seatNumbers,
+    amountKrw: record.amountKrw,
+    status: holdStatus(record.state, record.expiresAtMs, nowMs),
+    createdAt: DateTime.makeUnsafe(record.createdAtMs),
+    expiresAt: DateTime.makeUnsafe(record.expiresAtMs)
+  })
+
+const isLiveHold = (state: MemoryState, holdId: HoldId | undefined, nowMs: number): boolean => {
+  const record = holdId === undefined ? undefined : state.holds.get(holdId)
+  return record !== undefined && holdIsLive(record.state, record.expiresAtMs, nowMs)
+}
+
+const seatStatuses = (state: MemoryState, date: ConcertDate, nowMs: number): Array<Seat> => {
+  const seats = seatsOf(state, date.dateId)
+  const result: Array<Seat> = []
+  for (let seatNumber = 1; seatNumber <= date.seatCount; seatNumber++) {
+    const status = seats.sold.has(seatNumber)
+      ? "sold"
+      : isLiveHold(state, seats.lastHold.get(seatNumber), nowMs)
+      ? "held"
+      : "available"
+    result.push(new Seat({ seatNumber, priceKrw: date.priceKrw, status }))
+  }
+  return result
+}
+
+/** @category layers */
+export const layer: Layer.Layer<SeatInventory, never, MemoryStore> = Layer.effect(
+  SeatInventory,
+  MemoryStore.useSync((state) =>
+    SeatInventory.of({
+      seats: (date) => atomically((nowMs) => Result.succeed(seatStatuses(state, date, nowMs))),
+      availableSeatCount: (date) =>
+        atomically((nowMs) =>
+          Result.succeed(seatStatuses(state, date, nowMs).filter((seat) => seat.status === "available").length)
+        ),
+      hold: (request) =>
+        atomically((nowMs) => {
+          const seats = seatsOf(state, request.date.dateId)
+          const taken = state.faults.skipSeatTakenCheck ? [] : request.seatNumbers.filter((n) =>
+            seats.sold.has(n) || isLiveHold(state, seats.lastHold.get(n), nowMs)
+          )
+          if (taken.length > 0) return Result.fail(new SeatUnavailable({ seatNumbers: taken }))
+          const key = userDateKey(request.userId, request.date.dateId)
+          const userHolds = state.holdsByUserDate.get(key) ?? []
+          const seatsHeld = userHolds
+            .map((holdId) => state.holds.get(holdId)!)
+            .filter((hold) => holdIsLive(hold.state, hold.expiresAtMs, nowMs))
+            .reduce((sum, hold) => sum + hold.seatNumbers.length, 0)
+          const limit = checkSeatLimit({
+            seatsAlready: seatsHeld + (state.seatsSoldByUserDate.get(key) ?? 0),
+            seatsRequested: request.seatNumbers.length,
+            maxSeatsPerUser: request.maxSeatsPerUser
+          })
+          if (Result.isFailure(limit)) return Result.fail(limit.failure)
+          const record: HoldRecord = {
+            holdId: request.holdId,
+            userId: request.userId,
+            dateId: request.date.dateId,
+            seatNumbers: request.seatNumbers,
+            amountKrw: request.amountKrw,
+            state: "held",
+            createdAtMs: nowMs,
+            expiresAtMs: nowMs + request.holdSeconds * 1000
+          }
+          state.holds.set(record.holdId, record)
+          for (const n of record.seatNumbers) seats.lastHold.set(n, record.holdId)
+          // Only live holds count towards the limit, so drop the others while here.
+          state.holdsByUserDate.set(key, [
+            ...userHolds.filter((holdId) => isLiveHold(state, holdId, nowMs)),
+            record.holdId
+          ])
+          return Result.succeed(toHold(record, nowMs))
+        }),
+      findHold: (holdId) =>
+        atomically((nowMs) => {
+          const record = state.holds.get(holdId)
+          return Result.succeed(record === undefined ? Option.none() : Option.some(toHold(record, nowMs)))
+        }),
+      release: (holdId, userId) =>
+        atomically((nowMs) => {
+          const record = state.holds.get(holdId)
+          if (record === undefined) return Result.fail(new NotFound({ entity: "hold", id: holdId }))
+          if (record.userId !== userId) return Result.fail(new Forbidden({ detail: "the hold is another user's" }))
+          const releasable = checkReleasable(holdId, holdStatus(record.state, record.expiresAtMs, nowMs))
+          if (Result.isFailure(releasable)) return Result.fail(releasable.failure)
+          if (releasable.success) record.state = "released"
+          return Result.succeed(undefined)
+        })
+    }))
+)

@@ -1,0 +1,42 @@
+/**
+ * In-memory `Wallet`: a ledger per user and its running balance.
+ *
+ * @since 0.1.0
+ */
+import { ChargeReceipt, credit, LedgerEntry, Wallet } from "@boxoffice/core"
+import { DateTime, Effect, Layer, Result } from "effect"
+import { atomically, claimIsCurrent, MemoryStore, recordOutcome } from "./internal/MemoryStore.ts"
+
+/** @category layers */
+export const layer: Layer.Layer<Wallet, never, MemoryStore> = Layer.effect(
+  Wallet,
+  MemoryStore.useSync((state) =>
+    Wallet.of({
+      charge: (request) =>
+        atomically((nowMs) => {
+          const current = claimIsCurrent(state, request.idempotency)
+          if (Result.isFailure(current)) return Result.fail(current.failure)
+          const balance = credit(state.balances.get(request.userId) ?? 0, request.amountKrw)
+          if (Result.isFailure(balance)) return Result.fail(balance.failure)
+          state.balances.set(request.userId, balance.success)
+          const ledger = state.ledgers.get(request.userId) ?? []
+          ledger.push(new LedgerEntry({
+            userId: request.userId,
+            kind: "charge",
+            referenceId: request.chargeId,
+            amountKrw: request.amountKrw,
+            at: DateTime.makeUnsafe(nowMs)
+          }))
+          state.ledgers.set(request.userId, ledger)
+          const receipt = new ChargeReceipt({
+            chargeId: request.chargeId,
+            amountKrw: request.amountKrw,
+            balanceKrw: balance.success
+          })
+          recordOutcome(state, request.idempotency, { _tag: "Charged", receipt })
+          return Result.succeed(receipt)
+        }),
+      balance: (userId) => Effect.sync(() => state.balances.get(userId) ?? 0),
+      ledger: (userId) => Effect.sync(() => [...(state.ledgers.get(userId) ?? [])])
+    }))
+)

@@ -1,0 +1,43 @@
+/**
+ * @boxoffice/memory: every port of `@boxoffice/core` in memory. The
+ * embedded default, and the reference semantics the other adapters match.
+ *
+ * @since 0.1.0
+ */
+import { Layer } from "effect"
+import * as Catalog from "./Catalog.ts"
+import * as IdempotencyRecords from "./IdempotencyRecords.ts"
+import { MemoryStore } from "./internal/MemoryStore.ts"
+import * as Payments from "./Payments.ts"
+import * as Queue from "./Queue.ts"
+import * as SeatInventory from "./SeatInventory.ts"
+import * as Wallet from "./Wallet.ts"
+
+export { Catalog, IdempotencyRecords, Payments, Queue, SeatInventory, Wallet }
+
+/**
+ * Every store port in memory, sharing one state. Time comes from Effect's
+ * `Clock`, so tests drive it with `TestClock`.
+ *
+ * @example
+ * ```ts
+ * import { Booking, QueueTokenSigner } from "@boxoffice/core"
+ * import { MemoryStores } from "@boxoffice/memory"
+ * import { Layer, Redacted } from "effect"
+ * const BookingLive = Booking.layer.pipe(
+ *   Layer.provide(MemoryStores.layer),
+ *   Layer.provide(QueueTokenSigner.layerHmac(Redacted.make("secret")))
+ * )
+ * ```
+ * @category layers
+ */
+export const MemoryStores = {
+  layer: Layer.mergeAll(
+    Catalog.layer,
+    SeatInventory.layer,
+    Wallet.layer,
+    Payments.layer,
+    Queue.layer,
+    IdempotencyRecords.layer
+  ).pipe(Layer.provide(MemoryStore.layer()))
+}

@@ -1,0 +1,124 @@
+/**
+ * The state every in-memory port shares. Each port operation reads the
+ * clock and changes this state in one synchronous step, so fibers cannot
+ * interleave inside it: that is what makes the operations atomic.
+ */
+import type {
+  Concert,
+  ConcertDate,
+  ConcertId,
+  DateId,
+  HoldId,
+  HoldState,
+  IdempotentOutcome,
+  LedgerEntry,
+  Payment,
+  QueueTokenId,
+  UserId
+} from "@boxoffice/core"
+
+/**
+ * Deliberate bugs, for proving that the law suites catch them. Production
+ * code never sets these.
+ */
+export interface Faults {
+  readonly skipSeatTakenCheck?: boolean
+  readonly skipBalanceGuard?: boolean
+  readonly ignoreHoldExpiryAtPayment?: boolean
+}
+
+export interface HoldRecord {
+  readonly holdId: HoldId
+  readonly userId: UserId
+  readonly dateId: DateId
+  readonly seatNumbers: ReadonlyArray<number>
+  readonly amountKrw: number
+  state: HoldState
+  readonly createdAtMs: number
+  readonly expiresAtMs: number
+}
+
+export interface DateSeats {
+  /** seat number → the payment that sold it */
+  readonly sold: Map<number, Payment>
+  /** seat number → the newest hold that covered it; live only while that hold is */
+  readonly lastHold: Map<number, HoldId>
+}
+
+export interface IdempotencyRecord {
+  readonly fingerprint: string
+  attemptId: string
+  leaseUntilMs: number
+  outcome: IdempotentOutcome | null
+}
+
+export interface QueueRecord {
+  readonly tokenId: QueueTokenId
+  readonly userId: UserId
+  readonly concertId: ConcertId
+  readonly joinSequence: number
+  readonly joinedAtMs: number
+  state: "waiting" | "active" | "ended"
+  admittedAtMs: number | null
+  activeUntilMs: number | null
+}
+
+export interface QueueState {
+  nextSequence: number
+  readonly entries: Map<QueueTokenId, QueueRecord>
+  /** The user's waiting or active entry. */
+  readonly currentByUser: Map<UserId, QueueTokenId>
+  /** Waiting join sequences, ascending; `waitingHead` skips the admitted front. */
+  waiting: Array<number>
+  waitingHead: number
+  readonly tokenBySequence: Map<number, QueueTokenId>
+  /** Active tokens in admission order, which is also `activeUntil` order. */
+  readonly active: Set<QueueTokenId>
+  /** Recent admission times, ascending, bounded. */
+  readonly admissionTimesMs: Array<number>
+}
+
+export interface MemoryState {
+  readonly faults: Faults
+  readonly concerts: Map<ConcertId, Concert>
+  readonly dates: Map<DateId, ConcertDate>
+  readonly holds: Map<HoldId, HoldRecord>
+  readonly seats: Map<DateId, DateSeats>
+  /** `${userId}/${dateId}` → the user's holds on the date */
+  readonly holdsByUserDate: Map<string, Array<HoldId>>
+  /** `${userId}/${dateId}` → seats the user bought on the date */
+  readonly seatsSoldByUserDate: Map<string, number>
+  readonly balances: Map<UserId, number>
+  readonly ledgers: Map<UserId, Array<LedgerEntry>>
+  readonly paymentsByUser: Map<UserId, Array<Payment>>
+  /** `${userId}/${key}` → record */
+  readonly idempotency: Map<string, IdempotencyRecord>
+  readonly queues: Map<ConcertId, QueueState>
+}
+
+export const makeMemoryState = (faults: Faults = {}): MemoryState => ({
+  faults,
+  concerts: new Map(),
+  dates: new Map(),
+  holds: new Map(),
+  seats: new Map(),
+  holdsByUserDate: new Map(),
+  seatsSoldByUserDate: new Map(),
+  balances: new Map(),
+  ledgers: new Map(),
+  paymentsByUser: new Map(),
+  idempotency: new Map(),
+  queues: new Map()
+})
+
+export const userDateKey = (userId: UserId, dateId: DateId): string => `${userId}/${dateId}`
+export const idempotencyKeyOf = (userId: UserId, key: string): string => `${userId}/${key}`
+
+export const seatsOf = (state: MemoryState, dateId: DateId): DateSeats => {
+  let seats = state.seats.get(dateId)
+  if (seats === undefined) {
+    seats = { sold: new Map(), lastHold: new Map() }
+    state.seats.set(dateId, seats)
+  }
+  return seats
+}
