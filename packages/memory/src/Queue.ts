@@ -12,7 +12,8 @@ import {
   Queue,
   QueueEntry,
   type ConcertId,
-  type QueuePolicy
+  type QueuePolicy,
+  type QueueTokenId
 } from "@boxoffice/core"
 import { DateTime, Layer, Option, Result } from "effect"
 import type { MemoryState, QueueRecord, QueueState } from "./internal/MemoryState.ts"
@@ -29,7 +30,8 @@ const queueOf = (state: MemoryState, concertId: ConcertId): QueueState => {
       waitingHead: 0,
       tokenBySequence: new Map(),
       active: new Set(),
-      admissionTimesMs: []
+      admissionTimesMs: [],
+      waitedAdmissionTimesMs: []
     }
     state.queues.set(concertId, queue)
   }
@@ -65,9 +67,11 @@ const endEntry = (queue: QueueState, record: QueueRecord): void => {
 
 /**
  * The admission step that starts every operation: end run-out windows, then
- * admit front waiters while both caps allow.
+ * admit front waiters while both caps allow. `arrivingTokenId` names a joiner
+ * who arrived in this very operation: their admission is no sample of the
+ * line's speed.
  */
-const admit = (queue: QueueState, policy: QueuePolicy, nowMs: number): void => {
+const admit = (queue: QueueState, policy: QueuePolicy, nowMs: number, arrivingTokenId?: QueueTokenId): void => {
   // Windows end in admission order, so the run-out ones are at the front.
   for (const tokenId of queue.active) {
     const record = queue.entries.get(tokenId)!
@@ -89,10 +93,14 @@ const admit = (queue: QueueState, policy: QueuePolicy, nowMs: number): void => {
     record.activeUntilMs = activeUntilMs(nowMs, policy)
     queue.active.add(record.tokenId)
     queue.admissionTimesMs.push(nowMs)
+    if (record.tokenId !== arrivingTokenId) queue.waitedAdmissionTimesMs.push(nowMs)
   }
   // Keep every admission of the rate window, and enough for the ETA sample.
   const keep = Math.max(policy.admitPerMinute ?? 0, Limits.etaSampleSize)
   if (queue.admissionTimesMs.length > keep * 2) queue.admissionTimesMs.splice(0, queue.admissionTimesMs.length - keep)
+  if (queue.waitedAdmissionTimesMs.length > Limits.etaSampleSize * 2) {
+    queue.waitedAdmissionTimesMs.splice(0, queue.waitedAdmissionTimesMs.length - Limits.etaSampleSize)
+  }
   if (queue.waitingHead > 1024 && queue.waitingHead * 2 > queue.waiting.length) {
     queue.waiting = queue.waiting.slice(queue.waitingHead)
     queue.waitingHead = 0
@@ -111,7 +119,7 @@ const toEntry = (queue: QueueState, record: QueueRecord, policy: QueuePolicy, no
     position,
     etaSeconds: position === null
       ? null
-      : etaSeconds({ policy, nowMs, position, admissionTimesMs: queue.admissionTimesMs }),
+      : etaSeconds({ policy, nowMs, position, waitedAdmissionTimesMs: queue.waitedAdmissionTimesMs }),
     admittedAt: record.admittedAtMs === null ? null : DateTime.makeUnsafe(record.admittedAtMs),
     activeUntil: record.activeUntilMs === null ? null : DateTime.makeUnsafe(record.activeUntilMs)
   })
@@ -145,7 +153,7 @@ export const layer: Layer.Layer<Queue, never, MemoryStore> = Layer.effect(
           queue.currentByUser.set(record.userId, record.tokenId)
           queue.tokenBySequence.set(record.joinSequence, record.tokenId)
           queue.waiting.push(record.joinSequence)
-          admit(queue, request.policy, nowMs)
+          admit(queue, request.policy, nowMs, record.tokenId)
           return Result.succeed({ entry: toEntry(queue, record, request.policy, nowMs), created: true })
         }),
       status: (concertId, tokenId, policy) =>

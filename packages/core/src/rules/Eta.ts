@@ -12,8 +12,11 @@ export interface EtaInput {
   readonly nowMs: number
   /** 1 for the next to be admitted. */
   readonly position: number
-  /** Recent admission times, ascending. */
-  readonly admissionTimesMs: ReadonlyArray<number>
+  /**
+   * Recent admission times of users who had waited, ascending. Admissions of
+   * users let in on arrival say nothing about how fast the line moves.
+   */
+  readonly waitedAdmissionTimesMs: ReadonlyArray<number>
 }
 
 /**
@@ -26,7 +29,7 @@ export interface EtaInput {
  */
 export const observedAdmissionRatePerSecond = (input: Omit<EtaInput, "position">): number => {
   const windowStartMs = input.nowMs - Limits.etaWindowSeconds * 1000
-  const recent = input.admissionTimesMs.filter((t) => t > windowStartMs)
+  const recent = input.waitedAdmissionTimesMs.filter((t) => t > windowStartMs)
   const rateCapPerSecond = input.policy.admitPerMinute === null
     ? Number.POSITIVE_INFINITY
     : input.policy.admitPerMinute / 60
@@ -44,7 +47,7 @@ export const observedAdmissionRatePerSecond = (input: Omit<EtaInput, "position">
  * ```ts
  * import { etaSeconds, QueuePolicy } from "@boxoffice/core"
  * const policy = new QueuePolicy({ maxActive: 10, activeSeconds: 600, admitPerMinute: 60 })
- * etaSeconds({ policy, nowMs: 60_000, position: 30, admissionTimesMs: [0, 30_000, 59_000] }) // 20
+ * etaSeconds({ policy, nowMs: 60_000, position: 30, waitedAdmissionTimesMs: [0, 30_000, 59_000] }) // 600: 3 in the last 60 s
  * ```
  * @category rules
  */

@@ -74,8 +74,10 @@ export interface QueueState {
   readonly tokenBySequence: Map<number, QueueTokenId>
   /** Active tokens in admission order, which is also `activeUntil` order. */
   readonly active: Set<QueueTokenId>
-  /** Recent admission times, ascending, bounded. */
+  /** Recent admission times, ascending, bounded: the rate cap's window. */
   readonly admissionTimesMs: Array<number>
+  /** Recent admission times of users who had waited, ascending, bounded: the ETA's sample. */
+  readonly waitedAdmissionTimesMs: Array<number>
 }
 
 export interface MemoryState {

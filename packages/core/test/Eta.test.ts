@@ -1,0 +1,36 @@
+/**
+ * Proves the ETA rule: it follows the admission rate actually observed, and
+ * falls back to the policy's slowest steady state when nothing was measured.
+ */
+import { assert, describe, it } from "vitest"
+import { etaSeconds, observedAdmissionRatePerSecond, QueuePolicy } from "../src/index.ts"
+
+describe("etaSeconds", () => {
+  it("uses the observed rate", () => {
+    const policy = new QueuePolicy({ maxActive: 100, activeSeconds: 600, admitPerMinute: null })
+    // 10 admissions over the last 10 s: 1 per second.
+    const times = Array.from({ length: 10 }, (_, i) => 90_000 + i * 1_000)
+    assert.strictEqual(observedAdmissionRatePerSecond({ policy, nowMs: 100_000, waitedAdmissionTimesMs: times }), 1)
+    assert.strictEqual(etaSeconds({ policy, nowMs: 100_000, position: 25, waitedAdmissionTimesMs: times }), 25)
+  })
+  it("never promises more than the rate cap", () => {
+    const policy = new QueuePolicy({ maxActive: 100, activeSeconds: 600, admitPerMinute: 60 })
+    const burst = Array.from({ length: 60 }, () => 99_000)
+    assert.strictEqual(etaSeconds({ policy, nowMs: 100_000, position: 30, waitedAdmissionTimesMs: burst }), 30)
+  })
+  it("falls back to maxActive / activeSeconds when nothing was measured", () => {
+    const policy = new QueuePolicy({ maxActive: 2, activeSeconds: 600, admitPerMinute: null })
+    assert.strictEqual(etaSeconds({ policy, nowMs: 0, position: 1, waitedAdmissionTimesMs: [] }), 300)
+    assert.strictEqual(etaSeconds({ policy, nowMs: 0, position: 4, waitedAdmissionTimesMs: [] }), 1_200)
+  })
+  it("ignores admissions older than the observation window", () => {
+    const policy = new QueuePolicy({ maxActive: 2, activeSeconds: 600, admitPerMinute: null })
+    assert.strictEqual(etaSeconds({ policy, nowMs: 10_000_000, position: 1, waitedAdmissionTimesMs: [0, 1, 2] }), 300)
+  })
+  it("grows with the position", () => {
+    const policy = new QueuePolicy({ maxActive: 10, activeSeconds: 60, admitPerMinute: null })
+    const etas = [1, 2, 10, 100].map((position) => etaSeconds({ policy, nowMs: 0, position, waitedAdmissionTimesMs: [] }))
+    assert.deepStrictEqual(etas, [...etas].sort((a, b) => a - b))
+    assert.strictEqual(etas[3], 600)
+  })
+})

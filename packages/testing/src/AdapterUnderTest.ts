@@ -1,0 +1,33 @@
+/**
+ * What an adapter hands the suites to be proven against the laws.
+ *
+ * @since 0.1.0
+ */
+import type { Catalog, IdempotencyRecords, Payments, Queue, SeatInventory, Wallet } from "@boxoffice/core"
+import type { Layer } from "effect"
+import type { StoreClock } from "./StoreClock.ts"
+
+/** Every store port of `@boxoffice/core`. @category models */
+export type StorePorts = Catalog | SeatInventory | Wallet | Payments | Queue | IdempotencyRecords
+
+/**
+ * An adapter set under test. `layer` must give fresh, empty stores each time
+ * it is built (the suites build it once per test and once per generated
+ * case) and the {@link StoreClock} those stores judge time by.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStores } from "@boxoffice/memory"
+ * import { type AdapterUnderTest, StoreClock } from "@boxoffice/testing"
+ * import { Layer } from "effect"
+ * const memory: AdapterUnderTest = {
+ *   name: "memory",
+ *   layer: Layer.merge(MemoryStores.layer, StoreClock.layerManual(Date.UTC(2026, 0, 1)))
+ * }
+ * ```
+ * @category models
+ */
+export interface AdapterUnderTest {
+  readonly name: string
+  readonly layer: Layer.Layer<StorePorts | StoreClock, unknown>
+}

@@ -1,0 +1,64 @@
+/**
+ * The clock of the stores under test, which the suites move forward to
+ * expire holds and queue windows.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Context, Duration, Effect, Layer } from "effect"
+
+/**
+ * Control over the clock that a store judges expiry by (DESIGN §3). A store
+ * that reads Effect's `Clock` uses {@link StoreClock.layerManual}; a store
+ * that reads its own clock (a database's `now()`) supplies a layer that
+ * shifts that clock.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { StoreClock } from "@boxoffice/testing"
+ * const later = StoreClock.use((clock) => clock.advance(61_000))
+ * ```
+ * @category services
+ */
+export class StoreClock extends Context.Service<StoreClock, {
+  readonly nowMs: Effect.Effect<number>
+  readonly advance: (milliseconds: number) => Effect.Effect<void>
+}>()("@boxoffice/testing/StoreClock") {
+  /**
+   * A manual clock that is also Effect's `Clock`, so stores and `Booking`
+   * read it. Sleepers wake when the clock is advanced past their time.
+   */
+  static readonly layerManual = (startMs: number): Layer.Layer<StoreClock> =>
+    Layer.effectContext(Effect.sync(() => {
+      let nowMs = startMs
+      const sleepers = new Set<{ readonly wakeAtMs: number; readonly wake: () => void }>()
+      const clock: Clock.Clock = {
+        currentTimeMillisUnsafe: () => nowMs,
+        currentTimeMillis: Effect.sync(() => nowMs),
+        currentTimeNanosUnsafe: () => BigInt(nowMs) * 1_000_000n,
+        currentTimeNanos: Effect.sync(() => BigInt(nowMs) * 1_000_000n),
+        monotonicTimeNanosUnsafe: () => BigInt(nowMs) * 1_000_000n,
+        monotonicTimeNanos: Effect.sync(() => BigInt(nowMs) * 1_000_000n),
+        sleep: (duration) =>
+          Effect.callback<void>((resume) => {
+            const sleeper = { wakeAtMs: nowMs + Duration.toMillis(duration), wake: () => resume(Effect.void) }
+            sleepers.add(sleeper)
+            return Effect.sync(() => sleepers.delete(sleeper))
+          })
+      }
+      const storeClock = StoreClock.of({
+        nowMs: clock.currentTimeMillis,
+        advance: (milliseconds) =>
+          Effect.sync(() => {
+            nowMs += milliseconds
+            for (const sleeper of sleepers) {
+              if (sleeper.wakeAtMs <= nowMs) {
+                sleepers.delete(sleeper)
+                sleeper.wake()
+              }
+            }
+          })
+      })
+      return Context.make(Clock.Clock, clock).pipe(Context.add(StoreClock, storeClock))
+    }))
+}

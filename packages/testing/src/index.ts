@@ -1,0 +1,11 @@
+/**
+ * @boxoffice/testing: the adapter contract suite and the property-based law
+ * harness. Any adapter, ours or a third party's, proves itself against the
+ * same laws by calling both suites.
+ *
+ * @since 0.1.0
+ */
+export * from "./AdapterUnderTest.ts"
+export * from "./ContractSuite.ts"
+export * from "./Harness.ts"
+export * from "./StoreClock.ts"
