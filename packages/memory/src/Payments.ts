@@ -58,32 +58,36 @@ export const layer: Layer.Layer<Payments, never, MemoryStore> = Layer.effect(
             seatNumbers: hold.seatNumbers,
             paidAt
           })
-          hold.state = "paid"
-          for (const n of hold.seatNumbers) seats.sold.set(n, payment)
-          const key = userDateKey(hold.userId, hold.dateId)
-          state.seatsSoldByUserDate.set(key, (state.seatsSoldByUserDate.get(key) ?? 0) + hold.seatNumbers.length)
-          state.balances.set(request.userId, balance.success)
-          const ledger = state.ledgers.get(request.userId) ?? []
-          ledger.push(new LedgerEntry({
-            userId: request.userId,
-            kind: "payment",
-            referenceId: payment.paymentId,
-            amountKrw: payment.amountKrw,
-            at: paidAt
-          }))
-          state.ledgers.set(request.userId, ledger)
-          const payments = state.paymentsByUser.get(request.userId) ?? []
-          payments.push(payment)
-          state.paymentsByUser.set(request.userId, payments)
           const receipt = new PaymentReceipt({
             paymentId: payment.paymentId,
             holdId: payment.holdId,
             dateId: payment.dateId,
             amountKrw: payment.amountKrw,
             seatNumbers: payment.seatNumbers,
-            balanceKrw: balance.success,
+            // Only the skipBalanceGuard fault gets here with a negative balance; like a store
+            // without the guard, it answers normally and keeps the wrong balance.
+            balanceKrw: Math.max(0, balance.success),
             paidAt
           })
+          const debitEntry = new LedgerEntry({
+            userId: request.userId,
+            kind: "payment",
+            referenceId: payment.paymentId,
+            amountKrw: payment.amountKrw,
+            at: paidAt
+          })
+          // Every value is built before the first write: nothing below can throw halfway.
+          hold.state = "paid"
+          for (const n of hold.seatNumbers) seats.sold.set(n, payment)
+          const key = userDateKey(hold.userId, hold.dateId)
+          state.seatsSoldByUserDate.set(key, (state.seatsSoldByUserDate.get(key) ?? 0) + hold.seatNumbers.length)
+          state.balances.set(request.userId, balance.success)
+          const ledger = state.ledgers.get(request.userId) ?? []
+          ledger.push(debitEntry)
+          state.ledgers.set(request.userId, ledger)
+          const payments = state.paymentsByUser.get(request.userId) ?? []
+          payments.push(payment)
+          state.paymentsByUser.set(request.userId, payments)
           recordOutcome(state, request.idempotency, { _tag: "Paid", receipt })
           return Result.succeed(receipt)
         }),

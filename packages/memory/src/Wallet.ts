@@ -18,21 +18,23 @@ export const layer: Layer.Layer<Wallet, never, MemoryStore> = Layer.effect(
           if (Result.isFailure(current)) return Result.fail(current.failure)
           const balance = credit(state.balances.get(request.userId) ?? 0, request.amountKrw)
           if (Result.isFailure(balance)) return Result.fail(balance.failure)
-          state.balances.set(request.userId, balance.success)
-          const ledger = state.ledgers.get(request.userId) ?? []
-          ledger.push(new LedgerEntry({
+          const entry = new LedgerEntry({
             userId: request.userId,
             kind: "charge",
             referenceId: request.chargeId,
             amountKrw: request.amountKrw,
             at: DateTime.makeUnsafe(nowMs)
-          }))
-          state.ledgers.set(request.userId, ledger)
+          })
           const receipt = new ChargeReceipt({
             chargeId: request.chargeId,
             amountKrw: request.amountKrw,
             balanceKrw: balance.success
           })
+          // Every value is built before the first write: nothing below can throw halfway.
+          state.balances.set(request.userId, balance.success)
+          const ledger = state.ledgers.get(request.userId) ?? []
+          ledger.push(entry)
+          state.ledgers.set(request.userId, ledger)
           recordOutcome(state, request.idempotency, { _tag: "Charged", receipt })
           return Result.succeed(receipt)
         }),

@@ -4,10 +4,9 @@
  *
  * @since 0.1.0
  */
-import { Layer } from "effect"
 import * as Catalog from "./Catalog.ts"
 import * as IdempotencyRecords from "./IdempotencyRecords.ts"
-import { MemoryStore } from "./internal/MemoryStore.ts"
+import { memoryStoresLayer } from "./internal/layer.ts"
 import * as Payments from "./Payments.ts"
 import * as Queue from "./Queue.ts"
 import * as SeatInventory from "./SeatInventory.ts"
@@ -32,12 +31,5 @@ export { Catalog, IdempotencyRecords, Payments, Queue, SeatInventory, Wallet }
  * @category layers
  */
 export const MemoryStores = {
-  layer: Layer.mergeAll(
-    Catalog.layer,
-    SeatInventory.layer,
-    Wallet.layer,
-    Payments.layer,
-    Queue.layer,
-    IdempotencyRecords.layer
-  ).pipe(Layer.provide(MemoryStore.layer()))
+  layer: memoryStoresLayer()
 }

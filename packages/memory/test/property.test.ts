@@ -1,0 +1,12 @@
+/**
+ * Proves the memory adapter against the shared property suite: L1–L7 after
+ * every step of arbitrary interleavings.
+ */
+import { MemoryStores } from "@boxoffice/memory"
+import { propertySuite, StoreClock, suiteEpochMs } from "@boxoffice/testing"
+import { Layer } from "effect"
+
+propertySuite({
+  name: "memory",
+  layer: Layer.merge(MemoryStores.layer, StoreClock.layerManual(suiteEpochMs))
+})

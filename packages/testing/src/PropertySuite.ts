@@ -1,0 +1,338 @@
+/**
+ * The property suite: arbitrary interleavings of the whole sale, against
+ * any adapter, with the laws L1–L7 checked after every step.
+ *
+ * @since 0.1.0
+ */
+import { Booking, type Concert, type NewConcert, newId, type QueueTokenId, UserId } from "@boxoffice/core"
+import { Cause, DateTime, Effect, Exit, Layer, ManagedRuntime } from "effect"
+import * as fc from "fast-check"
+import { assert, describe, it } from "vitest"
+import type { AdapterUnderTest } from "./AdapterUnderTest.ts"
+import { checkLaws, type Knowledge, LawViolation, takeSnapshot } from "./internal/Laws.ts"
+import { CurrentOperation, gatedStores, type OperationControl } from "./internal/Scheduling.ts"
+import { syncSignerLayer } from "./internal/SyncSigner.ts"
+import { StoreClock } from "./StoreClock.ts"
+
+/** One call a user makes. `hold` indexes the holds seen so far, anyone's. @category models */
+export type Operation =
+  | { readonly kind: "join"; readonly user: number }
+  | { readonly kind: "status"; readonly user: number }
+  | { readonly kind: "leave"; readonly user: number }
+  | { readonly kind: "hold"; readonly user: number; readonly date: number; readonly seats: ReadonlyArray<number> }
+  | { readonly kind: "release"; readonly user: number; readonly hold: number }
+  | { readonly kind: "charge"; readonly user: number; readonly amountKrw: number; readonly key: string | null }
+  | { readonly kind: "pay"; readonly user: number; readonly hold: number; readonly key: string | null }
+  | { readonly kind: "forged"; readonly user: number; readonly date: number }
+
+/** One step: calls running concurrently (one may crash at a store call), or the clock moving on. @category models */
+export type Step =
+  | {
+    readonly kind: "concurrently"
+    readonly operations: ReadonlyArray<Operation>
+    readonly interrupt: { readonly operation: number; readonly atCall: number } | null
+  }
+  | { readonly kind: "advance"; readonly seconds: number }
+
+/** The sale every case runs: small, so that users collide often. @category constants */
+export const lawWorld = {
+  users: 4,
+  seatCount: 4,
+  concert: (nowMs: number): NewConcert => ({
+    title: "Law world",
+    dates: [
+      { startsAt: DateTime.makeUnsafe(nowMs + 30 * 86_400_000), priceKrw: 1_000, seatCount: 4 },
+      { startsAt: DateTime.makeUnsafe(nowMs + 31 * 86_400_000), priceKrw: 1_500, seatCount: 4 }
+    ],
+    queue: { maxActive: 2, activeSeconds: 180, admitPerMinute: 3 },
+    holdSeconds: 60,
+    maxSeatsPerUser: 3
+  })
+} as const
+
+const user = fc.nat({ max: lawWorld.users - 1 })
+const date = fc.nat({ max: 1 })
+const key = fc.option(fc.constantFrom("a", "b"), { nil: null })
+
+const operation: fc.Arbitrary<Operation> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("join" as const), user }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("status" as const), user }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("leave" as const), user }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant("hold" as const),
+      user,
+      date,
+      seats: fc.uniqueArray(fc.integer({ min: 1, max: lawWorld.seatCount }), { minLength: 1, maxLength: 2 })
+    })
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("release" as const), user, hold: fc.nat({ max: 15 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("charge" as const),
+      user,
+      amountKrw: fc.constantFrom(500, 1_000, 2_500),
+      key
+    })
+  },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant("pay" as const), user, hold: fc.nat({ max: 15 }), key }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("forged" as const), user, date }) }
+)
+
+/** @category arbitraries */
+export const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant("concurrently" as const),
+      operations: fc.array(operation, { minLength: 1, maxLength: 3 }),
+      interrupt: fc.option(fc.record({ operation: fc.nat({ max: 2 }), atCall: fc.nat({ max: 6 }) }), {
+        nil: null,
+        freq: 3
+      })
+    })
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant("advance" as const), seconds: fc.constantFrom(1, 30, 61, 181) })
+  }
+)
+
+/** The number of cases per adapter: at least 500, more with `BOXOFFICE_PROPERTY_RUNS`. @category constants */
+export const propertyRuns = (): number => {
+  const requested = Number(globalThis.process?.env?.["BOXOFFICE_PROPERTY_RUNS"] ?? "")
+  return Number.isInteger(requested) && requested > 500 ? requested : 500
+}
+
+/** What a run did, for the printed counts. @category models */
+export interface PropertyTally {
+  cases: number
+  steps: number
+  operations: number
+  interrupted: number
+  lawChecks: number
+}
+
+const worldLayer = (adapter: AdapterUnderTest) =>
+  Booking.layer.pipe(
+    Layer.provide(gatedStores),
+    Layer.provideMerge(Layer.merge(adapter.layer, syncSignerLayer("boxoffice-law-world")))
+  )
+
+type WorldRuntime = ManagedRuntime.ManagedRuntime<Layer.Success<ReturnType<typeof worldLayer>>, unknown>
+
+interface World {
+  readonly concert: Concert
+  readonly knowledge: Knowledge
+  /** Each user's newest token, and each token's id. */
+  readonly tokenOf: Map<number, string>
+  readonly tokenIdOf: Map<string, QueueTokenId>
+  /** L7: the first answer per user and key. */
+  readonly answers: Map<string, string>
+}
+
+const runOperation = (world: World, op: Operation) =>
+  Effect.gen(function*() {
+    const booking = yield* Booking
+    const { concert, knowledge } = world
+    const userId = knowledge.users[op.user]!
+    const token = world.tokenOf.get(op.user) ?? ""
+    const holdAt = (index: number) =>
+      knowledge.holds.length === 0 ? null : knowledge.holds[index % knowledge.holds.length]!.hold
+    switch (op.kind) {
+      case "join":
+        return yield* booking.joinQueue(userId, concert.concertId)
+      case "status":
+        return yield* booking.queueStatus(userId, token)
+      case "leave":
+        return yield* booking.leaveQueue(userId, token)
+      case "hold":
+        return yield* booking.hold(userId, token, concert.dates[op.date]!.dateId, op.seats)
+      case "release": {
+        const hold = holdAt(op.hold)
+        return hold === null ? undefined : yield* booking.releaseHold(userId, hold.holdId)
+      }
+      case "charge":
+        return yield* booking.charge(userId, op.amountKrw, op.key)
+      case "pay": {
+        const hold = holdAt(op.hold)
+        return hold === null ? undefined : yield* booking.pay(userId, token, hold.holdId, op.key)
+      }
+      case "forged": {
+        const forged = token === "" ? "forged" : `${token.slice(0, -3)}${token.endsWith("AAA") ? "BBB" : "AAA"}`
+        return yield* booking.hold(userId, forged, concert.dates[op.date]!.dateId, [1])
+      }
+    }
+  })
+
+/**
+ * Learns from one answer, and checks what can only be checked on answers
+ * (L6 forgeries, L7). Returns a defect to report once the laws were checked,
+ * so that a broken store is named by the law it broke.
+ */
+const learn = (world: World, op: Operation, exit: Exit.Exit<unknown, unknown>, interrupted: boolean): Error | null => {
+  const { knowledge } = world
+  if (Exit.isFailure(exit)) {
+    if (Cause.hasDies(exit.cause)) return new Error(`${op.kind} died: ${Cause.pretty(exit.cause)}`)
+    if (Cause.hasInterruptsOnly(exit.cause)) return null
+    const error = Cause.squash(exit.cause) as { readonly _tag?: string }
+    if (error._tag === "Unavailable") return new Error(`${op.kind} found a store unavailable`)
+    if (op.kind === "forged" && error._tag !== "QueueTokenInvalid") {
+      throw new LawViolation(`L6: a forged token got ${error._tag}`)
+    }
+    return null
+  }
+  const value = exit.value as Record<string, unknown> | undefined
+  switch (op.kind) {
+    case "join": {
+      const ticket = value as unknown as { queueToken: string; entry: { tokenId: QueueTokenId } }
+      world.tokenOf.set(op.user, ticket.queueToken)
+      world.tokenIdOf.set(ticket.queueToken, ticket.entry.tokenId)
+      knowledge.tokens.set(ticket.entry.tokenId, { user: op.user, token: ticket.queueToken })
+      return null
+    }
+    case "hold":
+      knowledge.holds.push({ hold: value as never, tokenId: world.tokenIdOf.get(world.tokenOf.get(op.user)!)! })
+      return null
+    case "forged":
+      throw new LawViolation("L6: a forged token was accepted")
+    case "charge":
+    case "pay": {
+      if (value === undefined) return null
+      if (op.kind === "charge") knowledge.chargeSuccesses[op.user]!.add(value["chargeId"] as string)
+      if (op.kind === "pay" && !interrupted) knowledge.paidTokens.add(world.tokenIdOf.get(world.tokenOf.get(op.user)!)!)
+      if (op.key === null) return null
+      const answerKey = `${op.user}/${op.key}`
+      const answer = JSON.stringify(value)
+      const first = world.answers.get(answerKey)
+      if (first !== undefined && first !== answer) {
+        throw new LawViolation(`L7: key ${op.key} of user ${op.user} answered ${answer} after ${first}`)
+      }
+      world.answers.set(answerKey, answer)
+      return null
+    }
+    default:
+      return null
+  }
+}
+
+const runStep = async (
+  runtime: WorldRuntime,
+  scheduler: fc.Scheduler,
+  world: World,
+  step: Step,
+  tally: PropertyTally
+): Promise<Array<Error>> => {
+  tally.steps++
+  if (step.kind === "advance") {
+    await runtime.runPromise(StoreClock.use((clock) => clock.advance(step.seconds * 1000)))
+    return []
+  }
+  for (const op of step.operations) {
+    if (op.kind !== "charge") continue
+    const attempts = world.knowledge.chargeAttempts[op.user]!
+    if (op.key === null) attempts.unkeyed++
+    else attempts.keys.add(op.key)
+  }
+  const controls: Array<OperationControl> = step.operations.map((op, index) => ({
+    label: `#${index} ${op.kind}(user ${op.user})`,
+    scheduler,
+    interruptAtCall: step.interrupt?.operation === index ? step.interrupt.atCall : null,
+    calls: 0,
+    interrupted: false
+  }))
+  const exits = await scheduler.waitFor(Promise.all(step.operations.map((op, index) =>
+    runtime.runPromiseExit(runOperation(world, op).pipe(Effect.provideService(CurrentOperation, controls[index]!)))
+  )))
+  tally.operations += exits.length
+  return exits.flatMap((exit, index) => {
+    if (controls[index]!.interrupted) tally.interrupted++
+    return learn(world, step.operations[index]!, exit, controls[index]!.interrupted) ?? []
+  })
+}
+
+/**
+ * Runs the law property against `adapter` and returns fast-check's details
+ * (a failure carries the shrunk counterexample). `tally` collects counts.
+ *
+ * @example
+ * ```ts
+ * import { checkBookingLaws } from "@boxoffice/testing"
+ * declare const adapter: import("@boxoffice/testing").AdapterUnderTest
+ * const details = await checkBookingLaws(adapter, { runs: 500 })
+ * details.failed // false when L1–L7 held in every case
+ * ```
+ * @category suites
+ */
+export const checkBookingLaws = (
+  adapter: AdapterUnderTest,
+  options: { readonly runs: number; readonly seed?: number; readonly tally?: PropertyTally }
+): Promise<fc.RunDetails<[fc.Scheduler, Array<Step>]>> => {
+  const tally = options.tally ?? { cases: 0, steps: 0, operations: 0, interrupted: 0, lawChecks: 0 }
+  const property = fc.asyncProperty(
+    fc.scheduler(),
+    fc.array(stepArbitrary, { minLength: 1, maxLength: 30 }),
+    async (scheduler, steps) => {
+      tally.cases++
+      const runtime: WorldRuntime = ManagedRuntime.make(worldLayer(adapter))
+      try {
+        const world = await runtime.runPromise(Effect.gen(function*() {
+          const nowMs = yield* StoreClock.use((clock) => clock.nowMs)
+          const concert = yield* (yield* Booking).createConcert(lawWorld.concert(nowMs))
+          const users = yield* Effect.forEach(Array.from({ length: lawWorld.users }), () => newId(UserId))
+          const knowledge: Knowledge = {
+            users,
+            tokens: new Map(),
+            holds: [],
+            admittedAtMs: new Map(),
+            paidTokens: new Set(),
+            chargeAttempts: users.map(() => ({ unkeyed: 0, keys: new Set<string>() })),
+            chargeSuccesses: users.map(() => new Set<string>())
+          }
+          return { concert, knowledge, tokenOf: new Map(), tokenIdOf: new Map(), answers: new Map() } satisfies World
+        }))
+        for (const step of steps) {
+          const defects = await runStep(runtime, scheduler, world, step, tally)
+          const snapshot = await runtime.runPromise(takeSnapshot(world.concert, world.knowledge))
+          checkLaws(world.concert, world.knowledge, snapshot)
+          tally.lawChecks++
+          if (defects.length > 0) throw defects[0]
+        }
+      } finally {
+        await runtime.dispose()
+      }
+    }
+  )
+  return fc.check(property, { numRuns: options.runs, ...(options.seed === undefined ? {} : { seed: options.seed }) })
+}
+
+/**
+ * Registers the property suite for `adapter` with vitest: at least 500
+ * generated cases (see {@link propertyRuns}), with the counts printed.
+ *
+ * @example
+ * ```ts
+ * import { propertySuite } from "@boxoffice/testing"
+ * declare const adapter: import("@boxoffice/testing").AdapterUnderTest
+ * propertySuite(adapter)
+ * ```
+ * @category suites
+ */
+export const propertySuite = (adapter: AdapterUnderTest): void => {
+  describe(`property suite: ${adapter.name}`, () => {
+    it("L1–L7 hold after every step of arbitrary interleavings, interruptions and clock moves", async () => {
+      const runs = propertyRuns()
+      const tally: PropertyTally = { cases: 0, steps: 0, operations: 0, interrupted: 0, lawChecks: 0 }
+      const details = await checkBookingLaws(adapter, { runs, tally })
+      console.log(
+        `[property] ${adapter.name}: ${details.numRuns} cases passed (seed ${details.seed}), ` +
+          `${tally.steps} steps, ${tally.operations} operations, ${tally.interrupted} interrupted, ` +
+          `${tally.lawChecks} law checks`
+      )
+      assert.isFalse(details.failed, fc.defaultReportMessage(details) ?? "the property failed")
+      assert.strictEqual(details.numRuns, runs)
+    }, 1_800_000)
+  })
+}

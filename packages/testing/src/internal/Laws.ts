@@ -1,0 +1,265 @@
+/**
+ * The laws L1–L7 of DESIGN §2, checked on a snapshot read through the
+ * ports after every generated step. A violation throws a `LawViolation`
+ * whose message starts with the law's name.
+ */
+import {
+  type Concert,
+  type Hold,
+  type LedgerEntry,
+  Limits,
+  type Payment,
+  Payments,
+  Queue,
+  type QueueEntry,
+  type QueueTokenId,
+  type Seat,
+  SeatInventory,
+  type UserId,
+  Wallet
+} from "@boxoffice/core"
+import { DateTime, Effect, Option } from "effect"
+import { StoreClock } from "../StoreClock.ts"
+
+export class LawViolation extends Error {
+  override readonly name = "LawViolation"
+}
+
+const violated = (law: string, message: string): never => {
+  throw new LawViolation(`${law}: ${message}`)
+}
+
+/** What the harness learned from the answers it got. */
+export interface Knowledge {
+  readonly users: ReadonlyArray<UserId>
+  /** Every token any join returned. */
+  readonly tokens: Map<QueueTokenId, { readonly user: number; readonly token: string }>
+  /** Every hold any hold call returned, with the token it was made with. */
+  readonly holds: Array<{ readonly hold: Hold; readonly tokenId: QueueTokenId }>
+  /** When each token was first seen admitted; it must never change. */
+  readonly admittedAtMs: Map<QueueTokenId, number>
+  /** Tokens whose payment answered with success: they must have ended. */
+  readonly paidTokens: Set<QueueTokenId>
+  /** Per user: charges sent without a key, and the distinct keys sent. */
+  readonly chargeAttempts: Array<{ unkeyed: number; readonly keys: Set<string> }>
+  /** Charge ids that answered with success, per user. */
+  readonly chargeSuccesses: Array<Set<string>>
+}
+
+export interface Snapshot {
+  readonly nowMs: number
+  readonly holds: ReadonlyArray<{ readonly hold: Hold; readonly tokenId: QueueTokenId }>
+  readonly payments: ReadonlyArray<Payment>
+  readonly seats: ReadonlyArray<ReadonlyArray<Seat>>
+  readonly balances: ReadonlyArray<number>
+  readonly ledgers: ReadonlyArray<ReadonlyArray<LedgerEntry>>
+  readonly entries: ReadonlyArray<QueueEntry>
+}
+
+/** Reads everything the laws speak of, through the ports (not the scheduler). */
+export const takeSnapshot = (concert: Concert, knowledge: Knowledge) =>
+  Effect.gen(function*() {
+    const inventory = yield* SeatInventory
+    const wallet = yield* Wallet
+    const payments = yield* Payments
+    const queue = yield* Queue
+    const nowMs = yield* StoreClock.use((clock) => clock.nowMs)
+    const holds = yield* Effect.forEach(knowledge.holds, ({ hold, tokenId }) =>
+      Effect.map(inventory.findHold(hold.holdId), (found) => ({
+        hold: Option.getOrElse(found, () => violated("L3", `hold ${hold.holdId} vanished`)),
+        tokenId
+      })))
+    const paymentLists = yield* Effect.forEach(knowledge.users, payments.listPayments)
+    const entries = yield* Effect.forEach([...knowledge.tokens.keys()], (tokenId) =>
+      Effect.map(queue.status(concert.concertId, tokenId, concert.policy.queue), (found) =>
+        Option.getOrElse(found, () => violated("L5", `queue entry ${tokenId} vanished`))))
+    return {
+      nowMs,
+      holds,
+      payments: paymentLists.flat(),
+      seats: yield* Effect.forEach(concert.dates, inventory.seats),
+      balances: yield* Effect.forEach(knowledge.users, wallet.balance),
+      ledgers: yield* Effect.forEach(knowledge.users, wallet.ledger),
+      entries
+    } satisfies Snapshot
+  })
+
+const ms = DateTime.toEpochMillis
+
+/** L1: one owner per seat; at most one live hold per seat; a sold seat has no live hold. */
+const checkL1 = (concert: Concert, snapshot: Snapshot) => {
+  concert.dates.forEach((date, index) => {
+    const soldBy = new Map<number, Payment>()
+    for (const payment of snapshot.payments.filter((p) => p.dateId === date.dateId)) {
+      for (const seat of payment.seatNumbers) {
+        if (soldBy.has(seat)) violated("L1", `seat ${seat} of date ${index} sold twice`)
+        soldBy.set(seat, payment)
+      }
+    }
+    const heldBy = new Map<number, Hold>()
+    for (const { hold } of snapshot.holds.filter((h) => h.hold.dateId === date.dateId && h.hold.status === "held")) {
+      for (const seat of hold.seatNumbers) {
+        if (heldBy.has(seat)) violated("L1", `seat ${seat} of date ${index} has two live holds`)
+        if (soldBy.has(seat)) violated("L1", `sold seat ${seat} of date ${index} has a live hold`)
+        heldBy.set(seat, hold)
+      }
+    }
+    for (const seat of snapshot.seats[index]!) {
+      const expected = soldBy.has(seat.seatNumber) ? "sold" : heldBy.has(seat.seatNumber) ? "held" : "available"
+      if (seat.status !== expected) {
+        violated("L1", `seat ${seat.seatNumber} of date ${index} is listed ${seat.status}, but is ${expected}`)
+      }
+    }
+  })
+}
+
+/** L2: balance = Σ charges − Σ payments, within 0..cap; no charge applied more often than sent. */
+const checkL2 = (knowledge: Knowledge, snapshot: Snapshot) => {
+  knowledge.users.forEach((_, user) => {
+    const ledger = snapshot.ledgers[user]!
+    const balance = snapshot.balances[user]!
+    const sum = ledger.reduce((total, entry) => total + (entry.kind === "charge" ? entry.amountKrw : -entry.amountKrw), 0)
+    if (balance !== sum) violated("L2", `user ${user} has balance ${balance} but a ledger summing to ${sum}`)
+    if (balance < 0) violated("L2", `user ${user} has a negative balance ${balance}`)
+    if (balance > Limits.balanceKrwMax) violated("L2", `user ${user} has a balance past the cap`)
+    const charges = ledger.filter((entry) => entry.kind === "charge")
+    const chargeIds = new Set(charges.map((entry) => entry.referenceId))
+    if (chargeIds.size !== charges.length) violated("L2", `user ${user} has a charge recorded twice`)
+    const attempts = knowledge.chargeAttempts[user]!
+    if (charges.length > attempts.unkeyed + attempts.keys.size) {
+      violated("L2", `user ${user} has ${charges.length} charges from ${attempts.unkeyed + attempts.keys.size} possible`)
+    }
+    for (const chargeId of knowledge.chargeSuccesses[user]!) {
+      if (!chargeIds.has(chargeId as never)) violated("L2", `user ${user}'s answered charge ${chargeId} is not in the ledger`)
+    }
+  })
+}
+
+/** L3: every sale has exactly one payment by its owner for its price; no payment half-happens. */
+const checkL3 = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot) => {
+  const holds = new Map(snapshot.holds.map(({ hold }) => [hold.holdId, hold]))
+  const paymentsPerHold = new Map<string, number>()
+  for (const payment of snapshot.payments) {
+    const hold = holds.get(payment.holdId) ?? violated("L3", `payment ${payment.paymentId} names an unknown hold`)
+    const date = concert.dates.find((d) => d.dateId === payment.dateId) ??
+      violated("L3", `payment ${payment.paymentId} names an unknown date`)
+    if (hold.status !== "paid") violated("L3", `paid hold ${hold.holdId} reads ${hold.status}`)
+    if (hold.userId !== payment.userId) violated("L3", `payment ${payment.paymentId} is not by the hold's owner`)
+    if (hold.seatNumbers.join() !== payment.seatNumbers.join()) violated("L3", `payment ${payment.paymentId} lacks seats`)
+    if (payment.amountKrw !== hold.amountKrw || payment.amountKrw !== date.priceKrw * payment.seatNumbers.length) {
+      violated("L3", `payment ${payment.paymentId} of ${payment.amountKrw} is not the seats' price`)
+    }
+    paymentsPerHold.set(hold.holdId, (paymentsPerHold.get(hold.holdId) ?? 0) + 1)
+  }
+  for (const { hold } of snapshot.holds) {
+    const count = paymentsPerHold.get(hold.holdId) ?? 0
+    if (count > 1) violated("L3", `hold ${hold.holdId} was paid ${count} times`)
+    if (hold.status === "paid" && count === 0) violated("L3", `hold ${hold.holdId} reads paid but has no payment`)
+  }
+  knowledge.users.forEach((userId, user) => {
+    const debits = snapshot.ledgers[user]!.filter((entry) => entry.kind === "payment")
+    const own = snapshot.payments.filter((p) => p.userId === userId)
+    const debited = new Map(debits.map((entry) => [entry.referenceId as string, entry.amountKrw]))
+    if (debits.length !== own.length || own.some((p) => debited.get(p.paymentId) !== p.amountKrw)) {
+      violated("L3", `user ${user}'s ledger debits do not match their payments`)
+    }
+  })
+}
+
+/** L4: a hold counts only while expiresAt > now; an expired hold was never paid. */
+const checkL4 = (snapshot: Snapshot) => {
+  const holds = new Map(snapshot.holds.map(({ hold }) => [hold.holdId, hold]))
+  for (const payment of snapshot.payments) {
+    const hold = holds.get(payment.holdId)!
+    if (ms(payment.paidAt) >= ms(hold.expiresAt)) {
+      violated("L4", `hold ${hold.holdId} was paid at or after its expiry`)
+    }
+  }
+  for (const { hold } of snapshot.holds) {
+    if (hold.status === "held" && ms(hold.expiresAt) <= snapshot.nowMs) {
+      violated("L4", `hold ${hold.holdId} reads held after its expiry`)
+    }
+    if (hold.status === "expired" && ms(hold.expiresAt) > snapshot.nowMs) {
+      violated("L4", `hold ${hold.holdId} reads expired before its expiry`)
+    }
+  }
+}
+
+/** Admissions in (t − 60 s, t] for each admission time t; the most in any window. */
+const busiestWindow = (timesMs: ReadonlyArray<number>): number => {
+  const sorted = [...timesMs].sort((a, b) => a - b)
+  let most = 0
+  let start = 0
+  for (let end = 0; end < sorted.length; end++) {
+    while (sorted[start]! <= sorted[end]! - 60_000) start++
+    most = Math.max(most, end - start + 1)
+  }
+  return most
+}
+
+/** L5: exact join order, both caps, and no idle slot while someone waits. */
+const checkL5 = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot) => {
+  const policy = concert.policy.queue
+  const bySequence = [...snapshot.entries].sort((a, b) => a.joinSequence - b.joinSequence)
+  const waiting = bySequence.filter((e) => e.status === "waiting")
+  const active = bySequence.filter((e) => e.status === "active")
+  if (active.length > policy.maxActive) violated("L5", `${active.length} active over maxActive ${policy.maxActive}`)
+  waiting.forEach((entry, index) => {
+    if (entry.position !== index + 1) violated("L5", `waiter #${entry.joinSequence} is at ${entry.position}, not ${index + 1}`)
+  })
+  for (const entry of bySequence) {
+    if (entry.admittedAt === null) continue
+    const admittedAtMs = ms(entry.admittedAt)
+    const seen = knowledge.admittedAtMs.get(entry.tokenId)
+    if (seen !== undefined && seen !== admittedAtMs) violated("L5", `token ${entry.tokenId} was admitted twice`)
+    knowledge.admittedAtMs.set(entry.tokenId, admittedAtMs)
+    if (waiting.length > 0 && entry.joinSequence > waiting[0]!.joinSequence) {
+      violated("L5", `#${entry.joinSequence} was admitted before #${waiting[0]!.joinSequence}, who joined first`)
+    }
+  }
+  const admitted = bySequence.filter((e) => e.admittedAt !== null)
+  for (let i = 1; i < admitted.length; i++) {
+    if (ms(admitted[i]!.admittedAt!) < ms(admitted[i - 1]!.admittedAt!)) {
+      violated("L5", `#${admitted[i]!.joinSequence} was admitted before #${admitted[i - 1]!.joinSequence}`)
+    }
+  }
+  const admissionTimes = [...knowledge.admittedAtMs.values()]
+  if (policy.admitPerMinute !== null && busiestWindow(admissionTimes) > policy.admitPerMinute) {
+    violated("L5", `more than ${policy.admitPerMinute} admissions in one 60-second window`)
+  }
+  const recent = admissionTimes.filter((t) => t > snapshot.nowMs - 60_000).length
+  const rateRoom = policy.admitPerMinute === null || recent < policy.admitPerMinute
+  if (waiting.length > 0 && active.length < policy.maxActive && rateRoom) {
+    violated("L5", `${waiting.length} wait while ${policy.maxActive - active.length} slots are free`)
+  }
+}
+
+/** L6: holds were made with an active token of their owner; payment ended the token. */
+const checkL6 = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot) => {
+  const entries = new Map(snapshot.entries.map((e) => [e.tokenId, e]))
+  for (const { hold, tokenId } of snapshot.holds) {
+    const entry = entries.get(tokenId) ?? violated("L6", `hold ${hold.holdId} was made with an unknown token`)
+    if (entry.userId !== hold.userId) violated("L6", `hold ${hold.holdId} was made with another user's token`)
+    const admittedAtMs = entry.admittedAt === null ? null : ms(entry.admittedAt)
+    const createdAtMs = ms(hold.createdAt)
+    if (
+      admittedAtMs === null || createdAtMs < admittedAtMs ||
+      createdAtMs >= admittedAtMs + concert.policy.queue.activeSeconds * 1000
+    ) {
+      violated("L6", `hold ${hold.holdId} was made outside its token's active window`)
+    }
+  }
+  for (const tokenId of knowledge.paidTokens) {
+    if (entries.get(tokenId)?.status !== "expired") violated("L6", `token ${tokenId} outlived its payment`)
+  }
+}
+
+/** Checks L1–L6 on the snapshot (L7 is checked on each answer, as it arrives). */
+export const checkLaws = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot): void => {
+  checkL1(concert, snapshot)
+  checkL2(knowledge, snapshot)
+  checkL3(concert, knowledge, snapshot)
+  checkL4(snapshot)
+  checkL5(concert, knowledge, snapshot)
+  checkL6(concert, knowledge, snapshot)
+}
