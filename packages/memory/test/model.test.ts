@@ -1,0 +1,11 @@
+/**
+ * Proves the memory adapter against the shared model-based suite.
+ */
+import { MemoryStores } from "@boxoffice/memory"
+import { modelSuite, StoreClock, suiteEpochMs } from "@boxoffice/testing"
+import { Layer } from "effect"
+
+modelSuite({
+  name: "memory",
+  layer: Layer.merge(MemoryStores.layer, StoreClock.layerManual(suiteEpochMs))
+})

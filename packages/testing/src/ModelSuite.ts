@@ -1,0 +1,251 @@
+/**
+ * The model-based suite: sequences of calls generated with `fc.commands`,
+ * each of whose exact outcome a small model predicts.
+ *
+ * @since 0.1.0
+ */
+import { Booking, type Concert, type Hold, Limits, newId, UserId } from "@boxoffice/core"
+import { DateTime, Effect, Layer, ManagedRuntime, Result } from "effect"
+import * as fc from "fast-check"
+import { assert, describe, it } from "vitest"
+import type { AdapterUnderTest } from "./AdapterUnderTest.ts"
+import { syncSignerLayer } from "./internal/SyncSigner.ts"
+import { propertyRuns } from "./PropertySuite.ts"
+import { StoreClock } from "./StoreClock.ts"
+
+const users = 3
+const seatCount = 4
+const priceKrw = [1_000, 1_500] as const
+const holdSeconds = 60
+const maxSeatsPerUser = 3
+
+interface ModelHold {
+  readonly user: number
+  readonly date: number
+  readonly seats: ReadonlyArray<number>
+  readonly amountKrw: number
+  readonly expiresAtMs: number
+  state: "held" | "paid" | "released"
+}
+
+interface Model {
+  nowMs: number
+  readonly balances: Array<number>
+  readonly holds: Array<ModelHold>
+}
+
+interface Real {
+  readonly run: <A, E>(effect: Effect.Effect<A, E, Booking | StoreClock>) => Promise<Result.Result<A, E>>
+  readonly concert: Concert
+  readonly users: ReadonlyArray<UserId>
+  readonly tokens: Array<string>
+  readonly holds: Array<Hold>
+}
+
+const isLive = (model: Model, hold: ModelHold) => hold.state === "held" && hold.expiresAtMs > model.nowMs
+const outcome = (result: Result.Result<unknown, { readonly _tag: string }>) =>
+  Result.isSuccess(result) ? "success" : result.failure._tag
+
+type Command = fc.AsyncCommand<Model, Real>
+
+class Charge implements Command {
+  readonly user: number
+  readonly amountKrw: number
+  constructor(user: number, amountKrw: number) {
+    this.user = user
+    this.amountKrw = amountKrw
+  }
+  check() { return true }
+  async run(model: Model, real: Real) {
+    const result = await real.run(Booking.use((b) => b.charge(real.users[this.user]!, this.amountKrw, null)))
+    const expected = model.balances[this.user]! + this.amountKrw > Limits.balanceKrwMax ? "BalanceLimitExceeded" : "success"
+    assert.strictEqual(outcome(result), expected)
+    if (Result.isSuccess(result)) {
+      model.balances[this.user]! += this.amountKrw
+      assert.strictEqual(result.success.balanceKrw, model.balances[this.user])
+    }
+  }
+  toString() { return `charge(user ${this.user}, ${this.amountKrw})` }
+}
+
+class HoldSeats implements Command {
+  readonly user: number
+  readonly date: number
+  readonly seats: ReadonlyArray<number>
+  constructor(user: number, date: number, seats: ReadonlyArray<number>) {
+    this.user = user
+    this.date = date
+    this.seats = seats
+  }
+  check() { return true }
+  async run(model: Model, real: Real) {
+    const result = await real.run(Booking.use((b) =>
+      b.hold(real.users[this.user]!, real.tokens[this.user]!, real.concert.dates[this.date]!.dateId, this.seats)))
+    const onDate = model.holds.filter((h) => h.date === this.date)
+    const taken = this.seats.some((seat) => onDate.some((h) => (h.state === "paid" || isLive(model, h)) && h.seats.includes(seat)))
+    const mine = onDate
+      .filter((h) => h.user === this.user && (h.state === "paid" || isLive(model, h)))
+      .reduce((sum, h) => sum + h.seats.length, 0)
+    const expected = taken
+      ? "SeatUnavailable"
+      : mine + this.seats.length > maxSeatsPerUser
+      ? "HoldLimitExceeded"
+      : "success"
+    assert.strictEqual(outcome(result), expected)
+    if (Result.isSuccess(result)) {
+      const amountKrw = priceKrw[this.date]! * this.seats.length
+      assert.strictEqual(result.success.amountKrw, amountKrw)
+      assert.strictEqual(DateTime.toEpochMillis(result.success.expiresAt), model.nowMs + holdSeconds * 1000)
+      model.holds.push({
+        user: this.user,
+        date: this.date,
+        seats: this.seats,
+        amountKrw,
+        expiresAtMs: model.nowMs + holdSeconds * 1000,
+        state: "held"
+      })
+      real.holds.push(result.success)
+    }
+  }
+  toString() { return `hold(user ${this.user}, date ${this.date}, seats ${this.seats.join("+")})` }
+}
+
+class Pay implements Command {
+  readonly user: number
+  readonly hold: number
+  constructor(user: number, hold: number) {
+    this.user = user
+    this.hold = hold
+  }
+  check(model: Readonly<Model>) { return model.holds.length > 0 }
+  async run(model: Model, real: Real) {
+    const index = this.hold % model.holds.length
+    const hold = model.holds[index]!
+    const userId = real.users[this.user]!
+    const result = await real.run(Booking.use((b) =>
+      b.pay(userId, real.tokens[this.user]!, real.holds[index]!.holdId, null)))
+    const expected = hold.user !== this.user
+      ? "Forbidden"
+      : hold.state === "paid"
+      ? "AlreadyPaid"
+      : !isLive(model, hold)
+      ? "HoldExpired"
+      : model.balances[this.user]! < hold.amountKrw
+      ? "InsufficientBalance"
+      : "success"
+    assert.strictEqual(outcome(result), expected)
+    if (Result.isSuccess(result)) {
+      hold.state = "paid"
+      model.balances[this.user]! -= hold.amountKrw
+      assert.strictEqual(result.success.balanceKrw, model.balances[this.user])
+      // Payment ended the token; the user queues again (there is room for all).
+      const ticket = await real.run(Booking.use((b) => b.joinQueue(userId, real.concert.concertId)))
+      assert.isTrue(Result.isSuccess(ticket) && ticket.success.entry.status === "active")
+      if (Result.isSuccess(ticket)) real.tokens[this.user] = ticket.success.queueToken
+    }
+  }
+  toString() { return `pay(user ${this.user}, hold #${this.hold})` }
+}
+
+class Release implements Command {
+  readonly user: number
+  readonly hold: number
+  constructor(user: number, hold: number) {
+    this.user = user
+    this.hold = hold
+  }
+  check(model: Readonly<Model>) { return model.holds.length > 0 }
+  async run(model: Model, real: Real) {
+    const index = this.hold % model.holds.length
+    const hold = model.holds[index]!
+    const result = await real.run(Booking.use((b) =>
+      b.releaseHold(real.users[this.user]!, real.holds[index]!.holdId)))
+    const expected = hold.user !== this.user ? "Forbidden" : hold.state === "paid" ? "AlreadyPaid" : "success"
+    assert.strictEqual(outcome(result), expected)
+    if (Result.isSuccess(result) && isLive(model, hold)) hold.state = "released"
+    const status = await real.run(Booking.use((b) => b.getHold(real.users[hold.user]!, real.holds[index]!.holdId)))
+    const expectedStatus = hold.state === "held" && !isLive(model, hold) ? "expired" : hold.state
+    assert.isTrue(Result.isSuccess(status) && status.success.status === expectedStatus)
+  }
+  toString() { return `release(user ${this.user}, hold #${this.hold})` }
+}
+
+class Advance implements Command {
+  readonly seconds: number
+  constructor(seconds: number) {
+    this.seconds = seconds
+  }
+  check() { return true }
+  async run(model: Model, real: Real) {
+    await real.run(StoreClock.use((clock) => clock.advance(this.seconds * 1000)))
+    model.nowMs += this.seconds * 1000
+  }
+  toString() { return `advance(${this.seconds} s)` }
+}
+
+const user = fc.nat({ max: users - 1 })
+const commands = fc.commands([
+  fc.tuple(user, fc.constantFrom(500, 1_000, 3_000)).map(([u, a]) => new Charge(u, a)),
+  fc.tuple(user, fc.nat({ max: 1 }), fc.uniqueArray(fc.integer({ min: 1, max: seatCount }), { minLength: 1, maxLength: 2 }))
+    .map(([u, d, s]) => new HoldSeats(u, d, s)),
+  fc.tuple(user, fc.nat({ max: 20 })).map(([u, h]) => new Pay(u, h)),
+  fc.tuple(user, fc.nat({ max: 20 })).map(([u, h]) => new Release(u, h)),
+  fc.constantFrom(1, 30, 59, 61).map((s) => new Advance(s))
+], { maxCommands: 40 })
+
+/**
+ * Registers the model-based suite for `adapter` with vitest.
+ *
+ * @example
+ * ```ts
+ * import { modelSuite } from "@boxoffice/testing"
+ * declare const adapter: import("@boxoffice/testing").AdapterUnderTest
+ * modelSuite(adapter)
+ * ```
+ * @category suites
+ */
+export const modelSuite = (adapter: AdapterUnderTest): void => {
+  describe(`model suite: ${adapter.name}`, () => {
+    it("each call's outcome is exactly what a small model of holds and wallets predicts", async () => {
+      const runs = propertyRuns()
+      let commandsRun = 0
+      await fc.assert(
+        fc.asyncProperty(commands, async (sequence) => {
+          const runtime = ManagedRuntime.make(
+            Booking.layer.pipe(Layer.provideMerge(Layer.merge(adapter.layer, syncSignerLayer("boxoffice-model"))))
+          )
+          try {
+            const run = <A, E>(effect: Effect.Effect<A, E, Booking | StoreClock>) => runtime.runPromise(Effect.result(effect))
+            const setup = await runtime.runPromise(Effect.gen(function*() {
+              const booking = yield* Booking
+              const nowMs = yield* StoreClock.use((clock) => clock.nowMs)
+              const concert = yield* booking.createConcert({
+                title: "Model world",
+                dates: priceKrw.map((price, index) => ({
+                  startsAt: DateTime.makeUnsafe(nowMs + (30 + index) * 86_400_000),
+                  priceKrw: price,
+                  seatCount
+                })),
+                queue: { maxActive: 1_000, activeSeconds: Limits.activeSecondsMax },
+                holdSeconds,
+                maxSeatsPerUser
+              })
+              const ids = yield* Effect.forEach(Array.from({ length: users }), () => newId(UserId))
+              const tokens = yield* Effect.forEach(ids, (id) =>
+                Effect.map(booking.joinQueue(id, concert.concertId), (t) => t.queueToken))
+              return { concert, ids, tokens, nowMs }
+            }))
+            const model: Model = { nowMs: setup.nowMs, balances: setup.ids.map(() => 0), holds: [] }
+            const real: Real = { run, concert: setup.concert, users: setup.ids, tokens: setup.tokens, holds: [] }
+            commandsRun += [...sequence].length
+            await fc.asyncModelRun(() => ({ model, real }), sequence)
+          } finally {
+            await runtime.dispose()
+          }
+        }),
+        { numRuns: runs }
+      )
+      console.log(`[model] ${adapter.name}: ${runs} sequences passed, ${commandsRun} commands`)
+    }, 1_800_000)
+  })
+}
