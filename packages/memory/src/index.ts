@@ -4,9 +4,11 @@
  *
  * @since 0.1.0
  */
+import { Layer } from "effect"
 import * as Catalog from "./Catalog.ts"
 import * as IdempotencyRecords from "./IdempotencyRecords.ts"
 import { memoryStoresLayer } from "./internal/layer.ts"
+import { MemoryStore } from "./internal/MemoryStore.ts"
 import * as Payments from "./Payments.ts"
 import * as Queue from "./Queue.ts"
 import * as SeatInventory from "./SeatInventory.ts"
@@ -32,4 +34,19 @@ export { Catalog, IdempotencyRecords, Payments, Queue, SeatInventory, Wallet }
  */
 export const MemoryStores = {
   layer: memoryStoresLayer()
+}
+
+/**
+ * The queue alone in memory, for a single instance whose other stores are
+ * elsewhere (Postgres without Redis).
+ *
+ * @example
+ * ```ts
+ * import { MemoryQueue } from "@boxoffice/memory"
+ * const queue = MemoryQueue.layer
+ * ```
+ * @category layers
+ */
+export const MemoryQueue = {
+  layer: Queue.layer.pipe(Layer.provide(MemoryStore.layer()))
 }

@@ -27,9 +27,17 @@ export class StoreClock extends Context.Service<StoreClock, {
   /**
    * A manual clock that is also Effect's `Clock`, so stores and `Booking`
    * read it. Sleepers wake when the clock is advanced past their time.
+   * `sync` tells a store with its own clock (a database's) the new time, at
+   * start and after every advance.
    */
-  static readonly layerManual = (startMs: number): Layer.Layer<StoreClock> =>
-    Layer.effectContext(Effect.sync(() => {
+  static readonly layerManual = <E, R>(
+    startMs: number,
+    sync?: (nowMs: number) => Effect.Effect<void, E, R>
+  ): Layer.Layer<StoreClock, E, R> =>
+    Layer.effectContext(Effect.gen(function*() {
+      const tell = (ms: number): Effect.Effect<void, E, R> => sync === undefined ? Effect.void : sync(ms)
+      yield* tell(startMs)
+      const context = yield* Effect.context<R>()
       let nowMs = startMs
       const sleepers = new Set<{ readonly wakeAtMs: number; readonly wake: () => void }>()
       const clock: Clock.Clock = {
@@ -49,15 +57,17 @@ export class StoreClock extends Context.Service<StoreClock, {
       const storeClock = StoreClock.of({
         nowMs: clock.currentTimeMillis,
         advance: (milliseconds) =>
-          Effect.sync(() => {
+          Effect.suspend(() => {
             nowMs += milliseconds
+            return tell(nowMs).pipe(Effect.orDie, Effect.provide(context))
+          }).pipe(Effect.andThen(Effect.sync(() => {
             for (const sleeper of sleepers) {
               if (sleeper.wakeAtMs <= nowMs) {
                 sleepers.delete(sleeper)
                 sleeper.wake()
               }
             }
-          })
+          })))
       })
       return Context.make(Clock.Clock, clock).pipe(Context.add(StoreClock, storeClock))
     }))

@@ -1,0 +1,102 @@
+/**
+ * Postgres `Catalog`. Concerts are immutable once saved, so found ones are
+ * cached in the instance.
+ *
+ * @since 0.1.0
+ */
+import { Catalog, Concert, ConcertDate, type ConcertId, type DateId, SalePolicy } from "@boxoffice/core"
+import { asc, eq, inArray, sql } from "drizzle-orm"
+import { DateTime, Effect, Layer, Option, Result, Schema } from "effect"
+import { type Database, PgDatabase } from "./internal/Database.ts"
+import { concertDates, concerts, seats } from "./internal/schema.ts"
+
+const encodePolicy = Schema.encodeSync(Schema.toCodecJson(SalePolicy))
+const decodePolicy = Schema.decodeUnknownSync(Schema.toCodecJson(SalePolicy))
+
+const loadConcerts = async (db: Database, concertIds: ReadonlyArray<string> | null): Promise<Array<Concert>> => {
+  const concertRows = concertIds === null
+    ? await db.select().from(concerts).orderBy(asc(concerts.createdAt), asc(concerts.concertId))
+    : await db.select().from(concerts).where(inArray(concerts.concertId, [...concertIds]))
+  if (concertRows.length === 0) return []
+  const dateRows = await db.select().from(concertDates)
+    .where(inArray(concertDates.concertId, concertRows.map((c) => c.concertId)))
+    .orderBy(asc(concertDates.position))
+  return concertRows.map((row) =>
+    new Concert({
+      concertId: row.concertId as ConcertId,
+      title: row.title,
+      policy: decodePolicy(row.policy),
+      dates: dateRows.filter((d) => d.concertId === row.concertId).map((d) =>
+        new ConcertDate({
+          dateId: d.dateId as DateId,
+          concertId: d.concertId as ConcertId,
+          startsAt: DateTime.makeUnsafe(d.startsAt),
+          priceKrw: d.priceKrw,
+          seatCount: d.seatCount
+        })
+      )
+    })
+  )
+}
+
+/** @category layers */
+export const layer: Layer.Layer<Catalog, never, PgDatabase> = Layer.effect(
+  Catalog,
+  Effect.gen(function*() {
+    const database = yield* PgDatabase
+    const byConcert = new Map<string, Concert>()
+    const byDate = new Map<string, ConcertDate>()
+    const remember = (concert: Concert) => {
+      byConcert.set(concert.concertId, concert)
+      for (const date of concert.dates) byDate.set(date.dateId, date)
+      return concert
+    }
+    return Catalog.of({
+      saveConcert: (concert) =>
+        Effect.map(
+          database.transact(async (tx) => {
+            await tx.insert(concerts).values({
+              concertId: concert.concertId,
+              title: concert.title,
+              policy: encodePolicy(concert.policy)
+            })
+            await tx.insert(concertDates).values(concert.dates.map((date, position) => ({
+              dateId: date.dateId,
+              concertId: concert.concertId,
+              position,
+              startsAt: new Date(DateTime.toEpochMillis(date.startsAt)),
+              priceKrw: date.priceKrw,
+              seatCount: date.seatCount
+            })))
+            for (const date of concert.dates) {
+              await tx.execute(sql`insert into ${seats} (date_id, seat_number)
+                select ${date.dateId}::uuid, generate_series(1, ${date.seatCount}::int)`)
+            }
+            return Result.succeed(undefined)
+          }),
+          () => void remember(concert)
+        ),
+      listConcerts: database.run((db) => loadConcerts(db, null)),
+      findConcert: (concertId) => {
+        const cached = byConcert.get(concertId)
+        if (cached !== undefined) return Effect.succeed(Option.some(cached))
+        return Effect.map(
+          database.run((db) => loadConcerts(db, [concertId])),
+          ([found]) => found === undefined ? Option.none() : Option.some(remember(found))
+        )
+      },
+      findDate: (dateId) => {
+        const cached = byDate.get(dateId)
+        if (cached !== undefined) return Effect.succeed(Option.some(cached))
+        return Effect.map(
+          database.run(async (db) => {
+            const [row] = await db.select({ concertId: concertDates.concertId }).from(concertDates)
+              .where(eq(concertDates.dateId, dateId))
+            return row === undefined ? [] : loadConcerts(db, [row.concertId])
+          }),
+          ([found]) => found === undefined ? Option.none() : Option.fromNullishOr(remember(found) && byDate.get(dateId))
+        )
+      }
+    })
+  })
+)

@@ -1,0 +1,41 @@
+/**
+ * Tidies the seat rows of expired holds. Correctness never depends on it
+ * (L4): a seat is free once `hold_expires_at <= boxoffice_now()`, swept or
+ * not. `SKIP LOCKED` lets every instance run it at once without waiting on
+ * each other or on a hold or payment in flight.
+ *
+ * @since 0.1.0
+ */
+import type { Unavailable } from "@boxoffice/core"
+import { sql } from "drizzle-orm"
+import type { Effect } from "effect"
+import { PgDatabase, rows } from "./internal/Database.ts"
+
+/**
+ * Clears up to `batchSize` expired holds from their seat rows, and returns
+ * how many seat rows it cleared.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schedule } from "effect"
+ * import { sweepExpiredHolds } from "@boxoffice/postgres"
+ * const sweeper = sweepExpiredHolds(500).pipe(Effect.repeat(Schedule.spaced("30 seconds")))
+ * ```
+ * @category sweeper
+ */
+export const sweepExpiredHolds = (batchSize: number): Effect.Effect<number, Unavailable, PgDatabase> =>
+  PgDatabase.use((database) =>
+    database.run(async (db) => {
+      const cleared = await rows<{ cleared: number }>(db, sql`
+        with expired as (
+          select date_id, seat_number from seats
+          where hold_expires_at <= boxoffice_now()
+          order by hold_expires_at
+          limit ${batchSize}
+          for update skip locked
+        )
+        update seats s set hold_id = null, hold_user_id = null, hold_expires_at = null
+        from expired e where s.date_id = e.date_id and s.seat_number = e.seat_number
+        returning 1 as cleared`)
+      return cleared.length
+    }))

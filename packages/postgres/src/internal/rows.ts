@@ -1,0 +1,42 @@
+/** Row shapes of the raw statements, and their conversion to core models. */
+import { Hold, type DateId, type HoldId, holdStatus, type HoldState, type UserId } from "@boxoffice/core"
+import { sql } from "drizzle-orm"
+import { DateTime } from "effect"
+
+/** An int[] bound as one parameter. */
+export const intArray = (values: ReadonlyArray<number>) => sql`${`{${values.map((v) => Math.trunc(v)).join(",")}}`}::int[]`
+
+/** A timestamptz as epoch milliseconds: raw statements exchange instants as numbers, never as driver Dates. */
+export const epochMs = (expression: string) => `floor(extract(epoch from ${expression}) * 1000)::float8`
+
+export interface HoldRow {
+  readonly hold_id: string
+  readonly user_id: string
+  readonly date_id: string
+  readonly seat_numbers: Array<number>
+  readonly amount_krw: number
+  readonly state: HoldState
+  readonly created_at_ms: number
+  readonly expires_at_ms: number
+  /** `boxoffice_now()` read in the same statement. */
+  readonly now_ms: number
+}
+
+export const holdColumns = [
+  "hold_id, user_id, date_id, seat_numbers, amount_krw, state",
+  `${epochMs("created_at")} as created_at_ms`,
+  `${epochMs("expires_at")} as expires_at_ms`,
+  `${epochMs("boxoffice_now()")} as now_ms`
+].join(", ")
+
+export const toHold = (row: HoldRow): Hold =>
+  new Hold({
+    holdId: row.hold_id as HoldId,
+    userId: row.user_id as UserId,
+    dateId: row.date_id as DateId,
+    seatNumbers: row.seat_numbers,
+    amountKrw: row.amount_krw,
+    status: holdStatus(row.state, row.expires_at_ms, row.now_ms),
+    createdAt: DateTime.makeUnsafe(row.created_at_ms),
+    expiresAt: DateTime.makeUnsafe(row.expires_at_ms)
+  })

@@ -1,0 +1,63 @@
+/**
+ * A throwaway database per test file: created with a random name, migrated,
+ * and dropped afterwards, so runs never see each other's data.
+ */
+import { migrateDatabase, PostgresStores } from "@boxoffice/postgres"
+import { MemoryQueue } from "@boxoffice/memory"
+import { type AdapterUnderTest, StoreClock, suiteEpochMs } from "@boxoffice/testing"
+import { Effect, Layer, Redacted } from "effect"
+import postgres, { type Sql } from "postgres"
+
+/** Where the machine's PostgreSQL listens (trust auth). Override with BOXOFFICE_TEST_POSTGRES. */
+export const serverUrl = process.env["BOXOFFICE_TEST_POSTGRES"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
+
+export interface TestDatabase {
+  readonly name: string
+  readonly url: Redacted.Redacted<string>
+  /** A pool of `poolSize` connections to the test database. */
+  readonly pool: (poolSize?: number) => Sql
+  readonly drop: () => Promise<void>
+}
+
+export const createTestDatabase = async (): Promise<TestDatabase> => {
+  const name = `boxoffice_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
+  await admin.unsafe(`create database ${name}`)
+  const url = Redacted.make(serverUrl.replace(/\/[^/]*$/, `/${name}`))
+  await Effect.runPromise(migrateDatabase(url))
+  const pools: Array<Sql> = []
+  return {
+    name,
+    url,
+    pool: (poolSize = 20) => {
+      const pool = postgres(Redacted.value(url), { max: poolSize, connect_timeout: 2, onnotice: () => {} })
+      pools.push(pool)
+      return pool
+    },
+    drop: async () => {
+      await Promise.all(pools.map((pool) => pool.end({ timeout: 5 })))
+      await admin.unsafe(`drop database if exists ${name} with (force)`)
+      await admin.end({ timeout: 5 })
+    }
+  }
+}
+
+const tables = "concerts, concert_dates, seats, holds, sales, payments, wallets, ledger_entries, idempotency_records"
+
+/**
+ * The Postgres stores (with the queue in memory, as a single instance runs
+ * without Redis) under the suites: each build empties the tables and
+ * freezes `boxoffice_now()` to the suites' manual clock.
+ */
+export const postgresAdapter = (pool: Sql): AdapterUnderTest => ({
+  name: "postgres",
+  layer: Layer.unwrap(Effect.promise(async () => {
+    await pool.unsafe(`truncate ${tables} cascade`)
+    return Layer.mergeAll(
+      PostgresStores.layerFromClient(pool),
+      MemoryQueue.layer,
+      StoreClock.layerManual(suiteEpochMs, (nowMs) =>
+        Effect.promise(() => pool`update boxoffice_clock set frozen_at = ${new Date(nowMs).toISOString()}::timestamptz where id = 1`))
+    )
+  }))
+})
