@@ -1,0 +1,49 @@
+/**
+ * A loopback TCP proxy that a test can cut and restore, to make a store
+ * unreachable without stopping the server other test files share.
+ */
+import { createServer, type Server, type Socket, connect } from "node:net"
+
+export interface TcpProxy {
+  readonly port: number
+  /** Refuses new connections and resets the open ones. */
+  readonly cut: () => Promise<void>
+  /** Accepts connections again on the same port. */
+  readonly restore: () => Promise<void>
+  readonly close: () => Promise<void>
+}
+
+export const startTcpProxy = async (targetPort: number, targetHost = "127.0.0.1"): Promise<TcpProxy> => {
+  const sockets = new Set<Socket>()
+  const makeServer = () =>
+    createServer((client) => {
+      const upstream = connect(targetPort, targetHost)
+      for (const socket of [client, upstream]) {
+        sockets.add(socket)
+        socket.on("close", () => sockets.delete(socket))
+        socket.on("error", () => {
+          client.destroy()
+          upstream.destroy()
+        })
+      }
+      client.pipe(upstream).pipe(client)
+    })
+  const listen = (server: Server, port: number) =>
+    new Promise<number>((resolve) => server.listen(port, "127.0.0.1", () => resolve((server.address() as { port: number }).port)))
+  let server = makeServer()
+  const port = await listen(server, 0)
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.resetAndDestroy()
+      server.close(() => resolve())
+    })
+  return {
+    port,
+    cut: stop,
+    restore: async () => {
+      server = makeServer()
+      await listen(server, port)
+    },
+    close: stop
+  }
+}
