@@ -52,7 +52,9 @@ export const seats = pgTable("seats", {
 }, (t) => [
   primaryKey({ columns: [t.dateId, t.seatNumber] }),
   index("seats_hold_user_idx").on(t.dateId, t.holdUserId),
-  index("seats_sold_user_idx").on(t.dateId, t.soldUserId)
+  index("seats_sold_user_idx").on(t.dateId, t.soldUserId),
+  // The sweeper's scan: only seats that carry a hold, oldest expiry first.
+  index("seats_hold_expiry_idx").on(t.holdExpiresAt).where(sql`${t.holdExpiresAt} is not null`)
 ])
 
 export const holds = pgTable("holds", {
@@ -64,10 +66,7 @@ export const holds = pgTable("holds", {
   state: text("state", { enum: ["held", "paid", "released"] }).notNull(),
   createdAt: instant("created_at").notNull(),
   expiresAt: instant("expires_at").notNull()
-}, (t) => [
-  check("holds_state_check", sql`${t.state} in ('held', 'paid', 'released')`),
-  index("holds_sweep_idx").on(t.expiresAt).where(sql`${t.state} = 'held'`)
-])
+}, (t) => [check("holds_state_check", sql`${t.state} in ('held', 'paid', 'released')`)])
 
 /** The final guard of L1: a seat of a date is sold once. */
 export const sales = pgTable("sales", {

@@ -1,0 +1,54 @@
+/**
+ * Prints the EXPLAIN plan of every hot query on a seeded throwaway database,
+ * for docs/postgres.md. Run: node packages/postgres/scripts/explain-plans.ts
+ * (Node 24 strips the types), after `pnpm build`.
+ */
+import { Effect, Redacted } from "effect"
+import postgres from "postgres"
+import { migrateDatabase } from "../dist/index.js"
+
+const server = process.env["BOXOFFICE_TEST_POSTGRES"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
+const name = `boxoffice_explain_${process.pid}`
+const admin = postgres(server, { max: 1, onnotice: () => {} })
+await admin.unsafe(`create database ${name}`)
+const url = server.replace(/\/[^/]*$/, `/${name}`)
+await Effect.runPromise(migrateDatabase(Redacted.make(url)))
+const sql = postgres(url, { max: 1, onnotice: () => {} })
+
+try {
+  // 200 concerts × 5 dates × 50 seats, with holds, sales and wallets, then fresh statistics.
+  await sql.unsafe(`
+    insert into concerts select gen_random_uuid(), 'c' || i, '{}'::jsonb from generate_series(1, 200) i;
+    insert into concert_dates select gen_random_uuid(), concert_id, d, now() + d * interval '1 day', 10000, 50
+      from concerts, generate_series(1, 5) d;
+    insert into seats (date_id, seat_number) select date_id, generate_series(1, 50) from concert_dates;
+    insert into holds select gen_random_uuid(), gen_random_uuid(), date_id, array[1,2], 20000, 'held', now(), now() + interval '5 minutes'
+      from concert_dates, generate_series(1, 20);
+    insert into wallets select gen_random_uuid(), 100000 from generate_series(1, 50000);
+    insert into ledger_entries (user_id, kind, reference_id, amount_krw, at)
+      select user_id, 'charge', gen_random_uuid(), 100000, now() from wallets;
+    analyze;`)
+  const [date] = await sql`select date_id from concert_dates limit 1`
+  const [hold] = await sql`select hold_id, user_id from holds limit 1`
+  const [wallet] = await sql`select user_id from wallets limit 1`
+  const queries: Array<[string, string]> = [
+    ["seat map of a date", `select seat_number, case when sold_user_id is not null then 'sold' when hold_expires_at > boxoffice_now() then 'held' else 'available' end from seats where date_id = '${date!.date_id}' order by seat_number`],
+    ["hold: lock the wanted seats", `select seat_number from seats where date_id = '${date!.date_id}' and seat_number = any('{3,4}'::int[]) order by seat_number for update`],
+    ["hold: the user's seats on the date", `select count(*) from seats where date_id = '${date!.date_id}' and ((hold_user_id = '${hold!.user_id}' and hold_expires_at > boxoffice_now()) or sold_user_id = '${hold!.user_id}')`],
+    ["pay: lock the hold", `select * from holds where hold_id = '${hold!.hold_id}' for update`],
+    ["pay: guarded debit", `update wallets set balance_krw = balance_krw - 20000 where user_id = '${wallet!.user_id}' and balance_krw >= 20000`],
+    ["ledger of a user", `select * from ledger_entries where user_id = '${wallet!.user_id}' order by entry_id`],
+    ["payments of a user", `select * from payments where user_id = '${wallet!.user_id}' order by paid_at`],
+    ["sweeper batch", `select date_id, seat_number from seats where hold_expires_at <= boxoffice_now() order by hold_expires_at limit 500 for update skip locked`]
+  ]
+  for (const [title, query] of queries) {
+    await sql`begin`
+    const plan = await sql.unsafe(`explain ${query}`)
+    await sql`rollback`
+    console.log(`### ${title}\n\n\`\`\`\n${plan.map((row) => row["QUERY PLAN"]).join("\n")}\n\`\`\`\n`)
+  }
+} finally {
+  await sql.end()
+  await admin.unsafe(`drop database ${name} with (force)`)
+  await admin.end()
+}
