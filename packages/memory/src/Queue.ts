@@ -7,6 +7,7 @@ import {
   activeUntilMs,
   admissionsAllowed,
   etaSeconds,
+  isAbandoned,
   isStillActive,
   Limits,
   Queue,
@@ -29,6 +30,7 @@ const queueOf = (state: MemoryState, concertId: ConcertId): QueueState => {
       waiting: [],
       waitingHead: 0,
       tokenBySequence: new Map(),
+      waitingBySeen: new Map(),
       active: new Set(),
       admissionTimesMs: [],
       waitedAdmissionTimesMs: []
@@ -58,6 +60,7 @@ const endEntry = (queue: QueueState, record: QueueRecord): void => {
   if (record.state === "waiting") {
     const index = waitingIndex(queue, record.joinSequence)
     if (index >= 0) queue.waiting.splice(index, 1)
+    queue.waitingBySeen.delete(record.tokenId)
   }
   queue.active.delete(record.tokenId)
   queue.currentByUser.delete(record.userId)
@@ -72,6 +75,11 @@ const endEntry = (queue: QueueState, record: QueueRecord): void => {
  * line's speed.
  */
 const admit = (queue: QueueState, policy: QueuePolicy, nowMs: number, arrivingTokenId?: QueueTokenId): void => {
+  // Waiters who stopped polling leave first; the least recently seen are at the front.
+  for (const record of queue.waitingBySeen.values()) {
+    if (!isAbandoned(record.lastSeenMs, nowMs)) break
+    endEntry(queue, record)
+  }
   // Windows end in admission order, so the run-out ones are at the front.
   for (const tokenId of queue.active) {
     const record = queue.entries.get(tokenId)!
@@ -88,6 +96,7 @@ const admit = (queue: QueueState, policy: QueuePolicy, nowMs: number, arrivingTo
   for (let i = 0; i < count; i++) {
     const sequence = queue.waiting[queue.waitingHead++]!
     const record = queue.entries.get(queue.tokenBySequence.get(sequence)!)!
+    queue.waitingBySeen.delete(record.tokenId)
     record.state = "active"
     record.admittedAtMs = nowMs
     record.activeUntilMs = activeUntilMs(nowMs, policy)
@@ -104,6 +113,15 @@ const admit = (queue: QueueState, policy: QueuePolicy, nowMs: number, arrivingTo
   if (queue.waitingHead > 1024 && queue.waitingHead * 2 > queue.waiting.length) {
     queue.waiting = queue.waiting.slice(queue.waitingHead)
     queue.waitingHead = 0
+  }
+}
+
+/** A join or status call keeps a waiter's place for another grace period. */
+const seen = (queue: QueueState, record: QueueRecord, nowMs: number): void => {
+  record.lastSeenMs = nowMs
+  if (record.state === "waiting") {
+    queue.waitingBySeen.delete(record.tokenId)
+    queue.waitingBySeen.set(record.tokenId, record)
   }
 }
 
@@ -136,7 +154,9 @@ export const layer: Layer.Layer<Queue, never, MemoryStore> = Layer.effect(
           admit(queue, request.policy, nowMs)
           const currentId = queue.currentByUser.get(request.userId)
           if (currentId !== undefined) {
-            const entry = toEntry(queue, queue.entries.get(currentId)!, request.policy, nowMs)
+            const current = queue.entries.get(currentId)!
+            seen(queue, current, nowMs)
+            const entry = toEntry(queue, current, request.policy, nowMs)
             return Result.succeed({ entry, created: false })
           }
           const record: QueueRecord = {
@@ -147,12 +167,14 @@ export const layer: Layer.Layer<Queue, never, MemoryStore> = Layer.effect(
             joinedAtMs: nowMs,
             state: "waiting",
             admittedAtMs: null,
-            activeUntilMs: null
+            activeUntilMs: null,
+            lastSeenMs: nowMs
           }
           queue.entries.set(record.tokenId, record)
           queue.currentByUser.set(record.userId, record.tokenId)
           queue.tokenBySequence.set(record.joinSequence, record.tokenId)
           queue.waiting.push(record.joinSequence)
+          queue.waitingBySeen.set(record.tokenId, record)
           admit(queue, request.policy, nowMs, record.tokenId)
           return Result.succeed({ entry: toEntry(queue, record, request.policy, nowMs), created: true })
         }),
@@ -161,7 +183,9 @@ export const layer: Layer.Layer<Queue, never, MemoryStore> = Layer.effect(
           const queue = queueOf(state, concertId)
           admit(queue, policy, nowMs)
           const record = queue.entries.get(tokenId)
-          return Result.succeed(record === undefined ? Option.none() : Option.some(toEntry(queue, record, policy, nowMs)))
+          if (record === undefined) return Result.succeed(Option.none())
+          seen(queue, record, nowMs)
+          return Result.succeed(Option.some(toEntry(queue, record, policy, nowMs)))
         }),
       end: (concertId, tokenId, policy) =>
         atomically((nowMs) => {

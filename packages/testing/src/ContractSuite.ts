@@ -238,6 +238,25 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           assert.strictEqual((yield* booking.queueStatus(tickets[4]!.userId, tickets[4]!.ticket.queueToken)).status, "waiting")
         }))
 
+      test("a waiter who stops polling loses their place after the grace period; one who polls keeps it", () =>
+        Effect.gen(function*() {
+          const booking = yield* Booking
+          const concert = yield* createConcert({ queue: { maxActive: 1 } })
+          const first = yield* admitted(concert)
+          const [quiet, polling] = [yield* newUser, yield* newUser]
+          const quietTicket = yield* booking.joinQueue(quiet, concert.concertId)
+          const pollingTicket = yield* booking.joinQueue(polling, concert.concertId)
+          yield* advance(Limits.waitingGraceSeconds * 1000 - 100_000)
+          assert.strictEqual((yield* booking.queueStatus(polling, pollingTicket.queueToken)).position, 2)
+          yield* advance(100_000)
+          const pollingNow = yield* booking.queueStatus(polling, pollingTicket.queueToken)
+          assert.strictEqual(pollingNow.status, "waiting")
+          assert.strictEqual(pollingNow.position, 1)
+          assert.strictEqual((yield* booking.queueStatus(quiet, quietTicket.queueToken)).status, "expired")
+          yield* booking.leaveQueue(first.userId, first.token)
+          assert.strictEqual((yield* booking.queueStatus(polling, pollingTicket.queueToken)).status, "active")
+        }))
+
       test("a user whose entry ended joins again at the back", () =>
         Effect.gen(function*() {
           const booking = yield* Booking

@@ -38,6 +38,16 @@ export const Limits = {
   idempotencyLeaseSeconds: 30,
   /** The longest Idempotency-Key. */
   idempotencyKeyLengthMax: 255,
+  /**
+   * How long a waiter keeps their place after their last join or status
+   * call. Waiters who stopped polling are dropped, so the line ahead of the
+   * living is not padded with abandoned tabs (the anchors hold ~5 minutes).
+   */
+  waitingGraceSeconds: 300,
+  /** The most abandoned waiters or ended entries one queue call tidies. */
+  queueTidyBatchMax: 1_000,
+  /** How long an ended queue entry still answers "expired" before it is forgotten. */
+  endedEntryRetentionSeconds: 86_400,
   /** How many recent admissions the ETA looks at. */
   etaSampleSize: 64,
   /** How far back the ETA looks for admissions, in seconds. */

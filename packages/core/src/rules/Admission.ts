@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import type { QueuePolicy } from "../model/Concert.ts"
+import { Limits } from "../model/Limits.ts"
 
 /** "Per minute" means any 60-second window (DESIGN §4). @category constants */
 export const admissionWindowMs = 60_000
@@ -60,3 +61,17 @@ export const activeUntilMs = (admittedAtMs: number, policy: QueuePolicy): number
 
 /** An active window counts only while `activeUntil > now`. @category rules */
 export const isStillActive = (activeUntil: number, nowMs: number): boolean => activeUntil > nowMs
+
+/**
+ * A waiter who has not joined or polled for `waitingGraceSeconds` has
+ * abandoned their place.
+ *
+ * @example
+ * ```ts
+ * import { isAbandoned } from "@boxoffice/core"
+ * isAbandoned(0, 300_000) // true
+ * ```
+ * @category rules
+ */
+export const isAbandoned = (lastSeenMs: number, nowMs: number): boolean =>
+  lastSeenMs <= nowMs - Limits.waitingGraceSeconds * 1000

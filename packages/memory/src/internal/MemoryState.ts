@@ -61,6 +61,7 @@ export interface QueueRecord {
   state: "waiting" | "active" | "ended"
   admittedAtMs: number | null
   activeUntilMs: number | null
+  lastSeenMs: number
 }
 
 export interface QueueState {
@@ -72,6 +73,8 @@ export interface QueueState {
   waiting: Array<number>
   waitingHead: number
   readonly tokenBySequence: Map<number, QueueTokenId>
+  /** Waiting tokens, least recently seen first (a Map keeps insertion order; a refresh re-inserts). */
+  readonly waitingBySeen: Map<QueueTokenId, QueueRecord>
   /** Active tokens in admission order, which is also `activeUntil` order. */
   readonly active: Set<QueueTokenId>
   /** Recent admission times, ascending, bounded: the rate cap's window. */
