@@ -33,7 +33,15 @@ export { Catalog, IdempotencyRecords, Payments, Queue, SeatInventory, Wallet }
  * @category layers
  */
 export const MemoryStores = {
-  layer: memoryStoresLayer()
+  layer: memoryStoresLayer(),
+  /** Every store port but the queue, for a queue that lives elsewhere (Redis). */
+  layerWithoutQueue: Layer.mergeAll(
+    Catalog.layer,
+    SeatInventory.layer,
+    Wallet.layer,
+    Payments.layer,
+    IdempotencyRecords.layer
+  ).pipe(Layer.provide(MemoryStore.layer()))
 }
 
 /**

@@ -9,7 +9,7 @@ import { PostgresStores, sweepExpiredHolds } from "@boxoffice/postgres"
 import { DateTime, Effect, Layer, ManagedRuntime, Redacted, Result } from "effect"
 import postgres from "postgres"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import { startTcpProxy } from "./support/TcpProxy.ts"
+import { startTcpProxy } from "@boxoffice/testing"
 import { createTestDatabase, type TestDatabase } from "./support/TestDatabase.ts"
 
 let database: TestDatabase

@@ -30,7 +30,7 @@ export class StoreClock extends Context.Service<StoreClock, {
    * `sync` tells a store with its own clock (a database's) the new time, at
    * start and after every advance.
    */
-  static readonly layerManual = <E, R>(
+  static readonly layerManual = <E = never, R = never>(
     startMs: number,
     sync?: (nowMs: number) => Effect.Effect<void, E, R>
   ): Layer.Layer<StoreClock, E, R> =>

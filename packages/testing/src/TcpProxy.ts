@@ -1,6 +1,8 @@
 /**
  * A loopback TCP proxy that a test can cut and restore, to make a store
  * unreachable without stopping the server other test files share.
+ *
+ * @since 0.1.0
  */
 import { createServer, type Server, type Socket, connect } from "node:net"
 
@@ -13,6 +15,18 @@ export interface TcpProxy {
   readonly close: () => Promise<void>
 }
 
+/**
+ * Starts a proxy on a free loopback port in front of `targetPort`.
+ *
+ * @example
+ * ```ts
+ * import { startTcpProxy } from "@boxoffice/testing"
+ * const proxy = await startTcpProxy(6379)
+ * await proxy.cut()      // the store is "down"
+ * await proxy.restore()  // and back
+ * ```
+ * @category outages
+ */
 export const startTcpProxy = async (targetPort: number, targetHost = "127.0.0.1"): Promise<TcpProxy> => {
   const sockets = new Set<Socket>()
   const makeServer = () =>

@@ -1,0 +1,70 @@
+/**
+ * @boxoffice/redis: the waiting queue on Redis, shared by every instance.
+ *
+ * @since 0.1.0
+ */
+import { Queue } from "@boxoffice/core"
+import { Effect, Layer, Redacted } from "effect"
+import { Redis } from "ioredis"
+import { layerFromClient, makeQueue, type RedisQueueOptions } from "./Queue.ts"
+
+export { queueKeys, type RedisQueueOptions } from "./Queue.ts"
+
+/** @category models */
+export interface RedisConnectionOptions extends RedisQueueOptions {
+  readonly url: Redacted.Redacted<string>
+  /** How long a command or a connection attempt may take before it fails with `unavailable`. Default 2 s. */
+  readonly timeoutMs?: number
+}
+
+/**
+ * An ioredis client that fails fast while Redis is away (no offline queue,
+ * bounded command time) and keeps reconnecting by itself.
+ *
+ * @category constructors
+ */
+export const makeClient = (options: RedisConnectionOptions): Redis => {
+  const timeoutMs = options.timeoutMs ?? 2_000
+  const client = new Redis(Redacted.value(options.url), {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
+    lazyConnect: true
+  })
+  // Errors reach callers as failed commands; the event would otherwise be unhandled.
+  client.on("error", () => {})
+  return client
+}
+
+/**
+ * The queue port on Redis.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { RedisQueue } from "@boxoffice/redis"
+ * const queue = RedisQueue.layer({ url: Redacted.make("redis://127.0.0.1:6379"), keyPrefix: "boxoffice:" })
+ * ```
+ * @category layers
+ */
+export const RedisQueue = {
+  layer: (options: RedisConnectionOptions): Layer.Layer<Queue> =>
+    Layer.effect(
+      Queue,
+      Effect.map(
+        Effect.acquireRelease(
+          Effect.sync(() => {
+            const client = makeClient(options)
+            // Connect in the background: the first calls fail fast with unavailable until it is up.
+            client.connect().catch(() => {})
+            return client
+          }),
+          (client) => Effect.promise(() => client.quit().catch(() => client.disconnect()))
+        ),
+        (client) => makeQueue(client, options)
+      )
+    ),
+  layerFromClient
+}

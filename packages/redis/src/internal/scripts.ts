@@ -1,0 +1,159 @@
+/**
+ * The queue's Lua scripts. Every script starts with the admission step, the
+ * Lua twin of core's `rules/Admission` (the contract and property suites
+ * prove the two agree): drop waiters who stopped polling, end run-out
+ * windows, forget long-ended entries, then admit front waiters while both
+ * caps allow. All keys of a queue share one hash tag and are passed in KEYS,
+ * so the scripts run on Redis Cluster.
+ *
+ * Entries are packed as `userId|joinSequence|joinedAtMs|state|admittedAtMs|activeUntilMs|lastSeenMs`
+ * with state `w` (waiting), `a` (active) or `e` (ended).
+ */
+
+/** The keys of one queue, in the order every script receives them. */
+export const queueKeyNames = [
+  "seq",
+  "entries",
+  "users",
+  "waiting",
+  "seen",
+  "active",
+  "admissions",
+  "waited",
+  "ended"
+] as const
+
+const prelude = `
+local K_SEQ, K_ENTRIES, K_USERS, K_WAITING, K_SEEN, K_ACTIVE, K_ADMISSIONS, K_WAITED, K_ENDED =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local now
+if ARGV[1] ~= '' then
+  now = tonumber(ARGV[1])
+else
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local maxActive, activeMs, rate = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local graceMs, tidyMax, retentionMs, etaSample = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+
+local function load(token)
+  local packed = redis.call('HGET', K_ENTRIES, token)
+  if not packed then return nil end
+  local f = {}
+  for part in string.gmatch(packed .. '|', '([^|]*)|') do f[#f + 1] = part end
+  return { u = f[1], seq = tonumber(f[2]), joined = tonumber(f[3]), state = f[4],
+           admitted = tonumber(f[5]), untilMs = tonumber(f[6]), seen = tonumber(f[7]) }
+end
+
+local function save(token, e)
+  redis.call('HSET', K_ENTRIES, token, table.concat({ e.u, e.seq, e.joined, e.state,
+    e.admitted or '', e.untilMs or '', e.seen }, '|'))
+end
+
+local function finish(token, e)
+  if e.state == 'w' then
+    redis.call('ZREM', K_WAITING, token)
+    redis.call('ZREM', K_SEEN, token)
+  elseif e.state == 'a' then
+    redis.call('ZREM', K_ACTIVE, token)
+  end
+  if redis.call('HGET', K_USERS, e.u) == token then redis.call('HDEL', K_USERS, e.u) end
+  e.state = 'e'
+  e.untilMs = nil
+  save(token, e)
+  redis.call('ZADD', K_ENDED, now, token)
+end
+
+local function admit(arriving)
+  for _, token in ipairs(redis.call('ZRANGEBYSCORE', K_SEEN, '-inf', now - graceMs, 'LIMIT', 0, tidyMax)) do
+    finish(token, load(token))
+  end
+  for _, token in ipairs(redis.call('ZRANGEBYSCORE', K_ACTIVE, '-inf', now, 'LIMIT', 0, tidyMax)) do
+    finish(token, load(token))
+  end
+  local forgotten = redis.call('ZRANGEBYSCORE', K_ENDED, '-inf', now - retentionMs, 'LIMIT', 0, tidyMax)
+  if #forgotten > 0 then
+    redis.call('HDEL', K_ENTRIES, unpack(forgotten))
+    redis.call('ZREM', K_ENDED, unpack(forgotten))
+  end
+  local room = maxActive - redis.call('ZCARD', K_ACTIVE)
+  if rate > 0 then
+    redis.call('ZREMRANGEBYSCORE', K_ADMISSIONS, '-inf', now - 60000)
+    room = math.min(room, rate - redis.call('ZCARD', K_ADMISSIONS))
+  end
+  if room <= 0 then return end
+  local front = redis.call('ZPOPMIN', K_WAITING, room)
+  for i = 1, #front, 2 do
+    local token = front[i]
+    local e = load(token)
+    redis.call('ZREM', K_SEEN, token)
+    e.state, e.admitted, e.untilMs = 'a', now, now + activeMs
+    save(token, e)
+    redis.call('ZADD', K_ACTIVE, e.untilMs, token)
+    if rate > 0 then redis.call('ZADD', K_ADMISSIONS, now, token) end
+    if token ~= arriving then redis.call('ZADD', K_WAITED, now, token) end
+  end
+  local sampled = redis.call('ZCARD', K_WAITED)
+  if sampled > etaSample then redis.call('ZREMRANGEBYRANK', K_WAITED, 0, sampled - etaSample - 1) end
+end
+
+local function refresh(token, e)
+  if e.state == 'w' then
+    e.seen = now
+    save(token, e)
+    redis.call('ZADD', K_SEEN, now, token)
+  end
+end
+
+-- { created, tokenId, state, userId, joinSequence, joinedAtMs, admittedAtMs, activeUntilMs, position, nowMs, waited... }
+local function view(token, e, created)
+  local position = -1
+  if e.state == 'w' then position = redis.call('ZRANK', K_WAITING, token) + 1 end
+  local reply = { created, token, e.state, e.u, e.seq, e.joined, e.admitted or -1, e.untilMs or -1, position, now }
+  if e.state == 'w' then
+    for _, t in ipairs(redis.call('ZRANGE', K_WAITED, 0, -1, 'WITHSCORES')) do reply[#reply + 1] = t end
+  end
+  return reply
+end
+`
+
+/** ARGV[9] userId, ARGV[10] the token id to use if the join is new. */
+export const joinScript = `${prelude}
+local userId, token = ARGV[9], ARGV[10]
+admit(nil)
+local current = redis.call('HGET', K_USERS, userId)
+local existing = current and load(current)
+if existing and existing.state ~= 'e' then
+  refresh(current, existing)
+  return view(current, existing, 0)
+end
+local e = { u = userId, seq = redis.call('INCR', K_SEQ), joined = now, state = 'w', seen = now }
+save(token, e)
+redis.call('HSET', K_USERS, userId, token)
+redis.call('ZADD', K_WAITING, e.seq, token)
+redis.call('ZADD', K_SEEN, now, token)
+admit(token)
+return view(token, load(token), 1)
+`
+
+/** ARGV[9] the token id. */
+export const statusScript = `${prelude}
+local token = ARGV[9]
+admit(nil)
+local e = load(token)
+if not e then return false end
+refresh(token, e)
+return view(token, e, 0)
+`
+
+/** ARGV[9] the token id. */
+export const endScript = `${prelude}
+local token = ARGV[9]
+admit(nil)
+local e = load(token)
+if e and e.state ~= 'e' then
+  finish(token, e)
+  admit(nil)
+end
+return 1
+`

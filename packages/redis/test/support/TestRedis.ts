@@ -1,0 +1,52 @@
+/**
+ * A key prefix per test run, so runs never see each other's keys, and a
+ * cleanup that deletes them afterwards.
+ */
+import { MemoryStores } from "@boxoffice/memory"
+import { RedisQueue } from "@boxoffice/redis"
+import { type AdapterUnderTest, StoreClock, suiteEpochMs } from "@boxoffice/testing"
+import { Effect, Layer } from "effect"
+import { Redis } from "ioredis"
+
+/** Where the machine's Redis listens. Override with BOXOFFICE_TEST_REDIS. */
+export const redisUrl = process.env["BOXOFFICE_TEST_REDIS"] ?? "redis://127.0.0.1:6379"
+
+export const runPrefix = () => `boxoffice:test:${process.pid}:${Math.random().toString(36).slice(2, 10)}:`
+
+export const connect = (url = redisUrl) => {
+  const client = new Redis(url, { enableOfflineQueue: true, maxRetriesPerRequest: 1 })
+  client.on("error", () => {})
+  return client
+}
+
+/** Deletes every key under `prefix`. */
+export const deleteKeys = async (client: Redis, prefix: string): Promise<number> => {
+  let deleted = 0
+  let cursor = "0"
+  do {
+    const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1_000)
+    cursor = next
+    if (keys.length > 0) deleted += await client.del(...keys)
+  } while (cursor !== "0")
+  return deleted
+}
+
+/**
+ * The Redis queue under the suites, with the other stores in memory. Each
+ * build gets its own key prefix; the scripts read the suites' manual clock.
+ */
+export const redisAdapter = (client: () => Redis, prefix: string): AdapterUnderTest => {
+  let builds = 0
+  return {
+    name: "redis",
+    get layer() {
+      return Layer.mergeAll(
+        MemoryStores.layerWithoutQueue,
+        Layer.unwrap(Effect.sync(() =>
+          RedisQueue.layerFromClient(client(), { keyPrefix: `${prefix}${builds++}:`, clock: "effect" })
+        )),
+        StoreClock.layerManual(suiteEpochMs)
+      )
+    }
+  }
+}
