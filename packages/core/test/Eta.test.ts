@@ -3,7 +3,7 @@
  * falls back to the policy's slowest steady state when nothing was measured.
  */
 import { assert, describe, it } from "vitest"
-import { etaSeconds, observedAdmissionRatePerSecond, QueuePolicy } from "../src/index.ts"
+import { etaSeconds, observedAdmissionRatePerSecond, QueuePolicy, rateCapAdmissionAtMs } from "../src/index.ts"
 
 describe("etaSeconds", () => {
   it("uses the observed rate", () => {
@@ -13,10 +13,25 @@ describe("etaSeconds", () => {
     assert.strictEqual(observedAdmissionRatePerSecond({ policy, nowMs: 100_000, waitedAdmissionTimesMs: times }), 1)
     assert.strictEqual(etaSeconds({ policy, nowMs: 100_000, position: 25, waitedAdmissionTimesMs: times }), 25)
   })
-  it("never promises more than the rate cap", () => {
-    const policy = new QueuePolicy({ maxActive: 100, activeSeconds: 600, admitPerMinute: 60 })
-    const burst = Array.from({ length: 60 }, () => 99_000)
-    assert.strictEqual(etaSeconds({ policy, nowMs: 100_000, position: 30, waitedAdmissionTimesMs: burst }), 30)
+  it("follows the rate cap's schedule exactly: a full window opens only as its admissions age out", () => {
+    const policy = new QueuePolicy({ maxActive: 10_000, activeSeconds: 600, admitPerMinute: 60 })
+    const window = Array.from({ length: 60 }, () => 99_000)
+    const eta = (position: number) =>
+      etaSeconds({ policy, nowMs: 100_000, position, waitedAdmissionTimesMs: [], windowAdmissionTimesMs: window })
+    // All 60 places free at 159 s; the next 60 a minute later, and so on.
+    assert.deepStrictEqual([1, 60, 61, 120, 121].map(eta), [59, 59, 119, 119, 179])
+  })
+  it("admits at once while the rate window has room", () => {
+    const policy = new QueuePolicy({ maxActive: 10_000, activeSeconds: 600, admitPerMinute: 60 })
+    const window = Array.from({ length: 50 }, () => 99_000)
+    assert.strictEqual(
+      rateCapAdmissionAtMs({ policy, nowMs: 100_000, position: 10, waitedAdmissionTimesMs: [], windowAdmissionTimesMs: window }),
+      100_000
+    )
+    assert.strictEqual(
+      rateCapAdmissionAtMs({ policy, nowMs: 100_000, position: 11, waitedAdmissionTimesMs: [], windowAdmissionTimesMs: window }),
+      159_000
+    )
   })
   it("falls back to maxActive / activeSeconds when nothing was measured", () => {
     const policy = new QueuePolicy({ maxActive: 2, activeSeconds: 600, admitPerMinute: null })

@@ -137,7 +137,13 @@ const toEntry = (queue: QueueState, record: QueueRecord, policy: QueuePolicy, no
     position,
     etaSeconds: position === null
       ? null
-      : etaSeconds({ policy, nowMs, position, waitedAdmissionTimesMs: queue.waitedAdmissionTimesMs }),
+      : etaSeconds({
+        policy,
+        nowMs,
+        position,
+        waitedAdmissionTimesMs: queue.waitedAdmissionTimesMs,
+        windowAdmissionTimesMs: queue.admissionTimesMs
+      }),
     admittedAt: record.admittedAtMs === null ? null : DateTime.makeUnsafe(record.admittedAtMs),
     activeUntil: record.activeUntilMs === null ? null : DateTime.makeUnsafe(record.activeUntilMs)
   })

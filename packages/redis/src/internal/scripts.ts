@@ -105,13 +105,20 @@ local function refresh(token, e)
   end
 end
 
--- { created, tokenId, state, userId, joinSequence, joinedAtMs, admittedAtMs, activeUntilMs, position, nowMs, waited... }
+-- { created, tokenId, state, userId, joinSequence, joinedAtMs, admittedAtMs, activeUntilMs, position, nowMs,
+--   waitedCount, waited times..., window times... } (the times only while waiting)
 local function view(token, e, created)
   local position = -1
   if e.state == 'w' then position = redis.call('ZRANK', K_WAITING, token) + 1 end
   local reply = { created, token, e.state, e.u, e.seq, e.joined, e.admitted or -1, e.untilMs or -1, position, now }
   if e.state == 'w' then
-    for _, t in ipairs(redis.call('ZRANGE', K_WAITED, 0, -1, 'WITHSCORES')) do reply[#reply + 1] = t end
+    local waited = redis.call('ZRANGE', K_WAITED, 0, -1, 'WITHSCORES')
+    reply[#reply + 1] = #waited / 2
+    for i = 2, #waited, 2 do reply[#reply + 1] = waited[i] end
+    if rate > 0 then
+      local window = redis.call('ZRANGE', K_ADMISSIONS, 0, -1, 'WITHSCORES')
+      for i = 2, #window, 2 do reply[#reply + 1] = window[i] end
+    end
   end
   return reply
 end
