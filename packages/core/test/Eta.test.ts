@@ -8,16 +8,16 @@ import { etaSeconds, observedAdmissionRatePerSecond, QueuePolicy, rateCapAdmissi
 describe("etaSeconds", () => {
   it("uses the observed rate", () => {
     const policy = new QueuePolicy({ maxActive: 100, activeSeconds: 600, admitPerMinute: null })
-    // 10 admissions over the last 10 s: 1 per second.
-    const times = Array.from({ length: 10 }, (_, i) => 90_000 + i * 1_000)
+    // One admission a second for the last 10 s: 9 after the first, over the 9 s since it.
+    const times = Array.from({ length: 10 }, (_, i) => 91_000 + i * 1_000)
     assert.strictEqual(observedAdmissionRatePerSecond({ policy, nowMs: 100_000, waitedAdmissionTimesMs: times }), 1)
-    assert.strictEqual(etaSeconds({ policy, nowMs: 100_000, position: 25, waitedAdmissionTimesMs: times }), 25)
+    assert.strictEqual(etaSeconds({ policy, nowMs: 100_000, position: 25, activeCount: 100, waitedAdmissionTimesMs: times }), 25)
   })
   it("follows the rate cap's schedule exactly: a full window opens only as its admissions age out", () => {
     const policy = new QueuePolicy({ maxActive: 10_000, activeSeconds: 600, admitPerMinute: 60 })
     const window = Array.from({ length: 60 }, () => 99_000)
     const eta = (position: number) =>
-      etaSeconds({ policy, nowMs: 100_000, position, waitedAdmissionTimesMs: [], windowAdmissionTimesMs: window })
+      etaSeconds({ policy, nowMs: 100_000, position, activeCount: 60, waitedAdmissionTimesMs: [], windowAdmissionTimesMs: window })
     // All 60 places free at 159 s; the next 60 a minute later, and so on.
     assert.deepStrictEqual([1, 60, 61, 120, 121].map(eta), [59, 59, 119, 119, 179])
   })
@@ -25,26 +25,31 @@ describe("etaSeconds", () => {
     const policy = new QueuePolicy({ maxActive: 10_000, activeSeconds: 600, admitPerMinute: 60 })
     const window = Array.from({ length: 50 }, () => 99_000)
     assert.strictEqual(
-      rateCapAdmissionAtMs({ policy, nowMs: 100_000, position: 10, waitedAdmissionTimesMs: [], windowAdmissionTimesMs: window }),
+      rateCapAdmissionAtMs({ policy, nowMs: 100_000, position: 10, activeCount: 50, waitedAdmissionTimesMs: [], windowAdmissionTimesMs: window }),
       100_000
     )
     assert.strictEqual(
-      rateCapAdmissionAtMs({ policy, nowMs: 100_000, position: 11, waitedAdmissionTimesMs: [], windowAdmissionTimesMs: window }),
+      rateCapAdmissionAtMs({ policy, nowMs: 100_000, position: 11, activeCount: 50, waitedAdmissionTimesMs: [], windowAdmissionTimesMs: window }),
       159_000
     )
   })
   it("falls back to maxActive / activeSeconds when nothing was measured", () => {
     const policy = new QueuePolicy({ maxActive: 2, activeSeconds: 600, admitPerMinute: null })
-    assert.strictEqual(etaSeconds({ policy, nowMs: 0, position: 1, waitedAdmissionTimesMs: [] }), 300)
-    assert.strictEqual(etaSeconds({ policy, nowMs: 0, position: 4, waitedAdmissionTimesMs: [] }), 1_200)
+    assert.strictEqual(etaSeconds({ policy, nowMs: 0, position: 1, activeCount: policy.maxActive, waitedAdmissionTimesMs: [] }), 300)
+    assert.strictEqual(etaSeconds({ policy, nowMs: 0, position: 4, activeCount: policy.maxActive, waitedAdmissionTimesMs: [] }), 1_200)
   })
   it("ignores admissions older than the observation window", () => {
     const policy = new QueuePolicy({ maxActive: 2, activeSeconds: 600, admitPerMinute: null })
-    assert.strictEqual(etaSeconds({ policy, nowMs: 10_000_000, position: 1, waitedAdmissionTimesMs: [0, 1, 2] }), 300)
+    assert.strictEqual(etaSeconds({ policy, nowMs: 10_000_000, position: 1, activeCount: policy.maxActive, waitedAdmissionTimesMs: [0, 1, 2] }), 300)
+  })
+  it("needs no slot to open for waiters up to the free slots", () => {
+    const policy = new QueuePolicy({ maxActive: 10, activeSeconds: 60, admitPerMinute: null })
+    const eta = (position: number) => etaSeconds({ policy, nowMs: 0, position, activeCount: 7, waitedAdmissionTimesMs: [] })
+    assert.deepStrictEqual([1, 3, 4, 13].map(eta), [0, 0, 6, 60])
   })
   it("grows with the position", () => {
     const policy = new QueuePolicy({ maxActive: 10, activeSeconds: 60, admitPerMinute: null })
-    const etas = [1, 2, 10, 100].map((position) => etaSeconds({ policy, nowMs: 0, position, waitedAdmissionTimesMs: [] }))
+    const etas = [1, 2, 10, 100].map((position) => etaSeconds({ policy, nowMs: 0, position, activeCount: policy.maxActive, waitedAdmissionTimesMs: [] }))
     assert.deepStrictEqual(etas, [...etas].sort((a, b) => a - b))
     assert.strictEqual(etas[3], 600)
   })

@@ -141,6 +141,7 @@ const toEntry = (queue: QueueState, record: QueueRecord, policy: QueuePolicy, no
         policy,
         nowMs,
         position,
+        activeCount: queue.active.size,
         waitedAdmissionTimesMs: queue.waitedAdmissionTimesMs,
         windowAdmissionTimesMs: queue.admissionTimesMs
       }),

@@ -57,8 +57,21 @@ export const queueKeys = (keyPrefix: string, concertId: ConcertId): Array<string
 const isReplyError = (error: unknown) => error instanceof Error && error.name === "ReplyError"
 
 const toEntry = (concertId: ConcertId, policy: QueuePolicy, reply: Array<string | number>): QueueEntry => {
-  const [, tokenId, state, userId, joinSequence, joinedAtMs, admittedAtMs, activeUntilMs, position, nowMs, waitedCount, ...times] =
-    reply
+  const [
+    ,
+    tokenId,
+    state,
+    userId,
+    joinSequence,
+    joinedAtMs,
+    admittedAtMs,
+    activeUntilMs,
+    position,
+    nowMs,
+    activeCount,
+    waitedCount,
+    ...times
+  ] = reply
   const waitedAdmissionTimesMs = times.slice(0, Number(waitedCount ?? 0)).map(Number)
   const windowAdmissionTimesMs = times.slice(Number(waitedCount ?? 0)).map(Number)
   const at = (ms: string | number | undefined) => Number(ms) < 0 ? null : DateTime.makeUnsafe(Number(ms))
@@ -72,7 +85,14 @@ const toEntry = (concertId: ConcertId, policy: QueuePolicy, reply: Array<string 
     status: waiting ? "waiting" : state === "a" ? "active" : "expired",
     position: waiting ? Number(position) : null,
     etaSeconds: waiting
-      ? etaSeconds({ policy, nowMs: Number(nowMs), position: Number(position), waitedAdmissionTimesMs, windowAdmissionTimesMs })
+      ? etaSeconds({
+        policy,
+        nowMs: Number(nowMs),
+        position: Number(position),
+        activeCount: Number(activeCount),
+        waitedAdmissionTimesMs,
+        windowAdmissionTimesMs
+      })
       : null,
     admittedAt: at(admittedAtMs),
     activeUntil: state === "a" ? at(activeUntilMs) : null

@@ -20,6 +20,8 @@ export interface EtaInput {
   readonly nowMs: number
   /** 1 for the next to be admitted. */
   readonly position: number
+  /** Users active now: waiters up to the free slots need no slot to open. */
+  readonly activeCount: number
   /**
    * Recent admission times of users who had waited, ascending. Admissions of
    * users let in on arrival say nothing about how fast the line moves.
@@ -36,13 +38,12 @@ export interface EtaInput {
  *
  * @category rules
  */
-export const observedAdmissionRatePerSecond = (input: Omit<EtaInput, "position">): number => {
+export const observedAdmissionRatePerSecond = (input: Omit<EtaInput, "position" | "activeCount">): number => {
   const windowStartMs = input.nowMs - Limits.etaWindowSeconds * 1000
   const recent = input.waitedAdmissionTimesMs.filter((t) => t > windowStartMs)
-  if (recent.length >= 2) {
-    const spanSeconds = Math.max(1, (input.nowMs - recent[0]!) / 1000)
-    return recent.length / spanSeconds
-  }
+  // Admissions after the oldest sample, over the time since it: the oldest only marks the start.
+  const after = recent.filter((t) => t > recent[0]!).length
+  if (after >= 1) return after / Math.max(1, (input.nowMs - recent[0]!) / 1000)
   return input.policy.maxActive / input.policy.activeSeconds
 }
 
@@ -73,12 +74,13 @@ export const rateCapAdmissionAtMs = (input: EtaInput): number => {
  * const policy = new QueuePolicy({ maxActive: 1_000, activeSeconds: 600, admitPerMinute: 60 })
  * // 60 admitted 10 s ago: the window has no room until they age out 50 s from now.
  * const window = Array.from({ length: 60 }, () => 50_000)
- * etaSeconds({ policy, nowMs: 60_000, position: 5, waitedAdmissionTimesMs: [], windowAdmissionTimesMs: window }) // 50
+ * etaSeconds({ policy, nowMs: 60_000, position: 5, activeCount: 60, waitedAdmissionTimesMs: [], windowAdmissionTimesMs: window }) // 50
  * ```
  * @category rules
  */
 export const etaSeconds = (input: EtaInput): number => {
   const byRateCapSeconds = (rateCapAdmissionAtMs(input) - input.nowMs) / 1000
-  const bySlotsSeconds = input.position / observedAdmissionRatePerSecond(input)
+  const slotsNeeded = Math.max(0, input.position - Math.max(0, input.policy.maxActive - input.activeCount))
+  const bySlotsSeconds = slotsNeeded / observedAdmissionRatePerSecond(input)
   return Math.ceil(Math.max(byRateCapSeconds, bySlotsSeconds))
 }

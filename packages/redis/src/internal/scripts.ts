@@ -106,12 +106,13 @@ local function refresh(token, e)
 end
 
 -- { created, tokenId, state, userId, joinSequence, joinedAtMs, admittedAtMs, activeUntilMs, position, nowMs,
---   waitedCount, waited times..., window times... } (the times only while waiting)
+--   activeCount, waitedCount, waited times..., window times... } (the last four only while waiting)
 local function view(token, e, created)
   local position = -1
   if e.state == 'w' then position = redis.call('ZRANK', K_WAITING, token) + 1 end
   local reply = { created, token, e.state, e.u, e.seq, e.joined, e.admitted or -1, e.untilMs or -1, position, now }
   if e.state == 'w' then
+    reply[#reply + 1] = redis.call('ZCARD', K_ACTIVE)
     local waited = redis.call('ZRANGE', K_WAITED, 0, -1, 'WITHSCORES')
     reply[#reply + 1] = #waited / 2
     for i = 2, #waited, 2 do reply[#reply + 1] = waited[i] end
