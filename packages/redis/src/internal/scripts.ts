@@ -97,6 +97,12 @@ local function admit(arriving)
   if sampled > etaSample then redis.call('ZREMRANGEBYRANK', K_WAITED, 0, sampled - etaSample - 1) end
 end
 
+-- A queue nobody calls for a retention period plus an active window is over: let Redis drop it.
+local function touch()
+  local ttlMs = retentionMs + activeMs
+  for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ttlMs) end
+end
+
 local function refresh(token, e)
   if e.state == 'w' then
     e.seen = now
@@ -133,6 +139,7 @@ local current = redis.call('HGET', K_USERS, userId)
 local existing = current and load(current)
 if existing and existing.state ~= 'e' then
   refresh(current, existing)
+  touch()
   return view(current, existing, 0)
 end
 local e = { u = userId, seq = redis.call('INCR', K_SEQ), joined = now, state = 'w', seen = now }
@@ -141,6 +148,7 @@ redis.call('HSET', K_USERS, userId, token)
 redis.call('ZADD', K_WAITING, e.seq, token)
 redis.call('ZADD', K_SEEN, now, token)
 admit(token)
+touch()
 return view(token, load(token), 1)
 `
 
@@ -151,6 +159,7 @@ admit(nil)
 local e = load(token)
 if not e then return false end
 refresh(token, e)
+touch()
 return view(token, e, 0)
 `
 
@@ -163,5 +172,6 @@ if e and e.state ~= 'e' then
   finish(token, e)
   admit(nil)
 end
+touch()
 return 1
 `

@@ -1,0 +1,79 @@
+/**
+ * Benchmark (not a test): how long a waiter's status call, whose main cost
+ * is the position lookup, takes with 10^3, 10^5 and 10^6 users waiting,
+ * against a bare PING measured in the same run. Writes
+ * docs/benchmarks/redis-position.json. Run after `pnpm build`:
+ *   node packages/redis/scripts/bench-position.ts [--quick]
+ */
+import { mkdirSync, writeFileSync } from "node:fs"
+import { QueuePolicy } from "@boxoffice/core"
+import { Effect, Option } from "effect"
+import { Redis } from "ioredis"
+import { makeQueue, queueKeys } from "../dist/Queue.js"
+
+const quick = process.argv.includes("--quick")
+const sizes = quick ? [1_000, 10_000] : [1_000, 100_000, 1_000_000]
+const samples = quick ? 500 : 5_000
+const url = process.env["BOXOFFICE_TEST_REDIS"] ?? "redis://127.0.0.1:6379"
+const prefix = `boxoffice:bench:${process.pid}:`
+const client = new Redis(url)
+const policy = new QueuePolicy({ maxActive: 1, activeSeconds: 86_400, admitPerMinute: null })
+const queue = makeQueue(client, { keyPrefix: prefix })
+
+const percentile = (sorted: Array<number>, p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
+const summarize = (latenciesUs: Array<number>) => {
+  const sorted = [...latenciesUs].sort((a, b) => a - b)
+  return { p50Us: percentile(sorted, 0.5), p99Us: percentile(sorted, 0.99), meanUs: sorted.reduce((a, b) => a + b, 0) / sorted.length }
+}
+const time = async (call: () => Promise<unknown>) => {
+  const started = process.hrtime.bigint()
+  await call()
+  return Number(process.hrtime.bigint() - started) / 1_000
+}
+
+const results = []
+for (const size of sizes) {
+  const concertId = crypto.randomUUID()
+  const keys = queueKeys(prefix, concertId as never)
+  // Fill the queue straight through the join script, pipelined.
+  const tokens: Array<string> = []
+  const fillStarted = performance.now()
+  for (let done = 0; done < size; done += 10_000) {
+    const pipeline = client.pipeline()
+    for (let i = done; i < Math.min(size, done + 10_000); i++) {
+      const token = crypto.randomUUID()
+      tokens.push(token)
+      ;(pipeline as unknown as Record<string, (...args: Array<unknown>) => void>)["boxofficeJoin"]!(
+        ...keys, "", policy.maxActive, policy.activeSeconds * 1000, 0, 300_000, 1_000, 86_400_000, 64, crypto.randomUUID(), token
+      )
+    }
+    await pipeline.exec()
+  }
+  const fillMs = performance.now() - fillStarted
+  const ping: Array<number> = []
+  const status: Array<number> = []
+  for (let i = 0; i < samples; i++) {
+    ping.push(await time(() => client.ping()))
+    const token = tokens[Math.floor(Math.random() * tokens.length)]!
+    status.push(await time(() =>
+      Effect.runPromise(Effect.map(queue.status(concertId as never, token as never, policy), Option.getOrThrow))))
+  }
+  const memoryBytes = (await Promise.all(keys.map((key) => client.memory("USAGE", key)))).reduce<number>((a, b) => a + Number(b ?? 0), 0)
+  const row = { waitingUsers: size, fillMs: Math.round(fillMs), bytesPerWaiter: Math.round(memoryBytes / size), ping: summarize(ping), status: summarize(status) }
+  results.push(row)
+  console.log(JSON.stringify(row))
+  await client.del(...keys)
+}
+const smallest = results[0]!.status.p50Us
+const report = {
+  date: new Date().toISOString(),
+  machine: { cpus: (await import("node:os")).cpus().length, memoryGiB: Math.round((await import("node:os")).totalmem() / 2 ** 30) },
+  samplesPerSize: samples,
+  results: results.map((r) => ({ ...r, statusP50VersusSmallest: Number((r.status.p50Us / smallest).toFixed(2)) }))
+}
+if (!quick) {
+  mkdirSync(new URL("../../../docs/benchmarks/", import.meta.url), { recursive: true })
+  writeFileSync(new URL("../../../docs/benchmarks/redis-position.json", import.meta.url), JSON.stringify(report, null, 2) + "\n")
+}
+console.log(JSON.stringify(report.results.map((r) => ({ n: r.waitingUsers, p50Us: r.status.p50Us, ratio: r.statusP50VersusSmallest }))))
+await client.quit()
