@@ -1,0 +1,70 @@
+/**
+ * The deployable server, composed from configuration: the embedded (memory)
+ * engine by default; Postgres for the stores and Redis for the queue when
+ * configured, with migrations applied at start.
+ */
+import { Booking, Identity, QueueTokenSigner } from "@boxoffice/core"
+import { BoxofficeHttp } from "@boxoffice/http"
+import { MemoryQueue, MemoryStores } from "@boxoffice/memory"
+import { migrateDatabase, PostgresStores, sweepExpiredHolds } from "@boxoffice/postgres"
+import { RedisQueue } from "@boxoffice/redis"
+import { NodeHttpServer } from "@effect/platform-node"
+import { DateTime, Effect, Layer, Logger, Option, Schedule } from "effect"
+import { HttpRouter } from "effect/http"
+import { createServer } from "node:http"
+import type { ServerConfig } from "./ServerConfig.ts"
+
+const stores = (config: ServerConfig) =>
+  config.store === "postgres"
+    ? Layer.unwrap(Effect.gen(function*() {
+      const url = Option.getOrThrow(config.databaseUrl)
+      // Safe when several instances start at once: the migrator holds an advisory lock.
+      yield* migrateDatabase(url)
+      yield* Effect.logInfo("migrations applied")
+      const storesLayer = PostgresStores.layer({ url })
+      // Tidies seat rows of expired holds; correctness never depends on it (L4).
+      const sweeper = Layer.effectDiscard(Effect.forkScoped(
+        sweepExpiredHolds(500).pipe(Effect.ignore, Effect.repeat(Schedule.spaced("30 seconds")))
+      ))
+      return Layer.merge(storesLayer, sweeper.pipe(Layer.provide(storesLayer)))
+    }))
+    : MemoryStores.layerWithoutQueue
+
+const queue = (config: ServerConfig) =>
+  Option.match(config.redisUrl, {
+    onNone: () => MemoryQueue.layer,
+    onSome: (url) => RedisQueue.layer({ url, keyPrefix: "boxoffice:" })
+  })
+
+/** A demo concert, when the store has none: three dates a week out, 50 seats each. */
+const seedDemo = Layer.effectDiscard(Effect.gen(function*() {
+  const booking = yield* Booking
+  if ((yield* booking.listConcerts).length > 0) return
+  const nowMs = yield* DateTime.now.pipe(Effect.map(DateTime.toEpochMillis))
+  const concert = yield* booking.createConcert({
+    title: "boxoffice demo night",
+    dates: [7, 8, 9].map((days) => ({ startsAt: DateTime.makeUnsafe(nowMs + days * 86_400_000), priceKrw: 55_000 }))
+  })
+  yield* Effect.logInfo(`seeded the demo concert ${concert.concertId}`)
+}))
+
+/** The engine: Booking over the configured stores and queue, with HMAC tokens. */
+export const engineLayer = (config: ServerConfig) => {
+  const engine = Booking.layer.pipe(
+    Layer.provideMerge(Layer.mergeAll(
+      stores(config),
+      queue(config),
+      QueueTokenSigner.layerHmac(config.secret),
+      Identity.layerHmac(config.secret)
+    ))
+  )
+  return config.demo ? Layer.merge(engine, seedDemo.pipe(Layer.provide(engine))) : engine
+}
+
+/** The HTTP server on `config.port`, one JSON log line per request. */
+export const serverLayer = (config: ServerConfig) =>
+  HttpRouter.serve(BoxofficeHttp.layer({ adminKey: config.adminKey })).pipe(
+    Layer.provide(engineLayer(config)),
+    Layer.provideMerge(NodeHttpServer.layer(createServer, { port: config.port, host: "0.0.0.0" })),
+    Layer.provide(Logger.layer([Logger.consoleJson]))
+  )

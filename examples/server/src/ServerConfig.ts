@@ -1,0 +1,39 @@
+/**
+ * The server's configuration, from the environment only (DESIGN §5).
+ * Secrets are `Redacted` and never logged.
+ */
+import { Config, Effect, Option, Redacted, Schema } from "effect"
+
+/** A configuration that cannot run: said at start, before anything listens. */
+export class ServerConfigError extends Schema.TaggedError<ServerConfigError>()("ServerConfigError", {
+  message: Schema.String
+}) {}
+
+export interface ServerConfig {
+  readonly port: number
+  readonly store: "memory" | "postgres"
+  readonly databaseUrl: Option.Option<Redacted.Redacted<string>>
+  readonly redisUrl: Option.Option<Redacted.Redacted<string>>
+  readonly secret: Redacted.Redacted<string>
+  readonly adminKey: Option.Option<Redacted.Redacted<string>>
+  readonly demo: boolean
+}
+
+export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | ServerConfigError> = Effect.gen(function*() {
+  const port = yield* Config.Port("PORT").pipe(Config.withDefault(3000))
+  const store = yield* Config.Literals(["memory", "postgres"], "BOXOFFICE_STORE").pipe(Config.withDefault("memory" as const))
+  const databaseUrl = yield* Config.Redacted("DATABASE_URL").pipe(Config.option)
+  const redisUrl = yield* Config.Redacted("REDIS_URL").pipe(Config.option)
+  const adminKey = yield* Config.Redacted("BOXOFFICE_ADMIN_KEY").pipe(Config.option)
+  const configuredSecret = yield* Config.Redacted("BOXOFFICE_SECRET").pipe(Config.option)
+  if (store === "postgres" && Option.isNone(databaseUrl)) {
+    return yield* new ServerConfigError({ message: "BOXOFFICE_STORE=postgres needs DATABASE_URL" })
+  }
+  // Instances that share a store must share the secret; alone in memory, a random one per start will do.
+  if (store === "postgres" && Option.isNone(configuredSecret)) {
+    return yield* new ServerConfigError({ message: "BOXOFFICE_STORE=postgres needs BOXOFFICE_SECRET" })
+  }
+  const secret = Option.getOrElse(configuredSecret, () => Redacted.make(globalThis.crypto.randomUUID()))
+  const demo = yield* Config.Boolean("BOXOFFICE_DEMO").pipe(Config.withDefault(store === "memory"))
+  return { port, store, databaseUrl, redisUrl, secret, adminKey, demo }
+})

@@ -1,0 +1,279 @@
+/**
+ * The HTTP contract of DESIGN §4 as an `HttpApi`: every route with its
+ * Schema-validated params, headers, body and answers, and the problems it
+ * may answer with. Shared by the server and the typed client.
+ *
+ * @since 0.1.0
+ */
+import { ConcertId, DateId, HoldId, IdempotencyKey, Limits, PaymentId, SeatNumbers, UserId } from "@boxoffice/core"
+import { Schema } from "effect"
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
+import {
+  AlreadyPaidProblem,
+  BalanceLimitExceededProblem,
+  ForbiddenProblem,
+  HoldExpiredProblem,
+  HoldLimitExceededProblem,
+  IdempotencyInFlightProblem,
+  IdempotencyKeyReusedProblem,
+  InsufficientBalanceProblem,
+  InvalidRequestProblem,
+  NotFoundProblem,
+  QueueNotAdmittedProblem,
+  QueueTokenExpiredProblem,
+  QueueTokenInvalidProblem,
+  SeatUnavailableProblem,
+  UnavailableProblem
+} from "./Problems.ts"
+import { AdminAuth, RequestValidation, UserAuth } from "./Security.ts"
+
+const intBetween = (minimum: number, maximum: number) => Schema.Int.check(Schema.isBetween({ minimum, maximum }))
+const Instant = Schema.DateTimeUtcFromString
+
+// ---- bodies and answers -------------------------------------------------
+
+/** @category schemas */
+export class NewUserResponse extends Schema.Class<NewUserResponse>("NewUserResponse")({
+  userId: UserId,
+  accessToken: Schema.String
+}) {}
+
+/** @category schemas */
+export const CreateConcertBody = Schema.Struct({
+  title: Schema.String.check(Schema.isBetweenLength(1, Limits.titleLengthMax)),
+  dates: Schema.Array(Schema.Struct({
+    startsAt: Instant,
+    price: intBetween(0, Limits.priceKrwMax),
+    seatCount: Schema.optionalKey(intBetween(1, Limits.seatCountMax))
+  })).check(Schema.isBetweenLength(1, Limits.datesPerConcertMax)),
+  queue: Schema.optionalKey(Schema.Struct({
+    maxActive: Schema.optionalKey(intBetween(1, Limits.maxActiveMax)),
+    activeSeconds: Schema.optionalKey(intBetween(Limits.activeSecondsMin, Limits.activeSecondsMax)),
+    admitPerMinute: Schema.optionalKey(Schema.NullOr(intBetween(1, Limits.admitPerMinuteMax)))
+  })),
+  holdSeconds: Schema.optionalKey(intBetween(Limits.holdSecondsMin, Limits.holdSecondsMax)),
+  maxSeatsPerUser: Schema.optionalKey(intBetween(1, Limits.seatsPerUserMax))
+})
+
+/** @category schemas */
+export class CreatedConcert extends Schema.Class<CreatedConcert>("CreatedConcert")({
+  concertId: ConcertId,
+  dates: Schema.Array(Schema.Struct({ dateId: DateId, startsAt: Instant, seatCount: Schema.Int }))
+}) {}
+
+/** @category schemas */
+export class ConcertSummary extends Schema.Class<ConcertSummary>("ConcertSummary")({
+  concertId: ConcertId,
+  title: Schema.String
+}) {}
+
+const queueStatusFields = {
+  status: Schema.Literals(["waiting", "active", "expired"]),
+  position: Schema.NullOr(Schema.Int),
+  etaSeconds: Schema.NullOr(Schema.Int),
+  activeUntil: Schema.NullOr(Instant)
+}
+
+/** The answer to a status call, and each SSE event. @category schemas */
+export class QueueStatusResponse extends Schema.Class<QueueStatusResponse>("QueueStatusResponse")(queueStatusFields) {}
+
+/** A new place in the queue (201). @category schemas */
+export class QueueJoined extends Schema.Class<QueueJoined>("QueueJoined")({
+  queueToken: Schema.String,
+  ...queueStatusFields
+}) {}
+
+/** The same place again, for a user already waiting or active (200). @category schemas */
+export class QueueRejoined extends Schema.Class<QueueRejoined>("QueueRejoined")({
+  queueToken: Schema.String,
+  ...queueStatusFields
+}) {}
+
+/** @category schemas */
+export class DateResponse extends Schema.Class<DateResponse>("DateResponse")({
+  dateId: DateId,
+  startsAt: Instant,
+  seatCount: Schema.Int,
+  availableSeats: Schema.Int
+}) {}
+
+/** @category schemas */
+export class SeatResponse extends Schema.Class<SeatResponse>("SeatResponse")({
+  seatNumber: Schema.Int,
+  price: Schema.Int,
+  status: Schema.Literals(["available", "held", "sold"])
+}) {}
+
+/** @category schemas */
+export const HoldBody = Schema.Struct({ seatNumbers: SeatNumbers })
+
+/** @category schemas */
+export class HoldResponse extends Schema.Class<HoldResponse>("HoldResponse")({
+  holdId: HoldId,
+  dateId: DateId,
+  status: Schema.Literals(["held", "paid", "expired", "released"]),
+  seatNumbers: Schema.Array(Schema.Int),
+  amount: Schema.Int,
+  expiresAt: Instant
+}) {}
+
+/** @category schemas */
+export class WalletResponse extends Schema.Class<WalletResponse>("WalletResponse")({ balance: Schema.Int }) {}
+
+/** @category schemas */
+export const ChargeBody = Schema.Struct({ amount: intBetween(Limits.chargeKrwMin, Limits.chargeKrwMax) })
+
+/** @category schemas */
+export class ChargeResponse extends Schema.Class<ChargeResponse>("ChargeResponse")({
+  chargeId: Schema.String,
+  amount: Schema.Int,
+  balance: Schema.Int
+}) {}
+
+/** @category schemas */
+export class PaymentResponse extends Schema.Class<PaymentResponse>("PaymentResponse")({
+  paymentId: PaymentId,
+  holdId: HoldId,
+  amount: Schema.Int,
+  seatNumbers: Schema.Array(Schema.Int),
+  balance: Schema.Int,
+  paidAt: Instant
+}) {}
+
+/** @category schemas */
+export class PaymentSummary extends Schema.Class<PaymentSummary>("PaymentSummary")({
+  paymentId: PaymentId,
+  holdId: HoldId,
+  dateId: DateId,
+  amount: Schema.Int,
+  seatNumbers: Schema.Array(Schema.Int),
+  paidAt: Instant
+}) {}
+
+/** An SSE heartbeat, sent while nothing changes. @category schemas */
+export class QueueHeartbeat extends Schema.Class<QueueHeartbeat>("QueueHeartbeat")({ heartbeat: Instant }) {}
+
+// ---- headers ------------------------------------------------------------
+
+const queueTokenHeader = { "queue-token": Schema.optional(Schema.String) }
+const idempotencyHeader = { "idempotency-key": Schema.optional(IdempotencyKey) }
+
+/** Problems every store-backed route may answer with. */
+const stores = [UnavailableProblem] as const
+const admission = [QueueTokenInvalidProblem, QueueNotAdmittedProblem, QueueTokenExpiredProblem, ForbiddenProblem] as const
+
+// ---- groups ---------------------------------------------------------------
+
+/** Routes anyone may call. @category groups */
+export class PublicGroup extends HttpApiGroup.make("public", { topLevel: true }).add(
+  HttpApiEndpoint.get("health", "/health", { success: Schema.Struct({ status: Schema.Literal("ok") }) }),
+  HttpApiEndpoint.post("createUser", "/users", { success: NewUserResponse.pipe(HttpApiSchema.status(201)) }),
+  HttpApiEndpoint.get("listConcerts", "/concerts", { success: Schema.Array(ConcertSummary), error: stores }),
+  HttpApiEndpoint.get("queueEvents", "/queue/events", {
+    query: { token: Schema.String },
+    success: HttpApiSchema.StreamSse({ data: Schema.Union([QueueStatusResponse, QueueHeartbeat]) }),
+    error: [QueueTokenInvalidProblem, ...stores]
+  })
+) {}
+
+/** Admin routes, behind `BOXOFFICE_ADMIN_KEY`. @category groups */
+export class AdminGroup extends HttpApiGroup.make("admin").add(
+  HttpApiEndpoint.post("createConcert", "/admin/concerts", {
+    payload: CreateConcertBody,
+    success: CreatedConcert.pipe(HttpApiSchema.status(201)),
+    error: stores
+  })
+).middleware(AdminAuth) {}
+
+/** Routes of an authenticated user. @category groups */
+export class UserGroup extends HttpApiGroup.make("user").add(
+  HttpApiEndpoint.post("joinQueue", "/concerts/:concertId/queue", {
+    params: { concertId: ConcertId },
+    success: [QueueJoined.pipe(HttpApiSchema.status(201)), QueueRejoined],
+    error: [NotFoundProblem, ...stores]
+  }),
+  HttpApiEndpoint.get("queueStatus", "/queue/status", {
+    headers: queueTokenHeader,
+    success: QueueStatusResponse,
+    error: [QueueTokenInvalidProblem, ForbiddenProblem, ...stores]
+  }),
+  HttpApiEndpoint.delete("leaveQueue", "/queue", {
+    headers: queueTokenHeader,
+    success: HttpApiSchema.NoContent,
+    error: [QueueTokenInvalidProblem, ForbiddenProblem, ...stores]
+  }),
+  HttpApiEndpoint.get("listDates", "/concerts/:concertId/dates", {
+    params: { concertId: ConcertId },
+    headers: queueTokenHeader,
+    success: Schema.Array(DateResponse),
+    error: [...admission, NotFoundProblem, ...stores]
+  }),
+  HttpApiEndpoint.get("listSeats", "/dates/:dateId/seats", {
+    params: { dateId: DateId },
+    headers: queueTokenHeader,
+    success: Schema.Array(SeatResponse),
+    error: [...admission, NotFoundProblem, ...stores]
+  }),
+  HttpApiEndpoint.post("hold", "/dates/:dateId/holds", {
+    params: { dateId: DateId },
+    headers: queueTokenHeader,
+    payload: HoldBody,
+    success: HoldResponse.pipe(HttpApiSchema.status(201)),
+    error: [...admission, NotFoundProblem, InvalidRequestProblem, SeatUnavailableProblem, HoldLimitExceededProblem, ...stores]
+  }),
+  HttpApiEndpoint.get("getHold", "/holds/:holdId", {
+    params: { holdId: HoldId },
+    success: HoldResponse,
+    error: [NotFoundProblem, ForbiddenProblem, ...stores]
+  }),
+  HttpApiEndpoint.delete("releaseHold", "/holds/:holdId", {
+    params: { holdId: HoldId },
+    success: HttpApiSchema.NoContent,
+    error: [NotFoundProblem, ForbiddenProblem, AlreadyPaidProblem, ...stores]
+  }),
+  HttpApiEndpoint.get("wallet", "/wallet", { success: WalletResponse, error: stores }),
+  HttpApiEndpoint.post("charge", "/wallet/charges", {
+    headers: idempotencyHeader,
+    payload: ChargeBody,
+    success: ChargeResponse,
+    error: [BalanceLimitExceededProblem, IdempotencyInFlightProblem, IdempotencyKeyReusedProblem, ...stores]
+  }),
+  HttpApiEndpoint.post("pay", "/holds/:holdId/payment", {
+    params: { holdId: HoldId },
+    headers: { ...queueTokenHeader, ...idempotencyHeader },
+    success: PaymentResponse.pipe(HttpApiSchema.status(201)),
+    error: [
+      ...admission,
+      NotFoundProblem,
+      AlreadyPaidProblem,
+      HoldExpiredProblem,
+      InsufficientBalanceProblem,
+      IdempotencyInFlightProblem,
+      IdempotencyKeyReusedProblem,
+      ...stores
+    ]
+  }),
+  HttpApiEndpoint.get("listPayments", "/payments", { success: Schema.Array(PaymentSummary), error: stores })
+).middleware(UserAuth) {}
+
+/**
+ * The boxoffice API.
+ *
+ * @example
+ * ```ts
+ * import { BoxofficeApi } from "@boxoffice/http"
+ * import { OpenApi } from "effect/http-api"
+ * const document = OpenApi.fromApi(BoxofficeApi)
+ * ```
+ * @category api
+ */
+export class BoxofficeApi extends HttpApi.make("boxoffice")
+  .add(PublicGroup)
+  .add(AdminGroup)
+  .add(UserGroup)
+  .middleware(RequestValidation)
+  .annotateMerge(OpenApi.annotations({
+    title: "boxoffice",
+    description: "A booking engine for ticket sales that sell out in seconds. Errors are RFC 9457 problems with a stable `code`."
+  }))
+{}

@@ -1,0 +1,310 @@
+/**
+ * The server side of the API: handlers over `Booking`, the middleware
+ * implementations, OpenAPI at `/openapi.json` and a docs UI at `/docs`
+ * served without any CDN.
+ *
+ * @since 0.1.0
+ */
+import {
+  Booking,
+  type BookingError,
+  type Hold,
+  Identity,
+  type QueueEntry,
+  QueueTokenSigner
+} from "@boxoffice/core"
+import { DateTime, Duration, Effect, Layer, Option, Redacted, Stream } from "effect"
+import { HttpRouter, HttpServerResponse } from "effect/http"
+import { HttpApiBuilder, HttpApiMiddleware, HttpApiSwagger } from "effect/http-api"
+import {
+  BoxofficeApi,
+  ChargeResponse,
+  ConcertSummary,
+  CreatedConcert,
+  DateResponse,
+  HoldResponse,
+  NewUserResponse,
+  PaymentResponse,
+  PaymentSummary,
+  QueueHeartbeat,
+  QueueJoined,
+  QueueRejoined,
+  QueueStatusResponse,
+  SeatResponse,
+  WalletResponse
+} from "./Api.ts"
+import {
+  InvalidRequestProblem,
+  NotFoundProblem,
+  type ProblemFor,
+  QueueTokenInvalidProblem,
+  toProblem,
+  UnauthenticatedProblem
+} from "./Problems.ts"
+import { AdminAuth, CurrentUser, RequestValidation, UserAuth } from "./Security.ts"
+
+/** @category models */
+export interface HttpOptions {
+  /** The admin key; without it, every `/admin` call is `unauthenticated`. */
+  readonly adminKey: Option.Option<Redacted.Redacted<string>>
+  /** How often the SSE stream sends a heartbeat while nothing changes. Default 15 s. */
+  readonly heartbeatInterval?: Duration.Duration
+}
+
+/** Runs a use case and answers its typed errors as problems. */
+const answer = <A, E extends BookingError, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, ProblemFor<E>, R> =>
+  Effect.mapError(effect, toProblem)
+
+/** The caller's queue token, or `queue-token-invalid` when the header is missing. */
+const queueToken = (headers: { readonly "queue-token"?: string | undefined }) =>
+  headers["queue-token"] === undefined || headers["queue-token"] === ""
+    ? Effect.fail(new QueueTokenInvalidProblem({ code: "queue-token-invalid", detail: "the Queue-Token header is missing" }))
+    : Effect.succeed(headers["queue-token"])
+
+const statusOf = (entry: QueueEntry) =>
+  new QueueStatusResponse({
+    status: entry.status,
+    position: entry.position,
+    etaSeconds: entry.etaSeconds,
+    activeUntil: entry.activeUntil
+  })
+
+const holdOf = (hold: Hold) =>
+  new HoldResponse({
+    holdId: hold.holdId,
+    dateId: hold.dateId,
+    status: hold.status,
+    seatNumbers: hold.seatNumbers,
+    amount: hold.amountKrw,
+    expiresAt: hold.expiresAt
+  })
+
+/** Compares without leaking, through timing, how much of the key matched. */
+const sameSecret = (given: string, expected: string): boolean => {
+  let difference = given.length ^ expected.length
+  for (let i = 0; i < expected.length; i++) difference |= (given.charCodeAt(i) || 0) ^ expected.charCodeAt(i)
+  return difference === 0
+}
+
+const PublicLive = (options: HttpOptions) =>
+  HttpApiBuilder.group(BoxofficeApi, "public", (handlers) =>
+    Effect.gen(function*() {
+      const booking = yield* Booking
+      const identity = yield* Identity
+      const signer = yield* QueueTokenSigner
+      const heartbeatInterval = options.heartbeatInterval ?? Duration.seconds(15)
+      return handlers
+        .handle("health", () => Effect.succeed({ status: "ok" as const }))
+        .handle("createUser", () =>
+          Effect.map(identity.register, ({ userId, accessToken }) =>
+            new NewUserResponse({ userId, accessToken: Redacted.value(accessToken) })))
+        .handle("listConcerts", () =>
+          Effect.map(
+            answer(booking.listConcerts),
+            (concerts) => concerts.map((c) => new ConcertSummary({ concertId: c.concertId, title: c.title }))
+          ))
+        .handle("queueEvents", ({ query }) =>
+          Effect.gen(function*() {
+            // The signature is checked before any store, and before the stream opens.
+            yield* Effect.mapError(signer.verify(query.token), toProblem)
+            const statuses = booking.queueEvents(query.token).pipe(
+              Stream.map(statusOf),
+              // A store that fails mid-stream ends the stream; the client reconnects.
+              Stream.catchCause(() => Stream.empty)
+            )
+            const heartbeats = Stream.tick(heartbeatInterval).pipe(
+              Stream.mapEffect(() => Effect.map(DateTime.now, (heartbeat) => new QueueHeartbeat({ heartbeat })))
+            )
+            return Stream.merge(statuses, heartbeats, { haltStrategy: "left" })
+          }))
+    }))
+
+const AdminLive = HttpApiBuilder.group(BoxofficeApi, "admin", (handlers) =>
+  Effect.gen(function*() {
+    const booking = yield* Booking
+    return handlers.handle("createConcert", ({ payload }) =>
+      Effect.map(
+        answer(booking.createConcert({
+          title: payload.title,
+          dates: payload.dates.map((date) => ({
+            startsAt: date.startsAt,
+            priceKrw: date.price,
+            ...(date.seatCount === undefined ? {} : { seatCount: date.seatCount })
+          })),
+          ...(payload.queue === undefined ? {} : { queue: payload.queue }),
+          ...(payload.holdSeconds === undefined ? {} : { holdSeconds: payload.holdSeconds }),
+          ...(payload.maxSeatsPerUser === undefined ? {} : { maxSeatsPerUser: payload.maxSeatsPerUser })
+        })),
+        (concert) =>
+          new CreatedConcert({
+            concertId: concert.concertId,
+            dates: concert.dates.map((d) => ({ dateId: d.dateId, startsAt: d.startsAt, seatCount: d.seatCount }))
+          })
+      ))
+  }))
+
+const UserLive = HttpApiBuilder.group(BoxofficeApi, "user", (handlers) =>
+  Effect.gen(function*() {
+    const booking = yield* Booking
+    return handlers
+      .handle("joinQueue", ({ params }) =>
+        Effect.gen(function*() {
+          const { userId } = yield* CurrentUser
+          const ticket = yield* answer(booking.joinQueue(userId, params.concertId))
+          const fields = { queueToken: ticket.queueToken, ...statusOf(ticket.entry) }
+          return ticket.created ? new QueueJoined(fields) : new QueueRejoined(fields)
+        }))
+      .handle("queueStatus", ({ headers }) =>
+        Effect.gen(function*() {
+          const { userId } = yield* CurrentUser
+          return statusOf(yield* answer(booking.queueStatus(userId, yield* queueToken(headers))))
+        }))
+      .handle("leaveQueue", ({ headers }) =>
+        Effect.gen(function*() {
+          const { userId } = yield* CurrentUser
+          yield* answer(booking.leaveQueue(userId, yield* queueToken(headers)))
+        }))
+      .handle("listDates", ({ params, headers }) =>
+        Effect.gen(function*() {
+          const { userId } = yield* CurrentUser
+          const dates = yield* answer(booking.listDates(userId, yield* queueToken(headers), params.concertId))
+          return dates.map(({ date, availableSeats }) =>
+            new DateResponse({ dateId: date.dateId, startsAt: date.startsAt, seatCount: date.seatCount, availableSeats })
+          )
+        }))
+      .handle("listSeats", ({ params, headers }) =>
+        Effect.gen(function*() {
+          const { userId } = yield* CurrentUser
+          const seats = yield* answer(booking.listSeats(userId, yield* queueToken(headers), params.dateId))
+          return seats.map((s) => new SeatResponse({ seatNumber: s.seatNumber, price: s.priceKrw, status: s.status }))
+        }))
+      .handle("hold", ({ params, headers, payload }) =>
+        Effect.gen(function*() {
+          const { userId } = yield* CurrentUser
+          return holdOf(yield* answer(booking.hold(userId, yield* queueToken(headers), params.dateId, payload.seatNumbers)))
+        }))
+      .handle("getHold", ({ params }) =>
+        Effect.gen(function*() {
+          const { userId } = yield* CurrentUser
+          return holdOf(yield* answer(booking.getHold(userId, params.holdId)))
+        }))
+      .handle("releaseHold", ({ params }) =>
+        Effect.gen(function*() {
+          const { userId } = yield* CurrentUser
+          yield* answer(booking.releaseHold(userId, params.holdId))
+        }))
+      .handle("wallet", () =>
+        Effect.gen(function*() {
+          const { userId } = yield* CurrentUser
+          return new WalletResponse({ balance: yield* answer(booking.balance(userId)) })
+        }))
+      .handle("charge", ({ headers, payload }) =>
+        Effect.gen(function*() {
+          const { userId } = yield* CurrentUser
+          const receipt = yield* answer(booking.charge(userId, payload.amount, headers["idempotency-key"] ?? null))
+          return new ChargeResponse({ chargeId: receipt.chargeId, amount: receipt.amountKrw, balance: receipt.balanceKrw })
+        }))
+      .handle("pay", ({ params, headers }) =>
+        Effect.gen(function*() {
+          const { userId } = yield* CurrentUser
+          const receipt = yield* answer(
+            booking.pay(userId, yield* queueToken(headers), params.holdId, headers["idempotency-key"] ?? null)
+          )
+          return new PaymentResponse({
+            paymentId: receipt.paymentId,
+            holdId: receipt.holdId,
+            amount: receipt.amountKrw,
+            seatNumbers: receipt.seatNumbers,
+            balance: receipt.balanceKrw,
+            paidAt: receipt.paidAt
+          })
+        }))
+      .handle("listPayments", () =>
+        Effect.gen(function*() {
+          const { userId } = yield* CurrentUser
+          const payments = yield* answer(booking.listPayments(userId))
+          return payments.map((p) =>
+            new PaymentSummary({
+              paymentId: p.paymentId,
+              holdId: p.holdId,
+              dateId: p.dateId,
+              amount: p.amountKrw,
+              seatNumbers: p.seatNumbers,
+              paidAt: p.paidAt
+            })
+          )
+        }))
+  }))
+
+const UserAuthLive = Layer.effect(
+  UserAuth,
+  Identity.useSync((identity) =>
+    UserAuth.of({
+      bearer: (httpEffect, { credential }) =>
+        Effect.flatMap(
+          Effect.mapError(identity.authenticate(credential), (error) =>
+            new UnauthenticatedProblem({ code: "unauthenticated", detail: error.detail })),
+          (userId) => Effect.provideService(httpEffect, CurrentUser, { userId })
+        )
+    }))
+)
+
+const AdminAuthLive = (options: HttpOptions) =>
+  Layer.succeed(
+    AdminAuth,
+    AdminAuth.of({
+      bearer: (httpEffect, { credential }) =>
+        Option.isSome(options.adminKey) &&
+          sameSecret(Redacted.value(credential), Redacted.value(options.adminKey.value))
+          ? httpEffect
+          : Effect.fail(new UnauthenticatedProblem({ code: "unauthenticated", detail: "the admin key is missing or wrong" }))
+    })
+  )
+
+/** Every request that fails its schema gets a 400 `invalid-request` problem saying where. */
+const RequestValidationLive = HttpApiMiddleware.layerSchemaErrorTransform(
+  RequestValidation,
+  (error) =>
+    Effect.fail(
+      new InvalidRequestProblem({
+        code: "invalid-request",
+        detail: `${error.kind.toLowerCase()}: ${error.cause.message}`.slice(0, 1_000)
+      })
+    )
+)
+
+/** Any other path is a `not-found` problem rather than an empty 404. */
+const NotFoundRoute = HttpRouter.add("*", "*", (request) =>
+  HttpServerResponse.json(
+    { ...new NotFoundProblem({ code: "not-found", detail: `no route ${request.method} ${request.url.split("?")[0]}` }) },
+    { status: 404, contentType: "application/problem+json" }
+  ))
+
+/**
+ * All routes of the API plus `/openapi.json` and `/docs`, over `Booking`,
+ * `Identity` and `QueueTokenSigner`. Serve it with `HttpRouter.serve`.
+ *
+ * @example
+ * ```ts
+ * import { NodeHttpServer } from "@effect/platform-node"
+ * import { BoxofficeHttp } from "@boxoffice/http"
+ * import { Layer, Option } from "effect"
+ * import { HttpRouter } from "effect/http"
+ * import { createServer } from "node:http"
+ * const server = HttpRouter.serve(BoxofficeHttp.layer({ adminKey: Option.none() })).pipe(
+ *   Layer.provide(NodeHttpServer.layer(createServer, { port: 3000 }))
+ * )
+ * ```
+ * @category layers
+ */
+export const BoxofficeHttp = {
+  layer: (options: HttpOptions) =>
+    Layer.mergeAll(
+      HttpApiBuilder.layer(BoxofficeApi, { openapiPath: "/openapi.json" }).pipe(
+        Layer.provide([PublicLive(options), AdminLive, UserLive]),
+        Layer.provide([UserAuthLive, AdminAuthLive(options), RequestValidationLive])
+      ),
+      HttpApiSwagger.layer(BoxofficeApi, { path: "/docs" }),
+      NotFoundRoute
+    )
+}

@@ -1,0 +1,10 @@
+/**
+ * @boxoffice/http: the HTTP contract of boxoffice on effect/http-api.
+ *
+ * @since 0.1.0
+ */
+export * from "./Api.ts"
+export * from "./Client.ts"
+export * from "./Problems.ts"
+export * from "./Security.ts"
+export * from "./Server.ts"
