@@ -61,9 +61,12 @@ export const engineLayer = (config: ServerConfig) => {
   return config.demo ? Layer.merge(engine, seedDemo.pipe(Layer.provide(engine))) : engine
 }
 
-/** The HTTP server on `config.port`, one JSON log line per request. */
-export const serverLayer = (config: ServerConfig) =>
-  HttpRouter.serve(BoxofficeHttp.layer({ adminKey: config.adminKey })).pipe(
+/** The HTTP server on `config.port`, one JSON log line per request unless `logRequests` is off. */
+export const serverLayer = (config: ServerConfig, options: { readonly logRequests?: boolean } = {}) =>
+  HttpRouter.serve(BoxofficeHttp.layer({ adminKey: config.adminKey }), {
+    disableLogger: options.logRequests === false,
+    disableListenLog: options.logRequests === false
+  }).pipe(
     Layer.provide(engineLayer(config)),
     Layer.provideMerge(NodeHttpServer.layer(createServer, { port: config.port, host: "0.0.0.0" })),
     Layer.provide(Logger.layer([Logger.consoleJson]))

@@ -112,7 +112,9 @@ const PublicLive = (options: HttpOptions) =>
               // A store that fails mid-stream ends the stream; the client reconnects.
               Stream.catchCause(() => Stream.empty)
             )
+            // tick emits at once; the first heartbeat is due one interval in.
             const heartbeats = Stream.tick(heartbeatInterval).pipe(
+              Stream.drop(1),
               Stream.mapEffect(() => Effect.map(DateTime.now, (heartbeat) => new QueueHeartbeat({ heartbeat })))
             )
             return Stream.merge(statuses, heartbeats, { haltStrategy: "left" })

@@ -2,7 +2,7 @@ import { defineProject } from "vitest/config"
 
 export default defineProject({
   test: {
-    name: "http",
+    name: "server",
     include: ["test/**/*.test.ts"],
     testTimeout: 120_000
   }

@@ -1,0 +1,268 @@
+/**
+ * Proves the HTTP contract of DESIGN §4 over a real socket, on the embedded
+ * engine: every route, every error code a memory store can produce, the
+ * whole booking journey, SSE, the OpenAPI document and the typed client.
+ * (`idempotency-in-flight` and `unavailable` need a slow or broken store:
+ * they are proven on Postgres in postgres.test.ts.)
+ */
+import { HoldId } from "@boxoffice/core"
+import { makeClient } from "@boxoffice/http"
+import { Validator } from "@seriousme/openapi-schema-validator"
+import { DateTime, Effect } from "effect"
+import { afterAll, assert, beforeAll, describe, it } from "vitest"
+import {
+  adminKey,
+  admittedUser,
+  call,
+  isProblem,
+  newConcert,
+  newUser,
+  type RunningServer,
+  startServer
+} from "./support/TestServer.ts"
+
+let server: RunningServer
+let base: string
+beforeAll(async () => {
+  server = await startServer()
+  base = server.url
+})
+afterAll(async () => {
+  await server?.close()
+})
+
+describe("HTTP contract on the embedded engine", () => {
+  it("GET /health, /openapi.json (valid OpenAPI 3.1) and /docs (no CDN)", async () => {
+    assert.deepStrictEqual((await call(base, "GET", "/health")).body, { status: "ok" })
+    const openapi = await call(base, "GET", "/openapi.json")
+    assert.strictEqual(openapi.status, 200)
+    assert.match(openapi.body.openapi, /^3\.1\./)
+    const validation = await new Validator().validate(openapi.body)
+    assert.isTrue(validation.valid, JSON.stringify(validation).slice(0, 3_000))
+    for (const path of ["/users", "/admin/concerts", "/concerts/{concertId}/queue", "/holds/{holdId}/payment", "/queue/events"]) {
+      assert.property(openapi.body.paths, path)
+    }
+    const docs = await fetch(`${base}/docs`)
+    const html = await docs.text()
+    assert.strictEqual(docs.status, 200)
+    assert.match(docs.headers.get("content-type") ?? "", /text\/html/)
+    assert.notMatch(html, /https?:\/\/(cdn|unpkg|fastly)/)
+  })
+
+  it("POST /users and the bearer checks: unauthenticated without, or with a forged, access token", async () => {
+    const user = await newUser(base)
+    assert.match(user.userId, /^[0-9a-f-]{36}$/)
+    assert.isTrue(isProblem(await call(base, "GET", "/wallet"), 401, "unauthenticated"))
+    const forged = `${user.accessToken.slice(0, -2)}${user.accessToken.endsWith("AA") ? "BB" : "AA"}`
+    assert.isTrue(isProblem(await call(base, "GET", "/wallet", { token: forged }), 401, "unauthenticated"))
+    assert.isTrue(isProblem(await call(base, "GET", "/wallet", { token: "garbage" }), 401, "unauthenticated"))
+    assert.deepStrictEqual((await call(base, "GET", "/wallet", { token: user.accessToken })).body, { balance: 0 })
+  })
+
+  it("POST /admin/concerts needs the admin key; GET /concerts lists it", async () => {
+    const body = { title: "Admin test", dates: [{ startsAt: "2030-01-01T19:00:00Z", price: 5_000, seatCount: 20 }] }
+    assert.isTrue(isProblem(await call(base, "POST", "/admin/concerts", { body }), 401, "unauthenticated"))
+    assert.isTrue(isProblem(await call(base, "POST", "/admin/concerts", { body, token: "wrong" }), 401, "unauthenticated"))
+    const created = await call(base, "POST", "/admin/concerts", { body, token: adminKey })
+    assert.strictEqual(created.status, 201)
+    assert.strictEqual(created.body.dates[0].seatCount, 20)
+    assert.strictEqual(created.body.dates[0].startsAt, "2030-01-01T19:00:00.000Z")
+    const list = await call(base, "GET", "/concerts")
+    assert.isTrue(list.body.some((c: { concertId: string; title: string }) => c.concertId === created.body.concertId && c.title === "Admin test"))
+    const bad = await call(base, "POST", "/admin/concerts", { token: adminKey, body: { title: "", dates: [] } })
+    assert.isTrue(isProblem(bad, 400, "invalid-request"))
+  })
+
+  it("the whole journey: join, wait, poll until active, dates, seats, hold two, charge, pay; the next waiter gets in", async () => {
+    const concert = await newConcert(base, { queue: { maxActive: 1 } })
+    const first = await admittedUser(base, concert.concertId)
+    const second = await newUser(base)
+    const joined = await call(base, "POST", `/concerts/${concert.concertId}/queue`, { token: second.accessToken })
+    assert.strictEqual(joined.status, 201)
+    assert.strictEqual(joined.body.status, "waiting")
+    assert.strictEqual(joined.body.position, 1)
+    assert.isAbove(joined.body.etaSeconds, 0)
+    const again = await call(base, "POST", `/concerts/${concert.concertId}/queue`, { token: second.accessToken })
+    assert.strictEqual(again.status, 200)
+    assert.strictEqual(again.body.queueToken, joined.body.queueToken)
+    const waiting = { token: second.accessToken, queueToken: joined.body.queueToken }
+    assert.isTrue(isProblem(await call(base, "GET", `/concerts/${concert.concertId}/dates`, waiting), 403, "queue-not-admitted"))
+
+    // The first user books two seats and pays.
+    const me = { token: first.accessToken, queueToken: first.queueToken }
+    const dates = await call(base, "GET", `/concerts/${concert.concertId}/dates`, me)
+    assert.deepStrictEqual(dates.body.map((d: { availableSeats: number }) => d.availableSeats), [50])
+    const dateId = dates.body[0].dateId
+    const seats = await call(base, "GET", `/dates/${dateId}/seats`, me)
+    assert.strictEqual(seats.body.length, 50)
+    assert.deepStrictEqual(seats.body[0], { seatNumber: 1, price: 10_000, status: "available" })
+    const hold = await call(base, "POST", `/dates/${dateId}/holds`, { ...me, body: { seatNumbers: [11, 12] } })
+    assert.strictEqual(hold.status, 201)
+    assert.strictEqual(hold.body.amount, 20_000)
+    assert.deepStrictEqual(hold.body.seatNumbers, [11, 12])
+    assert.strictEqual((await call(base, "GET", `/holds/${hold.body.holdId}`, me)).body.status, "held")
+    const short = await call(base, "POST", `/holds/${hold.body.holdId}/payment`, me)
+    assert.isTrue(isProblem(short, 402, "insufficient-balance"))
+    const charged = await call(base, "POST", "/wallet/charges", { ...me, body: { amount: 50_000 } })
+    assert.strictEqual(charged.status, 200)
+    assert.strictEqual(charged.body.balance, 50_000)
+    const paid = await call(base, "POST", `/holds/${hold.body.holdId}/payment`, { ...me, idempotencyKey: "pay-1" })
+    assert.strictEqual(paid.status, 201)
+    assert.strictEqual(paid.body.amount, 20_000)
+    assert.strictEqual(paid.body.balance, 30_000)
+    // Replayed with the same key: the same answer, though the token has ended.
+    const replayed = await call(base, "POST", `/holds/${hold.body.holdId}/payment`, { ...me, idempotencyKey: "pay-1" })
+    assert.deepStrictEqual(replayed.body, paid.body)
+    assert.deepStrictEqual((await call(base, "GET", "/wallet", me)).body, { balance: 30_000 })
+    assert.strictEqual((await call(base, "GET", `/holds/${hold.body.holdId}`, me)).body.status, "paid")
+    const payments = await call(base, "GET", "/payments", me)
+    assert.strictEqual(payments.body.length, 1)
+    assert.strictEqual(payments.body[0].paymentId, paid.body.paymentId)
+    assert.strictEqual((await call(base, "GET", "/queue/status", me)).body.status, "expired")
+    assert.isTrue(isProblem(await call(base, "GET", `/dates/${dateId}/seats`, me), 403, "queue-token-expired"))
+
+    // The next waiter is in, and sees the seats sold.
+    const now = await call(base, "GET", "/queue/status", waiting)
+    assert.strictEqual(now.body.status, "active")
+    assert.isNull(now.body.position)
+    const seen = await call(base, "GET", `/dates/${dateId}/seats`, waiting)
+    assert.deepStrictEqual(seen.body.filter((s: { status: string }) => s.status === "sold").map((s: { seatNumber: number }) => s.seatNumber), [11, 12])
+  })
+
+  it("holds: seat-unavailable, hold-limit-exceeded, invalid seats, release, and other users' holds", async () => {
+    const concert = await newConcert(base, { maxSeatsPerUser: 2 })
+    const dateId = concert.dates[0]!.dateId
+    const a = await admittedUser(base, concert.concertId)
+    const b = await admittedUser(base, concert.concertId)
+    const asA = { token: a.accessToken, queueToken: a.queueToken }
+    const asB = { token: b.accessToken, queueToken: b.queueToken }
+    const hold = await call(base, "POST", `/dates/${dateId}/holds`, { ...asA, body: { seatNumbers: [1] } })
+    const taken = await call(base, "POST", `/dates/${dateId}/holds`, { ...asB, body: { seatNumbers: [1, 2] } })
+    assert.isTrue(isProblem(taken, 409, "seat-unavailable"))
+    assert.deepStrictEqual(taken.body.seatNumbers, [1])
+    assert.isTrue(isProblem(await call(base, "POST", `/dates/${dateId}/holds`, { ...asA, body: { seatNumbers: [2, 3] } }), 409, "hold-limit-exceeded"))
+    for (const seatNumbers of [[0], [51], [2, 2], [], [1.5], ["1"]]) {
+      assert.isTrue(isProblem(await call(base, "POST", `/dates/${dateId}/holds`, { ...asB, body: { seatNumbers } }), 400, "invalid-request"), JSON.stringify(seatNumbers))
+    }
+    assert.isTrue(isProblem(await call(base, "GET", `/holds/${hold.body.holdId}`, asB), 403, "forbidden"))
+    assert.isTrue(isProblem(await call(base, "DELETE", `/holds/${hold.body.holdId}`, asB), 403, "forbidden"))
+    assert.isTrue(isProblem(await call(base, "POST", `/holds/${hold.body.holdId}/payment`, asB), 403, "forbidden"))
+    const unknown = crypto.randomUUID()
+    assert.isTrue(isProblem(await call(base, "GET", `/holds/${unknown}`, asA), 404, "not-found"))
+    assert.isTrue(isProblem(await call(base, "GET", `/dates/${unknown}/seats`, asA), 404, "not-found"))
+    assert.isTrue(isProblem(await call(base, "POST", `/concerts/${unknown}/queue`, asA), 404, "not-found"))
+    assert.isTrue(isProblem(await call(base, "GET", "/holds/not-a-uuid", asA), 400, "invalid-request"))
+    assert.strictEqual((await call(base, "DELETE", `/holds/${hold.body.holdId}`, asA)).status, 204)
+    assert.strictEqual((await call(base, "GET", `/holds/${hold.body.holdId}`, asA)).body.status, "released")
+    assert.isTrue(isProblem(await call(base, "POST", `/holds/${hold.body.holdId}/payment`, asA), 410, "hold-expired"))
+    assert.strictEqual((await call(base, "POST", `/dates/${dateId}/holds`, { ...asB, body: { seatNumbers: [1, 2] } })).status, 201)
+  })
+
+  it("payment twice: already-paid, also for release", async () => {
+    const concert = await newConcert(base)
+    const dateId = concert.dates[0]!.dateId
+    const user = await admittedUser(base, concert.concertId)
+    const me = { token: user.accessToken, queueToken: user.queueToken }
+    await call(base, "POST", "/wallet/charges", { ...me, body: { amount: 100_000 } })
+    const hold = await call(base, "POST", `/dates/${dateId}/holds`, { ...me, body: { seatNumbers: [5] } })
+    assert.strictEqual((await call(base, "POST", `/holds/${hold.body.holdId}/payment`, me)).status, 201)
+    const rejoined = await call(base, "POST", `/concerts/${concert.concertId}/queue`, { token: user.accessToken })
+    const fresh = { token: user.accessToken, queueToken: rejoined.body.queueToken }
+    assert.isTrue(isProblem(await call(base, "POST", `/holds/${hold.body.holdId}/payment`, fresh), 409, "already-paid"))
+    assert.isTrue(isProblem(await call(base, "DELETE", `/holds/${hold.body.holdId}`, fresh), 409, "already-paid"))
+    assert.deepStrictEqual((await call(base, "GET", "/wallet", me)).body, { balance: 90_000 })
+  })
+
+  it("queue tokens: missing, forged, another user's, another concert's, left", async () => {
+    const concert = await newConcert(base)
+    const other = await newConcert(base)
+    const a = await admittedUser(base, concert.concertId)
+    const b = await newUser(base)
+    const dates = `/concerts/${concert.concertId}/dates`
+    assert.isTrue(isProblem(await call(base, "GET", dates, { token: a.accessToken }), 401, "queue-token-invalid"))
+    assert.isTrue(isProblem(await call(base, "GET", dates, { token: a.accessToken, queueToken: `${a.queueToken}x` }), 401, "queue-token-invalid"))
+    assert.isTrue(isProblem(await call(base, "GET", dates, { token: b.accessToken, queueToken: a.queueToken }), 403, "forbidden"))
+    assert.isTrue(isProblem(await call(base, "GET", `/concerts/${other.concertId}/dates`, { token: a.accessToken, queueToken: a.queueToken }), 403, "forbidden"))
+    assert.strictEqual((await call(base, "DELETE", "/queue", { token: a.accessToken, queueToken: a.queueToken })).status, 204)
+    assert.isTrue(isProblem(await call(base, "GET", dates, { token: a.accessToken, queueToken: a.queueToken }), 403, "queue-token-expired"))
+  })
+
+  it("wallet: idempotent charges, a reused key with another body, bad amounts, the balance cap", async () => {
+    const user = await newUser(base)
+    const me = { token: user.accessToken }
+    const first = await call(base, "POST", "/wallet/charges", { ...me, idempotencyKey: "c-1", body: { amount: 7_000 } })
+    const again = await call(base, "POST", "/wallet/charges", { ...me, idempotencyKey: "c-1", body: { amount: 7_000 } })
+    assert.deepStrictEqual(again.body, first.body)
+    assert.isTrue(isProblem(await call(base, "POST", "/wallet/charges", { ...me, idempotencyKey: "c-1", body: { amount: 8_000 } }), 422, "idempotency-key-reused"))
+    for (const amount of [0, -1, 1.5, 10_000_001, "100", null, 1e300]) {
+      assert.isTrue(isProblem(await call(base, "POST", "/wallet/charges", { ...me, body: { amount } }), 400, "invalid-request"), String(amount))
+    }
+    assert.isTrue(isProblem(await call(base, "POST", "/wallet/charges", { ...me, rawBody: "{\"amount\": " }), 400, "invalid-request"))
+    // 7,000 so far; 99 charges of 10,000,000 and one of 9,993,000 fill the wallet to the cap exactly.
+    for (let i = 0; i < 99; i++) await call(base, "POST", "/wallet/charges", { ...me, body: { amount: 10_000_000 } })
+    assert.strictEqual((await call(base, "POST", "/wallet/charges", { ...me, body: { amount: 9_993_000 } })).status, 200)
+    assert.isTrue(isProblem(await call(base, "POST", "/wallet/charges", { ...me, body: { amount: 1 } }), 409, "balance-limit-exceeded"))
+    assert.deepStrictEqual((await call(base, "GET", "/wallet", me)).body, { balance: 1_000_000_000 })
+  })
+
+  it("SSE: a waiting client receives its position and its admission without polling", async () => {
+    const concert = await newConcert(base, { queue: { maxActive: 1 } })
+    const first = await admittedUser(base, concert.concertId)
+    const waiter = await newUser(base)
+    const joined = await call(base, "POST", `/concerts/${concert.concertId}/queue`, { token: waiter.accessToken })
+    assert.isTrue(isProblem(await call(base, "GET", "/queue/events?token=forged"), 401, "queue-token-invalid"))
+    const response = await fetch(`${base}/queue/events?token=${encodeURIComponent(joined.body.queueToken)}`)
+    assert.match(response.headers.get("content-type") ?? "", /text\/event-stream/)
+    const reader = response.body!.getReader()
+    try {
+    const decoder = new TextDecoder()
+    const events: Array<{ status?: string; position?: number | null; heartbeat?: string }> = []
+    let buffer = ""
+    const next = async () => {
+      while (!buffer.includes("\n\n")) {
+        const { value, done } = await reader.read()
+        if (done) throw new Error("the stream ended")
+        buffer += decoder.decode(value, { stream: true })
+      }
+      const [frame, ...rest] = buffer.split("\n\n")
+      buffer = rest.join("\n\n")
+      const data = frame!.split("\n").filter((line) => line.startsWith("data:")).map((line) => line.slice(5).trim()).join("")
+      return JSON.parse(data)
+    }
+    events.push(await next())
+    assert.strictEqual(events[0]!.status, "waiting")
+    assert.strictEqual(events[0]!.position, 1)
+    await call(base, "DELETE", "/queue", { token: first.accessToken, queueToken: first.queueToken })
+    let admitted = await next()
+    while (admitted.status === undefined) admitted = await next() // skip heartbeats
+    assert.strictEqual(admitted.status, "active")
+    } finally {
+      await reader.cancel()
+    }
+  }, 30_000)
+
+  it("the typed client runs the whole journey", async () => {
+    const program = Effect.gen(function*() {
+      const admin = yield* makeClient({ baseUrl: base, adminKey })
+      const concert = yield* admin.admin.createConcert({
+        payload: { title: "Typed client", dates: [{ startsAt: DateTime.makeUnsafe(Date.now() + 86_400_000), price: 3_000 }] }
+      })
+      const anonymous = yield* makeClient({ baseUrl: base })
+      const { accessToken } = yield* anonymous.createUser()
+      const client = yield* makeClient({ baseUrl: base, accessToken })
+      const ticket = yield* client.user.joinQueue({ params: { concertId: concert.concertId } })
+      const headers = { "queue-token": ticket.queueToken }
+      const [date] = yield* client.user.listDates({ params: { concertId: concert.concertId }, headers })
+      const hold = yield* client.user.hold({ params: { dateId: date!.dateId }, headers, payload: { seatNumbers: [1, 2] } })
+      yield* client.user.charge({ headers: {}, payload: { amount: 10_000 } })
+      const receipt = yield* client.user.pay({ params: { holdId: hold.holdId }, headers })
+      const wallet = yield* client.user.wallet()
+      const failure = yield* Effect.flip(client.user.getHold({ params: { holdId: HoldId.make(crypto.randomUUID()) } }))
+      return { receipt, wallet, failure }
+    })
+    const { receipt, wallet, failure } = await Effect.runPromise(program)
+    assert.strictEqual(receipt.amount, 6_000)
+    assert.strictEqual(wallet.balance, 4_000)
+    assert.strictEqual((failure as { _tag: string })._tag, "NotFoundProblem")
+  })
+})
