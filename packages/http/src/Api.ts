@@ -28,7 +28,13 @@ import {
 import { AdminAuth, RequestValidation, UserAuth } from "./Security.ts"
 
 const intBetween = (minimum: number, maximum: number) => Schema.Int.check(Schema.isBetween({ minimum, maximum }))
-const Instant = Schema.DateTimeUtcFromString
+/**
+ * An instant on the wire: strict ISO 8601 with a zone. The lenient parser
+ * alone took "0" for the year 2000 (found by the fuzz test).
+ */
+const Instant = Schema.String.check(
+  Schema.isPattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/)
+).pipe(Schema.decodeTo(Schema.DateTimeUtcFromString))
 
 // ---- bodies and answers -------------------------------------------------
 
