@@ -33,7 +33,7 @@ const stores = (config: ServerConfig) =>
 const queue = (config: ServerConfig) =>
   Option.match(config.redisUrl, {
     onNone: () => MemoryQueue.layer,
-    onSome: (url) => RedisQueue.layer({ url, keyPrefix: "boxoffice:" })
+    onSome: (url) => RedisQueue.layer({ url, keyPrefix: config.redisKeyPrefix })
   })
 
 /** A demo concert, when the store has none: three dates a week out, 50 seats each. */

@@ -14,6 +14,8 @@ export interface ServerConfig {
   readonly store: "memory" | "postgres"
   readonly databaseUrl: Option.Option<Redacted.Redacted<string>>
   readonly redisUrl: Option.Option<Redacted.Redacted<string>>
+  /** Prefix of every Redis key, so several deployments can share one Redis. */
+  readonly redisKeyPrefix: string
   readonly secret: Redacted.Redacted<string>
   readonly adminKey: Option.Option<Redacted.Redacted<string>>
   readonly demo: boolean
@@ -24,6 +26,7 @@ export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | Serv
   const store = yield* Config.Literals(["memory", "postgres"], "BOXOFFICE_STORE").pipe(Config.withDefault("memory" as const))
   const databaseUrl = yield* Config.Redacted("DATABASE_URL").pipe(Config.option)
   const redisUrl = yield* Config.Redacted("REDIS_URL").pipe(Config.option)
+  const redisKeyPrefix = yield* Config.String("BOXOFFICE_REDIS_PREFIX").pipe(Config.withDefault("boxoffice:"))
   const adminKey = yield* Config.Redacted("BOXOFFICE_ADMIN_KEY").pipe(Config.option)
   const configuredSecret = yield* Config.Redacted("BOXOFFICE_SECRET").pipe(Config.option)
   if (store === "postgres" && Option.isNone(databaseUrl)) {
@@ -35,5 +38,5 @@ export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | Serv
   }
   const secret = Option.getOrElse(configuredSecret, () => Redacted.make(globalThis.crypto.randomUUID()))
   const demo = yield* Config.Boolean("BOXOFFICE_DEMO").pipe(Config.withDefault(store === "memory"))
-  return { port, store, databaseUrl, redisUrl, secret, adminKey, demo }
+  return { port, store, databaseUrl, redisUrl, redisKeyPrefix, secret, adminKey, demo }
 })

@@ -20,6 +20,7 @@ export const startServer = async (overrides: Partial<ServerConfig> = {}): Promis
     store: "memory",
     databaseUrl: Option.none(),
     redisUrl: Option.none(),
+    redisKeyPrefix: "boxoffice:test:",
     secret: Redacted.make("test-secret"),
     adminKey: Option.some(Redacted.make(adminKey)),
     demo: false,
