@@ -68,6 +68,7 @@ export const serverLayer = (config: ServerConfig, options: { readonly logRequest
     disableListenLog: options.logRequests === false
   }).pipe(
     Layer.provide(engineLayer(config)),
-    Layer.provideMerge(NodeHttpServer.layer(createServer, { port: config.port, host: "0.0.0.0" })),
+    // On SIGTERM, requests in flight get up to 10 s to finish.
+    Layer.provideMerge(NodeHttpServer.layer(createServer, { port: config.port, host: "0.0.0.0", gracefulShutdownTimeout: "10 seconds" })),
     Layer.provide(Logger.layer([Logger.consoleJson]))
   )

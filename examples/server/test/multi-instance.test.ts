@@ -1,0 +1,164 @@
+/**
+ * Proves that two server processes sharing one Postgres, one Redis and one
+ * secret behave as one: join order across both, a seat race across both
+ * with exactly 50 winners, exact balances, and tokens that work on either.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { createServer } from "node:net"
+import { fileURLToPath } from "node:url"
+import { afterAll, assert, beforeAll, describe, it } from "vitest"
+import { createStores, redisUrl, type Stores } from "./support/Stores.ts"
+import { adminKey, call, newUser } from "./support/TestServer.ts"
+
+const main = fileURLToPath(new URL("../dist/main.js", import.meta.url))
+let stores: Stores
+const processes: Array<ChildProcess> = []
+let instances: Array<string> = []
+
+const startProcess = async (port: number) => {
+  const child = spawn(process.execPath, [main], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      BOXOFFICE_STORE: "postgres",
+      DATABASE_URL: stores.databaseUrl,
+      REDIS_URL: redisUrl,
+      BOXOFFICE_REDIS_PREFIX: stores.redisKeyPrefix,
+      BOXOFFICE_SECRET: "multi-instance-secret",
+      BOXOFFICE_ADMIN_KEY: adminKey,
+      BOXOFFICE_DEMO: "false"
+    },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  processes.push(child)
+  let output = ""
+  child.stdout!.on("data", (chunk) => (output += chunk))
+  child.stderr!.on("data", (chunk) => (output += chunk))
+  const url = `http://127.0.0.1:${port}`
+  for (let i = 0; i < 100; i++) {
+    const healthy = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false)
+    if (healthy) return url
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`instance on ${port} did not start:\n${output}`)
+}
+
+/** A port the OS says is free now. */
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number }
+      probe.close(() => resolve(port))
+    })
+  })
+
+beforeAll(async () => {
+  stores = await createStores()
+  // Both start at once: the migrator's advisory lock lets one migrate while the other waits.
+  instances = await Promise.all([startProcess(await freePort()), startProcess(await freePort())])
+}, 60_000)
+
+/** Sends SIGTERM and resolves with the exit code. */
+const terminate = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode)
+    child.once("exit", (code) => resolve(code))
+    child.kill("SIGTERM")
+  })
+
+afterAll(async () => {
+  await Promise.all(processes.map(terminate))
+  await stores?.drop()
+}, 30_000)
+
+const on = (i: number) => instances[i % 2]!
+
+describe("two server processes, one Postgres, one Redis, one secret", () => {
+  it("500 joins spread across both follow join order; tokens work on either instance", async () => {
+    const concert = await call(on(0), "POST", "/admin/concerts", {
+      token: adminKey,
+      body: { title: "Order", dates: [{ startsAt: "2031-01-01T19:00:00Z", price: 1_000 }], queue: { maxActive: 1 } }
+    })
+    const blocker = await newUser(on(0))
+    await call(on(0), "POST", `/concerts/${concert.body.concertId}/queue`, { token: blocker.accessToken })
+    const users = await Promise.all(Array.from({ length: 500 }, (_, i) => newUser(on(i))))
+    const positions: Array<number> = []
+    for (const [i, user] of users.entries()) {
+      const joined = await call(on(i), "POST", `/concerts/${concert.body.concertId}/queue`, { token: user.accessToken })
+      positions.push(joined.body.position)
+      // The token one instance issued works on the other.
+      if (i % 50 === 0) {
+        const status = await call(on(i + 1), "GET", "/queue/status", { token: user.accessToken, queueToken: joined.body.queueToken })
+        assert.strictEqual(status.body.position, i + 1)
+      }
+    }
+    assert.deepStrictEqual(positions, Array.from({ length: 500 }, (_, i) => i + 1))
+  }, 60_000)
+
+  it("500 admitted users race for the 50 seats of one date across both: exactly 50 held, exact balances", async () => {
+    const concert = await call(on(0), "POST", "/admin/concerts", {
+      token: adminKey,
+      body: { title: "Race", dates: [{ startsAt: "2031-02-01T19:00:00Z", price: 10_000 }], queue: { maxActive: 1_000 } }
+    })
+    const dateId = concert.body.dates[0].dateId
+    const users = await Promise.all(Array.from({ length: 500 }, async (_, i) => {
+      const user = await newUser(on(i))
+      const joined = await call(on(i + 1), "POST", `/concerts/${concert.body.concertId}/queue`, { token: user.accessToken })
+      return { ...user, queueToken: joined.body.queueToken as string, status: joined.body.status as string }
+    }))
+    assert.isTrue(users.every((u) => u.status === "active"))
+    const started = performance.now()
+    const holds = await Promise.all(users.map((user, i) =>
+      call(on(i), "POST", `/dates/${dateId}/holds`, {
+        token: user.accessToken,
+        queueToken: user.queueToken,
+        body: { seatNumbers: [(i % 50) + 1] }
+      })))
+    const raceMs = performance.now() - started
+    const won = holds.flatMap((answer, i) => answer.status === 201 ? [{ user: users[i]!, hold: answer.body }] : [])
+    assert.strictEqual(won.length, 50)
+    assert.isTrue(holds.filter((a) => a.status !== 201).every((a) => a.status === 409 && a.body.code === "seat-unavailable"))
+    const seats = await call(on(1), "GET", `/dates/${dateId}/seats`, { token: users[0]!.accessToken, queueToken: users[0]!.queueToken })
+    assert.strictEqual(seats.body.filter((s: { status: string }) => s.status === "held").length, 50)
+
+    // Every winner charges 25,000 and pays 10,000, on alternating instances.
+    const receipts = await Promise.all(won.map(async ({ user, hold }, i) => {
+      await call(on(i), "POST", "/wallet/charges", { token: user.accessToken, body: { amount: 25_000 }, idempotencyKey: `c-${i}` })
+      return call(on(i + 1), "POST", `/holds/${hold.holdId}/payment`, { token: user.accessToken, queueToken: user.queueToken })
+    }))
+    assert.isTrue(receipts.every((r) => r.status === 201 && r.body.balance === 15_000))
+    const balances = await Promise.all(won.map(({ user }, i) => call(on(i), "GET", "/wallet", { token: user.accessToken })))
+    assert.isTrue(balances.every((b) => b.body.balance === 15_000))
+    const [{ sold, debited }] = await stores.sql<Array<{ sold: number; debited: number }>>`
+      select (select count(*)::int from sales s join concert_dates d using (date_id) where d.date_id = ${dateId}) as sold,
+             (select coalesce(sum(amount_krw), 0)::int from payments where date_id = ${dateId}) as debited`
+    assert.strictEqual(sold, 50)
+    assert.strictEqual(debited, 500_000)
+    console.log(`[multi-instance] 500 holds across 2 processes in ${raceMs.toFixed(0)} ms: 50 won, 450 seat-unavailable; 50 payments, 15,000 left each`)
+  }, 60_000)
+
+  it("SIGTERM: a request in flight finishes, then each instance exits cleanly", async () => {
+    const user = await newUser(on(0))
+    await call(on(0), "POST", "/wallet/charges", { token: user.accessToken, body: { amount: 1_000 } })
+    // Hold the wallet row so the next charge is provably in flight when the signal comes.
+    let release!: () => void
+    let locked!: () => void
+    const isLocked = new Promise<void>((resolve) => (locked = resolve))
+    const holding = stores.sql.begin(async (tx) => {
+      await tx`select 1 from wallets where user_id = ${user.userId} for update`
+      locked()
+      await new Promise<void>((resolve) => (release = resolve))
+    })
+    await isLocked
+    const inFlight = call(on(0), "POST", "/wallet/charges", { token: user.accessToken, body: { amount: 2_000 } })
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const exits = Promise.all(processes.map(terminate))
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    release()
+    await holding
+    const answer = await inFlight
+    assert.strictEqual(answer.status, 200)
+    assert.strictEqual(answer.body.balance, 3_000)
+    assert.deepStrictEqual(await exits, [0, 0])
+  }, 30_000)
+})
