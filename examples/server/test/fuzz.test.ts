@@ -111,7 +111,7 @@ describe("HTTP fuzzing", () => {
         path: "/admin/concerts",
         options: { ...(token === undefined ? {} : { token }), body: { title: "x", dates: [{ startsAt: "2030-01-01T00:00:00Z", price: 1 }] } }
       })),
-      hugeOrWrong.map((price) => ({ method: "POST", path: "/admin/concerts", options: { token: "test-admin-key", body: { title: "x", dates: [{ startsAt: "2030-01-01T00:00:00Z", price }] } } })),
+      hugeOrWrong.filter((p) => !(Number.isInteger(p) && (p as number) >= 0 && (p as number) <= 500_000)).map((price) => ({ method: "POST", path: "/admin/concerts", options: { token: "test-admin-key", body: { title: "x", dates: [{ startsAt: "2030-01-01T00:00:00Z", price }] } } })),
       fc.string({ maxLength: 30 }).map((startsAt) => ({ method: "POST", path: "/admin/concerts", options: { token: "test-admin-key", body: { title: "x", dates: [{ startsAt, price: 1 }] } } })),
       // Queue routes with bad tokens; SSE with forged tokens; unknown routes.
       tamper(b.queueToken).map((queueToken) => ({ method: "GET", path: "/queue/status", options: { token: b.accessToken, queueToken } })),

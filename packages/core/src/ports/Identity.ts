@@ -52,7 +52,8 @@ export class Identity extends Context.Service<Identity, {
               const parts = token.length <= tokenLengthMax ? token.split(".") : []
               if (parts.length !== 3 || parts[0] !== tokenPrefix) return yield* invalid
               const signature = Base64Url.decode(parts[2]!)
-              if (Result.isFailure(signature)) return yield* invalid
+              // Only the canonical encoding: base64url's last character has unused bits.
+              if (Result.isFailure(signature) || Base64Url.encode(signature.success) !== parts[2]) return yield* invalid
               if (!(yield* key.verify(`${parts[0]}.${parts[1]}`, signature.success))) return yield* invalid
               const userId = decodeUserId(parts[1])
               return Result.isSuccess(userId) ? userId.success : yield* invalid

@@ -51,7 +51,10 @@ export class QueueTokenSigner extends Context.Service<QueueTokenSigner, {
               const parts = token.length <= tokenLengthMax ? token.split(".") : []
               if (parts.length !== 3 || parts[0] !== tokenPrefix) return yield* invalid("malformed queue token")
               const signature = Base64Url.decode(parts[2]!)
-              if (Result.isFailure(signature)) return yield* invalid("malformed queue token")
+              // Only the canonical encoding: base64url's last character has unused bits.
+              if (Result.isFailure(signature) || Base64Url.encode(signature.success) !== parts[2]) {
+                return yield* invalid("malformed queue token")
+              }
               const valid = yield* key.verify(`${parts[0]}.${parts[1]}`, signature.success)
               if (!valid) return yield* invalid("queue token signature does not match")
               const json = Base64Url.decodeString(parts[1]!)

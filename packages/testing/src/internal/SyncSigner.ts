@@ -26,7 +26,8 @@ export const syncSignerLayer = (secret: string): Layer.Layer<QueueTokenSigner> =
           const [body, signature, ...rest] = token.split(".")
           const given = Buffer.from(signature ?? "", "base64url")
           const expected = mac(body ?? "")
-          if (rest.length > 0 || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+          const canonical = given.toString("base64url") === signature
+          if (rest.length > 0 || !canonical || given.length !== expected.length || !timingSafeEqual(given, expected)) {
             return Effect.fail(new QueueTokenInvalid({ detail: "queue token signature does not match" }))
           }
           const claims = decodeClaims(Buffer.from(body!, "base64url").toString())
