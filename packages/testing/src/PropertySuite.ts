@@ -133,12 +133,12 @@ interface World {
   readonly answers: Map<string, string>
 }
 
-const runOperation = (world: World, op: Operation) =>
+/** `token` is the user's newest token when the step starts: the one this call uses. */
+const runOperation = (world: World, op: Operation, token: string) =>
   Effect.gen(function*() {
     const booking = yield* Booking
     const { concert, knowledge } = world
     const userId = knowledge.users[op.user]!
-    const token = world.tokenOf.get(op.user) ?? ""
     const holdAt = (index: number) =>
       knowledge.holds.length === 0 ? null : knowledge.holds[index % knowledge.holds.length]!.hold
     switch (op.kind) {
@@ -172,8 +172,16 @@ const runOperation = (world: World, op: Operation) =>
  * (L6 forgeries, L7). Returns a defect to report once the laws were checked,
  * so that a broken store is named by the law it broke.
  */
-const learn = (world: World, op: Operation, exit: Exit.Exit<unknown, unknown>, interrupted: boolean): Error | null => {
+const learn = (
+  world: World,
+  op: Operation,
+  token: string,
+  exit: Exit.Exit<unknown, unknown>,
+  interrupted: boolean
+): Error | null => {
   const { knowledge } = world
+  // The token this call used, not the user's newest: a join in the same step may have replaced it.
+  const usedTokenId = world.tokenIdOf.get(token)
   if (Exit.isFailure(exit)) {
     if (Cause.hasDies(exit.cause)) return new Error(`${op.kind} died: ${Cause.pretty(exit.cause)}`)
     if (Cause.hasInterruptsOnly(exit.cause)) return null
@@ -194,7 +202,7 @@ const learn = (world: World, op: Operation, exit: Exit.Exit<unknown, unknown>, i
       return null
     }
     case "hold":
-      knowledge.holds.push({ hold: value as never, tokenId: world.tokenIdOf.get(world.tokenOf.get(op.user)!)! })
+      knowledge.holds.push({ hold: value as never, tokenId: usedTokenId! })
       return null
     case "forged":
       throw new LawViolation("L6: a forged token was accepted")
@@ -202,7 +210,7 @@ const learn = (world: World, op: Operation, exit: Exit.Exit<unknown, unknown>, i
     case "pay": {
       if (value === undefined) return null
       if (op.kind === "charge") knowledge.chargeSuccesses[op.user]!.add(value["chargeId"] as string)
-      if (op.kind === "pay" && !interrupted) knowledge.paidTokens.add(world.tokenIdOf.get(world.tokenOf.get(op.user)!)!)
+      if (op.kind === "pay" && !interrupted) knowledge.paidTokens.add(usedTokenId!)
       if (op.key === null) return null
       const answerKey = `${op.user}/${op.key}`
       const answer = JSON.stringify(value)
@@ -243,13 +251,16 @@ const runStep = async (
     calls: 0,
     interrupted: false
   }))
+  const tokens = step.operations.map((op) => world.tokenOf.get(op.user) ?? "")
   const exits = await scheduler.waitFor(Promise.all(step.operations.map((op, index) =>
-    runtime.runPromiseExit(runOperation(world, op).pipe(Effect.provideService(CurrentOperation, controls[index]!)))
+    runtime.runPromiseExit(
+      runOperation(world, op, tokens[index]!).pipe(Effect.provideService(CurrentOperation, controls[index]!))
+    )
   )))
   tally.operations += exits.length
   return exits.flatMap((exit, index) => {
     if (controls[index]!.interrupted) tally.interrupted++
-    return learn(world, step.operations[index]!, exit, controls[index]!.interrupted) ?? []
+    return learn(world, step.operations[index]!, tokens[index]!, exit, controls[index]!.interrupted) ?? []
   })
 }
 
@@ -268,7 +279,7 @@ const runStep = async (
  */
 export const checkBookingLaws = (
   adapter: AdapterUnderTest,
-  options: { readonly runs: number; readonly seed?: number; readonly tally?: PropertyTally }
+  options: { readonly runs: number; readonly seed?: number; readonly path?: string; readonly tally?: PropertyTally }
 ): Promise<fc.RunDetails<[fc.Scheduler, Array<Step>]>> => {
   const tally = options.tally ?? { cases: 0, steps: 0, operations: 0, interrupted: 0, lawChecks: 0 }
   const property = fc.asyncProperty(
@@ -305,7 +316,11 @@ export const checkBookingLaws = (
       }
     }
   )
-  return fc.check(property, { numRuns: options.runs, ...(options.seed === undefined ? {} : { seed: options.seed }) })
+  return fc.check(property, {
+    numRuns: options.runs,
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+    ...(options.path === undefined ? {} : { path: options.path })
+  })
 }
 
 /**
@@ -325,14 +340,23 @@ export const propertySuite = (adapter: AdapterUnderTest): void => {
     it("L1–L7 hold after every step of arbitrary interleavings, interruptions and clock moves", async () => {
       const runs = propertyRuns()
       const tally: PropertyTally = { cases: 0, steps: 0, operations: 0, interrupted: 0, lawChecks: 0 }
-      const details = await checkBookingLaws(adapter, { runs, tally })
+      // A failure prints its seed and path; set both to replay exactly that case.
+      const env = globalThis.process?.env ?? {}
+      const seed = env["BOXOFFICE_PROPERTY_SEED"] === undefined ? undefined : Number(env["BOXOFFICE_PROPERTY_SEED"])
+      const path = env["BOXOFFICE_PROPERTY_PATH"]
+      const details = await checkBookingLaws(adapter, {
+        runs,
+        tally,
+        ...(seed === undefined ? {} : { seed }),
+        ...(path === undefined ? {} : { path })
+      })
       console.log(
         `[property] ${adapter.name}: ${details.numRuns} cases passed (seed ${details.seed}), ` +
           `${tally.steps} steps, ${tally.operations} operations, ${tally.interrupted} interrupted, ` +
           `${tally.lawChecks} law checks`
       )
-      assert.isFalse(details.failed, fc.defaultReportMessage(details) ?? "the property failed")
-      assert.strictEqual(details.numRuns, runs)
+      assert.isFalse(details.failed, `${details.errorInstance}\n${fc.defaultReportMessage(details) ?? "the property failed"}`)
+      if (path === undefined) assert.strictEqual(details.numRuns, runs)
     }, 1_800_000)
   })
 }
