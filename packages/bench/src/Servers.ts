@@ -1,0 +1,98 @@
+/**
+ * Starts what the benchmarks measure, each in its own process: the bare
+ * ceiling server, and the example server on each profile (memory; Postgres
+ * + Redis with one or two instances), with throwaway stores.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { createServer } from "node:net"
+import { fileURLToPath } from "node:url"
+import { Redis } from "ioredis"
+import postgres from "postgres"
+
+export const adminKey = "bench-admin-key"
+const postgresUrl = process.env["BOXOFFICE_TEST_POSTGRES"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
+const redisUrl = process.env["BOXOFFICE_TEST_REDIS"] ?? "redis://127.0.0.1:6379"
+const serverMain = fileURLToPath(new URL("../../../examples/server/dist/main.js", import.meta.url))
+const ceilingMain = fileURLToPath(new URL("./ceiling.js", import.meta.url))
+
+export type Profile = "memory" | "postgres+redis ×1" | "postgres+redis ×2"
+export const profiles: ReadonlyArray<Profile> = ["memory", "postgres+redis ×1", "postgres+redis ×2"]
+
+export interface Running {
+  readonly urls: ReadonlyArray<string>
+  readonly stop: () => Promise<void>
+}
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number }
+      probe.close(() => resolve(port))
+    })
+  })
+
+const launch = async (main: string, env: Record<string, string>, healthPath: string) => {
+  const port = await freePort()
+  const child = spawn(process.execPath, [main], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ["ignore", "ignore", "pipe"] })
+  let errors = ""
+  child.stderr!.on("data", (chunk) => (errors += chunk))
+  const url = `http://127.0.0.1:${port}`
+  for (let i = 0; i < 200; i++) {
+    if (await fetch(`${url}${healthPath}`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false)) return { url, child }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  child.kill("SIGKILL")
+  throw new Error(`${main} did not start: ${errors}`)
+}
+
+const stopChild = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null) return resolve()
+    child.once("exit", () => resolve())
+    child.kill("SIGTERM")
+  })
+
+export const startCeiling = async (): Promise<Running> => {
+  const { url, child } = await launch(ceilingMain, {}, "/")
+  return { urls: [url], stop: () => stopChild(child) }
+}
+
+export const startProfile = async (profile: Profile): Promise<Running> => {
+  const common = { BOXOFFICE_ADMIN_KEY: adminKey, BOXOFFICE_DEMO: "false", BOXOFFICE_SECRET: "bench-secret" }
+  if (profile === "memory") {
+    // Requests are logged as JSON lines to stdout; the benchmark ignores them, as a log shipper would.
+    const { url, child } = await launch(serverMain, common, "/health")
+    return { urls: [url], stop: () => stopChild(child) }
+  }
+  const name = `boxoffice_bench_${process.pid}_${Date.now()}`
+  const admin = postgres(postgresUrl, { max: 1, onnotice: () => {} })
+  await admin.unsafe(`create database ${name}`)
+  const prefix = `boxoffice:bench:${process.pid}:${Date.now()}:`
+  const env = {
+    ...common,
+    BOXOFFICE_STORE: "postgres",
+    DATABASE_URL: postgresUrl.replace(/\/[^/]*$/, `/${name}`),
+    REDIS_URL: redisUrl,
+    BOXOFFICE_REDIS_PREFIX: prefix
+  }
+  const count = profile === "postgres+redis ×2" ? 2 : 1
+  const first = await launch(serverMain, env, "/health")
+  const rest = await Promise.all(Array.from({ length: count - 1 }, () => launch(serverMain, env, "/health")))
+  const instances = [first, ...rest]
+  return {
+    urls: instances.map((i) => i.url),
+    stop: async () => {
+      await Promise.all(instances.map((i) => stopChild(i.child)))
+      await admin.unsafe(`drop database if exists ${name} with (force)`)
+      await admin.end()
+      const redis = new Redis(redisUrl)
+      let cursor = "0"
+      do {
+        const [nextCursor, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1_000)
+        cursor = nextCursor
+        if (keys.length > 0) await redis.del(...keys)
+      } while (cursor !== "0")
+      await redis.quit()
+    }
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * `pnpm bench`: measures the ceiling and every scenario on every profile in
+ * one run, checks each outcome, and writes docs/benchmarks.md. With
+ * `--quick`, runs everything briefly, checks outcomes and writes nothing.
+ */
+import { spawnSync } from "node:child_process"
+import { cpus, totalmem } from "node:os"
+import { fileURLToPath } from "node:url"
+import { Target } from "./LoadGenerator.ts"
+import { writeReport, type ProfileResults, type Results } from "./Report.ts"
+import { ceiling, hotSeatStorm, joinStormAndPolling, type Sizes, sustainedBooking } from "./Scenarios.ts"
+import { profiles, startCeiling, startProfile } from "./Servers.ts"
+
+const quick = process.argv.includes("--quick")
+const sizes: Sizes = quick
+  ? { joinStorm: 500, polls: 1_000, hotSeatUsers: 1_000, bookings: 200, concurrency: 50 }
+  : { joinStorm: 10_000, polls: 20_000, hotSeatUsers: 10_000, bookings: 2_000, concurrency: 100 }
+
+const withTarget = async <A>(urls: ReadonlyArray<string>, body: (target: Target) => Promise<A>) => {
+  const target = new Target(urls, Math.ceil(sizes.concurrency / urls.length))
+  try {
+    return await body(target)
+  } finally {
+    await target.close()
+  }
+}
+
+const ceilingServer = await startCeiling()
+const ceilingResult = await withTarget(ceilingServer.urls, (t) => ceiling(t, sizes)).finally(() => ceilingServer.stop())
+console.log(`ceiling: ${ceilingResult.requestsPerSecond.toFixed(0)} req/s, p99 ${ceilingResult.latencyMs.p99.toFixed(1)} ms`)
+
+const results: Array<ProfileResults> = []
+for (const profile of profiles) {
+  const running = await startProfile(profile)
+  try {
+    const outcome = await withTarget(running.urls, async (target) => {
+      const [join, poll] = await joinStormAndPolling(target, sizes)
+      const storm = await hotSeatStorm(target, sizes)
+      const booking = await sustainedBooking(target, sizes)
+      return { profile, scenarios: [join, poll, storm], booking }
+    })
+    results.push(outcome)
+    for (const s of outcome.scenarios) {
+      console.log(`${profile} · ${s.name}: ${s.requestsPerSecond.toFixed(0)} req/s (${(s.requestsPerSecond / ceilingResult.requestsPerSecond * 100).toFixed(1)}% of ceiling), p99 ${s.latencyMs.p99.toFixed(1)} ms — ${s.outcome}`)
+    }
+    console.log(`${profile} · sustained booking: ${outcome.booking.paidBookingsPerSecond.toFixed(0)} paid bookings/s — ${outcome.booking.outcome}`)
+  } finally {
+    await running.stop()
+  }
+}
+
+// Queue scale: the Redis position benchmark, 10^3..10^6 waiting users (10^3..10^4 when quick).
+const scale = spawnSync(process.execPath, [fileURLToPath(new URL("../../redis/scripts/bench-position.ts", import.meta.url)), ...(quick ? ["--quick"] : [])], { encoding: "utf8" })
+if (scale.status !== 0) throw new Error(`queue scale benchmark failed: ${scale.stderr}`)
+const queueScale = scale.stdout.trim().split("\n").slice(0, -1).map((line) => JSON.parse(line)).map((row) => ({
+  waitingUsers: row.waitingUsers,
+  statusP50Us: row.status.p50Us,
+  statusP99Us: row.status.p99Us,
+  pingP50Us: row.ping.p50Us
+}))
+console.log(`queue scale: ${queueScale.map((q) => `${q.waitingUsers}: ${q.statusP50Us.toFixed(0)} µs`).join(", ")}`)
+
+if (quick) {
+  console.log("bench --quick: every outcome checked; nothing written")
+} else {
+  const report: Results = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    sizes: { ...sizes },
+    ceiling: ceilingResult,
+    profiles: results,
+    queueScale
+  }
+  writeReport(report)
+  console.log("wrote docs/benchmarks.md and docs/benchmarks/")
+}
