@@ -9,9 +9,10 @@ import { MemoryQueue, MemoryStores } from "@boxoffice/memory"
 import { migrateDatabase, PostgresStores, sweepExpiredHolds } from "@boxoffice/postgres"
 import { RedisQueue } from "@boxoffice/redis"
 import { NodeHttpServer } from "@effect/platform-node"
-import { DateTime, Effect, Layer, Logger, Option, Schedule } from "effect"
+import { DateTime, Effect, Layer, Option, Schedule } from "effect"
 import { HttpRouter } from "effect/http"
 import { createServer } from "node:http"
+import { JsonLog } from "./JsonLog.ts"
 import type { ServerConfig } from "./ServerConfig.ts"
 
 const stores = (config: ServerConfig) =>
@@ -70,5 +71,5 @@ export const serverLayer = (config: ServerConfig, options: { readonly logRequest
     Layer.provide(engineLayer(config)),
     // On SIGTERM, requests in flight get up to 10 s to finish.
     Layer.provideMerge(NodeHttpServer.layer(createServer, { port: config.port, host: "0.0.0.0", gracefulShutdownTimeout: "10 seconds" })),
-    Layer.provide(Logger.layer([Logger.consoleJson]))
+    Layer.provide(JsonLog)
   )

@@ -14,7 +14,8 @@ import {
   NotFound,
   Seat,
   SeatInventory,
-  SeatUnavailable
+  SeatUnavailable,
+  type HoldRequest
 } from "@boxoffice/core"
 import { sql } from "drizzle-orm"
 import { Effect, Layer, Option, Result } from "effect"
@@ -26,27 +27,9 @@ export const layer: Layer.Layer<SeatInventory, never, PgDatabase> = Layer.effect
   SeatInventory,
   Effect.gen(function*() {
     const database = yield* PgDatabase
-    return SeatInventory.of({
-      seats: (date) =>
-        database.run(async (db) => {
-          const found = await rows<{ seat_number: number; status: "available" | "held" | "sold" }>(db, sql`
-            select seat_number,
-                   case when sold_user_id is not null then 'sold'
-                        when hold_expires_at > boxoffice_now() then 'held'
-                        else 'available' end as status
-            from seats where date_id = ${date.dateId} order by seat_number`)
-          return found.map((row) => new Seat({ seatNumber: row.seat_number, priceKrw: date.priceKrw, status: row.status }))
-        }),
-      availableSeatCount: (date) =>
-        database.run(async (db) => {
-          const [row] = await rows<{ available: number }>(db, sql`
-            select count(*)::int as available from seats
-            where date_id = ${date.dateId} and sold_user_id is null
-              and (hold_expires_at is null or hold_expires_at <= boxoffice_now())`)
-          return row!.available
-        }),
-      hold: (request) =>
-        database.transact(async (tx) => {
+    /** The deciding check: the wanted seat rows locked in seat order, and the user's cap. */
+    const lockedHold = (request: HoldRequest) =>
+      database.transact(async (tx) => {
           const { dateId } = request.date
           // Serializes one user's holds on one date, so the cap cannot be raced.
           await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${request.userId} || ${dateId}, 0))`)
@@ -84,7 +67,43 @@ export const layer: Layer.Layer<SeatInventory, never, PgDatabase> = Layer.effect
                              hold_expires_at = boxoffice_now() + make_interval(secs => ${request.holdSeconds})
             where date_id = ${dateId} and seat_number = any(${intArray(request.seatNumbers)})`)
           return Result.succeed(toHold(created!))
+        })
+    return SeatInventory.of({
+      seats: (date) =>
+        database.run(async (db) => {
+          const found = await rows<{ seat_number: number; status: "available" | "held" | "sold" }>(db, sql`
+            select seat_number,
+                   case when sold_user_id is not null then 'sold'
+                        when hold_expires_at > boxoffice_now() then 'held'
+                        else 'available' end as status
+            from seats where date_id = ${date.dateId} order by seat_number`)
+          return found.map((row) => new Seat({ seatNumber: row.seat_number, priceKrw: date.priceKrw, status: row.status }))
         }),
+      availableSeatCount: (date) =>
+        database.run(async (db) => {
+          const [row] = await rows<{ available: number }>(db, sql`
+            select count(*)::int as available from seats
+            where date_id = ${date.dateId} and sold_user_id is null
+              and (hold_expires_at is null or hold_expires_at <= boxoffice_now())`)
+          return row!.available
+        }),
+      hold: (request) =>
+        // Fast path: in a storm most requests want a seat that is visibly taken. Turn them away with
+        // one lock-free read; a seat that looks free goes through the locked check, which decides.
+        // (A seat freed between the two reads is refused once; the caller may retry.)
+        Effect.flatMap(
+          database.run((db) =>
+            rows<{ seat_number: number }>(db, sql`
+              select seat_number from seats
+              where date_id = ${request.date.dateId} and seat_number = any(${intArray(request.seatNumbers)})
+                and (sold_user_id is not null or hold_expires_at > boxoffice_now())
+              order by seat_number`)
+          ),
+          (taken) =>
+            taken.length > 0
+              ? Effect.fail(new SeatUnavailable({ seatNumbers: taken.map((row) => row.seat_number) }))
+              : lockedHold(request)
+        ),
       findHold: (holdId) =>
         database.run(async (db) => {
           const [row] = await rows<HoldRow>(db, sql`

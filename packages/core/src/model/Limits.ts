@@ -48,6 +48,8 @@ export const Limits = {
   queueTidyBatchMax: 1_000,
   /** How long an ended queue entry still answers "expired" before it is forgotten. */
   endedEntryRetentionSeconds: 86_400,
+  /** How many verified tokens an instance remembers (about 200 bytes each). */
+  verifiedTokensMax: 100_000,
   /** How many recent admissions the ETA looks at. */
   etaSampleSize: 64,
   /** How far back the ETA looks for admissions, in seconds. */

@@ -7,6 +7,8 @@ import { Context, Effect, Layer, Redacted, Result, Schema } from "effect"
 import { Base64Url } from "effect/encoding"
 import { Unauthenticated } from "../Errors.ts"
 import { makeHmacKey } from "../internal/hmac.ts"
+import { makeVerifiedTokens } from "../internal/VerifiedTokens.ts"
+import { Limits } from "../model/Limits.ts"
 import { newId, UserId } from "../model/Ids.ts"
 
 const tokenPrefix = "at1"
@@ -39,16 +41,21 @@ export class Identity extends Context.Service<Identity, {
       Identity,
       Effect.map(makeHmacKey(secret, "boxoffice/access-token"), (key) => {
         const invalid = Effect.fail(new Unauthenticated({ detail: "access token is missing, malformed or forged" }))
+        const verified = makeVerifiedTokens<UserId>(Limits.verifiedTokensMax)
         return Identity.of({
           register: Effect.gen(function*() {
             const userId = yield* newId(UserId)
             const body = `${tokenPrefix}.${userId}`
             const signature = yield* key.sign(body)
-            return { userId, accessToken: Redacted.make(`${body}.${Base64Url.encode(signature)}`) }
+            const token = `${body}.${Base64Url.encode(signature)}`
+            verified.remember(token, userId)
+            return { userId, accessToken: Redacted.make(token) }
           }),
           authenticate: (accessToken) =>
             Effect.gen(function*() {
               const token = Redacted.value(accessToken)
+              const known = verified.get(token)
+              if (known !== undefined) return known
               const parts = token.length <= tokenLengthMax ? token.split(".") : []
               if (parts.length !== 3 || parts[0] !== tokenPrefix) return yield* invalid
               const signature = Base64Url.decode(parts[2]!)
@@ -56,7 +63,9 @@ export class Identity extends Context.Service<Identity, {
               if (Result.isFailure(signature) || Base64Url.encode(signature.success) !== parts[2]) return yield* invalid
               if (!(yield* key.verify(`${parts[0]}.${parts[1]}`, signature.success))) return yield* invalid
               const userId = decodeUserId(parts[1])
-              return Result.isSuccess(userId) ? userId.success : yield* invalid
+              if (Result.isFailure(userId)) return yield* invalid
+              verified.remember(token, userId.success)
+              return userId.success
             })
         })
       })

@@ -7,6 +7,8 @@ import { Context, Effect, Layer, type Redacted, Result, Schema } from "effect"
 import { Base64Url } from "effect/encoding"
 import { QueueTokenInvalid } from "../Errors.ts"
 import { makeHmacKey } from "../internal/hmac.ts"
+import { makeVerifiedTokens } from "../internal/VerifiedTokens.ts"
+import { Limits } from "../model/Limits.ts"
 import { QueueTokenClaims } from "../model/QueueEntry.ts"
 
 const tokenPrefix = "qt1"
@@ -41,13 +43,24 @@ export class QueueTokenSigner extends Context.Service<QueueTokenSigner, {
       QueueTokenSigner,
       Effect.map(makeHmacKey(secret, "boxoffice/queue-token"), (key) => {
         const invalid = (detail: string) => Effect.fail(new QueueTokenInvalid({ detail }))
+        const verified = makeVerifiedTokens<QueueTokenClaims>(Limits.verifiedTokensMax)
         return QueueTokenSigner.of({
           sign: (claims) => {
             const body = `${tokenPrefix}.${Base64Url.encode(encodeClaims(claims))}`
-            return Effect.map(key.sign(body), (signature) => `${body}.${Base64Url.encode(signature)}`)
+            return Effect.map(key.sign(body), (signature) => {
+              const token = `${body}.${Base64Url.encode(signature)}`
+              verified.remember(token, claims)
+              return token
+            })
           },
           verify: (token) =>
-            Effect.gen(function*() {
+            Effect.suspend(() => {
+              const known = verified.get(token)
+              return known === undefined ? verifyFully(token) : Effect.succeed(known)
+            })
+        })
+        function verifyFully(token: string) {
+          return Effect.gen(function*() {
               const parts = token.length <= tokenLengthMax ? token.split(".") : []
               if (parts.length !== 3 || parts[0] !== tokenPrefix) return yield* invalid("malformed queue token")
               const signature = Base64Url.decode(parts[2]!)
@@ -61,9 +74,10 @@ export class QueueTokenSigner extends Context.Service<QueueTokenSigner, {
               const claims = Result.isSuccess(json) ? decodeClaims(json.success) : Result.fail(undefined)
               // A valid signature over bad claims means the secret itself signed garbage.
               if (Result.isFailure(claims)) return yield* invalid("queue token claims are malformed")
+              verified.remember(token, claims.success)
               return claims.success
             })
-        })
+        }
       })
     )
 }
