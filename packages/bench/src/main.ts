@@ -56,7 +56,8 @@ const queueScale = scale.stdout.trim().split("\n").slice(0, -1).map((line) => JS
   waitingUsers: row.waitingUsers,
   statusP50Us: row.status.p50Us,
   statusP99Us: row.status.p99Us,
-  pingP50Us: row.ping.p50Us
+  pingP50Us: row.ping.p50Us,
+  joinsPerSecondWhileFilling: row.waitingUsers / (row.fillMs / 1000)
 }))
 console.log(`queue scale: ${queueScale.map((q) => `${q.waitingUsers}: ${q.statusP50Us.toFixed(0)} µs`).join(", ")}`)
 
