@@ -40,10 +40,11 @@ const profile = JSON.parse(readFileSync(join(dir, readdirSync(dir)[0]!), "utf8")
   samples: Array<number>
 }
 const byNode = new Map(profile.nodes.map((n) => [n.id, n]))
+const repositoryRoot = new URL("../../../", import.meta.url).href
 const self = new Map<string, number>()
 for (const id of profile.samples) {
   const frame = byNode.get(id)!.callFrame
-  const key = `${frame.functionName || "(anonymous)"} ${frame.url.replace(/^.*node_modules\/\.pnpm\/([^/]+)\/.*?\/([^/]+)$/, "$1 $2").replace(/^.*\/work\/main\//, "")}:${frame.lineNumber}`
+  const key = `${frame.functionName || "(anonymous)"} ${frame.url.replace(/^.*node_modules\/\.pnpm\/([^/]+)\/.*?\/([^/]+)$/, "$1 $2").replace(repositoryRoot, "")}:${frame.lineNumber}`
   self.set(key, (self.get(key) ?? 0) + 1)
 }
 const total = profile.samples.length

@@ -26,6 +26,8 @@ export interface PostgresOptions {
   readonly poolSize?: number
   /** How long to wait for a connection before failing with `unavailable`. Default 2 s. */
   readonly connectTimeoutSeconds?: number
+  /** The longest any one call may take before it fails with `unavailable`. Default 10 s. */
+  readonly callTimeoutSeconds?: number
 }
 
 /** A postgres.js pool with the adapter's settings. @category constructors */
@@ -59,7 +61,7 @@ export const PostgresStores = {
       Layer.provideMerge(Layer.effect(
         PgDatabase,
         Effect.acquireRelease(
-          Effect.sync(() => PgDatabase.make(makeClient(options))),
+          Effect.sync(() => PgDatabase.make(makeClient(options), `${options.callTimeoutSeconds ?? 10} seconds`)),
           (database) => Effect.promise(() => database.client.end({ timeout: 5 }))
         )
       ))

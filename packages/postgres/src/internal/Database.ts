@@ -6,7 +6,7 @@
  */
 import { Unavailable } from "@boxoffice/core"
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js"
-import { Context, Effect, Result } from "effect"
+import { Context, type Duration, Effect, Result } from "effect"
 import type { Sql } from "postgres"
 import * as schema from "./schema.ts"
 
@@ -71,7 +71,12 @@ export class PgDatabase extends Context.Service<PgDatabase, {
     f: (tx: Transaction) => Promise<R>
   ) => Effect.Effect<Result.Result.Success<R>, Result.Result.Failure<R> | Unavailable>
 }>()("@boxoffice/postgres/PgDatabase") {
-  static readonly make = (client: Sql): PgDatabase["Service"] => {
+  /**
+   * `callTimeout` bounds every call: postgres.js can leave a query written to
+   * a connection that was reset a moment before unsettled forever, and a
+   * store call must fail with `unavailable`, never hang.
+   */
+  static readonly make = (client: Sql, callTimeout: Duration.Input = "10 seconds"): PgDatabase["Service"] => {
     const db = drizzle(client, { schema })
     const attempt = <A, E>(f: () => Promise<A>): Effect.Effect<A, E | Unavailable> =>
       Effect.flatMap(
@@ -89,6 +94,11 @@ export class PgDatabase extends Context.Service<PgDatabase, {
               return Effect.fail(new Unavailable({ store: "postgres", cause: outcome.cause }))
           }
         }
+      ).pipe(
+        Effect.timeoutOrElse({
+          duration: callTimeout,
+          orElse: () => Effect.fail(new Unavailable({ store: "postgres", cause: "the call did not settle in time" }))
+        })
       )
     return {
       client,
