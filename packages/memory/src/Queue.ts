@@ -31,6 +31,7 @@ const queueOf = (state: MemoryState, concertId: ConcertId): QueueState => {
       waitingHead: 0,
       tokenBySequence: new Map(),
       waitingBySeen: new Map(),
+      endedAtMs: new Map(),
       active: new Set(),
       admissionTimesMs: [],
       waitedAdmissionTimesMs: []
@@ -56,7 +57,7 @@ const waitingIndex = (queue: QueueState, sequence: number): number => {
 
 const waitingCount = (queue: QueueState): number => queue.waiting.length - queue.waitingHead
 
-const endEntry = (queue: QueueState, record: QueueRecord): void => {
+const endEntry = (queue: QueueState, record: QueueRecord, nowMs: number): void => {
   if (record.state === "waiting") {
     const index = waitingIndex(queue, record.joinSequence)
     if (index >= 0) queue.waiting.splice(index, 1)
@@ -66,6 +67,7 @@ const endEntry = (queue: QueueState, record: QueueRecord): void => {
   queue.currentByUser.delete(record.userId)
   record.state = "ended"
   record.activeUntilMs = null
+  queue.endedAtMs.set(record.tokenId, nowMs)
 }
 
 /**
@@ -78,13 +80,22 @@ const admit = (queue: QueueState, policy: QueuePolicy, nowMs: number, arrivingTo
   // Waiters who stopped polling leave first; the least recently seen are at the front.
   for (const record of queue.waitingBySeen.values()) {
     if (!isAbandoned(record.lastSeenMs, nowMs)) break
-    endEntry(queue, record)
+    endEntry(queue, record, nowMs)
   }
   // Windows end in admission order, so the run-out ones are at the front.
   for (const tokenId of queue.active) {
     const record = queue.entries.get(tokenId)!
     if (isStillActive(record.activeUntilMs!, nowMs)) break
-    endEntry(queue, record)
+    endEntry(queue, record, nowMs)
+  }
+  // Entries that ended long ago are forgotten, as in Redis: their tokens then name no entry.
+  let forgotten = 0
+  for (const [tokenId, endedAtMs] of queue.endedAtMs) {
+    if (endedAtMs > nowMs - Limits.endedEntryRetentionSeconds * 1000 || forgotten++ >= Limits.queueTidyBatchMax) break
+    queue.endedAtMs.delete(tokenId)
+    const record = queue.entries.get(tokenId)
+    queue.entries.delete(tokenId)
+    if (record !== undefined) queue.tokenBySequence.delete(record.joinSequence)
   }
   const count = admissionsAllowed({
     policy,
@@ -200,7 +211,7 @@ export const layer: Layer.Layer<Queue, never, MemoryStore> = Layer.effect(
           admit(queue, policy, nowMs)
           const record = queue.entries.get(tokenId)
           if (record !== undefined && record.state !== "ended") {
-            endEntry(queue, record)
+            endEntry(queue, record, nowMs)
             admit(queue, policy, nowMs)
           }
           return Result.succeed(undefined)

@@ -286,6 +286,19 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           assert.isTrue(Option.isNone(unknown))
         }))
 
+      test("an entry that ended is forgotten after the retention period: its token then names no entry", () =>
+        Effect.gen(function*() {
+          const booking = yield* Booking
+          const concert = yield* createConcert()
+          const user = yield* admitted(concert)
+          yield* booking.leaveQueue(user.userId, user.token)
+          yield* advance(Limits.endedEntryRetentionSeconds * 1000 - 1_000)
+          assert.strictEqual((yield* booking.queueStatus(user.userId, user.token)).status, "expired")
+          yield* advance(1_000)
+          const error = yield* expectFailure(booking.queueStatus(user.userId, user.token), "QueueTokenInvalid")
+          assert.strictEqual(error.code, "queue-token-invalid")
+        }))
+
       test("the status stream reports each change until the token ends", () =>
         Effect.gen(function*() {
           const booking = yield* Booking

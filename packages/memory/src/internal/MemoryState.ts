@@ -75,6 +75,8 @@ export interface QueueState {
   readonly tokenBySequence: Map<number, QueueTokenId>
   /** Waiting tokens, least recently seen first (a Map keeps insertion order; a refresh re-inserts). */
   readonly waitingBySeen: Map<QueueTokenId, QueueRecord>
+  /** Ended tokens by end time, oldest first, to forget after the retention period. */
+  readonly endedAtMs: Map<QueueTokenId, number>
   /** Active tokens in admission order, which is also `activeUntil` order. */
   readonly active: Set<QueueTokenId>
   /** Recent admission times, ascending, bounded: the rate cap's window. */
