@@ -55,6 +55,11 @@ const admitted = (concert: Concert) =>
     return { userId, token: ticket.queueToken }
   })
 
+/** One payment straight through the port, with a fresh payment id, as a Result. */
+const payThroughPort = (userId: UserId, holdId: HoldId) =>
+  Effect.flatMap(newId(PaymentId), (paymentId) =>
+    Effect.result(Payments.use((payments) => payments.pay({ paymentId, holdId, userId, idempotency: null }))))
+
 const claimFor = (userId: UserId, key: string, fingerprint: string) =>
   Effect.sync(() => new IdempotencyClaim({ userId, key, fingerprint, attemptId: globalThis.crypto.randomUUID() }))
 
@@ -774,16 +779,13 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
       test("100 concurrent payments of one hold: exactly one, debited once", () =>
         Effect.gen(function*() {
           const booking = yield* Booking
-          const payments = yield* Payments
           const concert = yield* createConcert()
           const user = yield* admitted(concert)
           yield* booking.charge(user.userId, 100_000, null)
           const hold = yield* booking.hold(user.userId, user.token, concert.dates[0]!.dateId, [1, 2])
           const results = yield* Effect.forEach(
             Array.from({ length: 100 }),
-            () =>
-              Effect.flatMap(newId(PaymentId), (paymentId) =>
-                Effect.result(payments.pay({ paymentId, holdId: hold.holdId, userId: user.userId, idempotency: null }))),
+            () => payThroughPort(user.userId, hold.holdId),
             { concurrency: "unbounded" }
           )
           assert.strictEqual(results.filter(Result.isSuccess).length, 1)
@@ -794,7 +796,6 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
       test("a balance of 5,000 and five concurrent payments of 2,000: exactly two", () =>
         Effect.gen(function*() {
           const booking = yield* Booking
-          const payments = yield* Payments
           const concert = yield* createConcert({
             dates: [{ startsAt: DateTime.makeUnsafe(suiteFarFutureMs), priceKrw: 2_000, seatCount: 10 }],
             maxSeatsPerUser: 5
@@ -805,9 +806,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
             booking.hold(user.userId, user.token, concert.dates[0]!.dateId, [seat]))
           const results = yield* Effect.forEach(
             holds,
-            (hold) =>
-              Effect.flatMap(newId(PaymentId), (paymentId) =>
-                Effect.result(payments.pay({ paymentId, holdId: hold.holdId, userId: user.userId, idempotency: null }))),
+            (hold) => payThroughPort(user.userId, hold.holdId),
             { concurrency: "unbounded" }
           )
           assert.strictEqual(results.filter(Result.isSuccess).length, 2)
