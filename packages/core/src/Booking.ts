@@ -16,10 +16,12 @@ import {
   type InsufficientBalance,
   InvalidRequest,
   NotFound,
+  type OutcomeUnknown,
   QueueNotAdmitted,
   type QueueTokenInvalid,
   QueueTokenExpired,
   QueueTokenInvalid as QueueTokenInvalidError,
+  SaleClosed,
   type SeatUnavailable,
   type Unavailable
 } from "./Errors.ts"
@@ -84,7 +86,7 @@ export type AdmissionError = QueueTokenInvalid | QueueNotAdmitted | QueueTokenEx
  * @category services
  */
 export class Booking extends Context.Service<Booking, {
-  readonly createConcert: (input: NewConcert) => Effect.Effect<Concert, Unavailable>
+  readonly createConcert: (input: NewConcert) => Effect.Effect<Concert, Unavailable | OutcomeUnknown>
   readonly listConcerts: Effect.Effect<ReadonlyArray<Concert>, Unavailable>
   readonly joinQueue: (userId: UserId, concertId: ConcertId) => Effect.Effect<QueueTicket, NotFound | Unavailable>
   readonly queueStatus: (
@@ -114,23 +116,35 @@ export class Booking extends Context.Service<Booking, {
     seatNumbers: ReadonlyArray<number>
   ) => Effect.Effect<
     Hold,
-    AdmissionError | NotFound | InvalidRequest | SeatUnavailable | HoldLimitExceeded | Unavailable
+    | AdmissionError
+    | NotFound
+    | InvalidRequest
+    | SaleClosed
+    | SeatUnavailable
+    | HoldLimitExceeded
+    | Unavailable
+    | OutcomeUnknown
   >
   readonly getHold: (userId: UserId, holdId: HoldId) => Effect.Effect<Hold, NotFound | Forbidden | Unavailable>
   readonly releaseHold: (
     userId: UserId,
     holdId: HoldId
-  ) => Effect.Effect<void, NotFound | Forbidden | AlreadyPaid | Unavailable>
+  ) => Effect.Effect<void, NotFound | Forbidden | AlreadyPaid | Unavailable | OutcomeUnknown>
   readonly charge: (
     userId: UserId,
     amountKrw: number,
     idempotencyKey: string | null
   ) => Effect.Effect<
     ChargeReceipt,
-    BalanceLimitExceeded | IdempotencyInFlight | IdempotencyKeyReused | Unavailable
+    BalanceLimitExceeded | IdempotencyInFlight | IdempotencyKeyReused | Unavailable | OutcomeUnknown
   >
   readonly balance: (userId: UserId) => Effect.Effect<number, Unavailable>
-  /** Debits the wallet, sells the hold's seats and ends the queue token. */
+  /**
+   * Debits the wallet, sells the hold's seats and ends the queue token. Once
+   * the payment is recorded nothing turns it into an error: ending the token
+   * is retried, and if the queue store stays away the token ends with its
+   * active window.
+   */
   readonly pay: (
     userId: UserId,
     queueToken: string,
@@ -140,17 +154,22 @@ export class Booking extends Context.Service<Booking, {
     PaymentReceipt,
     | AdmissionError
     | NotFound
+    | SaleClosed
     | AlreadyPaid
     | HoldExpired
     | InsufficientBalance
     | IdempotencyInFlight
     | IdempotencyKeyReused
     | Unavailable
+    | OutcomeUnknown
   >
   readonly listPayments: (userId: UserId) => Effect.Effect<ReadonlyArray<Payment>, Unavailable>
 }>()("@boxoffice/core/Booking") {
   /** How often `queueEvents` looks for a change. */
   static readonly eventsPollInterval = Duration.seconds(1)
+
+  /** How ending a paid token is retried before it is left to its active window. */
+  static readonly endTokenRetry = { times: 3, schedule: Schedule.exponential(Duration.millis(50)) }
 
   static readonly layer = Layer.effect(
     Booking,
@@ -343,6 +362,12 @@ export class Booking extends Context.Service<Booking, {
         return { date, concert, claims }
       })
 
+      /** A date that has started sells nothing more. */
+      const requireOpen = Effect.fnUntraced(function*(date: ConcertDate) {
+        const nowMs = yield* Clock.currentTimeMillis
+        if (DateTime.toEpochMillis(date.startsAt) <= nowMs) return yield* new SaleClosed({ dateId: date.dateId })
+      })
+
       const listSeats = Effect.fn("Booking.listSeats")(function*(userId: UserId, queueToken: string, dateId: DateId) {
         const { date } = yield* admittedDate(userId, queueToken, dateId)
         return yield* inventory.seats(date)
@@ -351,6 +376,7 @@ export class Booking extends Context.Service<Booking, {
       const hold = Effect.fn("Booking.hold")(
         function*(userId: UserId, queueToken: string, dateId: DateId, seatNumbers: ReadonlyArray<number>) {
           const { date, concert } = yield* admittedDate(userId, queueToken, dateId)
+          yield* requireOpen(date)
           yield* Effect.fromResult(checkSeatRange(seatNumbers, date.seatCount))
           return yield* inventory.hold({
             holdId: yield* newId(HoldId),
@@ -408,14 +434,34 @@ export class Booking extends Context.Service<Booking, {
                 if (found.userId !== userId) return yield* new Forbidden({ detail: "the hold is another user's" })
                 const date = yield* findDate(found.dateId)
                 yield* requireActive(claims, yield* findConcert(date.concertId))
+                yield* requireOpen(date)
                 return yield* payments.pay({ paymentId: yield* newId(PaymentId), holdId, userId, idempotency: claim })
               })
           )
-          const concert = yield* catalog.findConcert(claims.concertId)
-          if (Option.isSome(concert)) yield* queue.end(claims.concertId, claims.tokenId, concert.value.policy.queue)
+          yield* endTokenAfterPayment(claims)
           return receipt
         }
       )
+
+      /**
+       * The payment has committed: the receipt must reach the client. If the
+       * queue store fails to end the token now, ending it is retried apart
+       * from this request; if the store stays away, the token ends with its
+       * active window.
+       */
+      const endTokenAfterPayment = (claims: QueueTokenClaims) => {
+        const end = Effect.gen(function*() {
+          const concert = yield* catalog.findConcert(claims.concertId)
+          if (Option.isSome(concert)) yield* queue.end(claims.concertId, claims.tokenId, concert.value.policy.queue)
+        })
+        const endLater = end.pipe(
+          Effect.retry(Booking.endTokenRetry),
+          Effect.catchCause((cause) =>
+            Effect.logWarning("a paid queue token could not be ended; it ends with its active window", cause)
+          )
+        )
+        return end.pipe(Effect.catchCause(() => Effect.asVoid(Effect.forkDetach(endLater))))
+      }
 
       const listPayments = Effect.fn("Booking.listPayments")(function*(userId: UserId) {
         return yield* payments.listPayments(userId)

@@ -117,6 +117,28 @@ export class Unavailable extends Schema.TaggedError<Unavailable>()("Unavailable"
   get code() { return "unavailable" as const }
 }
 
+/** The date has started: its seats can no longer be held or paid. @category errors */
+export class SaleClosed extends Schema.TaggedError<SaleClosed>()("SaleClosed", {
+  dateId: Schema.String
+}) {
+  get code() { return "sale-closed" as const }
+}
+
+/**
+ * A write reached the store, but its answer was lost (the connection broke
+ * while the write was in flight, or the call outlived its bound): it may or
+ * may not have happened. Retry with the same `Idempotency-Key`, which
+ * replays the first answer if it did, or look the result up.
+ *
+ * @category errors
+ */
+export class OutcomeUnknown extends Schema.TaggedError<OutcomeUnknown>()("OutcomeUnknown", {
+  store: Schema.String,
+  cause: Schema.Defect()
+}) {
+  get code() { return "outcome-unknown" as const }
+}
+
 /** Every error a use case can end with. @category errors */
 export const BookingError = Schema.Union([
   InvalidRequest,
@@ -127,6 +149,7 @@ export const BookingError = Schema.Union([
   Forbidden,
   NotFound,
   SeatUnavailable,
+  SaleClosed,
   HoldLimitExceeded,
   AlreadyPaid,
   IdempotencyInFlight,
@@ -134,7 +157,8 @@ export const BookingError = Schema.Union([
   InsufficientBalance,
   BalanceLimitExceeded,
   IdempotencyKeyReused,
-  Unavailable
+  Unavailable,
+  OutcomeUnknown
 ])
 /** @category errors */
 export type BookingError = typeof BookingError.Type

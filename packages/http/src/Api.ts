@@ -19,9 +19,11 @@ import {
   InsufficientBalanceProblem,
   InvalidRequestProblem,
   NotFoundProblem,
+  OutcomeUnknownProblem,
   QueueNotAdmittedProblem,
   QueueTokenExpiredProblem,
   QueueTokenInvalidProblem,
+  SaleClosedProblem,
   SeatUnavailableProblem,
   UnavailableProblem
 } from "./Problems.ts"
@@ -166,6 +168,8 @@ const idempotencyHeader = { "idempotency-key": Schema.optional(IdempotencyKey) }
 
 /** Problems every store-backed route may answer with. */
 const stores = [UnavailableProblem] as const
+/** Problems every route that writes may answer with: the write's answer may be lost. */
+const writes = [UnavailableProblem, OutcomeUnknownProblem] as const
 const admission = [QueueTokenInvalidProblem, QueueNotAdmittedProblem, QueueTokenExpiredProblem, ForbiddenProblem] as const
 
 // ---- groups ---------------------------------------------------------------
@@ -187,7 +191,7 @@ export class AdminGroup extends HttpApiGroup.make("admin").add(
   HttpApiEndpoint.post("createConcert", "/admin/concerts", {
     payload: CreateConcertBody,
     success: CreatedConcert.pipe(HttpApiSchema.status(201)),
-    error: stores
+    error: writes
   })
 ).middleware(AdminAuth) {}
 
@@ -225,7 +229,7 @@ export class UserGroup extends HttpApiGroup.make("user").add(
     headers: queueTokenHeader,
     payload: HoldBody,
     success: HoldResponse.pipe(HttpApiSchema.status(201)),
-    error: [...admission, NotFoundProblem, InvalidRequestProblem, SeatUnavailableProblem, HoldLimitExceededProblem, ...stores]
+    error: [...admission, NotFoundProblem, InvalidRequestProblem, SaleClosedProblem, SeatUnavailableProblem, HoldLimitExceededProblem, ...writes]
   }),
   HttpApiEndpoint.get("getHold", "/holds/:holdId", {
     params: { holdId: HoldId },
@@ -235,14 +239,14 @@ export class UserGroup extends HttpApiGroup.make("user").add(
   HttpApiEndpoint.delete("releaseHold", "/holds/:holdId", {
     params: { holdId: HoldId },
     success: HttpApiSchema.NoContent,
-    error: [NotFoundProblem, ForbiddenProblem, AlreadyPaidProblem, ...stores]
+    error: [NotFoundProblem, ForbiddenProblem, AlreadyPaidProblem, ...writes]
   }),
   HttpApiEndpoint.get("wallet", "/wallet", { success: WalletResponse, error: stores }),
   HttpApiEndpoint.post("charge", "/wallet/charges", {
     headers: idempotencyHeader,
     payload: ChargeBody,
     success: ChargeResponse,
-    error: [BalanceLimitExceededProblem, IdempotencyInFlightProblem, IdempotencyKeyReusedProblem, ...stores]
+    error: [BalanceLimitExceededProblem, IdempotencyInFlightProblem, IdempotencyKeyReusedProblem, ...writes]
   }),
   HttpApiEndpoint.post("pay", "/holds/:holdId/payment", {
     params: { holdId: HoldId },
@@ -251,12 +255,13 @@ export class UserGroup extends HttpApiGroup.make("user").add(
     error: [
       ...admission,
       NotFoundProblem,
+      SaleClosedProblem,
       AlreadyPaidProblem,
       HoldExpiredProblem,
       InsufficientBalanceProblem,
       IdempotencyInFlightProblem,
       IdempotencyKeyReusedProblem,
-      ...stores
+      ...writes
     ]
   }),
   HttpApiEndpoint.get("listPayments", "/payments", { success: Schema.Array(PaymentSummary), error: stores })

@@ -124,6 +124,26 @@ export class UnavailableProblem extends HttpApiError.Problem<UnavailableProblem>
   title: "Service unavailable"
 }, fields("unavailable")) {}
 
+/** 409: the date has started; its seats can no longer be held or paid. @category problems */
+export class SaleClosedProblem extends HttpApiError.Problem<SaleClosedProblem>()("SaleClosedProblem", {
+  type: typeOf("sale-closed"),
+  status: 409,
+  title: "Sale closed"
+}, fields("sale-closed")) {}
+
+/**
+ * 504: the write reached the store but its answer was lost, so it may have
+ * happened. Retry with the same `Idempotency-Key` (the first answer is
+ * replayed if it did) or look the result up.
+ *
+ * @category problems
+ */
+export class OutcomeUnknownProblem extends HttpApiError.Problem<OutcomeUnknownProblem>()("OutcomeUnknownProblem", {
+  type: typeOf("outcome-unknown"),
+  status: 504,
+  title: "Outcome unknown"
+}, fields("outcome-unknown")) {}
+
 /** The problem class of each engine error. @category problems */
 export interface ProblemByTag {
   readonly InvalidRequest: InvalidRequestProblem
@@ -142,6 +162,8 @@ export interface ProblemByTag {
   readonly BalanceLimitExceeded: BalanceLimitExceededProblem
   readonly IdempotencyKeyReused: IdempotencyKeyReusedProblem
   readonly Unavailable: UnavailableProblem
+  readonly SaleClosed: SaleClosedProblem
+  readonly OutcomeUnknown: OutcomeUnknownProblem
 }
 
 /** The problems a union of engine errors maps to. @category problems */
@@ -213,5 +235,12 @@ const problemOf = (error: BookingError): ProblemByTag[keyof ProblemByTag] => {
       return new IdempotencyKeyReusedProblem({ code: error.code, detail: "this Idempotency-Key came with another body" })
     case "Unavailable":
       return new UnavailableProblem({ code: error.code, detail: `the ${error.store} store is unreachable; retry` })
+    case "SaleClosed":
+      return new SaleClosedProblem({ code: error.code, detail: `date ${error.dateId} has started; its sale is closed` })
+    case "OutcomeUnknown":
+      return new OutcomeUnknownProblem({
+        code: error.code,
+        detail: `the ${error.store} store took the write but its answer was lost; retry with the same Idempotency-Key or look the result up`
+      })
   }
 }

@@ -1,6 +1,8 @@
 /**
- * Postgres `IdempotencyRecords`: one row per (user, key), claimed with an
- * insert and taken over only after its lease ran out.
+ * Postgres `IdempotencyRecords`: one row per (user, key), claimed by one call
+ * of `boxoffice_idempotency_begin` (migration 0003) and taken over only after
+ * its lease ran out. A begin whose answer was lost can at most leave a lease,
+ * which runs out by itself, so it is `unavailable`, never `outcome-unknown`.
  *
  * @since 0.1.0
  */
@@ -12,11 +14,14 @@ import {
   Limits
 } from "@boxoffice/core"
 import { sql } from "drizzle-orm"
-import { Effect, Layer, Result } from "effect"
+import { Effect, Layer } from "effect"
 import { decodeOutcome } from "./internal/claims.ts"
 import { PgDatabase, rows } from "./internal/Database.ts"
 
-const started: IdempotencyStart = { _tag: "Started" }
+interface BeginRow {
+  readonly outcome: "started" | "replay" | "in-flight" | "key-reused"
+  readonly recorded: unknown
+}
 
 /** @category layers */
 export const layer: Layer.Layer<IdempotencyRecords, never, PgDatabase> = Layer.effect(
@@ -25,32 +30,26 @@ export const layer: Layer.Layer<IdempotencyRecords, never, PgDatabase> = Layer.e
     const database = yield* PgDatabase
     return IdempotencyRecords.of({
       begin: (claim) =>
-        database.transact(async (tx): Promise<Result.Result<IdempotencyStart, IdempotencyInFlight | IdempotencyKeyReused>> => {
-          const lease = sql`boxoffice_now() + make_interval(secs => ${Limits.idempotencyLeaseSeconds})`
-          const inserted = await rows<{ inserted: number }>(tx, sql`
-            insert into idempotency_records (user_id, key, fingerprint, attempt_id, lease_until)
-            values (${claim.userId}, ${claim.key}, ${claim.fingerprint}, ${claim.attemptId}, ${lease})
-            on conflict (user_id, key) do nothing
-            returning 1 as inserted`)
-          if (inserted.length === 1) return Result.succeed(started)
-          const [row] = await rows<{ fingerprint: string; outcome: unknown; leased: boolean }>(tx, sql`
-            select fingerprint, outcome, lease_until > boxoffice_now() as leased
-            from idempotency_records where user_id = ${claim.userId} and key = ${claim.key} for update`)
-          // The row was abandoned between our insert and select: claim it now.
-          if (row === undefined) {
-            await tx.execute(sql`
-              insert into idempotency_records (user_id, key, fingerprint, attempt_id, lease_until)
-              values (${claim.userId}, ${claim.key}, ${claim.fingerprint}, ${claim.attemptId}, ${lease})`)
-            return Result.succeed(started)
+        Effect.flatMap(
+          database.run(async (db) => {
+            const [row] = await rows<BeginRow>(db, sql`
+              select * from boxoffice_idempotency_begin(${claim.userId}, ${claim.key}, ${claim.fingerprint},
+                ${claim.attemptId}, ${Limits.idempotencyLeaseSeconds})`)
+            return row!
+          }),
+          (row): Effect.Effect<IdempotencyStart, IdempotencyInFlight | IdempotencyKeyReused> => {
+            switch (row.outcome) {
+              case "started":
+                return Effect.succeed({ _tag: "Started" })
+              case "replay":
+                return Effect.succeed({ _tag: "Replay", outcome: decodeOutcome(row.recorded) })
+              case "in-flight":
+                return Effect.fail(new IdempotencyInFlight())
+              case "key-reused":
+                return Effect.fail(new IdempotencyKeyReused())
+            }
           }
-          if (row.fingerprint !== claim.fingerprint) return Result.fail(new IdempotencyKeyReused())
-          if (row.outcome !== null) return Result.succeed({ _tag: "Replay", outcome: decodeOutcome(row.outcome) })
-          if (row.leased) return Result.fail(new IdempotencyInFlight())
-          await tx.execute(sql`
-            update idempotency_records set attempt_id = ${claim.attemptId}, lease_until = ${lease}
-            where user_id = ${claim.userId} and key = ${claim.key}`)
-          return Result.succeed(started)
-        }),
+        ),
       abandon: (claim) =>
         database.run(async (db) => {
           await db.execute(sql`

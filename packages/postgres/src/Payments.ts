@@ -1,17 +1,22 @@
 /**
- * Postgres `Payments`: the payment is one transaction (L3). It locks the
- * hold, then the idempotency record, then the wallet, then the seats, and
- * the unique (date, seat) key of `sales` is the final guard against a
- * double sale.
+ * Postgres `Payments`: a payment is one call of `boxoffice_pay` (migration
+ * 0003), one transaction (L3). It locks the hold, the idempotency record, the
+ * wallet and the hold's seats, then judges the hold by the clock read after
+ * those locks, and sells only seats that are still this hold's. The unique
+ * (date, seat) key of `sales` is the final guard against a double sale.
  *
  * @since 0.1.0
  */
 import {
+  type AlreadyPaid,
   checkPayable,
   type DateId,
   Forbidden,
+  type HoldExpired,
   type HoldId,
   holdStatus,
+  type HoldState,
+  IdempotencyInFlight,
   InsufficientBalance,
   NotFound,
   Payment,
@@ -21,10 +26,20 @@ import {
   type UserId
 } from "@boxoffice/core"
 import { sql } from "drizzle-orm"
-import { DateTime, Effect, Layer, Result } from "effect"
-import { lockClaim, recordOutcome } from "./internal/claims.ts"
+import { DateTime, Effect, Layer } from "effect"
 import { PgDatabase, rows } from "./internal/Database.ts"
-import { epochMs, holdColumns, type HoldRow, intArray } from "./internal/rows.ts"
+import { epochMs } from "./internal/rows.ts"
+
+interface PayRow {
+  readonly outcome: "paid" | "not-found" | "forbidden" | "judged" | "in-flight" | "insufficient"
+  readonly state: HoldState
+  readonly date_id: string
+  readonly seat_numbers: Array<number>
+  readonly amount_krw: number
+  readonly expires_at_ms: number
+  readonly now_ms: number
+  readonly balance_krw: number
+}
 
 /** @category layers */
 export const layer: Layer.Layer<Payments, never, PgDatabase> = Layer.effect(
@@ -33,51 +48,47 @@ export const layer: Layer.Layer<Payments, never, PgDatabase> = Layer.effect(
     const database = yield* PgDatabase
     return Payments.of({
       pay: (request) =>
-        database.transact(async (tx) => {
-          const [hold] = await rows<HoldRow>(tx, sql`
-            select ${sql.raw(holdColumns)} from holds
-            where hold_id = ${request.holdId} for update`)
-          if (hold === undefined) return Result.fail(new NotFound({ entity: "hold", id: request.holdId }))
-          if (hold.user_id !== request.userId) return Result.fail(new Forbidden({ detail: "the hold is another user's" }))
-          const payable = checkPayable(hold.hold_id, holdStatus(hold.state, hold.expires_at_ms, hold.now_ms))
-          if (Result.isFailure(payable)) return Result.fail(payable.failure)
-          const claim = await lockClaim(tx, request.idempotency)
-          if (Result.isFailure(claim)) return Result.fail(claim.failure)
-          const [debited] = await rows<{ balance_krw: number }>(tx, sql`
-            update wallets set balance_krw = balance_krw - ${hold.amount_krw}
-            where user_id = ${request.userId} and balance_krw >= ${hold.amount_krw}
-            returning balance_krw::int as balance_krw`)
-          if (debited === undefined) {
-            const [current] = await rows<{ balance_krw: number }>(tx, sql`
-              select balance_krw::int as balance_krw from wallets where user_id = ${request.userId}`)
-            return Result.fail(new InsufficientBalance({ balanceKrw: current?.balance_krw ?? 0, neededKrw: hold.amount_krw }))
+        Effect.flatMap(
+          database.write(async (db) => {
+            const [row] = await rows<PayRow>(db, sql`
+              select * from boxoffice_pay(${request.paymentId}, ${request.holdId}, ${request.userId},
+                ${request.idempotency?.key ?? null}, ${request.idempotency?.attemptId ?? null})`)
+            return row!
+          }),
+          (row): Effect.Effect<
+            PaymentReceipt,
+            NotFound | Forbidden | IdempotencyInFlight | InsufficientBalance | AlreadyPaid | HoldExpired
+          > => {
+            switch (row.outcome) {
+              case "not-found":
+                return Effect.fail(new NotFound({ entity: "hold", id: request.holdId }))
+              case "forbidden":
+                return Effect.fail(new Forbidden({ detail: "the hold is another user's" }))
+              case "in-flight":
+                return Effect.fail(new IdempotencyInFlight())
+              case "insufficient":
+                return Effect.fail(new InsufficientBalance({ balanceKrw: row.balance_krw, neededKrw: row.amount_krw }))
+              case "judged": {
+                const payable = checkPayable(request.holdId, holdStatus(row.state, row.expires_at_ms, row.now_ms))
+                return payable._tag === "Failure"
+                  ? Effect.fail(payable.failure)
+                  : Effect.die(new Error(`boxoffice_pay refused hold ${request.holdId}, which the rules find payable`))
+              }
+              case "paid":
+                return Effect.succeed(
+                  new PaymentReceipt({
+                    paymentId: request.paymentId,
+                    holdId: request.holdId,
+                    dateId: row.date_id as DateId,
+                    amountKrw: row.amount_krw,
+                    seatNumbers: row.seat_numbers,
+                    balanceKrw: row.balance_krw,
+                    paidAt: DateTime.makeUnsafe(row.now_ms)
+                  })
+                )
+            }
           }
-          await tx.execute(sql`
-            insert into payments (payment_id, user_id, hold_id, date_id, amount_krw, seat_numbers, paid_at)
-            values (${request.paymentId}, ${request.userId}, ${hold.hold_id}, ${hold.date_id}, ${hold.amount_krw},
-                    ${intArray(hold.seat_numbers)}, boxoffice_now())`)
-          await tx.execute(sql`
-            insert into sales (date_id, seat_number, payment_id, user_id)
-            select ${hold.date_id}::uuid, unnest(${intArray(hold.seat_numbers)}), ${request.paymentId}::uuid, ${request.userId}::uuid`)
-          await tx.execute(sql`
-            update seats set sold_user_id = ${request.userId}, hold_id = null, hold_user_id = null, hold_expires_at = null
-            where date_id = ${hold.date_id} and seat_number = any(${intArray(hold.seat_numbers)})`)
-          await tx.execute(sql`update holds set state = 'paid' where hold_id = ${hold.hold_id}`)
-          await tx.execute(sql`
-            insert into ledger_entries (user_id, kind, reference_id, amount_krw, at)
-            values (${request.userId}, 'payment', ${request.paymentId}, ${hold.amount_krw}, boxoffice_now())`)
-          const receipt = new PaymentReceipt({
-            paymentId: request.paymentId,
-            holdId: hold.hold_id as HoldId,
-            dateId: hold.date_id as DateId,
-            amountKrw: hold.amount_krw,
-            seatNumbers: hold.seat_numbers,
-            balanceKrw: debited.balance_krw,
-            paidAt: DateTime.makeUnsafe(hold.now_ms)
-          })
-          await recordOutcome(tx, request.idempotency, { _tag: "Paid", receipt })
-          return Result.succeed(receipt)
-        }),
+        ),
       listPayments: (userId) =>
         database.run(async (db) => {
           const found = await rows<{

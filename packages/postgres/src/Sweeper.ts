@@ -29,7 +29,7 @@ export const sweepExpiredHolds = (batchSize: number): Effect.Effect<number, Unav
       const cleared = await rows<{ cleared: number }>(db, sql`
         with expired as (
           select date_id, seat_number from seats
-          where hold_expires_at <= boxoffice_now()
+          where hold_expires_at <= (select boxoffice_now())
           order by hold_expires_at
           limit ${batchSize}
           for update skip locked

@@ -1,16 +1,30 @@
 /**
  * Postgres `Wallet`: an append-only ledger and a balance row whose check
- * constraint keeps it in 0..cap. Concurrent charges queue on the balance
- * row and all succeed.
+ * constraint keeps it in 0..cap. A charge is one call of `boxoffice_charge`
+ * (migration 0003). Concurrent charges queue on the balance row and all
+ * succeed.
  *
  * @since 0.1.0
  */
-import { BalanceLimitExceeded, ChargeReceipt, type ChargeId, LedgerEntry, Limits, type UserId, Wallet } from "@boxoffice/core"
+import {
+  BalanceLimitExceeded,
+  type ChargeId,
+  ChargeReceipt,
+  IdempotencyInFlight,
+  LedgerEntry,
+  Limits,
+  type UserId,
+  Wallet
+} from "@boxoffice/core"
 import { sql } from "drizzle-orm"
-import { DateTime, Effect, Layer, Result } from "effect"
-import { lockClaim, recordOutcome } from "./internal/claims.ts"
+import { DateTime, Effect, Layer } from "effect"
 import { PgDatabase, rows } from "./internal/Database.ts"
 import { epochMs } from "./internal/rows.ts"
+
+interface ChargeRow {
+  readonly outcome: "charged" | "in-flight" | "balance-limit"
+  readonly balance_krw: number
+}
 
 /** @category layers */
 export const layer: Layer.Layer<Wallet, never, PgDatabase> = Layer.effect(
@@ -19,30 +33,26 @@ export const layer: Layer.Layer<Wallet, never, PgDatabase> = Layer.effect(
     const database = yield* PgDatabase
     return Wallet.of({
       charge: (request) =>
-        database.transact(async (tx) => {
-          const claim = await lockClaim(tx, request.idempotency)
-          if (Result.isFailure(claim)) return Result.fail(claim.failure)
-          const [credited] = await rows<{ balance_krw: number }>(tx, sql`
-            insert into wallets as w (user_id, balance_krw) values (${request.userId}, ${request.amountKrw})
-            on conflict (user_id) do update set balance_krw = w.balance_krw + excluded.balance_krw
-              where w.balance_krw + excluded.balance_krw <= ${Limits.balanceKrwMax}
-            returning balance_krw::int as balance_krw`)
-          if (credited === undefined) {
-            const [current] = await rows<{ balance_krw: number }>(tx, sql`
-              select balance_krw::int as balance_krw from wallets where user_id = ${request.userId}`)
-            return Result.fail(new BalanceLimitExceeded({ balanceKrw: current!.balance_krw, balanceKrwMax: Limits.balanceKrwMax }))
+        Effect.flatMap(
+          database.write(async (db) => {
+            const [row] = await rows<ChargeRow>(db, sql`
+              select * from boxoffice_charge(${request.chargeId}, ${request.userId}, ${request.amountKrw},
+                ${Limits.balanceKrwMax}, ${request.idempotency?.key ?? null}, ${request.idempotency?.attemptId ?? null})`)
+            return row!
+          }),
+          (row): Effect.Effect<ChargeReceipt, IdempotencyInFlight | BalanceLimitExceeded> => {
+            switch (row.outcome) {
+              case "in-flight":
+                return Effect.fail(new IdempotencyInFlight())
+              case "balance-limit":
+                return Effect.fail(new BalanceLimitExceeded({ balanceKrw: row.balance_krw, balanceKrwMax: Limits.balanceKrwMax }))
+              case "charged":
+                return Effect.succeed(
+                  new ChargeReceipt({ chargeId: request.chargeId, amountKrw: request.amountKrw, balanceKrw: row.balance_krw })
+                )
+            }
           }
-          await tx.execute(sql`
-            insert into ledger_entries (user_id, kind, reference_id, amount_krw, at)
-            values (${request.userId}, 'charge', ${request.chargeId}, ${request.amountKrw}, boxoffice_now())`)
-          const receipt = new ChargeReceipt({
-            chargeId: request.chargeId,
-            amountKrw: request.amountKrw,
-            balanceKrw: credited.balance_krw
-          })
-          await recordOutcome(tx, request.idempotency, { _tag: "Charged", receipt })
-          return Result.succeed(receipt)
-        }),
+        ),
       balance: (userId) =>
         database.run(async (db) => {
           const [row] = await rows<{ balance_krw: number }>(db, sql`

@@ -1,7 +1,7 @@
 /**
  * @boxoffice/postgres: drizzle-orm + postgres.js adapters for the catalog,
- * seats and holds, wallet, payments and idempotency records. A payment is
- * one Postgres transaction.
+ * seats and holds, wallet, payments and idempotency records. Every write is
+ * one call of a server-side function: one round trip, one transaction.
  *
  * @since 0.1.0
  */
@@ -26,19 +26,50 @@ export interface PostgresOptions {
   readonly poolSize?: number
   /** How long to wait for a connection before failing with `unavailable`. Default 2 s. */
   readonly connectTimeoutSeconds?: number
-  /** The longest any one call may take before it fails with `unavailable`. Default 10 s. */
+  /**
+   * The longest any one call may take on the client. A read that outlives it
+   * fails with `unavailable`, a write with `outcome-unknown`. Default 10 s;
+   * must exceed `statementTimeoutMs`.
+   */
   readonly callTimeoutSeconds?: number
+  /** The server aborts (and rolls back) a statement that runs longer. Default 5,000 ms. */
+  readonly statementTimeoutMs?: number
+  /** The server aborts a statement that waits longer for a lock. Default 2,000 ms. */
+  readonly lockTimeoutMs?: number
 }
 
-/** A postgres.js pool with the adapter's settings. @category constructors */
-export const makeClient = (options: PostgresOptions): Sql =>
-  postgres(Redacted.value(options.url), {
+/** The server-side bounds of a client made with these options. @category constructors */
+export const serverTimeouts = (options: Pick<PostgresOptions, "statementTimeoutMs" | "lockTimeoutMs">) => ({
+  statementTimeoutMs: options.statementTimeoutMs ?? 5_000,
+  lockTimeoutMs: options.lockTimeoutMs ?? 2_000
+})
+
+/**
+ * A postgres.js pool with the adapter's settings, including the server-side
+ * `statement_timeout` and `lock_timeout` of every connection.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { makeClient } from "@boxoffice/postgres"
+ * const client = makeClient({ url: Redacted.make("postgres://postgres@127.0.0.1/boxoffice"), poolSize: 20 })
+ * ```
+ * @category constructors
+ */
+export const makeClient = (options: PostgresOptions): Sql => {
+  const timeouts = serverTimeouts(options)
+  if (timeouts.statementTimeoutMs >= (options.callTimeoutSeconds ?? 10) * 1000) {
+    throw new Error("statementTimeoutMs must be below callTimeoutSeconds, so that the server ends a slow statement")
+  }
+  return postgres(Redacted.value(options.url), {
     max: options.poolSize ?? 20,
     connect_timeout: options.connectTimeoutSeconds ?? 2,
     idle_timeout: 30,
     max_lifetime: 60 * 30,
-    onnotice: () => {}
+    onnotice: () => {},
+    connection: PgDatabase.connectionParameters(timeouts)
   })
+}
 
 const ports = Layer.mergeAll(Catalog.layer, SeatInventory.layer, Wallet.layer, Payments.layer, IdempotencyRecords.layer)
 
@@ -66,6 +97,10 @@ export const PostgresStores = {
         )
       ))
     ),
-  /** Over a pool the caller owns and closes. */
+  /**
+   * Over a pool the caller owns and closes. Make it with {@link makeClient},
+   * or give it the same `connection` parameters
+   * (`PgDatabase.connectionParameters`), so the server bounds every call.
+   */
   layerFromClient: (client: Sql) => ports.pipe(Layer.provideMerge(Layer.succeed(PgDatabase, PgDatabase.make(client))))
 }

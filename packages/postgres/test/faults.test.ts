@@ -5,7 +5,7 @@
  */
 import { Booking, ChargeId as ChargeIdSchema, newId, HoldId, PaymentId, Payments, QueueTokenSigner, SeatInventory, UserId, Wallet } from "@boxoffice/core"
 import { MemoryQueue } from "@boxoffice/memory"
-import { PostgresStores, sweepExpiredHolds } from "@boxoffice/postgres"
+import { PgDatabase, PostgresStores, sweepExpiredHolds } from "@boxoffice/postgres"
 import { DateTime, Effect, Layer, ManagedRuntime, Redacted, Result } from "effect"
 import postgres from "postgres"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
@@ -65,7 +65,7 @@ describe("faults", () => {
       for (let i = 0; i < 200 && victim === undefined; i++) {
         const [row] = await observer<Array<{ pid: number }>>`
           select pid from pg_stat_activity
-          where datname = ${database.name} and wait_event_type = 'Lock' and query ilike '%update wallets%'`
+          where datname = ${database.name} and wait_event_type = 'Lock' and query ilike '%boxoffice_pay%'`
         victim = row?.pid
         if (victim === undefined) await new Promise((resolve) => setTimeout(resolve, 10))
       }
@@ -75,8 +75,10 @@ describe("faults", () => {
       await blocking
       await blocker.end()
 
+      // The client sees its connection close while the payment was in flight, so it cannot know the
+      // outcome and must say so; the database rolled the payment back, which the state below shows.
       const failed = await payment
-      assert.isTrue(Result.isFailure(failed) && failed.failure._tag === "Unavailable", JSON.stringify(failed))
+      assert.isTrue(Result.isFailure(failed) && failed.failure._tag === "OutcomeUnknown", JSON.stringify(failed))
       const after = await runtime.runPromise(Effect.gen(function*() {
         const booking = yield* Booking
         return {
@@ -207,6 +209,139 @@ describe("faults", () => {
       assert.strictEqual((await runtime.runPromise(Booking.use((b) => b.getHold(userId, hold.holdId)))).status, "held")
     } finally {
       await runtime.dispose()
+    }
+  }, 30_000)
+})
+
+/** Holds `userId`'s wallet row from another session until the returned release is called. */
+const lockWallet = async (url: string, userId: string) => {
+  const blocker = postgres(url, { max: 1, onnotice: () => {} })
+  let release!: () => void
+  let locked!: () => void
+  const isLocked = new Promise<void>((resolve) => (locked = resolve))
+  const blocking = blocker.begin(async (tx) => {
+    await tx`select 1 from wallets where user_id = ${userId} for update`
+    locked()
+    await new Promise<void>((resolve) => (release = resolve))
+  })
+  await isLocked
+  return async () => {
+    release()
+    await blocking
+    await blocker.end()
+  }
+}
+
+/** Waits until a backend of `database` waits on a lock in a statement matching `pattern`. */
+const waitForLockWait = async (observer: postgres.Sql, databaseName: string, pattern: string) => {
+  for (let i = 0; i < 300; i++) {
+    const [row] = await observer<Array<{ pid: number }>>`
+      select pid from pg_stat_activity
+      where datname = ${databaseName} and wait_event_type = 'Lock' and query ilike ${pattern}`
+    if (row !== undefined) return row.pid
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  throw new Error(`no statement like ${pattern} waited on a lock`)
+}
+
+describe("a 503 means nothing happened", () => {
+  const stateOf = (runtime: ManagedRuntime.ManagedRuntime<Booking | Wallet, unknown>, userId: UserId, holdId: HoldId) =>
+    runtime.runPromise(Effect.gen(function*() {
+      const booking = yield* Booking
+      return {
+        hold: (yield* booking.getHold(userId, holdId)).status,
+        balance: yield* booking.balance(userId),
+        payments: (yield* booking.listPayments(userId)).length,
+        ledger: (yield* (yield* Wallet).ledger(userId)).length
+      }
+    }))
+
+  it("a payment that waits on a lock past lock_timeout is aborted by the database: unavailable, nothing changed", async () => {
+    const pool = postgres(Redacted.value(database.url), {
+      max: 5,
+      onnotice: () => {},
+      connection: PgDatabase.connectionParameters({ statementTimeoutMs: 5_000, lockTimeoutMs: 300 })
+    })
+    const runtime = instance(pool)
+    try {
+      const { userId, token, hold } = await runtime.runPromise(buyerWithHold)
+      const release = await lockWallet(Redacted.value(database.url), userId)
+      const started = performance.now()
+      const failed = await runtime.runPromise(Effect.result(Booking.use((b) => b.pay(userId, token, hold.holdId, "k1"))))
+      const elapsedMs = performance.now() - started
+      await release()
+      assert.isTrue(Result.isFailure(failed) && failed.failure._tag === "Unavailable", JSON.stringify(failed))
+      assert.isBelow(elapsedMs, 3_000)
+      assert.deepStrictEqual(await stateOf(runtime, userId, hold.holdId), { hold: "held", balance: 50_000, payments: 0, ledger: 1 })
+      // The key was freed: the retry pays once.
+      const retried = await runtime.runPromise(Booking.use((b) => b.pay(userId, token, hold.holdId, "k1")))
+      assert.strictEqual(retried.balanceKrw, 30_000)
+    } finally {
+      await runtime.dispose()
+      await pool.end({ timeout: 5 })
+    }
+  }, 30_000)
+
+  it("a charge that runs past statement_timeout is aborted by the database before the client gives up: nothing credited", async () => {
+    const pool = postgres(Redacted.value(database.url), {
+      max: 5,
+      onnotice: () => {},
+      connection: PgDatabase.connectionParameters({ statementTimeoutMs: 300, lockTimeoutMs: 0 })
+    })
+    const runtime = instance(pool)
+    try {
+      const userId = Effect.runSync(newId(UserId))
+      await runtime.runPromise(Booking.use((b) => b.charge(userId, 1_000, null)))
+      const release = await lockWallet(Redacted.value(database.url), userId)
+      const failed = await runtime.runPromise(Effect.result(Booking.use((b) => b.charge(userId, 5_000, "charge-1"))))
+      await release()
+      assert.isTrue(Result.isFailure(failed) && failed.failure._tag === "Unavailable", JSON.stringify(failed))
+      assert.strictEqual(await runtime.runPromise(Booking.use((b) => b.balance(userId))), 1_000)
+      const retried = await runtime.runPromise(Booking.use((b) => b.charge(userId, 5_000, "charge-1")))
+      assert.strictEqual(retried.balanceKrw, 6_000)
+      assert.strictEqual(await runtime.runPromise(Booking.use((b) => b.balance(userId))), 6_000)
+    } finally {
+      await runtime.dispose()
+      await pool.end({ timeout: 5 })
+    }
+  }, 30_000)
+
+  it("a connection lost after the payment was sent answers outcome-unknown; the same key then replays the receipt", async () => {
+    const proxy = await startTcpProxy(5432)
+    const url = Redacted.value(database.url).replace(":5432/", `:${proxy.port}/`)
+    const pool = postgres(url, {
+      max: 5,
+      connect_timeout: 2,
+      onnotice: () => {},
+      connection: PgDatabase.connectionParameters({ statementTimeoutMs: 5_000, lockTimeoutMs: 4_000 })
+    })
+    const runtime = instance(pool)
+    const observer = database.pool(1)
+    try {
+      const { userId, token, hold } = await runtime.runPromise(buyerWithHold)
+      const release = await lockWallet(Redacted.value(database.url), userId)
+      const payment = runtime.runPromise(Effect.result(Booking.use((b) => b.pay(userId, token, hold.holdId, "pay-1"))))
+      await waitForLockWait(observer, database.name, "%boxoffice_pay%")
+      // The connection breaks while the payment waits inside the database, which then commits it.
+      await proxy.cut()
+      await release()
+      const lost = await payment
+      assert.isTrue(Result.isFailure(lost) && lost.failure._tag === "OutcomeUnknown", JSON.stringify(lost))
+      await proxy.restore()
+      for (let i = 0; i < 50; i++) {
+        const [row] = await observer<Array<{ count: number }>>`select count(*)::int as count from payments where hold_id = ${hold.holdId}`
+        if (row!.count === 1) break
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      assert.deepStrictEqual(await stateOf(runtime, userId, hold.holdId), { hold: "paid", balance: 30_000, payments: 1, ledger: 2 })
+      const replayed = await runtime.runPromise(Booking.use((b) => b.pay(userId, token, hold.holdId, "pay-1")))
+      assert.strictEqual(replayed.balanceKrw, 30_000)
+      assert.strictEqual(replayed.holdId, hold.holdId)
+      assert.strictEqual(await runtime.runPromise(Booking.use((b) => b.balance(userId))), 30_000)
+    } finally {
+      await runtime.dispose()
+      await pool.end({ timeout: 5 })
+      await proxy.close()
     }
   }, 30_000)
 })

@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import { Context, type Effect, type Option } from "effect"
-import type { Unavailable } from "../Errors.ts"
+import type { OutcomeUnknown, Unavailable } from "../Errors.ts"
 import type { Concert, ConcertDate } from "../model/Concert.ts"
 import type { ConcertId, DateId } from "../model/Ids.ts"
 
@@ -22,7 +22,7 @@ import type { ConcertId, DateId } from "../model/Ids.ts"
  */
 export class Catalog extends Context.Service<Catalog, {
   /** Stores a new concert with all its dates, or nothing. */
-  readonly saveConcert: (concert: Concert) => Effect.Effect<void, Unavailable>
+  readonly saveConcert: (concert: Concert) => Effect.Effect<void, Unavailable | OutcomeUnknown>
   readonly listConcerts: Effect.Effect<ReadonlyArray<Concert>, Unavailable>
   readonly findConcert: (concertId: ConcertId) => Effect.Effect<Option.Option<Concert>, Unavailable>
   readonly findDate: (dateId: DateId) => Effect.Effect<Option.Option<ConcertDate>, Unavailable>

@@ -11,6 +11,7 @@ import type {
   IdempotencyInFlight,
   InsufficientBalance,
   NotFound,
+  OutcomeUnknown,
   Unavailable
 } from "../Errors.ts"
 import type { HoldId, PaymentId, UserId } from "../model/Ids.ts"
@@ -49,7 +50,7 @@ export class Payments extends Context.Service<Payments, {
     request: PaymentRequest
   ) => Effect.Effect<
     PaymentReceipt,
-    NotFound | Forbidden | AlreadyPaid | HoldExpired | InsufficientBalance | IdempotencyInFlight | Unavailable
+    NotFound | Forbidden | AlreadyPaid | HoldExpired | InsufficientBalance | IdempotencyInFlight | Unavailable | OutcomeUnknown
   >
   /** The user's payments, oldest first. */
   readonly listPayments: (userId: UserId) => Effect.Effect<ReadonlyArray<Payment>, Unavailable>

@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import { Context, type Effect, type Option } from "effect"
-import type { AlreadyPaid, Forbidden, HoldLimitExceeded, NotFound, SeatUnavailable, Unavailable } from "../Errors.ts"
+import type { AlreadyPaid, Forbidden, HoldLimitExceeded, NotFound, OutcomeUnknown, SeatUnavailable, Unavailable } from "../Errors.ts"
 import type { ConcertDate } from "../model/Concert.ts"
 import type { Hold } from "../model/Hold.ts"
 import type { HoldId, UserId } from "../model/Ids.ts"
@@ -41,12 +41,12 @@ export class SeatInventory extends Context.Service<SeatInventory, {
   readonly seats: (date: ConcertDate) => Effect.Effect<ReadonlyArray<Seat>, Unavailable>
   readonly availableSeatCount: (date: ConcertDate) => Effect.Effect<number, Unavailable>
   /** All seats or none. Fails with `SeatUnavailable` naming the taken seats. */
-  readonly hold: (request: HoldRequest) => Effect.Effect<Hold, SeatUnavailable | HoldLimitExceeded | Unavailable>
+  readonly hold: (request: HoldRequest) => Effect.Effect<Hold, SeatUnavailable | HoldLimitExceeded | Unavailable | OutcomeUnknown>
   /** The hold with its status judged now. */
   readonly findHold: (holdId: HoldId) => Effect.Effect<Option.Option<Hold>, Unavailable>
   /** Frees a live hold's seats at once. Releasing an expired or released hold is a no-op. */
   readonly release: (
     holdId: HoldId,
     userId: UserId
-  ) => Effect.Effect<void, NotFound | Forbidden | AlreadyPaid | Unavailable>
+  ) => Effect.Effect<void, NotFound | Forbidden | AlreadyPaid | Unavailable | OutcomeUnknown>
 }>()("@boxoffice/core/SeatInventory") {}

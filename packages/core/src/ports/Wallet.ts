@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import { Context, type Effect } from "effect"
-import type { BalanceLimitExceeded, IdempotencyInFlight, Unavailable } from "../Errors.ts"
+import type { BalanceLimitExceeded, IdempotencyInFlight, OutcomeUnknown, Unavailable } from "../Errors.ts"
 import type { ChargeId, UserId } from "../model/Ids.ts"
 import type { ChargeReceipt, LedgerEntry } from "../model/Wallet.ts"
 import type { IdempotencyClaim } from "./IdempotencyRecords.ts"
@@ -38,7 +38,7 @@ export interface ChargeRequest {
 export class Wallet extends Context.Service<Wallet, {
   readonly charge: (request: ChargeRequest) => Effect.Effect<
     ChargeReceipt,
-    BalanceLimitExceeded | IdempotencyInFlight | Unavailable
+    BalanceLimitExceeded | IdempotencyInFlight | Unavailable | OutcomeUnknown
   >
   readonly balance: (userId: UserId) => Effect.Effect<number, Unavailable>
   /** The user's ledger, oldest first. */

@@ -4,7 +4,7 @@
  * `Unavailable` (the store could not be reached or the session died: the
  * work did not happen and may be retried) and defects (a bug).
  */
-import { Unavailable } from "@boxoffice/core"
+import { OutcomeUnknown, Unavailable } from "@boxoffice/core"
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js"
 import { Context, type Duration, Effect, Result } from "effect"
 import type { Sql } from "postgres"
@@ -14,29 +14,46 @@ export type Database = PostgresJsDatabase<typeof schema>
 export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0]
 export type Executor = Database | Transaction
 
-/** SQLSTATE classes and driver codes that mean "the store is not there right now". */
-const unavailableCodes = new Set([
+/**
+ * Errors that prove the statement did not run, or ran and rolled back: the
+ * connection was never made, or the server aborted the statement.
+ */
+const rolledBackCodes = new Set([
   "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EPIPE",
   "ENOTFOUND",
   "EHOSTUNREACH",
   "CONNECT_TIMEOUT",
-  "CONNECTION_CLOSED",
-  "CONNECTION_ENDED",
-  "CONNECTION_DESTROYED",
-  "57P01", // admin_shutdown: the backend was terminated
+  "57P01", // admin_shutdown: the backend was terminated, its transaction rolled back
   "57P02", // crash_shutdown
   "57P03", // cannot_connect_now
   "53300", // too_many_connections
-  "40P01" // deadlock_detected: rolled back, safe to retry
+  "57014", // query_canceled: statement_timeout
+  "55P03", // lock_not_available: lock_timeout
+  "40P01", // deadlock_detected: rolled back, safe to retry
+  "40001" // serialization_failure
 ])
 
-const codeOf = (error: unknown): string | undefined => {
+/** Errors of a connection that broke while a statement may have been on it. */
+const connectionLostCodes = new Set([
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED"
+])
+
+type Failure = "rolled-back" | "connection-lost"
+
+const failureOf = (error: unknown): Failure | undefined => {
   for (let e: unknown = error; typeof e === "object" && e !== null; e = (e as { cause?: unknown }).cause) {
     const code = (e as { code?: unknown }).code
-    if (typeof code === "string" && (unavailableCodes.has(code) || code.startsWith("08"))) return code
+    if (typeof code !== "string") continue
+    if (rolledBackCodes.has(code)) return "rolled-back"
+    if (connectionLostCodes.has(code) || code.startsWith("08")) {
+      // A failed write syscall sent none of its bytes: the statement never reached the server.
+      return (e as { syscall?: unknown }).syscall === "write" ? "rolled-back" : "connection-lost"
+    }
   }
   return undefined
 }
@@ -50,62 +67,96 @@ class Rollback<E> {
 
 type Outcome<E> =
   | { readonly _tag: "Rollback"; readonly error: E }
-  | { readonly _tag: "Unavailable"; readonly cause: unknown }
+  | { readonly _tag: "Failed"; readonly failure: Failure; readonly cause: unknown }
 
 const classify = <E>(cause: unknown): Outcome<E> => {
   if (cause instanceof Rollback) return { _tag: "Rollback", error: cause.error as E }
-  if (codeOf(cause) !== undefined) return { _tag: "Unavailable", cause }
+  const failure = failureOf(cause)
+  if (failure !== undefined) return { _tag: "Failed", failure, cause }
   throw cause
+}
+
+/** Server-side bounds that abort a slow statement before the client gives up on it. */
+export interface ServerTimeouts {
+  readonly statementTimeoutMs: number
+  readonly lockTimeoutMs: number
 }
 
 export class PgDatabase extends Context.Service<PgDatabase, {
   readonly client: Sql
   readonly db: Database
-  /** One statement (or several that need no atomicity). */
+  /** A read: any failure means nothing changed. */
   readonly run: <A>(f: (db: Database) => Promise<A>) => Effect.Effect<A, Unavailable>
   /**
+   * One statement that changes state. A connection lost while it was in
+   * flight, or a call that outlived its bound, may have committed: that is
+   * `OutcomeUnknown`, never `Unavailable`.
+   */
+  readonly write: <A>(f: (db: Database) => Promise<A>) => Effect.Effect<A, Unavailable | OutcomeUnknown>
+  /**
    * A transaction whose body answers with a Result: a failure rolls back
-   * and becomes the Effect's typed error.
+   * and becomes the Effect's typed error. For writes that need no single
+   * round trip (creating a concert).
    */
   readonly transact: <R extends Result.Result<unknown, unknown>>(
     f: (tx: Transaction) => Promise<R>
-  ) => Effect.Effect<Result.Result.Success<R>, Result.Result.Failure<R> | Unavailable>
+  ) => Effect.Effect<Result.Result.Success<R>, Result.Result.Failure<R> | Unavailable | OutcomeUnknown>
 }>()("@boxoffice/postgres/PgDatabase") {
   /**
-   * `callTimeout` bounds every call: postgres.js can leave a query written to
-   * a connection that was reset a moment before unsettled forever, and a
-   * store call must fail with `unavailable`, never hang.
+   * The startup parameters that bound every statement on the server: the
+   * database aborts a statement (and rolls it back) after
+   * `statementTimeoutMs`, or when it waits on a lock for `lockTimeoutMs`,
+   * so a slow call ends as `unavailable` with nothing done.
+   */
+  static readonly connectionParameters = (timeouts: ServerTimeouts): Record<string, string> => ({
+    statement_timeout: `${timeouts.statementTimeoutMs}`,
+    lock_timeout: `${timeouts.lockTimeoutMs}`
+  })
+
+  /**
+   * `callTimeout` bounds every call on the client: postgres.js can leave a
+   * query written to a connection that was reset a moment before unsettled
+   * forever, and a store call must never hang. It must exceed the server's
+   * `statement_timeout`, so that the server, not the client, ends a slow
+   * statement; a read that outlives it is `unavailable`, a write
+   * `outcome-unknown`.
    */
   static readonly make = (client: Sql, callTimeout: Duration.Input = "10 seconds"): PgDatabase["Service"] => {
     const db = drizzle(client, { schema })
-    const attempt = <A, E>(f: () => Promise<A>): Effect.Effect<A, E | Unavailable> =>
+    const unavailable = (cause: unknown) => new Unavailable({ store: "postgres", cause })
+    const unknown = (cause: unknown) => new OutcomeUnknown({ store: "postgres", cause })
+    /** `ifInFlight` names what a lost connection or an overrun means for this kind of call. */
+    const attempt = <A, L, E = never>(ifInFlight: (cause: unknown) => L, f: () => Promise<A>): Effect.Effect<A, E | Unavailable | L> =>
       Effect.flatMap(
         Effect.tryPromise({ try: f, catch: classify<E> }).pipe(
           Effect.map((value) => ({ _tag: "Done" as const, value })),
           Effect.catch((outcome) => Effect.succeed(outcome as Outcome<E>))
         ),
-        (outcome): Effect.Effect<A, E | Unavailable> => {
+        (outcome): Effect.Effect<A, E | Unavailable | L> => {
           switch (outcome._tag) {
             case "Done":
               return Effect.succeed(outcome.value)
             case "Rollback":
               return Effect.fail(outcome.error)
-            case "Unavailable":
-              return Effect.fail(new Unavailable({ store: "postgres", cause: outcome.cause }))
+            case "Failed":
+              return Effect.fail(
+                outcome.failure === "connection-lost" ? ifInFlight(outcome.cause) : unavailable(outcome.cause)
+              )
           }
         }
       ).pipe(
         Effect.timeoutOrElse({
           duration: callTimeout,
-          orElse: () => Effect.fail(new Unavailable({ store: "postgres", cause: "the call did not settle in time" }))
+          orElse: () => Effect.fail(ifInFlight("the call did not settle in time"))
         })
       )
     return {
       client,
       db,
-      run: (f) => attempt(() => f(db)),
+      run: (f) => attempt(unavailable, () => f(db)),
+      write: (f) => attempt(unknown, () => f(db)),
       transact: <R extends Result.Result<unknown, unknown>>(f: (tx: Transaction) => Promise<R>) =>
-        attempt<Result.Result.Success<R>, Result.Result.Failure<R>>(() =>
+        attempt<Result.Result.Success<R>, OutcomeUnknown, Result.Result.Failure<R>>(unknown, () =>
           db.transaction(async (tx) => {
             const result = await f(tx)
             if (Result.isFailure(result)) throw new Rollback(result.failure)

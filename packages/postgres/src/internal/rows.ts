@@ -18,7 +18,7 @@ export interface HoldRow {
   readonly state: HoldState
   readonly created_at_ms: number
   readonly expires_at_ms: number
-  /** `boxoffice_now()` read in the same statement. */
+  /** The store's clock, read once in the same statement. */
   readonly now_ms: number
 }
 
@@ -26,7 +26,7 @@ export const holdColumns = [
   "hold_id, user_id, date_id, seat_numbers, amount_krw, state",
   `${epochMs("created_at")} as created_at_ms`,
   `${epochMs("expires_at")} as expires_at_ms`,
-  `${epochMs("boxoffice_now()")} as now_ms`
+  `${epochMs("(select boxoffice_now())")} as now_ms`
 ].join(", ")
 
 export const toHold = (row: HoldRow): Hold =>

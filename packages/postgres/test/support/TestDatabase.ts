@@ -2,7 +2,7 @@
  * A throwaway database per test file: created with a random name, migrated,
  * and dropped afterwards, so runs never see each other's data.
  */
-import { migrateDatabase, PostgresStores } from "@boxoffice/postgres"
+import { migrateDatabase, PgDatabase, PostgresStores, serverTimeouts } from "@boxoffice/postgres"
 import { MemoryQueue } from "@boxoffice/memory"
 import { type AdapterUnderTest, StoreClock, suiteEpochMs } from "@boxoffice/testing"
 import { Effect, Layer, Redacted } from "effect"
@@ -30,7 +30,12 @@ export const createTestDatabase = async (): Promise<TestDatabase> => {
     name,
     url,
     pool: (poolSize = 20) => {
-      const pool = postgres(Redacted.value(url), { max: poolSize, connect_timeout: 2, onnotice: () => {} })
+      const pool = postgres(Redacted.value(url), {
+        max: poolSize,
+        connect_timeout: 2,
+        onnotice: () => {},
+        connection: PgDatabase.connectionParameters(serverTimeouts({}))
+      })
       pools.push(pool)
       return pool
     },
