@@ -8,6 +8,7 @@ import {
   checkPayable,
   debit,
   Forbidden,
+  HoldExpired,
   holdStatus,
   InsufficientBalance,
   LedgerEntry,
@@ -43,6 +44,11 @@ export const layer: Layer.Layer<Payments, never, MemoryStore> = Layer.effect(
             return Result.fail(new InsufficientBalance({ balanceKrw: balanceBefore, neededKrw: hold.amountKrw }))
           }
           const seats = seatsOf(state, hold.dateId)
+          // Sell only seats whose newest hold is this one: a live hold always is, so this is the
+          // audit twin of the Postgres function's check on the locked seat rows.
+          if (!hold.seatNumbers.every((n) => seats.lastHold.get(n) === hold.holdId)) {
+            return Result.fail(new HoldExpired({ holdId: hold.holdId }))
+          }
           const doubleSold = hold.seatNumbers.filter((n) => seats.sold.has(n))
           if (doubleSold.length > 0) {
             // The memory twin of the unique (date, seat) constraint: reaching it is a bug.

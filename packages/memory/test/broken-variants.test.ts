@@ -2,7 +2,7 @@
  * Proves the property suite can fail: each deliberately broken memory store
  * is caught, with a shrunk counterexample that names the broken law.
  */
-import { checkBookingLaws, StoreClock, suiteEpochMs } from "@boxoffice/testing"
+import { checkBookingLaws, StoreClock, StoreStall, suiteEpochMs } from "@boxoffice/testing"
 import { Layer } from "effect"
 import * as fc from "fast-check"
 import { assert, describe, it } from "vitest"
@@ -19,7 +19,7 @@ describe("broken memory variants are caught by the property suite", () => {
   for (const variant of variants) {
     it(`a store that ${variant.name} is caught`, async () => {
       const details = await checkBookingLaws(
-        { name: variant.name, layer: Layer.merge(memoryStoresLayer(variant.faults), StoreClock.layerManual(suiteEpochMs)) },
+        { name: variant.name, layer: Layer.merge(StoreStall.inFrontOf(memoryStoresLayer(variant.faults)), StoreClock.layerManual(suiteEpochMs)) },
         { runs: 2_000, seed: 20261122 }
       )
       assert.isTrue(details.failed, `the suite did not catch a store that ${variant.name}`)

@@ -2,10 +2,10 @@
  * Proves the memory adapter against the shared contract suite.
  */
 import { MemoryStores } from "@boxoffice/memory"
-import { contractSuite, StoreClock, suiteEpochMs } from "@boxoffice/testing"
+import { contractSuite, StoreClock, StoreStall, suiteEpochMs } from "@boxoffice/testing"
 import { Layer } from "effect"
 
 contractSuite({
   name: "memory",
-  layer: Layer.merge(MemoryStores.layer, StoreClock.layerManual(suiteEpochMs))
+  layer: Layer.merge(StoreStall.inFrontOf(MemoryStores.layer), StoreClock.layerManual(suiteEpochMs))
 })

@@ -2,10 +2,10 @@
  * Proves the memory adapter against the shared model-based suite.
  */
 import { MemoryStores } from "@boxoffice/memory"
-import { modelSuite, StoreClock, suiteEpochMs } from "@boxoffice/testing"
+import { modelSuite, StoreClock, StoreStall, suiteEpochMs } from "@boxoffice/testing"
 import { Layer } from "effect"
 
 modelSuite({
   name: "memory",
-  layer: Layer.merge(MemoryStores.layer, StoreClock.layerManual(suiteEpochMs))
+  layer: Layer.merge(StoreStall.inFrontOf(MemoryStores.layer), StoreClock.layerManual(suiteEpochMs))
 })

@@ -3,10 +3,10 @@
  * every step of arbitrary interleavings.
  */
 import { MemoryStores } from "@boxoffice/memory"
-import { propertySuite, StoreClock, suiteEpochMs } from "@boxoffice/testing"
+import { propertySuite, StoreClock, StoreStall, suiteEpochMs } from "@boxoffice/testing"
 import { Layer } from "effect"
 
 propertySuite({
   name: "memory",
-  layer: Layer.merge(MemoryStores.layer, StoreClock.layerManual(suiteEpochMs))
+  layer: Layer.merge(StoreStall.inFrontOf(MemoryStores.layer), StoreClock.layerManual(suiteEpochMs))
 })

@@ -32,7 +32,8 @@ BEGIN
   RETURN coalesce(v_current, false);
 END $$;
 --> statement-breakpoint
--- Claims (user, key): 'started', 'replay' with the outcome, 'in-flight' or 'key-reused'.
+-- Claims (user, key): 'started', 'replay' with the outcome, 'in-flight' or 'key-reused'. It takes no lock
+-- to answer: a record in use by a running charge or payment is locked by it, and this must not wait for it.
 CREATE OR REPLACE FUNCTION boxoffice_idempotency_begin(
   p_user_id uuid, p_key text, p_fingerprint text, p_attempt_id uuid, p_lease_seconds int
 ) RETURNS TABLE (outcome text, recorded jsonb)
@@ -51,22 +52,26 @@ BEGIN
       RETURN QUERY SELECT 'started'::text, NULL::jsonb;
       RETURN;
     END IF;
-    SELECT * INTO v_row FROM idempotency_records r WHERE r.user_id = p_user_id AND r.key = p_key FOR UPDATE;
+    SELECT * INTO v_row FROM idempotency_records r WHERE r.user_id = p_user_id AND r.key = p_key;
     -- Abandoned between the insert and the select: try the insert again.
     CONTINUE WHEN NOT FOUND;
-    v_now := boxoffice_now();
     IF v_row.fingerprint <> p_fingerprint THEN
       RETURN QUERY SELECT 'key-reused'::text, NULL::jsonb;
+      RETURN;
     ELSIF v_row.outcome IS NOT NULL THEN
       RETURN QUERY SELECT 'replay'::text, v_row.outcome;
+      RETURN;
     ELSIF v_row.lease_until > v_now THEN
       RETURN QUERY SELECT 'in-flight'::text, NULL::jsonb;
-    ELSE
-      UPDATE idempotency_records SET attempt_id = p_attempt_id, lease_until = v_now + make_interval(secs => p_lease_seconds)
-      WHERE user_id = p_user_id AND key = p_key;
-      RETURN QUERY SELECT 'started'::text, NULL::jsonb;
+      RETURN;
     END IF;
-    RETURN;
+    -- The lease ran out: take the claim over, unless another attempt just did or recorded an outcome.
+    UPDATE idempotency_records r SET attempt_id = p_attempt_id, lease_until = v_now + make_interval(secs => p_lease_seconds)
+    WHERE r.user_id = p_user_id AND r.key = p_key AND r.attempt_id = v_row.attempt_id AND r.outcome IS NULL;
+    IF FOUND THEN
+      RETURN QUERY SELECT 'started'::text, NULL::jsonb;
+      RETURN;
+    END IF;
   END LOOP;
 END $$;
 --> statement-breakpoint

@@ -20,7 +20,7 @@ afterAll(async () => {
 const adapter = {
   name: "postgres",
   get layer() {
-    return postgresAdapter(sharedPool()).layer
+    return postgresAdapter(sharedPool(), database.url).layer
   }
 }
 let created: ReturnType<typeof pool> | undefined

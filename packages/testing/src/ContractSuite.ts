@@ -28,9 +28,11 @@ import { DateTime, Effect, Fiber, Option, Result, Stream } from "effect"
 import { assert, describe, it } from "vitest"
 import type { AdapterUnderTest } from "./AdapterUnderTest.ts"
 import { createConcert, harnessLayer, type HarnessServices, newUser } from "./Harness.ts"
+import { lockWaitCases } from "./LockWaitCases.ts"
 import { StoreClock } from "./StoreClock.ts"
+import type { StoreStall } from "./StoreStall.ts"
 
-type Test = Effect.Effect<void, unknown, HarnessServices>
+type Test = Effect.Effect<void, unknown, HarnessServices | StoreStall>
 
 /** Fails the test unless `effect` fails with the error tagged `tag`; returns that error. */
 const expectFailure = <A, E extends { readonly _tag: string }, R, T extends E["_tag"]>(
@@ -828,6 +830,10 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           assert.strictEqual((yield* booking.listPayments(user.userId)).length, 1)
           yield* expectFailure(booking.charge(user.userId, 1_000, "pay-key"), "IdempotencyKeyReused")
         }))
+    })
+
+    describe("time passing inside a store call", () => {
+      for (const lockWait of lockWaitCases) test(lockWait.name, () => lockWait.body)
     })
   })
 }

@@ -14,6 +14,7 @@ import {
 import { DateTime, Effect, Layer, Redacted } from "effect"
 import type { AdapterUnderTest, StorePorts } from "./AdapterUnderTest.ts"
 import { StoreClock } from "./StoreClock.ts"
+import type { StoreStall } from "./StoreStall.ts"
 
 /** Where every suite's clock starts: 2026-01-01T00:00:00Z. @category constants */
 export const suiteEpochMs = Date.UTC(2026, 0, 1)
@@ -22,7 +23,7 @@ export const suiteEpochMs = Date.UTC(2026, 0, 1)
 export const suiteSecret = Redacted.make("boxoffice-test-suite-secret")
 
 /** Everything a suite test can reach. @category models */
-export type HarnessServices = Booking | StorePorts | StoreClock | QueueTokenSigner
+export type HarnessServices = Booking | StorePorts | StoreClock | StoreStall | QueueTokenSigner
 
 /**
  * `Booking` over the adapter's stores, with the ports and clock exposed too.

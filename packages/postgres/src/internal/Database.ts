@@ -6,7 +6,7 @@
  */
 import { OutcomeUnknown, Unavailable } from "@boxoffice/core"
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js"
-import { Context, type Duration, Effect, Result } from "effect"
+import { Context, Duration, Effect, Result } from "effect"
 import type { Sql } from "postgres"
 import * as schema from "./schema.ts"
 
@@ -69,8 +69,34 @@ type Outcome<E> =
   | { readonly _tag: "Rollback"; readonly error: E }
   | { readonly _tag: "Failed"; readonly failure: Failure; readonly cause: unknown }
 
+/** A call that outlived its bound: it may still be running, or have committed. */
+class CallTimedOut {
+  readonly message = "the call did not settle in time"
+}
+
+/**
+ * `promise`, or a `CallTimedOut` rejection after `ms` of wall-clock time. A
+ * real timer, not Effect's `Clock`: a test that moves the store's clock does
+ * not move a call's bound.
+ */
+const withDeadline = <A>(promise: Promise<A>, ms: number): Promise<A> =>
+  new Promise<A>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new CallTimedOut()), ms)
+    promise.then(
+      (value) => {
+        clearTimeout(timer)
+        resolve(value)
+      },
+      (error: unknown) => {
+        clearTimeout(timer)
+        reject(error)
+      }
+    )
+  })
+
 const classify = <E>(cause: unknown): Outcome<E> => {
   if (cause instanceof Rollback) return { _tag: "Rollback", error: cause.error as E }
+  if (cause instanceof CallTimedOut) return { _tag: "Failed", failure: "connection-lost", cause }
   const failure = failureOf(cause)
   if (failure !== undefined) return { _tag: "Failed", failure, cause }
   throw cause
@@ -123,12 +149,13 @@ export class PgDatabase extends Context.Service<PgDatabase, {
    */
   static readonly make = (client: Sql, callTimeout: Duration.Input = "10 seconds"): PgDatabase["Service"] => {
     const db = drizzle(client, { schema })
+    const callTimeoutMs = Duration.toMillis(Duration.fromInputUnsafe(callTimeout))
     const unavailable = (cause: unknown) => new Unavailable({ store: "postgres", cause })
     const unknown = (cause: unknown) => new OutcomeUnknown({ store: "postgres", cause })
     /** `ifInFlight` names what a lost connection or an overrun means for this kind of call. */
     const attempt = <A, L, E = never>(ifInFlight: (cause: unknown) => L, f: () => Promise<A>): Effect.Effect<A, E | Unavailable | L> =>
       Effect.flatMap(
-        Effect.tryPromise({ try: f, catch: classify<E> }).pipe(
+        Effect.tryPromise({ try: () => withDeadline(f(), callTimeoutMs), catch: classify<E> }).pipe(
           Effect.map((value) => ({ _tag: "Done" as const, value })),
           Effect.catch((outcome) => Effect.succeed(outcome as Outcome<E>))
         ),
@@ -144,11 +171,6 @@ export class PgDatabase extends Context.Service<PgDatabase, {
               )
           }
         }
-      ).pipe(
-        Effect.timeoutOrElse({
-          duration: callTimeout,
-          orElse: () => Effect.fail(ifInFlight("the call did not settle in time"))
-        })
       )
     return {
       client,

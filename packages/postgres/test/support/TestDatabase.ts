@@ -4,7 +4,7 @@
  */
 import { migrateDatabase, PgDatabase, PostgresStores, serverTimeouts } from "@boxoffice/postgres"
 import { MemoryQueue } from "@boxoffice/memory"
-import { type AdapterUnderTest, StoreClock, suiteEpochMs } from "@boxoffice/testing"
+import { type AdapterUnderTest, type HeldLock, StoreClock, StoreStall, suiteEpochMs } from "@boxoffice/testing"
 import { Effect, Layer, Redacted } from "effect"
 import postgres, { type Sql } from "postgres"
 
@@ -50,16 +50,58 @@ export const createTestDatabase = async (): Promise<TestDatabase> => {
 const tables = "concerts, concert_dates, seats, holds, sales, payments, wallets, ledger_entries, idempotency_records"
 
 /**
+ * Real row locks, taken in another session: the payment, release or charge
+ * that waits on one has begun its transaction inside the database, so the
+ * clock moves while it is in the middle of its store call.
+ */
+const rowLockStall = (observer: Sql, url: Redacted.Redacted<string>): StoreStall["Service"] => {
+  const lockRow = (lock: (tx: postgres.TransactionSql) => Promise<unknown>) =>
+    Effect.promise(async (): Promise<HeldLock> => {
+      const blocker = postgres(Redacted.value(url), { max: 1, onnotice: () => {} })
+      let release!: () => void
+      let locked!: (pid: number) => void
+      const blockerPid = new Promise<number>((resolve) => (locked = resolve))
+      const blocking = blocker.begin(async (tx) => {
+        await lock(tx)
+        const [row] = await tx<Array<{ pid: number }>>`select pg_backend_pid() as pid`
+        locked(row!.pid)
+        await new Promise<void>((resolve) => (release = resolve))
+      })
+      const pid = await blockerPid
+      return {
+        waitedOn: Effect.promise(async () => {
+          for (;;) {
+            const [row] = await observer<Array<{ waiting: number }>>`
+              select count(*)::int as waiting from pg_stat_activity where ${pid}::int = any(pg_blocking_pids(pid))`
+            if (row!.waiting > 0) return
+            await new Promise((resolve) => setTimeout(resolve, 5))
+          }
+        }),
+        release: Effect.promise(async () => {
+          release()
+          await blocking
+          await blocker.end({ timeout: 5 })
+        })
+      }
+    })
+  return StoreStall.of({
+    lockHold: (holdId) => lockRow((tx) => tx`select 1 from holds where hold_id = ${holdId} for update`),
+    lockWallet: (userId) => lockRow((tx) => tx`select 1 from wallets where user_id = ${userId} for update`)
+  })
+}
+
+/**
  * The Postgres stores (with the queue in memory, as a single instance runs
  * without Redis) under the suites: each build empties the tables and
  * freezes `boxoffice_now()` to the suites' manual clock.
  */
-export const postgresAdapter = (pool: Sql): AdapterUnderTest => ({
+export const postgresAdapter = (pool: Sql, url: Redacted.Redacted<string>): AdapterUnderTest => ({
   name: "postgres",
   layer: Layer.unwrap(Effect.promise(async () => {
     await pool.unsafe(`truncate ${tables} cascade`)
     return Layer.mergeAll(
       PostgresStores.layerFromClient(pool),
+      Layer.succeed(StoreStall, rowLockStall(pool, url)),
       MemoryQueue.layer,
       StoreClock.layerManual(suiteEpochMs, (nowMs) =>
         Effect.promise(() => pool`update boxoffice_clock set frozen_at = ${new Date(nowMs).toISOString()}::timestamptz where id = 1`))

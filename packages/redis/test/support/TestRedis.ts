@@ -4,7 +4,7 @@
  */
 import { MemoryStores } from "@boxoffice/memory"
 import { RedisQueue } from "@boxoffice/redis"
-import { type AdapterUnderTest, StoreClock, suiteEpochMs } from "@boxoffice/testing"
+import { type AdapterUnderTest, StoreClock, StoreStall, suiteEpochMs } from "@boxoffice/testing"
 import { Effect, Layer } from "effect"
 import { Redis } from "ioredis"
 
@@ -40,10 +40,12 @@ export const redisAdapter = (client: () => Redis, prefix: string): AdapterUnderT
   return {
     name: "redis",
     get layer() {
-      return Layer.mergeAll(
-        MemoryStores.layerWithoutQueue,
-        Layer.unwrap(Effect.sync(() =>
-          RedisQueue.layerFromClient(client(), { keyPrefix: `${prefix}${builds++}:`, clock: "effect" })
+      return Layer.merge(
+        StoreStall.inFrontOf(Layer.merge(
+          MemoryStores.layerWithoutQueue,
+          Layer.unwrap(Effect.sync(() =>
+            RedisQueue.layerFromClient(client(), { keyPrefix: `${prefix}${builds++}:`, clock: "effect" })
+          ))
         )),
         StoreClock.layerManual(suiteEpochMs)
       )
