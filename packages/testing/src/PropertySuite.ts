@@ -13,6 +13,7 @@ import { checkLaws, type Knowledge, LawViolation, takeSnapshot } from "./interna
 import { CurrentOperation, gatedStores, type OperationControl } from "./internal/Scheduling.ts"
 import { syncSignerLayer } from "./internal/SyncSigner.ts"
 import { StoreClock } from "./StoreClock.ts"
+import { type HeldLock, StoreStall } from "./StoreStall.ts"
 
 /** One call a user makes. `hold` indexes the holds seen so far, anyone's. @category models */
 export type Operation =
@@ -25,12 +26,30 @@ export type Operation =
   | { readonly kind: "pay"; readonly user: number; readonly hold: number; readonly key: string | null }
   | { readonly kind: "forged"; readonly user: number; readonly date: number }
 
-/** One step: calls running concurrently (one may crash at a store call), or the clock moving on. @category models */
+/**
+ * A slow store call: the operation's payment, release or charge waits on a
+ * lock of its hold or wallet while the clock moves on by `seconds`.
+ *
+ * @category models
+ */
+export interface SlowCall {
+  readonly operation: number
+  readonly lock: "hold" | "wallet"
+  readonly seconds: number
+}
+
+/**
+ * One step: calls running concurrently (one may crash at a store call, one
+ * may be slow inside the store), or the clock moving on.
+ *
+ * @category models
+ */
 export type Step =
   | {
     readonly kind: "concurrently"
     readonly operations: ReadonlyArray<Operation>
     readonly interrupt: { readonly operation: number; readonly atCall: number } | null
+    readonly slow: SlowCall | null
   }
   | { readonly kind: "advance"; readonly seconds: number }
 
@@ -91,7 +110,15 @@ export const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
       interrupt: fc.option(fc.record({ operation: fc.nat({ max: 2 }), atCall: fc.nat({ max: 6 }) }), {
         nil: null,
         freq: 3
-      })
+      }),
+      slow: fc.option(
+        fc.record({
+          operation: fc.nat({ max: 2 }),
+          lock: fc.constantFrom("hold" as const, "wallet" as const),
+          seconds: fc.constantFrom(1, 30, 61)
+        }),
+        { nil: null, freq: 3 }
+      )
     })
   },
   {
@@ -112,6 +139,8 @@ export interface PropertyTally {
   steps: number
   operations: number
   interrupted: number
+  /** Store calls that waited on a lock while the clock moved on. */
+  slowed: number
   lawChecks: number
 }
 
@@ -226,6 +255,51 @@ const learn = (
   }
 }
 
+/** The lock a slow call waits on, taken before the step's calls start; null when the step has none. */
+const takeSlowLock = async (
+  runtime: WorldRuntime,
+  world: World,
+  step: Extract<Step, { kind: "concurrently" }>
+): Promise<HeldLock | null> => {
+  const slow = step.slow
+  const op = slow === null ? undefined : step.operations[slow.operation]
+  if (slow === null || op === undefined) return null
+  const { knowledge } = world
+  if (slow.lock === "wallet" && (op.kind === "pay" || op.kind === "charge")) {
+    const userId = knowledge.users[op.user]!
+    return runtime.runPromise(StoreStall.use((stall) => stall.lockWallet(userId)))
+  }
+  if (slow.lock === "hold" && (op.kind === "pay" || op.kind === "release") && knowledge.holds.length > 0) {
+    const holdId = knowledge.holds[op.hold % knowledge.holds.length]!.hold.holdId
+    return runtime.runPromise(StoreStall.use((stall) => stall.lockHold(holdId)))
+  }
+  return null
+}
+
+/**
+ * Once the slow call waits on the lock (or ended without reaching it), the
+ * clock moves on, then the lock is let go.
+ */
+const slowDown = async (
+  runtime: WorldRuntime,
+  lock: HeldLock,
+  slowCall: Promise<unknown>,
+  seconds: number,
+  tally: PropertyTally
+): Promise<void> => {
+  const waiting = new AbortController()
+  try {
+    await Promise.race([
+      runtime.runPromise(lock.waitedOn, { signal: waiting.signal }).then(() => void tally.slowed++, () => undefined),
+      slowCall
+    ])
+    await runtime.runPromise(StoreClock.use((clock) => clock.advance(seconds * 1000)))
+  } finally {
+    waiting.abort()
+    await runtime.runPromise(lock.release)
+  }
+}
+
 const runStep = async (
   runtime: WorldRuntime,
   scheduler: fc.Scheduler,
@@ -252,11 +326,18 @@ const runStep = async (
     interrupted: false
   }))
   const tokens = step.operations.map((op) => world.tokenOf.get(op.user) ?? "")
-  const exits = await scheduler.waitFor(Promise.all(step.operations.map((op, index) =>
+  const lock = await takeSlowLock(runtime, world, step)
+  const running = step.operations.map((op, index) =>
     runtime.runPromiseExit(
       runOperation(world, op, tokens[index]!).pipe(Effect.provideService(CurrentOperation, controls[index]!))
     )
-  )))
+  )
+  const exits = await scheduler.waitFor(
+    lock === null
+      ? Promise.all(running)
+      : Promise.all([Promise.all(running), slowDown(runtime, lock, running[step.slow!.operation]!, step.slow!.seconds, tally)])
+        .then(([done]) => done)
+  )
   tally.operations += exits.length
   return exits.flatMap((exit, index) => {
     if (controls[index]!.interrupted) tally.interrupted++
@@ -281,7 +362,7 @@ export const checkBookingLaws = (
   adapter: AdapterUnderTest,
   options: { readonly runs: number; readonly seed?: number; readonly path?: string; readonly tally?: PropertyTally }
 ): Promise<fc.RunDetails<[fc.Scheduler, Array<Step>]>> => {
-  const tally = options.tally ?? { cases: 0, steps: 0, operations: 0, interrupted: 0, lawChecks: 0 }
+  const tally = options.tally ?? { cases: 0, steps: 0, operations: 0, interrupted: 0, slowed: 0, lawChecks: 0 }
   const property = fc.asyncProperty(
     fc.scheduler(),
     fc.array(stepArbitrary, { minLength: 1, maxLength: 30 }),
@@ -339,7 +420,7 @@ export const propertySuite = (adapter: AdapterUnderTest): void => {
   describe(`property suite: ${adapter.name}`, () => {
     it("L1–L7 hold after every step of arbitrary interleavings, interruptions and clock moves", async () => {
       const runs = propertyRuns()
-      const tally: PropertyTally = { cases: 0, steps: 0, operations: 0, interrupted: 0, lawChecks: 0 }
+      const tally: PropertyTally = { cases: 0, steps: 0, operations: 0, interrupted: 0, slowed: 0, lawChecks: 0 }
       // A failure prints its seed and path; set both to replay exactly that case.
       const env = globalThis.process?.env ?? {}
       const seed = env["BOXOFFICE_PROPERTY_SEED"] === undefined ? undefined : Number(env["BOXOFFICE_PROPERTY_SEED"])
@@ -353,6 +434,7 @@ export const propertySuite = (adapter: AdapterUnderTest): void => {
       console.log(
         `[property] ${adapter.name}: ${details.numRuns} cases passed (seed ${details.seed}), ` +
           `${tally.steps} steps, ${tally.operations} operations, ${tally.interrupted} interrupted, ` +
+          `${tally.slowed} slowed inside a store by a lock while the clock moved, ` +
           `${tally.lawChecks} law checks`
       )
       assert.isFalse(details.failed, `${details.errorInstance}\n${fc.defaultReportMessage(details) ?? "the property failed"}`)

@@ -69,12 +69,15 @@ const rowLockStall = (observer: Sql, url: Redacted.Redacted<string>): StoreStall
       })
       const pid = await blockerPid
       return {
-        waitedOn: Effect.promise(async () => {
+        // Polled on a real timer (the suites' clock is manual), and interruptible between polls.
+        waitedOn: Effect.gen(function*() {
           for (;;) {
-            const [row] = await observer<Array<{ waiting: number }>>`
-              select count(*)::int as waiting from pg_stat_activity where ${pid}::int = any(pg_blocking_pids(pid))`
+            const [row] = yield* Effect.promise(() =>
+              observer<Array<{ waiting: number }>>`
+                select count(*)::int as waiting from pg_stat_activity where ${pid}::int = any(pg_blocking_pids(pid))`
+            )
             if (row!.waiting > 0) return
-            await new Promise((resolve) => setTimeout(resolve, 5))
+            yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 5)))
           }
         }),
         release: Effect.promise(async () => {
