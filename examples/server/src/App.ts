@@ -11,8 +11,8 @@ import { RedisQueue } from "@boxoffice/redis"
 import { NodeHttpServer } from "@effect/platform-node"
 import { DateTime, Effect, Layer, Option, Schedule } from "effect"
 import { HttpRouter } from "effect/http"
-import { createServer } from "node:http"
 import { JsonLog } from "./JsonLog.ts"
+import { createBoxofficeServer } from "./NodeServer.ts"
 import type { ServerConfig } from "./ServerConfig.ts"
 
 const stores = (config: ServerConfig) =>
@@ -70,6 +70,9 @@ export const serverLayer = (config: ServerConfig, options: { readonly logRequest
   }).pipe(
     Layer.provide(engineLayer(config)),
     // On SIGTERM, requests in flight get up to 10 s to finish.
-    Layer.provideMerge(NodeHttpServer.layer(createServer, { port: config.port, host: "0.0.0.0", gracefulShutdownTimeout: "10 seconds" })),
+    // Listens before the engine is built, answering 503 until the app is ready (see NodeServer.ts).
+    Layer.provideMerge(
+      NodeHttpServer.layer(createBoxofficeServer, { port: config.port, host: "0.0.0.0", gracefulShutdownTimeout: "10 seconds" })
+    ),
     Layer.provide(JsonLog)
   )

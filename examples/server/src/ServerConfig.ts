@@ -9,6 +9,15 @@ export class ServerConfigError extends Schema.TaggedError<ServerConfigError>()("
   message: Schema.String
 }) {}
 
+/** The shortest signing secret the server accepts: 32 bytes, the HMAC-SHA256 key size. */
+export const secretBytesMin = 32
+/** The shortest admin key the server accepts. */
+export const adminKeyLengthMin = 16
+
+/** 32 random bytes, hex: the secret of a lone in-memory instance. */
+const randomSecret = () =>
+  Array.from(globalThis.crypto.getRandomValues(new Uint8Array(32)), (byte) => byte.toString(16).padStart(2, "0")).join("")
+
 export interface ServerConfig {
   readonly port: number
   readonly store: "memory" | "postgres"
@@ -36,7 +45,13 @@ export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | Serv
   if (store === "postgres" && Option.isNone(configuredSecret)) {
     return yield* new ServerConfigError({ message: "BOXOFFICE_STORE=postgres needs BOXOFFICE_SECRET" })
   }
-  const secret = Option.getOrElse(configuredSecret, () => Redacted.make(globalThis.crypto.randomUUID()))
+  if (Option.isSome(configuredSecret) && new TextEncoder().encode(Redacted.value(configuredSecret.value)).length < secretBytesMin) {
+    return yield* new ServerConfigError({ message: `BOXOFFICE_SECRET must be at least ${secretBytesMin} bytes` })
+  }
+  if (Option.isSome(adminKey) && Redacted.value(adminKey.value).length < adminKeyLengthMin) {
+    return yield* new ServerConfigError({ message: `BOXOFFICE_ADMIN_KEY must be at least ${adminKeyLengthMin} characters` })
+  }
+  const secret = Option.getOrElse(configuredSecret, () => Redacted.make(randomSecret()))
   const demo = yield* Config.Boolean("BOXOFFICE_DEMO").pipe(Config.withDefault(store === "memory"))
   return { port, store, databaseUrl, redisUrl, redisKeyPrefix, secret, adminKey, demo }
 })

@@ -24,7 +24,7 @@ const startProcess = async (port: number) => {
       DATABASE_URL: stores.databaseUrl,
       REDIS_URL: redisUrl,
       BOXOFFICE_REDIS_PREFIX: stores.redisKeyPrefix,
-      BOXOFFICE_SECRET: "multi-instance-secret",
+      BOXOFFICE_SECRET: "multi-instance-secret-of-32-bytes-at-least",
       BOXOFFICE_ADMIN_KEY: adminKey,
       BOXOFFICE_DEMO: "false"
     },

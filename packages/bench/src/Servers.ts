@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url"
 import { Redis } from "ioredis"
 import postgres from "postgres"
 
-export const adminKey = "bench-admin-key"
+export const adminKey = "bench-admin-key-0123456789"
 const postgresUrl = process.env["BOXOFFICE_TEST_POSTGRES"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
 const redisUrl = process.env["BOXOFFICE_TEST_REDIS"] ?? "redis://127.0.0.1:6379"
 const serverMain = fileURLToPath(new URL("../../../examples/server/dist/main.js", import.meta.url))
@@ -58,7 +58,7 @@ export const startCeiling = async (): Promise<Running> => {
 }
 
 export const startProfile = async (profile: Profile): Promise<Running> => {
-  const common = { BOXOFFICE_ADMIN_KEY: adminKey, BOXOFFICE_DEMO: "false", BOXOFFICE_SECRET: "bench-secret" }
+  const common = { BOXOFFICE_ADMIN_KEY: adminKey, BOXOFFICE_DEMO: "false", BOXOFFICE_SECRET: "bench-secret-of-at-least-thirty-two-bytes" }
   if (profile === "memory") {
     // Requests are logged as JSON lines to stdout; the benchmark ignores them, as a log shipper would.
     const { url, child } = await launch(serverMain, common, "/health")

@@ -20,11 +20,14 @@ import {
   InvalidRequestProblem,
   NotFoundProblem,
   OutcomeUnknownProblem,
+  PayloadTooLargeProblem,
   QueueNotAdmittedProblem,
   QueueTokenExpiredProblem,
   QueueTokenInvalidProblem,
   SaleClosedProblem,
   SeatUnavailableProblem,
+  TooManyStreamsProblem,
+  UnsupportedMediaTypeProblem,
   UnavailableProblem
 } from "./Problems.ts"
 import { AdminAuth, RequestValidation, UserAuth } from "./Security.ts"
@@ -170,6 +173,8 @@ const idempotencyHeader = { "idempotency-key": Schema.optional(IdempotencyKey) }
 const stores = [UnavailableProblem] as const
 /** Problems every route that writes may answer with: the write's answer may be lost. */
 const writes = [UnavailableProblem, OutcomeUnknownProblem] as const
+/** Problems every route with a JSON body may answer with, before the body is read. */
+const bodies = [PayloadTooLargeProblem, UnsupportedMediaTypeProblem] as const
 const admission = [QueueTokenInvalidProblem, QueueNotAdmittedProblem, QueueTokenExpiredProblem, ForbiddenProblem] as const
 
 // ---- groups ---------------------------------------------------------------
@@ -182,7 +187,7 @@ export class PublicGroup extends HttpApiGroup.make("public", { topLevel: true })
   HttpApiEndpoint.get("queueEvents", "/queue/events", {
     query: { token: Schema.String },
     success: HttpApiSchema.StreamSse({ data: Schema.Union([QueueStatusResponse, QueueHeartbeat]) }),
-    error: [QueueTokenInvalidProblem, ...stores]
+    error: [QueueTokenInvalidProblem, TooManyStreamsProblem, ...stores]
   })
 ) {}
 
@@ -191,7 +196,7 @@ export class AdminGroup extends HttpApiGroup.make("admin").add(
   HttpApiEndpoint.post("createConcert", "/admin/concerts", {
     payload: CreateConcertBody,
     success: CreatedConcert.pipe(HttpApiSchema.status(201)),
-    error: writes
+    error: [...bodies, ...writes]
   })
 ).middleware(AdminAuth) {}
 
@@ -229,7 +234,7 @@ export class UserGroup extends HttpApiGroup.make("user").add(
     headers: queueTokenHeader,
     payload: HoldBody,
     success: HoldResponse.pipe(HttpApiSchema.status(201)),
-    error: [...admission, NotFoundProblem, InvalidRequestProblem, SaleClosedProblem, SeatUnavailableProblem, HoldLimitExceededProblem, ...writes]
+    error: [...admission, NotFoundProblem, InvalidRequestProblem, SaleClosedProblem, SeatUnavailableProblem, HoldLimitExceededProblem, ...bodies, ...writes]
   }),
   HttpApiEndpoint.get("getHold", "/holds/:holdId", {
     params: { holdId: HoldId },
@@ -246,7 +251,7 @@ export class UserGroup extends HttpApiGroup.make("user").add(
     headers: idempotencyHeader,
     payload: ChargeBody,
     success: ChargeResponse,
-    error: [BalanceLimitExceededProblem, IdempotencyInFlightProblem, IdempotencyKeyReusedProblem, ...writes]
+    error: [BalanceLimitExceededProblem, IdempotencyInFlightProblem, IdempotencyKeyReusedProblem, ...bodies, ...writes]
   }),
   HttpApiEndpoint.post("pay", "/holds/:holdId/payment", {
     params: { holdId: HoldId },

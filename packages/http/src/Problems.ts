@@ -144,6 +144,27 @@ export class OutcomeUnknownProblem extends HttpApiError.Problem<OutcomeUnknownPr
   title: "Outcome unknown"
 }, fields("outcome-unknown")) {}
 
+/** 429: the queue token holds its SSE streams already. @category problems */
+export class TooManyStreamsProblem extends HttpApiError.Problem<TooManyStreamsProblem>()("TooManyStreamsProblem", {
+  type: typeOf("too-many-streams"),
+  status: 429,
+  title: "Too many streams"
+}, fields("too-many-streams")) {}
+
+/** 413: the body is larger than the server reads (64 KiB by default). @category problems */
+export class PayloadTooLargeProblem extends HttpApiError.Problem<PayloadTooLargeProblem>()("PayloadTooLargeProblem", {
+  type: typeOf("payload-too-large"),
+  status: 413,
+  title: "Payload too large"
+}, fields("payload-too-large")) {}
+
+/** 415: a body that is not `application/json`. @category problems */
+export class UnsupportedMediaTypeProblem extends HttpApiError.Problem<UnsupportedMediaTypeProblem>()("UnsupportedMediaTypeProblem", {
+  type: typeOf("unsupported-media-type"),
+  status: 415,
+  title: "Unsupported media type"
+}, fields("unsupported-media-type")) {}
+
 /** The problem class of each engine error. @category problems */
 export interface ProblemByTag {
   readonly InvalidRequest: InvalidRequestProblem

@@ -14,7 +14,7 @@ import {
   QueueTokenSigner
 } from "@boxoffice/core"
 import { DateTime, Duration, Effect, Layer, Option, Redacted, Stream } from "effect"
-import { HttpRouter, HttpServerResponse } from "effect/http"
+import { HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiMiddleware, HttpApiSwagger } from "effect/http-api"
 import {
   BoxofficeApi,
@@ -35,13 +35,15 @@ import {
 } from "./Api.ts"
 import {
   InvalidRequestProblem,
-  NotFoundProblem,
   type ProblemFor,
   QueueTokenInvalidProblem,
   toProblem,
+  TooManyStreamsProblem,
   UnauthenticatedProblem
 } from "./Problems.ts"
+import { QueueEventsHub } from "./QueueEventsHub.ts"
 import { AdminAuth, CurrentUser, RequestValidation, UserAuth } from "./Security.ts"
+import { TransportGuards, transportProblemResponse } from "./TransportGuards.ts"
 
 /** @category models */
 export interface HttpOptions {
@@ -49,6 +51,10 @@ export interface HttpOptions {
   readonly adminKey: Option.Option<Redacted.Redacted<string>>
   /** How often the SSE stream sends a heartbeat while nothing changes. Default 15 s. */
   readonly heartbeatInterval?: Duration.Duration
+  /** The largest JSON body a request may carry. Default 64 KiB. */
+  readonly maxBodyBytes?: number
+  /** SSE streams one queue token may hold open on one instance. Default 3. */
+  readonly maxStreamsPerToken?: number
 }
 
 /** Runs a use case and answers its typed errors as problems. */
@@ -92,6 +98,7 @@ const PublicLive = (options: HttpOptions) =>
       const booking = yield* Booking
       const identity = yield* Identity
       const signer = yield* QueueTokenSigner
+      const hub = yield* QueueEventsHub
       const heartbeatInterval = options.heartbeatInterval ?? Duration.seconds(15)
       return handlers
         .handle("health", () => Effect.succeed({ status: "ok" as const }))
@@ -107,7 +114,12 @@ const PublicLive = (options: HttpOptions) =>
           Effect.gen(function*() {
             // The signature is checked before any store, and before the stream opens.
             yield* Effect.mapError(signer.verify(query.token), toProblem)
-            const statuses = booking.queueEvents(query.token).pipe(
+            const shared = yield* Effect.mapError(hub.open(query.token), () =>
+              new TooManyStreamsProblem({
+                code: "too-many-streams",
+                detail: "this queue token holds its streams already; close one first"
+              }))
+            const statuses = shared.pipe(
               Stream.map(statusOf),
               // A store that fails mid-stream ends the stream; the client reconnects.
               Stream.catchCause(() => Stream.empty)
@@ -275,12 +287,27 @@ const RequestValidationLive = HttpApiMiddleware.layerSchemaErrorTransform(
     )
 )
 
-/** Any other path is a `not-found` problem rather than an empty 404. */
-const NotFoundRoute = HttpRouter.add("*", "*", (request) =>
-  HttpServerResponse.json(
-    { ...new NotFoundProblem({ code: "not-found", detail: `no route ${request.method} ${request.url.split("?")[0]}` }) },
-    { status: 404, contentType: "application/problem+json" }
-  ))
+/** Each route of the API as a path pattern and its method. */
+const routes = Object.values(BoxofficeApi.groups).flatMap((group) =>
+  Object.values(group.endpoints).map((endpoint) => ({
+    method: endpoint.method,
+    pattern: new RegExp(`^${endpoint.path.replace(/:[A-Za-z]+/g, "[^/]+")}$`)
+  }))
+)
+
+/**
+ * Any other request is a problem: `method-not-allowed` (with `Allow`) when
+ * the path exists under other methods, `not-found` otherwise.
+ */
+const FallbackRoute = HttpRouter.add("*", "*", (request) => {
+  const path = request.url.split("?")[0]!
+  const allowed = [...new Set(routes.filter((route) => route.pattern.test(path)).map((route) => route.method))]
+  return Effect.succeed(
+    allowed.length > 0
+      ? transportProblemResponse("method-not-allowed", `${path} allows ${allowed.join(", ")}`, { allow: allowed.join(", ") })
+      : transportProblemResponse("not-found", `no route ${request.method} ${path}`)
+  )
+})
 
 /**
  * All routes of the API plus `/openapi.json` and `/docs`, over `Booking`,
@@ -307,6 +334,11 @@ export const BoxofficeHttp = {
         Layer.provide([UserAuthLive, AdminAuthLive(options), RequestValidationLive])
       ),
       HttpApiSwagger.layer(BoxofficeApi, { path: "/docs" }),
-      NotFoundRoute
+      FallbackRoute,
+      TransportGuards.layer(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes })
+    ).pipe(
+      Layer.provide(
+        QueueEventsHub.layer(options.maxStreamsPerToken === undefined ? {} : { maxStreamsPerToken: options.maxStreamsPerToken })
+      )
     )
 }

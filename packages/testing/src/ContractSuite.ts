@@ -832,6 +832,28 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
     })
 
+    describe("sale window", () => {
+      test("a date that has started can no longer be held or paid: sale-closed, and nothing changes", () =>
+        Effect.gen(function*() {
+          const booking = yield* Booking
+          const nowMs = yield* StoreClock.use((clock) => clock.nowMs)
+          const concert = yield* createConcert({
+            dates: [{ startsAt: DateTime.makeUnsafe(nowMs + 120_000), priceKrw: 10_000, seatCount: 10 }],
+            holdSeconds: 300
+          })
+          const date = concert.dates[0]!
+          const user = yield* admitted(concert)
+          yield* booking.charge(user.userId, 30_000, null)
+          const hold = yield* booking.hold(user.userId, user.token, date.dateId, [1])
+          yield* advance(120_000)
+          const paid = yield* expectFailure(booking.pay(user.userId, user.token, hold.holdId, null), "SaleClosed")
+          assert.strictEqual(paid.code, "sale-closed")
+          yield* expectFailure(booking.hold(user.userId, user.token, date.dateId, [2]), "SaleClosed")
+          assert.strictEqual(yield* booking.balance(user.userId), 30_000)
+          assert.strictEqual((yield* booking.listPayments(user.userId)).length, 0)
+        }))
+    })
+
     describe("time passing inside a store call", () => {
       for (const lockWait of lockWaitCases) test(lockWait.name, () => lockWait.body)
     })

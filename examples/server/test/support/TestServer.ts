@@ -7,7 +7,7 @@ import { ManagedRuntime, Option, Redacted } from "effect"
 import { serverLayer } from "../../src/App.ts"
 import type { ServerConfig } from "../../src/ServerConfig.ts"
 
-export const adminKey = "test-admin-key"
+export const adminKey = "test-admin-key-of-the-http-suite"
 
 export interface RunningServer {
   readonly url: string
@@ -21,7 +21,7 @@ export const startServer = async (overrides: Partial<ServerConfig> = {}): Promis
     databaseUrl: Option.none(),
     redisUrl: Option.none(),
     redisKeyPrefix: "boxoffice:test:",
-    secret: Redacted.make("test-secret"),
+    secret: Redacted.make("test-secret-of-the-http-suite-32b"),
     adminKey: Option.some(Redacted.make(adminKey)),
     demo: false,
     ...overrides

@@ -1,12 +1,14 @@
 /**
- * Branded identifiers. Every id is a UUID string; the brand stops a hold id
- * from being passed where a date id is expected.
+ * Branded identifiers. Every id is a lower-case UUID string (input in any
+ * case is lowered on decode, so one id never names two things); the brand
+ * stops a hold id from being passed where a date id is expected.
  *
  * @since 0.1.0
  */
-import { Effect, Schema } from "effect"
+import { Effect, Schema, SchemaTransformation } from "effect"
 
-const Uuid = Schema.String.check(Schema.isUUID())
+/** A UUID in its canonical lower-case form: an id in upper case decodes to the same id. */
+const Uuid = Schema.String.pipe(Schema.decode(SchemaTransformation.toLowerCase())).check(Schema.isUUID())
 
 /** @category ids */
 export const UserId = Uuid.pipe(Schema.brand("UserId"))

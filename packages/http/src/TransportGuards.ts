@@ -1,0 +1,119 @@
+/**
+ * The guards every request passes before and after the API: a bounded JSON
+ * body, problem+json for whatever an inner layer answered without one, and
+ * defects logged at ERROR and answered as `internal-error`.
+ *
+ * @since 0.2.0
+ */
+import { ByteSize, Cause, Effect } from "effect"
+import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { type TransportCode, transportCodeOf, transportProblem } from "./TransportProblems.ts"
+
+/** The largest JSON body a request may carry: 64 KiB. @category constants */
+export const maxBodyBytesDefault = 64 * 1024
+
+/** A problem+json response for a transport code. @category constructors */
+export const transportProblemResponse = (
+  code: TransportCode,
+  detail: string,
+  headers: Record<string, string> = {}
+): HttpServerResponse.HttpServerResponse => {
+  const problem = transportProblem(code, detail)
+  return HttpServerResponse.jsonUnsafe(problem, {
+    status: problem.status,
+    contentType: "application/problem+json",
+    headers
+  })
+}
+
+const isJson = (contentType: string | undefined): boolean => {
+  if (contentType === undefined) return false
+  const mediaType = contentType.split(";")[0]!.trim().toLowerCase()
+  return mediaType === "application/json" || (mediaType.startsWith("application/") && mediaType.endsWith("+json"))
+}
+
+const decoder = new TextDecoder()
+
+/** A body the platform could not read: past the size limit, or cut off. Not a defect of ours. */
+const unreadableBody = (error: unknown): "too-large" | "unreadable" | null => {
+  const reason = (error as { readonly _tag?: string; readonly reason?: { readonly _tag?: string; readonly cause?: unknown } })
+  if (reason?._tag !== "HttpServerError" || reason.reason?._tag !== "RequestParseError") return null
+  return /maxBytes|BodyTooLarge/i.test(String(reason.reason.cause)) ? "too-large" : "unreadable"
+}
+
+/** What an inner layer said, for the detail of the problem that replaces its answer. */
+const plainDetail = (response: HttpServerResponse.HttpServerResponse): string => {
+  const body = response.body
+  const text = body._tag === "Uint8Array" ? decoder.decode(body.body) : body._tag === "Raw" && typeof body.body === "string" ? body.body : ""
+  return text.trim().slice(0, 200) || `the request was answered with ${response.status}`
+}
+
+/**
+ * An inner layer (the router, the body decoder) can answer an error status
+ * in plain text; the contract says every error is a problem.
+ */
+const asProblem = (response: HttpServerResponse.HttpServerResponse): HttpServerResponse.HttpServerResponse => {
+  if (response.status < 400) return response
+  if ((response.headers["content-type"] ?? "").startsWith("application/problem+json")) return response
+  const body = response.body
+  if (body._tag === "Uint8Array" && body.contentType.startsWith("application/problem+json")) return response
+  return transportProblemResponse(transportCodeOf(response.status), plainDetail(response))
+}
+
+/**
+ * The guards as global router middleware.
+ *
+ * - A declared body over `maxBodyBytes` is refused with 413 before it is
+ *   read, and the connection is closed; a streamed body stops being read at
+ *   the limit.
+ * - A body that is not JSON is refused with 415.
+ * - A defect is logged at ERROR with its cause, and answered 500
+ *   `internal-error` with nothing of the cause in the body.
+ *
+ * @example
+ * ```ts
+ * import { Layer } from "effect"
+ * import { TransportGuards } from "@boxoffice/http"
+ * const guards = TransportGuards.layer({ maxBodyBytes: 64 * 1024 })
+ * ```
+ * @category middleware
+ */
+export const TransportGuards = {
+  layer: (options: { readonly maxBodyBytes?: number } = {}) => {
+    const maxBodyBytes = options.maxBodyBytes ?? maxBodyBytesDefault
+    const limit = ByteSize.bytes(maxBodyBytes)
+    const tooLarge = () =>
+      transportProblemResponse("payload-too-large", `a request body is at most ${maxBodyBytes} bytes`, {
+        connection: "close"
+      })
+    const unreadable = () => transportProblemResponse("invalid-request", "the request body could not be read")
+    return HttpRouter.middleware((httpEffect) =>
+      Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const declared = request.headers["content-length"]
+        const chunked = request.headers["transfer-encoding"] !== undefined
+        if (declared !== undefined && Number(declared) > maxBodyBytes) return tooLarge()
+        const hasBody = chunked || (declared !== undefined && Number(declared) > 0)
+        if (hasBody && !isJson(request.headers["content-type"])) {
+          return transportProblemResponse(
+            "unsupported-media-type",
+            `a request body must be application/json, not ${request.headers["content-type"] ?? "untyped"}`
+          )
+        }
+        return yield* httpEffect.pipe(
+          Effect.provideService(HttpIncomingMessage.MaxBodySize, limit),
+          Effect.map(asProblem),
+          Effect.catchCause((cause) => {
+            if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
+            if (!Cause.hasDies(cause)) return Effect.failCause(cause)
+            const bodyFailure = unreadableBody(Cause.squash(cause))
+            if (bodyFailure !== null) return Effect.succeed(bodyFailure === "too-large" ? tooLarge() : unreadable())
+            return Effect.as(
+              Effect.logError(`defect in ${request.method} ${request.url.split("?")[0]}`, cause),
+              transportProblemResponse("internal-error", "the server failed; the failure is logged")
+            )
+          })
+        )
+      }), { global: true })
+  }
+}
