@@ -19,6 +19,7 @@ import {
 import { DateTime, Layer, Option, Result } from "effect"
 import type { MemoryState, QueueRecord, QueueState } from "./internal/MemoryState.ts"
 import { atomically, MemoryStore } from "./internal/MemoryStore.ts"
+import { WaitingLine } from "./internal/WaitingLine.ts"
 
 const queueOf = (state: MemoryState, concertId: ConcertId): QueueState => {
   let queue = state.queues.get(concertId)
@@ -27,8 +28,8 @@ const queueOf = (state: MemoryState, concertId: ConcertId): QueueState => {
       nextSequence: 1,
       entries: new Map(),
       currentByUser: new Map(),
-      waiting: [],
-      waitingHead: 0,
+      endedByUser: new Map(),
+      line: new WaitingLine(),
       tokenBySequence: new Map(),
       waitingBySeen: new Map(),
       endedAtMs: new Map(),
@@ -41,26 +42,19 @@ const queueOf = (state: MemoryState, concertId: ConcertId): QueueState => {
   return queue
 }
 
-/** Index of `sequence` in `waiting` (ascending), or -1. */
-const waitingIndex = (queue: QueueState, sequence: number): number => {
-  let low = queue.waitingHead
-  let high = queue.waiting.length - 1
-  while (low <= high) {
-    const middle = (low + high) >>> 1
-    const value = queue.waiting[middle]!
-    if (value === sequence) return middle
-    if (value < sequence) low = middle + 1
-    else high = middle - 1
-  }
-  return -1
+/** Drops an ended entry entirely: its token then names no entry. */
+const forget = (queue: QueueState, tokenId: QueueTokenId): void => {
+  const record = queue.entries.get(tokenId)
+  queue.endedAtMs.delete(tokenId)
+  queue.entries.delete(tokenId)
+  if (record === undefined) return
+  queue.tokenBySequence.delete(record.joinSequence)
+  if (queue.endedByUser.get(record.userId) === tokenId) queue.endedByUser.delete(record.userId)
 }
-
-const waitingCount = (queue: QueueState): number => queue.waiting.length - queue.waitingHead
 
 const endEntry = (queue: QueueState, record: QueueRecord, nowMs: number): void => {
   if (record.state === "waiting") {
-    const index = waitingIndex(queue, record.joinSequence)
-    if (index >= 0) queue.waiting.splice(index, 1)
+    queue.line.remove(record.joinSequence)
     queue.waitingBySeen.delete(record.tokenId)
   }
   queue.active.delete(record.tokenId)
@@ -68,44 +62,55 @@ const endEntry = (queue: QueueState, record: QueueRecord, nowMs: number): void =
   record.state = "ended"
   record.activeUntilMs = null
   queue.endedAtMs.set(record.tokenId, nowMs)
+  // One ended entry per user is kept to answer "expired"; an older one is forgotten now.
+  const previous = queue.endedByUser.get(record.userId)
+  if (previous !== undefined && previous !== record.tokenId) forget(queue, previous)
+  queue.endedByUser.set(record.userId, record.tokenId)
+}
+
+/** Ends `record` now if its window ran out or it stopped polling, whatever the batch bound left. */
+const settle = (queue: QueueState, record: QueueRecord, nowMs: number): void => {
+  if (record.state === "active" && !isStillActive(record.activeUntilMs!, nowMs)) endEntry(queue, record, nowMs)
+  else if (record.state === "waiting" && isAbandoned(record.lastSeenMs, nowMs)) endEntry(queue, record, nowMs)
 }
 
 /**
  * The admission step that starts every operation: end run-out windows, then
- * admit front waiters while both caps allow. `arrivingTokenId` names a joiner
- * who arrived in this very operation: their admission is no sample of the
- * line's speed.
+ * admit front waiters while both caps allow. Each tidy-up ends at most
+ * `queueTidyBatchMax` entries per call, each in O(log n), so no call stalls
+ * the event loop; what is left is tidied by the next calls. `arrivingTokenId`
+ * names a joiner who arrived in this very operation: their admission is no
+ * sample of the line's speed.
  */
 const admit = (queue: QueueState, policy: QueuePolicy, nowMs: number, arrivingTokenId?: QueueTokenId): void => {
   // Waiters who stopped polling leave first; the least recently seen are at the front.
+  let tidied = 0
   for (const record of queue.waitingBySeen.values()) {
-    if (!isAbandoned(record.lastSeenMs, nowMs)) break
+    if (tidied++ >= Limits.queueTidyBatchMax || !isAbandoned(record.lastSeenMs, nowMs)) break
     endEntry(queue, record, nowMs)
   }
   // Windows end in admission order, so the run-out ones are at the front.
+  tidied = 0
   for (const tokenId of queue.active) {
     const record = queue.entries.get(tokenId)!
-    if (isStillActive(record.activeUntilMs!, nowMs)) break
+    if (tidied++ >= Limits.queueTidyBatchMax || isStillActive(record.activeUntilMs!, nowMs)) break
     endEntry(queue, record, nowMs)
   }
   // Entries that ended long ago are forgotten, as in Redis: their tokens then name no entry.
-  let forgotten = 0
+  tidied = 0
   for (const [tokenId, endedAtMs] of queue.endedAtMs) {
-    if (endedAtMs > nowMs - Limits.endedEntryRetentionSeconds * 1000 || forgotten++ >= Limits.queueTidyBatchMax) break
-    queue.endedAtMs.delete(tokenId)
-    const record = queue.entries.get(tokenId)
-    queue.entries.delete(tokenId)
-    if (record !== undefined) queue.tokenBySequence.delete(record.joinSequence)
+    if (tidied++ >= Limits.queueTidyBatchMax || endedAtMs > nowMs - Limits.endedEntryRetentionSeconds * 1000) break
+    forget(queue, tokenId)
   }
   const count = admissionsAllowed({
     policy,
     nowMs,
     activeCount: queue.active.size,
-    waitingCount: waitingCount(queue),
+    waitingCount: queue.line.size,
     admissionTimesMs: queue.admissionTimesMs
   })
   for (let i = 0; i < count; i++) {
-    const sequence = queue.waiting[queue.waitingHead++]!
+    const sequence = queue.line.shift()!
     const record = queue.entries.get(queue.tokenBySequence.get(sequence)!)!
     queue.waitingBySeen.delete(record.tokenId)
     record.state = "active"
@@ -121,10 +126,6 @@ const admit = (queue: QueueState, policy: QueuePolicy, nowMs: number, arrivingTo
   if (queue.waitedAdmissionTimesMs.length > Limits.etaSampleSize * 2) {
     queue.waitedAdmissionTimesMs.splice(0, queue.waitedAdmissionTimesMs.length - Limits.etaSampleSize)
   }
-  if (queue.waitingHead > 1024 && queue.waitingHead * 2 > queue.waiting.length) {
-    queue.waiting = queue.waiting.slice(queue.waitingHead)
-    queue.waitingHead = 0
-  }
 }
 
 /** A join or status call keeps a waiter's place for another grace period. */
@@ -137,7 +138,7 @@ const seen = (queue: QueueState, record: QueueRecord, nowMs: number): void => {
 }
 
 const toEntry = (queue: QueueState, record: QueueRecord, policy: QueuePolicy, nowMs: number): QueueEntry => {
-  const position = record.state === "waiting" ? waitingIndex(queue, record.joinSequence) - queue.waitingHead + 1 : null
+  const position = record.state === "waiting" ? queue.line.position(record.joinSequence) : null
   return new QueueEntry({
     tokenId: record.tokenId,
     concertId: record.concertId,
@@ -171,12 +172,16 @@ export const layer: Layer.Layer<Queue, never, MemoryStore> = Layer.effect(
           const queue = queueOf(state, request.concertId)
           admit(queue, request.policy, nowMs)
           const currentId = queue.currentByUser.get(request.userId)
-          if (currentId !== undefined) {
-            const current = queue.entries.get(currentId)!
+          const current = currentId === undefined ? undefined : queue.entries.get(currentId)!
+          if (current !== undefined) settle(queue, current, nowMs)
+          if (current !== undefined && current.state !== "ended") {
             seen(queue, current, nowMs)
             const entry = toEntry(queue, current, request.policy, nowMs)
             return Result.succeed({ entry, created: false })
           }
+          // The user's ended entry, if any, is replaced by this one.
+          const ended = queue.endedByUser.get(request.userId)
+          if (ended !== undefined) forget(queue, ended)
           const record: QueueRecord = {
             tokenId: request.tokenId,
             userId: request.userId,
@@ -191,7 +196,7 @@ export const layer: Layer.Layer<Queue, never, MemoryStore> = Layer.effect(
           queue.entries.set(record.tokenId, record)
           queue.currentByUser.set(record.userId, record.tokenId)
           queue.tokenBySequence.set(record.joinSequence, record.tokenId)
-          queue.waiting.push(record.joinSequence)
+          queue.line.push(record.joinSequence)
           queue.waitingBySeen.set(record.tokenId, record)
           admit(queue, request.policy, nowMs, record.tokenId)
           return Result.succeed({ entry: toEntry(queue, record, request.policy, nowMs), created: true })
@@ -202,6 +207,7 @@ export const layer: Layer.Layer<Queue, never, MemoryStore> = Layer.effect(
           admit(queue, policy, nowMs)
           const record = queue.entries.get(tokenId)
           if (record === undefined) return Result.succeed(Option.none())
+          settle(queue, record, nowMs)
           seen(queue, record, nowMs)
           return Result.succeed(Option.some(toEntry(queue, record, policy, nowMs)))
         }),

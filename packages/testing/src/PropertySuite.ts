@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Booking, type Concert, type NewConcert, newId, type QueueTokenId, UserId } from "@boxoffice/core"
+import { Booking, type Concert, type NewConcert, newId, type QueueEntry, type QueueTokenId, UserId } from "@boxoffice/core"
 import { Cause, DateTime, Effect, Exit, Layer, ManagedRuntime } from "effect"
 import * as fc from "fast-check"
 import { assert, describe, it } from "vitest"
@@ -228,6 +228,7 @@ const learn = (
       world.tokenOf.set(op.user, ticket.queueToken)
       world.tokenIdOf.set(ticket.queueToken, ticket.entry.tokenId)
       knowledge.tokens.set(ticket.entry.tokenId, { user: op.user, token: ticket.queueToken })
+      knowledge.lastEntries.set(ticket.entry.tokenId, ticket.entry as QueueEntry)
       return null
     }
     case "hold":
@@ -377,6 +378,7 @@ export const checkBookingLaws = (
           const knowledge: Knowledge = {
             users,
             tokens: new Map(),
+            lastEntries: new Map(),
             holds: [],
             admittedAtMs: new Map(),
             paidTokens: new Set(),

@@ -16,6 +16,7 @@ import type {
   QueueTokenId,
   UserId
 } from "@boxoffice/core"
+import type { WaitingLine } from "./WaitingLine.ts"
 
 /**
  * Deliberate bugs, for proving that the law suites catch them. Production
@@ -69,9 +70,10 @@ export interface QueueState {
   readonly entries: Map<QueueTokenId, QueueRecord>
   /** The user's waiting or active entry. */
   readonly currentByUser: Map<UserId, QueueTokenId>
-  /** Waiting join sequences, ascending; `waitingHead` skips the admitted front. */
-  waiting: Array<number>
-  waitingHead: number
+  /** The user's newest ended entry, which their next join replaces: one retained entry per user. */
+  readonly endedByUser: Map<UserId, QueueTokenId>
+  /** Waiting join sequences in order, with O(log n) removal and position. */
+  readonly line: WaitingLine
   readonly tokenBySequence: Map<number, QueueTokenId>
   /** Waiting tokens, least recently seen first (a Map keeps insertion order; a refresh re-inserts). */
   readonly waitingBySeen: Map<QueueTokenId, QueueRecord>

@@ -11,7 +11,7 @@ import {
   type Payment,
   Payments,
   Queue,
-  type QueueEntry,
+  QueueEntry,
   type QueueTokenId,
   type Seat,
   SeatInventory,
@@ -32,8 +32,10 @@ const violated = (law: string, message: string): never => {
 /** What the harness learned from the answers it got. */
 export interface Knowledge {
   readonly users: ReadonlyArray<UserId>
-  /** Every token any join returned. */
+  /** Every token any join returned, in join order. */
   readonly tokens: Map<QueueTokenId, { readonly user: number; readonly token: string }>
+  /** The last entry seen of each token: a rejoin replaces the user's ended entry, which then names nothing. */
+  readonly lastEntries: Map<QueueTokenId, QueueEntry>
   /** Every hold any hold call returned, with the token it was made with. */
   readonly holds: Array<{ readonly hold: Hold; readonly tokenId: QueueTokenId }>
   /** When each token was first seen admitted; it must never change. */
@@ -70,9 +72,19 @@ export const takeSnapshot = (concert: Concert, knowledge: Knowledge) =>
         tokenId
       })))
     const paymentLists = yield* Effect.forEach(knowledge.users, payments.listPayments)
-    const entries = yield* Effect.forEach([...knowledge.tokens.keys()], (tokenId) =>
-      Effect.map(queue.status(concert.concertId, tokenId, concert.policy.queue), (found) =>
-        Option.getOrElse(found, () => violated("L5", `queue entry ${tokenId} vanished`))))
+    const newestOfUser = new Map<number, QueueTokenId>()
+    for (const [tokenId, { user }] of knowledge.tokens) newestOfUser.set(user, tokenId)
+    const entries = yield* Effect.forEach([...knowledge.tokens], ([tokenId, { user }]) =>
+      Effect.map(queue.status(concert.concertId, tokenId, concert.policy.queue), (found) => {
+        if (Option.isSome(found)) {
+          knowledge.lastEntries.set(tokenId, found.value)
+          return found.value
+        }
+        // Only an entry the same user's newer join replaced may vanish; it had ended.
+        const last = knowledge.lastEntries.get(tokenId)
+        if (last === undefined || newestOfUser.get(user) === tokenId) return violated("L5", `queue entry ${tokenId} vanished`)
+        return new QueueEntry({ ...last, status: "expired", position: null, etaSeconds: null, activeUntil: null })
+      }))
     return {
       nowMs,
       holds,
