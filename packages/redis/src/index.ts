@@ -39,6 +39,33 @@ export const makeClient = (options: RedisConnectionOptions): Redis => {
 }
 
 /**
+ * Warns when Redis may evict the queue's keys: every key has a TTL, so any
+ * policy but `noeviction` can drop a live queue under memory pressure. The
+ * scripts survive that (a lost entry counts as ended), but waiters lose
+ * their place. Managed services that refuse `CONFIG GET` are let be.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { checkEvictionPolicy } from "@boxoffice/redis"
+ * declare const client: import("ioredis").Redis
+ * const check = checkEvictionPolicy(client)
+ * ```
+ * @category diagnostics
+ */
+export const checkEvictionPolicy = (client: Redis): Effect.Effect<void> =>
+  Effect.tryPromise(() => client.config("GET", "maxmemory-policy") as Promise<Array<string>>).pipe(
+    Effect.flatMap(([, policy]) =>
+      policy === undefined || policy === "noeviction"
+        ? Effect.void
+        : Effect.logWarning(
+          `Redis maxmemory-policy is ${policy}: it can evict queue keys and waiters would lose their place; use noeviction`
+        )
+    ),
+    Effect.catch(() => Effect.logInfo("could not read Redis maxmemory-policy; make sure it is noeviction"))
+  )
+
+/**
  * The queue port on Redis.
  *
  * @example
@@ -55,10 +82,13 @@ export const RedisQueue = {
       Queue,
       Effect.map(
         Effect.acquireRelease(
-          Effect.sync(() => {
+          Effect.gen(function*() {
             const client = makeClient(options)
             // Connect in the background: the first calls fail fast with unavailable until it is up.
-            client.connect().catch(() => {})
+            const connected = client.connect().then(() => true, () => false)
+            yield* Effect.forkDetach(
+              Effect.flatMap(Effect.promise(() => connected), (up) => up ? checkEvictionPolicy(client) : Effect.void)
+            )
             return client
           }),
           (client) => Effect.promise(() => client.quit().catch(() => client.disconnect()))

@@ -8,6 +8,10 @@
  *
  * Entries are packed as `userId|joinSequence|joinedAtMs|state|admittedAtMs|activeUntilMs|lastSeenMs`
  * with state `w` (waiting), `a` (active) or `e` (ended).
+ *
+ * Redis may forget: an entry whose key was evicted or dropped is treated as
+ * ended, never as an error. `users` maps a user to their newest entry, live
+ * or ended, so a rejoin replaces the ended one: one retained entry per user.
  */
 
 /** The keys of one queue, in the order every script receives them. */
@@ -50,18 +54,32 @@ local function save(token, e)
     e.admitted or '', e.untilMs or '', e.seen }, '|'))
 end
 
+-- Ends an entry. A missing one (evicted) only leaves the indexes: it is ended already.
 local function finish(token, e)
+  if not e then
+    redis.call('ZREM', K_WAITING, token)
+    redis.call('ZREM', K_SEEN, token)
+    redis.call('ZREM', K_ACTIVE, token)
+    return
+  end
   if e.state == 'w' then
     redis.call('ZREM', K_WAITING, token)
     redis.call('ZREM', K_SEEN, token)
   elseif e.state == 'a' then
     redis.call('ZREM', K_ACTIVE, token)
   end
-  if redis.call('HGET', K_USERS, e.u) == token then redis.call('HDEL', K_USERS, e.u) end
   e.state = 'e'
   e.untilMs = nil
   save(token, e)
   redis.call('ZADD', K_ENDED, now, token)
+end
+
+-- Drops an ended entry, and the user's pointer to it.
+local function forget(token)
+  local e = load(token)
+  redis.call('HDEL', K_ENTRIES, token)
+  redis.call('ZREM', K_ENDED, token)
+  if e and redis.call('HGET', K_USERS, e.u) == token then redis.call('HDEL', K_USERS, e.u) end
 end
 
 local function admit(arriving)
@@ -71,10 +89,8 @@ local function admit(arriving)
   for _, token in ipairs(redis.call('ZRANGEBYSCORE', K_ACTIVE, '-inf', now, 'LIMIT', 0, tidyMax)) do
     finish(token, load(token))
   end
-  local forgotten = redis.call('ZRANGEBYSCORE', K_ENDED, '-inf', now - retentionMs, 'LIMIT', 0, tidyMax)
-  if #forgotten > 0 then
-    redis.call('HDEL', K_ENTRIES, unpack(forgotten))
-    redis.call('ZREM', K_ENDED, unpack(forgotten))
+  for _, token in ipairs(redis.call('ZRANGEBYSCORE', K_ENDED, '-inf', now - retentionMs, 'LIMIT', 0, tidyMax)) do
+    forget(token)
   end
   local room = maxActive - redis.call('ZCARD', K_ACTIVE)
   if rate > 0 then
@@ -82,16 +98,23 @@ local function admit(arriving)
     room = math.min(room, rate - redis.call('ZCARD', K_ADMISSIONS))
   end
   if room <= 0 then return end
-  local front = redis.call('ZPOPMIN', K_WAITING, room)
-  for i = 1, #front, 2 do
-    local token = front[i]
-    local e = load(token)
-    redis.call('ZREM', K_SEEN, token)
-    e.state, e.admitted, e.untilMs = 'a', now, now + activeMs
-    save(token, e)
-    redis.call('ZADD', K_ACTIVE, e.untilMs, token)
-    if rate > 0 then redis.call('ZADD', K_ADMISSIONS, now, token) end
-    if token ~= arriving then redis.call('ZADD', K_WAITED, now, token) end
+  while room > 0 do
+    local front = redis.call('ZPOPMIN', K_WAITING, room)
+    if #front == 0 then break end
+    for i = 1, #front, 2 do
+      local token = front[i]
+      local e = load(token)
+      redis.call('ZREM', K_SEEN, token)
+      -- A waiter whose entry was evicted is passed over; the slot goes to the next.
+      if e then
+        e.state, e.admitted, e.untilMs = 'a', now, now + activeMs
+        save(token, e)
+        redis.call('ZADD', K_ACTIVE, e.untilMs, token)
+        if rate > 0 then redis.call('ZADD', K_ADMISSIONS, now, token) end
+        if token ~= arriving then redis.call('ZADD', K_WAITED, now, token) end
+        room = room - 1
+      end
+    end
   end
   local sampled = redis.call('ZCARD', K_WAITED)
   if sampled > etaSample then redis.call('ZREMRANGEBYRANK', K_WAITED, 0, sampled - etaSample - 1) end
@@ -101,6 +124,14 @@ end
 local function touch()
   local ttlMs = retentionMs + activeMs
   for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ttlMs) end
+end
+
+-- An entry whose index was evicted has lost its place or window: it ended.
+local function reconcile(token, e)
+  if (e.state == 'w' and not redis.call('ZSCORE', K_WAITING, token))
+    or (e.state == 'a' and not redis.call('ZSCORE', K_ACTIVE, token)) then
+    finish(token, e)
+  end
 end
 
 local function refresh(token, e)
@@ -137,19 +168,29 @@ local userId, token = ARGV[9], ARGV[10]
 admit(nil)
 local current = redis.call('HGET', K_USERS, userId)
 local existing = current and load(current)
+if existing then reconcile(current, existing) end
 if existing and existing.state ~= 'e' then
   refresh(current, existing)
   touch()
   return view(current, existing, 0)
 end
-local e = { u = userId, seq = redis.call('INCR', K_SEQ), joined = now, state = 'w', seen = now }
+-- The user's ended entry (or a pointer to an evicted one) is replaced by this join.
+if current then forget(current) end
+-- A lost counter must not let a newcomer pass those already waiting.
+local seq = redis.call('INCR', K_SEQ)
+local last = redis.call('ZRANGE', K_WAITING, -1, -1, 'WITHSCORES')
+if last[2] and tonumber(last[2]) >= seq then
+  seq = tonumber(last[2]) + 1
+  redis.call('SET', K_SEQ, seq)
+end
+local e = { u = userId, seq = seq, joined = now, state = 'w', seen = now }
 save(token, e)
 redis.call('HSET', K_USERS, userId, token)
 redis.call('ZADD', K_WAITING, e.seq, token)
 redis.call('ZADD', K_SEEN, now, token)
 admit(token)
 touch()
-return view(token, load(token), 1)
+return view(token, load(token) or e, 1)
 `
 
 /** ARGV[9] the token id. */
@@ -158,6 +199,7 @@ local token = ARGV[9]
 admit(nil)
 local e = load(token)
 if not e then return false end
+reconcile(token, e)
 refresh(token, e)
 touch()
 return view(token, e, 0)

@@ -1,0 +1,118 @@
+/**
+ * Proves that the queue survives Redis forgetting: any of its keys evicted
+ * or dropped leaves entries ended or positions intact, never an error, and
+ * a rejoin replaces the user's ended entry (O(1) retained per user).
+ */
+import { ConcertId, newId, Queue, QueuePolicy, QueueTokenId, UserId } from "@boxoffice/core"
+import { checkEvictionPolicy, queueKeys, RedisQueue } from "@boxoffice/redis"
+import { StoreClock, suiteEpochMs } from "@boxoffice/testing"
+import { Effect, Layer, Logger, ManagedRuntime, Option } from "effect"
+import { Redis } from "ioredis"
+import { afterAll, assert, describe, it } from "vitest"
+import { redisUrl } from "./support/TestRedis.ts"
+
+const prefix = `boxoffice:test:${process.pid}:${Math.random().toString(36).slice(2, 10)}:`
+const client = new Redis(redisUrl)
+const runtime = ManagedRuntime.make(
+  Layer.merge(RedisQueue.layerFromClient(client, { keyPrefix: prefix, clock: "effect" }), StoreClock.layerManual(suiteEpochMs))
+)
+const advance = (ms: number) => runtime.runPromise(StoreClock.use((clock) => clock.advance(ms)))
+afterAll(async () => {
+  const keys = await client.keys(`${prefix}*`)
+  if (keys.length > 0) await client.del(...keys)
+  await runtime.dispose()
+  await client.quit()
+})
+
+const policy = new QueuePolicy({ maxActive: 1, activeSeconds: 10, admitPerMinute: null })
+
+const join = (concertId: ConcertId, userId: UserId) =>
+  runtime.runPromise(Effect.gen(function*() {
+    const queue = yield* Queue
+    return yield* queue.join({ tokenId: yield* newId(QueueTokenId), concertId, userId, policy })
+  }))
+const status = (concertId: ConcertId, tokenId: QueueTokenId) =>
+  runtime.runPromise(Queue.use((queue) => queue.status(concertId, tokenId, policy)))
+const end = (concertId: ConcertId, tokenId: QueueTokenId) =>
+  runtime.runPromise(Queue.use((queue) => queue.end(concertId, tokenId, policy)))
+
+const keyOf = (concertId: ConcertId, name: string) => queueKeys(prefix, concertId).find((key) => key.endsWith(`:${name}`))!
+
+describe("Redis that forgets", () => {
+  it("with the entries evicted, joins and status calls go on: lost entries are ended, never an error", async () => {
+    const concertId = Effect.runSync(newId(ConcertId))
+    const users = Effect.runSync(Effect.forEach([0, 1, 2], () => newId(UserId)))
+    const tickets = []
+    for (const userId of users) tickets.push(await join(concertId, userId))
+    assert.deepStrictEqual(tickets.map((t) => t.entry.status), ["active", "waiting", "waiting"])
+    await client.del(keyOf(concertId, "entries"))
+    // Every lost token names nothing now; the line is rebuilt by those who come back.
+    for (const ticket of tickets) assert.isTrue(Option.isNone(await status(concertId, ticket.entry.tokenId)))
+    const newcomer = await join(concertId, Effect.runSync(newId(UserId)))
+    const again = await join(concertId, users[1]!)
+    assert.isTrue(newcomer.created && again.created)
+    // The lost active entry keeps its slot until its window runs out: never more than maxActive.
+    assert.deepStrictEqual([newcomer.entry.status, again.entry.status], ["waiting", "waiting"])
+    await advance(11_000)
+    // Then the slot passes over the lost waiters to the first who came back.
+    assert.strictEqual(Option.getOrThrow(await status(concertId, newcomer.entry.tokenId)).status, "active")
+    assert.strictEqual(Option.getOrThrow(await status(concertId, again.entry.tokenId)).position, 1)
+  })
+
+  it("with the sequence counter lost, a newcomer still queues behind those waiting", async () => {
+    const concertId = Effect.runSync(newId(ConcertId))
+    const first = await join(concertId, Effect.runSync(newId(UserId)))
+    const second = await join(concertId, Effect.runSync(newId(UserId)))
+    await client.del(keyOf(concertId, "seq"))
+    const third = await join(concertId, Effect.runSync(newId(UserId)))
+    assert.strictEqual(first.entry.status, "active")
+    assert.strictEqual(second.entry.position, 1)
+    assert.strictEqual(third.entry.position, 2)
+    assert.isAbove(third.entry.joinSequence, second.entry.joinSequence)
+  })
+
+  it("with the waiting index lost, a waiter's entry is ended rather than given a made-up place", async () => {
+    const concertId = Effect.runSync(newId(ConcertId))
+    await join(concertId, Effect.runSync(newId(UserId)))
+    const waiter = await join(concertId, Effect.runSync(newId(UserId)))
+    await client.del(keyOf(concertId, "waiting"))
+    const after = await status(concertId, waiter.entry.tokenId)
+    assert.strictEqual(Option.getOrThrow(after).status, "expired")
+  })
+
+  it("join/leave loops keep one ended entry per user, not one per loop", async () => {
+    const concertId = Effect.runSync(newId(ConcertId))
+    const userId = Effect.runSync(newId(UserId))
+    let last = await join(concertId, userId)
+    for (let i = 0; i < 50; i++) {
+      await end(concertId, last.entry.tokenId)
+      last = await join(concertId, userId)
+    }
+    assert.strictEqual(await client.hlen(keyOf(concertId, "entries")), 1)
+    assert.strictEqual(await client.zcard(keyOf(concertId, "ended")), 0)
+    await end(concertId, last.entry.tokenId)
+    assert.strictEqual(await client.hlen(keyOf(concertId, "entries")), 1)
+    assert.strictEqual(Option.getOrThrow(await status(concertId, last.entry.tokenId)).status, "expired")
+  })
+})
+
+describe("eviction policy check", () => {
+  it("warns when maxmemory-policy can evict queue keys, and is quiet on noeviction", async () => {
+    const [, original] = await client.config("GET", "maxmemory-policy") as Array<string>
+    const warnings: Array<string> = []
+    const capture = Logger.layer([Logger.make((options) => {
+      if (options.logLevel === "Warn") warnings.push(String(options.message))
+    })])
+    try {
+      await client.config("SET", "maxmemory-policy", "allkeys-lru")
+      await Effect.runPromise(checkEvictionPolicy(client).pipe(Effect.provide(capture)))
+      assert.strictEqual(warnings.length, 1)
+      assert.include(warnings[0]!, "allkeys-lru")
+      await client.config("SET", "maxmemory-policy", "noeviction")
+      await Effect.runPromise(checkEvictionPolicy(client).pipe(Effect.provide(capture)))
+      assert.strictEqual(warnings.length, 1)
+    } finally {
+      await client.config("SET", "maxmemory-policy", original!)
+    }
+  })
+})
