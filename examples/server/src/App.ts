@@ -6,7 +6,7 @@
 import { Booking, Identity, QueueTokenSigner } from "@boxoffice/core"
 import { BoxofficeHttp } from "@boxoffice/http"
 import { MemoryQueue, MemoryStores } from "@boxoffice/memory"
-import { migrateDatabase, PostgresStores, sweepExpiredHolds } from "@boxoffice/postgres"
+import { migrateDatabase, PostgresStores, sweepExpiredHolds, sweepIdempotencyRecords } from "@boxoffice/postgres"
 import { RedisQueue } from "@boxoffice/redis"
 import { NodeHttpServer } from "@effect/platform-node"
 import { DateTime, Effect, Layer, Option, Schedule } from "effect"
@@ -24,8 +24,12 @@ const stores = (config: ServerConfig) =>
       yield* Effect.logInfo("migrations applied")
       const storesLayer = PostgresStores.layer({ url })
       // Tidies seat rows of expired holds; correctness never depends on it (L4).
+      // Also forgets idempotency records past their 24 h.
       const sweeper = Layer.effectDiscard(Effect.forkScoped(
-        sweepExpiredHolds(500).pipe(Effect.ignore, Effect.repeat(Schedule.spaced("30 seconds")))
+        Effect.andThen(sweepExpiredHolds(500), sweepIdempotencyRecords(500)).pipe(
+          Effect.ignore,
+          Effect.repeat(Schedule.spaced("30 seconds"))
+        )
       ))
       return Layer.merge(storesLayer, sweeper.pipe(Layer.provide(storesLayer)))
     }))

@@ -11,7 +11,7 @@ import {
   Limits
 } from "@boxoffice/core"
 import { Effect, Layer, Result } from "effect"
-import { idempotencyKeyOf } from "./internal/MemoryState.ts"
+import { idempotencyKeyOf, tidy } from "./internal/MemoryState.ts"
 import { atomically, MemoryStore } from "./internal/MemoryStore.ts"
 
 const started: IdempotencyStart = { _tag: "Started" }
@@ -23,11 +23,13 @@ export const layer: Layer.Layer<IdempotencyRecords, never, MemoryStore> = Layer.
     IdempotencyRecords.of({
       begin: (claim) =>
         atomically((nowMs) => {
+          tidy(state, nowMs)
           const key = idempotencyKeyOf(claim.userId, claim.key)
           const leaseUntilMs = nowMs + Limits.idempotencyLeaseSeconds * 1000
           const record = state.idempotency.get(key)
           if (record === undefined) {
             state.idempotency.set(key, {
+              createdAtMs: nowMs,
               fingerprint: claim.fingerprint,
               attemptId: claim.attemptId,
               leaseUntilMs,

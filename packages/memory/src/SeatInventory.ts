@@ -15,10 +15,11 @@ import {
   SeatInventory,
   SeatUnavailable,
   type ConcertDate,
-  type HoldId
+  type HoldId,
+  Limits
 } from "@boxoffice/core"
 import { DateTime, Layer, Option, Result } from "effect"
-import { type HoldRecord, type MemoryState, seatsOf, userDateKey } from "./internal/MemoryState.ts"
+import { type HoldRecord, type MemoryState, seatsOf, tidy, userDateKey } from "./internal/MemoryState.ts"
 import { atomically, MemoryStore } from "./internal/MemoryStore.ts"
 
 export const toHold = (record: HoldRecord, nowMs: number): Hold =>
@@ -64,6 +65,7 @@ export const layer: Layer.Layer<SeatInventory, never, MemoryStore> = Layer.effec
         ),
       hold: (request) =>
         atomically((nowMs) => {
+          tidy(state, nowMs)
           const seats = seatsOf(state, request.date.dateId)
           const taken = state.faults.skipSeatTakenCheck ? [] : request.seatNumbers.filter((n) =>
             seats.sold.has(n) || isLiveHold(state, seats.lastHold.get(n), nowMs)
@@ -72,9 +74,9 @@ export const layer: Layer.Layer<SeatInventory, never, MemoryStore> = Layer.effec
           const key = userDateKey(request.userId, request.date.dateId)
           const userHolds = state.holdsByUserDate.get(key) ?? []
           const seatsHeld = userHolds
-            .map((holdId) => state.holds.get(holdId)!)
-            .filter((hold) => holdIsLive(hold.state, hold.expiresAtMs, nowMs))
-            .reduce((sum, hold) => sum + hold.seatNumbers.length, 0)
+            .map((holdId) => state.holds.get(holdId))
+            .filter((hold) => hold !== undefined && holdIsLive(hold.state, hold.expiresAtMs, nowMs))
+            .reduce((sum, hold) => sum + hold!.seatNumbers.length, 0)
           const limit = checkSeatLimit({
             seatsAlready: seatsHeld + (state.seatsSoldByUserDate.get(key) ?? 0),
             seatsRequested: request.seatNumbers.length,
@@ -92,6 +94,7 @@ export const layer: Layer.Layer<SeatInventory, never, MemoryStore> = Layer.effec
             expiresAtMs: nowMs + request.holdSeconds * 1000
           }
           state.holds.set(record.holdId, record)
+          state.holdsToForget.push(record.expiresAtMs + Limits.endedHoldRetentionSeconds * 1000, record.holdId)
           for (const n of record.seatNumbers) seats.lastHold.set(n, record.holdId)
           // Only live holds count towards the limit, so drop the others while here.
           state.holdsByUserDate.set(key, [

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import type { Unavailable } from "@boxoffice/core"
+import { Limits, type Unavailable } from "@boxoffice/core"
 import { sql } from "drizzle-orm"
 import type { Effect } from "effect"
 import { PgDatabase, rows } from "./internal/Database.ts"
@@ -38,4 +38,33 @@ export const sweepExpiredHolds = (batchSize: number): Effect.Effect<number, Unav
         from expired e where s.date_id = e.date_id and s.seat_number = e.seat_number
         returning 1 as cleared`)
       return cleared.length
+    }))
+
+/**
+ * Deletes up to `batchSize` idempotency records older than
+ * `Limits.idempotencyRetentionSeconds` (24 h), and returns how many: a key
+ * replays its first answer for that long, and no longer.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schedule } from "effect"
+ * import { sweepIdempotencyRecords } from "@boxoffice/postgres"
+ * const sweeper = sweepIdempotencyRecords(500).pipe(Effect.repeat(Schedule.spaced("30 seconds")))
+ * ```
+ * @category sweeper
+ */
+export const sweepIdempotencyRecords = (batchSize: number): Effect.Effect<number, Unavailable, PgDatabase> =>
+  PgDatabase.use((database) =>
+    database.run(async (db) => {
+      const deleted = await rows<{ deleted: number }>(db, sql`
+        with old as (
+          select user_id, key from idempotency_records
+          where created_at < (select boxoffice_now()) - make_interval(secs => ${Limits.idempotencyRetentionSeconds})
+          limit ${batchSize}
+          for update skip locked
+        )
+        delete from idempotency_records r using old
+        where r.user_id = old.user_id and r.key = old.key
+        returning 1 as deleted`)
+      return deleted.length
     }))

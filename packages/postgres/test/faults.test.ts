@@ -5,7 +5,7 @@
  */
 import { Booking, ChargeId as ChargeIdSchema, newId, HoldId, PaymentId, Payments, QueueTokenSigner, SeatInventory, UserId, Wallet } from "@boxoffice/core"
 import { MemoryQueue } from "@boxoffice/memory"
-import { PgDatabase, PostgresStores, sweepExpiredHolds } from "@boxoffice/postgres"
+import { PgDatabase, PostgresStores, sweepExpiredHolds, sweepIdempotencyRecords } from "@boxoffice/postgres"
 import { DateTime, Effect, Layer, ManagedRuntime, Redacted, Result } from "effect"
 import postgres from "postgres"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
@@ -177,6 +177,27 @@ describe("faults", () => {
       }))
       assert.strictEqual(taken.status, "held")
       assert.strictEqual(await runtime.runPromise(Booking.use((b) => b.balance(userId))), 50_000)
+    } finally {
+      await runtime.dispose()
+    }
+  }, 30_000)
+
+  it("idempotency records older than 24 h are swept, a batch at a time; newer ones stay", async () => {
+    const runtime = instance(database.pool(5))
+    const observer = database.pool(1)
+    try {
+      const userId = Effect.runSync(newId(UserId))
+      await runtime.runPromise(Booking.use((b) => b.charge(userId, 1_000, "fresh")))
+      for (const key of ["old-1", "old-2", "old-3"]) {
+        await observer`
+          insert into idempotency_records (user_id, key, fingerprint, attempt_id, lease_until, created_at)
+          values (${userId}, ${key}, ${"charge:1000"}, ${crypto.randomUUID()}, now(), now() - interval '25 hours')`
+      }
+      assert.strictEqual(await runtime.runPromise(sweepIdempotencyRecords(2)), 2)
+      assert.strictEqual(await runtime.runPromise(sweepIdempotencyRecords(2)), 1)
+      assert.strictEqual(await runtime.runPromise(sweepIdempotencyRecords(2)), 0)
+      const left = await observer<Array<{ key: string }>>`select key from idempotency_records where user_id = ${userId}`
+      assert.deepStrictEqual(left.map((row) => row.key), ["fresh"])
     } finally {
       await runtime.dispose()
     }

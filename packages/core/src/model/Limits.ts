@@ -44,8 +44,12 @@ export const Limits = {
    * living is not padded with abandoned tabs (the anchors hold ~5 minutes).
    */
   waitingGraceSeconds: 300,
-  /** The most abandoned waiters or ended entries one queue call tidies. */
+  /** The most abandoned waiters, ended entries, old holds or old idempotency records one store call tidies. */
   queueTidyBatchMax: 1_000,
+  /** How long an expired or released hold still answers with its status before an in-memory store forgets it. */
+  endedHoldRetentionSeconds: 3_600,
+  /** How long an idempotency key replays its first answer: 24 h, as payment APIs commonly promise. */
+  idempotencyRetentionSeconds: 86_400,
   /** How long an ended queue entry still answers "expired" before it is forgotten. */
   endedEntryRetentionSeconds: 86_400,
   /** How many verified tokens an instance remembers (about 200 bytes each). */

@@ -3,19 +3,21 @@
  * clock and changes this state in one synchronous step, so fibers cannot
  * interleave inside it: that is what makes the operations atomic.
  */
-import type {
-  Concert,
-  ConcertDate,
-  ConcertId,
-  DateId,
-  HoldId,
-  HoldState,
-  IdempotentOutcome,
-  LedgerEntry,
-  Payment,
-  QueueTokenId,
-  UserId
+import {
+  type Concert,
+  type ConcertDate,
+  type ConcertId,
+  type DateId,
+  type HoldId,
+  type HoldState,
+  type IdempotentOutcome,
+  type LedgerEntry,
+  Limits,
+  type Payment,
+  type QueueTokenId,
+  type UserId
 } from "@boxoffice/core"
+import { MinHeap } from "./MinHeap.ts"
 import type { WaitingLine } from "./WaitingLine.ts"
 
 /**
@@ -47,6 +49,7 @@ export interface DateSeats {
 }
 
 export interface IdempotencyRecord {
+  readonly createdAtMs: number
   readonly fingerprint: string
   attemptId: string
   leaseUntilMs: number
@@ -100,8 +103,10 @@ export interface MemoryState {
   readonly balances: Map<UserId, number>
   readonly ledgers: Map<UserId, Array<LedgerEntry>>
   readonly paymentsByUser: Map<UserId, Array<Payment>>
-  /** `${userId}/${key}` → record */
+  /** `${userId}/${key}` → record, oldest first (a Map keeps insertion order). */
   readonly idempotency: Map<string, IdempotencyRecord>
+  /** Holds by when they may be forgotten: their expiry plus the retention. */
+  readonly holdsToForget: MinHeap<HoldId>
   readonly queues: Map<ConcertId, QueueState>
 }
 
@@ -117,6 +122,7 @@ export const makeMemoryState = (faults: Faults = {}): MemoryState => ({
   ledgers: new Map(),
   paymentsByUser: new Map(),
   idempotency: new Map(),
+  holdsToForget: new MinHeap(),
   queues: new Map()
 })
 
@@ -130,4 +136,31 @@ export const seatsOf = (state: MemoryState, dateId: DateId): DateSeats => {
     state.seats.set(dateId, seats)
   }
   return seats
+}
+
+/**
+ * Forgets, at most `queueTidyBatchMax` of each per call, holds that ended
+ * over `endedHoldRetentionSeconds` ago (paid ones are kept: payments name
+ * them) and idempotency records older than `idempotencyRetentionSeconds`,
+ * so the memory store holds a bounded working set.
+ */
+export const tidy = (state: MemoryState, nowMs: number): void => {
+  for (let i = 0; i < Limits.queueTidyBatchMax; i++) {
+    const dueMs = state.holdsToForget.peekKey()
+    if (dueMs === undefined || dueMs > nowMs) break
+    const holdId = state.holdsToForget.pop()!
+    const hold = state.holds.get(holdId)
+    if (hold === undefined || hold.state === "paid") continue
+    state.holds.delete(holdId)
+    const key = userDateKey(hold.userId, hold.dateId)
+    const others = (state.holdsByUserDate.get(key) ?? []).filter((id) => id !== holdId)
+    if (others.length === 0) state.holdsByUserDate.delete(key)
+    else state.holdsByUserDate.set(key, others)
+  }
+  let forgotten = 0
+  for (const [key, record] of state.idempotency) {
+    if (forgotten++ >= Limits.queueTidyBatchMax) break
+    if (record.createdAtMs > nowMs - Limits.idempotencyRetentionSeconds * 1000) break
+    state.idempotency.delete(key)
+  }
 }

@@ -66,12 +66,17 @@ export const takeSnapshot = (concert: Concert, knowledge: Knowledge) =>
     const payments = yield* Payments
     const queue = yield* Queue
     const nowMs = yield* StoreClock.use((clock) => clock.nowMs)
-    const holds = yield* Effect.forEach(knowledge.holds, ({ hold, tokenId }) =>
-      Effect.map(inventory.findHold(hold.holdId), (found) => ({
-        hold: Option.getOrElse(found, () => violated("L3", `hold ${hold.holdId} vanished`)),
-        tokenId
-      })))
     const paymentLists = yield* Effect.forEach(knowledge.users, payments.listPayments)
+    const paidHolds = new Set(paymentLists.flat().map((payment) => payment.holdId))
+    const found = yield* Effect.forEach(knowledge.holds, ({ hold, tokenId }) =>
+      Effect.map(inventory.findHold(hold.holdId), (stored) => {
+        if (Option.isSome(stored)) return [{ hold: stored.value, tokenId }]
+        // A store may forget an unpaid hold once it has been over for the retention period.
+        const forgettable = !paidHolds.has(hold.holdId) &&
+          ms(hold.expiresAt) + Limits.endedHoldRetentionSeconds * 1000 <= nowMs
+        return forgettable ? [] : violated("L3", `hold ${hold.holdId} vanished`)
+      }))
+    const holds = found.flat()
     const newestOfUser = new Map<number, QueueTokenId>()
     for (const [tokenId, { user }] of knowledge.tokens) newestOfUser.set(user, tokenId)
     const entries = yield* Effect.forEach([...knowledge.tokens], ([tokenId, { user }]) =>
