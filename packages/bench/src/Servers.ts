@@ -20,6 +20,10 @@ export const profiles: ReadonlyArray<Profile> = ["memory", "postgres+redis ×1",
 
 export interface Running {
   readonly urls: ReadonlyArray<string>
+  /** The server processes, for sampling their memory. */
+  readonly pids: ReadonlyArray<number>
+  /** The Redis key prefix of a Postgres + Redis profile. */
+  readonly redisKeyPrefix?: string
   readonly stop: () => Promise<void>
 }
 
@@ -54,7 +58,7 @@ const stopChild = (child: ChildProcess) =>
 
 export const startCeiling = async (): Promise<Running> => {
   const { url, child } = await launch(ceilingMain, {}, "/")
-  return { urls: [url], stop: () => stopChild(child) }
+  return { urls: [url], pids: [child.pid!], stop: () => stopChild(child) }
 }
 
 export const startProfile = async (profile: Profile): Promise<Running> => {
@@ -62,7 +66,7 @@ export const startProfile = async (profile: Profile): Promise<Running> => {
   if (profile === "memory") {
     // Requests are logged as JSON lines to stdout; the benchmark ignores them, as a log shipper would.
     const { url, child } = await launch(serverMain, common, "/health")
-    return { urls: [url], stop: () => stopChild(child) }
+    return { urls: [url], pids: [child.pid!], stop: () => stopChild(child) }
   }
   const name = `boxoffice_bench_${process.pid}_${Date.now()}`
   const admin = postgres(postgresUrl, { max: 1, onnotice: () => {} })
@@ -81,6 +85,8 @@ export const startProfile = async (profile: Profile): Promise<Running> => {
   const instances = [first, ...rest]
   return {
     urls: instances.map((i) => i.url),
+    pids: instances.map((i) => i.child.pid!),
+    redisKeyPrefix: prefix,
     stop: async () => {
       await Promise.all(instances.map((i) => stopChild(i.child)))
       await admin.unsafe(`drop database if exists ${name} with (force)`)

@@ -46,8 +46,12 @@ export const Limits = {
   waitingGraceSeconds: 300,
   /** The most abandoned waiters, ended entries, old holds or old idempotency records one store call tidies. */
   queueTidyBatchMax: 1_000,
-  /** How long an expired or released hold still answers with its status before an in-memory store forgets it. */
-  endedHoldRetentionSeconds: 3_600,
+  /**
+   * How long an expired or released hold still answers with its status
+   * before an in-memory store forgets it: long enough for any client to see
+   * how its hold ended, short enough that a busy sale's memory stays flat.
+   */
+  endedHoldRetentionSeconds: 600,
   /** How long an idempotency key replays its first answer: 24 h, as payment APIs commonly promise. */
   idempotencyRetentionSeconds: 86_400,
   /** How long an ended queue entry still answers "expired" before it is forgotten. */
