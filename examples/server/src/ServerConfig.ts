@@ -1,5 +1,5 @@
 /**
- * The server's configuration, from the environment only (DESIGN §5).
+ * The server's configuration, from the environment only (docs/spec.md, Server configuration).
  * Secrets are `Redacted` and never logged.
  */
 import { Config, Effect, Option, Redacted, Schema } from "effect"

@@ -1,6 +1,6 @@
 /**
  * Starts the example server. Configuration comes from the environment
- * (DESIGN §5); SIGTERM drains in-flight requests and exits.
+ * (docs/spec.md, Server configuration); SIGTERM drains in-flight requests and exits.
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { Cause, Effect, Exit, Layer, Runtime } from "effect"

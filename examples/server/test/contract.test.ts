@@ -1,5 +1,5 @@
 /**
- * Proves the HTTP contract of DESIGN §4 over a real socket, on the embedded
+ * Proves the HTTP contract of the spec (docs/spec.md) over a real socket, on the embedded
  * engine: every route, every error code a memory store can produce, the
  * whole booking journey, SSE, the OpenAPI document and the typed client.
  * (`idempotency-in-flight` and `unavailable` need a slow or broken store:

@@ -69,7 +69,7 @@ export interface DateAvailability {
 export type AdmissionError = QueueTokenInvalid | QueueNotAdmitted | QueueTokenExpired | Forbidden
 
 /**
- * The engine. Every method is one use case of DESIGN §4.
+ * The engine. Every method is one use case of the spec (docs/spec.md).
  *
  * @example
  * ```ts

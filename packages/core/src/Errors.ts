@@ -1,6 +1,6 @@
 /**
  * The engine's typed errors. Each maps one-to-one onto a stable `code` of
- * DESIGN §4; only the HTTP adapter turns a code into a status.
+ * the spec (docs/spec.md); only the HTTP adapter turns a code into a status.
  *
  * @since 0.1.0
  */

@@ -1,5 +1,5 @@
 /**
- * Proves the direction of dependencies (DESIGN §1): core depends on effect
+ * Proves the direction of dependencies (the spec (docs/spec.md, Packages)): core depends on effect
  * alone and imports no Node module.
  */
 import { readdirSync, readFileSync } from "node:fs"

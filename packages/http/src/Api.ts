@@ -1,5 +1,5 @@
 /**
- * The HTTP contract of DESIGN §4 as an `HttpApi`: every route with its
+ * The HTTP contract of the spec (docs/spec.md) as an `HttpApi`: every route with its
  * Schema-validated params, headers, body and answers, and the problems it
  * may answer with. Shared by the server and the typed client.
  *

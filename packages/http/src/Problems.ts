@@ -1,6 +1,6 @@
 /**
  * The RFC 9457 problems of the HTTP contract: one class per stable `code`
- * of DESIGN §4, served as `application/problem+json` with `type`, `title`,
+ * of the spec (docs/spec.md), served as `application/problem+json` with `type`, `title`,
  * `status`, `detail` and `code`.
  *
  * @since 0.1.0

@@ -25,7 +25,7 @@ export interface RedisQueueOptions {
   /** Prepended to every key, so several deployments or test runs share one Redis. No braces. */
   readonly keyPrefix: string
   /**
-   * Where scripts take the time from: Redis `TIME` (the default, DESIGN §3),
+   * Where scripts take the time from: Redis `TIME` (the default, the spec (docs/spec.md, Time)),
    * or Effect's `Clock`, for tests that move time by hand.
    */
   readonly clock?: "server" | "effect"

@@ -98,7 +98,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           assert.deepStrictEqual(all.map((c) => c.concertId), [concert.concertId])
         }))
 
-      test("applies the DESIGN §4 defaults and keeps overrides", () =>
+      test("applies the the spec (docs/spec.md) defaults and keeps overrides", () =>
         Effect.gen(function*() {
           const defaults = yield* createConcert()
           assert.deepStrictEqual(

@@ -7,7 +7,7 @@
 import { Clock, Context, Duration, Effect, Layer } from "effect"
 
 /**
- * Control over the clock that a store judges expiry by (DESIGN §3). A store
+ * Control over the clock that a store judges expiry by (the spec (docs/spec.md, Time)). A store
  * that reads Effect's `Clock` uses {@link StoreClock.layerManual}; a store
  * that reads its own clock (a database's `now()`) supplies a layer that
  * shifts that clock.

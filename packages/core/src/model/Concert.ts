@@ -11,7 +11,7 @@ import { PriceKrw } from "./Money.ts"
 const intBetween = (minimum: number, maximum: number) => Schema.Int.check(Schema.isBetween({ minimum, maximum }))
 
 /**
- * How one concert's waiting queue admits users (DESIGN §4 defaults: 100 active,
+ * How one concert's waiting queue admits users (the spec (docs/spec.md) defaults: 100 active,
  * 600 s each, no rate cap).
  *
  * @category models

@@ -8,13 +8,13 @@
 export const Limits = {
   /** The smallest charge: a charge of zero would be a no-op that still writes a ledger row. */
   chargeKrwMin: 1,
-  /** The largest single charge (DESIGN §4): caps the damage of one mistaken or stolen request. */
+  /** The largest single charge (the spec (docs/spec.md)): caps the damage of one mistaken or stolen request. */
   chargeKrwMax: 10_000_000,
-  /** The largest balance (DESIGN §4): keeps every sum far below 2^53, so integer arithmetic stays exact. */
+  /** The largest balance (the spec (docs/spec.md)): keeps every sum far below 2^53, so integer arithmetic stays exact. */
   balanceKrwMax: 1_000_000_000,
   /** The highest seat count of one date: bounds a seat map read and a hold's scan. */
   seatCountMax: 10_000,
-  /** The default seat count of a date (DESIGN §4). */
+  /** The default seat count of a date (the spec (docs/spec.md)). */
   seatCountDefault: 50,
   /** The largest ticket price: one price times seatsPerUserMax stays under one charge, so a hold is always payable. */
   priceKrwMax: 500_000,

@@ -1,6 +1,6 @@
 /**
  * Money is an integer number of KRW. These schemas carry the limits of
- * DESIGN §4, so a value of these types is always in range.
+ * the spec (docs/spec.md), so a value of these types is always in range.
  *
  * @since 0.1.0
  */

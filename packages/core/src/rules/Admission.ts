@@ -7,7 +7,7 @@
 import type { QueuePolicy } from "../model/Concert.ts"
 import { Limits } from "../model/Limits.ts"
 
-/** "Per minute" means any 60-second window (DESIGN §4). @category constants */
+/** "Per minute" means any 60-second window (the spec (docs/spec.md)). @category constants */
 export const admissionWindowMs = 60_000
 
 /** @category models */

@@ -1,5 +1,5 @@
 /**
- * The laws L1–L7 of DESIGN §2, checked on a snapshot read through the
+ * The laws L1–L7 of the spec (docs/spec.md, Laws), checked on a snapshot read through the
  * ports after every generated step. A violation throws a `LawViolation`
  * whose message starts with the law's name.
  */
