@@ -3,54 +3,26 @@
  * secret behave as one: join order across both, a seat race across both
  * with exactly 50 winners, exact balances, and tokens that work on either.
  */
-import { type ChildProcess, spawn } from "node:child_process"
-import { createServer } from "node:net"
-import { fileURLToPath } from "node:url"
+import type { ChildProcess } from "node:child_process"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import { createStores, redisUrl, type Stores } from "./support/Stores.ts"
+import { freePort, spawnServer } from "./support/ServerProcess.ts"
+import { createStores, type Stores } from "./support/Stores.ts"
 import { adminKey, call, newUser } from "./support/TestServer.ts"
 
-const main = fileURLToPath(new URL("../dist/main.js", import.meta.url))
 let stores: Stores
 const processes: Array<ChildProcess> = []
 let instances: Array<string> = []
 
 const startProcess = async (port: number) => {
-  const child = spawn(process.execPath, [main], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      BOXOFFICE_STORE: "postgres",
-      DATABASE_URL: stores.databaseUrl,
-      REDIS_URL: redisUrl,
-      BOXOFFICE_REDIS_PREFIX: stores.redisKeyPrefix,
-      BOXOFFICE_SECRET: "multi-instance-secret-of-32-bytes-at-least",
-      BOXOFFICE_ADMIN_KEY: adminKey,
-      BOXOFFICE_DEMO: "false"
-    },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  processes.push(child)
-  let output = ""
-  child.stdout!.on("data", (chunk) => (output += chunk))
-  child.stderr!.on("data", (chunk) => (output += chunk))
-  const url = `http://127.0.0.1:${port}`
+  const server = spawnServer(stores, port, "multi-instance-secret-of-32-bytes-at-least")
+  processes.push(server.child)
   for (let i = 0; i < 100; i++) {
-    const healthy = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false)
-    if (healthy) return url
+    const healthy = await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false)
+    if (healthy) return server.url
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-  throw new Error(`instance on ${port} did not start:\n${output}`)
+  throw new Error(`instance on ${port} did not start:\n${server.output()}`)
 }
-
-/** A port the OS says is free now. */
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number }
-      probe.close(() => resolve(port))
-    })
-  })
 
 beforeAll(async () => {
   stores = await createStores()

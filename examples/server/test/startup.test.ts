@@ -6,14 +6,10 @@
  * until the engine is ready and 200 after.
  */
 import { migrationLockKey } from "@boxoffice/postgres"
-import { spawn } from "node:child_process"
-import { createServer } from "node:net"
-import { fileURLToPath } from "node:url"
 import postgres from "postgres"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import { createStores, redisUrl, type Stores } from "./support/Stores.ts"
-
-const main = fileURLToPath(new URL("../dist/main.js", import.meta.url))
+import { freePort, spawnServer } from "./support/ServerProcess.ts"
+import { createStores, type Stores } from "./support/Stores.ts"
 let stores: Stores
 beforeAll(async () => {
   stores = await createStores()
@@ -21,14 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stores?.drop()
 })
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number }
-      probe.close(() => resolve(port))
-    })
-  })
 
 type Probe =
   | { readonly kind: "refused" }
@@ -58,24 +46,7 @@ describe("startup", () => {
     // Holding the migrator's lock keeps the server in its startup for as long as the test wants.
     const holder = postgres(stores.databaseUrl, { max: 1, onnotice: () => {} })
     await holder`select pg_advisory_lock(${migrationLockKey})`
-    const port = await freePort()
-    const child = spawn(process.execPath, [main], {
-      env: {
-        ...process.env,
-        PORT: String(port),
-        BOXOFFICE_STORE: "postgres",
-        DATABASE_URL: stores.databaseUrl,
-        REDIS_URL: redisUrl,
-        BOXOFFICE_REDIS_PREFIX: stores.redisKeyPrefix,
-        BOXOFFICE_SECRET: "startup-test-secret-of-at-least-32-bytes",
-        BOXOFFICE_DEMO: "false"
-      },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let output = ""
-    child.stdout!.on("data", (chunk) => (output += chunk))
-    child.stderr!.on("data", (chunk) => (output += chunk))
-    const url = `http://127.0.0.1:${port}`
+    const { child, url, output } = spawnServer(stores, await freePort(), "startup-test-secret-of-at-least-32-bytes")
     const probes: Array<Probe> = []
     try {
       let released = false
@@ -98,11 +69,11 @@ describe("startup", () => {
           `${answered.filter((p) => p.status === 503).length} answered 503, ${answered.filter((p) => p.status === 200).length} answered 200, ` +
           `${silent} unanswered; slowest answer ${Math.round(Math.max(...answered.map((p) => p.ms)))} ms`
       )
-      assert.strictEqual(silent, 0, `requests went unanswered:\n${output}`)
+      assert.strictEqual(silent, 0, `requests went unanswered:\n${output()}`)
       assert.isTrue(answered.every((p) => p.ms < 1_000))
       assert.isTrue(answered.every((p) => p.status === 200 || (p.status === 503 && p.code === "unavailable" && p.retryAfter === "1")))
       assert.isAtLeast(answered.filter((p) => p.status === 503).length, 6)
-      assert.strictEqual(answered.at(-1)!.status, 200, output)
+      assert.strictEqual(answered.at(-1)!.status, 200, output())
     } finally {
       child.kill("SIGTERM")
       await new Promise((resolve) => child.once("exit", resolve))

@@ -43,6 +43,37 @@ const buyerWithHold = Effect.gen(function*() {
   return { userId, token: ticket.queueToken, hold }
 })
 
+/** Holds `userId`'s wallet row from another session until the returned release is called. */
+const lockWallet = async (url: string, userId: string) => {
+  const blocker = postgres(url, { max: 1, onnotice: () => {} })
+  let release!: () => void
+  let locked!: () => void
+  const isLocked = new Promise<void>((resolve) => (locked = resolve))
+  const blocking = blocker.begin(async (tx) => {
+    await tx`select 1 from wallets where user_id = ${userId} for update`
+    locked()
+    await new Promise<void>((resolve) => (release = resolve))
+  })
+  await isLocked
+  return async () => {
+    release()
+    await blocking
+    await blocker.end()
+  }
+}
+
+/** Waits until a backend of `database` waits on a lock in a statement matching `pattern`. */
+const waitForLockWait = async (observer: postgres.Sql, databaseName: string, pattern: string) => {
+  for (let i = 0; i < 300; i++) {
+    const [row] = await observer<Array<{ pid: number }>>`
+      select pid from pg_stat_activity
+      where datname = ${databaseName} and wait_event_type = 'Lock' and query ilike ${pattern}`
+    if (row !== undefined) return row.pid
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  throw new Error(`no statement like ${pattern} waited on a lock`)
+}
+
 describe("faults", () => {
   it("a backend killed mid-payment leaves nothing behind; a retry with the same key succeeds once", async () => {
     const runtime = instance(database.pool(20))
@@ -50,30 +81,11 @@ describe("faults", () => {
     try {
       const { userId, token, hold } = await runtime.runPromise(buyerWithHold)
       // Hold the buyer's wallet row, so the payment blocks inside its transaction.
-      const blocker = postgres(Redacted.value(database.url), { max: 1, onnotice: () => {} })
-      let releaseWallet!: () => void
-      let walletLocked!: () => void
-      const locked = new Promise<void>((resolve) => (walletLocked = resolve))
-      const blocking = blocker.begin(async (tx) => {
-        await tx`select 1 from wallets where user_id = ${userId} for update`
-        walletLocked()
-        await new Promise<void>((resolve) => (releaseWallet = resolve))
-      })
-      await locked
+      const releaseWallet = await lockWallet(Redacted.value(database.url), userId)
       const payment = runtime.runPromise(Effect.result(Booking.use((b) => b.pay(userId, token, hold.holdId, "pay-once"))))
-      let victim: number | undefined
-      for (let i = 0; i < 200 && victim === undefined; i++) {
-        const [row] = await observer<Array<{ pid: number }>>`
-          select pid from pg_stat_activity
-          where datname = ${database.name} and wait_event_type = 'Lock' and query ilike '%boxoffice_pay%'`
-        victim = row?.pid
-        if (victim === undefined) await new Promise((resolve) => setTimeout(resolve, 10))
-      }
-      assert.isDefined(victim, "the payment never reached the wallet row")
-      await observer`select pg_terminate_backend(${victim!})`
-      releaseWallet()
-      await blocking
-      await blocker.end()
+      const victim = await waitForLockWait(observer, database.name, "%boxoffice_pay%")
+      await observer`select pg_terminate_backend(${victim})`
+      await releaseWallet()
 
       // The client sees its connection close while the payment was in flight, so it cannot know the
       // outcome and must say so; the database rolled the payment back, which the state below shows.
@@ -233,37 +245,6 @@ describe("faults", () => {
     }
   }, 30_000)
 })
-
-/** Holds `userId`'s wallet row from another session until the returned release is called. */
-const lockWallet = async (url: string, userId: string) => {
-  const blocker = postgres(url, { max: 1, onnotice: () => {} })
-  let release!: () => void
-  let locked!: () => void
-  const isLocked = new Promise<void>((resolve) => (locked = resolve))
-  const blocking = blocker.begin(async (tx) => {
-    await tx`select 1 from wallets where user_id = ${userId} for update`
-    locked()
-    await new Promise<void>((resolve) => (release = resolve))
-  })
-  await isLocked
-  return async () => {
-    release()
-    await blocking
-    await blocker.end()
-  }
-}
-
-/** Waits until a backend of `database` waits on a lock in a statement matching `pattern`. */
-const waitForLockWait = async (observer: postgres.Sql, databaseName: string, pattern: string) => {
-  for (let i = 0; i < 300; i++) {
-    const [row] = await observer<Array<{ pid: number }>>`
-      select pid from pg_stat_activity
-      where datname = ${databaseName} and wait_event_type = 'Lock' and query ilike ${pattern}`
-    if (row !== undefined) return row.pid
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-  throw new Error(`no statement like ${pattern} waited on a lock`)
-}
 
 describe("a 503 means nothing happened", () => {
   const stateOf = (runtime: ManagedRuntime.ManagedRuntime<Booking | Wallet, unknown>, userId: UserId, holdId: HoldId) =>

@@ -1,0 +1,49 @@
+/**
+ * The example server as a child process on Postgres + Redis, as it is
+ * deployed: for tests that need several instances or its startup.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { createServer } from "node:net"
+import { fileURLToPath } from "node:url"
+import { redisUrl, type Stores } from "./Stores.ts"
+import { adminKey } from "./TestServer.ts"
+
+const main = fileURLToPath(new URL("../../dist/main.js", import.meta.url))
+
+/** A port the OS says is free now. */
+export const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number }
+      probe.close(() => resolve(port))
+    })
+  })
+
+export interface ServerProcess {
+  readonly child: ChildProcess
+  readonly url: string
+  /** Everything it printed so far. */
+  readonly output: () => string
+}
+
+/** Spawns the server on `port` over `stores`; it is not awaited to be ready. */
+export const spawnServer = (stores: Stores, port: number, secret: string): ServerProcess => {
+  const child = spawn(process.execPath, [main], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      BOXOFFICE_STORE: "postgres",
+      DATABASE_URL: stores.databaseUrl,
+      REDIS_URL: redisUrl,
+      BOXOFFICE_REDIS_PREFIX: stores.redisKeyPrefix,
+      BOXOFFICE_SECRET: secret,
+      BOXOFFICE_ADMIN_KEY: adminKey,
+      BOXOFFICE_DEMO: "false"
+    },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let output = ""
+  child.stdout!.on("data", (chunk) => (output += chunk))
+  child.stderr!.on("data", (chunk) => (output += chunk))
+  return { child, url: `http://127.0.0.1:${port}`, output: () => output }
+}
