@@ -22,7 +22,7 @@ const stores = (config: ServerConfig) =>
       // Safe when several instances start at once: the migrator holds an advisory lock.
       yield* migrateDatabase(url)
       yield* Effect.logInfo("migrations applied")
-      const storesLayer = PostgresStores.layer({ url })
+      const storesLayer = PostgresStores.layer({ url, poolSize: config.postgresPoolSize })
       // Tidies seat rows of expired holds; correctness never depends on it (L4).
       // Also forgets idempotency records past their 24 h.
       const sweeper = Layer.effectDiscard(Effect.forkScoped(

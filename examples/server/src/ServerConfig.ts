@@ -22,6 +22,8 @@ export interface ServerConfig {
   readonly port: number
   readonly store: "memory" | "postgres"
   readonly databaseUrl: Option.Option<Redacted.Redacted<string>>
+  /** Connections in this instance's Postgres pool (`BOXOFFICE_PG_POOL`, default 20). */
+  readonly postgresPoolSize: number
   readonly redisUrl: Option.Option<Redacted.Redacted<string>>
   /** Prefix of every Redis key, so several deployments can share one Redis. */
   readonly redisKeyPrefix: string
@@ -35,6 +37,10 @@ export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | Serv
   const store = yield* Config.Literals(["memory", "postgres"], "BOXOFFICE_STORE").pipe(Config.withDefault("memory" as const))
   const databaseUrl = yield* Config.Redacted("DATABASE_URL").pipe(Config.option)
   const redisUrl = yield* Config.Redacted("REDIS_URL").pipe(Config.option)
+  const postgresPoolSize = yield* Config.Int("BOXOFFICE_PG_POOL").pipe(Config.withDefault(20))
+  if (postgresPoolSize < 1 || postgresPoolSize > 500) {
+    return yield* new ServerConfigError({ message: "BOXOFFICE_PG_POOL must be between 1 and 500" })
+  }
   const redisKeyPrefix = yield* Config.String("BOXOFFICE_REDIS_PREFIX").pipe(Config.withDefault("boxoffice:"))
   const adminKey = yield* Config.Redacted("BOXOFFICE_ADMIN_KEY").pipe(Config.option)
   const configuredSecret = yield* Config.Redacted("BOXOFFICE_SECRET").pipe(Config.option)
@@ -53,5 +59,5 @@ export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | Serv
   }
   const secret = Option.getOrElse(configuredSecret, () => Redacted.make(randomSecret()))
   const demo = yield* Config.Boolean("BOXOFFICE_DEMO").pipe(Config.withDefault(store === "memory"))
-  return { port, store, databaseUrl, redisUrl, redisKeyPrefix, secret, adminKey, demo }
+  return { port, store, databaseUrl, postgresPoolSize, redisUrl, redisKeyPrefix, secret, adminKey, demo }
 })

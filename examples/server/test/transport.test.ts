@@ -103,5 +103,8 @@ describe("server configuration", () => {
       }))))
     )
     assert.strictEqual(accepted.store, "memory")
+    assert.strictEqual(accepted.postgresPoolSize, 20)
+    const badPool = await configWith({ BOXOFFICE_PG_POOL: "0" })
+    assert.include(String((badPool as { message?: string }).message), "BOXOFFICE_PG_POOL must be between 1 and 500")
   })
 })

@@ -1,6 +1,7 @@
 /**
  * Postgres `Catalog`. Concerts are immutable once saved, so found ones are
- * cached in the instance.
+ * cached in the instance, up to `catalogCacheConcertsMax` (the oldest cached
+ * is dropped first).
  *
  * @since 0.1.0
  */
@@ -39,6 +40,9 @@ const loadConcerts = async (db: Database, concertIds: ReadonlyArray<string> | nu
   )
 }
 
+/** The most concerts one instance keeps cached (each with up to 100 dates). @category constants */
+export const catalogCacheConcertsMax = 10_000
+
 /** @category layers */
 export const layer: Layer.Layer<Catalog, never, PgDatabase> = Layer.effect(
   Catalog,
@@ -47,6 +51,11 @@ export const layer: Layer.Layer<Catalog, never, PgDatabase> = Layer.effect(
     const byConcert = new Map<string, Concert>()
     const byDate = new Map<string, ConcertDate>()
     const remember = (concert: Concert) => {
+      if (!byConcert.has(concert.concertId) && byConcert.size >= catalogCacheConcertsMax) {
+        const [, oldest] = byConcert.entries().next().value!
+        byConcert.delete(oldest.concertId)
+        for (const date of oldest.dates) byDate.delete(date.dateId)
+      }
       byConcert.set(concert.concertId, concert)
       for (const date of concert.dates) byDate.set(date.dateId, date)
       return concert

@@ -19,6 +19,7 @@ export const startServer = async (overrides: Partial<ServerConfig> = {}): Promis
     port: 0,
     store: "memory",
     databaseUrl: Option.none(),
+    postgresPoolSize: 20,
     redisUrl: Option.none(),
     redisKeyPrefix: "boxoffice:test:",
     secret: Redacted.make("test-secret-of-the-http-suite-32b"),
