@@ -1,6 +1,7 @@
 /**
  * Prints the EXPLAIN plan of every hot query on a seeded throwaway database,
- * for docs/postgres.md. Run: node packages/postgres/scripts/explain-plans.ts
+ * and of every statement inside each write function (through auto_explain,
+ * nested statements included), for docs/postgres.md. Run: node packages/postgres/scripts/explain-plans.ts
  * (Node 24 strips the types), after `pnpm build`.
  */
 import { Effect, Redacted } from "effect"
@@ -47,6 +48,32 @@ try {
     await sql`rollback`
     console.log(`### ${title}\n\n\`\`\`\n${plan.map((row) => row["QUERY PLAN"]).join("\n")}\n\`\`\`\n`)
   }
+  // Each function call, rolled back, with the plan of every statement it ran.
+  const notices: Array<string> = []
+  const traced = postgres(url, { max: 1, onnotice: (notice) => notices.push(notice.message) })
+  await traced.unsafe(`load 'auto_explain'; set auto_explain.log_min_duration = 0;
+    set auto_explain.log_nested_statements = on; set client_min_messages = log`)
+  const user = wallet!.user_id as string
+  const calls: Array<[string, string]> = [
+    ["boxoffice_hold", `select * from boxoffice_hold(gen_random_uuid(), '${user}', '${date!.date_id}', '{3,4}', 20000, 300, 4)`],
+    ["boxoffice_release", `select * from boxoffice_release('${hold!.hold_id}', '${hold!.user_id}')`],
+    ["boxoffice_charge", `select * from boxoffice_charge(gen_random_uuid(), '${user}', 1000, 1000000000, 'k', gen_random_uuid())`],
+    ["boxoffice_idempotency_begin", `select * from boxoffice_idempotency_begin('${user}', 'k2', 'charge:1000', gen_random_uuid(), 30)`],
+    ["boxoffice_pay", `select * from boxoffice_pay(gen_random_uuid(), '${hold!.hold_id}', '${hold!.user_id}', null, null)`]
+  ]
+  for (const [name, call] of calls) {
+    await traced`begin`
+    notices.length = 0
+    await traced.unsafe(call)
+    await traced`rollback`
+    const plans = notices
+      .filter((notice) => !notice.includes(`Query Text: ${call}`))
+      // Only statements that touch a table; the clock and conversions are noise here.
+      .filter((notice) => /Scan|Insert on|Update on|Delete on|LockRows/.test(notice))
+      .map((notice) => notice.replace(/^duration: [\d.]+ ms\s+plan:\n/, ""))
+    console.log(`### ${name}\n\n\`\`\`\n${plans.join("\n\n")}\n\`\`\`\n`)
+  }
+  await traced.end()
 } finally {
   await sql.end()
   await admin.unsafe(`drop database ${name} with (force)`)
