@@ -1,0 +1,95 @@
+/**
+ * `pnpm --filter @boxoffice/bench engine [--bookings N] [--fibers N]`: the
+ * engine without HTTP. Many fibers each run whole bookings (join, hold,
+ * charge, pay) through `Booking` directly, on memory and on Postgres +
+ * Redis (throwaway database and key prefix), and report paid bookings/s
+ * and per-step p50/p99. Every booking's outcome is checked.
+ */
+import { Booking, newId, QueueTokenSigner, UserId } from "@boxoffice/core"
+import { MemoryQueue, MemoryStores } from "@boxoffice/memory"
+import { migrateDatabase, PostgresStores } from "@boxoffice/postgres"
+import { RedisQueue } from "@boxoffice/redis"
+import { DateTime, Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { Redis } from "ioredis"
+import postgres from "postgres"
+import { histogram, summarize } from "./LoadGenerator.ts"
+
+const argument = (name: string, fallback: number) => {
+  const index = process.argv.indexOf(name)
+  return index < 0 ? fallback : Number(process.argv[index + 1])
+}
+const bookings = argument("--bookings", 5_000)
+const fibers = argument("--fibers", 64)
+const postgresUrl = process.env["BOXOFFICE_TEST_POSTGRES"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
+const redisUrl = process.env["BOXOFFICE_TEST_REDIS"] ?? "redis://127.0.0.1:6379"
+const secret = QueueTokenSigner.layerHmac(Redacted.make("engine-bench-secret-of-at-least-32-bytes"))
+
+const run = async (name: string, stores: Layer.Layer<any, any>) => {
+  const runtime = ManagedRuntime.make(Booking.layer.pipe(Layer.provideMerge(Layer.merge(stores, secret))))
+  const steps = { join: histogram(), hold: histogram(), charge: histogram(), pay: histogram() }
+  const timed = <A, E>(step: keyof typeof steps, effect: Effect.Effect<A, E>) =>
+    Effect.gen(function*() {
+      const started = process.hrtime.bigint()
+      const value = yield* effect
+      steps[step].recordValue(Math.max(1, Number(process.hrtime.bigint() - started) / 1000))
+      return value
+    })
+  try {
+    const result = await runtime.runPromise(Effect.gen(function*() {
+      const booking = yield* Booking
+      const concert = yield* booking.createConcert({
+        title: "Engine bench",
+        dates: Array.from({ length: Math.ceil(bookings / 50) }, (_, d) => ({
+          startsAt: DateTime.makeUnsafe(Date.now() + (30 + d) * 86_400_000),
+          priceKrw: 10_000
+        })),
+        queue: { maxActive: bookings + 10 }
+      })
+      let next = 0
+      let paid = 0
+      const started = performance.now()
+      yield* Effect.forEach(Array.from({ length: fibers }), () =>
+        Effect.gen(function*() {
+          while (next < bookings) {
+            const i = next++
+            const userId = yield* newId(UserId)
+            const ticket = yield* timed("join", booking.joinQueue(userId, concert.concertId))
+            const hold = yield* timed("hold", booking.hold(userId, ticket.queueToken, concert.dates[Math.floor(i / 50)]!.dateId, [(i % 50) + 1]))
+            yield* timed("charge", booking.charge(userId, 10_000, `c-${i}`))
+            const receipt = yield* timed("pay", booking.pay(userId, ticket.queueToken, hold.holdId, `p-${i}`))
+            if (receipt.balanceKrw !== 0) return yield* Effect.die(new Error(`booking ${i} left ${receipt.balanceKrw}`))
+            paid++
+          }
+        }), { concurrency: "unbounded", discard: true })
+      return { paid, seconds: (performance.now() - started) / 1000 }
+    }))
+    if (result.paid !== bookings) throw new Error(`${result.paid} of ${bookings} paid`)
+    const perStep = Object.entries(steps).map(([step, h]) => {
+      const s = summarize(h)
+      return `${step} ${s.p50.toFixed(1)} / ${s.p99.toFixed(1)}`
+    }).join("; ")
+    console.log(`| ${name} | ${bookings} | ${fibers} | ${(result.paid / result.seconds).toFixed(0)} | ${perStep} |`)
+  } finally {
+    await runtime.dispose()
+  }
+}
+
+console.log(`| profile | bookings | fibers | paid bookings/s | per step p50 / p99 ms |\n|---|---|---|---|---|`)
+await run("memory", Layer.merge(MemoryStores.layerWithoutQueue, MemoryQueue.layer))
+
+const name = `boxoffice_engine_${process.pid}`
+const admin = postgres(postgresUrl, { max: 1, onnotice: () => {} })
+await admin.unsafe(`create database ${name}`)
+const url = Redacted.make(postgresUrl.replace(/\/[^/]*$/, `/${name}`))
+const prefix = `boxoffice:engine:${process.pid}:`
+try {
+  await Effect.runPromise(migrateDatabase(url))
+  await run("postgres + redis", Layer.merge(PostgresStores.layer({ url }), RedisQueue.layer({ url: Redacted.make(redisUrl), keyPrefix: prefix })))
+} finally {
+  await admin.unsafe(`drop database if exists ${name} with (force)`)
+  await admin.end()
+  const redis = new Redis(redisUrl)
+  const keys = await redis.keys(`${prefix}*`)
+  if (keys.length > 0) await redis.del(...keys)
+  await redis.quit()
+}
