@@ -110,6 +110,15 @@ BEGIN
   RETURN QUERY SELECT 'charged'::text, v_balance::int;
 END $$;
 --> statement-breakpoint
+-- The seats among `p_seat_numbers` that are sold or under a live hold at `p_now`, ascending; null when none.
+CREATE OR REPLACE FUNCTION boxoffice_taken_seats(p_date_id uuid, p_seat_numbers int[], p_now timestamptz) RETURNS int[]
+  LANGUAGE sql STABLE
+  AS $$
+  SELECT array_agg(s.seat_number ORDER BY s.seat_number) FROM seats s
+  WHERE s.date_id = p_date_id AND s.seat_number = ANY (p_seat_numbers)
+    AND (s.sold_user_id IS NOT NULL OR s.hold_expires_at > p_now)
+$$;
+--> statement-breakpoint
 -- A hold: 'held', 'seat-unavailable' with the taken seats, or 'hold-limit' with the seats the user has.
 CREATE OR REPLACE FUNCTION boxoffice_hold(
   p_hold_id uuid, p_user_id uuid, p_date_id uuid, p_seat_numbers int[], p_amount_krw int,
@@ -126,9 +135,7 @@ DECLARE
 BEGIN
   -- In a storm most calls want a seat that is visibly taken: turn them away before taking any lock.
   v_now := boxoffice_now();
-  SELECT array_agg(s.seat_number ORDER BY s.seat_number) INTO v_taken FROM seats s
-  WHERE s.date_id = p_date_id AND s.seat_number = ANY (p_seat_numbers)
-    AND (s.sold_user_id IS NOT NULL OR s.hold_expires_at > v_now);
+  v_taken := boxoffice_taken_seats(p_date_id, p_seat_numbers, v_now);
   IF v_taken IS NOT NULL THEN
     RETURN QUERY SELECT 'seat-unavailable'::text, v_taken, NULL::int, NULL::float8, NULL::float8;
     RETURN;
@@ -144,9 +151,7 @@ BEGIN
   END IF;
   -- The deciding check, by the clock after the locks are held.
   v_now := boxoffice_now();
-  SELECT array_agg(s.seat_number ORDER BY s.seat_number) INTO v_taken FROM seats s
-  WHERE s.date_id = p_date_id AND s.seat_number = ANY (p_seat_numbers)
-    AND (s.sold_user_id IS NOT NULL OR s.hold_expires_at > v_now);
+  v_taken := boxoffice_taken_seats(p_date_id, p_seat_numbers, v_now);
   IF v_taken IS NOT NULL THEN
     RETURN QUERY SELECT 'seat-unavailable'::text, v_taken, NULL::int, NULL::float8, NULL::float8;
     RETURN;

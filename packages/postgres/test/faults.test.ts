@@ -62,6 +62,10 @@ const lockWallet = async (url: string, userId: string) => {
   }
 }
 
+/** A pool whose connections carry these server-side bounds. */
+const poolWithTimeouts = (timeouts: { readonly statementTimeoutMs: number; readonly lockTimeoutMs: number }) =>
+  postgres(Redacted.value(database.url), { max: 5, onnotice: () => {}, connection: PgDatabase.connectionParameters(timeouts) })
+
 /** Waits until a backend of `database` waits on a lock in a statement matching `pattern`. */
 const waitForLockWait = async (observer: postgres.Sql, databaseName: string, pattern: string) => {
   for (let i = 0; i < 300; i++) {
@@ -259,11 +263,7 @@ describe("a 503 means nothing happened", () => {
     }))
 
   it("a payment that waits on a lock past lock_timeout is aborted by the database: unavailable, nothing changed", async () => {
-    const pool = postgres(Redacted.value(database.url), {
-      max: 5,
-      onnotice: () => {},
-      connection: PgDatabase.connectionParameters({ statementTimeoutMs: 5_000, lockTimeoutMs: 300 })
-    })
+    const pool = poolWithTimeouts({ statementTimeoutMs: 5_000, lockTimeoutMs: 300 })
     const runtime = instance(pool)
     try {
       const { userId, token, hold } = await runtime.runPromise(buyerWithHold)
@@ -285,11 +285,7 @@ describe("a 503 means nothing happened", () => {
   }, 30_000)
 
   it("a charge that runs past statement_timeout is aborted by the database before the client gives up: nothing credited", async () => {
-    const pool = postgres(Redacted.value(database.url), {
-      max: 5,
-      onnotice: () => {},
-      connection: PgDatabase.connectionParameters({ statementTimeoutMs: 300, lockTimeoutMs: 0 })
-    })
+    const pool = poolWithTimeouts({ statementTimeoutMs: 300, lockTimeoutMs: 0 })
     const runtime = instance(pool)
     try {
       const userId = Effect.runSync(newId(UserId))
