@@ -63,13 +63,25 @@ describe("HTTP on Postgres + Redis", () => {
 
   it("the same key while the first request still runs: idempotency-in-flight", async () => {
     const user = await newUser(base)
-    // A claim of a first request still running, as Postgres records it.
-    await stores.sql`
-      insert into idempotency_records (user_id, key, fingerprint, attempt_id, lease_until)
-      values (${user.userId}, ${"busy"}, ${"charge:1000"}, ${crypto.randomUUID()}, now() + interval '1 minute')`
+    // A first request still running holds its key's claim until its transaction ends.
+    let finish = () => {}
+    const finished = new Promise<void>((resolve) => finish = resolve)
+    let claimed = () => {}
+    const isClaimed = new Promise<void>((resolve) => claimed = resolve)
+    const first = stores.sql.begin(async (tx) => {
+      await tx`select pg_advisory_xact_lock(boxoffice_idempotency_lock_key(${user.userId}, ${"busy"}))`
+      claimed()
+      await finished
+    })
+    await isClaimed
     const answer = await call(base, "POST", "/wallet/charges", { token: user.accessToken, idempotencyKey: "busy", body: { amount: 1_000 } })
     assert.isTrue(isProblem(answer, 409, "idempotency-in-flight"), JSON.stringify(answer))
     assert.deepStrictEqual((await call(base, "GET", "/wallet", { token: user.accessToken })).body, { balance: 0 })
+    finish()
+    await first
+    const retried = await call(base, "POST", "/wallet/charges", { token: user.accessToken, idempotencyKey: "busy", body: { amount: 1_000 } })
+    assert.strictEqual(retried.status, 200, JSON.stringify(retried))
+    assert.deepStrictEqual((await call(base, "GET", "/wallet", { token: user.accessToken })).body, { balance: 1_000 })
   })
 
   it("with the database cut off: 503 unavailable, and served again once it is back", async () => {

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, DateTime, Duration, Effect, Equal, Layer, Option, Schedule, Stream } from "effect"
+import { Clock, Context, DateTime, Duration, Effect, Equal, Layer, Option, Result, Schedule, Stream } from "effect"
 import {
   type AlreadyPaid,
   type BalanceLimitExceeded,
@@ -49,6 +49,7 @@ import { QueueTokenSigner } from "./ports/QueueTokenSigner.ts"
 import { SeatInventory } from "./ports/SeatInventory.ts"
 import { Wallet } from "./ports/Wallet.ts"
 import { holdAmountKrw } from "./rules/PaymentPlan.ts"
+import { checkSaleOpen } from "./rules/SaleWindow.ts"
 import { checkSeatRange } from "./rules/SeatLimit.ts"
 
 /** What a join returns: the signed token and the entry it names. @category models */
@@ -179,7 +180,7 @@ export class Booking extends Context.Service<Booking, {
       const wallet = yield* Wallet
       const payments = yield* Payments
       const queue = yield* Queue
-      const idempotency = yield* IdempotencyRecords
+      const idempotencyRecords = yield* IdempotencyRecords
       const signer = yield* QueueTokenSigner
 
       const findConcert = (concertId: ConcertId) =>
@@ -228,36 +229,9 @@ export class Booking extends Context.Service<Booking, {
         return entry
       })
 
-      /**
-       * Runs `operation` once per key (L7). A replay returns the first
-       * answer; a failure frees the key, because it changed nothing.
-       */
-      const idempotent = <A, E>(
-        userId: UserId,
-        idempotencyKey: string | null,
-        fingerprint: string,
-        replay: (outcome: IdempotentOutcome) => Option.Option<A>,
-        operation: (claim: IdempotencyClaim | null) => Effect.Effect<A, E>
-      ) =>
-        Effect.gen(function*() {
-          if (idempotencyKey === null) return yield* operation(null)
-          const claim = new IdempotencyClaim({
-            userId,
-            key: idempotencyKey,
-            fingerprint,
-            attemptId: yield* Effect.sync(() => globalThis.crypto.randomUUID())
-          })
-          const start = yield* idempotency.begin(claim)
-          if (start._tag === "Replay") {
-            const answer = replay(start.outcome)
-            if (Option.isSome(answer)) return answer.value
-            // The fingerprint names the operation, so another outcome kind is a store defect.
-            return yield* Effect.die(new Error("idempotency record holds another operation's outcome"))
-          }
-          return yield* operation(claim).pipe(
-            Effect.onError(() => Effect.ignore(idempotency.abandon(claim)))
-          )
-        })
+      /** The claim of a key on one operation (L7), or none without a key. */
+      const claimOf = (userId: UserId, idempotencyKey: string | null, fingerprint: string) =>
+        idempotencyKey === null ? null : new IdempotencyClaim({ userId, key: idempotencyKey, fingerprint })
 
       const createConcert = Effect.fn("Booking.createConcert")(function*(input: NewConcert) {
         const concertId = yield* newId(ConcertId)
@@ -307,13 +281,18 @@ export class Booking extends Context.Service<Booking, {
         return { queueToken, entry, created }
       })
 
-      const statusOf = Effect.fnUntraced(function*(claims: QueueTokenClaims) {
-        const concert = yield* catalog.findConcert(claims.concertId)
-        if (Option.isNone(concert)) {
-          return yield* new QueueTokenInvalidError({ detail: "the queue token names no concert" })
-        }
-        return yield* currentEntry(claims, concert.value.policy.queue)
-      })
+      /** The concert a verified token names. */
+      const concertOf = (claims: QueueTokenClaims) =>
+        Effect.flatMap(
+          catalog.findConcert(claims.concertId),
+          Option.match({
+            onNone: () => Effect.fail(new QueueTokenInvalidError({ detail: "the queue token names no concert" })),
+            onSome: Effect.succeed
+          })
+        )
+
+      const statusOf = (claims: QueueTokenClaims) =>
+        Effect.flatMap(concertOf(claims), (concert) => currentEntry(claims, concert.policy.queue))
 
       const queueStatus = Effect.fn("Booking.queueStatus")(function*(userId: UserId, queueToken: string) {
         return yield* statusOf(yield* verifyFor(userId, queueToken))
@@ -334,11 +313,8 @@ export class Booking extends Context.Service<Booking, {
 
       const leaveQueue = Effect.fn("Booking.leaveQueue")(function*(userId: UserId, queueToken: string) {
         const claims = yield* verifyFor(userId, queueToken)
-        const concert = yield* catalog.findConcert(claims.concertId)
-        if (Option.isNone(concert)) {
-          return yield* new QueueTokenInvalidError({ detail: "the queue token names no concert" })
-        }
-        yield* queue.end(claims.concertId, claims.tokenId, concert.value.policy.queue)
+        const concert = yield* concertOf(claims)
+        yield* queue.end(claims.concertId, claims.tokenId, concert.policy.queue)
       })
 
       const listDates = Effect.fn("Booking.listDates")(
@@ -348,8 +324,8 @@ export class Booking extends Context.Service<Booking, {
           yield* requireActive(claims, concert)
           const nowMs = yield* Clock.currentTimeMillis
           const upcoming = concert.dates.filter((date) => DateTime.toEpochMillis(date.startsAt) > nowMs)
-          return yield* Effect.forEach(upcoming, (date) =>
-            Effect.map(inventory.availableSeatCount(date), (availableSeats) => ({ date, availableSeats })))
+          const counts = upcoming.length === 0 ? [] : yield* inventory.availableSeatCounts(upcoming)
+          return upcoming.map((date, index) => ({ date, availableSeats: counts[index]! }))
         }
       )
 
@@ -362,11 +338,8 @@ export class Booking extends Context.Service<Booking, {
         return { date, concert, claims }
       })
 
-      /** A date that has started sells nothing more. */
-      const requireOpen = Effect.fnUntraced(function*(date: ConcertDate) {
-        const nowMs = yield* Clock.currentTimeMillis
-        if (DateTime.toEpochMillis(date.startsAt) <= nowMs) return yield* new SaleClosed({ dateId: date.dateId })
-      })
+      const requireOpen = (date: ConcertDate) =>
+        Effect.flatMap(Clock.currentTimeMillis, (nowMs) => Effect.fromResult(checkSaleOpen(date, nowMs)))
 
       const listSeats = Effect.fn("Booking.listSeats")(function*(userId: UserId, queueToken: string, dateId: DateId) {
         const { date } = yield* admittedDate(userId, queueToken, dateId)
@@ -402,15 +375,12 @@ export class Booking extends Context.Service<Booking, {
 
       const charge = Effect.fn("Booking.charge")(
         function*(userId: UserId, amountKrw: number, idempotencyKey: string | null) {
-          return yield* idempotent(
+          return yield* wallet.charge({
+            chargeId: yield* newId(ChargeId),
             userId,
-            idempotencyKey,
-            `charge:${amountKrw}`,
-            (outcome) => outcome._tag === "Charged" ? Option.some(outcome.receipt) : Option.none(),
-            (claim) =>
-              Effect.flatMap(newId(ChargeId), (chargeId) =>
-                wallet.charge({ chargeId, userId, amountKrw, idempotency: claim }))
-          )
+            amountKrw,
+            idempotency: claimOf(userId, idempotencyKey, `charge:${amountKrw}`)
+          })
         }
       )
 
@@ -421,27 +391,32 @@ export class Booking extends Context.Service<Booking, {
       const pay = Effect.fn("Booking.pay")(
         function*(userId: UserId, queueToken: string, holdId: HoldId, idempotencyKey: string | null) {
           const claims = yield* verifyFor(userId, queueToken)
-          // The key is looked up before the token's state: a replay after success
-          // must get the first answer, though that success ended the token.
-          const receipt = yield* idempotent(
+          const idempotency = claimOf(userId, idempotencyKey, `payment:${holdId}`)
+          const admitted = yield* Effect.result(Effect.flatMap(concertOf(claims), (concert) => requireActive(claims, concert)))
+          if (Result.isFailure(admitted)) {
+            // A first success ended the token: its retry still gets the first answer.
+            const first = idempotency === null ? Option.none() : yield* idempotencyRecords.replay(idempotency)
+            if (Option.isNone(first)) return yield* admitted.failure
+            yield* endTokenAfterPayment(claims)
+            return yield* paidReceipt(first.value)
+          }
+          const receipt = yield* payments.pay({
+            paymentId: yield* newId(PaymentId),
+            holdId,
             userId,
-            idempotencyKey,
-            `payment:${holdId}`,
-            (outcome) => outcome._tag === "Paid" ? Option.some(outcome.receipt) : Option.none(),
-            (claim) =>
-              Effect.gen(function*() {
-                const found = yield* findHold(holdId)
-                if (found.userId !== userId) return yield* new Forbidden({ detail: "the hold is another user's" })
-                const date = yield* findDate(found.dateId)
-                yield* requireActive(claims, yield* findConcert(date.concertId))
-                yield* requireOpen(date)
-                return yield* payments.pay({ paymentId: yield* newId(PaymentId), holdId, userId, idempotency: claim })
-              })
-          )
+            concertId: claims.concertId,
+            idempotency
+          })
           yield* endTokenAfterPayment(claims)
           return receipt
         }
       )
+
+      /** The fingerprint names the operation, so another outcome kind is a store defect. */
+      const paidReceipt = (outcome: IdempotentOutcome) =>
+        outcome._tag === "Paid"
+          ? Effect.succeed(outcome.receipt)
+          : Effect.die(new Error("idempotency record holds another operation's outcome"))
 
       /**
        * The payment has committed: the receipt must reach the client. If the

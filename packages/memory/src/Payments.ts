@@ -6,6 +6,7 @@
  */
 import {
   checkPayable,
+  checkSaleOpen,
   debit,
   Forbidden,
   HoldExpired,
@@ -17,9 +18,9 @@ import {
   PaymentReceipt,
   Payments
 } from "@boxoffice/core"
-import { DateTime, Effect, Layer, Result } from "effect"
-import { seatsOf, userDateKey } from "./internal/MemoryState.ts"
-import { atomically, claimIsCurrent, MemoryStore, recordOutcome } from "./internal/MemoryStore.ts"
+import { DateTime, Effect, Layer, Option, Result } from "effect"
+import { seatsOf, tidy, userDateKey } from "./internal/MemoryState.ts"
+import { atomically, claimKey, MemoryStore, recordOutcome, receiptOf } from "./internal/MemoryStore.ts"
 
 /** @category layers */
 export const layer: Layer.Layer<Payments, never, MemoryStore> = Layer.effect(
@@ -28,14 +29,23 @@ export const layer: Layer.Layer<Payments, never, MemoryStore> = Layer.effect(
     Payments.of({
       pay: (request) =>
         atomically((nowMs) => {
+          tidy(state, nowMs)
+          // The key first: a replay must answer although the first success changed the hold.
+          const claimed = claimKey(state, request.idempotency)
+          if (Result.isFailure(claimed)) return Result.fail(claimed.failure)
+          if (Option.isSome(claimed.success)) return Result.succeed(receiptOf(claimed.success.value, "Paid"))
           const hold = state.holds.get(request.holdId)
           if (hold === undefined) return Result.fail(new NotFound({ entity: "hold", id: request.holdId }))
           if (hold.userId !== request.userId) return Result.fail(new Forbidden({ detail: "the hold is another user's" }))
+          const date = state.dates.get(hold.dateId)!
+          if (date.concertId !== request.concertId) {
+            return Result.fail(new Forbidden({ detail: "the queue token is for another concert" }))
+          }
+          const open = checkSaleOpen(date, nowMs)
+          if (Result.isFailure(open)) return Result.fail(open.failure)
           const expiresAtMs = state.faults.ignoreHoldExpiryAtPayment ? Number.POSITIVE_INFINITY : hold.expiresAtMs
           const payable = checkPayable(hold.holdId, holdStatus(hold.state, expiresAtMs, nowMs))
           if (Result.isFailure(payable)) return Result.fail(payable.failure)
-          const current = claimIsCurrent(state, request.idempotency)
-          if (Result.isFailure(current)) return Result.fail(current.failure)
           const balanceBefore = state.balances.get(request.userId) ?? 0
           const balance = state.faults.skipBalanceGuard
             ? Result.succeed(balanceBefore - hold.amountKrw)
@@ -96,7 +106,7 @@ export const layer: Layer.Layer<Payments, never, MemoryStore> = Layer.effect(
           const payments = state.paymentsByUser.get(request.userId) ?? []
           payments.push(payment)
           state.paymentsByUser.set(request.userId, payments)
-          recordOutcome(state, request.idempotency, { _tag: "Paid", receipt })
+          recordOutcome(state, request.idempotency, { _tag: "Paid", receipt }, nowMs)
           return Result.succeed(receipt)
         }),
       listPayments: (userId) => Effect.sync(() => [...(state.paymentsByUser.get(userId) ?? [])])

@@ -59,9 +59,11 @@ export const layer: Layer.Layer<SeatInventory, never, MemoryStore> = Layer.effec
   MemoryStore.useSync((state) =>
     SeatInventory.of({
       seats: (date) => atomically((nowMs) => Result.succeed(seatStatuses(state, date, nowMs))),
-      availableSeatCount: (date) =>
+      availableSeatCounts: (dates) =>
         atomically((nowMs) =>
-          Result.succeed(seatStatuses(state, date, nowMs).filter((seat) => seat.status === "available").length)
+          Result.succeed(dates.map((date) =>
+            seatStatuses(state, date, nowMs).filter((seat) => seat.status === "available").length
+          ))
         ),
       hold: (request) =>
         atomically((nowMs) => {

@@ -4,8 +4,9 @@
  * @since 0.1.0
  */
 import { ChargeReceipt, credit, LedgerEntry, Wallet } from "@boxoffice/core"
-import { DateTime, Effect, Layer, Result } from "effect"
-import { atomically, claimIsCurrent, MemoryStore, recordOutcome } from "./internal/MemoryStore.ts"
+import { DateTime, Effect, Layer, Option, Result } from "effect"
+import { tidy } from "./internal/MemoryState.ts"
+import { atomically, claimKey, MemoryStore, recordOutcome, receiptOf } from "./internal/MemoryStore.ts"
 
 /** @category layers */
 export const layer: Layer.Layer<Wallet, never, MemoryStore> = Layer.effect(
@@ -14,8 +15,10 @@ export const layer: Layer.Layer<Wallet, never, MemoryStore> = Layer.effect(
     Wallet.of({
       charge: (request) =>
         atomically((nowMs) => {
-          const current = claimIsCurrent(state, request.idempotency)
-          if (Result.isFailure(current)) return Result.fail(current.failure)
+          tidy(state, nowMs)
+          const claimed = claimKey(state, request.idempotency)
+          if (Result.isFailure(claimed)) return Result.fail(claimed.failure)
+          if (Option.isSome(claimed.success)) return Result.succeed(receiptOf(claimed.success.value, "Charged"))
           const balance = credit(state.balances.get(request.userId) ?? 0, request.amountKrw)
           if (Result.isFailure(balance)) return Result.fail(balance.failure)
           const entry = new LedgerEntry({
@@ -35,7 +38,7 @@ export const layer: Layer.Layer<Wallet, never, MemoryStore> = Layer.effect(
           const ledger = state.ledgers.get(request.userId) ?? []
           ledger.push(entry)
           state.ledgers.set(request.userId, ledger)
-          recordOutcome(state, request.idempotency, { _tag: "Charged", receipt })
+          recordOutcome(state, request.idempotency, { _tag: "Charged", receipt }, nowMs)
           return Result.succeed(receipt)
         }),
       balance: (userId) => Effect.sync(() => state.balances.get(userId) ?? 0),

@@ -1,15 +1,17 @@
 /**
- * Postgres `Catalog`. Concerts are immutable once saved, so found ones are
+ * Postgres `Catalog`. A concert, its dates and their seats are saved by one
+ * call of `boxoffice_create_concert` (migration 0004). Concerts are
+ * immutable once saved, so found ones are
  * cached in the instance, up to `catalogCacheConcertsMax` (the oldest cached
  * is dropped first).
  *
  * @since 0.1.0
  */
 import { Catalog, Concert, ConcertDate, type ConcertId, type DateId, SalePolicy } from "@boxoffice/core"
-import { asc, eq, inArray, sql } from "drizzle-orm"
-import { DateTime, Effect, Layer, Option, Result, Schema } from "effect"
+import { asc, eq, inArray } from "drizzle-orm"
+import { DateTime, Effect, Layer, Option, Schema } from "effect"
 import { type Database, PgDatabase } from "./internal/Database.ts"
-import { concertDates, concerts, seats } from "./internal/schema.ts"
+import { concertDates, concerts } from "./internal/schema.ts"
 
 const encodePolicy = Schema.encodeSync(Schema.toCodecJson(SalePolicy))
 const decodePolicy = Schema.decodeUnknownSync(Schema.toCodecJson(SalePolicy))
@@ -48,6 +50,7 @@ export const layer: Layer.Layer<Catalog, never, PgDatabase> = Layer.effect(
   Catalog,
   Effect.gen(function*() {
     const database = yield* PgDatabase
+    const client = database.client
     const byConcert = new Map<string, Concert>()
     const byDate = new Map<string, ConcertDate>()
     const remember = (concert: Concert) => {
@@ -63,25 +66,15 @@ export const layer: Layer.Layer<Catalog, never, PgDatabase> = Layer.effect(
     return Catalog.of({
       saveConcert: (concert) =>
         Effect.map(
-          database.transact(async (tx) => {
-            await tx.insert(concerts).values({
-              concertId: concert.concertId,
-              title: concert.title,
-              policy: encodePolicy(concert.policy)
-            })
-            await tx.insert(concertDates).values(concert.dates.map((date, position) => ({
+          database.write(async () => {
+            const dates = concert.dates.map((date) => ({
               dateId: date.dateId,
-              concertId: concert.concertId,
-              position,
-              startsAt: new Date(DateTime.toEpochMillis(date.startsAt)),
+              startsAt: DateTime.formatIso(date.startsAt),
               priceKrw: date.priceKrw,
               seatCount: date.seatCount
-            })))
-            for (const date of concert.dates) {
-              await tx.execute(sql`insert into ${seats} (date_id, seat_number)
-                select ${date.dateId}::uuid, generate_series(1, ${date.seatCount}::int)`)
-            }
-            return Result.succeed(undefined)
+            }))
+            await client`select boxoffice_create_concert(${concert.concertId}, ${concert.title},
+              ${JSON.stringify(encodePolicy(concert.policy))}::jsonb, ${JSON.stringify(dates)}::jsonb)`
           }),
           () => void remember(concert)
         ),

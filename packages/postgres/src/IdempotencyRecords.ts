@@ -1,25 +1,17 @@
 /**
- * Postgres `IdempotencyRecords`: one row per (user, key), claimed by one call
- * of `boxoffice_idempotency_begin` (migration 0003) and taken over only after
- * its lease ran out. A begin whose answer was lost can at most leave a lease,
- * which runs out by itself, so it is `unavailable`, never `outcome-unknown`.
+ * Postgres `IdempotencyRecords`: reads the records that `boxoffice_charge`
+ * and `boxoffice_pay` write with their success (migration 0004), in one call
+ * of `boxoffice_idempotency_replay`.
  *
  * @since 0.1.0
  */
-import {
-  IdempotencyInFlight,
-  IdempotencyKeyReused,
-  IdempotencyRecords,
-  type IdempotencyStart,
-  Limits
-} from "@boxoffice/core"
-import { sql } from "drizzle-orm"
-import { Effect, Layer } from "effect"
+import { IdempotencyKeyReused, IdempotencyRecords, type IdempotentOutcome } from "@boxoffice/core"
+import { Effect, Layer, Option } from "effect"
 import { decodeOutcome } from "./internal/claims.ts"
-import { PgDatabase, rows } from "./internal/Database.ts"
+import { PgDatabase } from "./internal/Database.ts"
 
-interface BeginRow {
-  readonly outcome: "started" | "replay" | "in-flight" | "key-reused"
+interface ReplayRow {
+  readonly outcome: "none" | "replay" | "key-reused"
   readonly recorded: unknown
 }
 
@@ -28,35 +20,26 @@ export const layer: Layer.Layer<IdempotencyRecords, never, PgDatabase> = Layer.e
   IdempotencyRecords,
   Effect.gen(function*() {
     const database = yield* PgDatabase
+    const client = database.client
     return IdempotencyRecords.of({
-      begin: (claim) =>
+      replay: (claim) =>
         Effect.flatMap(
-          database.run(async (db) => {
-            const [row] = await rows<BeginRow>(db, sql`
-              select * from boxoffice_idempotency_begin(${claim.userId}, ${claim.key}, ${claim.fingerprint},
-                ${claim.attemptId}, ${Limits.idempotencyLeaseSeconds})`)
+          database.run(async () => {
+            const [row] = await client<Array<ReplayRow>>`
+              select * from boxoffice_idempotency_replay(${claim.userId}, ${claim.key}, ${claim.fingerprint})`
             return row!
           }),
-          (row): Effect.Effect<IdempotencyStart, IdempotencyInFlight | IdempotencyKeyReused> => {
+          (row): Effect.Effect<Option.Option<IdempotentOutcome>, IdempotencyKeyReused> => {
             switch (row.outcome) {
-              case "started":
-                return Effect.succeed({ _tag: "Started" })
-              case "replay":
-                return Effect.succeed({ _tag: "Replay", outcome: decodeOutcome(row.recorded) })
-              case "in-flight":
-                return Effect.fail(new IdempotencyInFlight())
+              case "none":
+                return Effect.succeed(Option.none())
               case "key-reused":
                 return Effect.fail(new IdempotencyKeyReused())
+              case "replay":
+                return Effect.succeed(Option.some(decodeOutcome(row.recorded)))
             }
           }
-        ),
-      abandon: (claim) =>
-        database.run(async (db) => {
-          await db.execute(sql`
-            delete from idempotency_records
-            where user_id = ${claim.userId} and key = ${claim.key}
-              and attempt_id = ${claim.attemptId} and outcome is null`)
-        })
+        )
     })
   })
 )

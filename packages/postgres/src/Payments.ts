@@ -1,7 +1,8 @@
 /**
- * Postgres `Payments`: a payment is one call of `boxoffice_pay` (migration
- * 0003), one transaction (L3). It locks the hold, the idempotency record, the
- * wallet and the hold's seats, then judges the hold by the clock read after
+ * Postgres `Payments`: a payment, with the claim of its key, is one call of
+ * `boxoffice_pay` (migration 0004), one transaction (L3) and a prepared
+ * statement. It claims the key, locks the hold, the wallet and the hold's
+ * seats, then judges the sale window and the hold by the clock read after
  * those locks, and sells only seats that are still this hold's. The unique
  * (date, seat) key of `sales` is the final guard against a double sale.
  *
@@ -16,22 +17,25 @@ import {
   type HoldId,
   holdStatus,
   type HoldState,
-  IdempotencyInFlight,
+  type IdempotencyInFlight,
+  type IdempotencyKeyReused,
   InsufficientBalance,
   NotFound,
   Payment,
   type PaymentId,
   PaymentReceipt,
   Payments,
+  SaleClosed,
   type UserId
 } from "@boxoffice/core"
 import { sql } from "drizzle-orm"
 import { DateTime, Effect, Layer } from "effect"
+import { keyedAnswer, type KeyedOutcome } from "./internal/claims.ts"
 import { PgDatabase, rows } from "./internal/Database.ts"
 import { epochMs } from "./internal/rows.ts"
 
 interface PayRow {
-  readonly outcome: "paid" | "not-found" | "forbidden" | "judged" | "in-flight" | "insufficient"
+  readonly outcome: "paid" | "not-found" | "forbidden" | "other-concert" | "sale-closed" | "judged" | "insufficient" | KeyedOutcome
   readonly state: HoldState
   readonly date_id: string
   readonly seat_numbers: Array<number>
@@ -39,6 +43,7 @@ interface PayRow {
   readonly expires_at_ms: number
   readonly now_ms: number
   readonly balance_krw: number
+  readonly recorded: unknown
 }
 
 /** @category layers */
@@ -46,26 +51,40 @@ export const layer: Layer.Layer<Payments, never, PgDatabase> = Layer.effect(
   Payments,
   Effect.gen(function*() {
     const database = yield* PgDatabase
+    const client = database.client
     return Payments.of({
       pay: (request) =>
         Effect.flatMap(
-          database.write(async (db) => {
-            const [row] = await rows<PayRow>(db, sql`
+          database.write(async () => {
+            const [row] = await client<Array<PayRow>>`
               select * from boxoffice_pay(${request.paymentId}, ${request.holdId}, ${request.userId},
-                ${request.idempotency?.key ?? null}, ${request.idempotency?.attemptId ?? null})`)
+                ${request.concertId}, ${request.idempotency?.key ?? null}, ${request.idempotency?.fingerprint ?? null})`
             return row!
           }),
           (row): Effect.Effect<
             PaymentReceipt,
-            NotFound | Forbidden | IdempotencyInFlight | InsufficientBalance | AlreadyPaid | HoldExpired
+            | NotFound
+            | Forbidden
+            | SaleClosed
+            | IdempotencyInFlight
+            | IdempotencyKeyReused
+            | InsufficientBalance
+            | AlreadyPaid
+            | HoldExpired
           > => {
             switch (row.outcome) {
+              case "replay":
+              case "in-flight":
+              case "key-reused":
+                return keyedAnswer(row.outcome, row.recorded, "Paid")
               case "not-found":
                 return Effect.fail(new NotFound({ entity: "hold", id: request.holdId }))
               case "forbidden":
                 return Effect.fail(new Forbidden({ detail: "the hold is another user's" }))
-              case "in-flight":
-                return Effect.fail(new IdempotencyInFlight())
+              case "other-concert":
+                return Effect.fail(new Forbidden({ detail: "the queue token is for another concert" }))
+              case "sale-closed":
+                return Effect.fail(new SaleClosed({ dateId: row.date_id as DateId }))
               case "insufficient":
                 return Effect.fail(new InsufficientBalance({ balanceKrw: row.balance_krw, neededKrw: row.amount_krw }))
               case "judged": {

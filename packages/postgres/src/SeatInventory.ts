@@ -1,6 +1,7 @@
 /**
  * Postgres `SeatInventory`. A hold is one call of `boxoffice_hold` and a
- * release one call of `boxoffice_release` (migration 0003): each locks the
+ * release one call of `boxoffice_release` (migration 0003), each a prepared
+ * statement: each locks the
  * seat rows it touches, in seat order, and judges liveness by the clock read
  * after its locks (`hold_expires_at > boxoffice_now()`), so an expired hold
  * frees its seats with no sweeper (L4).
@@ -24,7 +25,7 @@ import {
 import { sql } from "drizzle-orm"
 import { DateTime, Effect, Layer, Option, Result } from "effect"
 import { PgDatabase, rows } from "./internal/Database.ts"
-import { holdColumns, type HoldRow, intArray, toHold } from "./internal/rows.ts"
+import { holdColumns, type HoldRow, intArrayLiteral, toHold } from "./internal/rows.ts"
 
 interface HoldCallRow {
   readonly outcome: "held" | "seat-unavailable" | "hold-limit"
@@ -46,6 +47,7 @@ export const layer: Layer.Layer<SeatInventory, never, PgDatabase> = Layer.effect
   SeatInventory,
   Effect.gen(function*() {
     const database = yield* PgDatabase
+    const client = database.client
     return SeatInventory.of({
       seats: (date) =>
         database.run(async (db) => {
@@ -57,20 +59,23 @@ export const layer: Layer.Layer<SeatInventory, never, PgDatabase> = Layer.effect
             from seats where date_id = ${date.dateId} order by seat_number`)
           return found.map((row) => new Seat({ seatNumber: row.seat_number, priceKrw: date.priceKrw, status: row.status }))
         }),
-      availableSeatCount: (date) =>
-        database.run(async (db) => {
-          const [row] = await rows<{ available: number }>(db, sql`
-            select count(*)::int as available from seats
-            where date_id = ${date.dateId} and sold_user_id is null
-              and (hold_expires_at is null or hold_expires_at <= (select boxoffice_now()))`)
-          return row!.available
+      availableSeatCounts: (dates) =>
+        database.run(async () => {
+          const found = await client<Array<{ date_id: string; available: number }>>`
+            select s.date_id, count(*)::int as available from seats s
+            where s.date_id = any(${`{${dates.map((date) => date.dateId).join(",")}}`}::uuid[])
+              and s.sold_user_id is null and (s.hold_expires_at is null or s.hold_expires_at <= (select boxoffice_now()))
+            group by s.date_id`
+          const byDate = new Map(found.map((row) => [row.date_id, row.available]))
+          return dates.map((date) => byDate.get(date.dateId) ?? 0)
         }),
       hold: (request) =>
         Effect.flatMap(
-          database.write(async (db) => {
-            const [row] = await rows<HoldCallRow>(db, sql`
+          database.write(async () => {
+            const [row] = await client<Array<HoldCallRow>>`
               select * from boxoffice_hold(${request.holdId}, ${request.userId}, ${request.date.dateId},
-                ${intArray(request.seatNumbers)}, ${request.amountKrw}, ${request.holdSeconds}, ${request.maxSeatsPerUser})`)
+                ${intArrayLiteral(request.seatNumbers)}::int[], ${request.amountKrw}, ${request.holdSeconds},
+                ${request.maxSeatsPerUser})`
             return row!
           }),
           (row): Effect.Effect<Hold, SeatUnavailable | HoldLimitExceeded> => {
@@ -111,8 +116,8 @@ export const layer: Layer.Layer<SeatInventory, never, PgDatabase> = Layer.effect
         }),
       release: (holdId, userId) =>
         Effect.flatMap(
-          database.write(async (db) => {
-            const [row] = await rows<ReleaseRow>(db, sql`select * from boxoffice_release(${holdId}, ${userId})`)
+          database.write(async () => {
+            const [row] = await client<Array<ReleaseRow>>`select * from boxoffice_release(${holdId}, ${userId})`
             return row!
           }),
           (row): Effect.Effect<void, NotFound | Forbidden | AlreadyPaid> => {

@@ -1,8 +1,8 @@
 /**
  * Postgres `Wallet`: an append-only ledger and a balance row whose check
- * constraint keeps it in 0..cap. A charge is one call of `boxoffice_charge`
- * (migration 0003). Concurrent charges queue on the balance row and all
- * succeed.
+ * constraint keeps it in 0..cap. A charge, with the claim of its key, is one
+ * call of `boxoffice_charge` (migration 0004), a prepared statement.
+ * Concurrent charges queue on the balance row and all succeed.
  *
  * @since 0.1.0
  */
@@ -10,7 +10,8 @@ import {
   BalanceLimitExceeded,
   type ChargeId,
   ChargeReceipt,
-  IdempotencyInFlight,
+  type IdempotencyInFlight,
+  type IdempotencyKeyReused,
   LedgerEntry,
   Limits,
   type UserId,
@@ -18,12 +19,14 @@ import {
 } from "@boxoffice/core"
 import { sql } from "drizzle-orm"
 import { DateTime, Effect, Layer } from "effect"
+import { keyedAnswer, type KeyedOutcome } from "./internal/claims.ts"
 import { PgDatabase, rows } from "./internal/Database.ts"
 import { epochMs } from "./internal/rows.ts"
 
 interface ChargeRow {
-  readonly outcome: "charged" | "in-flight" | "balance-limit"
+  readonly outcome: "charged" | "balance-limit" | KeyedOutcome
   readonly balance_krw: number
+  readonly recorded: unknown
 }
 
 /** @category layers */
@@ -31,19 +34,22 @@ export const layer: Layer.Layer<Wallet, never, PgDatabase> = Layer.effect(
   Wallet,
   Effect.gen(function*() {
     const database = yield* PgDatabase
+    const client = database.client
     return Wallet.of({
       charge: (request) =>
         Effect.flatMap(
-          database.write(async (db) => {
-            const [row] = await rows<ChargeRow>(db, sql`
+          database.write(async () => {
+            const [row] = await client<Array<ChargeRow>>`
               select * from boxoffice_charge(${request.chargeId}, ${request.userId}, ${request.amountKrw},
-                ${Limits.balanceKrwMax}, ${request.idempotency?.key ?? null}, ${request.idempotency?.attemptId ?? null})`)
+                ${Limits.balanceKrwMax}, ${request.idempotency?.key ?? null}, ${request.idempotency?.fingerprint ?? null})`
             return row!
           }),
-          (row): Effect.Effect<ChargeReceipt, IdempotencyInFlight | BalanceLimitExceeded> => {
+          (row): Effect.Effect<ChargeReceipt, IdempotencyInFlight | IdempotencyKeyReused | BalanceLimitExceeded> => {
             switch (row.outcome) {
+              case "replay":
               case "in-flight":
-                return Effect.fail(new IdempotencyInFlight())
+              case "key-reused":
+                return keyedAnswer(row.outcome, row.recorded, "Charged")
               case "balance-limit":
                 return Effect.fail(new BalanceLimitExceeded({ balanceKrw: row.balance_krw, balanceKrwMax: Limits.balanceKrwMax }))
               case "charged":

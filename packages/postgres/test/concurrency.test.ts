@@ -90,8 +90,9 @@ const hold = (date: ConcertDate, userId: UserId, seatNumbers: Array<number>) =>
   Effect.flatMap(holdRequest(date, userId, seatNumbers), (request) => SeatInventory.use((s) => s.hold(request)))
 const charge = (userId: UserId, amountKrw: number) =>
   Effect.flatMap(newId(ChargeId), (chargeId) => Wallet.use((w) => w.charge({ chargeId, userId, amountKrw, idempotency: null })))
-const pay = (userId: UserId, holdId: Hold["holdId"]) =>
-  Effect.flatMap(newId(PaymentId), (paymentId) => Payments.use((p) => p.pay({ paymentId, holdId, userId, idempotency: null })))
+const pay = (date: ConcertDate, userId: UserId, holdId: Hold["holdId"]) =>
+  Effect.flatMap(newId(PaymentId), (paymentId) =>
+    Payments.use((p) => p.pay({ paymentId, holdId, userId, concertId: date.concertId, idempotency: null })))
 const balance = (instance: Instance, userId: UserId) => instance.runPromise(Wallet.use((w) => w.balance(userId)))
 const user = () => Effect.runSync(newId(UserId))
 
@@ -133,7 +134,7 @@ for (const shape of [{ name: "one pool of 20", instances: 1 }, { name: "two pool
       const buyer = user()
       const held = await first().runPromise(hold(date, buyer, [1, 2]))
       await first().runPromise(charge(buyer, 100_000))
-      const results = await timed(`${shape.name}: 100 payments of one hold`, () => race(instances, 100, () => pay(buyer, held.holdId)))
+      const results = await timed(`${shape.name}: 100 payments of one hold`, () => race(instances, 100, () => pay(date, buyer, held.holdId)))
       assert.strictEqual(results.filter(Result.isSuccess).length, 1)
       assert.isTrue(results.filter(Result.isFailure).every((r) => r.failure._tag === "AlreadyPaid"))
       assert.strictEqual(await balance(first(), buyer), 80_000)
@@ -160,7 +161,7 @@ for (const shape of [{ name: "one pool of 20", instances: 1 }, { name: "two pool
         holds.push(await first().runPromise(SeatInventory.use((s) => s.hold({ ...request, maxSeatsPerUser: 40 }))))
       }
       const results = await timed(`${shape.name}: 100 charges interleaved with 20 payments`, () =>
-        race<unknown, unknown>(instances, 120, (i) => i % 6 === 5 ? pay(buyer, holds[(i - 5) / 6]!.holdId) : charge(buyer, 1_000)))
+        race<unknown, unknown>(instances, 120, (i) => i % 6 === 5 ? pay(date, buyer, holds[(i - 5) / 6]!.holdId) : charge(buyer, 1_000)))
       assert.strictEqual(results.filter(Result.isSuccess).length, 120)
       assert.strictEqual(await balance(first(), buyer), 40_000 + 100 * 1_000 - 20 * 2_000)
     })
@@ -173,7 +174,7 @@ for (const shape of [{ name: "one pool of 20", instances: 1 }, { name: "two pool
         Effect.flatMap(holdRequest(date, buyer, [seat]), (request) =>
           SeatInventory.use((s) => s.hold({ ...request, maxSeatsPerUser: 5 })))))
       const results = await timed(`${shape.name}: five payments of 2,000 on 5,000`, () =>
-        race(instances, 5, (i) => pay(buyer, holds[i]!.holdId)))
+        race(instances, 5, (i) => pay(date, buyer, holds[i]!.holdId)))
       assert.strictEqual(results.filter(Result.isSuccess).length, 2)
       assert.isTrue(results.filter(Result.isFailure).every((r) => r.failure._tag === "InsufficientBalance"))
       assert.strictEqual(await balance(first(), buyer), 1_000)

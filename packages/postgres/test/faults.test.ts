@@ -1,6 +1,6 @@
 /**
  * Proves that faults leave no partial state: a backend killed in the middle
- * of a payment, the database cut off and restored, holds expiring by the
+ * of any write function (payment, charge, hold, release, concert creation), the database cut off and restored, holds expiring by the
  * database's real clock with no sweeper, and sweepers racing each other.
  */
 import { Booking, ChargeId as ChargeIdSchema, newId, HoldId, PaymentId, Payments, QueueTokenSigner, SeatInventory, UserId, Wallet } from "@boxoffice/core"
@@ -43,14 +43,14 @@ const buyerWithHold = Effect.gen(function*() {
   return { userId, token: ticket.queueToken, hold }
 })
 
-/** Holds `userId`'s wallet row from another session until the returned release is called. */
-const lockWallet = async (url: string, userId: string) => {
+/** Takes `lock` in a transaction of another session and keeps it until the returned release is called. */
+const holdLock = async (url: string, lock: (tx: postgres.TransactionSql) => Promise<unknown>) => {
   const blocker = postgres(url, { max: 1, onnotice: () => {} })
   let release!: () => void
   let locked!: () => void
   const isLocked = new Promise<void>((resolve) => (locked = resolve))
   const blocking = blocker.begin(async (tx) => {
-    await tx`select 1 from wallets where user_id = ${userId} for update`
+    await lock(tx)
     locked()
     await new Promise<void>((resolve) => (release = resolve))
   })
@@ -61,6 +61,10 @@ const lockWallet = async (url: string, userId: string) => {
     await blocker.end()
   }
 }
+
+/** Holds `userId`'s wallet row from another session until the returned release is called. */
+const lockWallet = (url: string, userId: string) =>
+  holdLock(url, (tx) => tx`select 1 from wallets where user_id = ${userId} for update`)
 
 /** A pool whose connections carry these server-side bounds. */
 const poolWithTimeouts = (timeouts: { readonly statementTimeoutMs: number; readonly lockTimeoutMs: number }) =>
@@ -122,6 +126,93 @@ describe("faults", () => {
     }
   }, 60_000)
 
+  describe("a backend killed in the middle of any other write function leaves nothing behind", () => {
+    interface KilledCall {
+      readonly name: string
+      readonly pattern: string
+      /** Takes the lock the call will wait on; answers the call. */
+      readonly arrange: (fixture: Fixture) => Promise<{ readonly release: () => Promise<void>; readonly call: Effect.Effect<unknown, { readonly _tag: string }, Booking> }>
+      /** The state the call must not have changed, read before and after. */
+      readonly observe: (fixture: Fixture, observer: postgres.Sql) => Promise<unknown>
+    }
+    type Fixture = Effect.Success<typeof buyerWithHold>
+    const url = () => Redacted.value(database.url)
+    const calls: Array<KilledCall> = [
+      {
+        name: "a keyed charge",
+        pattern: "%boxoffice_charge%",
+        arrange: async ({ userId }) => ({
+          release: await lockWallet(url(), userId),
+          call: Booking.use((b) => b.charge(userId, 1_000, "charge-once"))
+        }),
+        observe: ({ userId }, observer) =>
+          observer`select (select balance_krw from wallets where user_id = ${userId}) as balance,
+            (select count(*)::int from ledger_entries where user_id = ${userId}) as entries,
+            (select count(*)::int from idempotency_records where user_id = ${userId}) as records`
+      },
+      {
+        name: "a hold",
+        pattern: "%boxoffice_hold%",
+        arrange: async ({ userId, token, hold }) => ({
+          release: await holdLock(url(), (tx) =>
+            tx`select 1 from seats where date_id = ${hold.dateId} and seat_number = 5 for update`),
+          call: Booking.use((b) => b.hold(userId, token, hold.dateId, [5]))
+        }),
+        observe: ({ userId, hold }, observer) =>
+          observer`select (select count(*)::int from holds where user_id = ${userId}) as holds,
+            (select count(*)::int from seats where date_id = ${hold.dateId} and hold_id is not null) as held_seats`
+      },
+      {
+        name: "a release",
+        pattern: "%boxoffice_release%",
+        arrange: async ({ userId, hold }) => ({
+          release: await holdLock(url(), (tx) => tx`select 1 from holds where hold_id = ${hold.holdId} for update`),
+          call: Booking.use((b) => b.releaseHold(userId, hold.holdId))
+        }),
+        observe: ({ hold }, observer) =>
+          observer`select (select state from holds where hold_id = ${hold.holdId}) as state,
+            (select count(*)::int from seats where hold_id = ${hold.holdId}) as held_seats`
+      },
+      {
+        name: "a concert's creation",
+        pattern: "%boxoffice_create_concert%",
+        arrange: async () => ({
+          release: await holdLock(url(), (tx) => tx`lock table concert_dates in share mode`),
+          call: Booking.use((b) =>
+            b.createConcert({
+              title: "Killed",
+              dates: [{ startsAt: DateTime.makeUnsafe(Date.now() + 86_400_000), priceKrw: 1_000 }]
+            }))
+        }),
+        observe: (_, observer) =>
+          observer`select (select count(*)::int from concerts) as concerts,
+            (select count(*)::int from concert_dates) as dates, (select count(*)::int from seats) as seats`
+      }
+    ]
+    for (const killed of calls) {
+      it(`${killed.name}: outcome-unknown, nothing changed, and a retry succeeds at once`, async () => {
+        const runtime = instance(database.pool(5))
+        const observer = database.pool(2)
+        try {
+          const fixture = await runtime.runPromise(buyerWithHold)
+          const before = await killed.observe(fixture, observer)
+          const { release, call } = await killed.arrange(fixture)
+          const running = runtime.runPromise(Effect.result(call))
+          await observer`select pg_terminate_backend(${await waitForLockWait(observer, database.name, killed.pattern)})`
+          await release()
+          const failed = await running
+          assert.isTrue(Result.isFailure(failed) && failed.failure._tag === "OutcomeUnknown", JSON.stringify(failed))
+          assert.deepStrictEqual(await killed.observe(fixture, observer), before)
+          const retried = await runtime.runPromise(Effect.result(call))
+          assert.isTrue(Result.isSuccess(retried), JSON.stringify(retried))
+          assert.notDeepEqual(await killed.observe(fixture, observer), before)
+        } finally {
+          await runtime.dispose()
+        }
+      }, 60_000)
+    }
+  })
+
   it("with the database cut off, calls fail fast with unavailable, and work again when it is back", async () => {
     const proxy = await startTcpProxy(5432)
     const url = Redacted.value(database.url).replace(":5432/", `:${proxy.port}/`)
@@ -177,7 +268,7 @@ describe("faults", () => {
       }))
       await new Promise((resolve) => setTimeout(resolve, 1_100))
       const paid = await runtime.runPromise(Effect.result(Effect.flatMap(newId(PaymentId), (paymentId) =>
-        Payments.use((p) => p.pay({ paymentId, holdId: short.holdId, userId, idempotency: null })))))
+        Payments.use((p) => p.pay({ paymentId, holdId: short.holdId, userId, concertId: date.concertId, idempotency: null })))))
       assert.isTrue(Result.isFailure(paid) && paid.failure._tag === "HoldExpired")
       const other = Effect.runSync(newId(UserId))
       const taken = await runtime.runPromise(Effect.gen(function*() {
@@ -206,8 +297,8 @@ describe("faults", () => {
       await runtime.runPromise(Booking.use((b) => b.charge(userId, 1_000, "fresh")))
       for (const key of ["old-1", "old-2", "old-3"]) {
         await observer`
-          insert into idempotency_records (user_id, key, fingerprint, attempt_id, lease_until, created_at)
-          values (${userId}, ${key}, ${"charge:1000"}, ${crypto.randomUUID()}, now(), now() - interval '25 hours')`
+          insert into idempotency_records (user_id, key, fingerprint, outcome, created_at)
+          values (${userId}, ${key}, ${"charge:1000"}, ${'{"_tag":"Charged"}'}::jsonb, now() - interval '25 hours')`
       }
       assert.strictEqual(await runtime.runPromise(sweepIdempotencyRecords(2)), 2)
       assert.strictEqual(await runtime.runPromise(sweepIdempotencyRecords(2)), 1)

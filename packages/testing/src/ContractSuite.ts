@@ -58,12 +58,9 @@ const admitted = (concert: Concert) =>
   })
 
 /** One payment straight through the port, with a fresh payment id, as a Result. */
-const payThroughPort = (userId: UserId, holdId: HoldId) =>
+const payThroughPort = (userId: UserId, holdId: HoldId, concertId: ConcertId) =>
   Effect.flatMap(newId(PaymentId), (paymentId) =>
-    Effect.result(Payments.use((payments) => payments.pay({ paymentId, holdId, userId, idempotency: null }))))
-
-const claimFor = (userId: UserId, key: string, fingerprint: string) =>
-  Effect.sync(() => new IdempotencyClaim({ userId, key, fingerprint, attemptId: globalThis.crypto.randomUUID() }))
+    Effect.result(Payments.use((payments) => payments.pay({ paymentId, holdId, userId, concertId, idempotency: null }))))
 
 /**
  * Registers the contract suite for `adapter` with vitest. Each test builds
@@ -605,51 +602,69 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
     })
 
-    describe("IdempotencyRecords (L7)", () => {
-      test("a new key starts; the same key while running is in flight; another body is reused", () =>
+    describe("Idempotency keys (L7)", () => {
+      test("a keyed charge answers its first receipt again; another amount with the key is reused; keys are per user", () =>
         Effect.gen(function*() {
-          const records = yield* IdempotencyRecords
-          const userId = yield* newUser
-          const claim = yield* claimFor(userId, "k1", "charge:100")
-          assert.strictEqual((yield* records.begin(claim))._tag, "Started")
-          const inFlight = yield* expectFailure(records.begin(yield* claimFor(userId, "k1", "charge:100")), "IdempotencyInFlight")
-          assert.strictEqual(inFlight.code, "idempotency-in-flight")
-          const reused = yield* expectFailure(records.begin(yield* claimFor(userId, "k1", "charge:200")), "IdempotencyKeyReused")
-          assert.strictEqual(reused.code, "idempotency-key-reused")
-          // Keys are per user.
-          assert.strictEqual((yield* records.begin(yield* claimFor(yield* newUser, "k1", "charge:200")))._tag, "Started")
-        }))
-
-      test("abandon frees the key, but only for the attempt that holds it", () =>
-        Effect.gen(function*() {
-          const records = yield* IdempotencyRecords
-          const userId = yield* newUser
-          const claim = yield* claimFor(userId, "k2", "charge:100")
-          yield* records.begin(claim)
-          yield* records.abandon(yield* claimFor(userId, "k2", "charge:100"))
-          yield* expectFailure(records.begin(yield* claimFor(userId, "k2", "charge:100")), "IdempotencyInFlight")
-          yield* records.abandon(claim)
-          assert.strictEqual((yield* records.begin(yield* claimFor(userId, "k2", "charge:100")))._tag, "Started")
-        }))
-
-      test("a claim whose owner died is taken over after the lease", () =>
-        Effect.gen(function*() {
-          const records = yield* IdempotencyRecords
           const wallet = yield* Wallet
+          const records = yield* IdempotencyRecords
           const userId = yield* newUser
-          const dead = yield* claimFor(userId, "k3", "charge:100")
-          yield* records.begin(dead)
-          yield* advance(Limits.idempotencyLeaseSeconds * 1000)
-          const takeover = yield* claimFor(userId, "k3", "charge:100")
-          assert.strictEqual((yield* records.begin(takeover))._tag, "Started")
-          // The dead attempt can no longer record an effect.
-          const chargeId = yield* newId(ChargeId)
-          yield* expectFailure(wallet.charge({ chargeId, userId, amountKrw: 100, idempotency: dead }), "IdempotencyInFlight")
-          assert.strictEqual(yield* wallet.balance(userId), 0)
-          const receipt = yield* wallet.charge({ chargeId, userId, amountKrw: 100, idempotency: takeover })
-          assert.strictEqual(receipt.balanceKrw, 100)
-          const replay = yield* records.begin(yield* claimFor(userId, "k3", "charge:100"))
-          assert.strictEqual(replay._tag, "Replay")
+          const claim = new IdempotencyClaim({ userId, key: "k1", fingerprint: "charge:100" })
+          assert.isTrue(Option.isNone(yield* records.replay(claim)))
+          const first = yield* wallet.charge({ chargeId: yield* newId(ChargeId), userId, amountKrw: 100, idempotency: claim })
+          const again = yield* wallet.charge({ chargeId: yield* newId(ChargeId), userId, amountKrw: 100, idempotency: claim })
+          assert.deepStrictEqual(again, first)
+          assert.deepStrictEqual(yield* records.replay(claim), Option.some({ _tag: "Charged" as const, receipt: first }))
+          const reused = new IdempotencyClaim({ userId, key: "k1", fingerprint: "charge:200" })
+          const error = yield* expectFailure(
+            wallet.charge({ chargeId: yield* newId(ChargeId), userId, amountKrw: 200, idempotency: reused }),
+            "IdempotencyKeyReused"
+          )
+          assert.strictEqual(error.code, "idempotency-key-reused")
+          yield* expectFailure(records.replay(reused), "IdempotencyKeyReused")
+          assert.strictEqual(yield* wallet.balance(userId), 100)
+          const other = yield* newUser
+          const theirs = new IdempotencyClaim({ userId: other, key: "k1", fingerprint: "charge:200" })
+          assert.strictEqual(
+            (yield* wallet.charge({ chargeId: yield* newId(ChargeId), userId: other, amountKrw: 200, idempotency: theirs }))
+              .balanceKrw,
+            200
+          )
+        }))
+
+      test("a keyed payment that fails records nothing; its retry pays, and the key then replays the receipt", () =>
+        Effect.gen(function*() {
+          const booking = yield* Booking
+          const payments = yield* Payments
+          const records = yield* IdempotencyRecords
+          const concert = yield* createConcert()
+          const user = yield* admitted(concert)
+          const hold = yield* booking.hold(user.userId, user.token, concert.dates[0]!.dateId, [1])
+          const claim = new IdempotencyClaim({ userId: user.userId, key: "p1", fingerprint: `payment:${hold.holdId}` })
+          const request = { holdId: hold.holdId, userId: user.userId, concertId: concert.concertId, idempotency: claim }
+          yield* expectFailure(payments.pay({ ...request, paymentId: yield* newId(PaymentId) }), "InsufficientBalance")
+          assert.isTrue(Option.isNone(yield* records.replay(claim)))
+          yield* booking.charge(user.userId, 10_000, null)
+          const receipt = yield* payments.pay({ ...request, paymentId: yield* newId(PaymentId) })
+          assert.deepStrictEqual(yield* payments.pay({ ...request, paymentId: yield* newId(PaymentId) }), receipt)
+          assert.deepStrictEqual(yield* records.replay(claim), Option.some({ _tag: "Paid" as const, receipt }))
+          assert.strictEqual(yield* booking.balance(user.userId), 0)
+          assert.strictEqual((yield* booking.listPayments(user.userId)).length, 1)
+        }))
+
+      test("a keyed payment retried after its success ended the token gets the first receipt", () =>
+        Effect.gen(function*() {
+          const booking = yield* Booking
+          const concert = yield* createConcert()
+          const user = yield* admitted(concert)
+          yield* booking.charge(user.userId, 10_000, null)
+          const hold = yield* booking.hold(user.userId, user.token, concert.dates[0]!.dateId, [1])
+          const receipt = yield* booking.pay(user.userId, user.token, hold.holdId, "pay-once")
+          assert.strictEqual((yield* booking.queueStatus(user.userId, user.token)).status, "expired")
+          assert.deepStrictEqual(yield* booking.pay(user.userId, user.token, hold.holdId, "pay-once"), receipt)
+          // Without the key, or with another, the ended token is refused.
+          yield* expectFailure(booking.pay(user.userId, user.token, hold.holdId, null), "QueueTokenExpired")
+          yield* expectFailure(booking.pay(user.userId, user.token, hold.holdId, "other"), "QueueTokenExpired")
+          assert.strictEqual(yield* booking.balance(user.userId), 0)
         }))
 
       test("a charge repeated with the same key has its effect once and the same answer", () =>
@@ -751,7 +766,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           yield* booking.pay(user.userId, user.token, hold.holdId, null)
           const paymentId = yield* newId(PaymentId)
           const error = yield* expectFailure(
-            payments.pay({ paymentId, holdId: hold.holdId, userId: user.userId, idempotency: null }),
+            payments.pay({ paymentId, holdId: hold.holdId, userId: user.userId, concertId: concert.concertId, idempotency: null }),
             "AlreadyPaid"
           )
           assert.strictEqual(error.code, "already-paid")
@@ -787,7 +802,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           const hold = yield* booking.hold(user.userId, user.token, concert.dates[0]!.dateId, [1, 2])
           const results = yield* Effect.forEach(
             Array.from({ length: 100 }),
-            () => payThroughPort(user.userId, hold.holdId),
+            () => payThroughPort(user.userId, hold.holdId, concert.concertId),
             { concurrency: "unbounded" }
           )
           assert.strictEqual(results.filter(Result.isSuccess).length, 1)
@@ -808,7 +823,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
             booking.hold(user.userId, user.token, concert.dates[0]!.dateId, [seat]))
           const results = yield* Effect.forEach(
             holds,
-            (hold) => payThroughPort(user.userId, hold.holdId),
+            (hold) => payThroughPort(user.userId, hold.holdId, concert.concertId),
             { concurrency: "unbounded" }
           )
           assert.strictEqual(results.filter(Result.isSuccess).length, 2)

@@ -34,8 +34,6 @@ export const Limits = {
   maxActiveMax: 1_000_000,
   /** The highest admission rate per minute. */
   admitPerMinuteMax: 1_000_000,
-  /** How long an idempotency record stays "running" before a retry may take it over. */
-  idempotencyLeaseSeconds: 30,
   /** The longest Idempotency-Key. */
   idempotencyKeyLengthMax: 255,
   /**

@@ -3,8 +3,8 @@
  *
  * @since 0.1.0
  */
-import { Context, type Effect, Schema } from "effect"
-import type { IdempotencyInFlight, IdempotencyKeyReused, Unavailable } from "../Errors.ts"
+import { Context, type Effect, type Option, Schema } from "effect"
+import type { IdempotencyKeyReused, Unavailable } from "../Errors.ts"
 import { UserId } from "../model/Ids.ts"
 import { Limits } from "../model/Limits.ts"
 import { PaymentReceipt } from "../model/Payment.ts"
@@ -18,22 +18,18 @@ export type IdempotencyKey = typeof IdempotencyKey.Type
 /**
  * One use of a key: keys are scoped per user, and `fingerprint` names the
  * operation and its body, so the same key with another body is caught.
- * `attemptId` is this attempt's own: an operation records its outcome only
- * while the key is still claimed by its attempt, so an attempt whose lease
- * was taken over can never add a second effect.
  *
  * @category models
  */
 export class IdempotencyClaim extends Schema.Class<IdempotencyClaim>("@boxoffice/core/IdempotencyClaim")({
   userId: UserId,
   key: IdempotencyKey,
-  fingerprint: Schema.String,
-  attemptId: Schema.String
+  fingerprint: Schema.String
 }) {}
 
 /**
  * The first successful answer, kept to be given again. Failures are not
- * kept: they changed nothing, so the key is freed and a retry runs anew.
+ * kept: they changed nothing, so a retry with the key runs anew.
  *
  * @category models
  */
@@ -44,30 +40,25 @@ export const IdempotentOutcome = Schema.Union([
 /** @category models */
 export type IdempotentOutcome = typeof IdempotentOutcome.Type
 
-/** What `begin` found. @category models */
-export type IdempotencyStart =
-  | { readonly _tag: "Started" }
-  | { readonly _tag: "Replay"; readonly outcome: IdempotentOutcome }
-
 /**
- * The lifecycle of a key: `begin` claims it; then either the operation's own
- * atomic write records the success (see `Wallet.charge` and `Payments.pay`),
- * or `abandon` frees the key after a failure, which changed nothing. A claim
- * whose owner died is taken over after `idempotencyLeaseSeconds`.
+ * The recorded answers of keys (L7). A keyed write claims its key itself,
+ * in the same atomic step as its effect (see `Wallet.charge` and
+ * `Payments.pay`): a key is never claimed apart from the write, so a crash
+ * can leave no claim behind. This port only reads: it serves a retry that
+ * is refused before it reaches its write, such as a payment whose first
+ * success ended the queue token it needs.
  *
  * @example
  * ```ts
  * import { IdempotencyRecords } from "@boxoffice/core"
  * declare const claim: import("@boxoffice/core").IdempotencyClaim
- * const start = IdempotencyRecords.use((r) => r.begin(claim))
+ * const recorded = IdempotencyRecords.use((r) => r.replay(claim))
  * ```
  * @category ports
  */
 export class IdempotencyRecords extends Context.Service<IdempotencyRecords, {
-  /** Claims the key, or finds the first answer, or fails: in flight (409) or another body (422). */
-  readonly begin: (
+  /** The key's recorded answer, none if it has none, or `IdempotencyKeyReused` if it was used with another body. */
+  readonly replay: (
     claim: IdempotencyClaim
-  ) => Effect.Effect<IdempotencyStart, IdempotencyInFlight | IdempotencyKeyReused | Unavailable>
-  /** Frees the key if this attempt still holds it and recorded nothing. */
-  readonly abandon: (claim: IdempotencyClaim) => Effect.Effect<void, Unavailable>
+  ) => Effect.Effect<Option.Option<IdempotentOutcome>, IdempotencyKeyReused | Unavailable>
 }>()("@boxoffice/core/IdempotencyRecords") {}

@@ -9,12 +9,14 @@ import type {
   Forbidden,
   HoldExpired,
   IdempotencyInFlight,
+  IdempotencyKeyReused,
   InsufficientBalance,
   NotFound,
   OutcomeUnknown,
+  SaleClosed,
   Unavailable
 } from "../Errors.ts"
-import type { HoldId, PaymentId, UserId } from "../model/Ids.ts"
+import type { ConcertId, HoldId, PaymentId, UserId } from "../model/Ids.ts"
 import type { Payment, PaymentReceipt } from "../model/Payment.ts"
 import type { IdempotencyClaim } from "./IdempotencyRecords.ts"
 
@@ -23,17 +25,22 @@ export interface PaymentRequest {
   readonly paymentId: PaymentId
   readonly holdId: HoldId
   readonly userId: UserId
+  /** The concert of the caller's active queue token: a hold of another concert's date is `Forbidden`. */
+  readonly concertId: ConcertId
   /**
-   * When set, the receipt is recorded as this claim's outcome in the same
-   * atomic step, and the payment fails with `IdempotencyInFlight` if the
-   * claim was taken over meanwhile.
+   * When set, the same atomic step claims the key first: a key with a
+   * recorded receipt answers that receipt and changes nothing, a key used
+   * for another hold is `IdempotencyKeyReused`, and a key whose first
+   * request is still running is `IdempotencyInFlight`. A success records its
+   * receipt with its effect; a failure records nothing.
    */
   readonly idempotency: IdempotencyClaim | null
 }
 
 /**
- * `pay` is one atomic step (L3): it checks that the hold is live, owned and
- * unpaid by the store's clock, debits the wallet by the hold's amount without
+ * `pay` is one atomic step (L3): it checks that the hold is live, owned,
+ * unpaid and of the token's concert, and that its date has not started, by
+ * the store's clock, debits the wallet by the hold's amount without
  * going below 0, makes the seats the user's, records the payment, marks the
  * hold paid and records the idempotency outcome. All of it happens or none.
  *
@@ -50,7 +57,16 @@ export class Payments extends Context.Service<Payments, {
     request: PaymentRequest
   ) => Effect.Effect<
     PaymentReceipt,
-    NotFound | Forbidden | AlreadyPaid | HoldExpired | InsufficientBalance | IdempotencyInFlight | Unavailable | OutcomeUnknown
+    | NotFound
+    | Forbidden
+    | SaleClosed
+    | AlreadyPaid
+    | HoldExpired
+    | InsufficientBalance
+    | IdempotencyInFlight
+    | IdempotencyKeyReused
+    | Unavailable
+    | OutcomeUnknown
   >
   /** The user's payments, oldest first. */
   readonly listPayments: (userId: UserId) => Effect.Effect<ReadonlyArray<Payment>, Unavailable>

@@ -39,7 +39,8 @@ export interface HoldRequest {
 export class SeatInventory extends Context.Service<SeatInventory, {
   /** Every seat of the date, 1..seatCount, with its status now. */
   readonly seats: (date: ConcertDate) => Effect.Effect<ReadonlyArray<Seat>, Unavailable>
-  readonly availableSeatCount: (date: ConcertDate) => Effect.Effect<number, Unavailable>
+  /** The number of seats available now on each of `dates`, in their order, read in one step. */
+  readonly availableSeatCounts: (dates: ReadonlyArray<ConcertDate>) => Effect.Effect<ReadonlyArray<number>, Unavailable>
   /** All seats or none. Fails with `SeatUnavailable` naming the taken seats. */
   readonly hold: (request: HoldRequest) => Effect.Effect<Hold, SeatUnavailable | HoldLimitExceeded | Unavailable | OutcomeUnknown>
   /** The hold with its status judged now. */

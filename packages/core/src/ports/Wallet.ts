@@ -4,7 +4,13 @@
  * @since 0.1.0
  */
 import { Context, type Effect } from "effect"
-import type { BalanceLimitExceeded, IdempotencyInFlight, OutcomeUnknown, Unavailable } from "../Errors.ts"
+import type {
+  BalanceLimitExceeded,
+  IdempotencyInFlight,
+  IdempotencyKeyReused,
+  OutcomeUnknown,
+  Unavailable
+} from "../Errors.ts"
 import type { ChargeId, UserId } from "../model/Ids.ts"
 import type { ChargeReceipt, LedgerEntry } from "../model/Wallet.ts"
 import type { IdempotencyClaim } from "./IdempotencyRecords.ts"
@@ -15,9 +21,11 @@ export interface ChargeRequest {
   readonly userId: UserId
   readonly amountKrw: number
   /**
-   * When set, the receipt is recorded as this claim's outcome in the same
-   * atomic step, and the charge fails with `IdempotencyInFlight` if the
-   * claim was taken over meanwhile.
+   * When set, the same atomic step claims the key: a key with a recorded
+   * receipt answers that receipt and charges nothing, a key used with
+   * another amount is `IdempotencyKeyReused`, and a key whose first request
+   * is still running is `IdempotencyInFlight`. A success records its receipt
+   * with its effect; a failure records nothing.
    */
   readonly idempotency: IdempotencyClaim | null
 }
@@ -38,7 +46,7 @@ export interface ChargeRequest {
 export class Wallet extends Context.Service<Wallet, {
   readonly charge: (request: ChargeRequest) => Effect.Effect<
     ChargeReceipt,
-    BalanceLimitExceeded | IdempotencyInFlight | Unavailable | OutcomeUnknown
+    BalanceLimitExceeded | IdempotencyInFlight | IdempotencyKeyReused | Unavailable | OutcomeUnknown
   >
   readonly balance: (userId: UserId) => Effect.Effect<number, Unavailable>
   /** The user's ledger, oldest first. */

@@ -51,9 +51,7 @@ export interface DateSeats {
 export interface IdempotencyRecord {
   readonly createdAtMs: number
   readonly fingerprint: string
-  attemptId: string
-  leaseUntilMs: number
-  outcome: IdempotentOutcome | null
+  readonly outcome: IdempotentOutcome
 }
 
 export interface QueueRecord {

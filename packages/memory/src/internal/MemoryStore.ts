@@ -2,8 +2,14 @@
  * The service that hands every in-memory port the same state, plus the one
  * helper they all use to run an operation atomically.
  */
-import { Clock, Context, Effect, Layer, Result } from "effect"
-import { IdempotencyInFlight, type IdempotencyClaim, type IdempotentOutcome } from "@boxoffice/core"
+import { Clock, Context, Effect, Layer, Option, Result } from "effect"
+import {
+  type ChargeReceipt,
+  type IdempotencyClaim,
+  IdempotencyKeyReused,
+  type IdempotentOutcome,
+  type PaymentReceipt
+} from "@boxoffice/core"
 import { type Faults, idempotencyKeyOf, makeMemoryState, type MemoryState } from "./MemoryState.ts"
 
 export class MemoryStore extends Context.Service<MemoryStore, MemoryState>()("@boxoffice/memory/MemoryStore") {
@@ -26,18 +32,44 @@ export const atomically = <R extends Result.Result<unknown, unknown>>(
     )
   )
 
-/** Whether `claim` may still record its outcome: its attempt holds the key and nothing was recorded. */
-export const claimIsCurrent = (state: MemoryState, claim: IdempotencyClaim | null): Result.Result<void, IdempotencyInFlight> => {
-  if (claim === null) return Result.succeed(undefined)
+/**
+ * The first part of a keyed step: `None` to run, the recorded outcome to
+ * answer again, or `IdempotencyKeyReused` for a key used with another body.
+ * The step is atomic, so no other request with the key runs meanwhile.
+ */
+export const claimKey = (
+  state: MemoryState,
+  claim: IdempotencyClaim | null
+): Result.Result<Option.Option<IdempotentOutcome>, IdempotencyKeyReused> => {
+  if (claim === null) return Result.succeed(Option.none())
   const record = state.idempotency.get(idempotencyKeyOf(claim.userId, claim.key))
-  return record !== undefined && record.outcome === null && record.attemptId === claim.attemptId
-    ? Result.succeed(undefined)
-    : Result.fail(new IdempotencyInFlight())
+  if (record === undefined) return Result.succeed(Option.none())
+  if (record.fingerprint !== claim.fingerprint) return Result.fail(new IdempotencyKeyReused())
+  return Result.succeed(Option.some(record.outcome))
 }
 
-/** Records the outcome of a claim checked with {@link claimIsCurrent} in the same step. */
-export const recordOutcome = (state: MemoryState, claim: IdempotencyClaim | null, outcome: IdempotentOutcome): void => {
+/** Records the outcome of a success, in the step that had {@link claimKey} answer `None`. */
+export const recordOutcome = (
+  state: MemoryState,
+  claim: IdempotencyClaim | null,
+  outcome: IdempotentOutcome,
+  nowMs: number
+): void => {
   if (claim === null) return
-  const record = state.idempotency.get(idempotencyKeyOf(claim.userId, claim.key))
-  if (record !== undefined) record.outcome = outcome
+  state.idempotency.set(idempotencyKeyOf(claim.userId, claim.key), {
+    createdAtMs: nowMs,
+    fingerprint: claim.fingerprint,
+    outcome
+  })
+}
+
+interface ReceiptOf {
+  readonly Charged: ChargeReceipt
+  readonly Paid: PaymentReceipt
+}
+
+/** The receipt of a recorded outcome; the fingerprint names the operation, so another kind is a defect. */
+export const receiptOf = <T extends keyof ReceiptOf>(outcome: IdempotentOutcome, tag: T): ReceiptOf[T] => {
+  if (outcome._tag !== tag) throw new Error(`idempotency record holds a ${outcome._tag} outcome, not ${tag}`)
+  return outcome.receipt as ReceiptOf[T]
 }

@@ -1,18 +1,17 @@
 /**
  * The one connection pool of the adapter, and the two ways to use it: a
- * single statement, or a short transaction. Driver errors are sorted into
- * `Unavailable` (the store could not be reached or the session died: the
- * work did not happen and may be retried) and defects (a bug).
+ * read, or a write. Each is one statement: a write is one call of a
+ * server-side function, its own transaction. Driver errors are sorted into
+ * `Unavailable` (the work did not happen and may be retried),
+ * `OutcomeUnknown` (a write that may have committed) and defects (a bug).
  */
 import { OutcomeUnknown, Unavailable } from "@boxoffice/core"
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js"
-import { Context, Duration, Effect, Result } from "effect"
+import { Context, Duration, Effect } from "effect"
 import type { Sql } from "postgres"
 import * as schema from "./schema.ts"
 
 export type Database = PostgresJsDatabase<typeof schema>
-export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0]
-export type Executor = Database | Transaction
 
 /**
  * Errors that prove the statement did not run, or ran and rolled back: the
@@ -58,16 +57,11 @@ const failureOf = (error: unknown): Failure | undefined => {
   return undefined
 }
 
-class Rollback<E> {
-  readonly error: E
-  constructor(error: E) {
-    this.error = error
-  }
+interface Failed {
+  readonly _tag: "Failed"
+  readonly failure: Failure
+  readonly cause: unknown
 }
-
-type Outcome<E> =
-  | { readonly _tag: "Rollback"; readonly error: E }
-  | { readonly _tag: "Failed"; readonly failure: Failure; readonly cause: unknown }
 
 /** A call that outlived its bound: it may still be running, or have committed. */
 class CallTimedOut {
@@ -94,8 +88,7 @@ const withDeadline = <A>(promise: Promise<A>, ms: number): Promise<A> =>
     )
   })
 
-const classify = <E>(cause: unknown): Outcome<E> => {
-  if (cause instanceof Rollback) return { _tag: "Rollback", error: cause.error as E }
+const classify = (cause: unknown): Failed => {
   if (cause instanceof CallTimedOut) return { _tag: "Failed", failure: "connection-lost", cause }
   const failure = failureOf(cause)
   if (failure !== undefined) return { _tag: "Failed", failure, cause }
@@ -119,14 +112,6 @@ export class PgDatabase extends Context.Service<PgDatabase, {
    * `OutcomeUnknown`, never `Unavailable`.
    */
   readonly write: <A>(f: (db: Database) => Promise<A>) => Effect.Effect<A, Unavailable | OutcomeUnknown>
-  /**
-   * A transaction whose body answers with a Result: a failure rolls back
-   * and becomes the Effect's typed error. For writes that need no single
-   * round trip (creating a concert).
-   */
-  readonly transact: <R extends Result.Result<unknown, unknown>>(
-    f: (tx: Transaction) => Promise<R>
-  ) => Effect.Effect<Result.Result.Success<R>, Result.Result.Failure<R> | Unavailable | OutcomeUnknown>
 }>()("@boxoffice/postgres/PgDatabase") {
   /**
    * The startup parameters that bound every statement on the server: the
@@ -153,42 +138,21 @@ export class PgDatabase extends Context.Service<PgDatabase, {
     const unavailable = (cause: unknown) => new Unavailable({ store: "postgres", cause })
     const unknown = (cause: unknown) => new OutcomeUnknown({ store: "postgres", cause })
     /** `ifInFlight` names what a lost connection or an overrun means for this kind of call. */
-    const attempt = <A, L, E = never>(ifInFlight: (cause: unknown) => L, f: () => Promise<A>): Effect.Effect<A, E | Unavailable | L> =>
-      Effect.flatMap(
-        Effect.tryPromise({ try: () => withDeadline(f(), callTimeoutMs), catch: classify<E> }).pipe(
-          Effect.map((value) => ({ _tag: "Done" as const, value })),
-          Effect.catch((outcome) => Effect.succeed(outcome as Outcome<E>))
-        ),
-        (outcome): Effect.Effect<A, E | Unavailable | L> => {
-          switch (outcome._tag) {
-            case "Done":
-              return Effect.succeed(outcome.value)
-            case "Rollback":
-              return Effect.fail(outcome.error)
-            case "Failed":
-              return Effect.fail(
-                outcome.failure === "connection-lost" ? ifInFlight(outcome.cause) : unavailable(outcome.cause)
-              )
-          }
-        }
+    const attempt = <A, L>(ifInFlight: (cause: unknown) => L, f: () => Promise<A>): Effect.Effect<A, Unavailable | L> =>
+      Effect.tryPromise({ try: () => withDeadline(f(), callTimeoutMs), catch: classify }).pipe(
+        Effect.mapError((failed) =>
+          failed.failure === "connection-lost" ? ifInFlight(failed.cause) : unavailable(failed.cause)
+        )
       )
     return {
       client,
       db,
       run: (f) => attempt(unavailable, () => f(db)),
-      write: (f) => attempt(unknown, () => f(db)),
-      transact: <R extends Result.Result<unknown, unknown>>(f: (tx: Transaction) => Promise<R>) =>
-        attempt<Result.Result.Success<R>, OutcomeUnknown, Result.Result.Failure<R>>(unknown, () =>
-          db.transaction(async (tx) => {
-            const result = await f(tx)
-            if (Result.isFailure(result)) throw new Rollback(result.failure)
-            return result.success as Result.Result.Success<R>
-          })
-        )
+      write: (f) => attempt(unknown, () => f(db))
     }
   }
 }
 
 /** Rows of a raw statement, typed by the caller. */
-export const rows = async <Row>(executor: Executor, query: Parameters<Executor["execute"]>[0]): Promise<Array<Row>> =>
-  (await executor.execute(query)) as unknown as Array<Row>
+export const rows = async <Row>(db: Database, query: Parameters<Database["execute"]>[0]): Promise<Array<Row>> =>
+  (await db.execute(query)) as unknown as Array<Row>

@@ -1,10 +1,9 @@
 /** Row shapes of the raw statements, and their conversion to core models. */
 import { Hold, type DateId, type HoldId, holdStatus, type HoldState, type UserId } from "@boxoffice/core"
-import { sql } from "drizzle-orm"
 import { DateTime } from "effect"
 
-/** An int[] bound as one parameter. */
-export const intArray = (values: ReadonlyArray<number>) => sql`${`{${values.map((v) => Math.trunc(v)).join(",")}}`}::int[]`
+/** An int[] as one text parameter, to be cast with `::int[]`. */
+export const intArrayLiteral = (values: ReadonlyArray<number>): string => `{${values.map((v) => Math.trunc(v)).join(",")}}`
 
 /** A timestamptz as epoch milliseconds: raw statements exchange instants as numbers, never as driver Dates. */
 export const epochMs = (expression: string) => `floor(extract(epoch from ${expression}) * 1000)::float8`

@@ -109,10 +109,8 @@ export const idempotencyRecords = pgTable("idempotency_records", {
   userId: uuid("user_id").notNull(),
   key: text("key").notNull(),
   fingerprint: text("fingerprint").notNull(),
-  attemptId: uuid("attempt_id").notNull(),
-  leaseUntil: instant("lease_until").notNull(),
-  /** The first successful answer (IdempotentOutcome as JSON), or null while running. */
-  outcome: jsonb("outcome"),
+  /** The first successful answer (IdempotentOutcome as JSON), written with that success. */
+  outcome: jsonb("outcome").notNull(),
   createdAt: instant("created_at").notNull().defaultNow()
 }, (t) => [primaryKey({ columns: [t.userId, t.key] })])
 
