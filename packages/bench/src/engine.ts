@@ -1,9 +1,10 @@
 /**
- * `pnpm --filter @boxoffice/bench engine [--bookings N] [--fibers N]`: the
- * engine without HTTP. Many fibers each run whole bookings (join, hold,
- * charge, pay) through `Booking` directly, on memory and on Postgres +
- * Redis (throwaway database and key prefix), and report paid bookings/s
- * and per-step p50/p99. Every booking's outcome is checked.
+ * `pnpm --filter @boxoffice/bench engine [--bookings N] [--fibers N] [--pool N]`:
+ * the engine without HTTP. Many fibers each run whole bookings (join, hold,
+ * charge, pay) through `Booking` directly, on memory, on Postgres with the
+ * queue in memory (Postgres's share alone), and on Postgres + Redis
+ * (throwaway database and key prefix), and report paid bookings/s and
+ * per-step p50/p99. Every booking's outcome is checked.
  */
 import { Booking, newId, QueueTokenSigner, UserId } from "@boxoffice/core"
 import { MemoryQueue, MemoryStores } from "@boxoffice/memory"
@@ -20,6 +21,7 @@ const argument = (name: string, fallback: number) => {
 }
 const bookings = argument("--bookings", 5_000)
 const fibers = argument("--fibers", 64)
+const poolSize = argument("--pool", 20)
 const postgresUrl = process.env["BOXOFFICE_TEST_POSTGRES"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
 const redisUrl = process.env["BOXOFFICE_TEST_REDIS"] ?? "redis://127.0.0.1:6379"
 const secret = QueueTokenSigner.layerHmac(Redacted.make("engine-bench-secret-of-at-least-32-bytes"))
@@ -84,7 +86,11 @@ const url = Redacted.make(postgresUrl.replace(/\/[^/]*$/, `/${name}`))
 const prefix = `boxoffice:engine:${process.pid}:`
 try {
   await Effect.runPromise(migrateDatabase(url))
-  await run("postgres + redis", Layer.merge(PostgresStores.layer({ url }), RedisQueue.layer({ url: Redacted.make(redisUrl), keyPrefix: prefix })))
+  await run(`postgres (pool ${poolSize}), queue in memory`, Layer.merge(PostgresStores.layer({ url, poolSize }), MemoryQueue.layer))
+  await run(
+    `postgres (pool ${poolSize}) + redis`,
+    Layer.merge(PostgresStores.layer({ url, poolSize }), RedisQueue.layer({ url: Redacted.make(redisUrl), keyPrefix: prefix }))
+  )
 } finally {
   await admin.unsafe(`drop database if exists ${name} with (force)`)
   await admin.end()

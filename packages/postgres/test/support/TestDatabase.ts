@@ -25,6 +25,12 @@ export const createTestDatabase = async (): Promise<TestDatabase> => {
   await admin.unsafe(`create database ${name}`)
   const url = Redacted.make(serverUrl.replace(/\/[^/]*$/, `/${name}`))
   await Effect.runPromise(migrateDatabase(url))
+  // The suites' seam: the store's clock reads boxoffice_clock, so a test can freeze and move it.
+  const migrated = postgres(Redacted.value(url), { max: 1, onnotice: () => {} })
+  await migrated.unsafe(`
+    create or replace function boxoffice_now() returns timestamptz language sql volatile
+    as $$ select coalesce((select frozen_at from boxoffice_clock where id = 1), clock_timestamp()) $$`)
+  await migrated.end()
   const pools: Array<Sql> = []
   return {
     name,
