@@ -13,12 +13,22 @@ export interface ProfileResults {
   readonly booking: BookingResult
 }
 
+/** One profile of the engine-level benchmark (`engine.ts`). */
+export interface EngineResult {
+  readonly profile: string
+  readonly bookings: number
+  readonly fibers: number
+  readonly paidBookingsPerSecond: number
+  readonly stepsMs: Record<string, { readonly p50: number; readonly p99: number }>
+}
+
 export interface Results {
   readonly date: string
   readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly memoryGiB: number; readonly node: string }
   readonly sizes: Record<string, number>
   readonly ceiling: LoadResult
   readonly profiles: ReadonlyArray<ProfileResults>
+  readonly engine: ReadonlyArray<EngineResult>
   readonly queueScale: ReadonlyArray<{
     readonly waitingUsers: number
     readonly statusP50Us: number
@@ -68,6 +78,10 @@ export const writeReport = (results: Results) => {
     const steps = Object.entries(p.booking.stepsMs).map(([k, v]) => `${k} ${f1(v.p50)} / ${f1(v.p95)} / ${f1(v.p99)}`).join("; ")
     return `| ${p.profile} | ${f0(p.booking.bookings)} | ${f0(p.booking.paidBookingsPerSecond)} | ${steps} |`
   })
+  const engineRows = results.engine.map((e) => {
+    const steps = Object.entries(e.stepsMs).map(([k, v]) => `${k} ${f1(v.p50)} / ${f1(v.p99)}`).join("; ")
+    return `| ${e.profile} | ${f0(e.bookings)} | ${e.fibers} | ${f0(e.paidBookingsPerSecond)} | ${steps} |`
+  })
   const queueRows = results.queueScale.map((q) =>
     `| ${f0(q.waitingUsers)} | ${f0(q.statusP50Us)} µs | ${f0(q.statusP99Us)} µs | ${f0(q.pingP50Us)} µs | ${(q.statusP50Us / results.queueScale[0]!.statusP50Us).toFixed(2)}× | ${f0(q.joinsPerSecondWhileFilling)} |`)
   const md = `# Benchmarks
@@ -101,6 +115,15 @@ ${scenarioRows.join("\n")}
 | profile | bookings | paid bookings/s | per step p50 / p95 / p99 ms |
 |---|---|---|---|
 ${bookingRows.join("\n")}
+
+## Engine level: \`Booking\` without HTTP (\`pnpm --filter @boxoffice/bench engine\`)
+
+Fibers in the bench's own process each run whole bookings (join → hold → charge → pay, with keys) straight
+through \`Booking\`. "Queue in memory" isolates Postgres's share; the pool is 20 connections.
+
+| profile | bookings | fibers | paid bookings/s | per step p50 / p99 ms |
+|---|---|---|---|---|
+${engineRows.join("\n")}
 
 ## Queue scale (Redis: the status script's position lookup, and joins)
 

@@ -22,6 +22,8 @@ const argument = (name: string, fallback: number) => {
 const bookings = argument("--bookings", 5_000)
 const fibers = argument("--fibers", 64)
 const poolSize = argument("--pool", 20)
+/** One JSON line per profile instead of a table: how `pnpm bench` reads it. */
+const json = process.argv.includes("--json")
 const postgresUrl = process.env["BOXOFFICE_TEST_POSTGRES"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
 const redisUrl = process.env["BOXOFFICE_TEST_REDIS"] ?? "redis://127.0.0.1:6379"
 const secret = QueueTokenSigner.layerHmac(Redacted.make("engine-bench-secret-of-at-least-32-bytes"))
@@ -66,17 +68,23 @@ const run = async (name: string, stores: Layer.Layer<any, any>) => {
       return { paid, seconds: (performance.now() - started) / 1000 }
     }))
     if (result.paid !== bookings) throw new Error(`${result.paid} of ${bookings} paid`)
-    const perStep = Object.entries(steps).map(([step, h]) => {
+    const stepsMs = Object.fromEntries(Object.entries(steps).map(([step, h]) => {
       const s = summarize(h)
-      return `${step} ${s.p50.toFixed(1)} / ${s.p99.toFixed(1)}`
-    }).join("; ")
-    console.log(`| ${name} | ${bookings} | ${fibers} | ${(result.paid / result.seconds).toFixed(0)} | ${perStep} |`)
+      return [step, { p50: s.p50, p99: s.p99 }]
+    }))
+    const paidBookingsPerSecond = result.paid / result.seconds
+    if (json) {
+      console.log(JSON.stringify({ profile: name, bookings, fibers, paidBookingsPerSecond, stepsMs }))
+    } else {
+      const perStep = Object.entries(stepsMs).map(([step, s]) => `${step} ${s.p50.toFixed(1)} / ${s.p99.toFixed(1)}`).join("; ")
+      console.log(`| ${name} | ${bookings} | ${fibers} | ${paidBookingsPerSecond.toFixed(0)} | ${perStep} |`)
+    }
   } finally {
     await runtime.dispose()
   }
 }
 
-console.log(`| profile | bookings | fibers | paid bookings/s | per step p50 / p99 ms |\n|---|---|---|---|---|`)
+if (!json) console.log(`| profile | bookings | fibers | paid bookings/s | per step p50 / p99 ms |\n|---|---|---|---|---|`)
 await run("memory", Layer.merge(MemoryStores.layerWithoutQueue, MemoryQueue.layer))
 
 const name = `boxoffice_engine_${process.pid}`

@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process"
 import { cpus, totalmem } from "node:os"
 import { fileURLToPath } from "node:url"
 import { Target } from "./LoadGenerator.ts"
-import { writeReport, type ProfileResults, type Results } from "./Report.ts"
+import { type EngineResult, writeReport, type ProfileResults, type Results } from "./Report.ts"
 import { ceiling, hotSeatStorm, joinStormAndPolling, type Sizes, sustainedBooking } from "./Scenarios.ts"
 import { profiles, startCeiling, startProfile } from "./Servers.ts"
 
@@ -61,6 +61,16 @@ const queueScale = scale.stdout.trim().split("\n").slice(0, -1).map((line) => JS
 }))
 console.log(`queue scale: ${queueScale.map((q) => `${q.waitingUsers}: ${q.statusP50Us.toFixed(0)} µs`).join(", ")}`)
 
+// Engine level: `Booking` driven directly, no HTTP, on memory, Postgres alone and Postgres + Redis.
+const engineRun = spawnSync(
+  process.execPath,
+  [fileURLToPath(new URL("./engine.js", import.meta.url)), "--json", "--bookings", quick ? "500" : "5000"],
+  { encoding: "utf8" }
+)
+if (engineRun.status !== 0) throw new Error(`engine benchmark failed: ${engineRun.stderr}`)
+const engine = engineRun.stdout.trim().split("\n").map((line) => JSON.parse(line) as EngineResult)
+console.log(`engine: ${engine.map((e) => `${e.profile} ${e.paidBookingsPerSecond.toFixed(0)} paid/s`).join(", ")}`)
+
 if (quick) {
   console.log("bench --quick: every outcome checked; nothing written")
 } else {
@@ -70,6 +80,7 @@ if (quick) {
     sizes: { ...sizes },
     ceiling: ceilingResult,
     profiles: results,
+    engine,
     queueScale
   }
   writeReport(report)
