@@ -84,11 +84,14 @@ export const RedisQueue = {
         Effect.acquireRelease(
           Effect.gen(function*() {
             const client = makeClient(options)
-            // Connect in the background: the first calls fail fast with unavailable until it is up.
+            // Waits for the connection up to its timeout, so the first calls find it up. If Redis is away,
+            // the layer is built anyway: calls fail fast with unavailable while the client keeps reconnecting.
+            // A real timer, not Effect's Clock, which a test may hold still.
             const connected = client.connect().then(() => true, () => false)
-            yield* Effect.forkDetach(
-              Effect.flatMap(Effect.promise(() => connected), (up) => up ? checkEvictionPolicy(client) : Effect.void)
+            const up = yield* Effect.promise(() =>
+              Promise.race([connected, new Promise<false>((resolve) => setTimeout(resolve, options.timeoutMs ?? 2_000, false))])
             )
+            if (up) yield* checkEvictionPolicy(client)
             return client
           }),
           (client) => Effect.promise(() => client.quit().catch(() => client.disconnect()))
