@@ -3,6 +3,8 @@
  * use cases of the boxoffice booking engine. Depends on `effect` only.
  *
  * @since 0.1.0
+ * @packageDocumentation
+ * @module @boxoffice/core
  */
 export * from "./Booking.ts"
 export * from "./Errors.ts"

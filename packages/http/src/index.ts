@@ -2,6 +2,8 @@
  * @boxoffice/http: the HTTP contract of boxoffice on effect/http-api.
  *
  * @since 0.1.0
+ * @packageDocumentation
+ * @module @boxoffice/http
  */
 export * from "./Api.ts"
 export * from "./Client.ts"

@@ -3,6 +3,8 @@
  * embedded default, and the reference semantics the other adapters match.
  *
  * @since 0.1.0
+ * @packageDocumentation
+ * @module @boxoffice/memory
  */
 import { Layer } from "effect"
 import * as Catalog from "./Catalog.ts"

@@ -4,6 +4,8 @@
  * one call of a server-side function: one round trip, one transaction.
  *
  * @since 0.1.0
+ * @packageDocumentation
+ * @module @boxoffice/postgres
  */
 import { Effect, Layer, Redacted } from "effect"
 import postgres, { type Sql } from "postgres"

@@ -2,6 +2,8 @@
  * @boxoffice/redis: the waiting queue on Redis, shared by every instance.
  *
  * @since 0.1.0
+ * @packageDocumentation
+ * @module @boxoffice/redis
  */
 import { Queue } from "@boxoffice/core"
 import { Effect, Layer, Redacted } from "effect"

@@ -4,6 +4,8 @@
  * same laws by calling both suites.
  *
  * @since 0.1.0
+ * @packageDocumentation
+ * @module @boxoffice/testing
  */
 export * from "./AdapterUnderTest.ts"
 export * from "./ContractSuite.ts"
