@@ -32,8 +32,9 @@ afterAll(async () => {
 })
 
 describe("HTTP contract on the embedded engine", () => {
-  it("GET /health, /openapi.json (valid OpenAPI 3.1) and /docs (no CDN)", async () => {
+  it("GET /health, /ready, /openapi.json (valid OpenAPI 3.1) and /docs (no CDN)", async () => {
     assert.deepStrictEqual((await call(base, "GET", "/health")).body, { status: "ok" })
+    assert.deepStrictEqual((await call(base, "GET", "/ready")).body, { status: "ready" })
     const openapi = await call(base, "GET", "/openapi.json")
     assert.strictEqual(openapi.status, 200)
     assert.match(openapi.body.openapi, /^3\.1\./)

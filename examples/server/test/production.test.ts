@@ -84,6 +84,40 @@ describe("HTTP on Postgres + Redis", () => {
     assert.deepStrictEqual((await call(base, "GET", "/wallet", { token: user.accessToken })).body, { balance: 1_000 })
   })
 
+  for (const cutOff of ["postgres", "redis"] as const) {
+    it(`/ready answers 503 while ${cutOff} is cut off, and 200 again once it is back; /health stays 200`, async () => {
+      const proxy = await startTcpProxy(cutOff === "postgres" ? 5432 : 6379)
+      const fragile = await startServer({
+        store: "postgres",
+        databaseUrl: Option.some(Redacted.make(
+          cutOff === "postgres" ? stores.databaseUrl.replace(":5432/", `:${proxy.port}/`) : stores.databaseUrl
+        )),
+        redisUrl: Option.some(Redacted.make(cutOff === "redis" ? redisUrl.replace(":6379", `:${proxy.port}`) : redisUrl)),
+        redisKeyPrefix: stores.redisKeyPrefix
+      })
+      const readyWithin = async (status: number) => {
+        let answer = await call(fragile.url, "GET", "/ready")
+        for (let i = 0; i < 50 && answer.status !== status; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 100))
+          answer = await call(fragile.url, "GET", "/ready")
+        }
+        return answer
+      }
+      try {
+        assert.deepStrictEqual((await readyWithin(200)).body, { status: "ready" })
+        await proxy.cut()
+        const down = await call(fragile.url, "GET", "/ready")
+        assert.isTrue(isProblem(down, 503, "unavailable"), JSON.stringify(down))
+        assert.deepStrictEqual((await call(fragile.url, "GET", "/health")).body, { status: "ok" })
+        await proxy.restore()
+        assert.deepStrictEqual((await readyWithin(200)).body, { status: "ready" })
+      } finally {
+        await fragile.close()
+        await proxy.close()
+      }
+    }, 60_000)
+  }
+
   it("with the database cut off: 503 unavailable, and served again once it is back", async () => {
     const proxy = await startTcpProxy(5432)
     const viaProxy = stores.databaseUrl.replace(":5432/", `:${proxy.port}/`)

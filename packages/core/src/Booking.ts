@@ -165,6 +165,13 @@ export class Booking extends Context.Service<Booking, {
     | OutcomeUnknown
   >
   readonly listPayments: (userId: UserId) => Effect.Effect<ReadonlyArray<Payment>, Unavailable>
+  /**
+   * Readiness: one cheap read through the catalog and one through the queue,
+   * so every configured store is asked (the wallet and payments share the
+   * catalog's database in every adapter set). `Unavailable` names the first
+   * store that did not answer.
+   */
+  readonly checkStores: Effect.Effect<void, Unavailable>
 }>()("@boxoffice/core/Booking") {
   /** How often `queueEvents` looks for a change. */
   static readonly eventsPollInterval = Duration.seconds(1)
@@ -442,7 +449,16 @@ export class Booking extends Context.Service<Booking, {
         return yield* payments.listPayments(userId)
       })
 
+      // Ids that name nothing: the reads find nothing and change nothing.
+      const probeConcertId = "00000000-0000-4000-8000-000000000000" as ConcertId
+      const probeTokenId = "00000000-0000-4000-8000-000000000000" as QueueTokenId
+      const checkStores = Effect.andThen(
+        catalog.findConcert(probeConcertId),
+        queue.status(probeConcertId, probeTokenId, QueuePolicy.default)
+      ).pipe(Effect.asVoid, Effect.withSpan("Booking.checkStores"))
+
       return Booking.of({
+        checkStores,
         createConcert,
         listConcerts: catalog.listConcerts,
         joinQueue,

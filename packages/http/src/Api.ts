@@ -182,6 +182,7 @@ const admission = [QueueTokenInvalidProblem, QueueNotAdmittedProblem, QueueToken
 /** Routes anyone may call. @category groups */
 export class PublicGroup extends HttpApiGroup.make("public", { topLevel: true }).add(
   HttpApiEndpoint.get("health", "/health", { success: Schema.Struct({ status: Schema.Literal("ok") }) }),
+  HttpApiEndpoint.get("ready", "/ready", { success: Schema.Struct({ status: Schema.Literal("ready") }), error: stores }),
   HttpApiEndpoint.post("createUser", "/users", { success: NewUserResponse.pipe(HttpApiSchema.status(201)) }),
   HttpApiEndpoint.get("listConcerts", "/concerts", { success: Schema.Array(ConcertSummary), error: stores }),
   HttpApiEndpoint.get("queueEvents", "/queue/events", {

@@ -102,6 +102,7 @@ const PublicLive = (options: HttpOptions) =>
       const heartbeatInterval = options.heartbeatInterval ?? Duration.seconds(15)
       return handlers
         .handle("health", () => Effect.succeed({ status: "ok" as const }))
+        .handle("ready", () => Effect.as(answer(booking.checkStores), { status: "ready" as const }))
         .handle("createUser", () =>
           Effect.map(identity.register, ({ userId, accessToken }) =>
             new NewUserResponse({ userId, accessToken: Redacted.value(accessToken) })))
