@@ -74,6 +74,48 @@ describe("HTTP contract on the embedded engine", () => {
     assert.isTrue(isProblem(bad, 400, "invalid-request"))
   })
 
+  it("GET /admin/concerts/{id}: the sale's settings, queue numbers and each date's seats and revenue, admin only", async () => {
+    const concert = await newConcert(base, { queue: { maxActive: 1 }, holdSeconds: 120 })
+    const path = `/admin/concerts/${concert.concertId}`
+    assert.isTrue(isProblem(await call(base, "GET", path), 401, "unauthenticated"))
+    assert.isTrue(isProblem(await call(base, "GET", path, { token: "wrong" }), 401, "unauthenticated"))
+    const buyer = await admittedUser(base, concert.concertId)
+    const waiter = await newUser(base)
+    await call(base, "POST", `/concerts/${concert.concertId}/queue`, { token: waiter.accessToken })
+    const dateId = concert.dates[0]!.dateId
+    const hold = await call(base, "POST", `/dates/${dateId}/holds`, {
+      token: buyer.accessToken,
+      queueToken: buyer.queueToken,
+      body: { seatNumbers: [4, 5] }
+    })
+    assert.strictEqual(hold.status, 201)
+    const report = await call(base, "GET", path, { token: adminKey })
+    assert.strictEqual(report.status, 200)
+    assert.deepStrictEqual(report.body.settings, {
+      maxActive: 1,
+      activeSeconds: 600,
+      admitPerMinute: null,
+      holdSeconds: 120,
+      maxSeatsPerUser: 4
+    })
+    assert.deepStrictEqual(report.body.queue, { waiting: 1, active: 1, admittedLastMinute: 1 })
+    assert.deepStrictEqual(
+      report.body.dates.map((d: Record<string, unknown>) => [d["dateId"], d["available"], d["held"], d["sold"], d["revenue"]]),
+      [[dateId, 48, 2, 0, 0]]
+    )
+    await call(base, "POST", "/wallet/charges", { token: buyer.accessToken, body: { amount: 20_000 } })
+    const paid = await call(base, "POST", `/holds/${hold.body.holdId}/payment`, { token: buyer.accessToken, queueToken: buyer.queueToken })
+    assert.strictEqual(paid.status, 201)
+    const after = await call(base, "GET", path, { token: adminKey })
+    assert.deepStrictEqual(after.body.queue, { waiting: 0, active: 1, admittedLastMinute: 2 })
+    assert.deepStrictEqual(
+      after.body.dates.map((d: Record<string, unknown>) => [d["available"], d["held"], d["sold"], d["revenue"]]),
+      [[48, 0, 2, 20_000]]
+    )
+    assert.isTrue(isProblem(await call(base, "GET", "/admin/concerts/00000000-0000-4000-8000-000000000001", { token: adminKey }), 404, "not-found"))
+    assert.isTrue(isProblem(await call(base, "GET", "/admin/concerts/not-a-uuid", { token: adminKey }), 400, "invalid-request"))
+  })
+
   it("the whole journey: join, wait, poll until active, dates, seats, hold two, charge, pay; the next waiter gets in", async () => {
     const concert = await newConcert(base, { queue: { maxActive: 1 } })
     const first = await admittedUser(base, concert.concertId)

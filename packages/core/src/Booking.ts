@@ -38,6 +38,7 @@ import {
   type UserId
 } from "./model/Ids.ts"
 import type { Payment, PaymentReceipt } from "./model/Payment.ts"
+import type { DateSeatCounts, QueueStats } from "./model/SaleReport.ts"
 import { type QueueEntry, QueueTokenClaims } from "./model/QueueEntry.ts"
 import type { Seat } from "./model/Seat.ts"
 import type { ChargeReceipt } from "./model/Wallet.ts"
@@ -66,6 +67,14 @@ export interface DateAvailability {
   readonly availableSeats: number
 }
 
+/** A concert with its queue's numbers and each date's seats, for the operator. @category models */
+export interface SaleReport {
+  readonly concert: Concert
+  readonly queue: QueueStats
+  /** In the concert's date order. */
+  readonly dates: ReadonlyArray<DateSeatCounts>
+}
+
 /** Errors of the steps that need an active queue token (L6). @category errors */
 export type AdmissionError = QueueTokenInvalid | QueueNotAdmitted | QueueTokenExpired | Forbidden
 
@@ -89,6 +98,8 @@ export type AdmissionError = QueueTokenInvalid | QueueNotAdmitted | QueueTokenEx
 export class Booking extends Context.Service<Booking, {
   readonly createConcert: (input: NewConcert) => Effect.Effect<Concert, Unavailable | OutcomeUnknown>
   readonly listConcerts: Effect.Effect<ReadonlyArray<Concert>, Unavailable>
+  /** The operator's view of a sale: counted by the stores, so every instance answers alike. */
+  readonly saleReport: (concertId: ConcertId) => Effect.Effect<SaleReport, NotFound | Unavailable>
   readonly joinQueue: (userId: UserId, concertId: ConcertId) => Effect.Effect<QueueTicket, NotFound | Unavailable>
   readonly queueStatus: (
     userId: UserId,
@@ -457,9 +468,19 @@ export class Booking extends Context.Service<Booking, {
         queue.status(probeConcertId, probeTokenId, QueuePolicy.default)
       ).pipe(Effect.asVoid, Effect.withSpan("Booking.checkStores"))
 
+      const saleReport = Effect.fn("Booking.saleReport")(function*(concertId: ConcertId) {
+        const concert = yield* findConcert(concertId)
+        const [queueStats, dates] = yield* Effect.all([
+          queue.stats(concertId, concert.policy.queue),
+          inventory.seatCounts(concert.dates)
+        ], { concurrency: 2 })
+        return { concert, queue: queueStats, dates }
+      })
+
       return Booking.of({
         checkStores,
         createConcert,
+        saleReport,
         listConcerts: catalog.listConcerts,
         joinQueue,
         queueStatus,

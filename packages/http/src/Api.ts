@@ -72,6 +72,31 @@ export class CreatedConcert extends Schema.Class<CreatedConcert>("CreatedConcert
   dates: Schema.Array(Schema.Struct({ dateId: DateId, startsAt: Instant, seatCount: Schema.Int }))
 }) {}
 
+/** The operator's view of a sale: its settings, its queue now and each date's seats. @category schemas */
+export class SaleReportResponse extends Schema.Class<SaleReportResponse>("SaleReportResponse")({
+  concertId: ConcertId,
+  title: Schema.String,
+  settings: Schema.Struct({
+    maxActive: Schema.Int,
+    activeSeconds: Schema.Int,
+    admitPerMinute: Schema.NullOr(Schema.Int),
+    holdSeconds: Schema.Int,
+    maxSeatsPerUser: Schema.Int
+  }),
+  queue: Schema.Struct({ waiting: Schema.Int, active: Schema.Int, admittedLastMinute: Schema.Int }),
+  dates: Schema.Array(Schema.Struct({
+    dateId: DateId,
+    startsAt: Instant,
+    price: Schema.Int,
+    seatCount: Schema.Int,
+    available: Schema.Int,
+    held: Schema.Int,
+    sold: Schema.Int,
+    /** KRW taken for the date's sold seats. */
+    revenue: Schema.Int
+  }))
+}) {}
+
 /** @category schemas */
 export class ConcertSummary extends Schema.Class<ConcertSummary>("ConcertSummary")({
   concertId: ConcertId,
@@ -198,6 +223,11 @@ export class AdminGroup extends HttpApiGroup.make("admin").add(
     payload: CreateConcertBody,
     success: CreatedConcert.pipe(HttpApiSchema.status(201)),
     error: [...bodies, ...writes]
+  }),
+  HttpApiEndpoint.get("saleReport", "/admin/concerts/:concertId", {
+    params: { concertId: ConcertId },
+    success: SaleReportResponse,
+    error: [NotFoundProblem, ...stores]
   })
 ).middleware(AdminAuth) {}
 

@@ -21,6 +21,7 @@ import {
   ChargeResponse,
   ConcertSummary,
   CreatedConcert,
+  SaleReportResponse,
   DateResponse,
   HoldResponse,
   NewUserResponse,
@@ -137,7 +138,32 @@ const PublicLive = (options: HttpOptions) =>
 const AdminLive = HttpApiBuilder.group(BoxofficeApi, "admin", (handlers) =>
   Effect.gen(function*() {
     const booking = yield* Booking
-    return handlers.handle("createConcert", ({ payload }) =>
+    return handlers
+      .handle("saleReport", ({ params }) =>
+        Effect.map(answer(booking.saleReport(params.concertId)), ({ concert, queue, dates }) =>
+          new SaleReportResponse({
+            concertId: concert.concertId,
+            title: concert.title,
+            settings: {
+              maxActive: concert.policy.queue.maxActive,
+              activeSeconds: concert.policy.queue.activeSeconds,
+              admitPerMinute: concert.policy.queue.admitPerMinute,
+              holdSeconds: concert.policy.holdSeconds,
+              maxSeatsPerUser: concert.policy.maxSeatsPerUser
+            },
+            queue: { waiting: queue.waiting, active: queue.active, admittedLastMinute: queue.admittedLastMinute },
+            dates: concert.dates.map((date, index) => ({
+              dateId: date.dateId,
+              startsAt: date.startsAt,
+              price: date.priceKrw,
+              seatCount: date.seatCount,
+              available: dates[index]!.available,
+              held: dates[index]!.held,
+              sold: dates[index]!.sold,
+              revenue: dates[index]!.revenueKrw
+            }))
+          })))
+      .handle("createConcert", ({ payload }) =>
       Effect.map(
         answer(booking.createConcert({
           title: payload.title,

@@ -6,12 +6,14 @@
 import {
   activeUntilMs,
   admissionsAllowed,
+  admissionsInWindow,
   etaSeconds,
   isAbandoned,
   isStillActive,
   Limits,
   Queue,
   QueueEntry,
+  QueueStats,
   type ConcertId,
   type QueuePolicy,
   type QueueTokenId
@@ -120,9 +122,12 @@ const admit = (queue: QueueState, policy: QueuePolicy, nowMs: number, arrivingTo
     queue.admissionTimesMs.push(nowMs)
     if (record.tokenId !== arrivingTokenId) queue.waitedAdmissionTimesMs.push(nowMs)
   }
-  // Keep every admission of the rate window, and enough for the ETA sample.
-  const keep = Math.max(policy.admitPerMinute ?? 0, Limits.etaSampleSize)
-  if (queue.admissionTimesMs.length > keep * 2) queue.admissionTimesMs.splice(0, queue.admissionTimesMs.length - keep)
+  // Keep every admission of the last window (the rate cap and the stats count them), and enough
+  // for the ETA sample. Dropped in halves, so the trimming costs O(1) per admission.
+  const times = queue.admissionTimesMs
+  const outside = times.length - admissionsInWindow(times, nowMs)
+  const droppable = Math.min(outside, times.length - Limits.etaSampleSize)
+  if (droppable > 0 && droppable * 2 >= times.length) times.splice(0, droppable)
   if (queue.waitedAdmissionTimesMs.length > Limits.etaSampleSize * 2) {
     queue.waitedAdmissionTimesMs.splice(0, queue.waitedAdmissionTimesMs.length - Limits.etaSampleSize)
   }
@@ -210,6 +215,18 @@ export const layer: Layer.Layer<Queue, never, MemoryStore> = Layer.effect(
           settle(queue, record, nowMs)
           seen(queue, record, nowMs)
           return Result.succeed(Option.some(toEntry(queue, record, policy, nowMs)))
+        }),
+      stats: (concertId, policy) =>
+        atomically((nowMs) => {
+          const queue = queueOf(state, concertId)
+          admit(queue, policy, nowMs)
+          return Result.succeed(
+            new QueueStats({
+              waiting: queue.line.size,
+              active: queue.active.size,
+              admittedLastMinute: admissionsInWindow(queue.admissionTimesMs, nowMs)
+            })
+          )
         }),
       end: (concertId, tokenId, policy) =>
         atomically((nowMs) => {

@@ -11,6 +11,7 @@ import {
   holdIsLive,
   holdStatus,
   NotFound,
+  DateSeatCounts,
   Seat,
   SeatInventory,
   SeatUnavailable,
@@ -64,6 +65,21 @@ export const layer: Layer.Layer<SeatInventory, never, MemoryStore> = Layer.effec
           Result.succeed(dates.map((date) =>
             seatStatuses(state, date, nowMs).filter((seat) => seat.status === "available").length
           ))
+        ),
+      seatCounts: (dates) =>
+        atomically((nowMs) =>
+          Result.succeed(dates.map((date) => {
+            const statuses = seatStatuses(state, date, nowMs)
+            const sold = statuses.filter((seat) => seat.status === "sold").length
+            const held = statuses.filter((seat) => seat.status === "held").length
+            return new DateSeatCounts({
+              dateId: date.dateId,
+              available: statuses.length - sold - held,
+              held,
+              sold,
+              revenueKrw: sold * date.priceKrw
+            })
+          }))
         ),
       hold: (request) =>
         atomically((nowMs) => {

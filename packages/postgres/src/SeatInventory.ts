@@ -12,6 +12,7 @@ import {
   type AlreadyPaid,
   checkReleasable,
   checkSeatLimit,
+  DateSeatCounts,
   Forbidden,
   Hold,
   type HoldLimitExceeded,
@@ -68,6 +69,28 @@ export const layer: Layer.Layer<SeatInventory, never, PgDatabase> = Layer.effect
             group by s.date_id`
           const byDate = new Map(found.map((row) => [row.date_id, row.available]))
           return dates.map((date) => byDate.get(date.dateId) ?? 0)
+        }),
+      seatCounts: (dates) =>
+        database.run(async () => {
+          const found = await client<Array<{ date_id: string; sold: number; held: number; total: number }>>`
+            select s.date_id,
+              count(*) filter (where s.sold_user_id is not null)::int as sold,
+              count(*) filter (where s.sold_user_id is null and s.hold_expires_at > (select boxoffice_now()))::int as held,
+              count(*)::int as total
+            from seats s where s.date_id = any(${`{${dates.map((date) => date.dateId).join(",")}}`}::uuid[])
+            group by s.date_id`
+          const byDate = new Map(found.map((row) => [row.date_id, row]))
+          return dates.map((date) => {
+            const row = byDate.get(date.dateId) ?? { sold: 0, held: 0, total: 0 }
+            return new DateSeatCounts({
+              dateId: date.dateId,
+              available: row.total - row.sold - row.held,
+              held: row.held,
+              sold: row.sold,
+              // Every seat of a date costs its price, so revenue needs no scan of payments.
+              revenueKrw: row.sold * date.priceKrw
+            })
+          })
         }),
       hold: (request) =>
         Effect.flatMap(

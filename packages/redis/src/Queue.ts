@@ -12,13 +12,14 @@ import {
   Queue,
   QueueEntry,
   type QueuePolicy,
+  QueueStats,
   type QueueTokenId,
   Unavailable,
   type UserId
 } from "@boxoffice/core"
 import { Clock, DateTime, Effect, Layer, Option } from "effect"
 import type { Redis } from "ioredis"
-import { endScript, joinScript, queueKeyNames, statusScript } from "./internal/scripts.ts"
+import { endScript, joinScript, queueKeyNames, statsScript, statusScript } from "./internal/scripts.ts"
 
 /** @category models */
 export interface RedisQueueOptions {
@@ -35,6 +36,7 @@ interface QueueCommands {
   boxofficeJoin(...args: Array<string | number>): Promise<Array<string | number> | null>
   boxofficeStatus(...args: Array<string | number>): Promise<Array<string | number> | null>
   boxofficeEnd(...args: Array<string | number>): Promise<number>
+  boxofficeStats(...args: Array<string | number>): Promise<[number, number, number]>
 }
 
 /** Registers the scripts on the client once; ioredis then calls them by EVALSHA. */
@@ -45,6 +47,7 @@ const withScripts = (client: Redis): Redis & QueueCommands => {
     client.defineCommand("boxofficeJoin", { numberOfKeys, lua: joinScript })
     client.defineCommand("boxofficeStatus", { numberOfKeys, lua: statusScript })
     client.defineCommand("boxofficeEnd", { numberOfKeys, lua: endScript })
+    client.defineCommand("boxofficeStats", { numberOfKeys, lua: statsScript })
   }
   return commands
 }
@@ -156,6 +159,11 @@ export const makeQueue = (client: Redis, options: RedisQueueOptions): Queue["Ser
     end: (concertId, tokenId, policy) =>
       Effect.asVoid(
         call((now) => redis.boxofficeEnd(...queueKeys(options.keyPrefix, concertId), now, ...policyArguments(policy), tokenId))
+      ),
+    stats: (concertId, policy) =>
+      Effect.map(
+        call((now) => redis.boxofficeStats(...queueKeys(options.keyPrefix, concertId), now, ...policyArguments(policy))),
+        ([waiting, active, admittedLastMinute]) => new QueueStats({ waiting, active, admittedLastMinute })
       )
   })
 }

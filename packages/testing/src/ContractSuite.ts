@@ -869,6 +869,43 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
     })
 
+    describe("sale report (operator view)", () => {
+      test("counts the queue and each date's seats as the stores see them, the same after every change", () =>
+        Effect.gen(function*() {
+          const booking = yield* Booking
+          const concert = yield* createConcert({ queue: { maxActive: 2 } })
+          const [first, second] = concert.dates
+          const joiners = yield* Effect.forEach([1, 2, 3, 4], () => newUser)
+          const tickets = yield* Effect.forEach(joiners, (userId) => booking.joinQueue(userId, concert.concertId))
+          const report = yield* booking.saleReport(concert.concertId)
+          assert.deepStrictEqual(
+            { waiting: report.queue.waiting, active: report.queue.active, admittedLastMinute: report.queue.admittedLastMinute },
+            { waiting: 2, active: 2, admittedLastMinute: 2 }
+          )
+          const [a, b] = [joiners[0]!, joiners[1]!]
+          yield* booking.hold(a, tickets[0]!.queueToken, first!.dateId, [1, 2])
+          yield* booking.charge(b, 10_000, null)
+          const paidHold = yield* booking.hold(b, tickets[1]!.queueToken, first!.dateId, [3])
+          yield* booking.pay(b, tickets[1]!.queueToken, paidHold.holdId, null)
+          const after = yield* booking.saleReport(concert.concertId)
+          // The payment ended b's token, and the next waiter was admitted at once.
+          assert.deepStrictEqual(
+            { waiting: after.queue.waiting, active: after.queue.active, admittedLastMinute: after.queue.admittedLastMinute },
+            { waiting: 1, active: 2, admittedLastMinute: 3 }
+          )
+          assert.deepStrictEqual(after.dates.map((d) => ({ ...d })), [
+            { dateId: first!.dateId, available: 7, held: 2, sold: 1, revenueKrw: 10_000 },
+            { dateId: second!.dateId, available: 10, held: 0, sold: 0, revenueKrw: 0 }
+          ])
+          // Admissions age out of the minute; an expired hold's seats count as available again.
+          yield* advance(301_000)
+          const later = yield* booking.saleReport(concert.concertId)
+          assert.strictEqual(later.queue.admittedLastMinute, 0)
+          assert.deepStrictEqual({ ...later.dates[0]! }, { dateId: first!.dateId, available: 9, held: 0, sold: 1, revenueKrw: 10_000 })
+          yield* expectFailure(booking.saleReport(yield* newId(ConcertId)), "NotFound")
+        }))
+    })
+
     describe("time passing inside a store call", () => {
       for (const lockWait of lockWaitCases) test(lockWait.name, () => lockWait.body)
     })

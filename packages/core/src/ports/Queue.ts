@@ -8,6 +8,7 @@ import type { Unavailable } from "../Errors.ts"
 import type { QueuePolicy } from "../model/Concert.ts"
 import type { ConcertId, QueueTokenId, UserId } from "../model/Ids.ts"
 import type { QueueEntry } from "../model/QueueEntry.ts"
+import type { QueueStats } from "../model/SaleReport.ts"
 
 /** @category models */
 export interface JoinRequest {
@@ -48,4 +49,9 @@ export class Queue extends Context.Service<Queue, {
   ) => Effect.Effect<Option.Option<QueueEntry>, Unavailable>
   /** Ends the entry (left, or paid) and frees its slot at once. Ending an ended entry is a no-op. */
   readonly end: (concertId: ConcertId, tokenId: QueueTokenId, policy: QueuePolicy) => Effect.Effect<void, Unavailable>
+  /**
+   * The queue's numbers after the admission step, each read in O(log n) or
+   * better: no scan grows with the number of waiters.
+   */
+  readonly stats: (concertId: ConcertId, policy: QueuePolicy) => Effect.Effect<QueueStats, Unavailable>
 }>()("@boxoffice/core/Queue") {}

@@ -8,6 +8,7 @@ import type { AlreadyPaid, Forbidden, HoldLimitExceeded, NotFound, OutcomeUnknow
 import type { ConcertDate } from "../model/Concert.ts"
 import type { Hold } from "../model/Hold.ts"
 import type { HoldId, UserId } from "../model/Ids.ts"
+import type { DateSeatCounts } from "../model/SaleReport.ts"
 import type { Seat } from "../model/Seat.ts"
 
 /** A request to hold seats, already checked against the date's range by the engine. @category models */
@@ -41,6 +42,11 @@ export class SeatInventory extends Context.Service<SeatInventory, {
   readonly seats: (date: ConcertDate) => Effect.Effect<ReadonlyArray<Seat>, Unavailable>
   /** The number of seats available now on each of `dates`, in their order, read in one step. */
   readonly availableSeatCounts: (dates: ReadonlyArray<ConcertDate>) => Effect.Effect<ReadonlyArray<number>, Unavailable>
+  /**
+   * Each date's seats now (available, held, sold) and the revenue of its
+   * sold seats, in one read. The counts cover each date's own seats only.
+   */
+  readonly seatCounts: (dates: ReadonlyArray<ConcertDate>) => Effect.Effect<ReadonlyArray<DateSeatCounts>, Unavailable>
   /** All seats or none. Fails with `SeatUnavailable` naming the taken seats. */
   readonly hold: (request: HoldRequest) => Effect.Effect<Hold, SeatUnavailable | HoldLimitExceeded | Unavailable | OutcomeUnknown>
   /** The hold with its status judged now. */

@@ -22,17 +22,25 @@ export interface AdmissionInput {
 
 /**
  * Admissions in the window `(nowMs - 60 s, nowMs]`. Admitting only while this
- * is below the rate keeps every 60-second window at or under it.
+ * is below the rate keeps every 60-second window at or under it. A binary
+ * search over the ascending times: O(log n) however many the window holds.
  *
+ * @example
+ * ```ts
+ * import { admissionsInWindow } from "@boxoffice/core"
+ * admissionsInWindow([0, 30_000, 70_000], 80_000) // 2
+ * ```
  * @category rules
  */
 export const admissionsInWindow = (admissionTimesMs: ReadonlyArray<number>, nowMs: number): number => {
-  let count = 0
-  for (let i = admissionTimesMs.length - 1; i >= 0; i--) {
-    if (admissionTimesMs[i]! <= nowMs - admissionWindowMs) break
-    count++
+  let low = 0
+  let high = admissionTimesMs.length
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    if (admissionTimesMs[middle]! <= nowMs - admissionWindowMs) low = middle + 1
+    else high = middle
   }
-  return count
+  return admissionTimesMs.length - low
 }
 
 /**

@@ -93,10 +93,9 @@ local function admit(arriving)
     forget(token)
   end
   local room = maxActive - redis.call('ZCARD', K_ACTIVE)
-  if rate > 0 then
-    redis.call('ZREMRANGEBYSCORE', K_ADMISSIONS, '-inf', now - 60000)
-    room = math.min(room, rate - redis.call('ZCARD', K_ADMISSIONS))
-  end
+  -- Every admission of the last 60 s is kept: the rate cap and the stats count them.
+  redis.call('ZREMRANGEBYSCORE', K_ADMISSIONS, '-inf', now - 60000)
+  if rate > 0 then room = math.min(room, rate - redis.call('ZCARD', K_ADMISSIONS)) end
   if room <= 0 then return end
   while room > 0 do
     local front = redis.call('ZPOPMIN', K_WAITING, room)
@@ -110,7 +109,7 @@ local function admit(arriving)
         e.state, e.admitted, e.untilMs = 'a', now, now + activeMs
         save(token, e)
         redis.call('ZADD', K_ACTIVE, e.untilMs, token)
-        if rate > 0 then redis.call('ZADD', K_ADMISSIONS, now, token) end
+        redis.call('ZADD', K_ADMISSIONS, now, token)
         if token ~= arriving then redis.call('ZADD', K_WAITED, now, token) end
         room = room - 1
       end
@@ -216,4 +215,11 @@ if e and e.state ~= 'e' then
 end
 touch()
 return 1
+`
+
+/** The queue's numbers after the admission step: { waiting, active, admitted in the last 60 s }, each O(1). */
+export const statsScript = `${prelude}
+admit(nil)
+touch()
+return { redis.call('ZCARD', K_WAITING), redis.call('ZCARD', K_ACTIVE), redis.call('ZCARD', K_ADMISSIONS) }
 `
