@@ -95,6 +95,7 @@ describe("HTTP contract on the embedded engine", () => {
       maxActive: 1,
       activeSeconds: 600,
       admitPerMinute: null,
+      paused: false,
       holdSeconds: 120,
       maxSeatsPerUser: 4
     })
@@ -114,6 +115,35 @@ describe("HTTP contract on the embedded engine", () => {
     )
     assert.isTrue(isProblem(await call(base, "GET", "/admin/concerts/00000000-0000-4000-8000-000000000001", { token: adminKey }), 404, "not-found"))
     assert.isTrue(isProblem(await call(base, "GET", "/admin/concerts/not-a-uuid", { token: adminKey }), 400, "invalid-request"))
+  })
+
+  it("PATCH /admin/concerts/{id}/queue: pause, resume and caps while the sale runs; bad input changes nothing", async () => {
+    const concert = await newConcert(base, { queue: { maxActive: 1 } })
+    const path = `/admin/concerts/${concert.concertId}/queue`
+    const settings = async () => (await call(base, "GET", `/admin/concerts/${concert.concertId}`, { token: adminKey })).body.settings
+    const before = await settings()
+    assert.isTrue(isProblem(await call(base, "PATCH", path, { body: { paused: true } }), 401, "unauthenticated"))
+    assert.isTrue(isProblem(await call(base, "PATCH", path, { token: "wrong", body: { paused: true } }), 401, "unauthenticated"))
+    for (const body of [{ maxActive: -1 }, { maxActive: 0 }, { maxActive: 1.5 }, { admitPerMinute: 0 }, { activeSeconds: 5 }, { paused: "yes" }, { pause: true }, { maxActive: 2, extra: 1 }, []]) {
+      const answer = await call(base, "PATCH", path, { token: adminKey, body })
+      assert.isTrue(isProblem(answer, 400, "invalid-request"), `${JSON.stringify(body)}: ${JSON.stringify(answer)}`)
+    }
+    assert.deepStrictEqual(await settings(), before)
+    assert.isTrue(isProblem(await call(base, "PATCH", "/admin/concerts/00000000-0000-4000-8000-000000000001/queue", { token: adminKey, body: { paused: true } }), 404, "not-found"))
+
+    const first = await admittedUser(base, concert.concertId)
+    const paused = await call(base, "PATCH", path, { token: adminKey, body: { paused: true } })
+    assert.strictEqual(paused.status, 200)
+    assert.deepStrictEqual(paused.body, { maxActive: 1, activeSeconds: 600, admitPerMinute: null, paused: true })
+    await call(base, "DELETE", "/queue", { token: first.accessToken, queueToken: first.queueToken })
+    const second = await newUser(base)
+    const joined = await call(base, "POST", `/concerts/${concert.concertId}/queue`, { token: second.accessToken })
+    assert.deepStrictEqual([joined.body.status, joined.body.position], ["waiting", 1])
+    const resumed = await call(base, "PATCH", path, { token: adminKey, body: { paused: false, maxActive: 5 } })
+    assert.deepStrictEqual(resumed.body, { maxActive: 5, activeSeconds: 600, admitPerMinute: null, paused: false })
+    const status = await call(base, "GET", "/queue/status", { token: second.accessToken, queueToken: joined.body.queueToken })
+    assert.strictEqual(status.body.status, "active")
+    assert.deepStrictEqual((await settings()).maxActive, 5)
   })
 
   it("the whole journey: join, wait, poll until active, dates, seats, hold two, charge, pay; the next waiter gets in", async () => {

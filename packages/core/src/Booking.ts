@@ -38,6 +38,7 @@ import {
   type UserId
 } from "./model/Ids.ts"
 import type { Payment, PaymentReceipt } from "./model/Payment.ts"
+import type { QueueSettings, QueueSettingsChange } from "./model/QueueSettings.ts"
 import type { DateSeatCounts, QueueStats } from "./model/SaleReport.ts"
 import { type QueueEntry, QueueTokenClaims } from "./model/QueueEntry.ts"
 import type { Seat } from "./model/Seat.ts"
@@ -100,6 +101,14 @@ export class Booking extends Context.Service<Booking, {
   readonly listConcerts: Effect.Effect<ReadonlyArray<Concert>, Unavailable>
   /** The operator's view of a sale: counted by the stores, so every instance answers alike. */
   readonly saleReport: (concertId: ConcertId) => Effect.Effect<SaleReport, NotFound | Unavailable>
+  /**
+   * The operator's controls: changes the queue's settings while the sale
+   * runs, at once for every instance, and answers the settings in force.
+   */
+  readonly configureQueue: (
+    concertId: ConcertId,
+    change: QueueSettingsChange
+  ) => Effect.Effect<QueueSettings, NotFound | Unavailable>
   readonly joinQueue: (userId: UserId, concertId: ConcertId) => Effect.Effect<QueueTicket, NotFound | Unavailable>
   readonly queueStatus: (
     userId: UserId,
@@ -477,10 +486,18 @@ export class Booking extends Context.Service<Booking, {
         return { concert, queue: queueStats, dates }
       })
 
+      const configureQueue = Effect.fn("Booking.configureQueue")(
+        function*(concertId: ConcertId, change: QueueSettingsChange) {
+          const concert = yield* findConcert(concertId)
+          return yield* queue.configure(concertId, change, concert.policy.queue)
+        }
+      )
+
       return Booking.of({
         checkStores,
         createConcert,
         saleReport,
+        configureQueue,
         listConcerts: catalog.listConcerts,
         joinQueue,
         queueStatus,

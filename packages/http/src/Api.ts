@@ -80,6 +80,7 @@ export class SaleReportResponse extends Schema.Class<SaleReportResponse>("SaleRe
     maxActive: Schema.Int,
     activeSeconds: Schema.Int,
     admitPerMinute: Schema.NullOr(Schema.Int),
+    paused: Schema.Boolean,
     holdSeconds: Schema.Int,
     maxSeatsPerUser: Schema.Int
   }),
@@ -95,6 +96,39 @@ export class SaleReportResponse extends Schema.Class<SaleReportResponse>("SaleRe
     /** KRW taken for the date's sold seats. */
     revenue: Schema.Int
   }))
+}) {}
+
+const queueSettingsFields = Schema.Struct({
+  maxActive: Schema.optionalKey(intBetween(1, Limits.maxActiveMax)),
+  activeSeconds: Schema.optionalKey(intBetween(Limits.activeSecondsMin, Limits.activeSecondsMax)),
+  admitPerMinute: Schema.optionalKey(Schema.NullOr(intBetween(1, Limits.admitPerMinuteMax))),
+  paused: Schema.optionalKey(Schema.Boolean)
+})
+const queueSettingsKeys = new Set(Object.keys(queueSettingsFields.fields))
+
+/**
+ * A change to a running queue's settings: `maxActive`, `activeSeconds`,
+ * `admitPerMinute` (null lifts the cap) and `paused`, each optional. Any
+ * other field is refused, so a misspelt control never passes silently.
+ *
+ * @category schemas
+ */
+export const QueueSettingsPatch = Schema.Record(Schema.String, Schema.Unknown).check(
+  Schema.makeFilter((body: Record<string, unknown>) => {
+    const unknown = Object.keys(body).filter((key) => !queueSettingsKeys.has(key))
+    return unknown.length === 0 ? undefined : `unknown fields: ${unknown.join(", ")}`
+  })
+).pipe(
+  Schema.decodeTo(queueSettingsFields),
+  Schema.annotate({ description: "maxActive, activeSeconds, admitPerMinute (null: no cap) and paused, each optional" })
+)
+
+/** The settings in force. @category schemas */
+export class QueueSettingsResponse extends Schema.Class<QueueSettingsResponse>("QueueSettingsResponse")({
+  maxActive: Schema.Int,
+  activeSeconds: Schema.Int,
+  admitPerMinute: Schema.NullOr(Schema.Int),
+  paused: Schema.Boolean
 }) {}
 
 /** @category schemas */
@@ -228,6 +262,12 @@ export class AdminGroup extends HttpApiGroup.make("admin").add(
     params: { concertId: ConcertId },
     success: SaleReportResponse,
     error: [NotFoundProblem, ...stores]
+  }),
+  HttpApiEndpoint.patch("configureQueue", "/admin/concerts/:concertId/queue", {
+    params: { concertId: ConcertId },
+    payload: QueueSettingsPatch,
+    success: QueueSettingsResponse,
+    error: [NotFoundProblem, ...bodies, ...stores]
   })
 ).middleware(AdminAuth) {}
 

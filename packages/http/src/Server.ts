@@ -11,6 +11,7 @@ import {
   type Hold,
   Identity,
   type QueueEntry,
+  QueueSettingsChange,
   QueueTokenSigner
 } from "@boxoffice/core"
 import { DateTime, Duration, Effect, Layer, Option, Redacted, Stream } from "effect"
@@ -21,6 +22,7 @@ import {
   ChargeResponse,
   ConcertSummary,
   CreatedConcert,
+  QueueSettingsResponse,
   SaleReportResponse,
   DateResponse,
   HoldResponse,
@@ -145,9 +147,10 @@ const AdminLive = HttpApiBuilder.group(BoxofficeApi, "admin", (handlers) =>
             concertId: concert.concertId,
             title: concert.title,
             settings: {
-              maxActive: concert.policy.queue.maxActive,
-              activeSeconds: concert.policy.queue.activeSeconds,
-              admitPerMinute: concert.policy.queue.admitPerMinute,
+              maxActive: queue.settings.maxActive,
+              activeSeconds: queue.settings.activeSeconds,
+              admitPerMinute: queue.settings.admitPerMinute,
+              paused: queue.settings.paused,
               holdSeconds: concert.policy.holdSeconds,
               maxSeatsPerUser: concert.policy.maxSeatsPerUser
             },
@@ -163,6 +166,11 @@ const AdminLive = HttpApiBuilder.group(BoxofficeApi, "admin", (handlers) =>
               revenue: dates[index]!.revenueKrw
             }))
           })))
+      .handle("configureQueue", ({ params, payload }) =>
+        Effect.map(
+          answer(booking.configureQueue(params.concertId, new QueueSettingsChange(payload))),
+          (settings) => new QueueSettingsResponse({ ...settings })
+        ))
       .handle("createConcert", ({ payload }) =>
       Effect.map(
         answer(booking.createConcert({

@@ -5,6 +5,7 @@
  */
 import {
   activeUntilMs,
+  applySettingsChange,
   admissionsAllowed,
   admissionsInWindow,
   etaSeconds,
@@ -16,11 +17,13 @@ import {
   QueueStats,
   type ConcertId,
   type QueuePolicy,
-  type QueueTokenId
+  type QueueTokenId,
+  settingsFromPolicy
 } from "@boxoffice/core"
 import { DateTime, Layer, Option, Result } from "effect"
 import type { MemoryState, QueueRecord, QueueState } from "./internal/MemoryState.ts"
 import { atomically, MemoryStore } from "./internal/MemoryStore.ts"
+import { MinHeap } from "./internal/MinHeap.ts"
 import { WaitingLine } from "./internal/WaitingLine.ts"
 
 const queueOf = (state: MemoryState, concertId: ConcertId): QueueState => {
@@ -36,6 +39,8 @@ const queueOf = (state: MemoryState, concertId: ConcertId): QueueState => {
       waitingBySeen: new Map(),
       endedAtMs: new Map(),
       active: new Set(),
+      activeUntil: new MinHeap(),
+      settings: null,
       admissionTimesMs: [],
       waitedAdmissionTimesMs: []
     }
@@ -91,11 +96,14 @@ const admit = (queue: QueueState, policy: QueuePolicy, nowMs: number, arrivingTo
     if (tidied++ >= Limits.queueTidyBatchMax || !isAbandoned(record.lastSeenMs, nowMs)) break
     endEntry(queue, record, nowMs)
   }
-  // Windows end in admission order, so the run-out ones are at the front.
+  // Run-out windows surface at the top of the heap; entries that ended otherwise are skipped there.
   tidied = 0
-  for (const tokenId of queue.active) {
-    const record = queue.entries.get(tokenId)!
-    if (tidied++ >= Limits.queueTidyBatchMax || isStillActive(record.activeUntilMs!, nowMs)) break
+  for (;;) {
+    const untilMs = queue.activeUntil.peekKey()
+    if (untilMs === undefined || isStillActive(untilMs, nowMs) || tidied >= Limits.queueTidyBatchMax) break
+    const record = queue.entries.get(queue.activeUntil.pop()!)
+    if (record === undefined || record.state !== "active" || record.activeUntilMs !== untilMs) continue
+    tidied++
     endEntry(queue, record, nowMs)
   }
   // Entries that ended long ago are forgotten, as in Redis: their tokens then name no entry.
@@ -104,8 +112,10 @@ const admit = (queue: QueueState, policy: QueuePolicy, nowMs: number, arrivingTo
     if (tidied++ >= Limits.queueTidyBatchMax || endedAtMs > nowMs - Limits.endedEntryRetentionSeconds * 1000) break
     forget(queue, tokenId)
   }
+  const live = queue.settings ?? policy
   const count = admissionsAllowed({
-    policy,
+    policy: live,
+    paused: queue.settings?.paused ?? false,
     nowMs,
     activeCount: queue.active.size,
     waitingCount: queue.line.size,
@@ -117,8 +127,9 @@ const admit = (queue: QueueState, policy: QueuePolicy, nowMs: number, arrivingTo
     queue.waitingBySeen.delete(record.tokenId)
     record.state = "active"
     record.admittedAtMs = nowMs
-    record.activeUntilMs = activeUntilMs(nowMs, policy)
+    record.activeUntilMs = activeUntilMs(nowMs, live)
     queue.active.add(record.tokenId)
+    queue.activeUntil.push(record.activeUntilMs, record.tokenId)
     queue.admissionTimesMs.push(nowMs)
     if (record.tokenId !== arrivingTokenId) queue.waitedAdmissionTimesMs.push(nowMs)
   }
@@ -155,7 +166,7 @@ const toEntry = (queue: QueueState, record: QueueRecord, policy: QueuePolicy, no
     etaSeconds: position === null
       ? null
       : etaSeconds({
-        policy,
+        policy: queue.settings ?? policy,
         nowMs,
         position,
         activeCount: queue.active.size,
@@ -222,11 +233,21 @@ export const layer: Layer.Layer<Queue, never, MemoryStore> = Layer.effect(
           admit(queue, policy, nowMs)
           return Result.succeed(
             new QueueStats({
+              settings: queue.settings ?? settingsFromPolicy(policy),
               waiting: queue.line.size,
               active: queue.active.size,
               admittedLastMinute: admissionsInWindow(queue.admissionTimesMs, nowMs)
             })
           )
+        }),
+      configure: (concertId, change, policy) =>
+        atomically((nowMs) => {
+          const queue = queueOf(state, concertId)
+          admit(queue, policy, nowMs)
+          queue.settings = applySettingsChange(queue.settings ?? settingsFromPolicy(policy), change)
+          // Raised caps or a resume admit the next waiters in this same step.
+          admit(queue, policy, nowMs)
+          return Result.succeed(queue.settings)
         }),
       end: (concertId, tokenId, policy) =>
         atomically((nowMs) => {

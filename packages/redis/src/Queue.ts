@@ -12,6 +12,7 @@ import {
   Queue,
   QueueEntry,
   type QueuePolicy,
+  QueueSettings,
   QueueStats,
   type QueueTokenId,
   Unavailable,
@@ -19,7 +20,7 @@ import {
 } from "@boxoffice/core"
 import { Clock, DateTime, Effect, Layer, Option } from "effect"
 import type { Redis } from "ioredis"
-import { endScript, joinScript, queueKeyNames, statsScript, statusScript } from "./internal/scripts.ts"
+import { configureScript, endScript, joinScript, queueKeyNames, statsScript, statusScript } from "./internal/scripts.ts"
 
 /** @category models */
 export interface RedisQueueOptions {
@@ -36,7 +37,8 @@ interface QueueCommands {
   boxofficeJoin(...args: Array<string | number>): Promise<Array<string | number> | null>
   boxofficeStatus(...args: Array<string | number>): Promise<Array<string | number> | null>
   boxofficeEnd(...args: Array<string | number>): Promise<number>
-  boxofficeStats(...args: Array<string | number>): Promise<[number, number, number]>
+  boxofficeStats(...args: Array<string | number>): Promise<[number, number, number, number, number, number, number]>
+  boxofficeConfigure(...args: Array<string | number>): Promise<[number, number, number, number]>
 }
 
 /** Registers the scripts on the client once; ioredis then calls them by EVALSHA. */
@@ -48,6 +50,7 @@ const withScripts = (client: Redis): Redis & QueueCommands => {
     client.defineCommand("boxofficeStatus", { numberOfKeys, lua: statusScript })
     client.defineCommand("boxofficeEnd", { numberOfKeys, lua: endScript })
     client.defineCommand("boxofficeStats", { numberOfKeys, lua: statsScript })
+    client.defineCommand("boxofficeConfigure", { numberOfKeys, lua: configureScript })
   }
   return commands
 }
@@ -59,7 +62,16 @@ export const queueKeys = (keyPrefix: string, concertId: ConcertId): Array<string
 /** A Redis reply error is a bug in a script; anything else means Redis could not be reached. */
 const isReplyError = (error: unknown) => error instanceof Error && error.name === "ReplyError"
 
-const toEntry = (concertId: ConcertId, policy: QueuePolicy, reply: Array<string | number>): QueueEntry => {
+/** The settings in force, as the scripts answer them: activeMs, and rate 0 for no cap. */
+const settingsOf = (maxActive: number, activeMs: number, rate: number, paused: number) =>
+  new QueueSettings({
+    maxActive: Number(maxActive),
+    activeSeconds: Number(activeMs) / 1000,
+    admitPerMinute: Number(rate) > 0 ? Number(rate) : null,
+    paused: Number(paused) === 1
+  })
+
+const toEntry = (concertId: ConcertId, reply: Array<string | number>): QueueEntry => {
   const [
     ,
     tokenId,
@@ -71,10 +83,19 @@ const toEntry = (concertId: ConcertId, policy: QueuePolicy, reply: Array<string 
     activeUntilMs,
     position,
     nowMs,
+    maxActive,
+    activeMs,
+    rate,
     activeCount,
     waitedCount,
     ...times
   ] = reply
+  // The settings in force, which the ETA follows: the operator may have changed the concert's policy.
+  const policy = {
+    maxActive: Number(maxActive),
+    activeSeconds: Number(activeMs) / 1000,
+    admitPerMinute: Number(rate) > 0 ? Number(rate) : null
+  }
   const waitedAdmissionTimesMs = times.slice(0, Number(waitedCount ?? 0)).map(Number)
   const windowAdmissionTimesMs = times.slice(Number(waitedCount ?? 0)).map(Number)
   const at = (ms: string | number | undefined) => Number(ms) < 0 ? null : DateTime.makeUnsafe(Number(ms))
@@ -149,12 +170,12 @@ export const makeQueue = (client: Redis, options: RedisQueueOptions): Queue["Ser
             request.tokenId
           )
         ),
-        (reply) => ({ entry: toEntry(request.concertId, request.policy, reply!), created: Number(reply![0]) === 1 })
+        (reply) => ({ entry: toEntry(request.concertId, reply!), created: Number(reply![0]) === 1 })
       ),
     status: (concertId, tokenId, policy) =>
       Effect.map(
         call((now) => redis.boxofficeStatus(...queueKeys(options.keyPrefix, concertId), now, ...policyArguments(policy), tokenId)),
-        (reply) => reply === null ? Option.none() : Option.some(toEntry(concertId, policy, reply))
+        (reply) => reply === null ? Option.none() : Option.some(toEntry(concertId, reply))
       ),
     end: (concertId, tokenId, policy) =>
       Effect.asVoid(
@@ -163,7 +184,28 @@ export const makeQueue = (client: Redis, options: RedisQueueOptions): Queue["Ser
     stats: (concertId, policy) =>
       Effect.map(
         call((now) => redis.boxofficeStats(...queueKeys(options.keyPrefix, concertId), now, ...policyArguments(policy))),
-        ([waiting, active, admittedLastMinute]) => new QueueStats({ waiting, active, admittedLastMinute })
+        ([waiting, active, admittedLastMinute, maxActive, activeMs, rate, paused]) =>
+          new QueueStats({
+            settings: settingsOf(maxActive, activeMs, rate, paused),
+            waiting,
+            active,
+            admittedLastMinute
+          })
+      ),
+    configure: (concertId, change, policy) =>
+      Effect.map(
+        call((now) =>
+          redis.boxofficeConfigure(
+            ...queueKeys(options.keyPrefix, concertId),
+            now,
+            ...policyArguments(policy),
+            change.maxActive ?? "",
+            change.activeSeconds === undefined ? "" : change.activeSeconds * 1000,
+            change.admitPerMinute === undefined ? "" : change.admitPerMinute ?? 0,
+            change.paused === undefined ? "" : change.paused ? 1 : 0
+          )
+        ),
+        ([maxActive, activeMs, rate, paused]) => settingsOf(maxActive, activeMs, rate, paused)
       )
   })
 }

@@ -19,6 +19,7 @@ import {
   PaymentId,
   Payments,
   Queue,
+  QueueSettingsChange,
   QueueTokenId,
   QueueTokenSigner,
   type UserId,
@@ -903,6 +904,78 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           assert.strictEqual(later.queue.admittedLastMinute, 0)
           assert.deepStrictEqual({ ...later.dates[0]! }, { dateId: first!.dateId, available: 9, held: 0, sold: 1, revenueKrw: 10_000 })
           yield* expectFailure(booking.saleReport(yield* newId(ConcertId)), "NotFound")
+        }))
+    })
+
+    describe("operator controls (L5 while settings change)", () => {
+      const statusOf = (userId: UserId, token: string) =>
+        Effect.map(Booking.use((b) => b.queueStatus(userId, token)), (e) => [e.status, e.position] as const)
+
+      test("pausing admits nobody and nobody loses a place; resuming admits at once, in order", () =>
+        Effect.gen(function*() {
+          const booking = yield* Booking
+          const concert = yield* createConcert({ queue: { maxActive: 1 } })
+          const [a, b, c, d] = yield* Effect.forEach([1, 2, 3, 4], () => newUser)
+          const ta = yield* booking.joinQueue(a!, concert.concertId)
+          const tb = yield* booking.joinQueue(b!, concert.concertId)
+          const tc = yield* booking.joinQueue(c!, concert.concertId)
+          const paused = yield* booking.configureQueue(concert.concertId, new QueueSettingsChange({ paused: true }))
+          assert.isTrue(paused.paused)
+          assert.strictEqual(paused.maxActive, 1)
+          yield* booking.leaveQueue(a!, ta.queueToken)
+          const td = yield* booking.joinQueue(d!, concert.concertId)
+          yield* advance(10_000)
+          assert.deepStrictEqual(yield* statusOf(b!, tb.queueToken), ["waiting", 1])
+          assert.deepStrictEqual(yield* statusOf(c!, tc.queueToken), ["waiting", 2])
+          assert.deepStrictEqual(yield* statusOf(d!, td.queueToken), ["waiting", 3])
+          const report = yield* booking.saleReport(concert.concertId)
+          assert.deepStrictEqual([report.queue.active, report.queue.waiting, report.queue.settings.paused], [0, 3, true])
+          const resumed = yield* booking.configureQueue(concert.concertId, new QueueSettingsChange({ paused: false }))
+          assert.isFalse(resumed.paused)
+          assert.deepStrictEqual(yield* statusOf(b!, tb.queueToken), ["active", null])
+          assert.deepStrictEqual(yield* statusOf(c!, tc.queueToken), ["waiting", 1])
+          assert.deepStrictEqual(yield* statusOf(d!, td.queueToken), ["waiting", 2])
+        }))
+
+      test("raising maxActive admits the next waiters at once; a new activeSeconds applies to admissions from then on", () =>
+        Effect.gen(function*() {
+          const booking = yield* Booking
+          const concert = yield* createConcert({ queue: { maxActive: 1, activeSeconds: 600 } })
+          const [a, b, c, d] = yield* Effect.forEach([1, 2, 3, 4], () => newUser)
+          const tickets = yield* Effect.forEach([a!, b!, c!, d!], (userId) => booking.joinQueue(userId, concert.concertId))
+          const settings = yield* booking.configureQueue(
+            concert.concertId,
+            new QueueSettingsChange({ maxActive: 3, activeSeconds: 60 })
+          )
+          assert.deepStrictEqual({ ...settings }, { maxActive: 3, activeSeconds: 60, admitPerMinute: null, paused: false })
+          const nowMs = yield* StoreClock.use((clock) => clock.nowMs)
+          const [ea, eb, ec] = yield* Effect.forEach([0, 1, 2], (i) => booking.queueStatus([a!, b!, c!][i]!, tickets[i]!.queueToken))
+          assert.deepStrictEqual([ea!.status, eb!.status, ec!.status], ["active", "active", "active"])
+          // a keeps the window it was admitted with; b and c get the new one.
+          assert.isTrue(DateTime.toEpochMillis(ea!.activeUntil!) > nowMs + 500_000)
+          assert.strictEqual(DateTime.toEpochMillis(eb!.activeUntil!), nowMs + 60_000)
+          assert.deepStrictEqual(yield* statusOf(d!, tickets[3]!.queueToken), ["waiting", 1])
+          // b's and c's windows end before a's: both slots go to d (the next waiter) and stay reusable.
+          yield* advance(61_000)
+          assert.deepStrictEqual(yield* statusOf(d!, tickets[3]!.queueToken), ["active", null])
+          assert.deepStrictEqual(yield* statusOf(b!, tickets[1]!.queueToken), ["expired", null])
+          const report = yield* booking.saleReport(concert.concertId)
+          assert.deepStrictEqual([report.queue.active, report.queue.waiting], [2, 0])
+        }))
+
+      test("a rate cap set mid-sale holds from then on, and lifting it admits at once", () =>
+        Effect.gen(function*() {
+          const booking = yield* Booking
+          const concert = yield* createConcert({ queue: { maxActive: 10 } })
+          yield* booking.configureQueue(concert.concertId, new QueueSettingsChange({ admitPerMinute: 2 }))
+          const users = yield* Effect.forEach([1, 2, 3, 4], () => newUser)
+          const tickets = yield* Effect.forEach(users, (userId) => booking.joinQueue(userId, concert.concertId))
+          assert.deepStrictEqual(tickets.map((t) => t.entry.status), ["active", "active", "waiting", "waiting"])
+          const lifted = yield* booking.configureQueue(concert.concertId, new QueueSettingsChange({ admitPerMinute: null }))
+          assert.isNull(lifted.admitPerMinute)
+          assert.deepStrictEqual(yield* statusOf(users[2]!, tickets[2]!.queueToken), ["active", null])
+          assert.deepStrictEqual(yield* statusOf(users[3]!, tickets[3]!.queueToken), ["active", null])
+          yield* expectFailure(booking.configureQueue(yield* newId(ConcertId), new QueueSettingsChange({ paused: true })), "NotFound")
         }))
     })
 

@@ -6,11 +6,14 @@
  */
 import { Schema } from "effect"
 import { DateId } from "./Ids.ts"
+import { QueueSettings } from "./QueueSettings.ts"
 
 const count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 
 /** The queue of one concert now. @category models */
 export class QueueStats extends Schema.Class<QueueStats>("@boxoffice/core/QueueStats")({
+  /** The settings in force. */
+  settings: QueueSettings,
   waiting: count,
   active: count,
   /** Admissions in the last 60 seconds. */

@@ -8,6 +8,7 @@ import type { Unavailable } from "../Errors.ts"
 import type { QueuePolicy } from "../model/Concert.ts"
 import type { ConcertId, QueueTokenId, UserId } from "../model/Ids.ts"
 import type { QueueEntry } from "../model/QueueEntry.ts"
+import type { QueueSettings, QueueSettingsChange } from "../model/QueueSettings.ts"
 import type { QueueStats } from "../model/SaleReport.ts"
 
 /** @category models */
@@ -21,7 +22,9 @@ export interface JoinRequest {
 
 /**
  * FIFO admission under `maxActive`, `admitPerMinute` and `activeSeconds`
- * (L5). Every operation first runs the admission step atomically, by the
+ * (L5). `policy` in each call is the concert's: the queue runs under it
+ * until `configure` changes its settings, which the store keeps with the
+ * queue from then on. Every operation first runs the admission step atomically, by the
  * store's clock: it ends active windows that have run out, then admits as
  * many front waiters as both caps allow. A freed slot is therefore reused by
  * the very next call, on any instance.
@@ -54,4 +57,15 @@ export class Queue extends Context.Service<Queue, {
    * better: no scan grows with the number of waiters.
    */
   readonly stats: (concertId: ConcertId, policy: QueuePolicy) => Effect.Effect<QueueStats, Unavailable>
+  /**
+   * Changes the settings in force, in one atomic step with the admission
+   * step, and answers the settings now in force. Raising `maxActive`, lifting
+   * or raising the rate, or resuming admits the next waiters at once, in
+   * order; pausing admits nobody until resumed, and no waiter loses a place.
+   */
+  readonly configure: (
+    concertId: ConcertId,
+    change: QueueSettingsChange,
+    policy: QueuePolicy
+  ) => Effect.Effect<QueueSettings, Unavailable>
 }>()("@boxoffice/core/Queue") {}

@@ -12,7 +12,9 @@ export const admissionWindowMs = 60_000
 
 /** @category models */
 export interface AdmissionInput {
-  readonly policy: QueuePolicy
+  readonly policy: Pick<QueuePolicy, "maxActive" | "admitPerMinute">
+  /** A paused queue admits nobody. */
+  readonly paused?: boolean
   readonly nowMs: number
   readonly activeCount: number
   readonly waitingCount: number
@@ -56,6 +58,7 @@ export const admissionsInWindow = (admissionTimesMs: ReadonlyArray<number>, nowM
  * @category rules
  */
 export const admissionsAllowed = (input: AdmissionInput): number => {
+  if (input.paused === true) return 0
   const bySlots = input.policy.maxActive - input.activeCount
   const byRate = input.policy.admitPerMinute === null
     ? Number.POSITIVE_INFINITY
@@ -64,7 +67,7 @@ export const admissionsAllowed = (input: AdmissionInput): number => {
 }
 
 /** When an admission made at `admittedAtMs` stops being active. @category rules */
-export const activeUntilMs = (admittedAtMs: number, policy: QueuePolicy): number =>
+export const activeUntilMs = (admittedAtMs: number, policy: Pick<QueuePolicy, "activeSeconds">): number =>
   admittedAtMs + policy.activeSeconds * 1000
 
 /** An active window counts only while `activeUntil > now`. @category rules */

@@ -16,7 +16,7 @@ import { Limits } from "../model/Limits.ts"
 
 /** @category models */
 export interface EtaInput {
-  readonly policy: QueuePolicy
+  readonly policy: Pick<QueuePolicy, "maxActive" | "activeSeconds" | "admitPerMinute">
   readonly nowMs: number
   /** 1 for the next to be admitted. */
   readonly position: number

@@ -14,6 +14,7 @@ import {
   type LedgerEntry,
   Limits,
   type Payment,
+  type QueueSettings,
   type QueueTokenId,
   type UserId
 } from "@boxoffice/core"
@@ -80,8 +81,16 @@ export interface QueueState {
   readonly waitingBySeen: Map<QueueTokenId, QueueRecord>
   /** Ended tokens by end time, oldest first, to forget after the retention period. */
   readonly endedAtMs: Map<QueueTokenId, number>
-  /** Active tokens in admission order, which is also `activeUntil` order. */
+  /** Active tokens. */
   readonly active: Set<QueueTokenId>
+  /**
+   * Active tokens by `activeUntil`, soonest first. Admission order is not
+   * that order once `activeSeconds` changes mid-sale. Entries that ended
+   * otherwise are left in and skipped when they surface.
+   */
+  readonly activeUntil: MinHeap<QueueTokenId>
+  /** The settings in force once the operator changed them; until then the concert's policy. */
+  settings: QueueSettings | null
   /** Recent admission times, ascending, bounded: the rate cap's window. */
   readonly admissionTimesMs: Array<number>
   /** Recent admission times of users who had waited, ascending, bounded: the ETA's sample. */

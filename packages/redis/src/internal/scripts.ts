@@ -24,12 +24,13 @@ export const queueKeyNames = [
   "active",
   "admissions",
   "waited",
-  "ended"
+  "ended",
+  "settings"
 ] as const
 
 const prelude = `
-local K_SEQ, K_ENTRIES, K_USERS, K_WAITING, K_SEEN, K_ACTIVE, K_ADMISSIONS, K_WAITED, K_ENDED =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local K_SEQ, K_ENTRIES, K_USERS, K_WAITING, K_SEEN, K_ACTIVE, K_ADMISSIONS, K_WAITED, K_ENDED, K_SETTINGS =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local now
 if ARGV[1] ~= '' then
   now = tonumber(ARGV[1])
@@ -39,6 +40,13 @@ else
 end
 local maxActive, activeMs, rate = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local graceMs, tidyMax, retentionMs, etaSample = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+-- The operator's settings, once changed, replace the concert's policy that the caller passed (rate 0: no cap).
+local paused = false
+local configured = redis.call('HMGET', K_SETTINGS, 'maxActive', 'activeMs', 'rate', 'paused')
+if configured[1] then
+  maxActive, activeMs, rate = tonumber(configured[1]), tonumber(configured[2]), tonumber(configured[3])
+  paused = configured[4] == '1'
+end
 
 local function load(token)
   local packed = redis.call('HGET', K_ENTRIES, token)
@@ -96,7 +104,7 @@ local function admit(arriving)
   -- Every admission of the last 60 s is kept: the rate cap and the stats count them.
   redis.call('ZREMRANGEBYSCORE', K_ADMISSIONS, '-inf', now - 60000)
   if rate > 0 then room = math.min(room, rate - redis.call('ZCARD', K_ADMISSIONS)) end
-  if room <= 0 then return end
+  if paused or room <= 0 then return end
   while room > 0 do
     local front = redis.call('ZPOPMIN', K_WAITING, room)
     if #front == 0 then break end
@@ -142,11 +150,13 @@ local function refresh(token, e)
 end
 
 -- { created, tokenId, state, userId, joinSequence, joinedAtMs, admittedAtMs, activeUntilMs, position, nowMs,
+--   maxActive, activeMs, rate (the settings in force),
 --   activeCount, waitedCount, waited times..., window times... } (the last four only while waiting)
 local function view(token, e, created)
   local position = -1
   if e.state == 'w' then position = redis.call('ZRANK', K_WAITING, token) + 1 end
-  local reply = { created, token, e.state, e.u, e.seq, e.joined, e.admitted or -1, e.untilMs or -1, position, now }
+  local reply = { created, token, e.state, e.u, e.seq, e.joined, e.admitted or -1, e.untilMs or -1, position, now,
+    maxActive, activeMs, rate }
   if e.state == 'w' then
     reply[#reply + 1] = redis.call('ZCARD', K_ACTIVE)
     local waited = redis.call('ZRANGE', K_WAITED, 0, -1, 'WITHSCORES')
@@ -217,9 +227,30 @@ touch()
 return 1
 `
 
-/** The queue's numbers after the admission step: { waiting, active, admitted in the last 60 s }, each O(1). */
+/**
+ * The queue's numbers after the admission step, each O(1), with the settings in force:
+ * { waiting, active, admitted in the last 60 s, maxActive, activeMs, rate, paused (1 or 0) }.
+ */
 export const statsScript = `${prelude}
 admit(nil)
 touch()
-return { redis.call('ZCARD', K_WAITING), redis.call('ZCARD', K_ACTIVE), redis.call('ZCARD', K_ADMISSIONS) }
+return { redis.call('ZCARD', K_WAITING), redis.call('ZCARD', K_ACTIVE), redis.call('ZCARD', K_ADMISSIONS),
+  maxActive, activeMs, rate, paused and 1 or 0 }
+`
+
+/**
+ * Changes the settings in force (core's applySettingsChange): ARGV[9..12] maxActive, activeMs, rate
+ * (0: no cap), paused (1 or 0), each '' to keep. Admits at once under the new settings, and answers
+ * { maxActive, activeMs, rate, paused }.
+ */
+export const configureScript = `${prelude}
+admit(nil)
+if ARGV[9] ~= '' then maxActive = tonumber(ARGV[9]) end
+if ARGV[10] ~= '' then activeMs = tonumber(ARGV[10]) end
+if ARGV[11] ~= '' then rate = tonumber(ARGV[11]) end
+if ARGV[12] ~= '' then paused = ARGV[12] == '1' end
+redis.call('HSET', K_SETTINGS, 'maxActive', maxActive, 'activeMs', activeMs, 'rate', rate, 'paused', paused and '1' or '0')
+admit(nil)
+touch()
+return { maxActive, activeMs, rate, paused and 1 or 0 }
 `
