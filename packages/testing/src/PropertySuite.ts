@@ -4,7 +4,16 @@
  *
  * @since 0.1.0
  */
-import { Booking, type Concert, type NewConcert, newId, type QueueEntry, type QueueTokenId, UserId } from "@boxoffice/core"
+import {
+  Booking,
+  type Concert,
+  type NewConcert,
+  newId,
+  type QueueEntry,
+  QueueSettingsChange,
+  type QueueTokenId,
+  UserId
+} from "@boxoffice/core"
 import { Cause, DateTime, Effect, Exit, Layer, ManagedRuntime } from "effect"
 import * as fc from "fast-check"
 import { assert, describe, it } from "vitest"
@@ -52,6 +61,7 @@ export type Step =
     readonly slow: SlowCall | null
   }
   | { readonly kind: "advance"; readonly seconds: number }
+  | { readonly kind: "pause"; readonly paused: boolean }
 
 /** The sale every case runs: small, so that users collide often. @category constants */
 export const lawWorld = {
@@ -124,7 +134,8 @@ export const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
   {
     weight: 1,
     arbitrary: fc.record({ kind: fc.constant("advance" as const), seconds: fc.constantFrom(1, 30, 61, 181) })
-  }
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("pause" as const), paused: fc.boolean() }) }
 )
 
 /** The number of cases per adapter: at least 500, more with `BOXOFFICE_PROPERTY_RUNS`. @category constants */
@@ -141,6 +152,8 @@ export interface PropertyTally {
   interrupted: number
   /** Store calls that waited on a lock while the clock moved on. */
   slowed: number
+  /** Steps where the operator paused or resumed the queue. */
+  pauses: number
   lawChecks: number
 }
 
@@ -313,6 +326,16 @@ const runStep = async (
     await runtime.runPromise(StoreClock.use((clock) => clock.advance(step.seconds * 1000)))
     return []
   }
+  if (step.kind === "pause") {
+    const settings = await runtime.runPromise(
+      Booking.use((b) => b.configureQueue(world.concert.concertId, new QueueSettingsChange({ paused: step.paused })))
+    )
+    world.knowledge.pausedSinceMs = settings.paused
+      ? (world.knowledge.pausedSinceMs ?? await runtime.runPromise(StoreClock.use((clock) => clock.nowMs)))
+      : null
+    tally.pauses++
+    return []
+  }
   for (const op of step.operations) {
     if (op.kind !== "charge") continue
     const attempts = world.knowledge.chargeAttempts[op.user]!
@@ -363,7 +386,7 @@ export const checkBookingLaws = (
   adapter: AdapterUnderTest,
   options: { readonly runs: number; readonly seed?: number; readonly path?: string; readonly tally?: PropertyTally }
 ): Promise<fc.RunDetails<[fc.Scheduler, Array<Step>]>> => {
-  const tally = options.tally ?? { cases: 0, steps: 0, operations: 0, interrupted: 0, slowed: 0, lawChecks: 0 }
+  const tally = options.tally ?? { cases: 0, steps: 0, operations: 0, interrupted: 0, slowed: 0, pauses: 0, lawChecks: 0 }
   const property = fc.asyncProperty(
     fc.scheduler(),
     fc.array(stepArbitrary, { minLength: 1, maxLength: 30 }),
@@ -383,7 +406,8 @@ export const checkBookingLaws = (
             admittedAtMs: new Map(),
             paidTokens: new Set(),
             chargeAttempts: users.map(() => ({ unkeyed: 0, keys: new Set<string>() })),
-            chargeSuccesses: users.map(() => new Set<string>())
+            chargeSuccesses: users.map(() => new Set<string>()),
+            pausedSinceMs: null
           }
           return { concert, knowledge, tokenOf: new Map(), tokenIdOf: new Map(), answers: new Map() } satisfies World
         }))
@@ -422,7 +446,7 @@ export const propertySuite = (adapter: AdapterUnderTest): void => {
   describe(`property suite: ${adapter.name}`, () => {
     it("L1–L7 hold after every step of arbitrary interleavings, interruptions and clock moves", async () => {
       const runs = propertyRuns()
-      const tally: PropertyTally = { cases: 0, steps: 0, operations: 0, interrupted: 0, slowed: 0, lawChecks: 0 }
+      const tally: PropertyTally = { cases: 0, steps: 0, operations: 0, interrupted: 0, slowed: 0, pauses: 0, lawChecks: 0 }
       // A failure prints its seed and path; set both to replay exactly that case.
       const env = globalThis.process?.env ?? {}
       const seed = env["BOXOFFICE_PROPERTY_SEED"] === undefined ? undefined : Number(env["BOXOFFICE_PROPERTY_SEED"])
@@ -436,7 +460,7 @@ export const propertySuite = (adapter: AdapterUnderTest): void => {
       console.log(
         `[property] ${adapter.name}: ${details.numRuns} cases passed (seed ${details.seed}), ` +
           `${tally.steps} steps, ${tally.operations} operations, ${tally.interrupted} interrupted, ` +
-          `${tally.slowed} slowed inside a store by a lock while the clock moved, ` +
+          `${tally.slowed} slowed inside a store by a lock while the clock moved, ${tally.pauses} pauses or resumes, ` +
           `${tally.lawChecks} law checks`
       )
       assert.isFalse(details.failed, `${details.errorInstance}\n${fc.defaultReportMessage(details) ?? "the property failed"}`)

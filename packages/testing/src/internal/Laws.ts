@@ -46,6 +46,8 @@ export interface Knowledge {
   readonly chargeAttempts: Array<{ unkeyed: number; readonly keys: Set<string> }>
   /** Charge ids that answered with success, per user. */
   readonly chargeSuccesses: Array<Set<string>>
+  /** Since when the operator has kept the queue paused, or null while it runs. */
+  pausedSinceMs: number | null
 }
 
 export interface Snapshot {
@@ -243,6 +245,13 @@ const checkL5 = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot) => 
   const admissionTimes = [...knowledge.admittedAtMs.values()]
   if (policy.admitPerMinute !== null && busiestWindow(admissionTimes) > policy.admitPerMinute) {
     violated("L5", `more than ${policy.admitPerMinute} admissions in one 60-second window`)
+  }
+  const pausedSinceMs = knowledge.pausedSinceMs
+  if (pausedSinceMs !== null) {
+    // Paused: nobody is admitted, and the idle slots are the operator's choice.
+    const late = bySequence.find((e) => e.admittedAt !== null && ms(e.admittedAt) > pausedSinceMs)
+    if (late !== undefined) violated("L5", `#${late.joinSequence} was admitted while the queue was paused`)
+    return
   }
   const recent = admissionTimes.filter((t) => t > snapshot.nowMs - 60_000).length
   const rateRoom = policy.admitPerMinute === null || recent < policy.admitPerMinute
