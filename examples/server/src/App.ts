@@ -3,7 +3,7 @@
  * engine by default; Postgres for the stores and Redis for the queue when
  * configured, with migrations applied at start.
  */
-import { Booking, Identity, QueueTokenSigner } from "@boxoffice/core"
+import { Booking, Identity, QueueTokenSigner, StoreMetrics } from "@boxoffice/core"
 import { BoxofficeHttp } from "@boxoffice/http"
 import { MemoryQueue, MemoryStores } from "@boxoffice/memory"
 import { migrateDatabase, PostgresStores, sweepExpiredHolds, sweepIdempotencyRecords } from "@boxoffice/postgres"
@@ -12,6 +12,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { DateTime, Effect, Layer, Option, Schedule } from "effect"
 import { HttpRouter } from "effect/http"
 import { JsonLog } from "./JsonLog.ts"
+import { MetricsLive } from "./Metrics.ts"
 import { createBoxofficeServer } from "./NodeServer.ts"
 import type { ServerConfig } from "./ServerConfig.ts"
 
@@ -56,6 +57,8 @@ const seedDemo = Layer.effectDiscard(Effect.gen(function*() {
 /** The engine: Booking over the configured stores and queue, with HMAC tokens. */
 export const engineLayer = (config: ServerConfig) => {
   const engine = Booking.layer.pipe(
+    // Every store call's latency is recorded by port and operation.
+    Layer.provide(StoreMetrics.layer),
     Layer.provideMerge(Layer.mergeAll(
       stores(config),
       queue(config),
@@ -72,6 +75,7 @@ export const serverLayer = (config: ServerConfig, options: { readonly logRequest
     disableLogger: options.logRequests === false,
     disableListenLog: options.logRequests === false
   }).pipe(
+    Layer.provide(MetricsLive),
     Layer.provide(engineLayer(config)),
     // On SIGTERM, requests in flight get up to 10 s to finish.
     // Listens before the engine is built, answering 503 until the app is ready (see NodeServer.ts).

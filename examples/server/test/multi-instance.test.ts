@@ -45,6 +45,46 @@ afterAll(async () => {
 
 const on = (i: number) => instances[i % 2]!
 
+describe("operator controls across instances", () => {
+  it("a pause set on one instance holds on the other for 10 s of joins; resuming there admits in exact join order", async () => {
+    const created = await call(on(0), "POST", "/admin/concerts", {
+      token: adminKey,
+      body: { title: "Paused", dates: [{ startsAt: "2031-01-01T19:00:00Z", price: 1_000 }], queue: { maxActive: 2 } }
+    })
+    const concertId = created.body.concertId as string
+    const patch = (i: number, body: Record<string, unknown>) =>
+      call(on(i), "PATCH", `/admin/concerts/${concertId}/queue`, { token: adminKey, body })
+    assert.strictEqual((await patch(1, { paused: true })).body.paused, true)
+    // Joins keep arriving on both instances for 10 s; nobody is admitted.
+    const joined: Array<{ accessToken: string; queueToken: string; via: number }> = []
+    const until = Date.now() + 10_000
+    for (let i = 0; Date.now() < until; i++) {
+      const user = await newUser(on(i))
+      const answer = await call(on(i), "POST", `/concerts/${concertId}/queue`, { token: user.accessToken })
+      assert.deepStrictEqual([answer.body.status, answer.body.position], ["waiting", i + 1])
+      joined.push({ accessToken: user.accessToken, queueToken: answer.body.queueToken, via: i })
+      await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+    assert.isAtLeast(joined.length, 10)
+    const report = await call(on(0), "GET", `/admin/concerts/${concertId}`, { token: adminKey })
+    assert.deepStrictEqual(report.body.queue, { waiting: joined.length, active: 0, admittedLastMinute: 0 })
+
+    // Resumed on instance 0: the first two in join order are active at once, seen from instance 1.
+    assert.strictEqual((await patch(0, { paused: false })).body.paused, false)
+    const statuses = await Promise.all(joined.map((user, i) =>
+      call(on(i + 1), "GET", "/queue/status", { token: user.accessToken, queueToken: user.queueToken })))
+    assert.deepStrictEqual(
+      statuses.map((s) => [s.body.status, s.body.position]),
+      joined.map((_, i) => i < 2 ? ["active", null] : ["waiting", i - 1])
+    )
+    // Raising maxActive on instance 1 lets everyone else in at once, seen from instance 0.
+    assert.strictEqual((await patch(1, { maxActive: joined.length })).body.maxActive, joined.length)
+    const after = await Promise.all(joined.map((user) =>
+      call(on(0), "GET", "/queue/status", { token: user.accessToken, queueToken: user.queueToken })))
+    assert.isTrue(after.every((s) => s.body.status === "active"), JSON.stringify(after.map((s) => s.body)))
+  }, 60_000)
+})
+
 describe("two server processes, one Postgres, one Redis, one secret", () => {
   it("500 joins spread across both follow join order; tokens work on either instance", async () => {
     const concert = await call(on(0), "POST", "/admin/concerts", {
@@ -133,44 +173,4 @@ describe("two server processes, one Postgres, one Redis, one secret", () => {
     assert.strictEqual(answer.body.balance, 3_000)
     assert.deepStrictEqual(await exits, [0, 0])
   }, 30_000)
-})
-
-describe("operator controls across instances", () => {
-  it("a pause set on one instance holds on the other for 10 s of joins; resuming there admits in exact join order", async () => {
-    const created = await call(on(0), "POST", "/admin/concerts", {
-      token: adminKey,
-      body: { title: "Paused", dates: [{ startsAt: "2031-01-01T19:00:00Z", price: 1_000 }], queue: { maxActive: 2 } }
-    })
-    const concertId = created.body.concertId as string
-    const patch = (i: number, body: Record<string, unknown>) =>
-      call(on(i), "PATCH", `/admin/concerts/${concertId}/queue`, { token: adminKey, body })
-    assert.strictEqual((await patch(1, { paused: true })).body.paused, true)
-    // Joins keep arriving on both instances for 10 s; nobody is admitted.
-    const joined: Array<{ accessToken: string; queueToken: string; via: number }> = []
-    const until = Date.now() + 10_000
-    for (let i = 0; Date.now() < until; i++) {
-      const user = await newUser(on(i))
-      const answer = await call(on(i), "POST", `/concerts/${concertId}/queue`, { token: user.accessToken })
-      assert.deepStrictEqual([answer.body.status, answer.body.position], ["waiting", i + 1])
-      joined.push({ accessToken: user.accessToken, queueToken: answer.body.queueToken, via: i })
-      await new Promise((resolve) => setTimeout(resolve, 250))
-    }
-    assert.isAtLeast(joined.length, 10)
-    const report = await call(on(0), "GET", `/admin/concerts/${concertId}`, { token: adminKey })
-    assert.deepStrictEqual(report.body.queue, { waiting: joined.length, active: 0, admittedLastMinute: 0 })
-
-    // Resumed on instance 0: the first two in join order are active at once, seen from instance 1.
-    assert.strictEqual((await patch(0, { paused: false })).body.paused, false)
-    const statuses = await Promise.all(joined.map((user, i) =>
-      call(on(i + 1), "GET", "/queue/status", { token: user.accessToken, queueToken: user.queueToken })))
-    assert.deepStrictEqual(
-      statuses.map((s) => [s.body.status, s.body.position]),
-      joined.map((_, i) => i < 2 ? ["active", null] : ["waiting", i - 1])
-    )
-    // Raising maxActive on instance 1 lets everyone else in at once, seen from instance 0.
-    assert.strictEqual((await patch(1, { maxActive: joined.length })).body.maxActive, joined.length)
-    const after = await Promise.all(joined.map((user) =>
-      call(on(0), "GET", "/queue/status", { token: user.accessToken, queueToken: user.queueToken })))
-    assert.isTrue(after.every((s) => s.body.status === "active"), JSON.stringify(after.map((s) => s.body)))
-  }, 60_000)
 })

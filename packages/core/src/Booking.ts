@@ -4,7 +4,8 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, DateTime, Duration, Effect, Equal, Layer, Option, Result, Schedule, Stream } from "effect"
+import { Clock, Context, DateTime, Duration, Effect, Equal, Layer, Metric, Option, Result, Schedule, Stream } from "effect"
+import { BookingMetrics } from "./BookingMetrics.ts"
 import {
   type AlreadyPaid,
   type BalanceLimitExceeded,
@@ -378,7 +379,7 @@ export class Booking extends Context.Service<Booking, {
           const { date, concert } = yield* admittedDate(userId, queueToken, dateId)
           yield* requireOpen(date)
           yield* Effect.fromResult(checkSeatRange(seatNumbers, date.seatCount))
-          return yield* inventory.hold({
+          const held = yield* inventory.hold({
             holdId: yield* newId(HoldId),
             userId,
             date,
@@ -387,6 +388,8 @@ export class Booking extends Context.Service<Booking, {
             holdSeconds: concert.policy.holdSeconds,
             maxSeatsPerUser: concert.policy.maxSeatsPerUser
           })
+          yield* Metric.update(BookingMetrics.holds, 1)
+          return held
         }
       )
 
@@ -402,12 +405,16 @@ export class Booking extends Context.Service<Booking, {
 
       const charge = Effect.fn("Booking.charge")(
         function*(userId: UserId, amountKrw: number, idempotencyKey: string | null) {
-          return yield* wallet.charge({
-            chargeId: yield* newId(ChargeId),
+          const chargeId = yield* newId(ChargeId)
+          const receipt = yield* wallet.charge({
+            chargeId,
             userId,
             amountKrw,
             idempotency: claimOf(userId, idempotencyKey, `charge:${amountKrw}`)
           })
+          // A replay answers the first charge's receipt: it was counted then.
+          if (receipt.chargeId === chargeId) yield* Metric.update(BookingMetrics.chargedKrw, amountKrw)
+          return receipt
         }
       )
 
@@ -427,13 +434,13 @@ export class Booking extends Context.Service<Booking, {
             yield* endTokenAfterPayment(claims)
             return yield* paidReceipt(first.value)
           }
-          const receipt = yield* payments.pay({
-            paymentId: yield* newId(PaymentId),
-            holdId,
-            userId,
-            concertId: claims.concertId,
-            idempotency
-          })
+          const paymentId = yield* newId(PaymentId)
+          const receipt = yield* payments.pay({ paymentId, holdId, userId, concertId: claims.concertId, idempotency })
+          if (receipt.paymentId === paymentId) {
+            yield* Metric.update(BookingMetrics.payments, 1)
+            yield* Metric.update(BookingMetrics.seatsSold, receipt.seatNumbers.length)
+            yield* Metric.update(BookingMetrics.paidKrw, receipt.amountKrw)
+          }
           yield* endTokenAfterPayment(claims)
           return receipt
         }

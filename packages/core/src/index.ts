@@ -7,6 +7,7 @@
  * @module @boxoffice/core
  */
 export * from "./Booking.ts"
+export * from "./BookingMetrics.ts"
 export * from "./Errors.ts"
 export * from "./model/Concert.ts"
 export * from "./model/Hold.ts"

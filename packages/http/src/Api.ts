@@ -263,6 +263,10 @@ export class AdminGroup extends HttpApiGroup.make("admin").add(
     success: SaleReportResponse,
     error: [NotFoundProblem, ...stores]
   }),
+  HttpApiEndpoint.get("metrics", "/metrics", {
+    success: Schema.String.pipe(HttpApiSchema.asText({ contentType: "text/plain; version=0.0.4; charset=utf-8" })),
+    error: [NotFoundProblem]
+  }),
   HttpApiEndpoint.patch("configureQueue", "/admin/concerts/:concertId/queue", {
     params: { concertId: ConcertId },
     payload: QueueSettingsPatch,

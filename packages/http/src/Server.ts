@@ -38,13 +38,16 @@ import {
 } from "./Api.ts"
 import {
   InvalidRequestProblem,
+  NotFoundProblem,
   type ProblemFor,
   QueueTokenInvalidProblem,
   toProblem,
   TooManyStreamsProblem,
   UnauthenticatedProblem
 } from "./Problems.ts"
+import { MetricsExposition } from "./MetricsExposition.ts"
 import { QueueEventsHub } from "./QueueEventsHub.ts"
+import { RequestMetrics } from "./RequestMetrics.ts"
 import { AdminAuth, CurrentUser, RequestValidation, UserAuth } from "./Security.ts"
 import { TransportGuards, transportProblemResponse } from "./TransportGuards.ts"
 
@@ -141,6 +144,11 @@ const AdminLive = HttpApiBuilder.group(BoxofficeApi, "admin", (handlers) =>
   Effect.gen(function*() {
     const booking = yield* Booking
     return handlers
+      .handle("metrics", () =>
+        Effect.flatMap(Effect.serviceOption(MetricsExposition), (exposition) =>
+          exposition._tag === "Some"
+            ? exposition.value.render
+            : Effect.fail(new NotFoundProblem({ code: "not-found", detail: "metrics are not configured on this server" }))))
       .handle("saleReport", ({ params }) =>
         Effect.map(answer(booking.saleReport(params.concertId)), ({ concert, queue, dates }) =>
           new SaleReportResponse({
@@ -326,9 +334,15 @@ const RequestValidationLive = HttpApiMiddleware.layerSchemaErrorTransform(
 const routes = Object.values(BoxofficeApi.groups).flatMap((group) =>
   Object.values(group.endpoints).map((endpoint) => ({
     method: endpoint.method,
+    template: endpoint.path,
     pattern: new RegExp(`^${endpoint.path.replace(/:[A-Za-z]+/g, "[^/]+")}$`)
   }))
 )
+
+/** The template of the route a request takes (`/holds/:holdId/payment`), for metric labels. */
+const routeOf = (method: string, path: string): string | null =>
+  routes.find((route) => route.method === method && route.pattern.test(path))?.template ??
+    (path === "/openapi.json" || path === "/docs" ? path : null)
 
 /**
  * Any other request is a problem: `method-not-allowed` (with `Allow`) when
@@ -370,6 +384,7 @@ export const BoxofficeHttp = {
       ),
       HttpApiSwagger.layer(BoxofficeApi, { path: "/docs" }),
       FallbackRoute,
+      RequestMetrics.layer(routeOf),
       TransportGuards.layer(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes })
     ).pipe(
       Layer.provide(

@@ -1,0 +1,97 @@
+/**
+ * What the engine counts, as Effect metrics: sales and money from `Booking`,
+ * and the latency of every store call by port. Any exporter reads them from
+ * Effect's metric registry (the example server serves them to Prometheus).
+ *
+ * @since 0.2.0
+ */
+import { Clock, Context, Duration, Effect, Layer, Metric } from "effect"
+import { Catalog } from "./ports/Catalog.ts"
+import { IdempotencyRecords } from "./ports/IdempotencyRecords.ts"
+import { Payments } from "./ports/Payments.ts"
+import { Queue } from "./ports/Queue.ts"
+import { SeatInventory } from "./ports/SeatInventory.ts"
+import { Wallet } from "./ports/Wallet.ts"
+
+/** Histogram buckets for latencies, in milliseconds: 0.5 ms to 10 s. @category metrics */
+export const latencyBoundariesMs: ReadonlyArray<number> = [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000]
+
+/**
+ * The engine's metrics.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Metric } from "effect"
+ * import { BookingMetrics } from "@boxoffice/core"
+ * const sold = Metric.value(BookingMetrics.seatsSold) // the counter's state now
+ * ```
+ * @category metrics
+ */
+export const BookingMetrics = {
+  holds: Metric.counter("boxoffice_holds_total", { description: "Holds granted", incremental: true }),
+  seatsSold: Metric.counter("boxoffice_seats_sold_total", { description: "Seats sold", incremental: true }),
+  payments: Metric.counter("boxoffice_payments_total", { description: "Payments made", incremental: true }),
+  chargedKrw: Metric.counter("boxoffice_charged_krw_total", { description: "KRW charged to wallets", incremental: true }),
+  paidKrw: Metric.counter("boxoffice_paid_krw_total", { description: "KRW paid for seats", incremental: true }),
+  storeCallSeconds: Metric.timer("boxoffice_store_call_duration", {
+    description: "Latency of each store call, by port and operation",
+    boundaries: latencyBoundariesMs
+  }),
+  queueWaiting: Metric.gauge("boxoffice_queue_waiting", { description: "People waiting in a concert's queue" }),
+  queueActive: Metric.gauge("boxoffice_queue_active", { description: "People admitted and active in a concert's queue" })
+} as const
+
+/** The same service, with each call's latency recorded under its port and operation. */
+const timed = <S extends object>(port: string, service: S): S =>
+  Object.fromEntries(
+    Object.entries(service).map(([operation, member]) => {
+      const timer = Metric.withAttributes(BookingMetrics.storeCallSeconds, { port, operation })
+      const measure = (effect: Effect.Effect<unknown, unknown, unknown>) =>
+        Effect.flatMap(Clock.currentTimeNanos, (startedNs) =>
+          Effect.ensuring(
+            effect,
+            Effect.flatMap(Clock.currentTimeNanos, (endedNs) => Metric.update(timer, Duration.nanos(endedNs - startedNs)))
+          ))
+      return [
+        operation,
+        typeof member === "function"
+          ? (...args: Array<unknown>) => {
+            const result = member(...args)
+            return Effect.isEffect(result) ? measure(result) : result
+          }
+          : Effect.isEffect(member)
+          ? measure(member)
+          : member
+      ]
+    })
+  ) as S
+
+/** The ports that `Booking` calls. @category models */
+export type StorePorts = Catalog | SeatInventory | Wallet | Payments | Queue | IdempotencyRecords
+
+/**
+ * Wraps every store port so that each call's latency is recorded in
+ * `BookingMetrics.storeCallSeconds`, labelled by port and operation.
+ *
+ * @example
+ * ```ts
+ * import { Layer } from "effect"
+ * import { Booking, StoreMetrics } from "@boxoffice/core"
+ * import { MemoryStores } from "@boxoffice/memory"
+ * const engine = Booking.layer.pipe(Layer.provide(StoreMetrics.layer), Layer.provide(MemoryStores.layer))
+ * ```
+ * @category layers
+ */
+export const StoreMetrics = {
+  layer: Layer.effectContext(
+    Effect.gen(function*() {
+      return Context.make(Catalog, timed("Catalog", yield* Catalog)).pipe(
+        Context.add(SeatInventory, timed("SeatInventory", yield* SeatInventory)),
+        Context.add(Wallet, timed("Wallet", yield* Wallet)),
+        Context.add(Payments, timed("Payments", yield* Payments)),
+        Context.add(Queue, timed("Queue", yield* Queue)),
+        Context.add(IdempotencyRecords, timed("IdempotencyRecords", yield* IdempotencyRecords))
+      )
+    })
+  ) satisfies Layer.Layer<StorePorts, never, StorePorts>
+}
