@@ -3,7 +3,7 @@
  * engine by default; Postgres for the stores and Redis for the queue when
  * configured, with migrations applied at start.
  */
-import { Booking, Identity, QueueTokenSigner, StoreMetrics } from "@boxoffice/core"
+import { Booking, Identity, QueueTokenSigner } from "@boxoffice/core"
 import { BoxofficeHttp } from "@boxoffice/http"
 import { MemoryQueue, MemoryStores } from "@boxoffice/memory"
 import { migrateDatabase, PostgresStores, sweepExpiredHolds, sweepIdempotencyRecords } from "@boxoffice/postgres"
@@ -13,6 +13,7 @@ import { DateTime, Effect, Layer, Option, Schedule } from "effect"
 import { HttpRouter } from "effect/http"
 import { JsonLog } from "./JsonLog.ts"
 import { MetricsLive } from "./Metrics.ts"
+import { storeInstrumentation, tracingLayer } from "./Tracing.ts"
 import { createBoxofficeServer } from "./NodeServer.ts"
 import type { ServerConfig } from "./ServerConfig.ts"
 
@@ -57,8 +58,8 @@ const seedDemo = Layer.effectDiscard(Effect.gen(function*() {
 /** The engine: Booking over the configured stores and queue, with HMAC tokens. */
 export const engineLayer = (config: ServerConfig) => {
   const engine = Booking.layer.pipe(
-    // Every store call's latency is recorded by port and operation.
-    Layer.provide(StoreMetrics.layer),
+    // Every store call's latency is recorded by port and operation (and traced, when tracing is on).
+    Layer.provide(storeInstrumentation(config.otlpEndpoint ?? Option.none())),
     Layer.provideMerge(Layer.mergeAll(
       stores(config),
       queue(config),
@@ -82,5 +83,6 @@ export const serverLayer = (config: ServerConfig, options: { readonly logRequest
     Layer.provideMerge(
       NodeHttpServer.layer(createBoxofficeServer, { port: config.port, host: "0.0.0.0", gracefulShutdownTimeout: "10 seconds" })
     ),
-    Layer.provide(JsonLog)
+    Layer.provide(JsonLog),
+    Layer.provide(tracingLayer(config.otlpEndpoint ?? Option.none()))
   )

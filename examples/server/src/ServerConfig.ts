@@ -30,6 +30,8 @@ export interface ServerConfig {
   readonly secret: Redacted.Redacted<string>
   readonly adminKey: Option.Option<Redacted.Redacted<string>>
   readonly demo: boolean
+  /** `OTEL_EXPORTER_OTLP_ENDPOINT`: spans are exported over OTLP/HTTP when set. */
+  readonly otlpEndpoint?: Option.Option<string>
 }
 
 export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | ServerConfigError> = Effect.gen(function*() {
@@ -42,6 +44,7 @@ export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | Serv
     return yield* new ServerConfigError({ message: "BOXOFFICE_PG_POOL must be between 1 and 500" })
   }
   const redisKeyPrefix = yield* Config.String("BOXOFFICE_REDIS_PREFIX").pipe(Config.withDefault("boxoffice:"))
+  const otlpEndpoint = yield* Config.option(Config.String("OTEL_EXPORTER_OTLP_ENDPOINT"))
   const adminKey = yield* Config.Redacted("BOXOFFICE_ADMIN_KEY").pipe(Config.option)
   const configuredSecret = yield* Config.Redacted("BOXOFFICE_SECRET").pipe(Config.option)
   if (store === "postgres" && Option.isNone(databaseUrl)) {
@@ -59,5 +62,5 @@ export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | Serv
   }
   const secret = Option.getOrElse(configuredSecret, () => Redacted.make(randomSecret()))
   const demo = yield* Config.Boolean("BOXOFFICE_DEMO").pipe(Config.withDefault(store === "memory"))
-  return { port, store, databaseUrl, postgresPoolSize, redisUrl, redisKeyPrefix, secret, adminKey, demo }
+  return { port, store, databaseUrl, postgresPoolSize, redisUrl, redisKeyPrefix, secret, adminKey, demo, otlpEndpoint }
 })

@@ -41,17 +41,20 @@ export const BookingMetrics = {
   queueActive: Metric.gauge("boxoffice_queue_active", { description: "People admitted and active in a concert's queue" })
 } as const
 
-/** The same service, with each call's latency recorded under its port and operation. */
-const timed = <S extends object>(port: string, service: S): S =>
+/** The same service, with each call's latency recorded under its port and operation (and a span, if `traced`). */
+const timed = <S extends object>(port: string, service: S, traced: boolean): S =>
   Object.fromEntries(
     Object.entries(service).map(([operation, member]) => {
       const timer = Metric.withAttributes(BookingMetrics.storeCallSeconds, { port, operation })
-      const measure = (effect: Effect.Effect<unknown, unknown, unknown>) =>
-        Effect.flatMap(Clock.currentTimeNanos, (startedNs) =>
+      const spanName = `${port}.${operation}`
+      const measure = (effect: Effect.Effect<unknown, unknown, unknown>) => {
+        const timedEffect = Effect.flatMap(Clock.currentTimeNanos, (startedNs) =>
           Effect.ensuring(
             effect,
             Effect.flatMap(Clock.currentTimeNanos, (endedNs) => Metric.update(timer, Duration.nanos(endedNs - startedNs)))
           ))
+        return traced ? Effect.withSpan(timedEffect, spanName, { kind: "client" }) : timedEffect
+      }
       return [
         operation,
         typeof member === "function"
@@ -82,16 +85,21 @@ export type StorePorts = Catalog | SeatInventory | Wallet | Payments | Queue | I
  * ```
  * @category layers
  */
-export const StoreMetrics = {
-  layer: Layer.effectContext(
+const instrumented = (traced: boolean) =>
+  Layer.effectContext(
     Effect.gen(function*() {
-      return Context.make(Catalog, timed("Catalog", yield* Catalog)).pipe(
-        Context.add(SeatInventory, timed("SeatInventory", yield* SeatInventory)),
-        Context.add(Wallet, timed("Wallet", yield* Wallet)),
-        Context.add(Payments, timed("Payments", yield* Payments)),
-        Context.add(Queue, timed("Queue", yield* Queue)),
-        Context.add(IdempotencyRecords, timed("IdempotencyRecords", yield* IdempotencyRecords))
+      return Context.make(Catalog, timed("Catalog", yield* Catalog, traced)).pipe(
+        Context.add(SeatInventory, timed("SeatInventory", yield* SeatInventory, traced)),
+        Context.add(Wallet, timed("Wallet", yield* Wallet, traced)),
+        Context.add(Payments, timed("Payments", yield* Payments, traced)),
+        Context.add(Queue, timed("Queue", yield* Queue, traced)),
+        Context.add(IdempotencyRecords, timed("IdempotencyRecords", yield* IdempotencyRecords, traced))
       )
     })
   ) satisfies Layer.Layer<StorePorts, never, StorePorts>
+
+export const StoreMetrics = {
+  layer: instrumented(false),
+  /** The same, with a span per store call, named `Port.operation`, for a host that exports traces. */
+  layerTraced: instrumented(true)
 }

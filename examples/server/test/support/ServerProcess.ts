@@ -27,9 +27,15 @@ export interface ServerProcess {
 }
 
 /** Spawns the server on `port` over `stores`; it is not awaited to be ready. */
-export const spawnServer = (stores: Stores, port: number, secret: string): ServerProcess => {
+export const spawnServer = (
+  stores: Stores,
+  port: number,
+  secret: string,
+  extraEnv: Record<string, string> = {}
+): ServerProcess => {
   const child = spawn(process.execPath, [main], {
     env: {
+      ...extraEnv,
       ...process.env,
       PORT: String(port),
       BOXOFFICE_STORE: "postgres",
@@ -38,7 +44,8 @@ export const spawnServer = (stores: Stores, port: number, secret: string): Serve
       BOXOFFICE_REDIS_PREFIX: stores.redisKeyPrefix,
       BOXOFFICE_SECRET: secret,
       BOXOFFICE_ADMIN_KEY: adminKey,
-      BOXOFFICE_DEMO: "false"
+      BOXOFFICE_DEMO: "false",
+      ...extraEnv
     },
     stdio: ["ignore", "pipe", "pipe"]
   })

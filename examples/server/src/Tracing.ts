@@ -1,0 +1,40 @@
+/**
+ * Spans over OTLP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set: one per HTTP
+ * request (from Effect's HTTP server), per use case (`Booking.*`) and per
+ * store call (`Catalog.findConcert`, `Payments.pay`, …), exported in batches
+ * by OpenTelemetry's OTLP/HTTP exporter, which reads the standard `OTEL_*`
+ * variables itself. Unset, no tracer is installed and store calls get no
+ * span: tracing costs nothing.
+ */
+import { StoreMetrics } from "@boxoffice/core"
+import * as OtelTracer from "@effect/opentelemetry/OtelTracer"
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
+import { resourceFromAttributes } from "@opentelemetry/resources"
+import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base"
+import { Effect, Layer, Option } from "effect"
+
+/** The tracer, or nothing when `endpoint` is none. */
+export const tracingLayer = (endpoint: Option.Option<string>) =>
+  Option.match(endpoint, {
+    onNone: () => Layer.empty,
+    onSome: () =>
+      OtelTracer.layer.pipe(
+        Layer.provide(Layer.effect(
+          OtelTracer.OtelTracerProvider,
+          Effect.acquireRelease(
+            Effect.sync(() =>
+              new BasicTracerProvider({
+                resource: resourceFromAttributes({ "service.name": "boxoffice" }),
+                spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())]
+              })
+            ),
+            // Flushes the spans still buffered when the server stops.
+            (provider) => Effect.promise(() => provider.shutdown())
+          )
+        ))
+      )
+  })
+
+/** Store calls timed always, and traced when tracing is on. */
+export const storeInstrumentation = (endpoint: Option.Option<string>) =>
+  Option.isSome(endpoint) ? StoreMetrics.layerTraced : StoreMetrics.layer
