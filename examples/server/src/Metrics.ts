@@ -4,12 +4,15 @@
  * OpenTelemetry's metrics SDK, rendered in the Prometheus text format by
  * OpenTelemetry's Prometheus exporter, which runs no server of its own.
  */
-import { BookingMetrics, Catalog, Queue } from "@boxoffice/core"
+import { Catalog, Queue } from "@boxoffice/core"
 import { MetricsExposition } from "@boxoffice/http"
 import * as OtelMetrics from "@effect/opentelemetry/OtelMetrics"
 import * as Resource from "@effect/opentelemetry/Resource"
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus"
 import { DateTime, Effect, Layer, Metric } from "effect"
+
+const queueGauge = (name: string, description: string, concert: string) =>
+  Metric.gauge(name, { description, attributes: { concert } })
 
 /** The queues a scrape refreshes the gauges of: the newest concerts with a date still ahead. */
 const gaugedConcertsMax = 100
@@ -31,8 +34,8 @@ export const MetricsLive = Layer.unwrap(Effect.sync(() => {
         yield* Effect.forEach(concerts, (concert) =>
           Effect.flatMap(queue.stats(concert.concertId, concert.policy.queue), (stats) =>
             Effect.andThen(
-              Metric.update(Metric.withAttributes(BookingMetrics.queueWaiting, { concert: concert.concertId }), stats.waiting),
-              Metric.update(Metric.withAttributes(BookingMetrics.queueActive, { concert: concert.concertId }), stats.active)
+              Metric.update(queueGauge("boxoffice_queue_waiting", "People waiting in a concert's queue", concert.concertId), stats.waiting),
+              Metric.update(queueGauge("boxoffice_queue_active", "People admitted and active in a concert's queue", concert.concertId), stats.active)
             )), { concurrency: 8, discard: true })
       }).pipe(Effect.ignore)
       return MetricsExposition.of({

@@ -5,7 +5,7 @@
  *
  * @since 0.2.0
  */
-import { Clock, Context, Duration, Effect, Layer, Metric } from "effect"
+import { Context, Duration, Effect, Layer, Metric } from "effect"
 import { Catalog } from "./ports/Catalog.ts"
 import { IdempotencyRecords } from "./ports/IdempotencyRecords.ts"
 import { Payments } from "./ports/Payments.ts"
@@ -32,27 +32,26 @@ export const BookingMetrics = {
   seatsSold: Metric.counter("boxoffice_seats_sold_total", { description: "Seats sold", incremental: true }),
   payments: Metric.counter("boxoffice_payments_total", { description: "Payments made", incremental: true }),
   chargedKrw: Metric.counter("boxoffice_charged_krw_total", { description: "KRW charged to wallets", incremental: true }),
-  paidKrw: Metric.counter("boxoffice_paid_krw_total", { description: "KRW paid for seats", incremental: true }),
-  storeCallSeconds: Metric.timer("boxoffice_store_call_duration", {
-    description: "Latency of each store call, by port and operation",
-    boundaries: latencyBoundariesMs
-  }),
-  queueWaiting: Metric.gauge("boxoffice_queue_waiting", { description: "People waiting in a concert's queue" }),
-  queueActive: Metric.gauge("boxoffice_queue_active", { description: "People admitted and active in a concert's queue" })
+  paidKrw: Metric.counter("boxoffice_paid_krw_total", { description: "KRW paid for seats", incremental: true })
 } as const
 
 /** The same service, with each call's latency recorded under its port and operation (and a span, if `traced`). */
 const timed = <S extends object>(port: string, service: S, traced: boolean): S =>
   Object.fromEntries(
     Object.entries(service).map(([operation, member]) => {
-      const timer = Metric.withAttributes(BookingMetrics.storeCallSeconds, { port, operation })
+      // Made with its labels, so the series key is computed once, not on every call.
+      const timer = Metric.timer("boxoffice_store_call_duration", {
+        description: "Latency of each store call, by port and operation",
+        boundaries: latencyBoundariesMs,
+        attributes: { port, operation }
+      })
       const spanName = `${port}.${operation}`
+      // performance.now() rather than the Clock service: two fewer steps on every store call.
       const measure = (effect: Effect.Effect<unknown, unknown, unknown>) => {
-        const timedEffect = Effect.flatMap(Clock.currentTimeNanos, (startedNs) =>
-          Effect.ensuring(
-            effect,
-            Effect.flatMap(Clock.currentTimeNanos, (endedNs) => Metric.update(timer, Duration.nanos(endedNs - startedNs)))
-          ))
+        const timedEffect = Effect.suspend(() => {
+          const startedMs = performance.now()
+          return Effect.onExit(effect, () => Metric.update(timer, Duration.millis(performance.now() - startedMs)))
+        })
         return traced ? Effect.withSpan(timedEffect, spanName, { kind: "client" }) : timedEffect
       }
       return [
@@ -73,8 +72,8 @@ const timed = <S extends object>(port: string, service: S, traced: boolean): S =
 export type StorePorts = Catalog | SeatInventory | Wallet | Payments | Queue | IdempotencyRecords
 
 /**
- * Wraps every store port so that each call's latency is recorded in
- * `BookingMetrics.storeCallSeconds`, labelled by port and operation.
+ * Wraps every store port so that each call's latency is recorded in the
+ * `boxoffice_store_call_duration` histogram, labelled by port and operation.
  *
  * @example
  * ```ts

@@ -339,9 +339,12 @@ const routes = Object.values(BoxofficeApi.groups).flatMap((group) =>
   }))
 )
 
+const routesByMethod = new Map<string, Array<(typeof routes)[number]>>()
+for (const route of routes) routesByMethod.set(route.method, [...(routesByMethod.get(route.method) ?? []), route])
+
 /** The template of the route a request takes (`/holds/:holdId/payment`), for metric labels. */
 const routeOf = (method: string, path: string): string | null =>
-  routes.find((route) => route.method === method && route.pattern.test(path))?.template ??
+  routesByMethod.get(method)?.find((route) => route.pattern.test(path))?.template ??
     (path === "/openapi.json" || path === "/docs" ? path : null)
 
 /**
