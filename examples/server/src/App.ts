@@ -58,8 +58,8 @@ const seedDemo = Layer.effectDiscard(Effect.gen(function*() {
 /** The engine: Booking over the configured stores and queue, with HMAC tokens. */
 export const engineLayer = (config: ServerConfig) => {
   const engine = Booking.layer.pipe(
-    // Every store call's latency is recorded by port and operation (and traced, when tracing is on).
-    Layer.provide(storeInstrumentation(config.otlpEndpoint ?? Option.none())),
+    // Store calls that leave the process are timed by port and operation (and traced, when tracing is on).
+    Layer.provide(storeInstrumentation(config, config.otlpEndpoint ?? Option.none())),
     Layer.provideMerge(Layer.mergeAll(
       stores(config),
       queue(config),

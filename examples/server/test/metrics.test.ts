@@ -1,19 +1,30 @@
 /**
  * `GET /metrics`: admin only, valid Prometheus text (parsed by a Prometheus
- * text parser), and counters that match exactly the sales this server made.
+ * text parser), and counters that match exactly the sales this server made,
+ * on Postgres + Redis (a fully in-memory server times no store calls).
  * This file runs alone in its worker, so the process's metrics are its own.
  */
 // @ts-expect-error: the parser ships no types; what it returns is typed as Family below.
 import parsePrometheusTextFormat from "parse-prometheus-text-format"
+import { Option, Redacted } from "effect"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
+import { createStores, redisUrl, type Stores } from "./support/Stores.ts"
 import { adminKey, admittedUser, call, newConcert, type RunningServer, startServer } from "./support/TestServer.ts"
 
+let stores: Stores
 let server: RunningServer
 beforeAll(async () => {
-  server = await startServer()
-})
+  stores = await createStores()
+  server = await startServer({
+    store: "postgres",
+    databaseUrl: Option.some(Redacted.make(stores.databaseUrl)),
+    redisUrl: Option.some(Redacted.make(redisUrl)),
+    redisKeyPrefix: stores.redisKeyPrefix
+  })
+}, 60_000)
 afterAll(async () => {
   await server?.close()
+  await stores?.drop()
 })
 
 interface Family {

@@ -50,7 +50,11 @@ const timed = <S extends object>(port: string, service: S, traced: boolean): S =
       const measure = (effect: Effect.Effect<unknown, unknown, unknown>) => {
         const timedEffect = Effect.suspend(() => {
           const startedMs = performance.now()
-          return Effect.onExit(effect, () => Metric.update(timer, Duration.millis(performance.now() - startedMs)))
+          return Effect.onExit(effect, () =>
+            Effect.contextWith((context: Context.Context<never>) => {
+              timer.updateUnsafe(Duration.millis(performance.now() - startedMs), context)
+              return Effect.void
+            }))
         })
         return traced ? Effect.withSpan(timedEffect, spanName, { kind: "client" }) : timedEffect
       }
