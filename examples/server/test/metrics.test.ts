@@ -6,21 +6,15 @@
  */
 // @ts-expect-error: the parser ships no types; what it returns is typed as Family below.
 import parsePrometheusTextFormat from "parse-prometheus-text-format"
-import { Option, Redacted } from "effect"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import { createStores, redisUrl, type Stores } from "./support/Stores.ts"
-import { adminKey, admittedUser, call, newConcert, type RunningServer, startServer } from "./support/TestServer.ts"
+import { createStores, type Stores } from "./support/Stores.ts"
+import { adminKey, admittedUser, call, newConcert, type RunningServer, startServerOn } from "./support/TestServer.ts"
 
 let stores: Stores
 let server: RunningServer
 beforeAll(async () => {
   stores = await createStores()
-  server = await startServer({
-    store: "postgres",
-    databaseUrl: Option.some(Redacted.make(stores.databaseUrl)),
-    redisUrl: Option.some(Redacted.make(redisUrl)),
-    redisKeyPrefix: stores.redisKeyPrefix
-  })
+  server = await startServerOn(stores)
 }, 60_000)
 afterAll(async () => {
   await server?.close()

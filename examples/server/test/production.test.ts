@@ -8,19 +8,14 @@ import { startTcpProxy } from "@boxoffice/testing"
 import { Option, Redacted } from "effect"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
 import { createStores, redisUrl, type Stores } from "./support/Stores.ts"
-import { admittedUser, call, isProblem, newConcert, newUser, type RunningServer, startServer } from "./support/TestServer.ts"
+import { admittedUser, call, isProblem, newConcert, newUser, type RunningServer, startServer, startServerOn } from "./support/TestServer.ts"
 
 let stores: Stores
 let server: RunningServer
 let base: string
 beforeAll(async () => {
   stores = await createStores()
-  server = await startServer({
-    store: "postgres",
-    databaseUrl: Option.some(Redacted.make(stores.databaseUrl)),
-    redisUrl: Option.some(Redacted.make(redisUrl)),
-    redisKeyPrefix: stores.redisKeyPrefix
-  })
+  server = await startServerOn(stores)
   base = server.url
 }, 60_000)
 afterAll(async () => {

@@ -6,6 +6,7 @@ import { HttpServer } from "effect/http"
 import { ManagedRuntime, Option, Redacted } from "effect"
 import { serverLayer } from "../../src/App.ts"
 import type { ServerConfig } from "../../src/ServerConfig.ts"
+import { redisUrl, type Stores } from "./Stores.ts"
 
 export const adminKey = "test-admin-key-of-the-http-suite"
 
@@ -32,6 +33,16 @@ export const startServer = async (overrides: Partial<ServerConfig> = {}): Promis
   if (address._tag === "UnixPathAddress") throw new Error("expected a TCP address")
   return { url: `http://127.0.0.1:${address.port}`, close: () => runtime.dispose() }
 }
+
+/** A server on Postgres + Redis, over throwaway stores. */
+export const startServerOn = (stores: Stores, overrides: Partial<ServerConfig> = {}): Promise<RunningServer> =>
+  startServer({
+    store: "postgres",
+    databaseUrl: Option.some(Redacted.make(stores.databaseUrl)),
+    redisUrl: Option.some(Redacted.make(redisUrl)),
+    redisKeyPrefix: stores.redisKeyPrefix,
+    ...overrides
+  })
 
 export interface Answer {
   readonly status: number
