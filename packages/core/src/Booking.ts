@@ -362,8 +362,8 @@ export class Booking extends Context.Service<Booking, {
         const claims = yield* verifyFor(userId, queueToken)
         const date = yield* findDate(dateId)
         const concert = yield* findConcert(date.concertId)
-        yield* requireActive(claims, concert)
-        return { date, concert, claims }
+        const entry = yield* requireActive(claims, concert)
+        return { date, concert, claims, entry }
       })
 
       const requireOpen = (date: ConcertDate) =>
@@ -376,7 +376,7 @@ export class Booking extends Context.Service<Booking, {
 
       const hold = Effect.fn("Booking.hold")(
         function*(userId: UserId, queueToken: string, dateId: DateId, seatNumbers: ReadonlyArray<number>) {
-          const { date, concert } = yield* admittedDate(userId, queueToken, dateId)
+          const { date, concert, entry } = yield* admittedDate(userId, queueToken, dateId)
           yield* requireOpen(date)
           yield* Effect.fromResult(checkSeatRange(seatNumbers, date.seatCount))
           const held = yield* inventory.hold({
@@ -386,7 +386,8 @@ export class Booking extends Context.Service<Booking, {
             seatNumbers: [...seatNumbers].sort((a, b) => a - b),
             amountKrw: holdAmountKrw(date.priceKrw, seatNumbers),
             holdSeconds: concert.policy.holdSeconds,
-            maxSeatsPerUser: concert.policy.maxSeatsPerUser
+            maxSeatsPerUser: concert.policy.maxSeatsPerUser,
+            activeUntil: entry.activeUntil!
           })
           yield* Metric.update(BookingMetrics.holds, 1)
           return held

@@ -10,7 +10,9 @@ import {
   Hold,
   holdIsLive,
   holdStatus,
+  isStillActive,
   NotFound,
+  QueueTokenExpired,
   DateSeatCounts,
   Seat,
   SeatInventory,
@@ -84,6 +86,7 @@ export const layer: Layer.Layer<SeatInventory, never, MemoryStore> = Layer.effec
       hold: (request) =>
         atomically((nowMs) => {
           tidy(state, nowMs)
+          if (!isStillActive(DateTime.toEpochMillis(request.activeUntil), nowMs)) return Result.fail(new QueueTokenExpired())
           const seats = seatsOf(state, request.date.dateId)
           const taken = state.faults.skipSeatTakenCheck ? [] : request.seatNumbers.filter((n) =>
             seats.sold.has(n) || isLiveHold(state, seats.lastHold.get(n), nowMs)

@@ -19,6 +19,7 @@ import {
   type HoldState,
   holdStatus,
   NotFound,
+  QueueTokenExpired,
   Seat,
   SeatInventory,
   SeatUnavailable
@@ -29,7 +30,7 @@ import { PgDatabase, rows } from "./internal/Database.ts"
 import { holdColumns, type HoldRow, intArrayLiteral, toHold } from "./internal/rows.ts"
 
 interface HoldCallRow {
-  readonly outcome: "held" | "seat-unavailable" | "hold-limit"
+  readonly outcome: "held" | "seat-unavailable" | "hold-limit" | "queue-token-expired"
   readonly taken: Array<number> | null
   readonly seats_already: number
   readonly created_at_ms: number
@@ -98,11 +99,13 @@ export const layer: Layer.Layer<SeatInventory, never, PgDatabase> = Layer.effect
             const [row] = await client<Array<HoldCallRow>>`
               select * from boxoffice_hold(${request.holdId}, ${request.userId}, ${request.date.dateId},
                 ${intArrayLiteral(request.seatNumbers)}::int[], ${request.amountKrw}, ${request.holdSeconds},
-                ${request.maxSeatsPerUser})`
+                ${request.maxSeatsPerUser}, ${DateTime.toEpochMillis(request.activeUntil)})`
             return row!
           }),
-          (row): Effect.Effect<Hold, SeatUnavailable | HoldLimitExceeded> => {
+          (row): Effect.Effect<Hold, SeatUnavailable | HoldLimitExceeded | QueueTokenExpired> => {
             switch (row.outcome) {
+              case "queue-token-expired":
+                return Effect.fail(new QueueTokenExpired())
               case "seat-unavailable":
                 return Effect.fail(new SeatUnavailable({ seatNumbers: row.taken ?? [] }))
               case "hold-limit": {

@@ -29,6 +29,9 @@ import { DateTime, Effect, Layer, ManagedRuntime, Redacted, Result } from "effec
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
 import { createTestDatabase, type TestDatabase } from "./support/TestDatabase.ts"
 
+/** Straight through the port, these holds are made well inside an active window. */
+const activeAllDay = DateTime.makeUnsafe("2100-01-01T00:00:00Z")
+
 let database: TestDatabase
 beforeAll(async () => {
   database = await createTestDatabase()
@@ -83,7 +86,8 @@ const holdRequest = (date: ConcertDate, userId: UserId, seatNumbers: Array<numbe
     seatNumbers,
     amountKrw: date.priceKrw * seatNumbers.length,
     holdSeconds: 300,
-    maxSeatsPerUser: 4
+    maxSeatsPerUser: 4,
+    activeUntil: activeAllDay
   }))
 
 const hold = (date: ConcertDate, userId: UserId, seatNumbers: Array<number>) =>

@@ -12,6 +12,9 @@ import { afterAll, assert, beforeAll, describe, it } from "vitest"
 import { startTcpProxy } from "@boxoffice/testing"
 import { createTestDatabase, type TestDatabase } from "./support/TestDatabase.ts"
 
+/** Straight through the port, these holds are made well inside an active window. */
+const activeAllDay = DateTime.makeUnsafe("2100-01-01T00:00:00Z")
+
 let database: TestDatabase
 beforeAll(async () => {
   database = await createTestDatabase()
@@ -263,7 +266,8 @@ describe("faults", () => {
           seatNumbers: [9],
           amountKrw: 10_000,
           holdSeconds: 1,
-          maxSeatsPerUser: 10
+          maxSeatsPerUser: 10,
+          activeUntil: activeAllDay
         })
       }))
       await new Promise((resolve) => setTimeout(resolve, 1_100))
@@ -279,7 +283,8 @@ describe("faults", () => {
           seatNumbers: [9],
           amountKrw: 10_000,
           holdSeconds: 300,
-          maxSeatsPerUser: 4
+          maxSeatsPerUser: 4,
+          activeUntil: activeAllDay
         })
       }))
       assert.strictEqual(taken.status, "held")
@@ -325,7 +330,8 @@ describe("faults", () => {
             seatNumbers: [seat],
             amountKrw: 10_000,
             holdSeconds: 1,
-            maxSeatsPerUser: 4
+            maxSeatsPerUser: 4,
+            activeUntil: activeAllDay
           })
         }))
       }

@@ -6,7 +6,7 @@
  * @since 0.2.0
  */
 import { Booking, type Concert } from "@boxoffice/core"
-import { Effect, Fiber, Result } from "effect"
+import { Clock, DateTime, Effect, Fiber, Result } from "effect"
 import { assert } from "vitest"
 import { createConcert, type HarnessServices, newUser } from "./Harness.ts"
 import { StoreClock } from "./StoreClock.ts"
@@ -101,6 +101,27 @@ export const lockWaitCases: ReadonlyArray<LockWaitCase> = [
       assert.strictEqual(seats.find((seat) => seat.seatNumber === 4)!.status, "held")
       const paidB = yield* booking.pay(b.userId, b.token, holdB.holdId, null)
       assert.deepStrictEqual(paidB.seatNumbers, [4])
+    })
+  },
+  {
+    name: "a hold that waits on a seat lock past its token's active window is refused and holds nothing",
+    body: Effect.gen(function*() {
+      const { booking, date, a } = yield* twoBuyers
+      const activeUntil = (yield* booking.queueStatus(a.userId, a.token)).activeUntil!
+      const lock = yield* StoreStall.use((stall) => stall.lockSeat(date.dateId, 5))
+      const holdA = yield* Effect.forkChild(Effect.result(booking.hold(a.userId, a.token, date.dateId, [5])))
+      yield* lock.waitedOn
+      const nowMs = yield* Clock.currentTimeMillis
+      yield* advance(DateTime.toEpochMillis(activeUntil) - nowMs)
+      yield* lock.release
+      const heldA = yield* Fiber.join(holdA)
+      assert.strictEqual(Result.isFailure(heldA) ? heldA.failure._tag : "held", "QueueTokenExpired")
+      // Nothing was held: a user admitted now takes the seat.
+      const c = yield* newUser
+      const concert = (yield* booking.listConcerts).find((k) => k.dates.some((d) => d.dateId === date.dateId))!
+      const ticket = yield* booking.joinQueue(c, concert.concertId)
+      const holdC = yield* booking.hold(c, ticket.queueToken, date.dateId, [5])
+      assert.strictEqual(holdC.status, "held")
     })
   },
   {

@@ -4,7 +4,7 @@
  *
  * @since 0.2.0
  */
-import { type HoldId, Payments, SeatInventory, type UserId, Wallet } from "@boxoffice/core"
+import { type DateId, type HoldId, Payments, SeatInventory, type UserId, Wallet } from "@boxoffice/core"
 import { Context, Deferred, Effect, Layer } from "effect"
 import type { StorePorts } from "./AdapterUnderTest.ts"
 
@@ -37,10 +37,12 @@ export class StoreStall extends Context.Service<StoreStall, {
   readonly lockHold: (holdId: HoldId) => Effect.Effect<HeldLock, unknown>
   /** The lock a charge or payment by this user waits on. */
   readonly lockWallet: (userId: UserId) => Effect.Effect<HeldLock, unknown>
+  /** The lock a hold of this seat waits on. */
+  readonly lockSeat: (dateId: DateId, seatNumber: number) => Effect.Effect<HeldLock, unknown>
 }>()("@boxoffice/testing/StoreStall") {
   /**
    * For atomic stores: wraps `Payments`, `Wallet` and `SeatInventory` so
-   * that a call on a locked hold or wallet waits in front of the store.
+   * that a call on a locked hold, wallet or seat waits in front of the store.
    */
   static readonly layerInFront: Layer.Layer<StoreStall | StorePorts, never, StorePorts> = Layer.effectContext(
     Effect.gen(function*() {
@@ -50,6 +52,8 @@ export class StoreStall extends Context.Service<StoreStall, {
       }
       const holds = new Map<string, Lock>()
       const wallets = new Map<string, Lock>()
+      const seats = new Map<string, Lock>()
+      const seatKey = (dateId: DateId, seatNumber: number) => `${dateId}/${seatNumber}`
       const take = (locks: Map<string, Lock>, key: string) =>
         Effect.gen(function*() {
           const lock: Lock = { waitedOn: yield* Deferred.make<void>(), released: yield* Deferred.make<void>() }
@@ -72,7 +76,8 @@ export class StoreStall extends Context.Service<StoreStall, {
       const inventory = yield* SeatInventory
       const stall = StoreStall.of({
         lockHold: (holdId) => take(holds, holdId),
-        lockWallet: (userId) => take(wallets, userId)
+        lockWallet: (userId) => take(wallets, userId),
+        lockSeat: (dateId, seatNumber) => take(seats, seatKey(dateId, seatNumber))
       })
       return stores.pipe(
         Context.add(StoreStall, stall),
@@ -90,6 +95,11 @@ export class StoreStall extends Context.Service<StoreStall, {
         }),
         Context.add(SeatInventory, {
           ...inventory,
+          hold: (request) =>
+            Effect.andThen(
+              Effect.forEach(request.seatNumbers, (n) => waitFor(seats, seatKey(request.date.dateId, n)), { discard: true }),
+              inventory.hold(request)
+            ),
           release: (holdId, userId) => Effect.andThen(waitFor(holds, holdId), inventory.release(holdId, userId))
         })
       )

@@ -3,8 +3,17 @@
  *
  * @since 0.1.0
  */
-import { Context, type Effect, type Option } from "effect"
-import type { AlreadyPaid, Forbidden, HoldLimitExceeded, NotFound, OutcomeUnknown, SeatUnavailable, Unavailable } from "../Errors.ts"
+import { Context, type DateTime, type Effect, type Option } from "effect"
+import type {
+  AlreadyPaid,
+  Forbidden,
+  HoldLimitExceeded,
+  NotFound,
+  OutcomeUnknown,
+  QueueTokenExpired,
+  SeatUnavailable,
+  Unavailable
+} from "../Errors.ts"
 import type { ConcertDate } from "../model/Concert.ts"
 import type { Hold } from "../model/Hold.ts"
 import type { HoldId, UserId } from "../model/Ids.ts"
@@ -21,12 +30,19 @@ export interface HoldRequest {
   readonly amountKrw: number
   readonly holdSeconds: number
   readonly maxSeatsPerUser: number
+  /**
+   * The end of the caller's active window, as the queue reported it. Time can
+   * pass between that check and the write (a lock wait, a slow network), so
+   * the store refuses the hold when its own clock has reached this (L6).
+   */
+  readonly activeUntil: DateTime.Utc
 }
 
 /**
  * Seats and holds. The adapter must make `hold` atomic: it grants all the
  * seats or none (L1), judges liveness by the store's clock (L4) and counts
- * the user's seats on the date under the same guard as the seats themselves.
+ * the user's seats on the date under the same guard as the seats themselves,
+ * and refuses with `QueueTokenExpired` once its clock reaches `activeUntil`.
  *
  * @example
  * ```ts
@@ -48,7 +64,9 @@ export class SeatInventory extends Context.Service<SeatInventory, {
    */
   readonly seatCounts: (dates: ReadonlyArray<ConcertDate>) => Effect.Effect<ReadonlyArray<DateSeatCounts>, Unavailable>
   /** All seats or none. Fails with `SeatUnavailable` naming the taken seats. */
-  readonly hold: (request: HoldRequest) => Effect.Effect<Hold, SeatUnavailable | HoldLimitExceeded | Unavailable | OutcomeUnknown>
+  readonly hold: (
+    request: HoldRequest
+  ) => Effect.Effect<Hold, SeatUnavailable | HoldLimitExceeded | QueueTokenExpired | Unavailable | OutcomeUnknown>
   /** The hold with its status judged now. */
   readonly findHold: (holdId: HoldId) => Effect.Effect<Option.Option<Hold>, Unavailable>
   /** Frees a live hold's seats at once. Releasing an expired or released hold is a no-op. */

@@ -95,7 +95,9 @@ const rowLockStall = (observer: Sql, url: Redacted.Redacted<string>): StoreStall
     })
   return StoreStall.of({
     lockHold: (holdId) => lockRow((tx) => tx`select 1 from holds where hold_id = ${holdId} for update`),
-    lockWallet: (userId) => lockRow((tx) => tx`select 1 from wallets where user_id = ${userId} for update`)
+    lockWallet: (userId) => lockRow((tx) => tx`select 1 from wallets where user_id = ${userId} for update`),
+    lockSeat: (dateId, seatNumber) =>
+      lockRow((tx) => tx`select 1 from seats where date_id = ${dateId} and seat_number = ${seatNumber} for update`)
   })
 }
 
