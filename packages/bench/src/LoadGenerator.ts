@@ -30,7 +30,9 @@ export interface LoadResult {
 /** Keep-alive pools to each instance, used round-robin. */
 export class Target {
   readonly pools: Array<Pool>
+  readonly urls: ReadonlyArray<string>
   constructor(urls: ReadonlyArray<string>, connectionsPerInstance: number) {
+    this.urls = urls
     this.pools = urls.map((url) => new Pool(url, { connections: connectionsPerInstance, pipelining: 1 }))
   }
   async send(request: Request, instance = 0): Promise<Answer> {

@@ -27,6 +27,8 @@ export interface Results {
   readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly memoryGiB: number; readonly node: string }
   readonly sizes: Record<string, number>
   readonly ceiling: LoadResult
+  /** The minimal effect/http-api endpoint of floor.ts. */
+  readonly floor: LoadResult
   readonly profiles: ReadonlyArray<ProfileResults>
   readonly engine: ReadonlyArray<EngineResult>
   readonly queueScale: ReadonlyArray<{

@@ -2,15 +2,23 @@
  * The booking scenarios. Each sets up what it needs (not measured), runs its
  * measured phase through the load generator, and checks its outcome exactly.
  */
-import { type Answer, histogram, load, type LoadResult, summarize, type Target } from "./LoadGenerator.ts"
-import { adminKey } from "./Servers.ts"
+import { Identity } from "@boxoffice/core"
+import { Effect, Redacted } from "effect"
+import { type Answer, histogram, load, type LoadResult, type Request, summarize, type Target } from "./LoadGenerator.ts"
+import { adminKey, secret } from "./Servers.ts"
+import { wrk, type WrkResult } from "./Wrk.ts"
 
 export interface Sizes {
+  /** Users in the join storm; each joins once. */
   readonly joinStorm: number
-  readonly polls: number
+  /** Seconds of status polling by the join storm's users. */
+  readonly pollSeconds: number
   readonly hotSeatUsers: number
   readonly bookings: number
+  /** In-flight requests of the per-user booking flow (undici). */
   readonly concurrency: number
+  /** wrk's keep-alive connections in the throughput scenarios. */
+  readonly connections: number
 }
 
 export interface ScenarioResult extends LoadResult {
@@ -39,96 +47,108 @@ const createConcert = async (target: Target, body: Record<string, unknown>) => {
   return answer.body as { concertId: string; dates: Array<{ dateId: string }> }
 }
 
-/** Registers users with the given concurrency (set-up, not measured). */
-const registerUsers = async (target: Target, count: number, concurrency: number) => {
-  const tokens: Array<string> = new Array(count)
-  await load({
-    name: "  set-up: users",
+/**
+ * Access tokens signed here with the servers' secret, as `POST /users` would
+ * sign them: a storm of tens of thousands of users is set up in milliseconds.
+ */
+const mintUsers = (count: number): Promise<Array<string>> =>
+  Effect.runPromise(Effect.gen(function*() {
+    const identity = yield* Identity
+    const tokens: Array<string> = new Array(count)
+    for (let i = 0; i < count; i++) tokens[i] = Redacted.value((yield* identity.register).accessToken)
+    return tokens
+  }).pipe(Effect.provide(Identity.layerHmac(Redacted.make(secret)))))
+
+/** Joins every user (set-up, not measured), answering each queue token and position. */
+const joinAll = async (target: Target, concertId: string, tokens: ReadonlyArray<string>, concurrency: number) => {
+  const queueTokens: Array<string> = new Array(tokens.length)
+  const positions: Array<number | null> = new Array(tokens.length)
+  const joined = await load({
+    name: "  set-up: joins",
     target,
-    count,
+    count: tokens.length,
     concurrency,
-    request: () => ({ method: "POST", path: "/users" }),
-    onAnswer: (answer, i) => (tokens[i] = answer.body.accessToken)
+    request: (i) => ({ method: "POST", path: `/concerts/${concertId}/queue`, headers: bearer(tokens[i]!) }),
+    ok: (a) => a.status === 200 || a.status === 201,
+    onAnswer: (a, i) => {
+      queueTokens[i] = a.body.queueToken
+      positions[i] = a.body.position ?? null
+    }
   })
-  return tokens
+  expect(joined.errors === 0, `${joined.errors} joins failed`)
+  return { queueTokens, positions }
 }
 
 const inFuture = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString()
 
-/** The ceiling: the bare server's GET /, with the same generator and settings. */
-export const ceiling = (target: Target, sizes: Sizes) =>
-  load({ name: "ceiling", target, count: sizes.joinStorm, concurrency: sizes.concurrency, request: () => ({ method: "GET", path: "/" }), ok: (a) => a.status === 200 })
+/** Exactly these answers, and nothing else: `{ "201": 50, "409 seat-unavailable": 950 }`. */
+const expectStatuses = (result: WrkResult, expected: Record<string, number>) => {
+  const got = Object.fromEntries(Object.entries(result.statuses).sort())
+  const want = Object.fromEntries(Object.entries(expected).sort())
+  expect(JSON.stringify(got) === JSON.stringify(want) && result.errors === 0,
+    `${result.name} answered ${JSON.stringify(got)} with ${result.errors} socket errors, not ${JSON.stringify(want)}`)
+}
 
-/** 1 and 2: a join storm, then every waiter polls. */
+/** The ceiling and the floor: GET on a reference server, with the same generator and settings. */
+export const reference = async (name: string, url: string, request: Request, sizes: Sizes): Promise<ScenarioResult> => {
+  const result = await wrk({ name, url, requests: [request], connections: sizes.connections, durationSeconds: sizes.pollSeconds })
+  expect(result.requests > 0 && Object.keys(result.statuses).join() === "200", `${name} answered ${JSON.stringify(result.statuses)}`)
+  return { ...result, outcome: `${result.requests} answers, all 200` }
+}
+
+/** 1 and 2: a join storm (each user joins once), then every waiter polls. */
 export const joinStormAndPolling = async (target: Target, sizes: Sizes): Promise<[ScenarioResult, ScenarioResult]> => {
+  const n = sizes.joinStorm
   const concert = await createConcert(target, { title: "Join storm", dates: [{ startsAt: inFuture(30), price: 1_000 }], queue: { maxActive: 100 } })
-  const tokens = await registerUsers(target, sizes.joinStorm, sizes.concurrency)
-  const queueTokens: Array<string> = new Array(sizes.joinStorm)
-  const positions: Array<number | null> = new Array(sizes.joinStorm)
-  const join = await load({
+  const tokens = await mintUsers(n)
+  const path = `/concerts/${concert.concertId}/queue`
+  const join = await wrk({
     name: "join storm",
-    target,
-    count: sizes.joinStorm,
-    concurrency: sizes.concurrency,
-    request: (i) => ({ method: "POST", path: `/concerts/${concert.concertId}/queue`, headers: bearer(tokens[i]!) }),
-    ok: (a) => a.status === 201,
-    onAnswer: (a, i) => {
-      queueTokens[i] = a.body?.queueToken
-      positions[i] = a.body?.position ?? null
-    }
+    url: target.urls[0]!,
+    requests: tokens.map((token) => ({ method: "POST", path, headers: bearer(token) })),
+    connections: sizes.connections,
+    once: true
   })
+  expectStatuses(join, { "201": n })
+  // Joining again answers the same entry: the queue tokens for polling, and the positions to check.
+  const { queueTokens, positions } = await joinAll(target, concert.concertId, tokens, sizes.concurrency)
   const waiting = positions.filter((p) => p !== null).map(Number).sort((a, b) => a - b)
-  expect(join.errors === 0, `${join.errors} joins failed`)
-  expect(waiting.length === sizes.joinStorm - 100 && waiting.every((p, i) => p === i + 1), "positions are not exactly 1..N-100")
-  const poll = await load({
+  expect(waiting.length === n - 100 && waiting.every((p, i) => p === i + 1), "positions are not exactly 1..N-100")
+  const poll = await wrk({
     name: "status polling",
-    target,
-    count: sizes.polls,
-    concurrency: sizes.concurrency,
-    request: (i) => ({ method: "GET", path: "/queue/status", headers: { ...bearer(tokens[i % sizes.joinStorm]!), "queue-token": queueTokens[i % sizes.joinStorm]! } }),
-    ok: (a) => a.status === 200
+    url: target.urls[0]!,
+    requests: tokens.map((token, i) => ({ method: "GET", path: "/queue/status", headers: { ...bearer(token), "queue-token": queueTokens[i]! } })),
+    connections: sizes.connections,
+    durationSeconds: sizes.pollSeconds
   })
-  expect(poll.errors === 0, `${poll.errors} polls failed`)
+  expectStatuses(poll, { "200": poll.requests })
   return [
-    { ...join, outcome: `${sizes.joinStorm} joined; 100 admitted, the rest at positions exactly 1..${sizes.joinStorm - 100}` },
-    { ...poll, outcome: `${sizes.polls} status answers, all 200` }
+    { ...join, outcome: `${n} joined; 100 admitted, the rest at positions exactly 1..${n - 100}` },
+    { ...poll, outcome: `${poll.requests} status answers, all 200` }
   ]
 }
 
-/** 3: N admitted users race for the 50 seats of one date. */
+/** 3: N admitted users race for the 50 seats of one date, each holding once. */
 export const hotSeatStorm = async (target: Target, sizes: Sizes): Promise<ScenarioResult> => {
   const n = sizes.hotSeatUsers
   const concert = await createConcert(target, { title: "Hot seats", dates: [{ startsAt: inFuture(30), price: 10_000 }], queue: { maxActive: n + 10 } })
   const dateId = concert.dates[0]!.dateId
-  const tokens = await registerUsers(target, n, sizes.concurrency)
-  const queueTokens: Array<string> = new Array(n)
-  await load({
-    name: "  set-up: joins",
-    target,
-    count: n,
-    concurrency: sizes.concurrency,
-    request: (i) => ({ method: "POST", path: `/concerts/${concert.concertId}/queue`, headers: bearer(tokens[i]!) }),
-    onAnswer: (a, i) => (queueTokens[i] = a.body.queueToken)
-  })
-  let granted = 0
-  let refused = 0
-  const storm = await load({
+  const tokens = await mintUsers(n)
+  const { queueTokens } = await joinAll(target, concert.concertId, tokens, sizes.concurrency)
+  const storm = await wrk({
     name: "hot-seat storm",
-    target,
-    count: n,
-    concurrency: sizes.concurrency,
-    request: (i) => ({
+    url: target.urls[0]!,
+    requests: tokens.map((token, i) => ({
       method: "POST",
       path: `/dates/${dateId}/holds`,
-      headers: { ...bearer(tokens[i]!), "queue-token": queueTokens[i]! },
+      headers: { ...bearer(token), "queue-token": queueTokens[i]! },
       body: { seatNumbers: [(i % 50) + 1] }
-    }),
-    ok: (a) => a.status === 201 || (a.status === 409 && a.body.code === "seat-unavailable"),
-    onAnswer: (a) => (a.status === 201 ? granted++ : refused++)
+    })),
+    connections: sizes.connections,
+    once: true
   })
-  expect(storm.errors === 0, `${storm.errors} unexpected answers`)
-  expect(granted === 50, `${granted} holds were granted, not 50`)
-  return { ...storm, errors: 0, outcome: `exactly ${granted} holds granted, ${refused} seat-unavailable` }
+  expectStatuses(storm, { "201": 50, "409 seat-unavailable": n - 50 })
+  return { ...storm, outcome: `exactly 50 holds granted, ${n - 50} seat-unavailable` }
 }
 
 /** 4: users go through join → hold → charge → pay across many dates. */
@@ -140,7 +160,7 @@ export const sustainedBooking = async (target: Target, sizes: Sizes): Promise<Bo
     dates: Array.from({ length: dateCount }, (_, d) => ({ startsAt: inFuture(30 + d), price: 10_000 })),
     queue: { maxActive: n + 10 }
   })
-  const tokens = await registerUsers(target, n, sizes.concurrency)
+  const tokens = await mintUsers(n)
   const steps = { join: histogram(), hold: histogram(), charge: histogram(), pay: histogram() }
   const timed = async (step: keyof typeof steps, send: () => Promise<Answer>, expected: number) => {
     const started = process.hrtime.bigint()

@@ -10,13 +10,22 @@ import { Redis } from "ioredis"
 import postgres from "postgres"
 
 export const adminKey = "bench-admin-key-0123456789"
+/** The servers' signing secret, shared with the bench so that it can sign users' tokens itself. */
+export const secret = "bench-secret-of-at-least-thirty-two-bytes"
 const postgresUrl = process.env["BOXOFFICE_TEST_POSTGRES"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
 const redisUrl = process.env["BOXOFFICE_TEST_REDIS"] ?? "redis://127.0.0.1:6379"
 const serverMain = fileURLToPath(new URL("../../../examples/server/dist/main.js", import.meta.url))
 const ceilingMain = fileURLToPath(new URL("./ceiling.js", import.meta.url))
+const floorMain = fileURLToPath(new URL("./floor.js", import.meta.url))
 
-export type Profile = "memory" | "postgres+redis ×1" | "postgres+redis ×2"
-export const profiles: ReadonlyArray<Profile> = ["memory", "postgres+redis ×1", "postgres+redis ×2"]
+export type Profile = "memory" | "postgres+redis ×1" | "postgres+redis, 2 workers" | "postgres+redis ×2"
+/**
+ * Each profile of the example server. "2 workers" is one instance with
+ * `BOXOFFICE_WORKERS=2` (two processes behind one port); "×2" is two
+ * separate instances, driven round-robin by the per-user booking flow only,
+ * since wrk drives one address.
+ */
+export const profiles: ReadonlyArray<Profile> = ["memory", "postgres+redis ×1", "postgres+redis, 2 workers", "postgres+redis ×2"]
 
 export interface Running {
   readonly urls: ReadonlyArray<string>
@@ -42,7 +51,7 @@ const launch = async (main: string, env: Record<string, string>, healthPath: str
   child.stderr!.on("data", (chunk) => (errors += chunk))
   const url = `http://127.0.0.1:${port}`
   for (let i = 0; i < 200; i++) {
-    if (await fetch(`${url}${healthPath}`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false)) return { url, child }
+    if (await fetch(`${url}${healthPath}`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.status < 500, () => false)) return { url, child }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   child.kill("SIGKILL")
@@ -61,8 +70,14 @@ export const startCeiling = async (): Promise<Running> => {
   return { urls: [url], pids: [child.pid!], stop: () => stopChild(child) }
 }
 
+/** The minimal effect/http-api server of floor.ts. */
+export const startFloor = async (): Promise<Running> => {
+  const { url, child } = await launch(floorMain, {}, "/queue/status")
+  return { urls: [url], pids: [child.pid!], stop: () => stopChild(child) }
+}
+
 export const startProfile = async (profile: Profile): Promise<Running> => {
-  const common = { BOXOFFICE_ADMIN_KEY: adminKey, BOXOFFICE_DEMO: "false", BOXOFFICE_SECRET: "bench-secret-of-at-least-thirty-two-bytes" }
+  const common = { BOXOFFICE_ADMIN_KEY: adminKey, BOXOFFICE_DEMO: "false", BOXOFFICE_SECRET: secret }
   if (profile === "memory") {
     // Requests are logged as JSON lines to stdout; the benchmark ignores them, as a log shipper would.
     const { url, child } = await launch(serverMain, common, "/health")
@@ -80,6 +95,7 @@ export const startProfile = async (profile: Profile): Promise<Running> => {
     BOXOFFICE_REDIS_PREFIX: prefix
   }
   const count = profile === "postgres+redis ×2" ? 2 : 1
+  if (profile === "postgres+redis, 2 workers") Object.assign(env, { BOXOFFICE_WORKERS: "2" })
   const first = await launch(serverMain, env, "/health")
   const rest = await Promise.all(Array.from({ length: count - 1 }, () => launch(serverMain, env, "/health")))
   const instances = [first, ...rest]

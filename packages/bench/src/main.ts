@@ -8,13 +8,16 @@ import { cpus, totalmem } from "node:os"
 import { fileURLToPath } from "node:url"
 import { Target } from "./LoadGenerator.ts"
 import { type EngineResult, writeReport, type ProfileResults, type Results } from "./Report.ts"
-import { ceiling, hotSeatStorm, joinStormAndPolling, type Sizes, sustainedBooking } from "./Scenarios.ts"
-import { profiles, startCeiling, startProfile } from "./Servers.ts"
+import { hotSeatStorm, joinStormAndPolling, reference, type Sizes, sustainedBooking } from "./Scenarios.ts"
+import { profiles, startCeiling, startFloor, startProfile } from "./Servers.ts"
+import { ensureWrk } from "./Wrk.ts"
 
 const quick = process.argv.includes("--quick")
 const sizes: Sizes = quick
-  ? { joinStorm: 500, polls: 1_000, hotSeatUsers: 1_000, bookings: 200, concurrency: 50 }
-  : { joinStorm: 10_000, polls: 20_000, hotSeatUsers: 10_000, bookings: 2_000, concurrency: 100 }
+  ? { joinStorm: 1_000, pollSeconds: 1, hotSeatUsers: 1_000, bookings: 200, concurrency: 50, connections: 64 }
+  : { joinStorm: 50_000, pollSeconds: 8, hotSeatUsers: 20_000, bookings: 2_000, concurrency: 100, connections: 64 }
+
+ensureWrk()
 
 const withTarget = async <A>(urls: ReadonlyArray<string>, body: (target: Target) => Promise<A>) => {
   const target = new Target(urls, Math.ceil(sizes.concurrency / urls.length))
@@ -26,22 +29,33 @@ const withTarget = async <A>(urls: ReadonlyArray<string>, body: (target: Target)
 }
 
 const ceilingServer = await startCeiling()
-const ceilingResult = await withTarget(ceilingServer.urls, (t) => ceiling(t, sizes)).finally(() => ceilingServer.stop())
-console.log(`ceiling: ${ceilingResult.requestsPerSecond.toFixed(0)} req/s, p99 ${ceilingResult.latencyMs.p99.toFixed(1)} ms`)
+const ceilingResult = await reference("ceiling", ceilingServer.urls[0]!, { method: "GET", path: "/" }, sizes)
+  .finally(() => ceilingServer.stop())
+const share = (requestsPerSecond: number) => `${(requestsPerSecond / ceilingResult.requestsPerSecond).toFixed(2)}× the ceiling`
+console.log(`ceiling (bare node:http): ${ceilingResult.requestsPerSecond.toFixed(0)} req/s, p99 ${ceilingResult.latencyMs.p99.toFixed(1)} ms`)
+const floorServer = await startFloor()
+const floorResult = await reference("floor", floorServer.urls[0]!, {
+  method: "GET",
+  path: "/queue/status",
+  headers: { authorization: "Bearer at1.floor-user", "queue-token": "qt1.floor-token" }
+}, sizes).finally(() => floorServer.stop())
+console.log(`floor (minimal effect/http-api): ${floorResult.requestsPerSecond.toFixed(0)} req/s, ${share(floorResult.requestsPerSecond)}`)
 
 const results: Array<ProfileResults> = []
 for (const profile of profiles) {
   const running = await startProfile(profile)
   try {
     const outcome = await withTarget(running.urls, async (target) => {
-      const [join, poll] = await joinStormAndPolling(target, sizes)
-      const storm = await hotSeatStorm(target, sizes)
+      // wrk drives one address; two separate instances get the per-user booking flow only.
+      const scenarios = running.urls.length === 1
+        ? [...await joinStormAndPolling(target, sizes), await hotSeatStorm(target, sizes)]
+        : []
       const booking = await sustainedBooking(target, sizes)
-      return { profile, scenarios: [join, poll, storm], booking }
+      return { profile, scenarios, booking }
     })
     results.push(outcome)
     for (const s of outcome.scenarios) {
-      console.log(`${profile} · ${s.name}: ${s.requestsPerSecond.toFixed(0)} req/s (${(s.requestsPerSecond / ceilingResult.requestsPerSecond * 100).toFixed(1)}% of ceiling), p99 ${s.latencyMs.p99.toFixed(1)} ms — ${s.outcome}`)
+      console.log(`${profile} · ${s.name}: ${s.requestsPerSecond.toFixed(0)} req/s (${share(s.requestsPerSecond)}), p99 ${s.latencyMs.p99.toFixed(1)} ms — ${s.outcome}`)
     }
     console.log(`${profile} · sustained booking: ${outcome.booking.paidBookingsPerSecond.toFixed(0)} paid bookings/s — ${outcome.booking.outcome}`)
   } finally {
@@ -79,6 +93,7 @@ if (quick) {
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
     sizes: { ...sizes },
     ceiling: ceilingResult,
+    floor: floorResult,
     profiles: results,
     engine,
     queueScale

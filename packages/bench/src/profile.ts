@@ -12,7 +12,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Target } from "./LoadGenerator.ts"
 import { joinStormAndPolling } from "./Scenarios.ts"
-import { adminKey } from "./Servers.ts"
+import { adminKey, secret } from "./Servers.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "boxoffice-prof-"))
 const port = await new Promise<number>((resolve) => {
@@ -22,13 +22,13 @@ const port = await new Promise<number>((resolve) => {
   })
 })
 const server = spawn(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${dir}`, fileURLToPath(new URL("../../../examples/server/dist/main.js", import.meta.url))], {
-  env: { ...process.env, PORT: String(port), BOXOFFICE_ADMIN_KEY: adminKey, BOXOFFICE_DEMO: "false" },
+  env: { ...process.env, PORT: String(port), BOXOFFICE_ADMIN_KEY: adminKey, BOXOFFICE_DEMO: "false", BOXOFFICE_SECRET: secret },
   stdio: "ignore"
 })
 const url = `http://127.0.0.1:${port}`
 for (let i = 0; i < 100 && !(await fetch(`${url}/health`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 100))
 const target = new Target([url], 100)
-const [join_, poll] = await joinStormAndPolling(target, { joinStorm: 5_000, polls: 20_000, hotSeatUsers: 0, bookings: 0, concurrency: 100 })
+const [join_, poll] = await joinStormAndPolling(target, { joinStorm: 20_000, pollSeconds: 8, hotSeatUsers: 0, bookings: 0, concurrency: 100, connections: 64 })
 await target.close()
 console.log(`join ${join_.requestsPerSecond.toFixed(0)} req/s, polling ${poll.requestsPerSecond.toFixed(0)} req/s`)
 await new Promise<void>((resolve) => {
