@@ -11,6 +11,7 @@ import { RedisQueue } from "@boxoffice/redis"
 import { NodeHttpServer } from "@effect/platform-node"
 import { DateTime, Effect, Layer, Option, Schedule } from "effect"
 import { HttpRouter } from "effect/http"
+import { accessLogLayer } from "./AccessLog.ts"
 import { JsonLog } from "./JsonLog.ts"
 import { MetricsLive } from "./Metrics.ts"
 import { storeInstrumentation, tracingLayer } from "./Tracing.ts"
@@ -70,12 +71,17 @@ export const engineLayer = (config: ServerConfig) => {
   return config.demo ? Layer.merge(engine, seedDemo.pipe(Layer.provide(engine))) : engine
 }
 
-/** The HTTP server on `config.port`, one JSON log line per request unless `logRequests` is off. */
+/**
+ * The HTTP server on `config.port`, with the access log of `config.accessLog`
+ * (none at all when `logRequests` is off).
+ */
 export const serverLayer = (config: ServerConfig, options: { readonly logRequests?: boolean } = {}) =>
-  HttpRouter.serve(BoxofficeHttp.layer({ adminKey: config.adminKey }), {
-    disableLogger: options.logRequests === false,
-    disableListenLog: options.logRequests === false
-  }).pipe(
+  HttpRouter.serve(
+    options.logRequests === false
+      ? BoxofficeHttp.layer({ adminKey: config.adminKey })
+      : Layer.merge(BoxofficeHttp.layer({ adminKey: config.adminKey }), accessLogLayer(config.accessLog ?? "errors")),
+    { disableLogger: true, disableListenLog: options.logRequests === false }
+  ).pipe(
     Layer.provide(MetricsLive),
     Layer.provide(engineLayer(config)),
     // On SIGTERM, requests in flight get up to 10 s to finish.

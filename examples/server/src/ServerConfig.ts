@@ -2,7 +2,8 @@
  * The server's configuration, from the environment only (docs/spec.md, Server configuration).
  * Secrets are `Redacted` and never logged.
  */
-import { Config, Effect, Option, Redacted, Schema } from "effect"
+import { Config, Effect, type LogLevel, Option, Redacted, Schema } from "effect"
+import type { AccessLogMode } from "./AccessLog.ts"
 
 /** A configuration that cannot run: said at start, before anything listens. */
 export class ServerConfigError extends Schema.TaggedError<ServerConfigError>()("ServerConfigError", {
@@ -32,6 +33,12 @@ export interface ServerConfig {
   readonly demo: boolean
   /** `OTEL_EXPORTER_OTLP_ENDPOINT`: spans are exported over OTLP/HTTP when set. */
   readonly otlpEndpoint?: Option.Option<string>
+  /** `BOXOFFICE_ACCESS_LOG`: a line per request (`all`) or only for 5xx and failures (`errors`, the default). */
+  readonly accessLog?: AccessLogMode
+  /** `BOXOFFICE_LOG_LEVEL`: the least severe level logged (default `Info`). */
+  readonly logLevel?: LogLevel.LogLevel
+  /** `BOXOFFICE_WORKERS`: server processes behind the one port (default 1; more only with shared stores). */
+  readonly workers?: number
 }
 
 export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | ServerConfigError> = Effect.gen(function*() {
@@ -60,7 +67,33 @@ export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | Serv
   if (Option.isSome(adminKey) && Redacted.value(adminKey.value).length < adminKeyLengthMin) {
     return yield* new ServerConfigError({ message: `BOXOFFICE_ADMIN_KEY must be at least ${adminKeyLengthMin} characters` })
   }
+  const accessLog = yield* Config.Literals(["all", "errors"], "BOXOFFICE_ACCESS_LOG").pipe(Config.withDefault("errors" as const))
+  const logLevel = yield* Config.LogLevel("BOXOFFICE_LOG_LEVEL").pipe(Config.withDefault("Info" as const))
+  const workers = yield* Config.Int("BOXOFFICE_WORKERS").pipe(Config.withDefault(1))
+  if (workers < 1 || workers > 64) {
+    return yield* new ServerConfigError({ message: "BOXOFFICE_WORKERS must be between 1 and 64" })
+  }
+  // Each process of a memory server would hold its own seats and queue: two sales, not one.
+  if (workers > 1 && (store === "memory" || Option.isNone(redisUrl))) {
+    return yield* new ServerConfigError({
+      message: "BOXOFFICE_WORKERS > 1 needs shared stores (BOXOFFICE_STORE=postgres and REDIS_URL): memory state is per process"
+    })
+  }
   const secret = Option.getOrElse(configuredSecret, () => Redacted.make(randomSecret()))
   const demo = yield* Config.Boolean("BOXOFFICE_DEMO").pipe(Config.withDefault(store === "memory"))
-  return { port, store, databaseUrl, postgresPoolSize, redisUrl, redisKeyPrefix, secret, adminKey, demo, otlpEndpoint }
+  return {
+    port,
+    store,
+    databaseUrl,
+    postgresPoolSize,
+    redisUrl,
+    redisKeyPrefix,
+    secret,
+    adminKey,
+    demo,
+    otlpEndpoint,
+    accessLog,
+    logLevel,
+    workers
+  }
 })

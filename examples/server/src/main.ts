@@ -1,18 +1,27 @@
 /**
  * Starts the example server. Configuration comes from the environment
  * (docs/spec.md, Server configuration); SIGTERM drains in-flight requests and exits.
+ * With `BOXOFFICE_WORKERS=N` (N > 1) this process supervises N server processes on the one port.
  */
 import { NodeRuntime } from "@effect/platform-node"
-import { Cause, Effect, Exit, Layer, Runtime } from "effect"
+import { Cause, Effect, Exit, Layer, References, Runtime } from "effect"
 import { serverLayer } from "./App.ts"
 import { JsonLog } from "./JsonLog.ts"
-import { serverConfig } from "./ServerConfig.ts"
+import { type ServerConfig, serverConfig } from "./ServerConfig.ts"
+import { isPrimary, superviseWorkers } from "./Workers.ts"
 
 /** A shutdown asked for by a signal, after draining, is a clean exit; anything else keeps its code. */
 const teardown: Runtime.Teardown = (exit, onExit) =>
   Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) ? onExit(0) : Runtime.defaultTeardown(exit, onExit)
 
-Effect.flatMap(serverConfig, (config) => Layer.launch(serverLayer(config))).pipe(
+const serve = (config: ServerConfig): Effect.Effect<never, unknown> =>
+  (config.workers ?? 1) > 1 && isPrimary()
+    ? Effect.andThen(Effect.logInfo(`starting ${config.workers} workers on port ${config.port}`), superviseWorkers(config.workers!))
+    : Layer.launch(serverLayer(config))
+
+Effect.flatMap(serverConfig, (config) =>
+  Effect.provideService(serve(config), References.MinimumLogLevel, config.logLevel ?? "Info")
+).pipe(
   Effect.provide(JsonLog),
   NodeRuntime.runMain({ teardown })
 )

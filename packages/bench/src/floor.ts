@@ -8,16 +8,14 @@
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
 import { Context, Effect, Layer, Redacted, Schema } from "effect"
 import { HttpRouter } from "effect/http"
-import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSecurity } from "effect/http-api"
+import { HttpApi, HttpApiBuilder, HttpApiError, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSecurity } from "effect/http-api"
 import { createServer } from "node:http"
 
 class CurrentUser extends Context.Service<CurrentUser, { readonly userId: string }>()("floor/CurrentUser") {}
 
-class Unauthenticated extends Schema.TaggedError<Unauthenticated>()("Unauthenticated", {}) {}
-
 class Auth extends HttpApiMiddleware.Service<Auth, { provides: CurrentUser }>()("floor/Auth", {
   security: { bearer: HttpApiSecurity.bearer },
-  error: Unauthenticated
+  error: HttpApiError.Unauthorized
 }) {}
 
 class Status extends Schema.Class<Status>("Status")({
@@ -41,7 +39,7 @@ const AuthLive = Layer.succeed(
     bearer: (httpEffect, { credential }) =>
       Redacted.value(credential).length > 0
         ? Effect.provideService(httpEffect, CurrentUser, { userId: Redacted.value(credential).slice(0, 8) })
-        : Effect.fail(new Unauthenticated())
+        : Effect.fail(new HttpApiError.Unauthorized())
   })
 )
 

@@ -36,7 +36,7 @@ const queueOf = (state: MemoryState, concertId: ConcertId): QueueState => {
       endedByUser: new Map(),
       line: new WaitingLine(),
       tokenBySequence: new Map(),
-      waitingBySeen: new Map(),
+      waitingBySeen: new MinHeap(),
       endedAtMs: new Map(),
       active: new Set(),
       activeUntil: new MinHeap(),
@@ -62,7 +62,6 @@ const forget = (queue: QueueState, tokenId: QueueTokenId): void => {
 const endEntry = (queue: QueueState, record: QueueRecord, nowMs: number): void => {
   if (record.state === "waiting") {
     queue.line.remove(record.joinSequence)
-    queue.waitingBySeen.delete(record.tokenId)
   }
   queue.active.delete(record.tokenId)
   queue.currentByUser.delete(record.userId)
@@ -90,11 +89,16 @@ const settle = (queue: QueueState, record: QueueRecord, nowMs: number): void => 
  * sample of the line's speed.
  */
 const admit = (queue: QueueState, policy: QueuePolicy, nowMs: number, arrivingTokenId?: QueueTokenId): void => {
-  // Waiters who stopped polling leave first; the least recently seen are at the front.
+  // Waiters who stopped polling leave first. The heap's keys are when each was last seen as of its
+  // push: one seen since goes back in with its new time, one that left the line is dropped.
   let tidied = 0
-  for (const record of queue.waitingBySeen.values()) {
-    if (tidied++ >= Limits.queueTidyBatchMax || !isAbandoned(record.lastSeenMs, nowMs)) break
-    endEntry(queue, record, nowMs)
+  for (;;) {
+    const seenMs = queue.waitingBySeen.peekKey()
+    if (seenMs === undefined || !isAbandoned(seenMs, nowMs) || tidied++ >= Limits.queueTidyBatchMax) break
+    const record = queue.entries.get(queue.waitingBySeen.pop()!)
+    if (record === undefined || record.state !== "waiting") continue
+    if (record.lastSeenMs !== seenMs) queue.waitingBySeen.push(record.lastSeenMs, record.tokenId)
+    else endEntry(queue, record, nowMs)
   }
   // Run-out windows surface at the top of the heap; entries that ended otherwise are skipped there.
   tidied = 0
@@ -124,7 +128,6 @@ const admit = (queue: QueueState, policy: QueuePolicy, nowMs: number, arrivingTo
   for (let i = 0; i < count; i++) {
     const sequence = queue.line.shift()!
     const record = queue.entries.get(queue.tokenBySequence.get(sequence)!)!
-    queue.waitingBySeen.delete(record.tokenId)
     record.state = "active"
     record.admittedAtMs = nowMs
     record.activeUntilMs = activeUntilMs(nowMs, live)
@@ -145,12 +148,9 @@ const admit = (queue: QueueState, policy: QueuePolicy, nowMs: number, arrivingTo
 }
 
 /** A join or status call keeps a waiter's place for another grace period. */
-const seen = (queue: QueueState, record: QueueRecord, nowMs: number): void => {
+const seen = (record: QueueRecord, nowMs: number): void => {
+  // The abandoned-waiter heap catches up lazily, when this entry reaches its top.
   record.lastSeenMs = nowMs
-  if (record.state === "waiting") {
-    queue.waitingBySeen.delete(record.tokenId)
-    queue.waitingBySeen.set(record.tokenId, record)
-  }
 }
 
 const toEntry = (queue: QueueState, record: QueueRecord, policy: QueuePolicy, nowMs: number): QueueEntry => {
@@ -191,7 +191,7 @@ export const layer: Layer.Layer<Queue, never, MemoryStore> = Layer.effect(
           const current = currentId === undefined ? undefined : queue.entries.get(currentId)!
           if (current !== undefined) settle(queue, current, nowMs)
           if (current !== undefined && current.state !== "ended") {
-            seen(queue, current, nowMs)
+            seen(current, nowMs)
             const entry = toEntry(queue, current, request.policy, nowMs)
             return Result.succeed({ entry, created: false })
           }
@@ -213,7 +213,7 @@ export const layer: Layer.Layer<Queue, never, MemoryStore> = Layer.effect(
           queue.currentByUser.set(record.userId, record.tokenId)
           queue.tokenBySequence.set(record.joinSequence, record.tokenId)
           queue.line.push(record.joinSequence)
-          queue.waitingBySeen.set(record.tokenId, record)
+          queue.waitingBySeen.push(nowMs, record.tokenId)
           admit(queue, request.policy, nowMs, record.tokenId)
           return Result.succeed({ entry: toEntry(queue, record, request.policy, nowMs), created: true })
         }),
@@ -224,7 +224,7 @@ export const layer: Layer.Layer<Queue, never, MemoryStore> = Layer.effect(
           const record = queue.entries.get(tokenId)
           if (record === undefined) return Result.succeed(Option.none())
           settle(queue, record, nowMs)
-          seen(queue, record, nowMs)
+          seen(record, nowMs)
           return Result.succeed(Option.some(toEntry(queue, record, policy, nowMs)))
         }),
       stats: (concertId, policy) =>

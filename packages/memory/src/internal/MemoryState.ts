@@ -77,8 +77,13 @@ export interface QueueState {
   /** Waiting join sequences in order, with O(log n) removal and position. */
   readonly line: WaitingLine
   readonly tokenBySequence: Map<number, QueueTokenId>
-  /** Waiting tokens, least recently seen first (a Map keeps insertion order; a refresh re-inserts). */
-  readonly waitingBySeen: Map<QueueTokenId, QueueRecord>
+  /**
+   * Waiting tokens by when they were last seen, as of their push. A poll only
+   * stamps the record; the tidy-up re-pushes an entry seen since when it
+   * reaches the top. (A Map re-inserted on every poll left deleted slots that
+   * each tidy-up walked past: 9% of a polled server's CPU.)
+   */
+  readonly waitingBySeen: MinHeap<QueueTokenId>
   /** Ended tokens by end time, oldest first, to forget after the retention period. */
   readonly endedAtMs: Map<QueueTokenId, number>
   /** Active tokens. */
