@@ -275,60 +275,70 @@ export class AdminGroup extends HttpApiGroup.make("admin").add(
   })
 ).middleware(AdminAuth) {}
 
-/** Routes of an authenticated user. @category groups */
-export class UserGroup extends HttpApiGroup.make("user").add(
-  HttpApiEndpoint.post("joinQueue", "/concerts/:concertId/queue", {
+// ---- user routes ------------------------------------------------------------
+
+const joinQueue = HttpApiEndpoint.post("joinQueue", "/concerts/:concertId/queue", {
     params: { concertId: ConcertId },
     success: [QueueJoined.pipe(HttpApiSchema.status(201)), QueueRejoined],
     error: [NotFoundProblem, ...stores]
-  }),
-  HttpApiEndpoint.get("queueStatus", "/queue/status", {
+  })
+
+const queueStatus = HttpApiEndpoint.get("queueStatus", "/queue/status", {
     headers: queueTokenHeader,
     success: QueueStatusResponse,
     error: [QueueTokenInvalidProblem, ForbiddenProblem, ...stores]
-  }),
-  HttpApiEndpoint.delete("leaveQueue", "/queue", {
+  })
+
+const leaveQueue = HttpApiEndpoint.delete("leaveQueue", "/queue", {
     headers: queueTokenHeader,
     success: HttpApiSchema.NoContent,
     error: [QueueTokenInvalidProblem, ForbiddenProblem, ...stores]
-  }),
-  HttpApiEndpoint.get("listDates", "/concerts/:concertId/dates", {
+  })
+
+const listDates = HttpApiEndpoint.get("listDates", "/concerts/:concertId/dates", {
     params: { concertId: ConcertId },
     headers: queueTokenHeader,
     success: Schema.Array(DateResponse),
     error: [...admission, NotFoundProblem, ...stores]
-  }),
-  HttpApiEndpoint.get("listSeats", "/dates/:dateId/seats", {
+  })
+
+const listSeats = HttpApiEndpoint.get("listSeats", "/dates/:dateId/seats", {
     params: { dateId: DateId },
     headers: queueTokenHeader,
     success: Schema.Array(SeatResponse),
     error: [...admission, NotFoundProblem, ...stores]
-  }),
-  HttpApiEndpoint.post("hold", "/dates/:dateId/holds", {
+  })
+
+const hold = HttpApiEndpoint.post("hold", "/dates/:dateId/holds", {
     params: { dateId: DateId },
     headers: queueTokenHeader,
     payload: HoldBody,
     success: HoldResponse.pipe(HttpApiSchema.status(201)),
     error: [...admission, NotFoundProblem, InvalidRequestProblem, SaleClosedProblem, SeatUnavailableProblem, HoldLimitExceededProblem, ...bodies, ...writes]
-  }),
-  HttpApiEndpoint.get("getHold", "/holds/:holdId", {
+  })
+
+const getHold = HttpApiEndpoint.get("getHold", "/holds/:holdId", {
     params: { holdId: HoldId },
     success: HoldResponse,
     error: [NotFoundProblem, ForbiddenProblem, ...stores]
-  }),
-  HttpApiEndpoint.delete("releaseHold", "/holds/:holdId", {
+  })
+
+const releaseHold = HttpApiEndpoint.delete("releaseHold", "/holds/:holdId", {
     params: { holdId: HoldId },
     success: HttpApiSchema.NoContent,
     error: [NotFoundProblem, ForbiddenProblem, AlreadyPaidProblem, ...writes]
-  }),
-  HttpApiEndpoint.get("wallet", "/wallet", { success: WalletResponse, error: stores }),
-  HttpApiEndpoint.post("charge", "/wallet/charges", {
+  })
+
+const wallet = HttpApiEndpoint.get("wallet", "/wallet", { success: WalletResponse, error: stores })
+
+const charge = HttpApiEndpoint.post("charge", "/wallet/charges", {
     headers: idempotencyHeader,
     payload: ChargeBody,
     success: ChargeResponse,
     error: [BalanceLimitExceededProblem, IdempotencyInFlightProblem, IdempotencyKeyReusedProblem, ...bodies, ...writes]
-  }),
-  HttpApiEndpoint.post("pay", "/holds/:holdId/payment", {
+  })
+
+const pay = HttpApiEndpoint.post("pay", "/holds/:holdId/payment", {
     params: { holdId: HoldId },
     headers: { ...queueTokenHeader, ...idempotencyHeader },
     success: PaymentResponse.pipe(HttpApiSchema.status(201)),
@@ -343,8 +353,24 @@ export class UserGroup extends HttpApiGroup.make("user").add(
       IdempotencyKeyReusedProblem,
       ...writes
     ]
-  }),
-  HttpApiEndpoint.get("listPayments", "/payments", { success: Schema.Array(PaymentSummary), error: stores })
+  })
+
+const listPayments = HttpApiEndpoint.get("listPayments", "/payments", { success: Schema.Array(PaymentSummary), error: stores })
+
+/** Routes of an authenticated user. @category groups */
+export class UserGroup extends HttpApiGroup.make("user").add(
+  joinQueue, queueStatus, leaveQueue, listDates, listSeats, hold, getHold, releaseHold, wallet, charge, pay, listPayments
+).middleware(UserAuth) {}
+
+/**
+ * The user routes that HttpApi serves itself. The hot four (join, status,
+ * hold, pay) are served by the fast routes of `FastRoutes.ts` with the same
+ * contract; the OpenAPI document and the client come from `UserGroup`.
+ *
+ * @internal
+ */
+export class ServedUserGroup extends HttpApiGroup.make("user").add(
+  leaveQueue, listDates, listSeats, getHold, releaseHold, wallet, charge, listPayments
 ).middleware(UserAuth) {}
 
 /**
@@ -367,4 +393,16 @@ export class BoxofficeApi extends HttpApi.make("boxoffice")
     title: "boxoffice",
     description: "A booking engine for ticket sales that sell out in seconds. Errors are RFC 9457 problems with a stable `code`."
   }))
+{}
+
+/**
+ * What HttpApi serves: `BoxofficeApi` without the routes of `FastRoutes.ts`.
+ *
+ * @internal
+ */
+export class ServedApi extends HttpApi.make("boxoffice")
+  .add(PublicGroup)
+  .add(AdminGroup)
+  .add(ServedUserGroup)
+  .middleware(RequestValidation)
 {}

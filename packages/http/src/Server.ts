@@ -8,15 +8,13 @@
 import {
   Booking,
   type BookingError,
-  type Hold,
   Identity,
-  type QueueEntry,
   QueueSettingsChange,
   QueueTokenSigner
 } from "@boxoffice/core"
 import { DateTime, Duration, Effect, Layer, Option, Redacted, Stream } from "effect"
-import { HttpRouter } from "effect/http"
-import { HttpApiBuilder, HttpApiMiddleware, HttpApiSwagger } from "effect/http-api"
+import { HttpRouter, HttpServerResponse } from "effect/http"
+import { HttpApiBuilder, HttpApiMiddleware, HttpApiSwagger, OpenApi } from "effect/http-api"
 import {
   BoxofficeApi,
   ChargeResponse,
@@ -25,15 +23,11 @@ import {
   QueueSettingsResponse,
   SaleReportResponse,
   DateResponse,
-  HoldResponse,
   NewUserResponse,
-  PaymentResponse,
   PaymentSummary,
   QueueHeartbeat,
-  QueueJoined,
-  QueueRejoined,
-  QueueStatusResponse,
   SeatResponse,
+  ServedApi,
   WalletResponse
 } from "./Api.ts"
 import {
@@ -45,8 +39,10 @@ import {
   TooManyStreamsProblem,
   UnauthenticatedProblem
 } from "./Problems.ts"
+import { FastRoutes } from "./FastRoutes.ts"
 import { MetricsExposition } from "./MetricsExposition.ts"
 import { QueueEventsHub } from "./QueueEventsHub.ts"
+import { holdOf, statusOf } from "./Responses.ts"
 import { RequestMetrics } from "./RequestMetrics.ts"
 import { AdminAuth, CurrentUser, RequestValidation, UserAuth } from "./Security.ts"
 import { TransportGuards, transportProblemResponse } from "./TransportGuards.ts"
@@ -73,24 +69,6 @@ const queueToken = (headers: { readonly "queue-token"?: string | undefined }) =>
     ? Effect.fail(new QueueTokenInvalidProblem({ code: "queue-token-invalid", detail: "the Queue-Token header is missing" }))
     : Effect.succeed(headers["queue-token"])
 
-const statusOf = (entry: QueueEntry) =>
-  new QueueStatusResponse({
-    status: entry.status,
-    position: entry.position,
-    etaSeconds: entry.etaSeconds,
-    activeUntil: entry.activeUntil
-  })
-
-const holdOf = (hold: Hold) =>
-  new HoldResponse({
-    holdId: hold.holdId,
-    dateId: hold.dateId,
-    status: hold.status,
-    seatNumbers: hold.seatNumbers,
-    amount: hold.amountKrw,
-    expiresAt: hold.expiresAt
-  })
-
 /** Compares without leaking, through timing, how much of the key matched. */
 const sameSecret = (given: string, expected: string): boolean => {
   let difference = given.length ^ expected.length
@@ -99,7 +77,7 @@ const sameSecret = (given: string, expected: string): boolean => {
 }
 
 const PublicLive = (options: HttpOptions) =>
-  HttpApiBuilder.group(BoxofficeApi, "public", (handlers) =>
+  HttpApiBuilder.group(ServedApi, "public", (handlers) =>
     Effect.gen(function*() {
       const booking = yield* Booking
       const identity = yield* Identity
@@ -140,7 +118,7 @@ const PublicLive = (options: HttpOptions) =>
           }))
     }))
 
-const AdminLive = HttpApiBuilder.group(BoxofficeApi, "admin", (handlers) =>
+const AdminLive = HttpApiBuilder.group(ServedApi, "admin", (handlers) =>
   Effect.gen(function*() {
     const booking = yield* Booking
     return handlers
@@ -200,22 +178,10 @@ const AdminLive = HttpApiBuilder.group(BoxofficeApi, "admin", (handlers) =>
       ))
   }))
 
-const UserLive = HttpApiBuilder.group(BoxofficeApi, "user", (handlers) =>
+const UserLive = HttpApiBuilder.group(ServedApi, "user", (handlers) =>
   Effect.gen(function*() {
     const booking = yield* Booking
     return handlers
-      .handle("joinQueue", ({ params }) =>
-        Effect.gen(function*() {
-          const { userId } = yield* CurrentUser
-          const ticket = yield* answer(booking.joinQueue(userId, params.concertId))
-          const fields = { queueToken: ticket.queueToken, ...statusOf(ticket.entry) }
-          return ticket.created ? new QueueJoined(fields) : new QueueRejoined(fields)
-        }))
-      .handle("queueStatus", ({ headers }) =>
-        Effect.gen(function*() {
-          const { userId } = yield* CurrentUser
-          return statusOf(yield* answer(booking.queueStatus(userId, yield* queueToken(headers))))
-        }))
       .handle("leaveQueue", ({ headers }) =>
         Effect.gen(function*() {
           const { userId } = yield* CurrentUser
@@ -234,11 +200,6 @@ const UserLive = HttpApiBuilder.group(BoxofficeApi, "user", (handlers) =>
           const { userId } = yield* CurrentUser
           const seats = yield* answer(booking.listSeats(userId, yield* queueToken(headers), params.dateId))
           return seats.map((s) => new SeatResponse({ seatNumber: s.seatNumber, price: s.priceKrw, status: s.status }))
-        }))
-      .handle("hold", ({ params, headers, payload }) =>
-        Effect.gen(function*() {
-          const { userId } = yield* CurrentUser
-          return holdOf(yield* answer(booking.hold(userId, yield* queueToken(headers), params.dateId, payload.seatNumbers)))
         }))
       .handle("getHold", ({ params }) =>
         Effect.gen(function*() {
@@ -260,21 +221,6 @@ const UserLive = HttpApiBuilder.group(BoxofficeApi, "user", (handlers) =>
           const { userId } = yield* CurrentUser
           const receipt = yield* answer(booking.charge(userId, payload.amount, headers["idempotency-key"] ?? null))
           return new ChargeResponse({ chargeId: receipt.chargeId, amount: receipt.amountKrw, balance: receipt.balanceKrw })
-        }))
-      .handle("pay", ({ params, headers }) =>
-        Effect.gen(function*() {
-          const { userId } = yield* CurrentUser
-          const receipt = yield* answer(
-            booking.pay(userId, yield* queueToken(headers), params.holdId, headers["idempotency-key"] ?? null)
-          )
-          return new PaymentResponse({
-            paymentId: receipt.paymentId,
-            holdId: receipt.holdId,
-            amount: receipt.amountKrw,
-            seatNumbers: receipt.seatNumbers,
-            balance: receipt.balanceKrw,
-            paidAt: receipt.paidAt
-          })
         }))
       .handle("listPayments", () =>
         Effect.gen(function*() {
@@ -330,6 +276,15 @@ const RequestValidationLive = HttpApiMiddleware.layerSchemaErrorTransform(
     )
 )
 
+/** The whole API's document, fast routes included: they are `BoxofficeApi` endpoints served another way. */
+const OpenApiRoute = HttpRouter.add(
+  "GET",
+  "/openapi.json",
+  Effect.sync(() => openApiResponse())
+)
+let openApiDocument: HttpServerResponse.HttpServerResponse | undefined
+const openApiResponse = () => (openApiDocument ??= HttpServerResponse.jsonUnsafe(OpenApi.fromApi(BoxofficeApi)))
+
 /** Each route of the API as a path pattern and its method. */
 const routes = Object.values(BoxofficeApi.groups).flatMap((group) =>
   Object.values(group.endpoints).map((endpoint) => ({
@@ -381,10 +336,12 @@ const FallbackRoute = HttpRouter.add("*", "*", (request) => {
 export const BoxofficeHttp = {
   layer: (options: HttpOptions) =>
     Layer.mergeAll(
-      HttpApiBuilder.layer(BoxofficeApi, { openapiPath: "/openapi.json" }).pipe(
+      HttpApiBuilder.layer(ServedApi).pipe(
         Layer.provide([PublicLive(options), AdminLive, UserLive]),
         Layer.provide([UserAuthLive, AdminAuthLive(options), RequestValidationLive])
       ),
+      FastRoutes.layer,
+      OpenApiRoute,
       HttpApiSwagger.layer(BoxofficeApi, { path: "/docs" }),
       FallbackRoute,
       RequestMetrics.layer(routeOf),

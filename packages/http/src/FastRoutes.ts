@@ -1,0 +1,187 @@
+/**
+ * The four routes a flash sale calls most (status polling, joining,
+ * holding, paying) served as plain router routes. HttpApi's per-request
+ * machinery (its middleware chain, slot decoding and union encoders) cost
+ * more than half of a polled request; these routes do the same steps
+ * directly: the bearer credential, then params, headers and payload decoded
+ * with the endpoints' own schemas, then the use case, with every answer
+ * encoded by the same schema classes. The endpoints stay in `BoxofficeApi`,
+ * so the OpenAPI document and the typed client are unchanged, and a test
+ * sends the same requests through both paths and requires byte-equal
+ * answers (`examples/server/test/fast-routes.test.ts`, recorded from the HttpApi implementation).
+ *
+ * @since 0.3.0
+ * @internal
+ */
+import {
+  Booking,
+  type BookingError,
+  type ConcertId,
+  type DateId,
+  type HoldId,
+  Identity,
+  type UserId
+} from "@boxoffice/core"
+import { Effect, Exit, Layer, Schema } from "effect"
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { HttpApiBuilder, HttpApiSecurity } from "effect/http-api"
+import { HoldBody, QueueJoined, QueueRejoined, UserGroup } from "./Api.ts"
+import {
+  InvalidRequestProblem,
+  type ProblemFor,
+  QueueTokenInvalidProblem,
+  toProblem,
+  UnauthenticatedProblem
+} from "./Problems.ts"
+import { holdOf, paymentOf, statusOf } from "./Responses.ts"
+
+/** Any problem a fast route answers with: a class made by `HttpApiError.Problem`, carrying its status. */
+type AnyProblem = ProblemFor<BookingError> | InvalidRequestProblem | QueueTokenInvalidProblem | UnauthenticatedProblem
+
+const endpoints = UserGroup.endpoints
+
+/** One encoder per schema class, made on first use. */
+const encoders = new Map<unknown, (value: unknown) => unknown>()
+const encode = (value: object): unknown => {
+  const schema = value.constructor
+  let encoder = encoders.get(schema)
+  if (encoder === undefined) {
+    encoder = Schema.encodeSync(schema as unknown as Schema.Codec<unknown, unknown>)
+    encoders.set(schema, encoder)
+  }
+  return encoder(value)
+}
+
+const respond = (value: object, status: number) => HttpServerResponse.jsonUnsafe(encode(value), { status })
+
+const problemResponse = (problem: AnyProblem) =>
+  HttpServerResponse.jsonUnsafe(encode(problem), { status: problem.status, contentType: "application/problem+json" })
+
+/** A schema failure, worded as HttpApi words it: `params: Expected a UUID\n  at ["concertId"]`. */
+const invalid = (slot: "params" | "headers" | "payload", message: string) =>
+  new InvalidRequestProblem({ code: "invalid-request", detail: `${slot}: ${message}`.slice(0, 1_000) })
+
+const decoder = <A>(slot: "params" | "headers" | "payload", schema: Schema.Codec<A, any>) => {
+  const decode = Schema.decodeUnknownExit(schema)
+  return (input: unknown): Effect.Effect<A, InvalidRequestProblem> => {
+    const exit = decode(input)
+    if (Exit.isSuccess(exit)) return Effect.succeed(exit.value)
+    const failure = exit.cause.reasons.find((reason) => reason._tag === "Fail")
+    return failure === undefined ? Effect.die(exit.cause) : Effect.fail(invalid(slot, (failure.error as Error).message))
+  }
+}
+
+const bearerCredential = HttpApiBuilder.securityDecode(HttpApiSecurity.bearer)
+
+/** The caller, as the `UserAuth` middleware finds them. */
+const authenticated = Identity.use((identity) =>
+  Effect.flatMap(bearerCredential, (credential) =>
+    Effect.mapError(identity.authenticate(credential), (error) =>
+      new UnauthenticatedProblem({ code: "unauthenticated", detail: error.detail }))))
+
+const queueToken = (headers: { readonly "queue-token"?: string | undefined }) =>
+  headers["queue-token"] === undefined || headers["queue-token"] === ""
+    ? Effect.fail(new QueueTokenInvalidProblem({ code: "queue-token-invalid", detail: "the Queue-Token header is missing" }))
+    : Effect.succeed(headers["queue-token"])
+
+/** The JSON body, as HttpApi reads it: a read failure is a defect (the transport guards answer it). */
+const jsonBody = (request: HttpServerRequest.HttpServerRequest) =>
+  Effect.flatMap(Effect.orDie(request.text), (text): Effect.Effect<unknown, InvalidRequestProblem> => {
+    if (text === "") return Effect.succeed(undefined)
+    try {
+      return Effect.succeed(JSON.parse(text))
+    } catch {
+      return Effect.fail(invalid("payload", "Expected a valid JSON body"))
+    }
+  })
+
+const isJsonBody = (request: HttpServerRequest.HttpServerRequest) => {
+  const contentType = request.headers["content-type"]
+  return contentType === undefined || contentType.split(";")[0]!.trim().toLowerCase() === "application/json"
+}
+
+/** An endpoint's own slot schema, typed as what its fields decode to. */
+const slot = <A>(schema: Schema.Top | undefined) => schema as unknown as Schema.Codec<A, unknown>
+type QueueTokenHeader = { readonly "queue-token"?: string | undefined }
+
+const decodeJoinParams = decoder("params", slot<{ readonly concertId: ConcertId }>(endpoints.joinQueue.params))
+const decodeStatusHeaders = decoder("headers", slot<QueueTokenHeader>(endpoints.queueStatus.headers))
+const decodeHoldParams = decoder("params", slot<{ readonly dateId: DateId }>(endpoints.hold.params))
+const decodeHoldHeaders = decoder("headers", slot<QueueTokenHeader>(endpoints.hold.headers))
+// HttpApi decodes a payload through the union of the endpoint's payload schemas, even of one.
+const decodeHoldPayload = decoder("payload", Schema.Union([HoldBody]))
+const decodePayParams = decoder("params", slot<{ readonly holdId: HoldId }>(endpoints.pay.params))
+const decodePayHeaders = decoder(
+  "headers",
+  slot<QueueTokenHeader & { readonly "idempotency-key"?: string | undefined }>(endpoints.pay.headers)
+)
+
+/** A route whose failures are problems, answered as HttpApi answers them. */
+const route = (
+  method: "GET" | "POST",
+  path: `/${string}`,
+  handler: (
+    booking: Booking["Service"],
+    userId: UserId,
+    request: HttpServerRequest.HttpServerRequest,
+    params: Readonly<Record<string, string | undefined>>
+  ) => Effect.Effect<HttpServerResponse.HttpServerResponse, AnyProblem>
+) =>
+  HttpRouter.add(
+    method,
+    path,
+    Effect.gen(function*() {
+      const booking = yield* Booking
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const params = yield* HttpRouter.params
+      return yield* authenticated.pipe(
+        Effect.flatMap((userId) => handler(booking, userId, request, params)),
+        Effect.catch((problem) => Effect.succeed(problemResponse(problem)))
+      )
+    })
+  )
+
+const unsupportedMediaType = (request: HttpServerRequest.HttpServerRequest) =>
+  HttpServerResponse.text(`Unsupported content-type: ${request.headers["content-type"]!.split(";")[0]!.trim().toLowerCase()}`, {
+    status: 415
+  })
+
+const statusRoute = route("GET", "/queue/status", (booking, userId, request) =>
+    Effect.flatMap(decodeStatusHeaders(request.headers), (headers) =>
+      Effect.flatMap(queueToken(headers), (token) =>
+        Effect.map(Effect.mapError(booking.queueStatus(userId, token), toProblem), (entry) => respond(statusOf(entry), 200)))))
+
+const joinRoute = route("POST", "/concerts/:concertId/queue", (booking, userId, _request, params) =>
+    Effect.flatMap(decodeJoinParams(params), ({ concertId }) =>
+      Effect.map(Effect.mapError(booking.joinQueue(userId, concertId), toProblem), (ticket) => {
+        const fields = { queueToken: ticket.queueToken, ...statusOf(ticket.entry) }
+        return ticket.created ? respond(new QueueJoined(fields), 201) : respond(new QueueRejoined(fields), 200)
+      })))
+
+const holdRoute = route("POST", "/dates/:dateId/holds", (booking, userId, request, params) =>
+    Effect.flatMap(decodeHoldParams(params), ({ dateId }) =>
+      Effect.flatMap(decodeHoldHeaders(request.headers), (headers) => {
+        if (!isJsonBody(request)) return Effect.succeed(unsupportedMediaType(request))
+        return Effect.flatMap(Effect.flatMap(jsonBody(request), decodeHoldPayload), ({ seatNumbers }) =>
+          Effect.flatMap(queueToken(headers), (token) =>
+            Effect.map(
+              Effect.mapError(booking.hold(userId, token, dateId, seatNumbers), toProblem),
+              (hold) => respond(holdOf(hold), 201)
+            )))
+      })))
+
+const payRoute = route("POST", "/holds/:holdId/payment", (booking, userId, request, params) =>
+    Effect.flatMap(decodePayParams(params), ({ holdId }) =>
+      Effect.flatMap(decodePayHeaders(request.headers), (headers) =>
+        Effect.flatMap(queueToken(headers), (token) =>
+          Effect.map(
+            Effect.mapError(booking.pay(userId, token, holdId, headers["idempotency-key"] ?? null), toProblem),
+            (receipt) => respond(paymentOf(receipt), 201)
+          )))))
+
+/**
+ * The fast routes, over `Booking` and `Identity`.
+ *
+ * @internal
+ */
+export const FastRoutes = { layer: Layer.mergeAll(statusRoute, joinRoute, holdRoute, payRoute) }
