@@ -11,13 +11,14 @@ import * as OtelTracer from "@effect/opentelemetry/OtelTracer"
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
 import { resourceFromAttributes } from "@opentelemetry/resources"
 import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base"
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer, Option, References } from "effect"
 import type { ServerConfig } from "./ServerConfig.ts"
 
 /** The tracer, or nothing when `endpoint` is none. */
 export const tracingLayer = (endpoint: Option.Option<string>) =>
   Option.match(endpoint, {
-    onNone: () => Layer.empty,
+    // Nothing would read the spans: each use case and store call then makes none.
+    onNone: () => Layer.succeed(References.TracerEnabled, false),
     onSome: () =>
       OtelTracer.layer.pipe(
         Layer.provide(Layer.effect(

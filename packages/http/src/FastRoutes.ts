@@ -25,7 +25,7 @@ import {
 import { Effect, Exit, Layer, Schema } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, HttpApiSecurity } from "effect/http-api"
-import { HoldBody, QueueJoined, QueueRejoined, UserGroup } from "./Api.ts"
+import { HoldBody, HoldResponse, PaymentResponse, QueueJoined, QueueRejoined, QueueStatusResponse, UserGroup } from "./Api.ts"
 import {
   InvalidRequestProblem,
   type ProblemFor,
@@ -33,7 +33,7 @@ import {
   toProblem,
   UnauthenticatedProblem
 } from "./Problems.ts"
-import { holdOf, paymentOf, statusOf } from "./Responses.ts"
+import { holdFields, paymentFields, statusFields } from "./Responses.ts"
 
 /** Any problem a fast route answers with: a class made by `HttpApiError.Problem`, carrying its status. */
 type AnyProblem = ProblemFor<BookingError> | InvalidRequestProblem | QueueTokenInvalidProblem | UnauthenticatedProblem
@@ -52,7 +52,20 @@ const encode = (value: object): unknown => {
   return encoder(value)
 }
 
-const respond = (value: object, status: number) => HttpServerResponse.jsonUnsafe(encode(value), { status })
+/**
+ * A success answer, encoded from plain fields by a struct of the response
+ * class's fields: the same JSON as the class, without constructing and
+ * checking an instance that is encoded at once.
+ */
+const answerWith = <Fields extends Schema.Struct.Fields>(responseClass: { readonly fields: Fields }, status: number) => {
+  const encodeFields = Schema.encodeSync(Schema.Struct(responseClass.fields) as unknown as Schema.Codec<unknown, unknown>)
+  return (fields: Schema.Struct.Type<Fields>) => HttpServerResponse.jsonUnsafe(encodeFields(fields), { status })
+}
+const answerStatus = answerWith(QueueStatusResponse, 200)
+const answerJoined = answerWith(QueueJoined, 201)
+const answerRejoined = answerWith(QueueRejoined, 200)
+const answerHold = answerWith(HoldResponse, 201)
+const answerPayment = answerWith(PaymentResponse, 201)
 
 const problemResponse = (problem: AnyProblem) =>
   HttpServerResponse.jsonUnsafe(encode(problem), { status: problem.status, contentType: "application/problem+json" })
@@ -149,13 +162,13 @@ const unsupportedMediaType = (request: HttpServerRequest.HttpServerRequest) =>
 const statusRoute = route("GET", "/queue/status", (booking, userId, request) =>
     Effect.flatMap(decodeStatusHeaders(request.headers), (headers) =>
       Effect.flatMap(queueToken(headers), (token) =>
-        Effect.map(Effect.mapError(booking.queueStatus(userId, token), toProblem), (entry) => respond(statusOf(entry), 200)))))
+        Effect.map(Effect.mapError(booking.queueStatus(userId, token), toProblem), (entry) => answerStatus(statusFields(entry))))))
 
 const joinRoute = route("POST", "/concerts/:concertId/queue", (booking, userId, _request, params) =>
     Effect.flatMap(decodeJoinParams(params), ({ concertId }) =>
       Effect.map(Effect.mapError(booking.joinQueue(userId, concertId), toProblem), (ticket) => {
-        const fields = { queueToken: ticket.queueToken, ...statusOf(ticket.entry) }
-        return ticket.created ? respond(new QueueJoined(fields), 201) : respond(new QueueRejoined(fields), 200)
+        const fields = { queueToken: ticket.queueToken, ...statusFields(ticket.entry) }
+        return ticket.created ? answerJoined(fields) : answerRejoined(fields)
       })))
 
 const holdRoute = route("POST", "/dates/:dateId/holds", (booking, userId, request, params) =>
@@ -166,7 +179,7 @@ const holdRoute = route("POST", "/dates/:dateId/holds", (booking, userId, reques
           Effect.flatMap(queueToken(headers), (token) =>
             Effect.map(
               Effect.mapError(booking.hold(userId, token, dateId, seatNumbers), toProblem),
-              (hold) => respond(holdOf(hold), 201)
+              (hold) => answerHold(holdFields(hold))
             )))
       })))
 
@@ -176,7 +189,7 @@ const payRoute = route("POST", "/holds/:holdId/payment", (booking, userId, reque
         Effect.flatMap(queueToken(headers), (token) =>
           Effect.map(
             Effect.mapError(booking.pay(userId, token, holdId, headers["idempotency-key"] ?? null), toProblem),
-            (receipt) => respond(paymentOf(receipt), 201)
+            (receipt) => answerPayment(paymentFields(receipt))
           )))))
 
 /**

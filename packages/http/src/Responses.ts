@@ -6,35 +6,38 @@
  * @internal
  */
 import type { Hold, PaymentReceipt, QueueEntry } from "@boxoffice/core"
-import { HoldResponse, PaymentResponse, QueueStatusResponse } from "./Api.ts"
+import { HoldResponse, QueueStatusResponse } from "./Api.ts"
+
+/** The fields of a `QueueStatusResponse`, as a plain object. @internal */
+export const statusFields = (entry: QueueEntry) => ({
+  status: entry.status,
+  position: entry.position,
+  etaSeconds: entry.etaSeconds,
+  activeUntil: entry.activeUntil
+})
 
 /** @internal */
-export const statusOf = (entry: QueueEntry) =>
-  new QueueStatusResponse({
-    status: entry.status,
-    position: entry.position,
-    etaSeconds: entry.etaSeconds,
-    activeUntil: entry.activeUntil
-  })
+export const statusOf = (entry: QueueEntry) => new QueueStatusResponse(statusFields(entry))
+
+/** The fields of a `HoldResponse`, as a plain object. @internal */
+export const holdFields = (hold: Hold) => ({
+  holdId: hold.holdId,
+  dateId: hold.dateId,
+  status: hold.status,
+  seatNumbers: hold.seatNumbers,
+  amount: hold.amountKrw,
+  expiresAt: hold.expiresAt
+})
 
 /** @internal */
-export const holdOf = (hold: Hold) =>
-  new HoldResponse({
-    holdId: hold.holdId,
-    dateId: hold.dateId,
-    status: hold.status,
-    seatNumbers: hold.seatNumbers,
-    amount: hold.amountKrw,
-    expiresAt: hold.expiresAt
-  })
+export const holdOf = (hold: Hold) => new HoldResponse(holdFields(hold))
 
-/** @internal */
-export const paymentOf = (receipt: PaymentReceipt) =>
-  new PaymentResponse({
-    paymentId: receipt.paymentId,
-    holdId: receipt.holdId,
-    amount: receipt.amountKrw,
-    seatNumbers: receipt.seatNumbers,
-    balance: receipt.balanceKrw,
-    paidAt: receipt.paidAt
-  })
+/** The fields of a `PaymentResponse`, as a plain object. @internal */
+export const paymentFields = (receipt: PaymentReceipt) => ({
+  paymentId: receipt.paymentId,
+  holdId: receipt.holdId,
+  amount: receipt.amountKrw,
+  seatNumbers: receipt.seatNumbers,
+  balance: receipt.balanceKrw,
+  paidAt: receipt.paidAt
+})
