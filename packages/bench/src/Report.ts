@@ -94,17 +94,25 @@ the figures before and after them, and where we stand against the targets: [benc
 Memory over 30 minutes of mixed load (the soak, not part of this run): [benchmarks/soak.md](benchmarks/soak.md).
 
 Measured ${results.date} on ${results.machine.cpus} cores (${results.machine.cpuModel}), ${results.machine.memoryGiB} GiB,
-Node ${results.machine.node}. The load generator (undici keep-alive pools, HdrHistogram latencies) and every
-server run in separate processes on this one machine, with PostgreSQL and Redis on it too, so every figure
-shares two cores with the generator and the stores. Each scenario's outcome is checked; a wrong outcome fails the run.
+Node ${results.machine.node}. Throughput scenarios are driven by **wrk** (one thread, ${results.sizes["connections"]} keep-alive
+connections, \`packages/bench/lua/replay.lua\`): storms send each user's request exactly once, polling cycles
+through every waiter for ${results.sizes["pollSeconds"]} s, and every answer is tallied by status and problem code, so each
+outcome is checked exactly. Latencies are wrk's. The per-user booking flow, whose steps depend on earlier
+answers, runs on the bench's undici generator at a rate where that is not the limit. Every process (wrk, the
+servers, PostgreSQL, Redis) shares these cores.
 
-## Ceiling
+## Reference servers
 
-A bare \`node:http\` server answering \`{"status":"ok"}\`, driven by the same generator with the same settings:
-**${f0(ceiling)} req/s**, p50 ${f1(results.ceiling.latencyMs.p50)} ms, p99 ${f1(results.ceiling.latencyMs.p99)} ms
-(${f0(results.ceiling.requests)} requests, ${results.sizes["concurrency"]} connections).
+| server | req/s | of ceiling | p50 ms | p99 ms |
+|---|---|---|---|---|
+| ceiling: bare \`node:http\` answering \`{"status":"ok"}\` | ${f0(ceiling)} | 100% | ${f1(results.ceiling.latencyMs.p50)} | ${f1(results.ceiling.latencyMs.p99)} |
+| floor: a minimal \`effect/http-api\` \`GET /queue/status\` (bearer middleware, header schema; \`packages/bench/src/floor.ts\`) | ${f0(results.floor.requestsPerSecond)} | ${(results.floor.requestsPerSecond / ceiling * 100).toFixed(1)}% | ${f1(results.floor.latencyMs.p50)} | ${f1(results.floor.latencyMs.p99)} |
 
 ![share of the ceiling](benchmarks/chart.svg)
+
+Profiles: "memory" is the embedded default; "postgres+redis ×1" one instance; "postgres+redis, 2 workers"
+one instance with \`BOXOFFICE_WORKERS=2\`; "postgres+redis ×2" two separate instances, which wrk (one address)
+does not drive, so only the booking flow runs there, round-robin.
 
 ## Scenarios
 
