@@ -261,7 +261,7 @@ export class Booking extends Context.Service<Booking, {
       const claimOf = (userId: UserId, idempotencyKey: string | null, fingerprint: string) =>
         idempotencyKey === null ? null : new IdempotencyClaim({ userId, key: idempotencyKey, fingerprint })
 
-      const createConcert = Effect.fn("Booking.createConcert")(function*(input: NewConcert) {
+      const createConcert = Effect.fnUntraced(function*(input: NewConcert) {
         const concertId = yield* newId(ConcertId)
         const defaults = SalePolicy.default
         const policy = new SalePolicy({
@@ -287,9 +287,9 @@ export class Booking extends Context.Service<Booking, {
         const concert = new Concert({ concertId, title: input.title, policy, dates })
         yield* catalog.saveConcert(concert)
         return concert
-      })
+      }, Effect.withSpan("Booking.createConcert"))
 
-      const joinQueue = Effect.fn("Booking.joinQueue")(function*(userId: UserId, concertId: ConcertId) {
+      const joinQueue = Effect.fnUntraced(function*(userId: UserId, concertId: ConcertId) {
         const concert = yield* findConcert(concertId)
         const { entry, created } = yield* queue.join({
           tokenId: yield* newId(QueueTokenId),
@@ -307,7 +307,7 @@ export class Booking extends Context.Service<Booking, {
           })
         )
         return { queueToken, entry, created }
-      })
+      }, Effect.withSpan("Booking.joinQueue"))
 
       /** The concert a verified token names. */
       const concertOf = (claims: QueueTokenClaims) =>
@@ -322,9 +322,9 @@ export class Booking extends Context.Service<Booking, {
       const statusOf = (claims: QueueTokenClaims) =>
         Effect.flatMap(concertOf(claims), (concert) => currentEntry(claims, concert.policy.queue))
 
-      const queueStatus = Effect.fn("Booking.queueStatus")(function*(userId: UserId, queueToken: string) {
+      const queueStatus = Effect.fnUntraced(function*(userId: UserId, queueToken: string) {
         return yield* statusOf(yield* verifyFor(userId, queueToken))
-      })
+      }, Effect.withSpan("Booking.queueStatus"))
 
       const sameStatus = (a: QueueEntry, b: QueueEntry) =>
         a.status === b.status && a.position === b.position && a.etaSeconds === b.etaSeconds &&
@@ -339,13 +339,13 @@ export class Booking extends Context.Service<Booking, {
             ))
         )
 
-      const leaveQueue = Effect.fn("Booking.leaveQueue")(function*(userId: UserId, queueToken: string) {
+      const leaveQueue = Effect.fnUntraced(function*(userId: UserId, queueToken: string) {
         const claims = yield* verifyFor(userId, queueToken)
         const concert = yield* concertOf(claims)
         yield* queue.end(claims.concertId, claims.tokenId, concert.policy.queue)
-      })
+      }, Effect.withSpan("Booking.leaveQueue"))
 
-      const listDates = Effect.fn("Booking.listDates")(
+      const listDates = Effect.fnUntraced(
         function*(userId: UserId, queueToken: string, concertId: ConcertId) {
           const claims = yield* verifyFor(userId, queueToken)
           const concert = yield* findConcert(concertId)
@@ -354,7 +354,7 @@ export class Booking extends Context.Service<Booking, {
           const upcoming = concert.dates.filter((date) => DateTime.toEpochMillis(date.startsAt) > nowMs)
           const counts = upcoming.length === 0 ? [] : yield* inventory.availableSeatCounts(upcoming)
           return upcoming.map((date, index) => ({ date, availableSeats: counts[index]! }))
-        }
+        }, Effect.withSpan("Booking.listDates")
       )
 
       /** The date, its concert, and proof that the caller may act on it. */
@@ -369,12 +369,12 @@ export class Booking extends Context.Service<Booking, {
       const requireOpen = (date: ConcertDate) =>
         Effect.flatMap(Clock.currentTimeMillis, (nowMs) => Effect.fromResult(checkSaleOpen(date, nowMs)))
 
-      const listSeats = Effect.fn("Booking.listSeats")(function*(userId: UserId, queueToken: string, dateId: DateId) {
+      const listSeats = Effect.fnUntraced(function*(userId: UserId, queueToken: string, dateId: DateId) {
         const { date } = yield* admittedDate(userId, queueToken, dateId)
         return yield* inventory.seats(date)
-      })
+      }, Effect.withSpan("Booking.listSeats"))
 
-      const hold = Effect.fn("Booking.hold")(
+      const hold = Effect.fnUntraced(
         function*(userId: UserId, queueToken: string, dateId: DateId, seatNumbers: ReadonlyArray<number>) {
           const { date, concert, entry } = yield* admittedDate(userId, queueToken, dateId)
           yield* requireOpen(date)
@@ -391,20 +391,20 @@ export class Booking extends Context.Service<Booking, {
           })
           yield* Metric.update(BookingMetrics.holds, 1)
           return held
-        }
+        }, Effect.withSpan("Booking.hold")
       )
 
-      const getHold = Effect.fn("Booking.getHold")(function*(userId: UserId, holdId: HoldId) {
+      const getHold = Effect.fnUntraced(function*(userId: UserId, holdId: HoldId) {
         const found = yield* findHold(holdId)
         if (found.userId !== userId) return yield* new Forbidden({ detail: "the hold is another user's" })
         return found
-      })
+      }, Effect.withSpan("Booking.getHold"))
 
-      const releaseHold = Effect.fn("Booking.releaseHold")(function*(userId: UserId, holdId: HoldId) {
+      const releaseHold = Effect.fnUntraced(function*(userId: UserId, holdId: HoldId) {
         yield* inventory.release(holdId, userId)
-      })
+      }, Effect.withSpan("Booking.releaseHold"))
 
-      const charge = Effect.fn("Booking.charge")(
+      const charge = Effect.fnUntraced(
         function*(userId: UserId, amountKrw: number, idempotencyKey: string | null) {
           const chargeId = yield* newId(ChargeId)
           const receipt = yield* wallet.charge({
@@ -416,14 +416,14 @@ export class Booking extends Context.Service<Booking, {
           // A replay answers the first charge's receipt: it was counted then.
           if (receipt.chargeId === chargeId) yield* Metric.update(BookingMetrics.chargedKrw, amountKrw)
           return receipt
-        }
+        }, Effect.withSpan("Booking.charge")
       )
 
-      const balance = Effect.fn("Booking.balance")(function*(userId: UserId) {
+      const balance = Effect.fnUntraced(function*(userId: UserId) {
         return yield* wallet.balance(userId)
-      })
+      }, Effect.withSpan("Booking.balance"))
 
-      const pay = Effect.fn("Booking.pay")(
+      const pay = Effect.fnUntraced(
         function*(userId: UserId, queueToken: string, holdId: HoldId, idempotencyKey: string | null) {
           const claims = yield* verifyFor(userId, queueToken)
           const idempotency = claimOf(userId, idempotencyKey, `payment:${holdId}`)
@@ -444,7 +444,7 @@ export class Booking extends Context.Service<Booking, {
           }
           yield* endTokenAfterPayment(claims)
           return receipt
-        }
+        }, Effect.withSpan("Booking.pay")
       )
 
       /** The fingerprint names the operation, so another outcome kind is a store defect. */
@@ -473,9 +473,9 @@ export class Booking extends Context.Service<Booking, {
         return end.pipe(Effect.catchCause(() => Effect.asVoid(Effect.forkDetach(endLater))))
       }
 
-      const listPayments = Effect.fn("Booking.listPayments")(function*(userId: UserId) {
+      const listPayments = Effect.fnUntraced(function*(userId: UserId) {
         return yield* payments.listPayments(userId)
-      })
+      }, Effect.withSpan("Booking.listPayments"))
 
       // Ids that name nothing: the reads find nothing and change nothing.
       const probeConcertId = "00000000-0000-4000-8000-000000000000" as ConcertId
@@ -485,20 +485,20 @@ export class Booking extends Context.Service<Booking, {
         queue.status(probeConcertId, probeTokenId, QueuePolicy.default)
       ).pipe(Effect.asVoid, Effect.withSpan("Booking.checkStores"))
 
-      const saleReport = Effect.fn("Booking.saleReport")(function*(concertId: ConcertId) {
+      const saleReport = Effect.fnUntraced(function*(concertId: ConcertId) {
         const concert = yield* findConcert(concertId)
         const [queueStats, dates] = yield* Effect.all([
           queue.stats(concertId, concert.policy.queue),
           inventory.seatCounts(concert.dates)
         ], { concurrency: 2 })
         return { concert, queue: queueStats, dates }
-      })
+      }, Effect.withSpan("Booking.saleReport"))
 
-      const configureQueue = Effect.fn("Booking.configureQueue")(
+      const configureQueue = Effect.fnUntraced(
         function*(concertId: ConcertId, change: QueueSettingsChange) {
           const concert = yield* findConcert(concertId)
           return yield* queue.configure(concertId, change, concert.policy.queue)
-        }
+        }, Effect.withSpan("Booking.configureQueue")
       )
 
       return Booking.of({

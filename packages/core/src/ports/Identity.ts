@@ -51,23 +51,27 @@ export class Identity extends Context.Service<Identity, {
             verified.remember(token, userId)
             return { userId, accessToken: Redacted.make(token) }
           }),
-          authenticate: (accessToken) =>
-            Effect.gen(function*() {
-              const token = Redacted.value(accessToken)
-              const known = verified.get(token)
-              if (known !== undefined) return known
-              const parts = token.length <= tokenLengthMax ? token.split(".") : []
-              if (parts.length !== 3 || parts[0] !== tokenPrefix) return yield* invalid
-              const signature = Base64Url.decode(parts[2]!)
-              // Only the canonical encoding: base64url's last character has unused bits.
-              if (Result.isFailure(signature) || Base64Url.encode(signature.success) !== parts[2]) return yield* invalid
-              if (!(yield* key.verify(`${parts[0]}.${parts[1]}`, signature.success))) return yield* invalid
-              const userId = decodeUserId(parts[1])
-              if (Result.isFailure(userId)) return yield* invalid
-              verified.remember(token, userId.success)
-              return userId.success
-            })
+          // A token seen before answers without a generator: this runs on every request.
+          authenticate: (accessToken) => {
+            const token = Redacted.value(accessToken)
+            const known = verified.get(token)
+            return known !== undefined ? Effect.succeed(known) : verifyFully(token)
+          }
         })
+        function verifyFully(token: string) {
+          return Effect.gen(function*() {
+            const parts = token.length <= tokenLengthMax ? token.split(".") : []
+            if (parts.length !== 3 || parts[0] !== tokenPrefix) return yield* invalid
+            const signature = Base64Url.decode(parts[2]!)
+            // Only the canonical encoding: base64url's last character has unused bits.
+            if (Result.isFailure(signature) || Base64Url.encode(signature.success) !== parts[2]) return yield* invalid
+            if (!(yield* key.verify(`${parts[0]}.${parts[1]}`, signature.success))) return yield* invalid
+            const userId = decodeUserId(parts[1])
+            if (Result.isFailure(userId)) return yield* invalid
+            verified.remember(token, userId.success)
+            return userId.success
+          })
+        }
       })
     )
 }
