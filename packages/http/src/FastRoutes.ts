@@ -87,10 +87,10 @@ const decoder = <A>(slot: "params" | "headers" | "payload", schema: Schema.Codec
 const bearerCredential = HttpApiBuilder.securityDecode(HttpApiSecurity.bearer)
 
 /** The caller, as the `UserAuth` middleware finds them. */
-const authenticated = Identity.use((identity) =>
+const authenticated = (identity: Identity["Service"]) =>
   Effect.flatMap(bearerCredential, (credential) =>
     Effect.mapError(identity.authenticate(credential), (error) =>
-      new UnauthenticatedProblem({ code: "unauthenticated", detail: error.detail }))))
+      new UnauthenticatedProblem({ code: "unauthenticated", detail: error.detail })))
 
 const queueToken = (headers: { readonly "queue-token"?: string | undefined }) =>
   headers["queue-token"] === undefined || headers["queue-token"] === ""
@@ -130,6 +130,15 @@ const decodePayHeaders = decoder(
 )
 
 /** A route whose failures are problems, answered as HttpApi answers them. */
+interface Services {
+  readonly booking: Booking["Service"]
+  readonly identity: Identity["Service"]
+}
+
+/**
+ * A route whose failures are problems, answered as HttpApi answers them.
+ * Built once the engine's services are known, so a request looks none up.
+ */
 const route = (
   method: "GET" | "POST",
   path: `/${string}`,
@@ -140,19 +149,15 @@ const route = (
     params: Readonly<Record<string, string | undefined>>
   ) => Effect.Effect<HttpServerResponse.HttpServerResponse, AnyProblem>
 ) =>
-  HttpRouter.add(
-    method,
-    path,
-    Effect.gen(function*() {
-      const booking = yield* Booking
-      const request = yield* HttpServerRequest.HttpServerRequest
-      const params = yield* HttpRouter.params
-      return yield* authenticated.pipe(
+({ booking, identity }: Services) => {
+  const authenticate = authenticated(identity)
+  return HttpRouter.add(method, path, (request) =>
+    Effect.flatMap(HttpRouter.params, (params) =>
+      authenticate.pipe(
         Effect.flatMap((userId) => handler(booking, userId, request, params)),
         Effect.catch((problem) => Effect.succeed(problemResponse(problem)))
-      )
-    })
-  )
+      )))
+}
 
 const unsupportedMediaType = (request: HttpServerRequest.HttpServerRequest) =>
   HttpServerResponse.text(`Unsupported content-type: ${request.headers["content-type"]!.split(";")[0]!.trim().toLowerCase()}`, {
@@ -197,4 +202,9 @@ const payRoute = route("POST", "/holds/:holdId/payment", (booking, userId, reque
  *
  * @internal
  */
-export const FastRoutes = { layer: Layer.mergeAll(statusRoute, joinRoute, holdRoute, payRoute) }
+export const FastRoutes = {
+  layer: Layer.unwrap(Effect.gen(function*() {
+    const services: Services = { booking: yield* Booking, identity: yield* Identity }
+    return Layer.mergeAll(statusRoute(services), joinRoute(services), holdRoute(services), payRoute(services))
+  }))
+}

@@ -297,10 +297,25 @@ const routes = Object.values(BoxofficeApi.groups).flatMap((group) =>
 const routesByMethod = new Map<string, Array<(typeof routes)[number]>>()
 for (const route of routes) routesByMethod.set(route.method, [...(routesByMethod.get(route.method) ?? []), route])
 
-/** The template of the route a request takes (`/holds/:holdId/payment`), for metric labels. */
-const routeOf = (method: string, path: string): string | null =>
+const matchRoute = (method: string, path: string): string | null =>
   routesByMethod.get(method)?.find((route) => route.pattern.test(path))?.template ??
     (path === "/openapi.json" || path === "/docs" ? path : null)
+
+/**
+ * The template of the route a request takes (`/holds/:holdId/payment`), for
+ * metric labels. A storm repeats a few paths (one status path, one concert's
+ * queue, a date's holds), so recent answers are kept, boundedly.
+ */
+const routeCache = new Map<string, string | null>()
+const routeOf = (method: string, path: string): string | null => {
+  const key = `${method} ${path}`
+  const cached = routeCache.get(key)
+  if (cached !== undefined) return cached
+  const route = matchRoute(method, path)
+  if (routeCache.size >= 1_000) routeCache.clear()
+  routeCache.set(key, route)
+  return route
+}
 
 /**
  * Any other request is a problem: `method-not-allowed` (with `Allow`) when

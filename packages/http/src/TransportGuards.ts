@@ -87,33 +87,36 @@ export const TransportGuards = {
         connection: "close"
       })
     const unreadable = () => transportProblemResponse("invalid-request", "the request body could not be read")
-    return HttpRouter.middleware((httpEffect) =>
-      Effect.gen(function*() {
-        const request = yield* HttpServerRequest.HttpServerRequest
-        const declared = request.headers["content-length"]
-        const chunked = request.headers["transfer-encoding"] !== undefined
-        if (declared !== undefined && Number(declared) > maxBodyBytes) return tooLarge()
-        const hasBody = chunked || (declared !== undefined && Number(declared) > 0)
-        if (hasBody && !isJson(request.headers["content-type"])) {
-          return transportProblemResponse(
-            "unsupported-media-type",
-            `a request body must be application/json, not ${request.headers["content-type"] ?? "untyped"}`
-          )
-        }
-        return yield* httpEffect.pipe(
-          Effect.provideService(HttpIncomingMessage.MaxBodySize, limit),
-          Effect.map(asProblem),
-          Effect.catchCause((cause) => {
-            if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
-            if (!Cause.hasDies(cause)) return Effect.failCause(cause)
-            const bodyFailure = unreadableBody(Cause.squash(cause))
-            if (bodyFailure !== null) return Effect.succeed(bodyFailure === "too-large" ? tooLarge() : unreadable())
-            return Effect.as(
+    return HttpRouter.middleware((httpEffect) => {
+      // Built once: each request only runs the checks and then this.
+      const guarded = httpEffect.pipe(
+        Effect.provideService(HttpIncomingMessage.MaxBodySize, limit),
+        Effect.map(asProblem),
+        Effect.catchCause((cause) => {
+          if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
+          if (!Cause.hasDies(cause)) return Effect.failCause(cause)
+          const bodyFailure = unreadableBody(Cause.squash(cause))
+          if (bodyFailure !== null) return Effect.succeed(bodyFailure === "too-large" ? tooLarge() : unreadable())
+          return Effect.flatMap(HttpServerRequest.HttpServerRequest.useSync((request) => request), (request) =>
+            Effect.as(
               Effect.logError(`defect in ${request.method} ${request.url.split("?")[0]}`, cause),
               transportProblemResponse("internal-error", "the server failed; the failure is logged")
-            )
-          })
-        )
-      }), { global: true })
+            ))
+        })
+      )
+      return Effect.flatMap(HttpServerRequest.HttpServerRequest.useSync((request) => request), (request) => {
+        const declared = request.headers["content-length"]
+        const chunked = request.headers["transfer-encoding"] !== undefined
+        if (declared !== undefined && Number(declared) > maxBodyBytes) return Effect.succeed(tooLarge())
+        const hasBody = chunked || (declared !== undefined && Number(declared) > 0)
+        if (hasBody && !isJson(request.headers["content-type"])) {
+          return Effect.succeed(transportProblemResponse(
+            "unsupported-media-type",
+            `a request body must be application/json, not ${request.headers["content-type"] ?? "untyped"}`
+          ))
+        }
+        return guarded
+      })
+    }, { global: true })
   }
 }
