@@ -14,7 +14,9 @@ export const adminKey = "bench-admin-key-0123456789"
 export const secret = "bench-secret-of-at-least-thirty-two-bytes"
 const postgresUrl = process.env["BOXOFFICE_TEST_POSTGRES"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
 const redisUrl = process.env["BOXOFFICE_TEST_REDIS"] ?? "redis://127.0.0.1:6379"
-const serverMain = fileURLToPath(new URL("../../../examples/server/dist/main.js", import.meta.url))
+/** The example server; `BOXOFFICE_BENCH_SERVER` names another build's main.js, to measure a baseline in the same run. */
+const serverMain = process.env["BOXOFFICE_BENCH_SERVER"] ??
+  fileURLToPath(new URL("../../../examples/server/dist/main.js", import.meta.url))
 const ceilingMain = fileURLToPath(new URL("./ceiling.js", import.meta.url))
 const floorMain = fileURLToPath(new URL("./floor.js", import.meta.url))
 
