@@ -37,7 +37,7 @@ out="$root/docs/api"
 rm -rf "$out"
 (cd "$tools" && "$node24" node_modules/typedoc/bin/typedoc --tsconfig tsconfig.json \
   --plugin typedoc-plugin-markdown --out "$out" --entryPointStrategy resolve "${entries[@]}" \
-  --name "boxoffice API" --readme none --excludeExternals --disableSources \
+  --name "boxoffice API" --readme none --excludeExternals --excludeInternal --disableSources \
   --treatWarningsAsErrors --logLevel Warn)
 if [ "${1:-}" = "--check" ]; then
   diff -r "$root/docs/api" "$out" >/dev/null || {
