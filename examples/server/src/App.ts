@@ -38,11 +38,16 @@ const stores = (config: ServerConfig) =>
     }))
     : MemoryStores.layerWithoutQueue
 
-const queue = (config: ServerConfig) =>
-  Option.match(config.redisUrl, {
+const queue = (config: ServerConfig) => {
+  const cluster = config.redisClusterNodes ?? Option.none()
+  if (Option.isSome(cluster)) {
+    return RedisQueue.layer({ clusterNodes: cluster.value, keyPrefix: config.redisKeyPrefix })
+  }
+  return Option.match(config.redisUrl, {
     onNone: () => MemoryQueue.layer,
     onSome: (url) => RedisQueue.layer({ url, keyPrefix: config.redisKeyPrefix })
   })
+}
 
 /** A demo concert, when the store has none: three dates a week out, 50 seats each. */
 const seedDemo = Layer.effectDiscard(Effect.gen(function*() {

@@ -26,6 +26,8 @@ export interface ServerConfig {
   /** Connections in this instance's Postgres pool (`BOXOFFICE_PG_POOL`, default 20). */
   readonly postgresPoolSize: number
   readonly redisUrl: Option.Option<Redacted.Redacted<string>>
+  /** `REDIS_CLUSTER_NODES`: some nodes of a Redis Cluster (comma-separated URLs), instead of `REDIS_URL`. */
+  readonly redisClusterNodes?: Option.Option<ReadonlyArray<Redacted.Redacted<string>>>
   /** Prefix of every Redis key, so several deployments can share one Redis. */
   readonly redisKeyPrefix: string
   readonly secret: Redacted.Redacted<string>
@@ -46,6 +48,16 @@ export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | Serv
   const store = yield* Config.Literals(["memory", "postgres"], "BOXOFFICE_STORE").pipe(Config.withDefault("memory" as const))
   const databaseUrl = yield* Config.Redacted("DATABASE_URL").pipe(Config.option)
   const redisUrl = yield* Config.Redacted("REDIS_URL").pipe(Config.option)
+  const redisClusterNodes = Option.map(
+    yield* Config.Redacted("REDIS_CLUSTER_NODES").pipe(Config.option),
+    (nodes) => Redacted.value(nodes).split(",").map((node) => node.trim()).filter((node) => node !== "").map((node) => Redacted.make(node))
+  )
+  if (Option.isSome(redisUrl) && Option.isSome(redisClusterNodes)) {
+    return yield* new ServerConfigError({ message: "set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a cluster), not both" })
+  }
+  if (Option.isSome(redisClusterNodes) && redisClusterNodes.value.length === 0) {
+    return yield* new ServerConfigError({ message: "REDIS_CLUSTER_NODES names no node" })
+  }
   const postgresPoolSize = yield* Config.Int("BOXOFFICE_PG_POOL").pipe(Config.withDefault(20))
   if (postgresPoolSize < 1 || postgresPoolSize > 500) {
     return yield* new ServerConfigError({ message: "BOXOFFICE_PG_POOL must be between 1 and 500" })
@@ -74,9 +86,9 @@ export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | Serv
     return yield* new ServerConfigError({ message: "BOXOFFICE_WORKERS must be between 1 and 64" })
   }
   // Each process of a memory server would hold its own seats and queue: two sales, not one.
-  if (workers > 1 && (store === "memory" || Option.isNone(redisUrl))) {
+  if (workers > 1 && (store === "memory" || (Option.isNone(redisUrl) && Option.isNone(redisClusterNodes)))) {
     return yield* new ServerConfigError({
-      message: "BOXOFFICE_WORKERS > 1 needs shared stores (BOXOFFICE_STORE=postgres and REDIS_URL): memory state is per process"
+      message: "BOXOFFICE_WORKERS > 1 needs shared stores (BOXOFFICE_STORE=postgres and REDIS_URL or REDIS_CLUSTER_NODES): memory state is per process"
     })
   }
   const secret = Option.getOrElse(configuredSecret, () => Redacted.make(randomSecret()))
@@ -87,6 +99,7 @@ export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | Serv
     databaseUrl,
     postgresPoolSize,
     redisUrl,
+    redisClusterNodes,
     redisKeyPrefix,
     secret,
     adminKey,

@@ -44,7 +44,8 @@ export const tracingLayer = (endpoint: Option.Option<string>) =>
  * fully in-memory server records no store-call latencies.
  */
 export const storeInstrumentation = (config: ServerConfig, endpoint: Option.Option<string>) =>
-  config.store === "memory" && Option.isNone(config.redisUrl) && Option.isNone(endpoint)
+  config.store === "memory" && Option.isNone(config.redisUrl) &&
+  Option.isNone(config.redisClusterNodes ?? Option.none()) && Option.isNone(endpoint)
     ? Layer.empty
     : Option.isSome(endpoint)
     ? StoreMetrics.layerTraced

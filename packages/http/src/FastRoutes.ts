@@ -10,7 +10,7 @@
  * sends the same requests through both paths and requires byte-equal
  * answers (`examples/server/test/fast-routes.test.ts`, recorded from the HttpApi implementation).
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @internal
  */
 import {

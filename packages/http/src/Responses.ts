@@ -2,7 +2,7 @@
  * Engine values as the API's response schemas, shared by the HttpApi
  * handlers and the fast routes.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @internal
  */
 import type { Hold, PaymentReceipt, QueueEntry } from "@boxoffice/core"

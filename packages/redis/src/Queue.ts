@@ -19,7 +19,7 @@ import {
   type UserId
 } from "@boxoffice/core"
 import { Clock, DateTime, Effect, Layer, Option } from "effect"
-import type { Redis } from "ioredis"
+import type { Cluster, Redis } from "ioredis"
 import { configureScript, endScript, joinScript, queueKeyNames, statsScript, statusScript } from "./internal/scripts.ts"
 
 /** @category models */
@@ -33,6 +33,16 @@ export interface RedisQueueOptions {
   readonly clock?: "server" | "effect"
 }
 
+/**
+ * One Redis, or a Redis Cluster: every script touches the keys of one queue,
+ * which share a hash tag and so one slot. ioredis routes each call to the
+ * slot's node, loads scripts per node (EVALSHA, then EVAL on `NOSCRIPT`) and
+ * follows `MOVED`/`ASK` during resharding.
+ *
+ * @category models
+ */
+export type RedisClient = Redis | Cluster
+
 interface QueueCommands {
   boxofficeJoin(...args: Array<string | number>): Promise<Array<string | number> | null>
   boxofficeStatus(...args: Array<string | number>): Promise<Array<string | number> | null>
@@ -42,8 +52,8 @@ interface QueueCommands {
 }
 
 /** Registers the scripts on the client once; ioredis then calls them by EVALSHA. */
-const withScripts = (client: Redis): Redis & QueueCommands => {
-  const commands = client as Redis & QueueCommands
+const withScripts = (client: RedisClient): RedisClient & QueueCommands => {
+  const commands = client as RedisClient & QueueCommands
   if (typeof commands.boxofficeJoin !== "function") {
     const numberOfKeys = queueKeyNames.length
     client.defineCommand("boxofficeJoin", { numberOfKeys, lua: joinScript })
@@ -134,10 +144,10 @@ const toEntry = (concertId: ConcertId, reply: Array<string | number>): QueueEntr
  * ```
  * @category layers
  */
-export const layerFromClient = (client: Redis, options: RedisQueueOptions): Layer.Layer<Queue> =>
+export const layerFromClient = (client: RedisClient, options: RedisQueueOptions): Layer.Layer<Queue> =>
   Layer.succeed(Queue, makeQueue(client, options))
 
-export const makeQueue = (client: Redis, options: RedisQueueOptions): Queue["Service"] => {
+export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queue["Service"] => {
   const redis = withScripts(client)
   const nowArgument = options.clock === "effect"
     ? Effect.map(Clock.currentTimeMillis, String)

@@ -7,16 +7,28 @@
  */
 import { Queue } from "@boxoffice/core"
 import { Effect, Layer, Redacted } from "effect"
-import { Redis } from "ioredis"
-import { layerFromClient, makeQueue, type RedisQueueOptions } from "./Queue.ts"
+import { Cluster, Redis } from "ioredis"
+import { layerFromClient, makeQueue, type RedisClient, type RedisQueueOptions } from "./Queue.ts"
 
-export { queueKeys, type RedisQueueOptions } from "./Queue.ts"
+export { queueKeys, type RedisClient, type RedisQueueOptions } from "./Queue.ts"
 
-/** @category models */
-export interface RedisConnectionOptions extends RedisQueueOptions {
-  readonly url: Redacted.Redacted<string>
+/**
+ * Where the queue lives: one Redis (`url`), or a Redis Cluster (`clusterNodes`,
+ * some of its nodes as `redis://host:port` URLs; the client finds the rest).
+ *
+ * @category models
+ */
+export type RedisConnectionOptions = RedisQueueOptions & {
   /** How long a command or a connection attempt may take before it fails with `unavailable`. Default 2 s. */
   readonly timeoutMs?: number
+} & (
+  | { readonly url: Redacted.Redacted<string>; readonly clusterNodes?: undefined }
+  | { readonly clusterNodes: ReadonlyArray<Redacted.Redacted<string>>; readonly url?: undefined }
+)
+
+const nodeOf = (url: Redacted.Redacted<string>) => {
+  const parsed = new URL(Redacted.value(url))
+  return { host: parsed.hostname, port: Number(parsed.port || 6379) }
 }
 
 /**
@@ -25,23 +37,30 @@ export interface RedisConnectionOptions extends RedisQueueOptions {
  *
  * @category constructors
  */
-export const makeClient = (options: RedisConnectionOptions): Redis => {
+export const makeClient = (options: RedisConnectionOptions): RedisClient => {
   const timeoutMs = options.timeoutMs ?? 2_000
-  const client = new Redis(Redacted.value(options.url), {
+  const failFast = {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: timeoutMs,
     commandTimeout: timeoutMs,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
-    lazyConnect: true
-  })
+    retryStrategy: (attempt: number) => Math.min(attempt * 100, 1_000)
+  }
+  const client: RedisClient = options.clusterNodes !== undefined
+    ? new Cluster(options.clusterNodes.map(nodeOf), {
+      enableOfflineQueue: false,
+      lazyConnect: true,
+      clusterRetryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
+      redisOptions: failFast
+    })
+    : new Redis(Redacted.value(options.url), { ...failFast, lazyConnect: true })
   // Errors reach callers as failed commands; the event would otherwise be unhandled.
   client.on("error", () => {})
   return client
 }
 
 /**
- * Warns when Redis may evict the queue's keys: every key has a TTL, so any
+ * Warns when Redis (each master of a cluster) may evict the queue's keys: every key has a TTL, so any
  * policy but `noeviction` can drop a live queue under memory pressure. The
  * scripts survive that (a lost entry counts as ended), but waiters lose
  * their place. Managed services that refuse `CONFIG GET` are let be.
@@ -55,7 +74,12 @@ export const makeClient = (options: RedisConnectionOptions): Redis => {
  * ```
  * @category diagnostics
  */
-export const checkEvictionPolicy = (client: Redis): Effect.Effect<void> =>
+export const checkEvictionPolicy = (client: RedisClient): Effect.Effect<void> =>
+  client instanceof Cluster
+    ? Effect.forEach(client.nodes("master"), checkEvictionPolicy, { discard: true })
+    : checkNodeEvictionPolicy(client)
+
+const checkNodeEvictionPolicy = (client: Redis): Effect.Effect<void> =>
   Effect.tryPromise(() => client.config("GET", "maxmemory-policy") as Promise<Array<string>>).pipe(
     Effect.flatMap(([, policy]) =>
       policy === undefined || policy === "noeviction"

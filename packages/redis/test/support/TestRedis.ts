@@ -3,7 +3,7 @@
  * cleanup that deletes them afterwards.
  */
 import { MemoryStores } from "@boxoffice/memory"
-import { RedisQueue } from "@boxoffice/redis"
+import { type RedisClient, RedisQueue } from "@boxoffice/redis"
 import { type AdapterUnderTest, StoreClock, StoreStall, suiteEpochMs } from "@boxoffice/testing"
 import { Effect, Layer } from "effect"
 import { Redis } from "ioredis"
@@ -35,10 +35,10 @@ export const deleteKeys = async (client: Redis, prefix: string): Promise<number>
  * The Redis queue under the suites, with the other stores in memory. Each
  * build gets its own key prefix; the scripts read the suites' manual clock.
  */
-export const redisAdapter = (client: () => Redis, prefix: string): AdapterUnderTest => {
+export const redisAdapter = (client: () => RedisClient, prefix: string, name = "redis"): AdapterUnderTest => {
   let builds = 0
   return {
-    name: "redis",
+    name,
     get layer() {
       return Layer.merge(
         StoreStall.inFrontOf(Layer.merge(

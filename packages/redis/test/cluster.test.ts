@@ -1,0 +1,77 @@
+/**
+ * The Redis queue on a real Redis Cluster (three masters started for this
+ * file): the same contract, property and model suites as on one Redis, and
+ * queues of many concerts spread over the cluster's nodes, each queue's keys
+ * on one node.
+ */
+import { ConcertId, newId, Queue, QueuePolicy, QueueTokenId, UserId } from "@boxoffice/core"
+import { RedisQueue } from "@boxoffice/redis"
+import { contractSuite, modelSuite, propertySuite, startRedisCluster, type TestRedisCluster } from "@boxoffice/testing"
+import { Effect } from "effect"
+import { Cluster } from "ioredis"
+import { afterAll, assert, beforeAll, describe, it } from "vitest"
+import { redisAdapter, runPrefix } from "./support/TestRedis.ts"
+
+const prefix = runPrefix()
+let cluster: TestRedisCluster
+let client: Cluster | undefined
+const shared = () => {
+  if (client === undefined) {
+    client = new Cluster(cluster.ports.map((port) => ({ host: "127.0.0.1", port })), { redisOptions: { maxRetriesPerRequest: 1 } })
+    client.on("error", () => {})
+  }
+  return client
+}
+
+beforeAll(async () => {
+  cluster = await startRedisCluster()
+}, 60_000)
+
+afterAll(async () => {
+  await client?.quit().catch(() => client?.disconnect())
+  await cluster?.stop()
+}, 30_000)
+
+const adapter = redisAdapter(shared, prefix, "redis cluster")
+contractSuite(adapter)
+propertySuite(adapter)
+modelSuite(adapter)
+
+/** Keys under `prefix` on one node. */
+const keysOn = async (node: import("ioredis").Redis, match: string) => {
+  const found: Array<string> = []
+  let cursor = "0"
+  do {
+    const [next, keys] = await node.scan(cursor, "MATCH", match, "COUNT", 1_000)
+    cursor = next
+    found.push(...keys)
+  } while (cursor !== "0")
+  return found
+}
+
+describe("queues on a Redis Cluster", () => {
+  it("queues of 30 concerts spread over more than one node, each queue's keys on a single node", async () => {
+    const keyPrefix = `${prefix}spread:`
+    const concerts = Array.from({ length: 30 }, () => Effect.runSync(newId(ConcertId)))
+    await Effect.runPromise(Effect.gen(function*() {
+      const queue = yield* Queue
+      for (const concertId of concerts) {
+        const entry = yield* queue.join({
+          tokenId: yield* newId(QueueTokenId),
+          concertId,
+          userId: yield* newId(UserId),
+          policy: QueuePolicy.default
+        })
+        assert.isTrue(entry.created)
+      }
+    }).pipe(Effect.provide(RedisQueue.layerFromClient(shared(), { keyPrefix }))))
+    const masters = shared().nodes("master")
+    assert.strictEqual(masters.length, 3)
+    const byNode = await Promise.all(masters.map((node) => keysOn(node, `${keyPrefix}*`)))
+    assert.isAtLeast(byNode.filter((keys) => keys.length > 0).length, 2, "every queue landed on one node")
+    for (const concertId of concerts) {
+      const holders = byNode.filter((keys) => keys.some((key) => key.includes(`{q:${concertId}}`)))
+      assert.strictEqual(holders.length, 1, `the keys of ${concertId} span ${holders.length} nodes`)
+    }
+  })
+})
