@@ -22,6 +22,10 @@ export interface TestRedisCluster {
   readonly nodeUrls: ReadonlyArray<string>
   /** The masters' ports. */
   readonly ports: ReadonlyArray<number>
+  /** Kills one master at once (SIGKILL): its slots go dark, as in a crash. */
+  readonly crashNode: (port: number) => Promise<void>
+  /** Starts a crashed master again with its cluster config; it comes back empty (nothing is saved). */
+  readonly restartNode: (port: number) => Promise<void>
   readonly stop: () => Promise<void>
 }
 
@@ -66,38 +70,58 @@ export const startRedisCluster = async (): Promise<TestRedisCluster> => {
   const dir = mkdtempSync(join(tmpdir(), "boxoffice-cluster-"))
   const taken = new Set<number>()
   const ports = [await freeClusterPort(taken), await freeClusterPort(taken), await freeClusterPort(taken)]
-  const servers: Array<ChildProcess> = ports.map((port) =>
+  const startNode = (port: number) =>
     spawn("redis-server", [
       "--port", String(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
       "--cluster-config-file", join(dir, `nodes-${port}.conf`), "--dir", dir,
-      "--save", "", "--appendonly", "no"
-    ], { stdio: "ignore" }))
+      "--save", "", "--appendonly", "no",
+      // A dead master is noticed within a second, and the other masters keep serving their slots
+      // (a queue lives on one slot: one node's loss need not stop every sale).
+      "--cluster-node-timeout", "1000", "--cluster-require-full-coverage", "no"
+    ], { stdio: "ignore" })
+  const servers: Array<ChildProcess> = ports.map(startNode)
+  const exited = (server: ChildProcess) =>
+    new Promise<void>((resolve) => {
+      if (server.exitCode !== null || server.signalCode !== null) return resolve()
+      server.once("exit", () => resolve())
+    })
+  const waitUntil = async (check: () => Promise<boolean>, what: string) => {
+    for (let i = 0; !(await check()); i++) {
+      if (i > 300) throw new Error(what)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+  const answers = (port: number) => run("redis-cli", ["-p", String(port), "ping"]).then((r) => r.stdout.includes("PONG"), () => false)
   const stop = async () => {
-    await Promise.all(servers.map((server) =>
-      new Promise<void>((resolve) => {
-        if (server.exitCode !== null) return resolve()
-        server.once("exit", () => resolve())
-        server.kill("SIGTERM")
-      })))
+    await Promise.all(servers.map((server) => {
+      const done = exited(server)
+      server.kill("SIGTERM")
+      return done
+    }))
     rmSync(dir, { recursive: true, force: true })
   }
   try {
-    for (const port of ports) {
-      for (let i = 0; !(await run("redis-cli", ["-p", String(port), "ping"]).then((r) => r.stdout.includes("PONG"), () => false)); i++) {
-        if (i > 100) throw new Error(`redis-server on ${port} did not start`)
-        await new Promise((resolve) => setTimeout(resolve, 50))
-      }
-    }
+    for (const port of ports) await waitUntil(() => answers(port), `redis-server on ${port} did not start`)
     await run("redis-cli", ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "0", "--cluster-yes"])
-    for (const port of ports) {
-      for (let i = 0; !(await clusterReady(port)); i++) {
-        if (i > 200) throw new Error(`the cluster did not become ready on ${port}`)
-        await new Promise((resolve) => setTimeout(resolve, 50))
-      }
-    }
+    for (const port of ports) await waitUntil(() => clusterReady(port), `the cluster did not become ready on ${port}`)
   } catch (error) {
     await stop()
     throw error
   }
-  return { nodeUrls: ports.map((port) => `redis://127.0.0.1:${port}`), ports, stop }
+  return {
+    nodeUrls: ports.map((port) => `redis://127.0.0.1:${port}`),
+    ports,
+    crashNode: async (port) => {
+      const server = servers[ports.indexOf(port)]!
+      const done = exited(server)
+      server.kill("SIGKILL")
+      await done
+    },
+    restartNode: async (port) => {
+      servers[ports.indexOf(port)] = startNode(port)
+      await waitUntil(() => answers(port), `redis-server on ${port} did not restart`)
+      for (const each of ports) await waitUntil(() => clusterReady(each), `the cluster did not recover on ${each}`)
+    },
+    stop
+  }
 }
