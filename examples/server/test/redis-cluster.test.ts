@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { startRedisCluster, type TestRedisCluster } from "@boxoffice/testing"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import { freePort } from "./support/ServerProcess.ts"
+import { freePort, runUntilExit } from "./support/ServerProcess.ts"
 import { createStores, type Stores } from "./support/Stores.ts"
 import { adminKey, call, newConcert, newUser } from "./support/TestServer.ts"
 
@@ -80,18 +80,11 @@ describe("the example server on a Redis Cluster", () => {
   })
 
   it("refuses to start with both REDIS_URL and REDIS_CLUSTER_NODES", async () => {
-    const child = spawn(process.execPath, [main], {
-      env: env({
-        PORT: String(await freePort()),
-        REDIS_URL: "redis://127.0.0.1:6379",
-        REDIS_CLUSTER_NODES: cluster.nodeUrls.join(",")
-      }),
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let output = ""
-    child.stdout.on("data", (chunk) => (output += chunk))
-    child.stderr.on("data", (chunk) => (output += chunk))
-    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve))
+    const { code, output } = await runUntilExit(env({
+      PORT: String(await freePort()),
+      REDIS_URL: "redis://127.0.0.1:6379",
+      REDIS_CLUSTER_NODES: cluster.nodeUrls.join(",")
+    }))
     assert.notStrictEqual(code, 0)
     assert.include(output, "not both")
   })

@@ -3,10 +3,9 @@
  * through the shared stores (a seat race through the port has exactly one
  * winner, paid once), SIGTERM stops them all, and memory mode refuses N > 1.
  */
-import { execFileSync, spawn } from "node:child_process"
-import { fileURLToPath } from "node:url"
+import { execFileSync } from "node:child_process"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import { freePort, spawnServer, type ServerProcess } from "./support/ServerProcess.ts"
+import { freePort, runUntilExit, spawnServer, type ServerProcess } from "./support/ServerProcess.ts"
 import { createStores, type Stores } from "./support/Stores.ts"
 import { admittedUser, call, newConcert } from "./support/TestServer.ts"
 
@@ -92,15 +91,12 @@ describe("BOXOFFICE_WORKERS", () => {
 
 describe("BOXOFFICE_WORKERS on memory", () => {
   it("is refused at start with a clear message: memory state is per process", async () => {
-    const main = fileURLToPath(new URL("../dist/main.js", import.meta.url))
-    const child = spawn(process.execPath, [main], {
-      env: { ...process.env, PORT: String(await freePort()), BOXOFFICE_WORKERS: "2", BOXOFFICE_STORE: "memory" },
-      stdio: ["ignore", "pipe", "pipe"]
+    const { code, output } = await runUntilExit({
+      ...process.env,
+      PORT: String(await freePort()),
+      BOXOFFICE_WORKERS: "2",
+      BOXOFFICE_STORE: "memory"
     })
-    let output = ""
-    child.stdout.on("data", (chunk) => (output += chunk))
-    child.stderr.on("data", (chunk) => (output += chunk))
-    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve))
     assert.notStrictEqual(code, 0)
     assert.include(output, "BOXOFFICE_WORKERS > 1 needs shared stores")
   })

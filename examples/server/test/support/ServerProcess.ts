@@ -54,3 +54,16 @@ export const spawnServer = (
   child.stderr!.on("data", (chunk) => (output += chunk))
   return { child, url: `http://127.0.0.1:${port}`, output: () => output }
 }
+
+/**
+ * Runs the server with exactly `env` until it exits, for configurations it
+ * must refuse: answers its exit code and everything it printed.
+ */
+export const runUntilExit = (env: Record<string, string | undefined>) =>
+  new Promise<{ readonly code: number | null; readonly output: string }>((resolve) => {
+    const child = spawn(process.execPath, [main], { env, stdio: ["ignore", "pipe", "pipe"] })
+    let output = ""
+    child.stdout!.on("data", (chunk) => (output += chunk))
+    child.stderr!.on("data", (chunk) => (output += chunk))
+    child.on("exit", (code) => resolve({ code, output }))
+  })
