@@ -33,10 +33,11 @@ export const MetricsLive = Layer.unwrap(Effect.sync(() => {
           .slice(-gaugedConcertsMax)
         yield* Effect.forEach(concerts, (concert) =>
           Effect.flatMap(queue.stats(concert.concertId, concert.policy.queue), (stats) =>
-            Effect.andThen(
+            Effect.all([
+              Metric.update(queueGauge("boxoffice_queue_pending", "People who joined before the opening, awaiting the draw", concert.concertId), stats.pending),
               Metric.update(queueGauge("boxoffice_queue_waiting", "People waiting in a concert's queue", concert.concertId), stats.waiting),
               Metric.update(queueGauge("boxoffice_queue_active", "People admitted and active in a concert's queue", concert.concertId), stats.active)
-            )), { concurrency: 8, discard: true })
+            ], { discard: true })), { concurrency: 8, discard: true })
       }).pipe(Effect.ignore)
       return MetricsExposition.of({
         render: Effect.andThen(

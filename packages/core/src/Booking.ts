@@ -252,7 +252,9 @@ export class Booking extends Context.Service<Booking, {
           return yield* new Forbidden({ detail: "the queue token is for another concert" })
         }
         const entry = yield* currentEntry(claims, concert.policy.queue)
-        if (entry.status === "waiting") return yield* new QueueNotAdmitted({ position: entry.position })
+        if (entry.status === "waiting" || entry.status === "pending") {
+          return yield* new QueueNotAdmitted({ position: entry.position })
+        }
         if (entry.status === "expired") return yield* new QueueTokenExpired()
         return entry
       })
@@ -270,7 +272,8 @@ export class Booking extends Context.Service<Booking, {
             activeSeconds: input.queue?.activeSeconds ?? defaults.queue.activeSeconds,
             admitPerMinute: input.queue?.admitPerMinute !== undefined
               ? input.queue.admitPerMinute
-              : defaults.queue.admitPerMinute
+              : defaults.queue.admitPerMinute,
+            ...(input.opensAt === undefined ? {} : { opensAt: input.opensAt })
           }),
           holdSeconds: input.holdSeconds ?? defaults.holdSeconds,
           maxSeatsPerUser: input.maxSeatsPerUser ?? defaults.maxSeatsPerUser

@@ -63,7 +63,9 @@ export const CreateConcertBody = Schema.Struct({
     admitPerMinute: Schema.optionalKey(Schema.NullOr(intBetween(1, Limits.admitPerMinuteMax)))
   })),
   holdSeconds: Schema.optionalKey(intBetween(Limits.holdSecondsMin, Limits.holdSecondsMax)),
-  maxSeatsPerUser: Schema.optionalKey(intBetween(1, Limits.seatsPerUserMax))
+  maxSeatsPerUser: Schema.optionalKey(intBetween(1, Limits.seatsPerUserMax)),
+  /** When the sale opens: joins before it are drawn at random into the line then. A past time means now. */
+  opensAt: Schema.optionalKey(Instant)
 })
 
 /** @category schemas */
@@ -76,6 +78,8 @@ export class CreatedConcert extends Schema.Class<CreatedConcert>("CreatedConcert
 export class SaleReportResponse extends Schema.Class<SaleReportResponse>("SaleReportResponse")({
   concertId: ConcertId,
   title: Schema.String,
+  /** When the sale opens; null when it opened at once. */
+  opensAt: Schema.NullOr(Instant),
   settings: Schema.Struct({
     maxActive: Schema.Int,
     activeSeconds: Schema.Int,
@@ -84,7 +88,13 @@ export class SaleReportResponse extends Schema.Class<SaleReportResponse>("SaleRe
     holdSeconds: Schema.Int,
     maxSeatsPerUser: Schema.Int
   }),
-  queue: Schema.Struct({ waiting: Schema.Int, active: Schema.Int, admittedLastMinute: Schema.Int }),
+  queue: Schema.Struct({
+    /** Joined before the opening, awaiting the draw. */
+    pending: Schema.Int,
+    waiting: Schema.Int,
+    active: Schema.Int,
+    admittedLastMinute: Schema.Int
+  }),
   dates: Schema.Array(Schema.Struct({
     dateId: DateId,
     startsAt: Instant,
@@ -138,10 +148,13 @@ export class ConcertSummary extends Schema.Class<ConcertSummary>("ConcertSummary
 }) {}
 
 const queueStatusFields = {
-  status: Schema.Literals(["waiting", "active", "expired"]),
+  /** `pending`: joined before the sale opens, awaiting the draw. */
+  status: Schema.Literals(["pending", "waiting", "active", "expired"]),
   position: Schema.NullOr(Schema.Int),
   etaSeconds: Schema.NullOr(Schema.Int),
-  activeUntil: Schema.NullOr(Instant)
+  activeUntil: Schema.NullOr(Instant),
+  /** When the sale opens; null when it opened at once. */
+  opensAt: Schema.NullOr(Instant)
 }
 
 /** The answer to a status call, and each SSE event. @category schemas */

@@ -13,7 +13,8 @@ export const statusFields = (entry: QueueEntry) => ({
   status: entry.status,
   position: entry.position,
   etaSeconds: entry.etaSeconds,
-  activeUntil: entry.activeUntil
+  activeUntil: entry.activeUntil,
+  opensAt: entry.opensAt
 })
 
 /** @internal */

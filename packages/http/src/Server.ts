@@ -132,6 +132,7 @@ const AdminLive = HttpApiBuilder.group(ServedApi, "admin", (handlers) =>
           new SaleReportResponse({
             concertId: concert.concertId,
             title: concert.title,
+            opensAt: concert.policy.queue.opensAt ?? null,
             settings: {
               maxActive: queue.settings.maxActive,
               activeSeconds: queue.settings.activeSeconds,
@@ -140,7 +141,12 @@ const AdminLive = HttpApiBuilder.group(ServedApi, "admin", (handlers) =>
               holdSeconds: concert.policy.holdSeconds,
               maxSeatsPerUser: concert.policy.maxSeatsPerUser
             },
-            queue: { waiting: queue.waiting, active: queue.active, admittedLastMinute: queue.admittedLastMinute },
+            queue: {
+              pending: queue.pending,
+              waiting: queue.waiting,
+              active: queue.active,
+              admittedLastMinute: queue.admittedLastMinute
+            },
             dates: concert.dates.map((date, index) => ({
               dateId: date.dateId,
               startsAt: date.startsAt,
@@ -168,7 +174,8 @@ const AdminLive = HttpApiBuilder.group(ServedApi, "admin", (handlers) =>
           })),
           ...(payload.queue === undefined ? {} : { queue: payload.queue }),
           ...(payload.holdSeconds === undefined ? {} : { holdSeconds: payload.holdSeconds }),
-          ...(payload.maxSeatsPerUser === undefined ? {} : { maxSeatsPerUser: payload.maxSeatsPerUser })
+          ...(payload.maxSeatsPerUser === undefined ? {} : { maxSeatsPerUser: payload.maxSeatsPerUser }),
+          ...(payload.opensAt === undefined ? {} : { opensAt: payload.opensAt })
         })),
         (concert) =>
           new CreatedConcert({

@@ -8,8 +8,10 @@ import {
   applySettingsChange,
   admissionsAllowed,
   admissionsInWindow,
+  drawOrder,
   etaSeconds,
   isAbandoned,
+  isSaleOpen,
   isStillActive,
   Limits,
   Queue,
@@ -18,12 +20,14 @@ import {
   type ConcertId,
   type QueuePolicy,
   type QueueTokenId,
+  opensAtMsOf,
   settingsFromPolicy
 } from "@boxoffice/core"
 import { DateTime, Layer, Option, Result } from "effect"
 import type { MemoryState, QueueRecord, QueueState } from "./internal/MemoryState.ts"
 import { atomically, MemoryStore } from "./internal/MemoryStore.ts"
 import { MinHeap } from "./internal/MinHeap.ts"
+import { randomBelow } from "./internal/randomBelow.ts"
 import { WaitingLine } from "./internal/WaitingLine.ts"
 
 const queueOf = (state: MemoryState, concertId: ConcertId): QueueState => {
@@ -34,6 +38,7 @@ const queueOf = (state: MemoryState, concertId: ConcertId): QueueState => {
       entries: new Map(),
       currentByUser: new Map(),
       endedByUser: new Map(),
+      pending: new Set(),
       line: new WaitingLine(),
       tokenBySequence: new Map(),
       waitingBySeen: new MinHeap(),
@@ -60,9 +65,8 @@ const forget = (queue: QueueState, tokenId: QueueTokenId): void => {
 }
 
 const endEntry = (queue: QueueState, record: QueueRecord, nowMs: number): void => {
-  if (record.state === "waiting") {
-    queue.line.remove(record.joinSequence)
-  }
+  if (record.state === "waiting") queue.line.remove(record.joinSequence)
+  else if (record.state === "pending") queue.pending.delete(record.tokenId)
   queue.active.delete(record.tokenId)
   queue.currentByUser.delete(record.userId)
   record.state = "ended"
@@ -77,7 +81,9 @@ const endEntry = (queue: QueueState, record: QueueRecord, nowMs: number): void =
 /** Ends `record` now if its window ran out or it stopped polling, whatever the batch bound left. */
 const settle = (queue: QueueState, record: QueueRecord, nowMs: number): void => {
   if (record.state === "active" && !isStillActive(record.activeUntilMs!, nowMs)) endEntry(queue, record, nowMs)
-  else if (record.state === "waiting" && isAbandoned(record.lastSeenMs, nowMs)) endEntry(queue, record, nowMs)
+  else if ((record.state === "waiting" || record.state === "pending") && isAbandoned(record.lastSeenMs, nowMs)) {
+    endEntry(queue, record, nowMs)
+  }
 }
 
 /**
@@ -96,7 +102,7 @@ const admit = (queue: QueueState, policy: QueuePolicy, nowMs: number, arrivingTo
     const seenMs = queue.waitingBySeen.peekKey()
     if (seenMs === undefined || !isAbandoned(seenMs, nowMs) || tidied++ >= Limits.queueTidyBatchMax) break
     const record = queue.entries.get(queue.waitingBySeen.pop()!)
-    if (record === undefined || record.state !== "waiting") continue
+    if (record === undefined || (record.state !== "waiting" && record.state !== "pending")) continue
     if (record.lastSeenMs !== seenMs) queue.waitingBySeen.push(record.lastSeenMs, record.tokenId)
     else endEntry(queue, record, nowMs)
   }
@@ -116,10 +122,13 @@ const admit = (queue: QueueState, policy: QueuePolicy, nowMs: number, arrivingTo
     if (tidied++ >= Limits.queueTidyBatchMax || endedAtMs > nowMs - Limits.endedEntryRetentionSeconds * 1000) break
     forget(queue, tokenId)
   }
+  const opensAtMs = opensAtMsOf(policy)
+  if (queue.pending.size > 0 && isSaleOpen(opensAtMs, nowMs)) draw(queue)
   const live = queue.settings ?? policy
   const count = admissionsAllowed({
     policy: live,
     paused: queue.settings?.paused ?? false,
+    opensAtMs,
     nowMs,
     activeCount: queue.active.size,
     waitingCount: queue.line.size,
@@ -145,6 +154,21 @@ const admit = (queue: QueueState, policy: QueuePolicy, nowMs: number, arrivingTo
   if (queue.waitedAdmissionTimesMs.length > Limits.etaSampleSize * 2) {
     queue.waitedAdmissionTimesMs.splice(0, queue.waitedAdmissionTimesMs.length - Limits.etaSampleSize)
   }
+}
+
+/**
+ * The fair-start draw, once, in the first step at or after the opening: the
+ * pre-queue enters the line in a random order, ahead of every later join.
+ */
+const draw = (queue: QueueState): void => {
+  for (const tokenId of drawOrder(queue.pending, randomBelow)) {
+    const record = queue.entries.get(tokenId)!
+    record.joinSequence = queue.nextSequence++
+    record.state = "waiting"
+    queue.tokenBySequence.set(record.joinSequence, tokenId)
+    queue.line.push(record.joinSequence)
+  }
+  queue.pending.clear()
 }
 
 /** A join or status call keeps a waiter's place for another grace period. */
@@ -175,7 +199,8 @@ const toEntry = (queue: QueueState, record: QueueRecord, policy: QueuePolicy, no
         windowAdmissionTimesMs: queue.admissionTimesMs
       }),
     admittedAt: record.admittedAtMs === null ? null : DateTime.makeUnsafe(record.admittedAtMs),
-    activeUntil: record.activeUntilMs === null ? null : DateTime.makeUnsafe(record.activeUntilMs)
+    activeUntil: record.activeUntilMs === null ? null : DateTime.makeUnsafe(record.activeUntilMs),
+    opensAt: policy.opensAt ?? null
   }, { disableChecks: true })
 }
 
@@ -199,21 +224,27 @@ export const layer: Layer.Layer<Queue, never, MemoryStore> = Layer.effect(
           // The user's ended entry, if any, is replaced by this one.
           const ended = queue.endedByUser.get(request.userId)
           if (ended !== undefined) forget(queue, ended)
+          // Before the opening, a join gets a lottery ticket, not a place.
+          const pending = !isSaleOpen(opensAtMsOf(request.policy), nowMs)
           const record: QueueRecord = {
             tokenId: request.tokenId,
             userId: request.userId,
             concertId: request.concertId,
-            joinSequence: queue.nextSequence++,
+            joinSequence: pending ? 0 : queue.nextSequence++,
             joinedAtMs: nowMs,
-            state: "waiting",
+            state: pending ? "pending" : "waiting",
             admittedAtMs: null,
             activeUntilMs: null,
             lastSeenMs: nowMs
           }
           queue.entries.set(record.tokenId, record)
           queue.currentByUser.set(record.userId, record.tokenId)
-          queue.tokenBySequence.set(record.joinSequence, record.tokenId)
-          queue.line.push(record.joinSequence)
+          if (pending) {
+            queue.pending.add(record.tokenId)
+          } else {
+            queue.tokenBySequence.set(record.joinSequence, record.tokenId)
+            queue.line.push(record.joinSequence)
+          }
           queue.waitingBySeen.push(nowMs, record.tokenId)
           admit(queue, request.policy, nowMs, record.tokenId)
           return Result.succeed({ entry: toEntry(queue, record, request.policy, nowMs), created: true })
@@ -235,6 +266,7 @@ export const layer: Layer.Layer<Queue, never, MemoryStore> = Layer.effect(
           return Result.succeed(
             new QueueStats({
               settings: queue.settings ?? settingsFromPolicy(policy),
+              pending: queue.pending.size,
               waiting: queue.line.size,
               active: queue.active.size,
               admittedLastMinute: admissionsInWindow(queue.admissionTimesMs, nowMs)

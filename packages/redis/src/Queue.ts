@@ -9,6 +9,7 @@ import {
   type ConcertId,
   etaSeconds,
   Limits,
+  opensAtMsOf,
   Queue,
   QueueEntry,
   type QueuePolicy,
@@ -47,7 +48,7 @@ interface QueueCommands {
   boxofficeJoin(...args: Array<string | number>): Promise<Array<string | number> | null>
   boxofficeStatus(...args: Array<string | number>): Promise<Array<string | number> | null>
   boxofficeEnd(...args: Array<string | number>): Promise<number>
-  boxofficeStats(...args: Array<string | number>): Promise<[number, number, number, number, number, number, number]>
+  boxofficeStats(...args: Array<string | number>): Promise<[number, number, number, number, number, number, number, number]>
   boxofficeConfigure(...args: Array<string | number>): Promise<[number, number, number, number]>
 }
 
@@ -81,7 +82,9 @@ const settingsOf = (maxActive: number, activeMs: number, rate: number, paused: n
     paused: Number(paused) === 1
   })
 
-const toEntry = (concertId: ConcertId, reply: Array<string | number>): QueueEntry => {
+const statusOfState = { p: "pending", w: "waiting", a: "active", e: "expired" } as const
+
+const toEntry = (concertId: ConcertId, queuePolicy: QueuePolicy, reply: Array<string | number>): QueueEntry => {
   const [
     ,
     tokenId,
@@ -116,7 +119,7 @@ const toEntry = (concertId: ConcertId, reply: Array<string | number>): QueueEntr
     userId: String(userId) as UserId,
     joinSequence: Number(joinSequence),
     joinedAt: DateTime.makeUnsafe(Number(joinedAtMs)),
-    status: waiting ? "waiting" : state === "a" ? "active" : "expired",
+    status: statusOfState[state as keyof typeof statusOfState],
     position: waiting ? Number(position) : null,
     etaSeconds: waiting
       ? etaSeconds({
@@ -129,7 +132,8 @@ const toEntry = (concertId: ConcertId, reply: Array<string | number>): QueueEntr
       })
       : null,
     admittedAt: at(admittedAtMs),
-    activeUntil: state === "a" ? at(activeUntilMs) : null
+    activeUntil: state === "a" ? at(activeUntilMs) : null,
+    opensAt: queuePolicy.opensAt ?? null
   })
 }
 
@@ -166,7 +170,8 @@ export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queu
     Limits.waitingGraceSeconds * 1000,
     Limits.queueTidyBatchMax,
     Limits.endedEntryRetentionSeconds * 1000,
-    Limits.etaSampleSize
+    Limits.etaSampleSize,
+    opensAtMsOf(policy) ?? ""
   ]
   return Queue.of({
     join: (request) =>
@@ -180,12 +185,12 @@ export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queu
             request.tokenId
           )
         ),
-        (reply) => ({ entry: toEntry(request.concertId, reply!), created: Number(reply![0]) === 1 })
+        (reply) => ({ entry: toEntry(request.concertId, request.policy, reply!), created: Number(reply![0]) === 1 })
       ),
     status: (concertId, tokenId, policy) =>
       Effect.map(
         call((now) => redis.boxofficeStatus(...queueKeys(options.keyPrefix, concertId), now, ...policyArguments(policy), tokenId)),
-        (reply) => reply === null ? Option.none() : Option.some(toEntry(concertId, reply))
+        (reply) => reply === null ? Option.none() : Option.some(toEntry(concertId, policy, reply))
       ),
     end: (concertId, tokenId, policy) =>
       Effect.asVoid(
@@ -194,9 +199,10 @@ export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queu
     stats: (concertId, policy) =>
       Effect.map(
         call((now) => redis.boxofficeStats(...queueKeys(options.keyPrefix, concertId), now, ...policyArguments(policy))),
-        ([waiting, active, admittedLastMinute, maxActive, activeMs, rate, paused]) =>
+        ([pending, waiting, active, admittedLastMinute, maxActive, activeMs, rate, paused]) =>
           new QueueStats({
             settings: settingsOf(maxActive, activeMs, rate, paused),
+            pending,
             waiting,
             active,
             admittedLastMinute

@@ -20,7 +20,12 @@ export class QueuePolicy extends Schema.Class<QueuePolicy>("@boxoffice/core/Queu
   maxActive: intBetween(1, Limits.maxActiveMax),
   activeSeconds: intBetween(Limits.activeSecondsMin, Limits.activeSecondsMax),
   /** `null` means no rate cap. */
-  admitPerMinute: Schema.NullOr(intBetween(1, Limits.admitPerMinuteMax))
+  admitPerMinute: Schema.NullOr(intBetween(1, Limits.admitPerMinuteMax)),
+  /**
+   * When the sale opens; absent, it is open at once. Joins before it wait
+   * in the pre-queue, drawn at random into the line at this time.
+   */
+  opensAt: Schema.optionalKey(Schema.DateTimeUtc)
 }) {
   static readonly default = new QueuePolicy({ maxActive: 100, activeSeconds: 600, admitPerMinute: null })
 }
@@ -70,7 +75,9 @@ export const NewConcert = Schema.Struct({
     admitPerMinute: Schema.optionalKey(Schema.NullOr(intBetween(1, Limits.admitPerMinuteMax)))
   })),
   holdSeconds: Schema.optionalKey(intBetween(Limits.holdSecondsMin, Limits.holdSecondsMax)),
-  maxSeatsPerUser: Schema.optionalKey(intBetween(1, Limits.seatsPerUserMax))
+  maxSeatsPerUser: Schema.optionalKey(intBetween(1, Limits.seatsPerUserMax)),
+  /** When the sale opens (a past time means now); absent, it is open at once. */
+  opensAt: Schema.optionalKey(Schema.DateTimeUtc)
 })
 /** @category models */
 export type NewConcert = typeof NewConcert.Type

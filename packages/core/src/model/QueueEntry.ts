@@ -6,8 +6,13 @@
 import { Schema } from "effect"
 import { ConcertId, QueueTokenId, UserId } from "./Ids.ts"
 
-/** `expired` covers every end: paid, left or timed out. @category models */
-export const QueueStatusKind = Schema.Literals(["waiting", "active", "expired"])
+/**
+ * `pending` is a join before the sale opens, in the pre-queue with no place
+ * yet; `expired` covers every end: paid, left or timed out.
+ *
+ * @category models
+ */
+export const QueueStatusKind = Schema.Literals(["pending", "waiting", "active", "expired"])
 /** @category models */
 export type QueueStatusKind = typeof QueueStatusKind.Type
 
@@ -20,7 +25,11 @@ export class QueueEntry extends Schema.Class<QueueEntry>("@boxoffice/core/QueueE
   tokenId: QueueTokenId,
   concertId: ConcertId,
   userId: UserId,
-  /** The order in which the store received the join; admission follows it (L5). */
+  /**
+   * The entry's place in the line's order, which admission follows (L5): the
+   * order in which the store received the join, or for a join before the
+   * opening, its drawn place, ahead of every later join. 0 while pending.
+   */
   joinSequence: Schema.Int,
   joinedAt: Schema.DateTimeUtc,
   status: QueueStatusKind,
@@ -31,7 +40,9 @@ export class QueueEntry extends Schema.Class<QueueEntry>("@boxoffice/core/QueueE
   /** When admission ran; `null` while waiting or if never admitted. */
   admittedAt: Schema.NullOr(Schema.DateTimeUtc),
   /** When the active window ends; `null` unless active. */
-  activeUntil: Schema.NullOr(Schema.DateTimeUtc)
+  activeUntil: Schema.NullOr(Schema.DateTimeUtc),
+  /** When the concert's sale opens; `null` when it had no opening time. */
+  opensAt: Schema.NullOr(Schema.DateTimeUtc)
 }) {}
 
 /** What a queue token carries, signed. @category models */

@@ -14,6 +14,8 @@ const count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 export class QueueStats extends Schema.Class<QueueStats>("@boxoffice/core/QueueStats")({
   /** The settings in force. */
   settings: QueueSettings,
+  /** Joined before the opening, not yet drawn. */
+  pending: count,
   waiting: count,
   active: count,
   /** Admissions in the last 60 seconds. */

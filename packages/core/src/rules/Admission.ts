@@ -6,6 +6,7 @@
  */
 import type { QueuePolicy } from "../model/Concert.ts"
 import { Limits } from "../model/Limits.ts"
+import { isSaleOpen } from "./FairStart.ts"
 
 /** "Per minute" means any 60-second window (the spec (docs/spec.md)). @category constants */
 export const admissionWindowMs = 60_000
@@ -15,6 +16,8 @@ export interface AdmissionInput {
   readonly policy: Pick<QueuePolicy, "maxActive" | "admitPerMinute">
   /** A paused queue admits nobody. */
   readonly paused?: boolean
+  /** Nobody is admitted before the sale opens (`null`: open at once). */
+  readonly opensAtMs?: number | null
   readonly nowMs: number
   readonly activeCount: number
   readonly waitingCount: number
@@ -58,7 +61,7 @@ export const admissionsInWindow = (admissionTimesMs: ReadonlyArray<number>, nowM
  * @category rules
  */
 export const admissionsAllowed = (input: AdmissionInput): number => {
-  if (input.paused === true) return 0
+  if (input.paused === true || !isSaleOpen(input.opensAtMs ?? null, input.nowMs)) return 0
   const bySlots = input.policy.maxActive - input.activeCount
   const byRate = input.policy.admitPerMinute === null
     ? Number.POSITIVE_INFINITY

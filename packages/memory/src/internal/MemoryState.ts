@@ -59,9 +59,10 @@ export interface QueueRecord {
   readonly tokenId: QueueTokenId
   readonly userId: UserId
   readonly concertId: ConcertId
-  readonly joinSequence: number
+  /** 0 while pending; the drawn place from the opening on. */
+  joinSequence: number
   readonly joinedAtMs: number
-  state: "waiting" | "active" | "ended"
+  state: "pending" | "waiting" | "active" | "ended"
   admittedAtMs: number | null
   activeUntilMs: number | null
   lastSeenMs: number
@@ -74,11 +75,13 @@ export interface QueueState {
   readonly currentByUser: Map<UserId, QueueTokenId>
   /** The user's newest ended entry, which their next join replaces: one retained entry per user. */
   readonly endedByUser: Map<UserId, QueueTokenId>
+  /** Tokens that joined before the sale opened, until the draw. */
+  readonly pending: Set<QueueTokenId>
   /** Waiting join sequences in order, with O(log n) removal and position. */
   readonly line: WaitingLine
   readonly tokenBySequence: Map<number, QueueTokenId>
   /**
-   * Waiting tokens by when they were last seen, as of their push. A poll only
+   * Pending and waiting tokens by when they were last seen, as of their push. A poll only
    * stamps the record; the tidy-up re-pushes an entry seen since when it
    * reaches the top. (A Map re-inserted on every poll left deleted slots that
    * each tidy-up walked past: 9% of a polled server's CPU.)

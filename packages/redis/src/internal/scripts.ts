@@ -7,7 +7,9 @@
  * so the scripts run on Redis Cluster.
  *
  * Entries are packed as `userId|joinSequence|joinedAtMs|state|admittedAtMs|activeUntilMs|lastSeenMs`
- * with state `w` (waiting), `a` (active) or `e` (ended).
+ * with state `p` (pending: joined before the opening), `w` (waiting), `a` (active) or `e` (ended).
+ * A pending entry is not rewritten by the draw, which only places its token in the waiting set: one
+ * found there is waiting, at the place the draw gave it.
  *
  * Redis may forget: an entry whose key was evicted or dropped is treated as
  * ended, never as an error. `users` maps a user to their newest entry, live
@@ -25,12 +27,13 @@ export const queueKeyNames = [
   "admissions",
   "waited",
   "ended",
-  "settings"
+  "settings",
+  "pending"
 ] as const
 
 const prelude = `
-local K_SEQ, K_ENTRIES, K_USERS, K_WAITING, K_SEEN, K_ACTIVE, K_ADMISSIONS, K_WAITED, K_ENDED, K_SETTINGS =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
+local K_SEQ, K_ENTRIES, K_USERS, K_WAITING, K_SEEN, K_ACTIVE, K_ADMISSIONS, K_WAITED, K_ENDED, K_SETTINGS, K_PENDING =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
 local now
 if ARGV[1] ~= '' then
   now = tonumber(ARGV[1])
@@ -40,6 +43,9 @@ else
 end
 local maxActive, activeMs, rate = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local graceMs, tidyMax, retentionMs, etaSample = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+-- When the sale opens (core's isSaleOpen); nil: open at once.
+local opensAt = tonumber(ARGV[9])
+local open = not opensAt or now >= opensAt
 -- The operator's settings, once changed, replace the concert's policy that the caller passed (rate 0: no cap).
 local paused = false
 local configured = redis.call('HMGET', K_SETTINGS, 'maxActive', 'activeMs', 'rate', 'paused')
@@ -53,8 +59,13 @@ local function load(token)
   if not packed then return nil end
   local f = {}
   for part in string.gmatch(packed .. '|', '([^|]*)|') do f[#f + 1] = part end
-  return { u = f[1], seq = tonumber(f[2]), joined = tonumber(f[3]), state = f[4],
-           admitted = tonumber(f[5]), untilMs = tonumber(f[6]), seen = tonumber(f[7]) }
+  local e = { u = f[1], seq = tonumber(f[2]), joined = tonumber(f[3]), state = f[4],
+              admitted = tonumber(f[5]), untilMs = tonumber(f[6]), seen = tonumber(f[7]) }
+  if e.state == 'p' then
+    local drawn = redis.call('ZSCORE', K_WAITING, token)
+    if drawn then e.state, e.seq = 'w', tonumber(drawn) end
+  end
+  return e
 end
 
 local function save(token, e)
@@ -66,12 +77,16 @@ end
 local function finish(token, e)
   if not e then
     redis.call('ZREM', K_WAITING, token)
+    redis.call('SREM', K_PENDING, token)
     redis.call('ZREM', K_SEEN, token)
     redis.call('ZREM', K_ACTIVE, token)
     return
   end
   if e.state == 'w' then
     redis.call('ZREM', K_WAITING, token)
+    redis.call('ZREM', K_SEEN, token)
+  elseif e.state == 'p' then
+    redis.call('SREM', K_PENDING, token)
     redis.call('ZREM', K_SEEN, token)
   elseif e.state == 'a' then
     redis.call('ZREM', K_ACTIVE, token)
@@ -90,6 +105,34 @@ local function forget(token)
   if e and redis.call('HGET', K_USERS, e.u) == token then redis.call('HDEL', K_USERS, e.u) end
 end
 
+-- The fair-start draw (core's drawOrder), in the first call at or after the opening: a Fisher-Yates
+-- shuffle by Redis's own generator, then the next sequences in that order, ahead of every later join.
+local function draw()
+  local drawn = redis.call('SMEMBERS', K_PENDING)
+  if #drawn == 0 then return end
+  for last = #drawn, 2, -1 do
+    local pick = math.random(last)
+    drawn[last], drawn[pick] = drawn[pick], drawn[last]
+  end
+  local first = redis.call('INCRBY', K_SEQ, #drawn) - #drawn + 1
+  local tail = redis.call('ZRANGE', K_WAITING, -1, -1, 'WITHSCORES')
+  if tail[2] and tonumber(tail[2]) >= first then
+    first = tonumber(tail[2]) + 1
+    redis.call('SET', K_SEQ, first + #drawn - 1)
+  end
+  local batch = {}
+  for i = 1, #drawn do
+    batch[#batch + 1] = first + i - 1
+    batch[#batch + 1] = drawn[i]
+    if #batch == 1000 then
+      redis.call('ZADD', K_WAITING, unpack(batch))
+      batch = {}
+    end
+  end
+  if #batch > 0 then redis.call('ZADD', K_WAITING, unpack(batch)) end
+  redis.call('DEL', K_PENDING)
+end
+
 local function admit(arriving)
   for _, token in ipairs(redis.call('ZRANGEBYSCORE', K_SEEN, '-inf', now - graceMs, 'LIMIT', 0, tidyMax)) do
     finish(token, load(token))
@@ -100,6 +143,9 @@ local function admit(arriving)
   for _, token in ipairs(redis.call('ZRANGEBYSCORE', K_ENDED, '-inf', now - retentionMs, 'LIMIT', 0, tidyMax)) do
     forget(token)
   end
+  -- Nobody is admitted before the opening (core's admissionsAllowed).
+  if not open then return end
+  draw()
   local room = maxActive - redis.call('ZCARD', K_ACTIVE)
   -- Every admission of the last 60 s is kept: the rate cap and the stats count them.
   redis.call('ZREMRANGEBYSCORE', K_ADMISSIONS, '-inf', now - 60000)
@@ -114,6 +160,8 @@ local function admit(arriving)
       redis.call('ZREM', K_SEEN, token)
       -- A waiter whose entry was evicted is passed over; the slot goes to the next.
       if e then
+        -- A drawn entry's place lives only in the waiting set, which it has just left.
+        e.seq = tonumber(front[i + 1])
         e.state, e.admitted, e.untilMs = 'a', now, now + activeMs
         save(token, e)
         redis.call('ZADD', K_ACTIVE, e.untilMs, token)
@@ -136,13 +184,14 @@ end
 -- An entry whose index was evicted has lost its place or window: it ended.
 local function reconcile(token, e)
   if (e.state == 'w' and not redis.call('ZSCORE', K_WAITING, token))
+    or (e.state == 'p' and redis.call('SISMEMBER', K_PENDING, token) == 0)
     or (e.state == 'a' and not redis.call('ZSCORE', K_ACTIVE, token)) then
     finish(token, e)
   end
 end
 
 local function refresh(token, e)
-  if e.state == 'w' then
+  if e.state == 'w' or e.state == 'p' then
     e.seen = now
     save(token, e)
     redis.call('ZADD', K_SEEN, now, token)
@@ -171,9 +220,9 @@ local function view(token, e, created)
 end
 `
 
-/** ARGV[9] userId, ARGV[10] the token id to use if the join is new. */
+/** ARGV[10] userId, ARGV[11] the token id to use if the join is new. */
 export const joinScript = `${prelude}
-local userId, token = ARGV[9], ARGV[10]
+local userId, token = ARGV[10], ARGV[11]
 admit(nil)
 local current = redis.call('HGET', K_USERS, userId)
 local existing = current and load(current)
@@ -185,6 +234,16 @@ if existing and existing.state ~= 'e' then
 end
 -- The user's ended entry (or a pointer to an evicted one) is replaced by this join.
 if current then forget(current) end
+-- Before the opening, a join gets a lottery ticket, not a place.
+if not open then
+  local e = { u = userId, seq = 0, joined = now, state = 'p', seen = now }
+  save(token, e)
+  redis.call('HSET', K_USERS, userId, token)
+  redis.call('SADD', K_PENDING, token)
+  redis.call('ZADD', K_SEEN, now, token)
+  touch()
+  return view(token, e, 1)
+end
 -- A lost counter must not let a newcomer pass those already waiting.
 local seq = redis.call('INCR', K_SEQ)
 local last = redis.call('ZRANGE', K_WAITING, -1, -1, 'WITHSCORES')
@@ -202,9 +261,9 @@ touch()
 return view(token, load(token) or e, 1)
 `
 
-/** ARGV[9] the token id. */
+/** ARGV[10] the token id. */
 export const statusScript = `${prelude}
-local token = ARGV[9]
+local token = ARGV[10]
 admit(nil)
 local e = load(token)
 if not e then return false end
@@ -214,9 +273,9 @@ touch()
 return view(token, e, 0)
 `
 
-/** ARGV[9] the token id. */
+/** ARGV[10] the token id. */
 export const endScript = `${prelude}
-local token = ARGV[9]
+local token = ARGV[10]
 admit(nil)
 local e = load(token)
 if e and e.state ~= 'e' then
@@ -229,26 +288,26 @@ return 1
 
 /**
  * The queue's numbers after the admission step, each O(1), with the settings in force:
- * { waiting, active, admitted in the last 60 s, maxActive, activeMs, rate, paused (1 or 0) }.
+ * { pending, waiting, active, admitted in the last 60 s, maxActive, activeMs, rate, paused (1 or 0) }.
  */
 export const statsScript = `${prelude}
 admit(nil)
 touch()
-return { redis.call('ZCARD', K_WAITING), redis.call('ZCARD', K_ACTIVE), redis.call('ZCARD', K_ADMISSIONS),
+return { redis.call('SCARD', K_PENDING), redis.call('ZCARD', K_WAITING), redis.call('ZCARD', K_ACTIVE), redis.call('ZCARD', K_ADMISSIONS),
   maxActive, activeMs, rate, paused and 1 or 0 }
 `
 
 /**
- * Changes the settings in force (core's applySettingsChange): ARGV[9..12] maxActive, activeMs, rate
+ * Changes the settings in force (core's applySettingsChange): ARGV[10..13] maxActive, activeMs, rate
  * (0: no cap), paused (1 or 0), each '' to keep. Admits at once under the new settings, and answers
  * { maxActive, activeMs, rate, paused }.
  */
 export const configureScript = `${prelude}
 admit(nil)
-if ARGV[9] ~= '' then maxActive = tonumber(ARGV[9]) end
-if ARGV[10] ~= '' then activeMs = tonumber(ARGV[10]) end
-if ARGV[11] ~= '' then rate = tonumber(ARGV[11]) end
-if ARGV[12] ~= '' then paused = ARGV[12] == '1' end
+if ARGV[10] ~= '' then maxActive = tonumber(ARGV[10]) end
+if ARGV[11] ~= '' then activeMs = tonumber(ARGV[11]) end
+if ARGV[12] ~= '' then rate = tonumber(ARGV[12]) end
+if ARGV[13] ~= '' then paused = ARGV[13] == '1' end
 redis.call('HSET', K_SETTINGS, 'maxActive', maxActive, 'activeMs', activeMs, 'rate', rate, 'paused', paused and '1' or '0')
 admit(nil)
 touch()
