@@ -225,7 +225,7 @@ export const layer: Layer.Layer<Queue, never, MemoryStore> = Layer.effect(
           const ended = queue.endedByUser.get(request.userId)
           if (ended !== undefined) forget(queue, ended)
           // Before the opening, a join gets a lottery ticket, not a place.
-          const pending = !isSaleOpen(opensAtMsOf(request.policy), nowMs)
+          const pending = !state.faults.ignoreOpening && !isSaleOpen(opensAtMsOf(request.policy), nowMs)
           const record: QueueRecord = {
             tokenId: request.tokenId,
             userId: request.userId,

@@ -29,6 +29,7 @@ import { DateTime, Effect, Fiber, Option, Result, Stream } from "effect"
 import { assert, describe, it } from "vitest"
 import type { AdapterUnderTest } from "./AdapterUnderTest.ts"
 import { createConcert, harnessLayer, type HarnessServices, newUser } from "./Harness.ts"
+import { fairStartCases } from "./FairStartCases.ts"
 import { lockWaitCases } from "./LockWaitCases.ts"
 import { StoreClock } from "./StoreClock.ts"
 import type { StoreStall } from "./StoreStall.ts"
@@ -110,6 +111,12 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           assert.strictEqual(custom.policy.queue.maxActive, 100)
           assert.strictEqual(custom.policy.holdSeconds, 120)
           assert.strictEqual(custom.policy.maxSeatsPerUser, 2)
+          // The opening time is kept with the policy, to the millisecond.
+          const opensAtMs = (yield* StoreClock.use((c) => c.nowMs)) + 3_600_123
+          const opening = yield* createConcert({ opensAt: DateTime.makeUnsafe(opensAtMs) })
+          const found = Option.getOrThrow(yield* (yield* Catalog).findConcert(opening.concertId))
+          assert.strictEqual(DateTime.toEpochMillis(found.policy.queue.opensAt!), opensAtMs)
+          assert.isUndefined(Option.getOrThrow(yield* (yield* Catalog).findConcert(custom.concertId)).policy.queue.opensAt)
         }))
 
       test("finds nothing for unknown ids, and the engine says not-found", () =>
@@ -977,6 +984,10 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           assert.deepStrictEqual(yield* statusOf(users[3]!, tickets[3]!.queueToken), ["active", null])
           yield* expectFailure(booking.configureQueue(yield* newId(ConcertId), new QueueSettingsChange({ paused: true })), "NotFound")
         }))
+    })
+
+    describe("fair start (a pre-queue drawn once at the opening)", () => {
+      for (const fairStart of fairStartCases) test(fairStart.name, () => fairStart.body)
     })
 
     describe("time passing inside a store call", () => {

@@ -63,11 +63,18 @@ export type Step =
   | { readonly kind: "advance"; readonly seconds: number }
   | { readonly kind: "pause"; readonly paused: boolean }
 
-/** The sale every case runs: small, so that users collide often. @category constants */
+/**
+ * The sale every case runs: small, so that users collide often. Half the
+ * cases open the sale a little later, so joins land both before and after
+ * the fair-start draw.
+ *
+ * @category constants
+ */
 export const lawWorld = {
   users: 4,
   seatCount: 4,
-  concert: (nowMs: number): NewConcert => ({
+  concert: (nowMs: number, opensInSeconds: number | null = null): NewConcert => ({
+    ...(opensInSeconds === null ? {} : { opensAt: DateTime.makeUnsafe(nowMs + opensInSeconds * 1000) }),
     title: "Law world",
     dates: [
       { startsAt: DateTime.makeUnsafe(nowMs + 30 * 86_400_000), priceKrw: 1_000, seatCount: 4 },
@@ -154,6 +161,8 @@ export interface PropertyTally {
   slowed: number
   /** Steps where the operator paused or resumed the queue. */
   pauses: number
+  /** Cases whose sale opened later, with a pre-queue drawn at the opening. */
+  openings: number
   lawChecks: number
 }
 
@@ -385,18 +394,21 @@ const runStep = async (
 export const checkBookingLaws = (
   adapter: AdapterUnderTest,
   options: { readonly runs: number; readonly seed?: number; readonly path?: string; readonly tally?: PropertyTally }
-): Promise<fc.RunDetails<[fc.Scheduler, Array<Step>]>> => {
-  const tally = options.tally ?? { cases: 0, steps: 0, operations: 0, interrupted: 0, slowed: 0, pauses: 0, lawChecks: 0 }
+): Promise<fc.RunDetails<[fc.Scheduler, Array<Step>, number | null]>> => {
+  const tally = options.tally ??
+    { cases: 0, steps: 0, operations: 0, interrupted: 0, slowed: 0, pauses: 0, openings: 0, lawChecks: 0 }
   const property = fc.asyncProperty(
     fc.scheduler(),
     fc.array(stepArbitrary, { minLength: 1, maxLength: 30 }),
-    async (scheduler, steps) => {
+    fc.option(fc.constantFrom<number>(30, 61, 181), { nil: null, freq: 2 }),
+    async (scheduler, steps, opensInSeconds) => {
       tally.cases++
+      if (opensInSeconds !== null) tally.openings++
       const runtime: WorldRuntime = ManagedRuntime.make(worldLayer(adapter))
       try {
         const world = await runtime.runPromise(Effect.gen(function*() {
           const nowMs = yield* StoreClock.use((clock) => clock.nowMs)
-          const concert = yield* (yield* Booking).createConcert(lawWorld.concert(nowMs))
+          const concert = yield* (yield* Booking).createConcert(lawWorld.concert(nowMs, opensInSeconds))
           const users = yield* Effect.forEach(Array.from({ length: lawWorld.users }), () => newId(UserId))
           const knowledge: Knowledge = {
             users,
@@ -446,7 +458,16 @@ export const propertySuite = (adapter: AdapterUnderTest): void => {
   describe(`property suite: ${adapter.name}`, () => {
     it("L1–L7 hold after every step of arbitrary interleavings, interruptions and clock moves", async () => {
       const runs = propertyRuns()
-      const tally: PropertyTally = { cases: 0, steps: 0, operations: 0, interrupted: 0, slowed: 0, pauses: 0, lawChecks: 0 }
+      const tally: PropertyTally = {
+        cases: 0,
+        steps: 0,
+        operations: 0,
+        interrupted: 0,
+        slowed: 0,
+        pauses: 0,
+        openings: 0,
+        lawChecks: 0
+      }
       // A failure prints its seed and path; set both to replay exactly that case.
       const env = globalThis.process?.env ?? {}
       const seed = env["BOXOFFICE_PROPERTY_SEED"] === undefined ? undefined : Number(env["BOXOFFICE_PROPERTY_SEED"])
@@ -461,6 +482,7 @@ export const propertySuite = (adapter: AdapterUnderTest): void => {
         `[property] ${adapter.name}: ${details.numRuns} cases passed (seed ${details.seed}), ` +
           `${tally.steps} steps, ${tally.operations} operations, ${tally.interrupted} interrupted, ` +
           `${tally.slowed} slowed inside a store by a lock while the clock moved, ${tally.pauses} pauses or resumes, ` +
+          `${tally.openings} cases with a later opening, ` +
           `${tally.lawChecks} law checks`
       )
       assert.isFalse(details.failed, `${details.errorInstance}\n${fc.defaultReportMessage(details) ?? "the property failed"}`)

@@ -29,6 +29,8 @@ export interface Faults {
   readonly skipSeatTakenCheck?: boolean
   readonly skipBalanceGuard?: boolean
   readonly ignoreHoldExpiryAtPayment?: boolean
+  /** Lines up joins made before the opening in join order, as if there were no pre-queue. */
+  readonly ignoreOpening?: boolean
 }
 
 export interface HoldRecord {

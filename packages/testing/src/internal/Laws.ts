@@ -8,6 +8,7 @@ import {
   type Hold,
   type LedgerEntry,
   Limits,
+  opensAtMsOf,
   type Payment,
   Payments,
   Queue,
@@ -216,8 +217,38 @@ const busiestWindow = (timesMs: ReadonlyArray<number>): number => {
   return most
 }
 
+/**
+ * L5 at a fair start: nobody is admitted or placed before the opening; from
+ * the opening on, nobody is pending, and everyone drawn stands ahead of
+ * everyone who joined later.
+ */
+const checkFairStart = (concert: Concert, snapshot: Snapshot) => {
+  const opensAtMs = opensAtMsOf(concert.policy.queue)
+  if (opensAtMs === null) return
+  for (const entry of snapshot.entries) {
+    if (entry.admittedAt !== null && ms(entry.admittedAt) < opensAtMs) {
+      violated("L5", `${entry.tokenId} was admitted before the opening`)
+    }
+    if (snapshot.nowMs < opensAtMs && (entry.status === "waiting" || entry.status === "active")) {
+      violated("L5", `${entry.tokenId} is ${entry.status} before the opening`)
+    }
+    if (snapshot.nowMs >= opensAtMs && entry.status === "pending") {
+      violated("L5", `${entry.tokenId} is still pending after the opening`)
+    }
+  }
+  const placed = snapshot.entries.filter((e) => e.joinSequence > 0)
+  const drawn = placed.filter((e) => ms(e.joinedAt) < opensAtMs)
+  const later = placed.filter((e) => ms(e.joinedAt) >= opensAtMs)
+  const lastDrawn = Math.max(...drawn.map((e) => e.joinSequence))
+  const firstLater = later.find((e) => e.joinSequence < lastDrawn)
+  if (firstLater !== undefined) {
+    violated("L5", `#${firstLater.joinSequence}, who joined after the opening, stands ahead of a drawn entry`)
+  }
+}
+
 /** L5: exact join order, both caps, and no idle slot while someone waits. */
 const checkL5 = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot) => {
+  checkFairStart(concert, snapshot)
   const policy = concert.policy.queue
   const bySequence = [...snapshot.entries].sort((a, b) => a.joinSequence - b.joinSequence)
   const waiting = bySequence.filter((e) => e.status === "waiting")
