@@ -99,7 +99,7 @@ describe("HTTP contract on the embedded engine", () => {
       holdSeconds: 120,
       maxSeatsPerUser: 4
     })
-    assert.deepStrictEqual(report.body.queue, { waiting: 1, active: 1, admittedLastMinute: 1 })
+    assert.deepStrictEqual(report.body.queue, { pending: 0, waiting: 1, active: 1, admittedLastMinute: 1 })
     assert.deepStrictEqual(
       report.body.dates.map((d: Record<string, unknown>) => [d["dateId"], d["available"], d["held"], d["sold"], d["revenue"]]),
       [[dateId, 48, 2, 0, 0]]
@@ -108,7 +108,7 @@ describe("HTTP contract on the embedded engine", () => {
     const paid = await call(base, "POST", `/holds/${hold.body.holdId}/payment`, { token: buyer.accessToken, queueToken: buyer.queueToken })
     assert.strictEqual(paid.status, 201)
     const after = await call(base, "GET", path, { token: adminKey })
-    assert.deepStrictEqual(after.body.queue, { waiting: 0, active: 1, admittedLastMinute: 2 })
+    assert.deepStrictEqual(after.body.queue, { pending: 0, waiting: 0, active: 1, admittedLastMinute: 2 })
     assert.deepStrictEqual(
       after.body.dates.map((d: Record<string, unknown>) => [d["available"], d["held"], d["sold"], d["revenue"]]),
       [[48, 0, 2, 20_000]]

@@ -67,7 +67,7 @@ describe("operator controls across instances", () => {
     }
     assert.isAtLeast(joined.length, 10)
     const report = await call(on(0), "GET", `/admin/concerts/${concertId}`, { token: adminKey })
-    assert.deepStrictEqual(report.body.queue, { waiting: joined.length, active: 0, admittedLastMinute: 0 })
+    assert.deepStrictEqual(report.body.queue, { pending: 0, waiting: joined.length, active: 0, admittedLastMinute: 0 })
 
     // Resumed on instance 0: the first two in join order are active at once, seen from instance 1.
     assert.strictEqual((await patch(0, { paused: false })).body.paused, false)
@@ -83,6 +83,66 @@ describe("operator controls across instances", () => {
       call(on(0), "GET", "/queue/status", { token: user.accessToken, queueToken: user.queueToken })))
     assert.isTrue(after.every((s) => s.body.status === "active"), JSON.stringify(after.map((s) => s.body)))
   }, 60_000)
+})
+
+/** Runs `task` over `items` with at most `concurrency` at a time, in order of the answers' indexes. */
+const inBatches = async <A, B>(items: ReadonlyArray<A>, concurrency: number, task: (item: A, i: number) => Promise<B>) => {
+  const answers: Array<B> = new Array(items.length)
+  let next = 0
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < items.length) {
+      const i = next++
+      answers[i] = await task(items[i]!, i)
+    }
+  }))
+  return answers
+}
+
+describe("fair start across instances", () => {
+  it("1,000 users join before the opening on both; one draw gives places 1..1,000 once each, later joins stand behind", async () => {
+    const users = await inBatches(Array.from({ length: 1_020 }), 32, (_, i) => newUser(on(i)))
+    const opensAtMs = Date.now() + 15_000
+    const created = await call(on(0), "POST", "/admin/concerts", {
+      token: adminKey,
+      body: {
+        title: "Fair start",
+        opensAt: new Date(opensAtMs).toISOString(),
+        dates: [{ startsAt: "2031-03-01T19:00:00Z", price: 1_000 }],
+        queue: { maxActive: 10 }
+      }
+    })
+    const concertId = created.body.concertId as string
+    // Paused before the opening, so the draw admits nobody and every drawn place stays visible.
+    await call(on(1), "PATCH", `/admin/concerts/${concertId}/queue`, { token: adminKey, body: { paused: true } })
+    const early = users.slice(0, 1_000)
+    const joins = await inBatches(early, 32, (user, i) =>
+      call(on(i), "POST", `/concerts/${concertId}/queue`, { token: user.accessToken }))
+    assert.isBelow(Date.now(), opensAtMs, "the joins took longer than the time before the opening")
+    assert.isTrue(joins.every((j) => j.status === 201 && j.body.status === "pending" && j.body.position === null))
+    const report = await call(on(1), "GET", `/admin/concerts/${concertId}`, { token: adminKey })
+    assert.deepStrictEqual(report.body.queue, { pending: 1_000, waiting: 0, active: 0, admittedLastMinute: 0 })
+
+    await new Promise((resolve) => setTimeout(resolve, opensAtMs - Date.now() + 50))
+    // Everyone calls at the opening at once, through both instances: the first of them draws.
+    const statusOf = (i: number, via: number) =>
+      call(on(via), "GET", "/queue/status", { token: early[i]!.accessToken, queueToken: joins[i]!.body.queueToken })
+    const atOpening = await Promise.all(early.map((_, i) => statusOf(i, i)))
+    const places = atOpening.map((s) => s.body.position as number)
+    assert.isTrue(atOpening.every((s) => s.body.status === "waiting"))
+    assert.deepStrictEqual([...places].sort((a, b) => a - b), Array.from({ length: 1_000 }, (_, i) => i + 1))
+    // The draw happened once: each place is the same when asked again, through the other instance.
+    const again = await inBatches(early, 64, (_, i) => statusOf(i, i + 1))
+    assert.deepStrictEqual(again.map((s) => s.body.position), places)
+    // Joining early bought no place: the drawn order is not the join order.
+    const inJoinOrder = places.filter((place, i) => place === i + 1).length
+    assert.isBelow(inJoinOrder, 20)
+    const late = await Promise.all(users.slice(1_000).map((user, i) =>
+      call(on(i), "POST", `/concerts/${concertId}/queue`, { token: user.accessToken })))
+    assert.deepStrictEqual(late.map((j) => j.body.position).sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => 1_001 + i))
+    const after = await call(on(0), "GET", `/admin/concerts/${concertId}`, { token: adminKey })
+    assert.deepStrictEqual(after.body.queue, { pending: 0, waiting: 1_020, active: 0, admittedLastMinute: 0 })
+    console.log(`[multi-instance] fair start: 1,000 drawn across 2 processes, ${inJoinOrder} kept their join rank by chance`)
+  }, 90_000)
 })
 
 describe("two server processes, one Postgres, one Redis, one secret", () => {
