@@ -74,7 +74,7 @@ describe("fair start over HTTP", () => {
     const opensAt = new Date(opensAtMs).toISOString()
     const concertId = await concertOpeningAt(opensAt, 2)
     const users = await Promise.all([1, 2, 3, 4].map(() => newUser(base)))
-    const joins = []
+    const joins: Array<Awaited<ReturnType<typeof call>>> = []
     for (const user of users) joins.push(await call(base, "POST", `/concerts/${concertId}/queue`, { token: user.accessToken }))
     for (const joined of joins) {
       assert.strictEqual(joined.status, 201)

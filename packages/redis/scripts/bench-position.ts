@@ -1,15 +1,17 @@
 /**
  * Benchmark (not a test): how long a waiter's status call, whose main cost
  * is the position lookup, takes with 10^3, 10^5 and 10^6 users waiting,
- * against a bare PING measured in the same run. Writes
+ * against a bare PING measured in the same run; and how long the call that
+ * performs the fair-start draw takes with 10^3, 10^4 and 10^5 pending. Writes
  * docs/benchmarks/redis-position.json. Run after `pnpm build`:
  *   node packages/redis/scripts/bench-position.ts [--quick]
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import { QueuePolicy } from "@boxoffice/core"
-import { Effect, Option } from "effect"
+import { DateTime, Effect, Option } from "effect"
 import { Redis } from "ioredis"
-import { makeQueue, queueKeys } from "../dist/Queue.js"
+import { queueKeyNames } from "../dist/internal/scripts.js"
+import { makeQueue, policyArguments, queueKeys } from "../dist/Queue.js"
 
 const quick = process.argv.includes("--quick")
 const sizes = quick ? [1_000, 10_000] : [1_000, 100_000, 1_000_000]
@@ -44,7 +46,7 @@ for (const size of sizes) {
       const token = crypto.randomUUID()
       tokens.push(token)
       ;(pipeline as unknown as Record<string, (...args: Array<unknown>) => void>)["boxofficeJoin"]!(
-        ...keys, "", policy.maxActive, policy.activeSeconds * 1000, 0, 300_000, 1_000, 86_400_000, 64, crypto.randomUUID(), token
+        ...keys, "", ...policyArguments(policy), crypto.randomUUID(), token
       )
     }
     await pipeline.exec()
@@ -64,12 +66,49 @@ for (const size of sizes) {
   console.log(JSON.stringify(row))
   await client.del(...keys)
 }
+// The fair-start draw: the first call at the opening shuffles the whole pre-queue into the line.
+const drawSizes = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000]
+const drawRounds = 3
+const draws = []
+for (const size of drawSizes) {
+  const callsMs: Array<number> = []
+  const nextCallsUs: Array<number> = []
+  for (let round = 0; round < drawRounds; round++) {
+    const concertId = crypto.randomUUID()
+    const keys = queueKeys(prefix, concertId as never)
+    const opensAtMs = Date.now() + 3_600_000
+    const opening = new QueuePolicy({ ...policy, opensAt: DateTime.makeUnsafe(opensAtMs) })
+    const commands = client as unknown as Record<string, (...args: Array<unknown>) => Promise<unknown>>
+    const tokens: Array<string> = []
+    // Joins an hour before the opening (the time is passed in), pipelined.
+    for (let done = 0; done < size; done += 10_000) {
+      const pipeline = client.pipeline() as unknown as Record<string, (...args: Array<unknown>) => void> & { exec(): Promise<unknown> }
+      for (let i = done; i < Math.min(size, done + 10_000); i++) {
+        const token = crypto.randomUUID()
+        tokens.push(token)
+        pipeline["boxofficeJoin"]!(...keys, String(opensAtMs - 1_000), ...policyArguments(opening), crypto.randomUUID(), token)
+      }
+      await pipeline.exec()
+    }
+    const atOpening = () => commands["boxofficeStatus"]!(...keys, String(opensAtMs), ...policyArguments(opening), tokens[0])
+    callsMs.push(await time(atOpening) / 1_000)
+    nextCallsUs.push(await time(atOpening))
+    const drawn = Number(await client.zcard(keys[queueKeyNames.indexOf("waiting")]!)) + Number(await client.zcard(keys[queueKeyNames.indexOf("active")]!))
+    if (drawn !== size) throw new Error(`the draw placed ${drawn} of ${size}`)
+    await client.del(...keys)
+  }
+  const row = { pendingUsers: size, drawCallMs: callsMs.map((ms) => Number(ms.toFixed(1))), nextCallUs: nextCallsUs.map((us) => Math.round(us)) }
+  draws.push(row)
+  console.log(JSON.stringify(row))
+}
+
 const smallest = results[0]!.status.p50Us
 const report = {
   date: new Date().toISOString(),
   machine: { cpus: (await import("node:os")).cpus().length, memoryGiB: Math.round((await import("node:os")).totalmem() / 2 ** 30) },
   samplesPerSize: samples,
-  results: results.map((r) => ({ ...r, statusP50VersusSmallest: Number((r.status.p50Us / smallest).toFixed(2)) }))
+  results: results.map((r) => ({ ...r, statusP50VersusSmallest: Number((r.status.p50Us / smallest).toFixed(2)) })),
+  fairStartDraw: { rounds: drawRounds, results: draws }
 }
 if (!quick) {
   mkdirSync(new URL("../../../docs/benchmarks/", import.meta.url), { recursive: true })

@@ -151,6 +151,23 @@ const toEntry = (concertId: ConcertId, queuePolicy: QueuePolicy, reply: Array<st
 export const layerFromClient = (client: RedisClient, options: RedisQueueOptions): Layer.Layer<Queue> =>
   Layer.succeed(Queue, makeQueue(client, options))
 
+/**
+ * ARGV[2..9] of every script: the concert's policy and the limits (rate 0:
+ * no cap; opening '': open at once). ARGV[1] is the time, '' for Redis's own.
+ *
+ * @internal
+ */
+export const policyArguments = (policy: QueuePolicy): Array<string | number> => [
+  policy.maxActive,
+  policy.activeSeconds * 1000,
+  policy.admitPerMinute ?? 0,
+  Limits.waitingGraceSeconds * 1000,
+  Limits.queueTidyBatchMax,
+  Limits.endedEntryRetentionSeconds * 1000,
+  Limits.etaSampleSize,
+  opensAtMsOf(policy) ?? ""
+]
+
 export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queue["Service"] => {
   const redis = withScripts(client)
   const nowArgument = options.clock === "effect"
@@ -163,16 +180,6 @@ export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queu
           isReplyError(cause) ? Effect.die(cause) : Effect.fail(new Unavailable({ store: "redis", cause }))
         )
       ))
-  const policyArguments = (policy: QueuePolicy) => [
-    policy.maxActive,
-    policy.activeSeconds * 1000,
-    policy.admitPerMinute ?? 0,
-    Limits.waitingGraceSeconds * 1000,
-    Limits.queueTidyBatchMax,
-    Limits.endedEntryRetentionSeconds * 1000,
-    Limits.etaSampleSize,
-    opensAtMsOf(policy) ?? ""
-  ]
   return Queue.of({
     join: (request) =>
       Effect.map(
