@@ -12,6 +12,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { DateTime, Effect, Layer, Option, Schedule } from "effect"
 import { HttpRouter } from "effect/http"
 import { accessLogLayer } from "./AccessLog.ts"
+import { defaultWebRoot, demoPageLayer } from "./DemoPage.ts"
 import { JsonLog } from "./JsonLog.ts"
 import { MetricsLive } from "./Metrics.ts"
 import { storeInstrumentation, tracingLayer } from "./Tracing.ts"
@@ -82,9 +83,11 @@ export const engineLayer = (config: ServerConfig) => {
  */
 export const serverLayer = (config: ServerConfig, options: { readonly logRequests?: boolean } = {}) =>
   HttpRouter.serve(
-    options.logRequests === false
-      ? BoxofficeHttp.layer({ adminKey: config.adminKey })
-      : Layer.merge(BoxofficeHttp.layer({ adminKey: config.adminKey }), accessLogLayer(config.accessLog ?? "errors")),
+    Layer.mergeAll(
+      BoxofficeHttp.layer({ adminKey: config.adminKey }),
+      demoPageLayer(config.webRoot ?? defaultWebRoot),
+      options.logRequests === false ? Layer.empty : accessLogLayer(config.accessLog ?? "errors")
+    ),
     { disableLogger: true, disableListenLog: options.logRequests === false }
   ).pipe(
     Layer.provide(MetricsLive),

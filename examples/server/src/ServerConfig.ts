@@ -41,6 +41,8 @@ export interface ServerConfig {
   readonly logLevel?: LogLevel.LogLevel
   /** `BOXOFFICE_WORKERS`: server processes behind the one port (default 1; more only with shared stores). */
   readonly workers?: number
+  /** The built demo page (`pnpm run build:web`); default `examples/server/dist-web`. */
+  readonly webRoot?: string
 }
 
 export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | ServerConfigError> = Effect.gen(function*() {

@@ -4,6 +4,7 @@
  * winner, paid once), SIGTERM stops them all, and memory mode refuses N > 1.
  */
 import { execFileSync } from "node:child_process"
+import { get } from "node:http"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
 import { freePort, runUntilExit, spawnServer, type ServerProcess } from "./support/ServerProcess.ts"
 import { createStores, type Stores } from "./support/Stores.ts"
@@ -21,12 +22,27 @@ const exitOf = (server: ServerProcess) =>
     server.child.once("exit", (code) => resolve(code))
   })
 
+/** A GET on a connection of its own (no keep-alive pool), so the primary hands it to any worker. */
+const readyOnNewConnection = (url: string) =>
+  new Promise<boolean>((resolve) => {
+    const request = get(url, { agent: false, timeout: 1_000 }, (response) => {
+      response.resume()
+      resolve(response.statusCode === 200)
+    })
+    request.on("error", () => resolve(false))
+    request.on("timeout", () => request.destroy())
+  })
+
 beforeAll(async () => {
   stores = await createStores()
   server = spawnServer(stores, await freePort(), "workers-secret-of-at-least-32-bytes!", { BOXOFFICE_WORKERS: "2" })
-  for (let i = 0; i < 150; i++) {
-    if (await fetch(`${server.url}/ready`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false)) return
-    await new Promise((resolve) => setTimeout(resolve, 100))
+  // Each worker answers 503 until its engine is built, so one ready answer is not enough: node:cluster
+  // deals new connections out to both, and twenty ready answers in a row on fresh connections are.
+  let readyInARow = 0
+  for (let i = 0; i < 300; i++) {
+    readyInARow = await readyOnNewConnection(`${server.url}/ready`) ? readyInARow + 1 : 0
+    if (readyInARow === 20) return
+    if (readyInARow === 0) await new Promise((resolve) => setTimeout(resolve, 100))
   }
   throw new Error(`the workers did not start:\n${server.output()}`)
 }, 60_000)

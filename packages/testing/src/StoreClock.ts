@@ -57,17 +57,21 @@ export class StoreClock extends Context.Service<StoreClock, {
       const storeClock = StoreClock.of({
         nowMs: clock.currentTimeMillis,
         advance: (milliseconds) =>
-          Effect.suspend(() => {
-            nowMs += milliseconds
-            return tell(nowMs).pipe(Effect.orDie, Effect.provide(context))
-          }).pipe(Effect.andThen(Effect.sync(() => {
-            for (const sleeper of sleepers) {
-              if (sleeper.wakeAtMs <= nowMs) {
-                sleepers.delete(sleeper)
-                sleeper.wake()
+          // The store with its own clock moves first: while its write is under way, a call may see
+          // that store ahead of the others, never behind, so no call sees a queue admit at a time the
+          // seat store has not reached yet (found by the property suite: a hold made "before" the
+          // admission that the same call's status step had just made at the opening).
+          Effect.suspend(() => tell(nowMs + milliseconds).pipe(Effect.orDie, Effect.provide(context))).pipe(
+            Effect.andThen(Effect.sync(() => {
+              nowMs += milliseconds
+              for (const sleeper of sleepers) {
+                if (sleeper.wakeAtMs <= nowMs) {
+                  sleepers.delete(sleeper)
+                  sleeper.wake()
+                }
               }
-            }
-          })))
+            }))
+          )
       })
       return Context.make(Clock.Clock, clock).pipe(Context.add(StoreClock, storeClock))
     }))

@@ -303,7 +303,7 @@ const checkL6 = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot) => 
       admittedAtMs === null || createdAtMs < admittedAtMs ||
       createdAtMs >= admittedAtMs + concert.policy.queue.activeSeconds * 1000
     ) {
-      violated("L6", `hold ${hold.holdId} was made outside its token's active window`)
+      violated("L6", `hold ${hold.holdId} was made outside its token's active window (made at ${createdAtMs}, admitted at ${admittedAtMs}, joined at ${ms(entry.joinedAt)}, opens at ${concert.policy.queue.opensAt === undefined ? "-" : ms(concert.policy.queue.opensAt)})`)
     }
   }
   for (const tokenId of knowledge.paidTokens) {

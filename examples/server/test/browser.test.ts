@@ -1,0 +1,187 @@
+/**
+ * Proves the demo page and the operator view in a real browser: Debian's
+ * Chromium, headless, driven by playwright-core, against the example server
+ * on the embedded engine. Every check reads the page as a person would see
+ * it, and the API confirms what the page claims.
+ */
+import { existsSync, mkdirSync } from "node:fs"
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core"
+import { afterAll, assert, beforeAll, describe, it } from "vitest"
+import { defaultWebRoot } from "../src/DemoPage.ts"
+import { adminKey, call, type RunningServer, startServer } from "./support/TestServer.ts"
+
+const chromiumPath = process.env["BOXOFFICE_CHROMIUM"] ?? "/usr/bin/chromium"
+const imagesDir = new URL("../../../docs/images/", import.meta.url)
+
+let server: RunningServer
+let browser: Browser
+const contexts: Array<BrowserContext> = []
+
+beforeAll(async () => {
+  if (!existsSync(`${defaultWebRoot}index.html`)) {
+    throw new Error("the demo page is not built: run pnpm --filter @boxoffice/example-server build:web (pnpm test does)")
+  }
+  server = await startServer()
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+  })
+}, 60_000)
+
+afterAll(async () => {
+  await Promise.all(contexts.map((context) => context.close()))
+  await browser?.close()
+  await server?.close()
+})
+
+let concerts = 0
+/** A concert with a unique title, made through the API. */
+const concert = async (settings: Record<string, unknown> = {}) => {
+  const title = `Browser concert ${++concerts}`
+  const created = await call(server.url, "POST", "/admin/concerts", {
+    token: adminKey,
+    body: { title, dates: [{ startsAt: "2031-05-01T19:00:00Z", price: 10_000, seatCount: 20 }], ...settings }
+  })
+  assert.strictEqual(created.status, 201)
+  return { title, concertId: created.body.concertId as string, dateId: created.body.dates[0].dateId as string }
+}
+
+/** A fresh browser context (its own user) on the demo page, ready to use. */
+const visitor = async (viewport = { width: 1280, height: 900 }): Promise<Page> => {
+  const context = await browser.newContext({ viewport })
+  contexts.push(context)
+  const page = await context.newPage()
+  await page.goto(server.url)
+  await page.waitForSelector("body[data-ready=true]")
+  return page
+}
+
+const join = async (page: Page, title: string, status: "active" | "waiting" | "pending") => {
+  await page.getByRole("button", { name: `Join the queue for ${title}` }).click()
+  await page.waitForSelector(`#queue-status[data-status=${status}]`)
+}
+
+const chargeWallet = async (page: Page, amountKrw: number) => {
+  await page.getByLabel("Amount to add (KRW)").fill(String(amountKrw))
+  await page.getByRole("button", { name: "Charge" }).click()
+  await page.waitForFunction((text) => document.querySelector("#message")?.textContent?.includes(text), "Added")
+}
+
+const holdSeats = async (page: Page, seats: ReadonlyArray<number>) => {
+  for (const seat of seats) await page.click(`#seat-map button[data-seat="${seat}"]:not([disabled])`)
+  await page.getByRole("button", { name: "Hold selected seats" }).click()
+  await page.waitForSelector("#hold-section:not([hidden])")
+}
+
+/** The user this page signed in as, from the tab's session. */
+const userOf = (page: Page) =>
+  page.evaluate(() => JSON.parse(sessionStorage.getItem("boxoffice-user")!) as { userId: string; accessToken: string })
+
+const text = (page: Page, selector: string) => page.locator(selector).innerText()
+
+describe("the demo page in Chromium", () => {
+  it("the whole purchase in the browser; the API confirms the balance and the payment", async () => {
+    const sale = await concert()
+    const page = await visitor()
+    await chargeWallet(page, 50_000)
+    await join(page, sale.title, "active")
+    await holdSeats(page, [4, 5])
+    assert.match(await text(page, "#hold-status"), /Seats 4, 5 are yours for \d:\d\d: 20,000 KRW to pay/)
+    mkdirSync(imagesDir, { recursive: true })
+    await page.screenshot({ path: new URL("demo-desktop.png", imagesDir).pathname, fullPage: true })
+    await page.getByRole("button", { name: "Pay" }).click()
+    await page.waitForSelector("#receipt-section:not([hidden])")
+    assert.match(await text(page, "#receipt"), /seats 4, 5, 20,000 KRW\. Your balance is now 30,000 KRW/)
+    assert.match(await text(page, "#payments"), /Seats 4, 5 · 20,000 KRW/)
+    assert.match(await text(page, "#queue-status"), /Paid/)
+
+    const user = await userOf(page)
+    assert.deepStrictEqual((await call(server.url, "GET", "/wallet", { token: user.accessToken })).body, { balance: 30_000 })
+    const payments = (await call(server.url, "GET", "/payments", { token: user.accessToken })).body
+    assert.strictEqual(payments.length, 1)
+    assert.deepStrictEqual([payments[0].dateId, payments[0].amount, payments[0].seatNumbers], [sale.dateId, 20_000, [4, 5]])
+  })
+
+  it("with maxActive 1, one context is admitted, the other sees its place, then is admitted when the first pays", async () => {
+    const sale = await concert({ queue: { maxActive: 1 } })
+    const first = await visitor()
+    const second = await visitor()
+    await chargeWallet(first, 10_000)
+    await join(first, sale.title, "active")
+    await join(second, sale.title, "waiting")
+    assert.match(await text(second, "#queue-status"), /You are number 1 in line/)
+    await holdSeats(first, [1])
+    await first.getByRole("button", { name: "Pay" }).click()
+    await first.waitForSelector("#receipt-section:not([hidden])")
+    // No reload: the admission arrives over SSE.
+    await second.waitForSelector("#queue-status[data-status=active]", { timeout: 10_000 })
+    assert.match(await text(second, "#queue-status"), /It's your turn/)
+    await second.waitForSelector("#seats-section:not([hidden]) #seat-map button[data-seat='1'][data-status=sold]")
+  })
+
+  it("a seat taken in one context turns held in the other without a reload", async () => {
+    const sale = await concert({ queue: { maxActive: 2 } })
+    const [a, b] = [await visitor(), await visitor()]
+    await join(a, sale.title, "active")
+    await join(b, sale.title, "active")
+    await b.waitForSelector("#seat-map button[data-seat='7'][data-status=available]")
+    await holdSeats(a, [7])
+    await b.waitForSelector("#seat-map button[data-seat='7'][data-status=held]", { timeout: 5_000 })
+    assert.isTrue(await b.locator("#seat-map button[data-seat='7']").isDisabled())
+    assert.strictEqual(await b.locator("#seat-map button[data-status=available]").count(), 19)
+  })
+
+  it("a hold that runs out (holdSeconds at its minimum, 10 s) is told plainly, and its seat is free again", async () => {
+    const sale = await concert({ holdSeconds: 10 })
+    const page = await visitor({ width: 390, height: 844 })
+    await join(page, sale.title, "active")
+    await holdSeats(page, [2])
+    await page.screenshot({ path: new URL("demo-phone.png", imagesDir).pathname, fullPage: true })
+    await page.waitForFunction(
+      () => document.querySelector("#message")?.textContent?.startsWith("Your hold expired"),
+      undefined,
+      { timeout: 15_000 }
+    )
+    assert.strictEqual(
+      await text(page, "#message"),
+      "Your hold expired: its time ran out and the seats went back on sale. Pick your seats again."
+    )
+    assert.isTrue(await page.locator("#hold-section").isHidden())
+    await page.waitForSelector("#seat-map button[data-seat='2'][data-status=available]")
+  })
+
+  it("the operator pauses the queue: a waiting user stays put when a slot frees; resuming admits them", async () => {
+    const sale = await concert({ queue: { maxActive: 1 } })
+    const admitted = await visitor()
+    const waiting = await visitor()
+    await join(admitted, sale.title, "active")
+    await join(waiting, sale.title, "waiting")
+
+    const operator = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage()
+    contexts.push(operator.context())
+    await operator.goto(`${server.url}/operator`)
+    await operator.getByLabel("Admin key (kept in this tab's memory only)").fill("wrong-key-of-sixteen")
+    await operator.getByRole("button", { name: "Connect" }).click()
+    await operator.waitForFunction(() => document.querySelector("#message")?.textContent === "That admin key was refused.")
+    await operator.getByLabel("Admin key (kept in this tab's memory only)").fill(adminKey)
+    await operator.getByRole("button", { name: "Connect" }).click()
+    await operator.waitForSelector("body[data-ready=true]")
+    await operator.getByLabel("Concert").selectOption(sale.concertId)
+    await operator.waitForSelector("dd[data-stat=waiting]:text-is('1')")
+    await operator.getByRole("button", { name: "Pause admissions" }).click()
+    await operator.waitForSelector("dd[data-stat=admissions]:text-is('paused')")
+
+    await admitted.getByRole("button", { name: "Leave the queue" }).click()
+    await operator.waitForSelector("dd[data-stat=active]:text-is('0 of 1')")
+    // Paused: the slot stays free and the waiter keeps place 1.
+    await new Promise((resolve) => setTimeout(resolve, 3_000))
+    assert.strictEqual(await waiting.locator("#queue-status").getAttribute("data-status"), "waiting")
+    assert.match(await text(waiting, "#queue-status"), /You are number 1 in line/)
+    await operator.screenshot({ path: new URL("operator.png", imagesDir).pathname, fullPage: true })
+
+    await operator.getByRole("button", { name: "Resume admissions" }).click()
+    await waiting.waitForSelector("#queue-status[data-status=active]", { timeout: 10_000 })
+    await operator.waitForSelector("dd[data-stat=active]:text-is('1 of 1')")
+  })
+})

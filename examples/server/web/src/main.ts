@@ -1,0 +1,350 @@
+/**
+ * The demo page: a buyer's whole journey through the public API, with the
+ * typed client. The queue moves over SSE; the seat map is polled once a
+ * second while a date is open (docs/decisions.md explains the choice).
+ */
+import type { BoxofficeClient } from "@boxoffice/http"
+import { DateTime } from "effect"
+import { clientFor, clock, formatKrw, messageFor, ProblemError, run } from "./api.ts"
+import { byId, element, say } from "./dom.ts"
+
+interface QueueView {
+  readonly status: "pending" | "waiting" | "active" | "expired"
+  readonly position: number | null
+  readonly etaSeconds: number | null
+  readonly activeUntil: string | null
+  readonly opensAt: string | null
+}
+
+interface HoldView {
+  readonly holdId: string
+  readonly dateId: string
+  readonly seatNumbers: ReadonlyArray<number>
+  readonly amount: number
+  readonly expiresAtMs: number
+}
+
+const seatPollMs = 1_000
+
+let client: BoxofficeClient
+let concertId: string | null = null
+let queueToken: string | null = null
+let queue: QueueView | null = null
+let events: EventSource | null = null
+let dateId: string | null = null
+let seatPoll: ReturnType<typeof setInterval> | null = null
+const selected = new Set<number>()
+let hold: HoldView | null = null
+let justPaid = false
+
+const show = (id: string, visible: boolean) => {
+  byId(id).hidden = !visible
+}
+
+/** Reports a failed call in plain words; anything that is not a problem is rethrown. */
+const tell = (error: unknown) => {
+  if (error instanceof ProblemError) say(messageFor(error.problem), "problem")
+  else throw error
+}
+
+const ms = (value: DateTime.Utc) => DateTime.toEpochMillis(value)
+
+// ---- the queue ------------------------------------------------------------
+
+const renderQueue = () => {
+  const status = byId("queue-status")
+  if (queue === null) return
+  status.dataset["status"] = queue.status
+  const now = Date.now()
+  switch (queue.status) {
+    case "pending": {
+      const left = queue.opensAt === null ? 0 : (Date.parse(queue.opensAt) - now) / 1000
+      status.textContent = `The sale opens in ${clock(left)}. Everyone who joins before then gets a place drawn at random when it opens.`
+      break
+    }
+    case "waiting":
+      status.textContent = `You are number ${queue.position} in line` +
+        (queue.etaSeconds === null ? "." : `, about ${clock(queue.etaSeconds)} to go.`)
+      break
+    case "active": {
+      const left = queue.activeUntil === null ? 0 : (Date.parse(queue.activeUntil) - now) / 1000
+      status.textContent = `It's your turn: you have ${clock(left)} to pick seats and pay.`
+      break
+    }
+    case "expired":
+      status.textContent = justPaid ? "Paid. Your turn is complete; enjoy the show." : "Your turn has ended."
+      break
+  }
+}
+
+const onQueue = (view: QueueView) => {
+  const was = queue?.status
+  queue = view
+  show("queue-section", true)
+  renderQueue()
+  if (view.status === "active" && was !== "active") void loadDates()
+  if (view.status === "expired") {
+    events?.close()
+    events = null
+    stopSeats()
+    show("seats-section", false)
+    if (!justPaid && was !== undefined && was !== "expired") say("Your turn has ended. Join the queue again to buy more.", "problem")
+  }
+}
+
+const listen = (token: string) => {
+  events?.close()
+  events = new EventSource(`/queue/events?token=${encodeURIComponent(token)}`)
+  events.onmessage = (event) => {
+    const data = JSON.parse(event.data as string) as Partial<QueueView>
+    if (data.status !== undefined) onQueue(data as QueueView)
+  }
+}
+
+const join = async (id: string, title: string) => {
+  try {
+    const ticket = await run(client.user.joinQueue({ params: { concertId: id as never } }))
+    concertId = id
+    queueToken = ticket.queueToken
+    justPaid = false
+    say(`You joined the queue for ${title}.`)
+    onQueue({
+      status: ticket.status,
+      position: ticket.position,
+      etaSeconds: ticket.etaSeconds,
+      activeUntil: ticket.activeUntil === null ? null : DateTime.formatIso(ticket.activeUntil),
+      opensAt: ticket.opensAt === null ? null : DateTime.formatIso(ticket.opensAt)
+    })
+    listen(ticket.queueToken)
+  } catch (error) {
+    tell(error)
+  }
+}
+
+const leave = async () => {
+  if (queueToken === null) return
+  try {
+    await run(client.user.leaveQueue({ headers: { "queue-token": queueToken } }))
+    say("You left the queue.")
+  } catch (error) {
+    tell(error)
+  }
+}
+
+// ---- dates and seats ------------------------------------------------------
+
+const stopSeats = () => {
+  if (seatPoll !== null) clearInterval(seatPoll)
+  seatPoll = null
+}
+
+const loadDates = async () => {
+  if (queueToken === null || concertId === null) return
+  try {
+    const dates = await run(client.user.listDates({ params: { concertId: concertId as never }, headers: { "queue-token": queueToken } }))
+    const list = byId("dates")
+    list.replaceChildren(...dates.map((date) => {
+      const button = element("button", { type: "button", "aria-pressed": "false", "data-date-id": date.dateId },
+        `${new Date(ms(date.startsAt)).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" })} UTC · ${date.availableSeats} left`)
+      button.addEventListener("click", () => openDate(date.dateId))
+      return button
+    }))
+    show("seats-section", true)
+    if (dates[0] !== undefined) openDate(dates[0].dateId)
+  } catch (error) {
+    tell(error)
+  }
+}
+
+const openDate = (id: string) => {
+  dateId = id
+  selected.clear()
+  for (const button of byId("dates").querySelectorAll("button")) {
+    button.setAttribute("aria-pressed", String(button.dataset["dateId"] === id))
+  }
+  stopSeats()
+  void refreshSeats()
+  seatPoll = setInterval(() => void refreshSeats(), seatPollMs)
+}
+
+const refreshSeats = async () => {
+  if (queueToken === null || dateId === null) return
+  const shownDate = dateId
+  try {
+    const seats = await run(client.user.listSeats({ params: { dateId: shownDate as never }, headers: { "queue-token": queueToken } }))
+    if (shownDate !== dateId) return
+    const mine = new Set(hold !== null && hold.dateId === shownDate ? hold.seatNumbers : [])
+    const map = byId("seat-map")
+    map.replaceChildren(...seats.map((seat) => {
+      // A seat someone else just took leaves the selection.
+      if (seat.status !== "available") selected.delete(seat.seatNumber)
+      const state = mine.has(seat.seatNumber) ? "mine" : selected.has(seat.seatNumber) ? "selected" : seat.status
+      const button = element("button", {
+        type: "button",
+        class: `seat ${state}`,
+        "data-seat": String(seat.seatNumber),
+        "data-status": seat.status,
+        "aria-pressed": String(selected.has(seat.seatNumber)),
+        "aria-label": `Seat ${seat.seatNumber}, ${state === "mine" ? "held by you" : seat.status}, ${formatKrw(seat.price)}`
+      }, String(seat.seatNumber))
+      button.disabled = seat.status !== "available"
+      button.addEventListener("click", () => toggleSeat(seat.seatNumber))
+      return button
+    }))
+    byId<HTMLButtonElement>("hold").disabled = selected.size === 0
+  } catch (error) {
+    stopSeats()
+    tell(error)
+  }
+}
+
+const toggleSeat = (seatNumber: number) => {
+  if (selected.has(seatNumber)) selected.delete(seatNumber)
+  else selected.add(seatNumber)
+  void refreshSeats()
+}
+
+// ---- the hold and the payment ----------------------------------------------
+
+const renderHold = () => {
+  if (hold === null) return
+  const left = (hold.expiresAtMs - Date.now()) / 1000
+  if (left <= 0) {
+    hold = null
+    show("hold-section", false)
+    say(messageFor({ code: "hold-expired", fields: {} }), "problem")
+    void refreshSeats()
+    return
+  }
+  const seats = hold.seatNumbers.length === 1 ? `Seat ${hold.seatNumbers[0]} is` : `Seats ${hold.seatNumbers.join(", ")} are`
+  byId("hold-status").textContent = `${seats} yours for ${clock(left)}: ${formatKrw(hold.amount)} to pay.`
+}
+
+const holdSeats = async () => {
+  if (queueToken === null || dateId === null || selected.size === 0) return
+  try {
+    const made = await run(client.user.hold({
+      params: { dateId: dateId as never },
+      headers: { "queue-token": queueToken },
+      payload: { seatNumbers: [...selected].sort((a, b) => a - b) as never }
+    }))
+    hold = { holdId: made.holdId, dateId: made.dateId, seatNumbers: made.seatNumbers, amount: made.amount, expiresAtMs: ms(made.expiresAt) }
+    selected.clear()
+    show("hold-section", true)
+    say(`Held ${made.seatNumbers.length === 1 ? "seat" : "seats"} ${made.seatNumbers.join(", ")}.`)
+    renderHold()
+  } catch (error) {
+    tell(error)
+  }
+  void refreshSeats()
+}
+
+const release = async () => {
+  if (hold === null) return
+  try {
+    await run(client.user.releaseHold({ params: { holdId: hold.holdId as never } }))
+    say("Released; the seats are back on sale.")
+  } catch (error) {
+    tell(error)
+  }
+  hold = null
+  show("hold-section", false)
+  void refreshSeats()
+}
+
+const pay = async () => {
+  if (hold === null || queueToken === null) return
+  try {
+    const receipt = await run(client.user.pay({
+      params: { holdId: hold.holdId as never },
+      headers: { "queue-token": queueToken, "idempotency-key": crypto.randomUUID() as never }
+    }))
+    justPaid = true
+    hold = null
+    show("hold-section", false)
+    show("receipt-section", true)
+    byId("receipt").textContent = `Payment ${receipt.paymentId}: seats ${receipt.seatNumbers.join(", ")}, ${formatKrw(receipt.amount)}. ` +
+      `Your balance is now ${formatKrw(receipt.balance)}.`
+    say("Paid. Your seats are yours.")
+    byId("balance").textContent = formatKrw(receipt.balance)
+    onQueue({ status: "expired", position: null, etaSeconds: null, activeUntil: null, opensAt: queue?.opensAt ?? null })
+    await loadPayments()
+  } catch (error) {
+    tell(error)
+    if (error instanceof ProblemError && error.problem.code === "hold-expired") {
+      hold = null
+      show("hold-section", false)
+    }
+  }
+}
+
+// ---- wallet and payments ----------------------------------------------------
+
+const refreshWallet = async () => {
+  try {
+    byId("balance").textContent = formatKrw((await run(client.user.wallet())).balance)
+  } catch (error) {
+    tell(error)
+  }
+}
+
+const charge = async (amount: number) => {
+  try {
+    const receipt = await run(client.user.charge({ headers: {}, payload: { amount: amount as never } }))
+    byId("balance").textContent = formatKrw(receipt.balance)
+    say(`Added ${formatKrw(receipt.amount)} to your wallet.`)
+  } catch (error) {
+    tell(error)
+  }
+}
+
+const loadPayments = async () => {
+  try {
+    const payments = await run(client.user.listPayments())
+    byId("payments").replaceChildren(...payments.map((payment) =>
+      element("li", {}, `Seats ${payment.seatNumbers.join(", ")} · ${formatKrw(payment.amount)} · ${DateTime.formatIso(payment.paidAt)}`)))
+  } catch (error) {
+    tell(error)
+  }
+}
+
+// ---- start ------------------------------------------------------------------
+
+const signIn = async (): Promise<{ userId: string; accessToken: string }> => {
+  const saved = sessionStorage.getItem("boxoffice-user")
+  if (saved !== null) return JSON.parse(saved) as { userId: string; accessToken: string }
+  const anonymous = await clientFor({})
+  const user = await run(anonymous.createUser())
+  sessionStorage.setItem("boxoffice-user", JSON.stringify(user))
+  return user
+}
+
+const start = async () => {
+  const user = await signIn()
+  client = await clientFor({ accessToken: user.accessToken })
+  byId("user").textContent = `user ${user.userId.slice(0, 8)}`
+  byId("leave").addEventListener("click", () => void leave())
+  byId("hold").addEventListener("click", () => void holdSeats())
+  byId("pay").addEventListener("click", () => void pay())
+  byId("release").addEventListener("click", () => void release())
+  byId<HTMLFormElement>("charge-form").addEventListener("submit", (event) => {
+    event.preventDefault()
+    void charge(Number(byId<HTMLInputElement>("charge-amount").value))
+  })
+  setInterval(() => {
+    renderQueue()
+    renderHold()
+  }, 250)
+  const concerts = await run(client.listConcerts())
+  byId("concerts").replaceChildren(...concerts.map((concert) => {
+    const item = element("li", {}, `${concert.title} `)
+    const button = element("button", { type: "button", "aria-label": `Join the queue for ${concert.title}` }, "Join the queue")
+    button.addEventListener("click", () => void join(concert.concertId, concert.title))
+    item.append(button)
+    return item
+  }))
+  await Promise.all([refreshWallet(), loadPayments()])
+  document.body.dataset["ready"] = "true"
+}
+
+start().catch(tell)

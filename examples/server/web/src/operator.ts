@@ -1,0 +1,105 @@
+/**
+ * The operator view: the numbers of `GET /admin/concerts/{id}`, live, and
+ * the queue's controls. The admin key lives in this module's memory only:
+ * never in storage, so closing the tab forgets it.
+ */
+import type { BoxofficeClient } from "@boxoffice/http"
+import { DateTime } from "effect"
+import { clientFor, formatKrw, messageFor, ProblemError, run } from "./api.ts"
+import { byId, element, say } from "./dom.ts"
+
+const reportPollMs = 1_000
+
+let admin: BoxofficeClient | null = null
+let poll: ReturnType<typeof setInterval> | null = null
+
+const tell = (error: unknown) => {
+  if (error instanceof ProblemError) {
+    say(error.problem.code === "unauthenticated" ? "That admin key was refused." : messageFor(error.problem), "problem")
+  } else throw error
+}
+
+const concertId = () => byId<HTMLSelectElement>("concert").value
+
+const refresh = async () => {
+  if (admin === null || concertId() === "") return
+  try {
+    const report = await run(admin.admin.saleReport({ params: { concertId: concertId() as never } }))
+    const stats: Array<[string, string]> = [
+      ["Opens", report.opensAt === null ? "open" : DateTime.formatIso(report.opensAt)],
+      ["Admissions", report.settings.paused ? "paused" : "running"],
+      ["Pending", String(report.queue.pending)],
+      ["Waiting", String(report.queue.waiting)],
+      ["Active", `${report.queue.active} of ${report.settings.maxActive}`],
+      ["Admitted in the last minute", String(report.queue.admittedLastMinute)],
+      ["Active seconds", String(report.settings.activeSeconds)],
+      ["Admissions per minute", report.settings.admitPerMinute === null ? "no cap" : String(report.settings.admitPerMinute)]
+    ]
+    byId("stats").replaceChildren(...stats.flatMap(([name, value]) => [
+      element("dt", {}, name),
+      element("dd", { "data-stat": name.toLowerCase().replaceAll(" ", "-") }, value)
+    ]))
+    byId("dates-table").querySelector("tbody")!.replaceChildren(...report.dates.map((date) => {
+      const row = element("tr")
+      row.append(
+        element("th", { scope: "row" }, DateTime.formatIso(date.startsAt).slice(0, 16).replace("T", " ")),
+        element("td", {}, String(date.available)),
+        element("td", {}, String(date.held)),
+        element("td", {}, String(date.sold)),
+        element("td", {}, formatKrw(date.revenue))
+      )
+      return row
+    }))
+  } catch (error) {
+    tell(error)
+  }
+}
+
+const configure = async (payload: Record<string, unknown>, done: string) => {
+  if (admin === null) return
+  try {
+    await run(admin.admin.configureQueue({ params: { concertId: concertId() as never }, payload: payload as never }))
+    say(done)
+    await refresh()
+  } catch (error) {
+    tell(error)
+  }
+}
+
+const connect = async (adminKey: string) => {
+  const candidate = await clientFor({ adminKey })
+  const concerts = await run(candidate.listConcerts())
+  if (concerts[0] !== undefined) {
+    // The key is checked by the first admin call.
+    await run(candidate.admin.saleReport({ params: { concertId: concerts[0].concertId } }))
+  }
+  admin = candidate
+  byId("concert").replaceChildren(...concerts.map((concert) =>
+    element("option", { value: concert.concertId }, concert.title)))
+  byId("sale-section").hidden = false
+  say("Connected.")
+  if (poll !== null) clearInterval(poll)
+  poll = setInterval(() => void refresh(), reportPollMs)
+  await refresh()
+  document.body.dataset["ready"] = "true"
+}
+
+byId<HTMLFormElement>("key-form").addEventListener("submit", (event) => {
+  event.preventDefault()
+  const input = byId<HTMLInputElement>("admin-key")
+  const key = input.value
+  input.value = ""
+  connect(key).catch(tell)
+})
+byId("concert").addEventListener("change", () => void refresh())
+byId("pause").addEventListener("click", () => void configure({ paused: true }, "Admissions paused: nobody is admitted, nobody loses a place."))
+byId("resume").addEventListener("click", () => void configure({ paused: false }, "Admissions resumed."))
+byId<HTMLFormElement>("caps-form").addEventListener("submit", (event) => {
+  event.preventDefault()
+  const value = (id: string) => byId<HTMLInputElement>(id).value.trim()
+  const payload: Record<string, unknown> = {}
+  if (value("max-active") !== "") payload["maxActive"] = Number(value("max-active"))
+  if (value("active-seconds") !== "") payload["activeSeconds"] = Number(value("active-seconds"))
+  payload["admitPerMinute"] = value("admit-per-minute") === "" ? null : Number(value("admit-per-minute"))
+  void configure(payload, "Caps applied.")
+})
