@@ -4,6 +4,7 @@
  * on the embedded engine. Every check reads the page as a person would see
  * it, and the API confirms what the page claims.
  */
+import { execFileSync } from "node:child_process"
 import { existsSync, mkdirSync } from "node:fs"
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
@@ -21,13 +22,15 @@ beforeAll(async () => {
   if (!existsSync(`${defaultWebRoot}index.html`)) {
     throw new Error("the demo page is not built: run pnpm --filter @boxoffice/example-server build:web (pnpm test does)")
   }
+  // Installs Debian's Chromium when it is missing and this runs as root; otherwise fails saying how.
+  execFileSync("bash", [new URL("../../../scripts/ensure-chromium.sh", import.meta.url).pathname], { stdio: "inherit" })
   server = await startServer()
   browser = await chromium.launch({
     executablePath: chromiumPath,
     headless: true,
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
   })
-}, 60_000)
+}, 600_000)
 
 afterAll(async () => {
   await Promise.all(contexts.map((context) => context.close()))
