@@ -186,5 +186,12 @@ describe("the demo page in Chromium", () => {
     await operator.getByRole("button", { name: "Resume admissions" }).click()
     await waiting.waitForSelector("#queue-status[data-status=active]", { timeout: 10_000 })
     await operator.waitForSelector("dd[data-stat=active]:text-is('1 of 1')")
+    // The caps form starts from the settings in force; a new cap reaches the API.
+    assert.strictEqual(await operator.getByLabel("Max active").inputValue(), "1")
+    await operator.getByLabel("Max active").fill("3")
+    await operator.getByRole("button", { name: "Apply caps" }).click()
+    await operator.waitForSelector("dd[data-stat=active]:text-is('1 of 3')")
+    const report = await call(server.url, "GET", `/admin/concerts/${sale.concertId}`, { token: adminKey })
+    assert.deepStrictEqual([report.body.settings.maxActive, report.body.settings.paused], [3, false])
   })
 })

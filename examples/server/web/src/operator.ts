@@ -5,13 +5,15 @@
  */
 import type { BoxofficeClient } from "@boxoffice/http"
 import { DateTime } from "effect"
-import { clientFor, formatKrw, messageFor, ProblemError, run } from "./api.ts"
+import { clientFor, messageFor, ProblemError, run } from "./api.ts"
 import { byId, element, say } from "./dom.ts"
 
 const reportPollMs = 1_000
 
 let admin: BoxofficeClient | null = null
 let poll: ReturnType<typeof setInterval> | null = null
+/** The concert whose settings the caps form shows; it is filled once per concert, then left to the operator. */
+let capsShownFor: string | null = null
 
 const tell = (error: unknown) => {
   if (error instanceof ProblemError) {
@@ -39,6 +41,12 @@ const refresh = async () => {
       element("dt", {}, name),
       element("dd", { "data-stat": name.toLowerCase().replaceAll(" ", "-") }, value)
     ]))
+    if (capsShownFor !== report.concertId) {
+      capsShownFor = report.concertId
+      byId<HTMLInputElement>("max-active").value = String(report.settings.maxActive)
+      byId<HTMLInputElement>("active-seconds").value = String(report.settings.activeSeconds)
+      byId<HTMLInputElement>("admit-per-minute").value = report.settings.admitPerMinute === null ? "" : String(report.settings.admitPerMinute)
+    }
     byId("dates-table").querySelector("tbody")!.replaceChildren(...report.dates.map((date) => {
       const row = element("tr")
       row.append(
@@ -46,7 +54,7 @@ const refresh = async () => {
         element("td", {}, String(date.available)),
         element("td", {}, String(date.held)),
         element("td", {}, String(date.sold)),
-        element("td", {}, formatKrw(date.revenue))
+        element("td", {}, date.revenue.toLocaleString("en-US"))
       )
       return row
     }))
