@@ -154,6 +154,45 @@ describe("the demo page in Chromium", () => {
     await page.waitForSelector("#seat-map button[data-seat='2'][data-status=available]")
   })
 
+  it("before the opening: a countdown, then a place; plain words for a lost seat and a short wallet", async () => {
+    const opensAt = new Date(Date.now() + 4_000).toISOString()
+    const sale = await concert({ opensAt, queue: { maxActive: 2 } })
+    const page = await visitor()
+    await join(page, sale.title, "pending")
+    assert.match(await text(page, "#queue-status"), /^The sale opens in 0:0\d\. Everyone who joins before then gets a place drawn at random/)
+    await page.waitForSelector("#queue-status[data-status=active]", { timeout: 10_000 })
+    await page.waitForSelector("#seat-map button[data-seat='9'][data-status=available]")
+
+    // The page's clock stops, so no refresh takes seat 9 out of the selection before the hold is sent.
+    await page.clock.install()
+    await page.clock.pauseAt(Date.now() + 60_000)
+    await page.click("#seat-map button[data-seat='9']")
+    await page.waitForSelector("#seat-map button[data-seat='9'][aria-pressed=true]")
+    const other = (await call(server.url, "POST", "/users")).body
+    const otherTicket = await call(server.url, "POST", `/concerts/${sale.concertId}/queue`, { token: other.accessToken })
+    const taken = await call(server.url, "POST", `/dates/${sale.dateId}/holds`, {
+      token: other.accessToken,
+      queueToken: otherTicket.body.queueToken,
+      body: { seatNumbers: [9] }
+    })
+    assert.strictEqual(taken.status, 201)
+    await page.getByRole("button", { name: "Hold selected seats" }).click()
+    await page.waitForFunction(() => document.querySelector("#message")?.textContent?.startsWith("Seat taken"))
+    assert.strictEqual(
+      await text(page, "#message"),
+      "Seat taken: someone else holds or bought seat 9 a moment ago. Nothing was held; pick other seats."
+    )
+    await page.clock.resume()
+
+    await holdSeats(page, [10])
+    await page.getByRole("button", { name: "Pay" }).click()
+    await page.waitForFunction(() => document.querySelector("#message")?.textContent?.startsWith("Not enough money"))
+    assert.strictEqual(
+      await text(page, "#message"),
+      "Not enough money in your wallet: you have 0 KRW and this needs 10,000 KRW. Charge your wallet, then pay."
+    )
+  })
+
   it("the operator pauses the queue: a waiting user stays put when a slot frees; resuming admits them", async () => {
     const sale = await concert({ queue: { maxActive: 1 } })
     const admitted = await visitor()
