@@ -3,6 +3,7 @@
  * typed client. The queue moves over SSE; the seat map is polled once a
  * second while a date is open (docs/decisions.md explains the choice).
  */
+import type { ConcertId, DateId, HoldId } from "@boxoffice/core"
 import type { BoxofficeClient } from "@boxoffice/http"
 import { DateTime } from "effect"
 import { clientFor, clock, formatKrw, messageFor, ProblemError, run } from "./api.ts"
@@ -17,8 +18,8 @@ interface QueueView {
 }
 
 interface HoldView {
-  readonly holdId: string
-  readonly dateId: string
+  readonly holdId: HoldId
+  readonly dateId: DateId
   readonly seatNumbers: ReadonlyArray<number>
   readonly amount: number
   readonly expiresAtMs: number
@@ -27,11 +28,11 @@ interface HoldView {
 const seatPollMs = 1_000
 
 let client: BoxofficeClient
-let concertId: string | null = null
+let concertId: ConcertId | null = null
 let queueToken: string | null = null
 let queue: QueueView | null = null
 let events: EventSource | null = null
-let dateId: string | null = null
+let dateId: DateId | null = null
 let seatPoll: ReturnType<typeof setInterval> | null = null
 const selected = new Set<number>()
 let hold: HoldView | null = null
@@ -101,9 +102,9 @@ const listen = (token: string) => {
   }
 }
 
-const join = async (id: string, title: string) => {
+const join = async (id: ConcertId, title: string) => {
   try {
-    const ticket = await run(client.user.joinQueue({ params: { concertId: id as never } }))
+    const ticket = await run(client.user.joinQueue({ params: { concertId: id } }))
     concertId = id
     queueToken = ticket.queueToken
     justPaid = false
@@ -141,7 +142,7 @@ const stopSeats = () => {
 const loadDates = async () => {
   if (queueToken === null || concertId === null) return
   try {
-    const dates = await run(client.user.listDates({ params: { concertId: concertId as never }, headers: { "queue-token": queueToken } }))
+    const dates = await run(client.user.listDates({ params: { concertId }, headers: { "queue-token": queueToken } }))
     const list = byId("dates")
     list.replaceChildren(...dates.map((date) => {
       const button = element("button", { type: "button", "aria-pressed": "false", "data-date-id": date.dateId },
@@ -156,7 +157,7 @@ const loadDates = async () => {
   }
 }
 
-const openDate = (id: string) => {
+const openDate = (id: DateId) => {
   dateId = id
   selected.clear()
   for (const button of byId("dates").querySelectorAll("button")) {
@@ -171,7 +172,7 @@ const refreshSeats = async () => {
   if (queueToken === null || dateId === null) return
   const shownDate = dateId
   try {
-    const seats = await run(client.user.listSeats({ params: { dateId: shownDate as never }, headers: { "queue-token": queueToken } }))
+    const seats = await run(client.user.listSeats({ params: { dateId: shownDate }, headers: { "queue-token": queueToken } }))
     if (shownDate !== dateId) return
     const mine = new Set(hold !== null && hold.dateId === shownDate ? hold.seatNumbers : [])
     const map = byId("seat-map")
@@ -224,9 +225,9 @@ const holdSeats = async () => {
   if (queueToken === null || dateId === null || selected.size === 0) return
   try {
     const made = await run(client.user.hold({
-      params: { dateId: dateId as never },
+      params: { dateId },
       headers: { "queue-token": queueToken },
-      payload: { seatNumbers: [...selected].sort((a, b) => a - b) as never }
+      payload: { seatNumbers: [...selected].sort((a, b) => a - b) }
     }))
     hold = { holdId: made.holdId, dateId: made.dateId, seatNumbers: made.seatNumbers, amount: made.amount, expiresAtMs: ms(made.expiresAt) }
     selected.clear()
@@ -242,7 +243,7 @@ const holdSeats = async () => {
 const release = async () => {
   if (hold === null) return
   try {
-    await run(client.user.releaseHold({ params: { holdId: hold.holdId as never } }))
+    await run(client.user.releaseHold({ params: { holdId: hold.holdId } }))
     say("Released; the seats are back on sale.")
   } catch (error) {
     tell(error)
@@ -256,8 +257,8 @@ const pay = async () => {
   if (hold === null || queueToken === null) return
   try {
     const receipt = await run(client.user.pay({
-      params: { holdId: hold.holdId as never },
-      headers: { "queue-token": queueToken, "idempotency-key": crypto.randomUUID() as never }
+      params: { holdId: hold.holdId },
+      headers: { "queue-token": queueToken, "idempotency-key": crypto.randomUUID() }
     }))
     justPaid = true
     hold = null
@@ -290,7 +291,7 @@ const refreshWallet = async () => {
 
 const charge = async (amount: number) => {
   try {
-    const receipt = await run(client.user.charge({ headers: {}, payload: { amount: amount as never } }))
+    const receipt = await run(client.user.charge({ headers: {}, payload: { amount } }))
     byId("balance").textContent = formatKrw(receipt.balance)
     say(`Added ${formatKrw(receipt.amount)} to your wallet.`)
   } catch (error) {

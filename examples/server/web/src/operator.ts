@@ -3,6 +3,7 @@
  * the queue's controls. The admin key lives in this module's memory only:
  * never in storage, so closing the tab forgets it.
  */
+import type { ConcertId } from "@boxoffice/core"
 import type { BoxofficeClient } from "@boxoffice/http"
 import { DateTime } from "effect"
 import { clientFor, messageFor, ProblemError, run } from "./api.ts"
@@ -21,12 +22,13 @@ const tell = (error: unknown) => {
   } else throw error
 }
 
-const concertId = () => byId<HTMLSelectElement>("concert").value
+/** The selected concert: an id the API listed. */
+const concertId = () => byId<HTMLSelectElement>("concert").value as ConcertId
 
 const refresh = async () => {
   if (admin === null || concertId() === "") return
   try {
-    const report = await run(admin.admin.saleReport({ params: { concertId: concertId() as never } }))
+    const report = await run(admin.admin.saleReport({ params: { concertId: concertId() } }))
     const stats: Array<[string, string]> = [
       ["Opens", report.opensAt === null ? "open" : DateTime.formatIso(report.opensAt)],
       ["Admissions", report.settings.paused ? "paused" : "running"],
@@ -66,7 +68,7 @@ const refresh = async () => {
 const configure = async (payload: Record<string, unknown>, done: string) => {
   if (admin === null) return
   try {
-    await run(admin.admin.configureQueue({ params: { concertId: concertId() as never }, payload: payload as never }))
+    await run(admin.admin.configureQueue({ params: { concertId: concertId() }, payload }))
     say(done)
     await refresh()
   } catch (error) {
