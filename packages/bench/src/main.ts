@@ -66,7 +66,8 @@ for (const profile of profiles) {
 // Queue scale: the Redis position benchmark, 10^3..10^6 waiting users (10^3..10^4 when quick).
 const scale = spawnSync(process.execPath, [fileURLToPath(new URL("../../redis/scripts/bench-position.ts", import.meta.url)), ...(quick ? ["--quick"] : [])], { encoding: "utf8" })
 if (scale.status !== 0) throw new Error(`queue scale benchmark failed: ${scale.stderr}`)
-const queueScale = scale.stdout.trim().split("\n").slice(0, -1).map((line) => JSON.parse(line)).map((row) => ({
+const scaleRows = scale.stdout.trim().split("\n").slice(0, -1).map((line) => JSON.parse(line))
+const queueScale = scaleRows.filter((row) => row.waitingUsers !== undefined).map((row) => ({
   waitingUsers: row.waitingUsers,
   statusP50Us: row.status.p50Us,
   statusP99Us: row.status.p99Us,
@@ -74,6 +75,9 @@ const queueScale = scale.stdout.trim().split("\n").slice(0, -1).map((line) => JS
   joinsPerSecondWhileFilling: row.waitingUsers / (row.fillMs / 1000)
 }))
 console.log(`queue scale: ${queueScale.map((q) => `${q.waitingUsers}: ${q.statusP50Us.toFixed(0)} µs`).join(", ")}`)
+// The fair-start draw: the one call that shuffles the whole pre-queue into the line.
+const draws = scaleRows.filter((row) => row.pendingUsers !== undefined) as Array<{ pendingUsers: number; drawCallMs: Array<number> }>
+console.log(`fair-start draw: ${draws.map((d) => `${d.pendingUsers} pending: ${Math.max(...d.drawCallMs).toFixed(1)} ms`).join(", ")}`)
 
 // Engine level: `Booking` driven directly, no HTTP, on memory, Postgres alone and Postgres + Redis.
 const engineRun = spawnSync(
