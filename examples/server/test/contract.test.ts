@@ -14,6 +14,7 @@ import {
   adminKey,
   admittedUser,
   call,
+  eventsOf,
   isProblem,
   newConcert,
   newUser,
@@ -286,31 +287,16 @@ describe("HTTP contract on the embedded engine", () => {
     assert.isTrue(isProblem(await call(base, "GET", "/queue/events?token=forged"), 401, "queue-token-invalid"))
     const response = await fetch(`${base}/queue/events?token=${encodeURIComponent(joined.body.queueToken)}`)
     assert.match(response.headers.get("content-type") ?? "", /text\/event-stream/)
-    const reader = response.body!.getReader()
+    const stream = eventsOf(response)
     try {
-    const decoder = new TextDecoder()
-    const events: Array<{ status?: string; position?: number | null; heartbeat?: string }> = []
-    let buffer = ""
-    const next = async () => {
-      while (!buffer.includes("\n\n")) {
-        const { value, done } = await reader.read()
-        if (done) throw new Error("the stream ended")
-        buffer += decoder.decode(value, { stream: true })
-      }
-      const [frame, ...rest] = buffer.split("\n\n")
-      buffer = rest.join("\n\n")
-      const data = frame!.split("\n").filter((line) => line.startsWith("data:")).map((line) => line.slice(5).trim()).join("")
-      return JSON.parse(data)
-    }
-    events.push(await next())
-    assert.strictEqual(events[0]!.status, "waiting")
-    assert.strictEqual(events[0]!.position, 1)
-    await call(base, "DELETE", "/queue", { token: first.accessToken, queueToken: first.queueToken })
-    let admitted = await next()
-    while (admitted.status === undefined) admitted = await next() // skip heartbeats
-    assert.strictEqual(admitted.status, "active")
+      const waiting = await stream.next()
+      assert.strictEqual(waiting["status"], "waiting")
+      assert.strictEqual(waiting["position"], 1)
+      await call(base, "DELETE", "/queue", { token: first.accessToken, queueToken: first.queueToken })
+      const admitted = await stream.next()
+      assert.strictEqual(admitted["status"], "active")
     } finally {
-      await reader.cancel()
+      await stream.close()
     }
   }, 30_000)
 

@@ -7,7 +7,7 @@
 import { makeClient } from "@boxoffice/http"
 import { Effect } from "effect"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import { adminKey, call, isProblem, newUser, type RunningServer, startServer } from "./support/TestServer.ts"
+import { adminKey, call, eventsOf, isProblem, newUser, type RunningServer, startServer } from "./support/TestServer.ts"
 
 let server: RunningServer
 let base: string
@@ -26,26 +26,6 @@ const concertOpeningAt = async (opensAt: string, maxActive = 2) => {
   })
   assert.strictEqual(created.status, 201, JSON.stringify(created.body))
   return created.body.concertId as string
-}
-
-/** The next `data:` frame of an event stream that is not a heartbeat. */
-const eventsOf = (response: Response) => {
-  const reader = response.body!.getReader()
-  const decoder = new TextDecoder()
-  let buffer = ""
-  const next = async (): Promise<Record<string, unknown>> => {
-    while (!buffer.includes("\n\n")) {
-      const { value, done } = await reader.read()
-      if (done) throw new Error("the stream ended")
-      buffer += decoder.decode(value, { stream: true })
-    }
-    const [frame, ...rest] = buffer.split("\n\n")
-    buffer = rest.join("\n\n")
-    const data = frame!.split("\n").filter((line) => line.startsWith("data:")).map((line) => line.slice(5).trim()).join("")
-    const event = JSON.parse(data) as Record<string, unknown>
-    return event["status"] === undefined ? next() : event
-  }
-  return { next, close: () => reader.cancel() }
 }
 
 describe("fair start over HTTP", () => {

@@ -3,19 +3,6 @@
  * or token predicts a drawn place.
  */
 import { fairnessSuite } from "@boxoffice/testing"
-import type { Redis } from "ioredis"
-import { afterAll } from "vitest"
-import { connect, deleteKeys, redisAdapter, runPrefix } from "./support/TestRedis.ts"
+import { redisAdapterForFile } from "./support/TestRedis.ts"
 
-const prefix = runPrefix()
-let client: Redis | undefined
-const shared = () => (client ??= connect())
-
-afterAll(async () => {
-  if (client !== undefined) {
-    await deleteKeys(client, prefix)
-    await client.quit()
-  }
-})
-
-fairnessSuite(redisAdapter(shared, prefix))
+fairnessSuite(redisAdapterForFile())

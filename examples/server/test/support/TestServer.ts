@@ -108,3 +108,23 @@ export const isProblem = (answer: Answer, status: number, code: string): boolean
   answer.status === status && answer.contentType.startsWith("application/problem+json") &&
   answer.body.code === code && answer.body.status === status && typeof answer.body.type === "string" &&
   typeof answer.body.title === "string" && typeof answer.body.detail === "string"
+
+/** The status events of an SSE response, one at a time; heartbeats are skipped. */
+export const eventsOf = (response: Response) => {
+  const reader = response.body!.getReader()
+  const decoder = new TextDecoder()
+  let buffer = ""
+  const next = async (): Promise<Record<string, any>> => {
+    while (!buffer.includes("\n\n")) {
+      const { value, done } = await reader.read()
+      if (done) throw new Error("the stream ended")
+      buffer += decoder.decode(value, { stream: true })
+    }
+    const [frame, ...rest] = buffer.split("\n\n")
+    buffer = rest.join("\n\n")
+    const data = frame!.split("\n").filter((line) => line.startsWith("data:")).map((line) => line.slice(5).trim()).join("")
+    const event = JSON.parse(data) as Record<string, any>
+    return event["status"] === undefined ? next() : event
+  }
+  return { next, close: () => reader.cancel() }
+}

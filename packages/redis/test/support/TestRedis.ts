@@ -7,6 +7,7 @@ import { type RedisClient, RedisQueue } from "@boxoffice/redis"
 import { type AdapterUnderTest, StoreClock, StoreStall, suiteEpochMs } from "@boxoffice/testing"
 import { Effect, Layer } from "effect"
 import { Redis } from "ioredis"
+import { afterAll } from "vitest"
 
 /** Where the machine's Redis listens. Override with BOXOFFICE_TEST_REDIS. */
 export const redisUrl = process.env["BOXOFFICE_TEST_REDIS"] ?? "redis://127.0.0.1:6379"
@@ -51,4 +52,20 @@ export const redisAdapter = (client: () => RedisClient, prefix: string, name = "
       )
     }
   }
+}
+
+/**
+ * The Redis adapter for one test file: one client, opened on first use, and
+ * the file's keys deleted and the client closed after its tests.
+ */
+export const redisAdapterForFile = (): AdapterUnderTest => {
+  const prefix = runPrefix()
+  let client: Redis | undefined
+  afterAll(async () => {
+    if (client !== undefined) {
+      await deleteKeys(client, prefix)
+      await client.quit()
+    }
+  })
+  return redisAdapter(() => (client ??= connect()), prefix)
 }
