@@ -84,7 +84,7 @@ export const engineLayer = (config: ServerConfig) => {
 export const serverLayer = (config: ServerConfig, options: { readonly logRequests?: boolean } = {}) =>
   HttpRouter.serve(
     Layer.mergeAll(
-      BoxofficeHttp.layer({ adminKey: config.adminKey }),
+      BoxofficeHttp.layer({ adminKey: config.adminKey, requestMetrics: config.requestMetrics ?? true }),
       demoPageLayer(config.webRoot ?? defaultWebRoot),
       options.logRequests === false ? Layer.empty : accessLogLayer(config.accessLog ?? "errors")
     ),

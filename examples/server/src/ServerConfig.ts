@@ -37,6 +37,11 @@ export interface ServerConfig {
   readonly otlpEndpoint?: Option.Option<string>
   /** `BOXOFFICE_ACCESS_LOG`: a line per request (`all`) or only for 5xx and failures (`errors`, the default). */
   readonly accessLog?: AccessLogMode
+  /**
+   * `BOXOFFICE_REQUEST_METRICS`: time every request and every store call that leaves the process
+   * (default true). Off, `/metrics` still serves the sales counters and queue gauges.
+   */
+  readonly requestMetrics?: boolean
   /** `BOXOFFICE_LOG_LEVEL`: the least severe level logged (default `Info`). */
   readonly logLevel?: LogLevel.LogLevel
   /** `BOXOFFICE_WORKERS`: server processes behind the one port (default 1; more only with shared stores). */
@@ -82,6 +87,7 @@ export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | Serv
     return yield* new ServerConfigError({ message: `BOXOFFICE_ADMIN_KEY must be at least ${adminKeyLengthMin} characters` })
   }
   const accessLog = yield* Config.Literals(["all", "errors"], "BOXOFFICE_ACCESS_LOG").pipe(Config.withDefault("errors" as const))
+  const requestMetrics = yield* Config.Boolean("BOXOFFICE_REQUEST_METRICS").pipe(Config.withDefault(true))
   const logLevel = yield* Config.LogLevel("BOXOFFICE_LOG_LEVEL").pipe(Config.withDefault("Info" as const))
   const workers = yield* Config.Int("BOXOFFICE_WORKERS").pipe(Config.withDefault(1))
   if (workers < 1 || workers > 64) {
@@ -108,6 +114,7 @@ export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | Serv
     demo,
     otlpEndpoint,
     accessLog,
+    requestMetrics,
     logLevel,
     workers
   }

@@ -41,12 +41,12 @@ export const tracingLayer = (endpoint: Option.Option<string>) =>
  * Store calls timed, and traced when tracing is on, wherever a store does
  * I/O. The in-memory stores answer in well under a microsecond, so timing
  * them would cost more than they take (measured on the polling path): a
- * fully in-memory server records no store-call latencies.
+ * fully in-memory server records no store-call latencies. Nor does a server
+ * with `requestMetrics` off, unless it traces.
  */
-export const storeInstrumentation = (config: ServerConfig, endpoint: Option.Option<string>) =>
-  config.store === "memory" && Option.isNone(config.redisUrl) &&
-  Option.isNone(config.redisClusterNodes ?? Option.none()) && Option.isNone(endpoint)
-    ? Layer.empty
-    : Option.isSome(endpoint)
-    ? StoreMetrics.layerTraced
-    : StoreMetrics.layer
+export const storeInstrumentation = (config: ServerConfig, endpoint: Option.Option<string>) => {
+  if (Option.isSome(endpoint)) return StoreMetrics.layerTraced
+  const inMemory = config.store === "memory" && Option.isNone(config.redisUrl) &&
+    Option.isNone(config.redisClusterNodes ?? Option.none())
+  return inMemory || config.requestMetrics === false ? Layer.empty : StoreMetrics.layer
+}

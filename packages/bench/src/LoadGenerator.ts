@@ -25,14 +25,19 @@ export interface LoadResult {
   readonly durationMs: number
   readonly requestsPerSecond: number
   readonly latencyMs: { readonly p50: number; readonly p95: number; readonly p99: number; readonly max: number }
+  /** CPU the server processes used per answered request, in microseconds, where it could be read. */
+  readonly serverCpuUsPerRequest?: number
 }
 
 /** Keep-alive pools to each instance, used round-robin. */
 export class Target {
   readonly pools: Array<Pool>
   readonly urls: ReadonlyArray<string>
-  constructor(urls: ReadonlyArray<string>, connectionsPerInstance: number) {
+  /** The server processes behind `urls`, whose CPU the throughput scenarios read. */
+  readonly serverPids: ReadonlyArray<number>
+  constructor(urls: ReadonlyArray<string>, connectionsPerInstance: number, serverPids: ReadonlyArray<number> = []) {
     this.urls = urls
+    this.serverPids = serverPids
     this.pools = urls.map((url) => new Pool(url, { connections: connectionsPerInstance, pipelining: 1 }))
   }
   async send(request: Request, instance = 0): Promise<Answer> {

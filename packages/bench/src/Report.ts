@@ -22,6 +22,38 @@ export interface EngineResult {
   readonly stepsMs: Record<string, { readonly p50: number; readonly p99: number }>
 }
 
+/** One run of the memory profile in the request-metrics comparison. */
+export interface MetricsCostRound {
+  readonly round: number
+  readonly requestMetrics: boolean
+  readonly scenarios: ReadonlyArray<ScenarioResult>
+}
+
+export const median = (values: ReadonlyArray<number>): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+}
+
+/** Per scenario, the medians over rounds with request metrics off and on. */
+export const metricsCostSummary = (rounds: ReadonlyArray<MetricsCostRound>) => {
+  const names = [...new Set(rounds.flatMap((r) => r.scenarios.map((s) => s.name)))]
+  return names.map((scenario) => {
+    const of = (on: boolean) => rounds.filter((r) => r.requestMetrics === on).flatMap((r) => r.scenarios.filter((s) => s.name === scenario))
+    const cpu = (results: ReadonlyArray<ScenarioResult>) => {
+      const values = results.flatMap((s) => s.serverCpuUsPerRequest === undefined ? [] : [s.serverCpuUsPerRequest])
+      return values.length === 0 ? undefined : median(values)
+    }
+    return {
+      scenario,
+      offRequestsPerSecond: median(of(false).map((s) => s.requestsPerSecond)),
+      onRequestsPerSecond: median(of(true).map((s) => s.requestsPerSecond)),
+      offCpuUsPerRequest: cpu(of(false)),
+      onCpuUsPerRequest: cpu(of(true))
+    }
+  })
+}
+
 export interface Results {
   readonly date: string
   readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly memoryGiB: number; readonly node: string }
@@ -31,6 +63,10 @@ export interface Results {
   readonly floor: LoadResult
   readonly profiles: ReadonlyArray<ProfileResults>
   readonly engine: ReadonlyArray<EngineResult>
+  /** The memory profile with request metrics off and on, alternating. */
+  readonly metricsCost: ReadonlyArray<MetricsCostRound>
+  /** The middleware's own cost: one route in process, without sockets, with `RequestMetrics` off and on (medians). */
+  readonly requestMetricsInProcess: { readonly offCpuUsPerRequest: number; readonly onCpuUsPerRequest: number }
   readonly queueScale: ReadonlyArray<{
     readonly waitingUsers: number
     readonly statusP50Us: number
@@ -44,6 +80,9 @@ export interface Results {
 const docs = new URL("../../../docs/", import.meta.url)
 const f0 = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 0 })
 const f1 = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 1, minimumFractionDigits: 1 })
+const cpuCell = (result: { readonly serverCpuUsPerRequest?: number }) =>
+  result.serverCpuUsPerRequest === undefined ? "—" : f1(result.serverCpuUsPerRequest)
+const change = (before: number, after: number) => `${after >= before ? "+" : "−"}${(Math.abs(after / before - 1) * 100).toFixed(1)}%`
 
 const chart = (results: Results) => {
   const bars = results.profiles.flatMap((p) =>
@@ -67,6 +106,14 @@ const chart = (results: Results) => {
     rows.join("") + `</svg>\n`
 }
 
+/** The in-process cost of request metrics as a share of a polled memory server's CPU per request. */
+const pollingShare = (results: Results) => {
+  const polling = results.profiles.find((p) => p.profile === "memory")?.scenarios.find((s) => s.name === "status polling")
+  if (polling?.serverCpuUsPerRequest === undefined) return ""
+  const extra = results.requestMetricsInProcess.onCpuUsPerRequest - results.requestMetricsInProcess.offCpuUsPerRequest
+  return `, or ${(extra / polling.serverCpuUsPerRequest * 100).toFixed(1)}% of the ${f1(polling.serverCpuUsPerRequest)} µs of server CPU that a status poll costs on the memory profile`
+}
+
 export const writeReport = (results: Results) => {
   mkdirSync(new URL("benchmarks/", docs), { recursive: true })
   const day = results.date.slice(0, 10)
@@ -75,7 +122,12 @@ export const writeReport = (results: Results) => {
   const ceiling = results.ceiling.requestsPerSecond
   const scenarioRows = results.profiles.flatMap((p) =>
     p.scenarios.map((s) =>
-      `| ${s.name} | ${p.profile} | ${f0(s.requests)} | ${f0(s.requestsPerSecond)} | ${(s.requestsPerSecond / ceiling * 100).toFixed(1)}% | ${f1(s.latencyMs.p50)} | ${f1(s.latencyMs.p95)} | ${f1(s.latencyMs.p99)} | ${s.outcome} |`))
+      `| ${s.name} | ${p.profile} | ${f0(s.requests)} | ${f0(s.requestsPerSecond)} | ${(s.requestsPerSecond / ceiling * 100).toFixed(1)}% | ${cpuCell(s)} | ${f1(s.latencyMs.p50)} | ${f1(s.latencyMs.p95)} | ${f1(s.latencyMs.p99)} | ${s.outcome} |`))
+  const metricsRows = metricsCostSummary(results.metricsCost).map((m) =>
+    `| ${m.scenario} | ${f0(m.offRequestsPerSecond)} | ${f0(m.onRequestsPerSecond)} | ${change(m.offRequestsPerSecond, m.onRequestsPerSecond)} | ` +
+    (m.offCpuUsPerRequest === undefined || m.onCpuUsPerRequest === undefined
+      ? "— | — | — |"
+      : `${f1(m.offCpuUsPerRequest)} | ${f1(m.onCpuUsPerRequest)} | ${change(m.offCpuUsPerRequest, m.onCpuUsPerRequest)} |`))
   const bookingRows = results.profiles.map((p) => {
     const steps = Object.entries(p.booking.stepsMs).map(([k, v]) => `${k} ${f1(v.p50)} / ${f1(v.p95)} / ${f1(v.p99)}`).join("; ")
     return `| ${p.profile} | ${f0(p.booking.bookings)} | ${f0(p.booking.paidBookingsPerSecond)} | ${steps} |`
@@ -103,10 +155,10 @@ servers, PostgreSQL, Redis) shares these cores.
 
 ## Reference servers
 
-| server | req/s | of ceiling | p50 ms | p99 ms |
-|---|---|---|---|---|
-| ceiling: bare \`node:http\` answering \`{"status":"ok"}\` | ${f0(ceiling)} | 100% | ${f1(results.ceiling.latencyMs.p50)} | ${f1(results.ceiling.latencyMs.p99)} |
-| floor: a minimal \`effect/http-api\` \`GET /queue/status\` (bearer middleware, header schema; \`packages/bench/src/floor.ts\`) | ${f0(results.floor.requestsPerSecond)} | ${(results.floor.requestsPerSecond / ceiling * 100).toFixed(1)}% | ${f1(results.floor.latencyMs.p50)} | ${f1(results.floor.latencyMs.p99)} |
+| server | req/s | of ceiling | server CPU µs/request | p50 ms | p99 ms |
+|---|---|---|---|---|---|
+| ceiling: bare \`node:http\` answering \`{"status":"ok"}\` | ${f0(ceiling)} | 100% | ${cpuCell(results.ceiling)} | ${f1(results.ceiling.latencyMs.p50)} | ${f1(results.ceiling.latencyMs.p99)} |
+| floor: a minimal \`effect/http-api\` \`GET /queue/status\` (bearer middleware, header schema; \`packages/bench/src/floor.ts\`) | ${f0(results.floor.requestsPerSecond)} | ${(results.floor.requestsPerSecond / ceiling * 100).toFixed(1)}% | ${cpuCell(results.floor)} | ${f1(results.floor.latencyMs.p50)} | ${f1(results.floor.latencyMs.p99)} |
 
 ![share of the ceiling](benchmarks/chart.svg)
 
@@ -116,9 +168,27 @@ does not drive, so only the booking flow runs there, round-robin.
 
 ## Scenarios
 
-| scenario | profile | requests | req/s | of ceiling | p50 ms | p95 ms | p99 ms | outcome |
-|---|---|---|---|---|---|---|---|---|
+| scenario | profile | requests | req/s | of ceiling | server CPU µs/request | p50 ms | p95 ms | p99 ms | outcome |
+|---|---|---|---|---|---|---|---|---|---|
 ${scenarioRows.join("\n")}
+
+"Server CPU" is the CPU time (user + system) the server's processes used during the measured phase, per answered
+request, read from /proc. Throughput on these shared cores swings by 10–20% from run to run; CPU per request
+moves far less, so it is the figure that shows a cost of a few percent.
+
+## The cost of request metrics
+
+The memory profile again, with \`BOXOFFICE_REQUEST_METRICS\` off and on, alternating, ${results.metricsCost.length / 2} round(s)
+each (medians). On, every request is counted and timed by route and status (\`/metrics\`).
+
+| scenario | req/s off | req/s on | change | server CPU µs/request off | on | change |
+|---|---|---|---|---|---|---|
+${metricsRows.join("\n")}
+
+Both columns swing by more than the metrics cost on these shared cores. The middleware's own work, measured
+in process on one route with no sockets (\`packages/bench/src/requestMetricsCost.ts\`, alternating processes,
+medians): ${f1(results.requestMetricsInProcess.offCpuUsPerRequest)} → ${f1(results.requestMetricsInProcess.onCpuUsPerRequest)} µs per request, that is
+${f1(results.requestMetricsInProcess.onCpuUsPerRequest - results.requestMetricsInProcess.offCpuUsPerRequest)} µs${pollingShare(results)}.
 
 ## Sustained booking (join → hold → charge → pay)
 

@@ -90,8 +90,14 @@ const expectStatuses = (result: WrkResult, expected: Record<string, number>) => 
 }
 
 /** The ceiling and the floor: GET on a reference server, with the same generator and settings. */
-export const reference = async (name: string, url: string, request: Request, sizes: Sizes): Promise<ScenarioResult> => {
-  const result = await wrk({ name, url, requests: [request], connections: sizes.connections, durationSeconds: sizes.pollSeconds })
+export const reference = async (
+  name: string,
+  url: string,
+  request: Request,
+  sizes: Sizes,
+  serverPids: ReadonlyArray<number> = []
+): Promise<ScenarioResult> => {
+  const result = await wrk({ name, url, requests: [request], connections: sizes.connections, durationSeconds: sizes.pollSeconds, serverPids })
   expect(result.requests > 0 && Object.keys(result.statuses).join() === "200", `${name} answered ${JSON.stringify(result.statuses)}`)
   return { ...result, outcome: `${result.requests} answers, all 200` }
 }
@@ -107,7 +113,8 @@ export const joinStormAndPolling = async (target: Target, sizes: Sizes): Promise
     url: target.urls[0]!,
     requests: tokens.map((token) => ({ method: "POST", path, headers: bearer(token) })),
     connections: sizes.connections,
-    once: true
+    once: true,
+    serverPids: target.serverPids
   })
   expectStatuses(join, { "201": n })
   // Joining again answers the same entry: the queue tokens for polling, and the positions to check.
@@ -119,7 +126,8 @@ export const joinStormAndPolling = async (target: Target, sizes: Sizes): Promise
     url: target.urls[0]!,
     requests: tokens.map((token, i) => ({ method: "GET", path: "/queue/status", headers: { ...bearer(token), "queue-token": queueTokens[i]! } })),
     connections: sizes.connections,
-    durationSeconds: sizes.pollSeconds
+    durationSeconds: sizes.pollSeconds,
+    serverPids: target.serverPids
   })
   expectStatuses(poll, { "200": poll.requests })
   return [
@@ -145,7 +153,8 @@ export const hotSeatStorm = async (target: Target, sizes: Sizes): Promise<Scenar
       body: { seatNumbers: [(i % 50) + 1] }
     })),
     connections: sizes.connections,
-    once: true
+    once: true,
+    serverPids: target.serverPids
   })
   expectStatuses(storm, { "201": 50, "409 seat-unavailable": n - 50 })
   return { ...storm, outcome: `exactly 50 holds granted, ${n - 50} seat-unavailable` }

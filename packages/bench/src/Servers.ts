@@ -78,8 +78,9 @@ export const startFloor = async (): Promise<Running> => {
   return { urls: [url], pids: [child.pid!], stop: () => stopChild(child) }
 }
 
-export const startProfile = async (profile: Profile): Promise<Running> => {
-  const common = { BOXOFFICE_ADMIN_KEY: adminKey, BOXOFFICE_DEMO: "false", BOXOFFICE_SECRET: secret }
+/** Starts a profile; `env` adds or overrides the servers' settings (`BOXOFFICE_REQUEST_METRICS`, say). */
+export const startProfile = async (profile: Profile, env: Record<string, string> = {}): Promise<Running> => {
+  const common = { BOXOFFICE_ADMIN_KEY: adminKey, BOXOFFICE_DEMO: "false", BOXOFFICE_SECRET: secret, ...env }
   if (profile === "memory") {
     // Requests are logged as JSON lines to stdout; the benchmark ignores them, as a log shipper would.
     const { url, child } = await launch(serverMain, common, "/health")
@@ -89,7 +90,7 @@ export const startProfile = async (profile: Profile): Promise<Running> => {
   const admin = postgres(postgresUrl, { max: 1, onnotice: () => {} })
   await admin.unsafe(`create database ${name}`)
   const prefix = `boxoffice:bench:${process.pid}:${Date.now()}:`
-  const env = {
+  const storeEnv = {
     ...common,
     BOXOFFICE_STORE: "postgres",
     DATABASE_URL: postgresUrl.replace(/\/[^/]*$/, `/${name}`),
@@ -97,9 +98,9 @@ export const startProfile = async (profile: Profile): Promise<Running> => {
     BOXOFFICE_REDIS_PREFIX: prefix
   }
   const count = profile === "postgres+redis ×2" ? 2 : 1
-  if (profile === "postgres+redis, 2 workers") Object.assign(env, { BOXOFFICE_WORKERS: "2" })
-  const first = await launch(serverMain, env, "/health")
-  const rest = await Promise.all(Array.from({ length: count - 1 }, () => launch(serverMain, env, "/health")))
+  if (profile === "postgres+redis, 2 workers") Object.assign(storeEnv, { BOXOFFICE_WORKERS: "2" })
+  const first = await launch(serverMain, storeEnv, "/health")
+  const rest = await Promise.all(Array.from({ length: count - 1 }, () => launch(serverMain, storeEnv, "/health")))
   const instances = [first, ...rest]
   return {
     urls: instances.map((i) => i.url),

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { LoadResult, Request } from "./LoadGenerator.ts"
+import { cpuMsOf } from "./ServerCpu.ts"
 
 const script = fileURLToPath(new URL("../lua/replay.lua", import.meta.url))
 
@@ -58,6 +59,8 @@ export const wrk = async (options: {
   readonly connections: number
   readonly once?: boolean
   readonly durationSeconds?: number
+  /** Server processes whose CPU per answered request to report. */
+  readonly serverPids?: ReadonlyArray<number>
 }): Promise<WrkResult> => {
   const dir = mkdtempSync(join(tmpdir(), "boxoffice-wrk-"))
   const file = join(dir, "requests.tsv")
@@ -65,6 +68,8 @@ export const wrk = async (options: {
   try {
     // A run sent once ends at its last answer; -d only bounds it.
     const seconds = options.once === true ? 600 : options.durationSeconds ?? 8
+    const serverPids = options.serverPids ?? []
+    const cpuBeforeMs = serverPids.length > 0 ? cpuMsOf(serverPids) : undefined
     const child = spawn("wrk", ["-t1", `-c${options.connections}`, `-d${seconds}s`, "--timeout", "10s", "-s", script, options.url], {
       env: { ...process.env, BENCH_REQUESTS: file, BENCH_ONCE: options.once === true ? "1" : "0" },
       stdio: ["ignore", "pipe", "pipe"]
@@ -77,6 +82,7 @@ export const wrk = async (options: {
     })
     child.stderr.on("data", (chunk: Buffer) => (errors += chunk))
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve))
+    const cpuAfterMs = cpuBeforeMs === undefined ? undefined : cpuMsOf(serverPids)
     const line = out.split("\n").find((l) => l.startsWith("BENCH {"))
     if (line === undefined) throw new Error(`wrk (${options.name}) printed no result (exit ${code}): ${errors}${out}`)
     const result = JSON.parse(line.slice("BENCH ".length)) as {
@@ -95,7 +101,10 @@ export const wrk = async (options: {
       durationMs: ms(result.durationUs),
       requestsPerSecond: result.requests / (result.durationUs / 1e6),
       latencyMs: { p50: ms(result.latencyUs.p50), p95: ms(result.latencyUs.p95), p99: ms(result.latencyUs.p99), max: ms(result.latencyUs.max) },
-      statuses: result.statuses
+      statuses: result.statuses,
+      ...(cpuBeforeMs !== undefined && cpuAfterMs !== undefined && result.requests > 0
+        ? { serverCpuUsPerRequest: ((cpuAfterMs - cpuBeforeMs) * 1000) / result.requests }
+        : {})
     }
   } finally {
     rmSync(dir, { recursive: true, force: true })

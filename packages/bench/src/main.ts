@@ -7,9 +7,9 @@ import { spawnSync } from "node:child_process"
 import { cpus, totalmem } from "node:os"
 import { fileURLToPath } from "node:url"
 import { Target } from "./LoadGenerator.ts"
-import { type EngineResult, writeReport, type ProfileResults, type Results } from "./Report.ts"
+import { type EngineResult, median, type MetricsCostRound, metricsCostSummary, writeReport, type ProfileResults, type Results } from "./Report.ts"
 import { hotSeatStorm, joinStormAndPolling, reference, type Sizes, sustainedBooking } from "./Scenarios.ts"
-import { profiles, startCeiling, startFloor, startProfile } from "./Servers.ts"
+import { profiles, type Running, startCeiling, startFloor, startProfile } from "./Servers.ts"
 import { ensureWrk } from "./Wrk.ts"
 
 const quick = process.argv.includes("--quick")
@@ -19,8 +19,8 @@ const sizes: Sizes = quick
 
 ensureWrk()
 
-const withTarget = async <A>(urls: ReadonlyArray<string>, body: (target: Target) => Promise<A>) => {
-  const target = new Target(urls, Math.ceil(sizes.concurrency / urls.length))
+const withTarget = async <A>(running: Running, body: (target: Target) => Promise<A>) => {
+  const target = new Target(running.urls, Math.ceil(sizes.concurrency / running.urls.length), running.pids)
   try {
     return await body(target)
   } finally {
@@ -29,7 +29,7 @@ const withTarget = async <A>(urls: ReadonlyArray<string>, body: (target: Target)
 }
 
 const ceilingServer = await startCeiling()
-const ceilingResult = await reference("ceiling", ceilingServer.urls[0]!, { method: "GET", path: "/" }, sizes)
+const ceilingResult = await reference("ceiling", ceilingServer.urls[0]!, { method: "GET", path: "/" }, sizes, ceilingServer.pids)
   .finally(() => ceilingServer.stop())
 const share = (requestsPerSecond: number) => `${(requestsPerSecond / ceilingResult.requestsPerSecond).toFixed(2)}× the ceiling`
 console.log(`ceiling (bare node:http): ${ceilingResult.requestsPerSecond.toFixed(0)} req/s, p99 ${ceilingResult.latencyMs.p99.toFixed(1)} ms`)
@@ -38,14 +38,14 @@ const floorResult = await reference("floor", floorServer.urls[0]!, {
   method: "GET",
   path: "/queue/status",
   headers: { authorization: "Bearer at1.floor-user", "queue-token": "qt1.floor-token" }
-}, sizes).finally(() => floorServer.stop())
+}, sizes, floorServer.pids).finally(() => floorServer.stop())
 console.log(`floor (minimal effect/http-api): ${floorResult.requestsPerSecond.toFixed(0)} req/s, ${share(floorResult.requestsPerSecond)}`)
 
 const results: Array<ProfileResults> = []
 for (const profile of profiles) {
   const running = await startProfile(profile)
   try {
-    const outcome = await withTarget(running.urls, async (target) => {
+    const outcome = await withTarget(running, async (target) => {
       // wrk drives one address; two separate instances get the per-user booking flow only.
       const scenarios = running.urls.length === 1
         ? [...await joinStormAndPolling(target, sizes), await hotSeatStorm(target, sizes)]
@@ -61,6 +61,36 @@ for (const profile of profiles) {
   } finally {
     await running.stop()
   }
+}
+
+// What request metrics cost: the memory profile with them off and on, alternating, paired by round.
+const metricsRounds = quick ? 1 : 3
+const metricsCost: Array<MetricsCostRound> = []
+for (let round = 0; round < metricsRounds; round++) {
+  for (const requestMetrics of round % 2 === 0 ? [false, true] : [true, false]) {
+    const running = await startProfile("memory", { BOXOFFICE_REQUEST_METRICS: String(requestMetrics) })
+    try {
+      const scenarios = await withTarget(running, async (target) => [...await joinStormAndPolling(target, sizes), await hotSeatStorm(target, sizes)])
+      metricsCost.push({ round, requestMetrics, scenarios })
+    } finally {
+      await running.stop()
+    }
+  }
+}
+// The middleware's own CPU per request, in process, where it is steady enough to read (see requestMetricsCost.ts).
+const inProcess = { off: [] as Array<number>, on: [] as Array<number> }
+for (let round = 0; round < metricsRounds; round++) {
+  for (const setting of round % 2 === 0 ? ["off", "on"] as const : ["on", "off"] as const) {
+    const run = spawnSync(process.execPath, [fileURLToPath(new URL("./requestMetricsCost.js", import.meta.url)), setting, ...(quick ? ["--quick"] : [])], { encoding: "utf8" })
+    if (run.status !== 0) throw new Error(`request metrics cost failed: ${run.stderr}`)
+    inProcess[setting].push((JSON.parse(run.stdout.trim()) as { cpuUsPerRequest: number }).cpuUsPerRequest)
+  }
+}
+const requestMetricsInProcess = { offCpuUsPerRequest: median(inProcess.off), onCpuUsPerRequest: median(inProcess.on) }
+console.log(`request metrics in process: ${requestMetricsInProcess.offCpuUsPerRequest.toFixed(2)} → ${requestMetricsInProcess.onCpuUsPerRequest.toFixed(2)} µs per request`)
+for (const row of metricsCostSummary(metricsCost)) {
+  console.log(`request metrics · ${row.scenario}: ${row.offRequestsPerSecond.toFixed(0)} → ${row.onRequestsPerSecond.toFixed(0)} req/s, ` +
+    `server CPU ${row.offCpuUsPerRequest?.toFixed(1) ?? "?"} → ${row.onCpuUsPerRequest?.toFixed(1) ?? "?"} µs per request`)
 }
 
 // Queue scale: the Redis position benchmark, 10^3..10^6 waiting users (10^3..10^4 when quick).
@@ -100,6 +130,8 @@ if (quick) {
     floor: floorResult,
     profiles: results,
     engine,
+    metricsCost,
+    requestMetricsInProcess,
     queueScale
   }
   writeReport(report)

@@ -6,22 +6,45 @@
  * @since 0.2.0
  */
 import { latencyBoundariesMs } from "@boxoffice/core"
-import { type Context, Duration, Effect, Exit, Metric } from "effect"
+import { Context, Effect, Exit, Metric } from "effect"
 import { HttpRouter, HttpServerRequest } from "effect/http"
 
-/** The series of one route: a metric made with its labels, so its registry key is computed once. */
-const requestsOf = (route: string, method: string, status: number) =>
-  Metric.counter("boxoffice_http_requests_total", {
-    description: "HTTP requests answered, by route, method and status",
-    incremental: true,
-    attributes: { route, method, status: String(status) }
-  })
-const durationOf = (route: string, method: string) =>
-  Metric.timer("boxoffice_http_request_duration", {
-    description: "Time to answer an HTTP request (to its headers), by route and method",
-    boundaries: latencyBoundariesMs,
-    attributes: { route, method }
-  })
+/** Paths remembered per method; past it the memory starts over (paths carry ids, so they are unbounded). */
+const pathsRememberedMax = 1_000
+
+/**
+ * The series of one route and method: made once with their labels, so that
+ * Effect computes each series key once, not on every update.
+ */
+class RouteSeries {
+  readonly #counters = new Map<number, Metric.Counter<number>>()
+  readonly #duration: Metric.Histogram<number>
+  readonly route: string
+  readonly method: string
+  constructor(route: string, method: string) {
+    this.route = route
+    this.method = method
+    this.#duration = Metric.histogram("boxoffice_http_request_duration", {
+      description: "Time to answer an HTTP request (to its headers), in milliseconds, by route and method",
+      boundaries: latencyBoundariesMs,
+      attributes: { route, method }
+    })
+  }
+
+  record(status: number, durationMs: number, context: Context.Context<never>): void {
+    let counter = this.#counters.get(status)
+    if (counter === undefined) {
+      counter = Metric.counter("boxoffice_http_requests_total", {
+        description: "HTTP requests answered, by route, method and status",
+        incremental: true,
+        attributes: { route: this.route, method: this.method, status: String(status) }
+      })
+      this.#counters.set(status, counter)
+    }
+    counter.updateUnsafe(1, context)
+    this.#duration.updateUnsafe(durationMs, context)
+  }
+}
 
 /**
  * The middleware. `routeOf` maps a method and path to its route template,
@@ -36,39 +59,37 @@ const durationOf = (route: string, method: string) =>
  */
 export const RequestMetrics = {
   layer: (routeOf: (method: string, path: string) => string | null) => {
-    // One metric per series, made once with its labels: `Metric.withAttributes` would rebuild the
-    // series key on every update, which showed in the profile of a polled server.
-    const counters = new Map<string, Metric.Counter<number>>()
-    const timers = new Map<string, Metric.Histogram<Duration.Duration>>()
-    const counterFor = (route: string, method: string, status: number) => {
-      const key = `${method} ${route} ${status}`
-      let counter = counters.get(key)
-      if (counter === undefined) {
-        counter = requestsOf(route, method, status)
-        counters.set(key, counter)
-      }
-      return counter
-    }
-    const timerFor = (route: string, method: string) => {
-      const key = `${method} ${route}`
-      let timer = timers.get(key)
-      if (timer === undefined) {
-        timer = durationOf(route, method)
-        timers.set(key, timer)
-      }
-      return timer
+    // Per method, each recent path's series; per route template, one series shared by its paths.
+    const byPath = new Map<string, Map<string, RouteSeries>>()
+    const byRoute = new Map<string, Map<string, RouteSeries>>()
+    const seriesOf = (method: string, url: string): RouteSeries => {
+      const query = url.indexOf("?")
+      const path = query === -1 ? url : url.slice(0, query)
+      let paths = byPath.get(method)
+      if (paths === undefined) byPath.set(method, paths = new Map())
+      const known = paths.get(path)
+      if (known !== undefined) return known
+      const route = routeOf(method, path) ?? "unmatched"
+      let routes = byRoute.get(method)
+      if (routes === undefined) byRoute.set(method, routes = new Map())
+      let series = routes.get(route)
+      if (series === undefined) routes.set(route, series = new RouteSeries(route, method))
+      if (paths.size >= pathsRememberedMax) paths.clear()
+      paths.set(path, series)
+      return series
     }
     return HttpRouter.middleware((httpEffect) =>
-      Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-        const route = routeOf(request.method, request.url.split("?")[0]!) ?? "unmatched"
+      // One step in, one on exit: the series is found before the request runs, and both
+      // updates happen on the exit, on the request fiber's own context.
+      Effect.withFiber((fiber) => {
+        const context = fiber.context
+        const request = Context.getUnsafe(context, HttpServerRequest.HttpServerRequest)
+        const series = seriesOf(request.method, request.url)
         const startedMs = performance.now()
-        // Both updates in one step on the fiber's context, rather than two effects.
-        return Effect.onExit(httpEffect, (exit) =>
-          Effect.contextWith((context: Context.Context<never>) => {
-            counterFor(route, request.method, Exit.isSuccess(exit) ? exit.value.status : 500).updateUnsafe(1, context)
-            timerFor(route, request.method).updateUnsafe(Duration.millis(performance.now() - startedMs), context)
-            return Effect.void
-          }))
+        return Effect.onExit(httpEffect, (exit) => {
+          series.record(Exit.isSuccess(exit) ? exit.value.status : 500, performance.now() - startedMs, context)
+          return Effect.void
+        })
       }), { global: true })
   }
 }

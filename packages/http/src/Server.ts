@@ -57,6 +57,8 @@ export interface HttpOptions {
   readonly maxBodyBytes?: number
   /** SSE streams one queue token may hold open on one instance. Default 3. */
   readonly maxStreamsPerToken?: number
+  /** Record every request's route, status and latency as metrics. Default true. */
+  readonly requestMetrics?: boolean
 }
 
 /** Runs a use case and answers its typed errors as problems. */
@@ -304,25 +306,13 @@ const routes = Object.values(BoxofficeApi.groups).flatMap((group) =>
 const routesByMethod = new Map<string, Array<(typeof routes)[number]>>()
 for (const route of routes) routesByMethod.set(route.method, [...(routesByMethod.get(route.method) ?? []), route])
 
-const matchRoute = (method: string, path: string): string | null =>
-  routesByMethod.get(method)?.find((route) => route.pattern.test(path))?.template ??
-    (path === "/openapi.json" || path === "/docs" ? path : null)
-
 /**
  * The template of the route a request takes (`/holds/:holdId/payment`), for
- * metric labels. A storm repeats a few paths (one status path, one concert's
- * queue, a date's holds), so recent answers are kept, boundedly.
+ * metric labels; `RequestMetrics` remembers the answers for recent paths.
  */
-const routeCache = new Map<string, string | null>()
-const routeOf = (method: string, path: string): string | null => {
-  const key = `${method} ${path}`
-  const cached = routeCache.get(key)
-  if (cached !== undefined) return cached
-  const route = matchRoute(method, path)
-  if (routeCache.size >= 1_000) routeCache.clear()
-  routeCache.set(key, route)
-  return route
-}
+const routeOf = (method: string, path: string): string | null =>
+  routesByMethod.get(method)?.find((route) => route.pattern.test(path))?.template ??
+    (path === "/openapi.json" || path === "/docs" ? path : null)
 
 /**
  * Any other request is a problem: `method-not-allowed` (with `Allow`) when
@@ -366,7 +356,7 @@ export const BoxofficeHttp = {
       OpenApiRoute,
       HttpApiSwagger.layer(BoxofficeApi, { path: "/docs" }),
       FallbackRoute,
-      RequestMetrics.layer(routeOf),
+      options.requestMetrics === false ? Layer.empty : RequestMetrics.layer(routeOf),
       TransportGuards.layer(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes })
     ).pipe(
       Layer.provide(
