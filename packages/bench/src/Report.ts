@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import type { LoadResult } from "./LoadGenerator.ts"
-import type { BookingResult, ScenarioResult } from "./Scenarios.ts"
+import type { BookingResult, MetricsBurst, ScenarioResult } from "./Scenarios.ts"
 
 export interface ProfileResults {
   readonly profile: string
@@ -22,34 +22,34 @@ export interface EngineResult {
   readonly stepsMs: Record<string, { readonly p50: number; readonly p99: number }>
 }
 
-/** One run of the memory profile in the request-metrics comparison. */
-export interface MetricsCostRound {
-  readonly round: number
-  readonly requestMetrics: boolean
-  readonly scenarios: ReadonlyArray<ScenarioResult>
-}
-
 export const median = (values: ReadonlyArray<number>): number => {
   const sorted = [...values].sort((a, b) => a - b)
   const middle = Math.floor(sorted.length / 2)
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
-/** Per scenario, the medians over rounds with request metrics off and on. */
-export const metricsCostSummary = (rounds: ReadonlyArray<MetricsCostRound>) => {
-  const names = [...new Set(rounds.flatMap((r) => r.scenarios.map((s) => s.name)))]
+/**
+ * Per scenario, the medians over the bursts with request metrics off and
+ * on, and the median of each burst's on/off throughput ratio.
+ */
+export const metricsCostSummary = (bursts: ReadonlyArray<MetricsBurst>) => {
+  const names = [...new Set(bursts.map((b) => b.scenario))]
   return names.map((scenario) => {
-    const of = (on: boolean) => rounds.filter((r) => r.requestMetrics === on).flatMap((r) => r.scenarios.filter((s) => s.name === scenario))
-    const cpu = (results: ReadonlyArray<ScenarioResult>) => {
-      const values = results.flatMap((s) => s.serverCpuUsPerRequest === undefined ? [] : [s.serverCpuUsPerRequest])
+    const of = (on: boolean) => bursts.filter((b) => b.scenario === scenario && b.requestMetrics === on)
+    const cpu = (results: ReadonlyArray<MetricsBurst>) => {
+      const values = results.flatMap((b) => b.serverCpuUsPerRequest === undefined ? [] : [b.serverCpuUsPerRequest])
       return values.length === 0 ? undefined : median(values)
     }
+    const off = of(false)
+    const on = of(true)
     return {
       scenario,
-      offRequestsPerSecond: median(of(false).map((s) => s.requestsPerSecond)),
-      onRequestsPerSecond: median(of(true).map((s) => s.requestsPerSecond)),
-      offCpuUsPerRequest: cpu(of(false)),
-      onCpuUsPerRequest: cpu(of(true))
+      bursts: off.length,
+      offRequestsPerSecond: median(off.map((b) => b.requestsPerSecond)),
+      onRequestsPerSecond: median(on.map((b) => b.requestsPerSecond)),
+      pairedRequestsRatio: median(on.map((b, i) => b.requestsPerSecond / off[i]!.requestsPerSecond)),
+      offCpuUsPerRequest: cpu(off),
+      onCpuUsPerRequest: cpu(on)
     }
   })
 }
@@ -63,8 +63,8 @@ export interface Results {
   readonly floor: LoadResult
   readonly profiles: ReadonlyArray<ProfileResults>
   readonly engine: ReadonlyArray<EngineResult>
-  /** The memory profile with request metrics off and on, alternating. */
-  readonly metricsCost: ReadonlyArray<MetricsCostRound>
+  /** Two memory servers, request metrics off and on, in alternating bursts. */
+  readonly metricsCost: ReadonlyArray<MetricsBurst>
   /** The middleware's own cost: one route in process, without sockets, with `RequestMetrics` off and on (medians). */
   readonly requestMetricsInProcess: { readonly offCpuUsPerRequest: number; readonly onCpuUsPerRequest: number }
   readonly queueScale: ReadonlyArray<{
@@ -124,7 +124,7 @@ export const writeReport = (results: Results) => {
     p.scenarios.map((s) =>
       `| ${s.name} | ${p.profile} | ${f0(s.requests)} | ${f0(s.requestsPerSecond)} | ${(s.requestsPerSecond / ceiling * 100).toFixed(1)}% | ${cpuCell(s)} | ${f1(s.latencyMs.p50)} | ${f1(s.latencyMs.p95)} | ${f1(s.latencyMs.p99)} | ${s.outcome} |`))
   const metricsRows = metricsCostSummary(results.metricsCost).map((m) =>
-    `| ${m.scenario} | ${f0(m.offRequestsPerSecond)} | ${f0(m.onRequestsPerSecond)} | ${change(m.offRequestsPerSecond, m.onRequestsPerSecond)} | ` +
+    `| ${m.scenario} | ${m.bursts} | ${f0(m.offRequestsPerSecond)} | ${f0(m.onRequestsPerSecond)} | ${change(1, m.pairedRequestsRatio)} | ` +
     (m.offCpuUsPerRequest === undefined || m.onCpuUsPerRequest === undefined
       ? "— | — | — |"
       : `${f1(m.offCpuUsPerRequest)} | ${f1(m.onCpuUsPerRequest)} | ${change(m.offCpuUsPerRequest, m.onCpuUsPerRequest)} |`))
@@ -173,19 +173,22 @@ does not drive, so only the booking flow runs there, round-robin.
 ${scenarioRows.join("\n")}
 
 "Server CPU" is the CPU time (user + system) the server's processes used during the measured phase, per answered
-request, read from /proc. Throughput on these shared cores swings by 10–20% from run to run; CPU per request
-moves far less, so it is the figure that shows a cost of a few percent.
+request, read from /proc: what a request costs the server, whatever the generator and the stores took of the
+cores meanwhile. On these shared cores it swings from run to run too, by up to 10–20%, as throughput does.
 
 ## The cost of request metrics
 
-The memory profile again, with \`BOXOFFICE_REQUEST_METRICS\` off and on, alternating, ${results.metricsCost.length / 2} round(s)
-each (medians). On, every request is counted and timed by route and status (\`/metrics\`).
+Two memory servers run at once, one with \`BOXOFFICE_REQUEST_METRICS\` off and one on (every request counted
+and timed by route and status for \`/metrics\`), and take short bursts of polling (3 s) and of fresh joins in
+turn, so that the machine's drift from minute to minute falls on both alike; each round starts a fresh pair,
+since one process can run a few percent faster than another of the same build. Medians over all bursts; the
+change in throughput is the median of each burst pair's ratio.
 
-| scenario | req/s off | req/s on | change | server CPU µs/request off | on | change |
-|---|---|---|---|---|---|---|
+| scenario | bursts each | req/s off | req/s on | change | server CPU µs/request off | on | change |
+|---|---|---|---|---|---|---|---|
 ${metricsRows.join("\n")}
 
-Both columns swing by more than the metrics cost on these shared cores. The middleware's own work, measured
+Bursts of one pair still differ by 10–20%, more than the metrics cost. The middleware's own work, measured
 in process on one route with no sockets (\`packages/bench/src/requestMetricsCost.ts\`, alternating processes,
 medians): ${f1(results.requestMetricsInProcess.offCpuUsPerRequest)} → ${f1(results.requestMetricsInProcess.onCpuUsPerRequest)} µs per request, that is
 ${f1(results.requestMetricsInProcess.onCpuUsPerRequest - results.requestMetricsInProcess.offCpuUsPerRequest)} µs${pollingShare(results)}.

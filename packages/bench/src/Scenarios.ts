@@ -207,3 +207,66 @@ export const sustainedBooking = async (target: Target, sizes: Sizes): Promise<Bo
     outcome: `${paid} bookings paid; every wallet charged 10,000 and left at exactly 0`
   }
 }
+
+/** One burst of the metrics comparison, on one of the two servers. */
+export interface MetricsBurst {
+  readonly scenario: "status polling" | "join storm"
+  readonly requestMetrics: boolean
+  readonly requestsPerSecond: number
+  readonly serverCpuUsPerRequest?: number
+}
+
+/**
+ * 5: what request metrics cost over sockets. Two memory servers run at
+ * once, one with `BOXOFFICE_REQUEST_METRICS` off and one on, and take short
+ * bursts of polling and of fresh joins in turn, so that the machine's own
+ * drift from minute to minute falls on both alike.
+ */
+export const metricsCostBursts = async (
+  servers: { readonly off: Target; readonly on: Target },
+  options: { readonly bursts: number; readonly burstSeconds: number; readonly pollers: number; readonly joinersPerBurst: number; readonly sizes: Sizes }
+): Promise<ReadonlyArray<MetricsBurst>> => {
+  const prepared = await Promise.all([servers.off, servers.on].map(async (target) => {
+    const concert = await createConcert(target, { title: "Metrics cost", dates: [{ startsAt: inFuture(30), price: 1_000 }], queue: { maxActive: 100 } })
+    const tokens = await mintUsers(options.pollers)
+    const { queueTokens } = await joinAll(target, concert.concertId, tokens, options.sizes.concurrency)
+    const polls: Array<Request> = tokens.map((token, i) => ({ method: "GET", path: "/queue/status", headers: { ...bearer(token), "queue-token": queueTokens[i]! } }))
+    return { target, concert, polls }
+  }))
+  const bursts: Array<MetricsBurst> = []
+  for (let burst = 0; burst < options.bursts; burst++) {
+    const order = burst % 2 === 0 ? [false, true] : [true, false]
+    for (const requestMetrics of order) {
+      const { target, concert, polls } = prepared[requestMetrics ? 1 : 0]!
+      const poll = await wrk({
+        name: "status polling",
+        url: target.urls[0]!,
+        requests: polls,
+        connections: options.sizes.connections,
+        durationSeconds: options.burstSeconds,
+        serverPids: target.serverPids
+      })
+      expectStatuses(poll, { "200": poll.requests })
+      const joiners = await mintUsers(options.joinersPerBurst)
+      const join = await wrk({
+        name: "join storm",
+        url: target.urls[0]!,
+        requests: joiners.map((token) => ({ method: "POST", path: `/concerts/${concert.concertId}/queue`, headers: bearer(token) })),
+        connections: options.sizes.connections,
+        once: true,
+        serverPids: target.serverPids
+      })
+      expectStatuses(join, { "201": options.joinersPerBurst })
+      for (const result of [poll, join]) {
+        bursts.push({
+          scenario: result === poll ? "status polling" : "join storm",
+          requestMetrics,
+          requestsPerSecond: result.requestsPerSecond,
+          ...(result.serverCpuUsPerRequest === undefined ? {} : { serverCpuUsPerRequest: result.serverCpuUsPerRequest })
+        })
+      }
+    }
+  }
+  return bursts
+}
+

@@ -1,8 +1,7 @@
 /**
- * The CPU time the server processes have used, read from /proc. CPU per
- * answered request varies far less from run to run than requests per
- * second on a machine whose cores the generator, the server and the stores
- * share, so it is the figure that shows a cost of a few percent.
+ * The CPU time the server processes have used, read from /proc: what the
+ * requests of a measured phase cost the server itself, apart from what the
+ * generator and the stores took of the shared cores meanwhile.
  */
 import { readFileSync } from "node:fs"
 

@@ -7,8 +7,8 @@ import { spawnSync } from "node:child_process"
 import { cpus, totalmem } from "node:os"
 import { fileURLToPath } from "node:url"
 import { Target } from "./LoadGenerator.ts"
-import { type EngineResult, median, type MetricsCostRound, metricsCostSummary, writeReport, type ProfileResults, type Results } from "./Report.ts"
-import { hotSeatStorm, joinStormAndPolling, reference, type Sizes, sustainedBooking } from "./Scenarios.ts"
+import { type EngineResult, median, metricsCostSummary, writeReport, type ProfileResults, type Results } from "./Report.ts"
+import { hotSeatStorm, joinStormAndPolling, type MetricsBurst, metricsCostBursts, reference, type Sizes, sustainedBooking } from "./Scenarios.ts"
 import { profiles, type Running, startCeiling, startFloor, startProfile } from "./Servers.ts"
 import { ensureWrk } from "./Wrk.ts"
 
@@ -63,20 +63,23 @@ for (const profile of profiles) {
   }
 }
 
-// What request metrics cost: the memory profile with them off and on, alternating, paired by round.
+// What request metrics cost over sockets: two memory servers, off and on, in alternating bursts; fresh
+// servers each round, since one process can run a few percent faster than another of the same build.
 const metricsRounds = quick ? 1 : 3
-const metricsCost: Array<MetricsCostRound> = []
+const metricsCost: Array<MetricsBurst> = []
 for (let round = 0; round < metricsRounds; round++) {
-  for (const requestMetrics of round % 2 === 0 ? [false, true] : [true, false]) {
-    const running = await startProfile("memory", { BOXOFFICE_REQUEST_METRICS: String(requestMetrics) })
-    try {
-      const scenarios = await withTarget(running, async (target) => [...await joinStormAndPolling(target, sizes), await hotSeatStorm(target, sizes)])
-      metricsCost.push({ round, requestMetrics, scenarios })
-    } finally {
-      await running.stop()
-    }
-  }
+  const [metricsOff, metricsOn] = await Promise.all([
+    startProfile("memory", { BOXOFFICE_REQUEST_METRICS: "false" }),
+    startProfile("memory", { BOXOFFICE_REQUEST_METRICS: "true" })
+  ])
+  metricsCost.push(...await withTarget(metricsOff, (off) =>
+    withTarget(metricsOn, (on) =>
+      metricsCostBursts({ off, on }, quick
+        ? { bursts: 2, burstSeconds: 1, pollers: 1_000, joinersPerBurst: 500, sizes }
+        : { bursts: 4, burstSeconds: 3, pollers: 20_000, joinersPerBurst: 5_000, sizes })))
+    .finally(() => Promise.all([metricsOff.stop(), metricsOn.stop()])))
 }
+
 // The middleware's own CPU per request, in process, where it is steady enough to read (see requestMetricsCost.ts).
 const inProcess = { off: [] as Array<number>, on: [] as Array<number> }
 for (let round = 0; round < metricsRounds; round++) {
@@ -89,8 +92,9 @@ for (let round = 0; round < metricsRounds; round++) {
 const requestMetricsInProcess = { offCpuUsPerRequest: median(inProcess.off), onCpuUsPerRequest: median(inProcess.on) }
 console.log(`request metrics in process: ${requestMetricsInProcess.offCpuUsPerRequest.toFixed(2)} → ${requestMetricsInProcess.onCpuUsPerRequest.toFixed(2)} µs per request`)
 for (const row of metricsCostSummary(metricsCost)) {
-  console.log(`request metrics · ${row.scenario}: ${row.offRequestsPerSecond.toFixed(0)} → ${row.onRequestsPerSecond.toFixed(0)} req/s, ` +
-    `server CPU ${row.offCpuUsPerRequest?.toFixed(1) ?? "?"} → ${row.onCpuUsPerRequest?.toFixed(1) ?? "?"} µs per request`)
+  console.log(`request metrics · ${row.scenario}: ${row.offRequestsPerSecond.toFixed(0)} → ${row.onRequestsPerSecond.toFixed(0)} req/s ` +
+    `(paired ${(row.pairedRequestsRatio * 100 - 100).toFixed(1)}%), server CPU ${row.offCpuUsPerRequest?.toFixed(1) ?? "?"} → ` +
+    `${row.onCpuUsPerRequest?.toFixed(1) ?? "?"} µs per request`)
 }
 
 // Queue scale: the Redis position benchmark, 10^3..10^6 waiting users (10^3..10^4 when quick).

@@ -5,7 +5,7 @@
  * 10–20% from run to run, far more than the metrics cost. Here one route
  * answers a fixed body in process, with no sockets, with `RequestMetrics`
  * in front of it or not; the CPU per request differs by the middleware's
- * own work, steady to a few tenths of a microsecond. Each setting runs in
+ * own work, which stands out of the noise here. Each setting runs in
  * its own process (`pnpm bench` alternates them), since two apps in one
  * process would share the JIT's view of the framework. Prints one JSON line.
  */
