@@ -80,7 +80,7 @@ for (let round = 0; round < metricsRounds; round++) {
     .finally(() => Promise.all([metricsOff.stop(), metricsOn.stop()])))
 }
 
-// The middleware's own CPU per request, in process, where it is steady enough to read (see requestMetricsCost.ts).
+// The middleware's own CPU per request, in process, where its work stands out of the noise (see requestMetricsCost.ts).
 const inProcess = { off: [] as Array<number>, on: [] as Array<number> }
 for (let round = 0; round < metricsRounds; round++) {
   for (const setting of round % 2 === 0 ? ["off", "on"] as const : ["on", "off"] as const) {
