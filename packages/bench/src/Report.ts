@@ -61,6 +61,8 @@ export interface Results {
   readonly ceiling: LoadResult
   /** The minimal effect/http-api endpoint of floor.ts. */
   readonly floor: LoadResult
+  /** The ceiling server spending `workMicros` of CPU on each request first (absent from runs before 2026-11-24). */
+  readonly budget?: ReadonlyArray<LoadResult & { readonly workMicros: number }>
   readonly profiles: ReadonlyArray<ProfileResults>
   readonly engine: ReadonlyArray<EngineResult>
   /** Two memory servers, request metrics off and on, in alternating bursts. */
@@ -112,6 +114,71 @@ const pollingShare = (results: Results) => {
   if (polling?.serverCpuUsPerRequest === undefined) return ""
   const extra = results.requestMetricsInProcess.onCpuUsPerRequest - results.requestMetricsInProcess.offCpuUsPerRequest
   return `, or ${(extra / polling.serverCpuUsPerRequest * 100).toFixed(1)}% of the ${f1(polling.serverCpuUsPerRequest)} µs of server CPU that a status poll costs on the memory profile`
+}
+
+/**
+ * The per-request work that a throughput allows, read off the budget curve:
+ * time per request is close to linear in the work, so interpolate there,
+ * and extend the last segment past the last point.
+ */
+const workFor = (results: Results, requestsPerSecond: number): number | undefined => {
+  const points = [{ workMicros: 0, requestsPerSecond: results.ceiling.requestsPerSecond }, ...(results.budget ?? [])]
+    .map((p) => ({ work: p.workMicros, time: 1 / p.requestsPerSecond }))
+    .sort((a, b) => a.work - b.work)
+  if (points.length < 2) return undefined
+  const time = 1 / requestsPerSecond
+  const upper = points.findIndex((p) => p.time >= time)
+  const [a, b] = upper <= 0 ? (upper === 0 ? [points[0]!, points[1]!] : points.slice(-2) as [typeof points[0], typeof points[0]]) : [points[upper - 1]!, points[upper]!]
+  if (b.time === a.time) return undefined
+  return Math.max(0, a.work + (time - a.time) * (b.work - a.work) / (b.time - a.time))
+}
+
+/** The throughput targets of the HTTP hot path, as shares of the ceiling. */
+const targets = [
+  { scenario: "status polling", profile: "memory", share: 0.45 },
+  { scenario: "status polling", profile: "postgres+redis ×1", share: 0.35 },
+  { scenario: "join storm", profile: "memory", share: 0.30 },
+  { scenario: "join storm", profile: "postgres+redis ×1", share: 0.25 }
+] as const
+
+const budgetSection = (results: Results) => {
+  const budget = results.budget
+  if (budget === undefined || budget.length === 0) return ""
+  const ceiling = results.ceiling.requestsPerSecond
+  const curveRows = budget.map((b) =>
+    `| ${b.workMicros} | ${f0(b.requestsPerSecond)} | ${(b.requestsPerSecond / ceiling * 100).toFixed(1)}% | ${cpuCell(b)} |`)
+  const workCell = (requestsPerSecond: number) => {
+    const work = workFor(results, requestsPerSecond)
+    return work === undefined ? "—" : `${f0(work)} µs`
+  }
+  const targetRows = targets.flatMap((t) => {
+    const measured = results.profiles.find((p) => p.profile === t.profile)?.scenarios.find((s) => s.name === t.scenario)
+    if (measured === undefined) return []
+    return [`| ${t.scenario} · ${t.profile} | ${(t.share * 100).toFixed(0)}% | ${workCell(t.share * ceiling)} | ` +
+      `${(measured.requestsPerSecond / ceiling * 100).toFixed(1)}% | ${workCell(measured.requestsPerSecond)} |`]
+  })
+  return `
+## What a request's work costs on this machine
+
+The ceiling server again, spending a fixed amount of CPU on each request before its constant answer (a loop
+calibrated against the process's CPU clock, \`packages/bench/src/CalibratedWork.ts\`). It turns a share of the
+ceiling into the work per request that the share leaves, on these cores, with this generator.
+
+| work per request, µs of CPU | req/s | of ceiling | server CPU µs/request |
+|---|---|---|---|
+| 0 (the ceiling) | ${f0(ceiling)} | 100% | ${cpuCell(results.ceiling)} |
+${curveRows.join("\n")}
+
+Read off that curve (interpolated in time per request), the floor answers as a server doing
+${workCell(results.floor.requestsPerSecond)} of work per request would, and each throughput target leaves:
+
+| scenario | target | work the target leaves | measured | work the measured rate means |
+|---|---|---|---|---|
+${targetRows.join("\n")}
+
+On the Postgres + Redis profile the stores run on the same two cores, so the work its rates mean includes
+theirs.
+`
 }
 
 export const writeReport = (results: Results) => {
@@ -175,7 +242,7 @@ ${scenarioRows.join("\n")}
 "Server CPU" is the CPU time (user + system) the server's processes used during the measured phase, per answered
 request, read from /proc: what a request costs the server, whatever the generator and the stores took of the
 cores meanwhile. On these shared cores it swings from run to run too, by up to 10–20%, as throughput does.
-
+${budgetSection(results)}
 ## The cost of request metrics
 
 Two memory servers run at once, one with \`BOXOFFICE_REQUEST_METRICS\` off and one on (every request counted

@@ -67,8 +67,9 @@ const stopChild = (child: ChildProcess) =>
     child.kill("SIGTERM")
   })
 
-export const startCeiling = async (): Promise<Running> => {
-  const { url, child } = await launch(ceilingMain, {}, "/")
+/** The bare node:http server of ceiling.ts; with `workMicros`, spending that much CPU on each request first. */
+export const startCeiling = async (workMicros = 0): Promise<Running> => {
+  const { url, child } = await launch(ceilingMain, { BENCH_WORK_US: String(workMicros) }, "/")
   return { urls: [url], pids: [child.pid!], stop: () => stopChild(child) }
 }
 

@@ -8,7 +8,7 @@ import { cpus, totalmem } from "node:os"
 import { fileURLToPath } from "node:url"
 import { Target } from "./LoadGenerator.ts"
 import { type EngineResult, median, metricsCostSummary, writeReport, type ProfileResults, type Results } from "./Report.ts"
-import { hotSeatStorm, joinStormAndPolling, type MetricsBurst, metricsCostBursts, reference, type Sizes, sustainedBooking } from "./Scenarios.ts"
+import { hotSeatStorm, joinStormAndPolling, type MetricsBurst, metricsCostBursts, reference, type ScenarioResult, type Sizes, sustainedBooking } from "./Scenarios.ts"
 import { profiles, type Running, startCeiling, startFloor, startProfile } from "./Servers.ts"
 import { ensureWrk } from "./Wrk.ts"
 
@@ -33,6 +33,16 @@ const ceilingResult = await reference("ceiling", ceilingServer.urls[0]!, { metho
   .finally(() => ceilingServer.stop())
 const share = (requestsPerSecond: number) => `${(requestsPerSecond / ceilingResult.requestsPerSecond).toFixed(2)}× the ceiling`
 console.log(`ceiling (bare node:http): ${ceilingResult.requestsPerSecond.toFixed(0)} req/s, p99 ${ceilingResult.latencyMs.p99.toFixed(1)} ms`)
+// The budget curve: the ceiling server spending a fixed amount of CPU on each request first, so that a
+// share of the ceiling reads as the CPU per request it leaves on this machine.
+const budget: Array<ScenarioResult & { readonly workMicros: number }> = []
+for (const workMicros of quick ? [20] : [10, 20, 40, 80, 160]) {
+  const server = await startCeiling(workMicros)
+  const result = await reference(`ceiling + ${workMicros} µs`, server.urls[0]!, { method: "GET", path: "/" }, sizes, server.pids)
+    .finally(() => server.stop())
+  budget.push({ ...result, workMicros })
+  console.log(`ceiling + ${workMicros} µs of work per request: ${result.requestsPerSecond.toFixed(0)} req/s, ${share(result.requestsPerSecond)}`)
+}
 const floorServer = await startFloor()
 const floorResult = await reference("floor", floorServer.urls[0]!, {
   method: "GET",
@@ -132,6 +142,7 @@ if (quick) {
     sizes: { ...sizes },
     ceiling: ceilingResult,
     floor: floorResult,
+    budget,
     profiles: results,
     engine,
     metricsCost,
