@@ -4,11 +4,14 @@
  * machinery (its middleware chain, slot decoding and union encoders) cost
  * more than half of a polled request; these routes do the same steps
  * directly: the bearer credential, then params, headers and payload decoded
- * with the endpoints' own schemas, then the use case, with every answer
- * encoded by the same schema classes. The endpoints stay in `BoxofficeApi`,
- * so the OpenAPI document and the typed client are unchanged, and a test
- * sends the same requests through both paths and requires byte-equal
- * answers (`examples/server/test/fast-routes.test.ts`, recorded from the HttpApi implementation).
+ * with the endpoints' own schemas, then the use case. Problems are encoded
+ * by their schema classes; success answers are written by
+ * `internal/AnswerJson.ts` exactly as their schema classes encode them.
+ * The endpoints stay in `BoxofficeApi`, so the OpenAPI document and the
+ * typed client are unchanged, and a test sends the same requests through
+ * both paths and requires byte-equal answers
+ * (`examples/server/test/fast-routes.test.ts`, recorded from the HttpApi
+ * implementation).
  *
  * @since 0.2.0
  * @internal
@@ -25,7 +28,8 @@ import {
 import { Effect, Exit, Layer, Schema } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, HttpApiSecurity } from "effect/http-api"
-import { HoldBody, HoldResponse, PaymentResponse, QueueJoined, QueueRejoined, QueueStatusResponse, UserGroup } from "./Api.ts"
+import { HoldBody, UserGroup } from "./Api.ts"
+import { holdJson, paymentJson, statusJson, ticketJson } from "./internal/AnswerJson.ts"
 import {
   InvalidRequestProblem,
   type ProblemFor,
@@ -52,20 +56,8 @@ const encode = (value: object): unknown => {
   return encoder(value)
 }
 
-/**
- * A success answer, encoded from plain fields by a struct of the response
- * class's fields: the same JSON as the class, without constructing and
- * checking an instance that is encoded at once.
- */
-const answerWith = <Fields extends Schema.Struct.Fields>(responseClass: { readonly fields: Fields }, status: number) => {
-  const encodeFields = Schema.encodeSync(Schema.Struct(responseClass.fields) as unknown as Schema.Codec<unknown, unknown>)
-  return (fields: Schema.Struct.Type<Fields>) => HttpServerResponse.jsonUnsafe(encodeFields(fields), { status })
-}
-const answerStatus = answerWith(QueueStatusResponse, 200)
-const answerJoined = answerWith(QueueJoined, 201)
-const answerRejoined = answerWith(QueueRejoined, 200)
-const answerHold = answerWith(HoldResponse, 201)
-const answerPayment = answerWith(PaymentResponse, 201)
+/** A success answer, its JSON written by `AnswerJson` exactly as the response schema encodes it. */
+const answer = (json: string, status: number) => HttpServerResponse.text(json, { status, contentType: "application/json" })
 
 const problemResponse = (problem: AnyProblem) =>
   HttpServerResponse.jsonUnsafe(encode(problem), { status: problem.status, contentType: "application/problem+json" })
@@ -167,13 +159,13 @@ const unsupportedMediaType = (request: HttpServerRequest.HttpServerRequest) =>
 const statusRoute = route("GET", "/queue/status", (booking, userId, request) =>
     Effect.flatMap(decodeStatusHeaders(request.headers), (headers) =>
       Effect.flatMap(queueToken(headers), (token) =>
-        Effect.map(Effect.mapError(booking.queueStatus(userId, token), toProblem), (entry) => answerStatus(statusFields(entry))))))
+        Effect.map(Effect.mapError(booking.queueStatus(userId, token), toProblem), (entry) => answer(statusJson(statusFields(entry)), 200)))))
 
 const joinRoute = route("POST", "/concerts/:concertId/queue", (booking, userId, _request, params) =>
     Effect.flatMap(decodeJoinParams(params), ({ concertId }) =>
       Effect.map(Effect.mapError(booking.joinQueue(userId, concertId), toProblem), (ticket) => {
-        const fields = { queueToken: ticket.queueToken, ...statusFields(ticket.entry) }
-        return ticket.created ? answerJoined(fields) : answerRejoined(fields)
+        // QueueJoined (201) and QueueRejoined (200) have the same fields.
+        return answer(ticketJson({ queueToken: ticket.queueToken, ...statusFields(ticket.entry) }), ticket.created ? 201 : 200)
       })))
 
 const holdRoute = route("POST", "/dates/:dateId/holds", (booking, userId, request, params) =>
@@ -184,7 +176,7 @@ const holdRoute = route("POST", "/dates/:dateId/holds", (booking, userId, reques
           Effect.flatMap(queueToken(headers), (token) =>
             Effect.map(
               Effect.mapError(booking.hold(userId, token, dateId, seatNumbers), toProblem),
-              (hold) => answerHold(holdFields(hold))
+              (hold) => answer(holdJson(holdFields(hold)), 201)
             )))
       })))
 
@@ -194,7 +186,7 @@ const payRoute = route("POST", "/holds/:holdId/payment", (booking, userId, reque
         Effect.flatMap(queueToken(headers), (token) =>
           Effect.map(
             Effect.mapError(booking.pay(userId, token, holdId, headers["idempotency-key"] ?? null), toProblem),
-            (receipt) => answerPayment(paymentFields(receipt))
+            (receipt) => answer(paymentJson(paymentFields(receipt)), 201)
           )))))
 
 /**
