@@ -3,7 +3,7 @@
  * round-trips, and any change to it, or a token made with another secret,
  * fails verification.
  */
-import { Effect, Redacted, Result } from "effect"
+import { Effect, Redacted, Result, Schema } from "effect"
 import * as fc from "fast-check"
 import { assert, describe, it } from "vitest"
 import { Identity, newId, QueueTokenClaims, QueueTokenSigner, ConcertId, QueueTokenId, UserId } from "../src/index.ts"
@@ -27,6 +27,25 @@ describe("QueueTokenSigner", () => {
     assert.strictEqual(await Effect.runPromise(s.sign(claims)), token)
     const verified = await Effect.runPromise(s.verify(token))
     assert.deepStrictEqual({ ...verified }, { ...claims })
+  })
+  it("carries the claims as the schema encodes them to JSON, for any claims", async () => {
+    const s = await signer("secret-a")
+    const encode = Schema.encodeSync(Schema.fromJsonString(QueueTokenClaims))
+    const uuid = fc.uuid()
+    await fc.assert(
+      fc.asyncProperty(uuid, uuid, uuid, fc.maxSafeNat(), async (tokenId, userId, concertId, issuedAtMs) => {
+        const anyClaims = new QueueTokenClaims({
+          tokenId: QueueTokenId.make(tokenId),
+          userId: UserId.make(userId),
+          concertId: ConcertId.make(concertId),
+          issuedAtMs
+        })
+        const token = await Effect.runPromise(s.sign(anyClaims))
+        assert.strictEqual(Buffer.from(token.split(".")[1]!, "base64url").toString("utf8"), encode(anyClaims))
+        assert.deepStrictEqual({ ...await Effect.runPromise(s.verify(token)) }, { ...anyClaims })
+      }),
+      { numRuns: Number(process.env["BOXOFFICE_PROPERTY_RUNS"] ?? 200) }
+    )
   })
   it("rejects a token signed with another secret", async () => {
     const token = await Effect.runPromise((await signer("secret-a")).sign(claims))

@@ -4,8 +4,8 @@
  * @since 0.1.0
  */
 import { Context, Effect, Layer, Redacted, Result, Schema } from "effect"
-import { Base64Url } from "effect/encoding"
 import { Unauthenticated } from "../Errors.ts"
+import { Base64Url } from "../internal/base64url.ts"
 import { makeHmacKey } from "../internal/hmac.ts"
 import { makeVerifiedTokens } from "../internal/VerifiedTokens.ts"
 import { Limits } from "../model/Limits.ts"
@@ -62,10 +62,10 @@ export class Identity extends Context.Service<Identity, {
           return Effect.gen(function*() {
             const parts = token.length <= tokenLengthMax ? token.split(".") : []
             if (parts.length !== 3 || parts[0] !== tokenPrefix) return yield* invalid
-            const signature = Base64Url.decode(parts[2]!)
             // Only the canonical encoding: base64url's last character has unused bits.
-            if (Result.isFailure(signature) || Base64Url.encode(signature.success) !== parts[2]) return yield* invalid
-            if (!(yield* key.verify(`${parts[0]}.${parts[1]}`, signature.success))) return yield* invalid
+            const signature = Base64Url.decode(parts[2]!)
+            if (signature === undefined) return yield* invalid
+            if (!(yield* key.verify(`${parts[0]}.${parts[1]}`, signature))) return yield* invalid
             const userId = decodeUserId(parts[1])
             if (Result.isFailure(userId)) return yield* invalid
             verified.remember(token, userId.success)

@@ -4,8 +4,8 @@
  * @since 0.1.0
  */
 import { Context, Effect, Layer, type Redacted, Result, Schema } from "effect"
-import { Base64Url } from "effect/encoding"
 import { QueueTokenInvalid } from "../Errors.ts"
+import { Base64Url } from "../internal/base64url.ts"
 import { makeHmacKey } from "../internal/hmac.ts"
 import { makeVerifiedTokens } from "../internal/VerifiedTokens.ts"
 import { Limits } from "../model/Limits.ts"
@@ -14,7 +14,12 @@ import { QueueTokenClaims } from "../model/QueueEntry.ts"
 const tokenPrefix = "qt1"
 const tokenLengthMax = 1024
 const decodeClaims = Schema.decodeUnknownResult(Schema.fromJsonString(QueueTokenClaims))
-const encodeClaims = Schema.encodeSync(Schema.fromJsonString(QueueTokenClaims))
+/**
+ * The claims' JSON, as `Schema.fromJsonString(QueueTokenClaims)` encodes it (ids and an integer need no
+ * encoding; the keys in the schema's order), without its 2.5 µs per join. A test holds the two alike.
+ */
+const encodeClaims = (claims: QueueTokenClaims) =>
+  JSON.stringify({ tokenId: claims.tokenId, userId: claims.userId, concertId: claims.concertId, issuedAtMs: claims.issuedAtMs })
 
 /**
  * Signs queue tokens and verifies them without touching any store: a forged
@@ -63,15 +68,13 @@ export class QueueTokenSigner extends Context.Service<QueueTokenSigner, {
           return Effect.gen(function*() {
               const parts = token.length <= tokenLengthMax ? token.split(".") : []
               if (parts.length !== 3 || parts[0] !== tokenPrefix) return yield* invalid("malformed queue token")
-              const signature = Base64Url.decode(parts[2]!)
               // Only the canonical encoding: base64url's last character has unused bits.
-              if (Result.isFailure(signature) || Base64Url.encode(signature.success) !== parts[2]) {
-                return yield* invalid("malformed queue token")
-              }
-              const valid = yield* key.verify(`${parts[0]}.${parts[1]}`, signature.success)
+              const signature = Base64Url.decode(parts[2]!)
+              if (signature === undefined) return yield* invalid("malformed queue token")
+              const valid = yield* key.verify(`${parts[0]}.${parts[1]}`, signature)
               if (!valid) return yield* invalid("queue token signature does not match")
               const json = Base64Url.decodeString(parts[1]!)
-              const claims = Result.isSuccess(json) ? decodeClaims(json.success) : Result.fail(undefined)
+              const claims = json === undefined ? Result.fail(undefined) : decodeClaims(json)
               // A valid signature over bad claims means the secret itself signed garbage.
               if (Result.isFailure(claims)) return yield* invalid("queue token claims are malformed")
               verified.remember(token, claims.success)
