@@ -127,8 +127,11 @@ const workFor = (results: Results, requestsPerSecond: number): number | undefine
     .sort((a, b) => a.work - b.work)
   if (points.length < 2) return undefined
   const time = 1 / requestsPerSecond
-  const upper = points.findIndex((p) => p.time >= time)
-  const [a, b] = upper <= 0 ? (upper === 0 ? [points[0]!, points[1]!] : points.slice(-2) as [typeof points[0], typeof points[0]]) : [points[upper - 1]!, points[upper]!]
+  // The segment that holds `time`, or the first or last one outside the curve.
+  const found = points.findIndex((p) => p.time >= time)
+  const upper = found === -1 ? points.length - 1 : Math.max(1, found)
+  const a = points[upper - 1]!
+  const b = points[upper]!
   if (b.time === a.time) return undefined
   return Math.max(0, a.work + (time - a.time) * (b.work - a.work) / (b.time - a.time))
 }

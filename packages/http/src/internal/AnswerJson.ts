@@ -27,26 +27,21 @@ export interface StatusFields {
   readonly opensAt: DateTime.Utc | null
 }
 
+/** The status fields in the schema's order, instants as the schema writes them. */
+const statusObject = (fields: StatusFields) => ({
+  status: fields.status,
+  position: fields.position,
+  etaSeconds: fields.etaSeconds,
+  activeUntil: instant(fields.activeUntil),
+  opensAt: instant(fields.opensAt)
+})
+
 /** A `QueueStatusResponse`. */
-export const statusJson = (fields: StatusFields): string =>
-  JSON.stringify({
-    status: fields.status,
-    position: fields.position,
-    etaSeconds: fields.etaSeconds,
-    activeUntil: instant(fields.activeUntil),
-    opensAt: instant(fields.opensAt)
-  })
+export const statusJson = (fields: StatusFields): string => JSON.stringify(statusObject(fields))
 
 /** A `QueueJoined` or `QueueRejoined`: the queue token, then the status fields. */
 export const ticketJson = (fields: StatusFields & { readonly queueToken: string }): string =>
-  JSON.stringify({
-    queueToken: fields.queueToken,
-    status: fields.status,
-    position: fields.position,
-    etaSeconds: fields.etaSeconds,
-    activeUntil: instant(fields.activeUntil),
-    opensAt: instant(fields.opensAt)
-  })
+  JSON.stringify({ queueToken: fields.queueToken, ...statusObject(fields) })
 
 /** The fields of a `HoldResponse`. */
 export interface HoldFields {
