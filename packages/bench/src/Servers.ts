@@ -4,6 +4,7 @@
  * + Redis with one or two instances), with throwaway stores.
  */
 import { type ChildProcess, spawn } from "node:child_process"
+import { get } from "node:http"
 import { createServer } from "node:net"
 import { fileURLToPath } from "node:url"
 import { Redis } from "ioredis"
@@ -46,15 +47,33 @@ const freePort = () =>
     })
   })
 
-const launch = async (main: string, env: Record<string, string>, healthPath: string) => {
+/** One answer on a connection of its own (with workers, each new connection may reach another process). */
+const probe = (url: string) =>
+  new Promise<boolean>((resolve) => {
+    const request = get(url, { agent: false, timeout: 1_000 }, (response) => {
+      response.resume()
+      resolve(response.statusCode !== undefined && response.statusCode < 500)
+    })
+    request.on("timeout", () => request.destroy())
+    request.on("error", () => resolve(false))
+  })
+
+/**
+ * Starts a server and waits until it is ready: `readyAnswers` answers in a row below 500, each on a new
+ * connection. With workers, one ready answer can come from one process while another still answers 503
+ * while it starts; the primary hands new connections to the workers in turn, so several in a row reach all.
+ */
+const launch = async (main: string, env: Record<string, string>, healthPath: string, readyAnswers = 1) => {
   const port = await freePort()
   const child = spawn(process.execPath, [main], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ["ignore", "ignore", "pipe"] })
   let errors = ""
   child.stderr!.on("data", (chunk) => (errors += chunk))
   const url = `http://127.0.0.1:${port}`
-  for (let i = 0; i < 200; i++) {
-    if (await fetch(`${url}${healthPath}`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.status < 500, () => false)) return { url, child }
-    await new Promise((resolve) => setTimeout(resolve, 100))
+  let inARow = 0
+  for (let i = 0; i < 300; i++) {
+    inARow = await probe(`${url}${healthPath}`) ? inARow + 1 : 0
+    if (inARow >= readyAnswers) return { url, child }
+    if (inARow === 0) await new Promise((resolve) => setTimeout(resolve, 100))
   }
   child.kill("SIGKILL")
   throw new Error(`${main} did not start: ${errors}`)
@@ -100,7 +119,8 @@ export const startProfile = async (profile: Profile, env: Record<string, string>
   }
   const count = profile === "postgres+redis ×2" ? 2 : 1
   if (profile === "postgres+redis, 2 workers") Object.assign(storeEnv, { BOXOFFICE_WORKERS: "2" })
-  const first = await launch(serverMain, storeEnv, "/health")
+  const readyAnswers = profile === "postgres+redis, 2 workers" ? 20 : 1
+  const first = await launch(serverMain, storeEnv, "/health", readyAnswers)
   const rest = await Promise.all(Array.from({ length: count - 1 }, () => launch(serverMain, storeEnv, "/health")))
   const instances = [first, ...rest]
   return {
