@@ -7,10 +7,11 @@
  *
  * @since 0.1.0
  */
-import { Catalog, Concert, ConcertDate, type ConcertId, type DateId, SalePolicy } from "@boxoffice/core"
+import { Catalog, Concert, ConcertDate, type ConcertId, type DateId, SalePolicy, type Unavailable } from "@boxoffice/core"
 import { asc, eq, inArray } from "drizzle-orm"
 import { DateTime, Effect, Layer, Option, Schema } from "effect"
 import { type Database, PgDatabase } from "./internal/Database.ts"
+import { makeSingleFlight } from "./internal/SingleFlight.ts"
 import { concertDates, concerts } from "./internal/schema.ts"
 
 const encodePolicy = Schema.encodeSync(Schema.toCodecJson(SalePolicy))
@@ -63,6 +64,9 @@ export const layer: Layer.Layer<Catalog, never, PgDatabase> = Layer.effect(
       for (const date of concert.dates) byDate.set(date.dateId, date)
       return concert
     }
+    // A crowd on an instance that has not cached its concert yet sends one query, not one per request.
+    const concertLoads = makeSingleFlight<Option.Option<Concert>, Unavailable>()
+    const dateLoads = makeSingleFlight<Option.Option<ConcertDate>, Unavailable>()
     return Catalog.of({
       saveConcert: (concert) =>
         Effect.map(
@@ -82,21 +86,27 @@ export const layer: Layer.Layer<Catalog, never, PgDatabase> = Layer.effect(
       findConcert: (concertId) => {
         const cached = byConcert.get(concertId)
         if (cached !== undefined) return Effect.succeed(Option.some(cached))
-        return Effect.map(
-          database.run((db) => loadConcerts(db, [concertId])),
-          ([found]) => found === undefined ? Option.none() : Option.some(remember(found))
+        return concertLoads(
+          concertId,
+          Effect.map(
+            database.run((db) => loadConcerts(db, [concertId])),
+            ([found]) => found === undefined ? Option.none() : Option.some(remember(found))
+          )
         )
       },
       findDate: (dateId) => {
         const cached = byDate.get(dateId)
         if (cached !== undefined) return Effect.succeed(Option.some(cached))
-        return Effect.map(
-          database.run(async (db) => {
-            const [row] = await db.select({ concertId: concertDates.concertId }).from(concertDates)
-              .where(eq(concertDates.dateId, dateId))
-            return row === undefined ? [] : loadConcerts(db, [row.concertId])
-          }),
-          ([found]) => found === undefined ? Option.none() : Option.fromNullishOr(remember(found) && byDate.get(dateId))
+        return dateLoads(
+          dateId,
+          Effect.map(
+            database.run(async (db) => {
+              const [row] = await db.select({ concertId: concertDates.concertId }).from(concertDates)
+                .where(eq(concertDates.dateId, dateId))
+              return row === undefined ? [] : loadConcerts(db, [row.concertId])
+            }),
+            ([found]) => found === undefined ? Option.none() : Option.fromNullishOr(remember(found) && byDate.get(dateId))
+          )
         )
       }
     })
