@@ -4,8 +4,10 @@
  * + Redis with one or two instances), with throwaway stores.
  */
 import { type ChildProcess, spawn } from "node:child_process"
+import { createWriteStream } from "node:fs"
 import { get } from "node:http"
 import { createServer } from "node:net"
+import { basename, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Redis } from "ioredis"
 import postgres from "postgres"
@@ -65,9 +67,18 @@ const probe = (url: string) =>
  */
 const launch = async (main: string, env: Record<string, string>, healthPath: string, readyAnswers = 1) => {
   const port = await freePort()
-  const child = spawn(process.execPath, [main], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ["ignore", "ignore", "pipe"] })
+  const child = spawn(process.execPath, [main], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] })
   let errors = ""
   child.stderr!.on("data", (chunk) => (errors += chunk))
+  // The servers' logs, for finding out why an outcome check failed: BOXOFFICE_BENCH_LOG_DIR keeps them.
+  const logDir = process.env["BOXOFFICE_BENCH_LOG_DIR"]
+  if (logDir === undefined) {
+    child.stdout!.resume()
+  } else {
+    const log = createWriteStream(join(logDir, `${basename(main)}-${port}.log`))
+    child.stdout!.pipe(log)
+    child.stderr!.pipe(log)
+  }
   const url = `http://127.0.0.1:${port}`
   let inARow = 0
   for (let i = 0; i < 300; i++) {
