@@ -6,6 +6,7 @@
  */
 import { Clock, Context, DateTime, Duration, Effect, Equal, Layer, Metric, Option, Result, Schedule, Stream } from "effect"
 import { BookingMetrics } from "./BookingMetrics.ts"
+import { spanWhenTracing } from "./internal/spanWhenTracing.ts"
 import {
   type AlreadyPaid,
   type BalanceLimitExceeded,
@@ -290,7 +291,7 @@ export class Booking extends Context.Service<Booking, {
         const concert = new Concert({ concertId, title: input.title, policy, dates })
         yield* catalog.saveConcert(concert)
         return concert
-      }, Effect.withSpan("Booking.createConcert"))
+      }, spanWhenTracing("Booking.createConcert"))
 
       const joinQueue = Effect.fnUntraced(function*(userId: UserId, concertId: ConcertId) {
         const concert = yield* findConcert(concertId)
@@ -300,9 +301,9 @@ export class Booking extends Context.Service<Booking, {
           userId,
           policy: concert.policy.queue
         })
-        // Signing the stored entry again yields the same token for a repeated join.
+        // Signing the stored entry again yields the same token for a repeated join. Its ids are the entry's.
         const queueToken = yield* signer.sign(
-          new QueueTokenClaims({
+          QueueTokenClaims.trusted({
             tokenId: entry.tokenId,
             userId,
             concertId,
@@ -310,7 +311,7 @@ export class Booking extends Context.Service<Booking, {
           })
         )
         return { queueToken, entry, created }
-      }, Effect.withSpan("Booking.joinQueue"))
+      }, spanWhenTracing("Booking.joinQueue"))
 
       /** The concert a verified token names. */
       const concertOf = (claims: QueueTokenClaims) =>
@@ -327,7 +328,7 @@ export class Booking extends Context.Service<Booking, {
 
       const queueStatus = Effect.fnUntraced(function*(userId: UserId, queueToken: string) {
         return yield* statusOf(yield* verifyFor(userId, queueToken))
-      }, Effect.withSpan("Booking.queueStatus"))
+      }, spanWhenTracing("Booking.queueStatus"))
 
       const sameStatus = (a: QueueEntry, b: QueueEntry) =>
         a.status === b.status && a.position === b.position && a.etaSeconds === b.etaSeconds &&
@@ -346,7 +347,7 @@ export class Booking extends Context.Service<Booking, {
         const claims = yield* verifyFor(userId, queueToken)
         const concert = yield* concertOf(claims)
         yield* queue.end(claims.concertId, claims.tokenId, concert.policy.queue)
-      }, Effect.withSpan("Booking.leaveQueue"))
+      }, spanWhenTracing("Booking.leaveQueue"))
 
       const listDates = Effect.fnUntraced(
         function*(userId: UserId, queueToken: string, concertId: ConcertId) {
@@ -357,7 +358,7 @@ export class Booking extends Context.Service<Booking, {
           const upcoming = concert.dates.filter((date) => DateTime.toEpochMillis(date.startsAt) > nowMs)
           const counts = upcoming.length === 0 ? [] : yield* inventory.availableSeatCounts(upcoming)
           return upcoming.map((date, index) => ({ date, availableSeats: counts[index]! }))
-        }, Effect.withSpan("Booking.listDates")
+        }, spanWhenTracing("Booking.listDates")
       )
 
       /** The date, its concert, and proof that the caller may act on it. */
@@ -375,7 +376,7 @@ export class Booking extends Context.Service<Booking, {
       const listSeats = Effect.fnUntraced(function*(userId: UserId, queueToken: string, dateId: DateId) {
         const { date } = yield* admittedDate(userId, queueToken, dateId)
         return yield* inventory.seats(date)
-      }, Effect.withSpan("Booking.listSeats"))
+      }, spanWhenTracing("Booking.listSeats"))
 
       const hold = Effect.fnUntraced(
         function*(userId: UserId, queueToken: string, dateId: DateId, seatNumbers: ReadonlyArray<number>) {
@@ -394,18 +395,18 @@ export class Booking extends Context.Service<Booking, {
           })
           yield* Metric.update(BookingMetrics.holds, 1)
           return held
-        }, Effect.withSpan("Booking.hold")
+        }, spanWhenTracing("Booking.hold")
       )
 
       const getHold = Effect.fnUntraced(function*(userId: UserId, holdId: HoldId) {
         const found = yield* findHold(holdId)
         if (found.userId !== userId) return yield* new Forbidden({ detail: "the hold is another user's" })
         return found
-      }, Effect.withSpan("Booking.getHold"))
+      }, spanWhenTracing("Booking.getHold"))
 
       const releaseHold = Effect.fnUntraced(function*(userId: UserId, holdId: HoldId) {
         yield* inventory.release(holdId, userId)
-      }, Effect.withSpan("Booking.releaseHold"))
+      }, spanWhenTracing("Booking.releaseHold"))
 
       const charge = Effect.fnUntraced(
         function*(userId: UserId, amountKrw: number, idempotencyKey: string | null) {
@@ -419,12 +420,12 @@ export class Booking extends Context.Service<Booking, {
           // A replay answers the first charge's receipt: it was counted then.
           if (receipt.chargeId === chargeId) yield* Metric.update(BookingMetrics.chargedKrw, amountKrw)
           return receipt
-        }, Effect.withSpan("Booking.charge")
+        }, spanWhenTracing("Booking.charge")
       )
 
       const balance = Effect.fnUntraced(function*(userId: UserId) {
         return yield* wallet.balance(userId)
-      }, Effect.withSpan("Booking.balance"))
+      }, spanWhenTracing("Booking.balance"))
 
       const pay = Effect.fnUntraced(
         function*(userId: UserId, queueToken: string, holdId: HoldId, idempotencyKey: string | null) {
@@ -447,7 +448,7 @@ export class Booking extends Context.Service<Booking, {
           }
           yield* endTokenAfterPayment(claims)
           return receipt
-        }, Effect.withSpan("Booking.pay")
+        }, spanWhenTracing("Booking.pay")
       )
 
       /** The fingerprint names the operation, so another outcome kind is a store defect. */
@@ -478,7 +479,7 @@ export class Booking extends Context.Service<Booking, {
 
       const listPayments = Effect.fnUntraced(function*(userId: UserId) {
         return yield* payments.listPayments(userId)
-      }, Effect.withSpan("Booking.listPayments"))
+      }, spanWhenTracing("Booking.listPayments"))
 
       // Ids that name nothing: the reads find nothing and change nothing.
       const probeConcertId = "00000000-0000-4000-8000-000000000000" as ConcertId
@@ -486,7 +487,7 @@ export class Booking extends Context.Service<Booking, {
       const checkStores = Effect.andThen(
         catalog.findConcert(probeConcertId),
         queue.status(probeConcertId, probeTokenId, QueuePolicy.default)
-      ).pipe(Effect.asVoid, Effect.withSpan("Booking.checkStores"))
+      ).pipe(Effect.asVoid, spanWhenTracing("Booking.checkStores"))
 
       const saleReport = Effect.fnUntraced(function*(concertId: ConcertId) {
         const concert = yield* findConcert(concertId)
@@ -495,13 +496,13 @@ export class Booking extends Context.Service<Booking, {
           inventory.seatCounts(concert.dates)
         ], { concurrency: 2 })
         return { concert, queue: queueStats, dates }
-      }, Effect.withSpan("Booking.saleReport"))
+      }, spanWhenTracing("Booking.saleReport"))
 
       const configureQueue = Effect.fnUntraced(
         function*(concertId: ConcertId, change: QueueSettingsChange) {
           const concert = yield* findConcert(concertId)
           return yield* queue.configure(concertId, change, concert.policy.queue)
-        }, Effect.withSpan("Booking.configureQueue")
+        }, spanWhenTracing("Booking.configureQueue")
       )
 
       return Booking.of({
