@@ -1,53 +1,56 @@
 /**
  * The engine's typed errors. Each maps one-to-one onto a stable `code` of
  * the spec (docs/spec.md); only the HTTP adapter turns a code into a status.
+ * Expected outcomes record no stack trace (decision 57); `Unavailable` and
+ * `OutcomeUnknown`, failures of a store, keep theirs.
  *
  * @since 0.1.0
  */
 import { Schema } from "effect"
+import { OutcomeError } from "./internal/OutcomeError.ts"
 
 /** The body, path or query broke a rule, such as a seat outside the date's range. @category errors */
-export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", {
+export class InvalidRequest extends OutcomeError<InvalidRequest>()("InvalidRequest", {
   detail: Schema.String
 }) {
   get code() { return "invalid-request" as const }
 }
 
 /** A missing, malformed or forged access token. @category errors */
-export class Unauthenticated extends Schema.TaggedError<Unauthenticated>()("Unauthenticated", {
+export class Unauthenticated extends OutcomeError<Unauthenticated>()("Unauthenticated", {
   detail: Schema.String
 }) {
   get code() { return "unauthenticated" as const }
 }
 
 /** A missing, malformed or forged queue token. @category errors */
-export class QueueTokenInvalid extends Schema.TaggedError<QueueTokenInvalid>()("QueueTokenInvalid", {
+export class QueueTokenInvalid extends OutcomeError<QueueTokenInvalid>()("QueueTokenInvalid", {
   detail: Schema.String
 }) {
   get code() { return "queue-token-invalid" as const }
 }
 
 /** The queue token is still waiting. @category errors */
-export class QueueNotAdmitted extends Schema.TaggedError<QueueNotAdmitted>()("QueueNotAdmitted", {
+export class QueueNotAdmitted extends OutcomeError<QueueNotAdmitted>()("QueueNotAdmitted", {
   position: Schema.NullOr(Schema.Int)
 }) {
   get code() { return "queue-not-admitted" as const }
 }
 
 /** The queue token was ended by payment, timed out or was left. @category errors */
-export class QueueTokenExpired extends Schema.TaggedError<QueueTokenExpired>()("QueueTokenExpired", {}) {
+export class QueueTokenExpired extends OutcomeError<QueueTokenExpired>()("QueueTokenExpired", {}) {
   get code() { return "queue-token-expired" as const }
 }
 
 /** Another user's hold or token, or a token for another concert. @category errors */
-export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", {
+export class Forbidden extends OutcomeError<Forbidden>()("Forbidden", {
   detail: Schema.String
 }) {
   get code() { return "forbidden" as const }
 }
 
 /** An unknown concert, date or hold. @category errors */
-export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
+export class NotFound extends OutcomeError<NotFound>()("NotFound", {
   entity: Schema.Literals(["concert", "date", "hold"]),
   id: Schema.String
 }) {
@@ -55,14 +58,14 @@ export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
 }
 
 /** A requested seat is held or sold; nothing was held. @category errors */
-export class SeatUnavailable extends Schema.TaggedError<SeatUnavailable>()("SeatUnavailable", {
+export class SeatUnavailable extends OutcomeError<SeatUnavailable>()("SeatUnavailable", {
   seatNumbers: Schema.Array(Schema.Int)
 }) {
   get code() { return "seat-unavailable" as const }
 }
 
 /** The user would hold more than `maxSeatsPerUser` seats on that date. @category errors */
-export class HoldLimitExceeded extends Schema.TaggedError<HoldLimitExceeded>()("HoldLimitExceeded", {
+export class HoldLimitExceeded extends OutcomeError<HoldLimitExceeded>()("HoldLimitExceeded", {
   maxSeatsPerUser: Schema.Int,
   seatsAlready: Schema.Int
 }) {
@@ -70,26 +73,26 @@ export class HoldLimitExceeded extends Schema.TaggedError<HoldLimitExceeded>()("
 }
 
 /** The hold was paid already. @category errors */
-export class AlreadyPaid extends Schema.TaggedError<AlreadyPaid>()("AlreadyPaid", {
+export class AlreadyPaid extends OutcomeError<AlreadyPaid>()("AlreadyPaid", {
   holdId: Schema.String
 }) {
   get code() { return "already-paid" as const }
 }
 
 /** The same Idempotency-Key is still running. @category errors */
-export class IdempotencyInFlight extends Schema.TaggedError<IdempotencyInFlight>()("IdempotencyInFlight", {}) {
+export class IdempotencyInFlight extends OutcomeError<IdempotencyInFlight>()("IdempotencyInFlight", {}) {
   get code() { return "idempotency-in-flight" as const }
 }
 
 /** The hold expired or was released before payment. @category errors */
-export class HoldExpired extends Schema.TaggedError<HoldExpired>()("HoldExpired", {
+export class HoldExpired extends OutcomeError<HoldExpired>()("HoldExpired", {
   holdId: Schema.String
 }) {
   get code() { return "hold-expired" as const }
 }
 
 /** The wallet is short; nothing changed. @category errors */
-export class InsufficientBalance extends Schema.TaggedError<InsufficientBalance>()("InsufficientBalance", {
+export class InsufficientBalance extends OutcomeError<InsufficientBalance>()("InsufficientBalance", {
   balanceKrw: Schema.Int,
   neededKrw: Schema.Int
 }) {
@@ -97,7 +100,7 @@ export class InsufficientBalance extends Schema.TaggedError<InsufficientBalance>
 }
 
 /** The charge would lift the balance past its cap; nothing changed. @category errors */
-export class BalanceLimitExceeded extends Schema.TaggedError<BalanceLimitExceeded>()("BalanceLimitExceeded", {
+export class BalanceLimitExceeded extends OutcomeError<BalanceLimitExceeded>()("BalanceLimitExceeded", {
   balanceKrw: Schema.Int,
   balanceKrwMax: Schema.Int
 }) {
@@ -105,7 +108,7 @@ export class BalanceLimitExceeded extends Schema.TaggedError<BalanceLimitExceede
 }
 
 /** The same Idempotency-Key came with a different body. @category errors */
-export class IdempotencyKeyReused extends Schema.TaggedError<IdempotencyKeyReused>()("IdempotencyKeyReused", {}) {
+export class IdempotencyKeyReused extends OutcomeError<IdempotencyKeyReused>()("IdempotencyKeyReused", {}) {
   get code() { return "idempotency-key-reused" as const }
 }
 
@@ -118,7 +121,7 @@ export class Unavailable extends Schema.TaggedError<Unavailable>()("Unavailable"
 }
 
 /** The date has started: its seats can no longer be held or paid. @category errors */
-export class SaleClosed extends Schema.TaggedError<SaleClosed>()("SaleClosed", {
+export class SaleClosed extends OutcomeError<SaleClosed>()("SaleClosed", {
   dateId: Schema.String
 }) {
   get code() { return "sale-closed" as const }
