@@ -136,6 +136,13 @@ const workFor = (results: Results, requestsPerSecond: number): number | undefine
   return Math.max(0, a.work + (time - a.time) * (b.work - a.work) / (b.time - a.time))
 }
 
+/** How the servers were warmed up, for runs that did (older results did not). */
+const warmUpText = (sizes: Record<string, number>) =>
+  sizes["warmUpUsers"] === undefined ? "" : `
+Each storm runs first on ${f0(sizes["warmUpUsers"])} other users and a concert of their own, not measured,
+and each reference server gets ${sizes["warmUpSeconds"]} s of its request first: a server's first seconds are
+spent compiling its hot paths, which a server that was up before a sale has done.`
+
 /** The throughput targets of the HTTP hot path, as shares of the ceiling. */
 const targets = [
   { scenario: "status polling", profile: "memory", share: 0.45 },
@@ -144,7 +151,20 @@ const targets = [
   { scenario: "join storm", profile: "postgres+redis ×1", share: 0.25 }
 ] as const
 
-const budgetSection = (results: Results) => {
+/** A run to compare against: an earlier results file, each share read against its own run's ceiling. */
+export interface Before {
+  /** Where it is, relative to docs/benchmarks/. */
+  readonly file: string
+  readonly results: Results
+}
+
+/** A scenario's share of its own run's ceiling. */
+const shareIn = (results: Results, scenario: string, profile: string): number | undefined => {
+  const measured = results.profiles.find((p) => p.profile === profile)?.scenarios.find((s) => s.name === scenario)
+  return measured === undefined ? undefined : measured.requestsPerSecond / results.ceiling.requestsPerSecond
+}
+
+const budgetSection = (results: Results, before: Before | undefined) => {
   const budget = results.budget
   if (budget === undefined || budget.length === 0) return ""
   const ceiling = results.ceiling.requestsPerSecond
@@ -154,12 +174,32 @@ const budgetSection = (results: Results) => {
     const work = workFor(results, requestsPerSecond)
     return work === undefined ? "—" : `${f0(work)} µs`
   }
+  const floorWork = workFor(results, results.floor.requestsPerSecond)
+  /** Why a missed target is missed, in the curve's terms: the work it leaves against the work measured. */
+  const verdict = (targetShare: number, share: number) => {
+    if (share >= targetShare) return "met"
+    const leaves = workFor(results, targetShare * ceiling)
+    const means = workFor(results, share * ceiling)
+    if (leaves === undefined || means === undefined) return "missed"
+    const belowFloor = floorWork !== undefined && leaves < floorWork
+      ? `; the target leaves less than the framework's minimal endpoint spends (${f0(floorWork)} µs)`
+      : ""
+    return `missed by ${f0(means - leaves)} µs of work per request${belowFloor}`
+  }
   const targetRows = targets.flatMap((t) => {
-    const measured = results.profiles.find((p) => p.profile === t.profile)?.scenarios.find((s) => s.name === t.scenario)
-    if (measured === undefined) return []
+    const share = shareIn(results, t.scenario, t.profile)
+    if (share === undefined) return []
+    const earlier = before === undefined ? undefined : shareIn(before.results, t.scenario, t.profile)
     return [`| ${t.scenario} · ${t.profile} | ${(t.share * 100).toFixed(0)}% | ${workCell(t.share * ceiling)} | ` +
-      `${(measured.requestsPerSecond / ceiling * 100).toFixed(1)}% | ${workCell(measured.requestsPerSecond)} |`]
+      (before === undefined ? "" : `${earlier === undefined ? "—" : `${(earlier * 100).toFixed(1)}%`} | `) +
+      `${(share * 100).toFixed(1)}% | ${workCell(share * ceiling)} | ${verdict(t.share, share)} |`]
   })
+  const beforeNote = before === undefined ? "" : `
+"Before" is the run in [benchmarks/${before.file}](benchmarks/${before.file}), measured ${before.results.date}
+(ceiling ${f0(before.results.ceiling.requestsPerSecond)} req/s, the floor at ${(before.results.floor.requestsPerSecond / before.results.ceiling.requestsPerSecond * 100).toFixed(1)}% of it), each share against that
+run's own ceiling.${before.results.sizes["warmUpUsers"] === undefined ? " Its storms ran on freshly started servers, with no warm-up." : ""} What changed between the two runs, and where each missed target's work goes:
+[benchmarks/profiling.md](benchmarks/profiling.md).
+`
   return `
 ## What a request's work costs on this machine
 
@@ -175,16 +215,20 @@ ${curveRows.join("\n")}
 Read off that curve (interpolated in time per request), the floor answers as a server doing
 ${workCell(results.floor.requestsPerSecond)} of work per request would, and each throughput target leaves:
 
-| scenario | target | work the target leaves | measured | work the measured rate means |
-|---|---|---|---|---|
+| scenario | target | work the target leaves | ${before === undefined ? "" : "before | "}measured | work the measured rate means | verdict |
+|---|---|---|${before === undefined ? "" : "---|"}---|---|---|
 ${targetRows.join("\n")}
-
+${beforeNote}
 On the Postgres + Redis profile the stores run on the same two cores, so the work its rates mean includes
 theirs.
 `
 }
 
-export const writeReport = (results: Results) => {
+/**
+ * Writes docs/benchmarks.md, the chart and the results file; with `before`, the targets
+ * table also shows that earlier run.
+ */
+export const writeReport = (results: Results, before?: Before) => {
   mkdirSync(new URL("benchmarks/", docs), { recursive: true })
   const day = results.date.slice(0, 10)
   writeFileSync(new URL(`benchmarks/${day}.json`, docs), JSON.stringify(results, null, 2) + "\n")
@@ -219,9 +263,10 @@ Measured ${results.date} on ${results.machine.cpus} cores (${results.machine.cpu
 Node ${results.machine.node}. Throughput scenarios are driven by **wrk** (one thread, ${results.sizes["connections"]} keep-alive
 connections, \`packages/bench/lua/replay.lua\`): storms send each user's request exactly once, polling cycles
 through every waiter for ${results.sizes["pollSeconds"]} s, and every answer is tallied by status and problem code, so each
-outcome is checked exactly. Latencies are wrk's. The per-user booking flow, whose steps depend on earlier
-answers, runs on the bench's undici generator at a rate where that is not the limit. Every process (wrk, the
-servers, PostgreSQL, Redis) shares these cores.
+outcome is checked exactly.${warmUpText(results.sizes)}
+Latencies are wrk's. The per-user booking flow, whose steps depend on earlier answers, runs on the bench's
+undici generator at a rate where that is not the limit. Every process (wrk, the servers, PostgreSQL, Redis)
+shares these cores.
 
 ## Reference servers
 
@@ -245,7 +290,7 @@ ${scenarioRows.join("\n")}
 "Server CPU" is the CPU time (user + system) the server's processes used during the measured phase, per answered
 request, read from /proc: what a request costs the server, whatever the generator and the stores took of the
 cores meanwhile. On these shared cores it swings from run to run too, by up to 10–20%, as throughput does.
-${budgetSection(results)}
+${budgetSection(results, before)}
 ## The cost of request metrics
 
 Two memory servers run at once, one with \`BOXOFFICE_REQUEST_METRICS\` off and one on (every request counted

@@ -19,6 +19,14 @@ export interface Sizes {
   readonly concurrency: number
   /** wrk's keep-alive connections in the throughput scenarios. */
   readonly connections: number
+  /**
+   * Users in the warm-up run before each storm: the same requests on a concert
+   * (or date) of their own, not measured, so that the storm measures a server
+   * whose JIT has compiled the route, as a server that was up before a sale is.
+   * Reference servers get `warmUpSeconds` of the same requests.
+   */
+  readonly warmUpUsers: number
+  readonly warmUpSeconds: number
 }
 
 export interface ScenarioResult extends LoadResult {
@@ -97,26 +105,33 @@ export const reference = async (
   sizes: Sizes,
   serverPids: ReadonlyArray<number> = []
 ): Promise<ScenarioResult> => {
+  await wrk({ name: `${name} (warm-up)`, url, requests: [request], connections: sizes.connections, durationSeconds: sizes.warmUpSeconds })
   const result = await wrk({ name, url, requests: [request], connections: sizes.connections, durationSeconds: sizes.pollSeconds, serverPids })
   expect(result.requests > 0 && Object.keys(result.statuses).join() === "200", `${name} answered ${JSON.stringify(result.statuses)}`)
   return { ...result, outcome: `${result.requests} answers, all 200` }
 }
 
-/** 1 and 2: a join storm (each user joins once), then every waiter polls. */
-export const joinStormAndPolling = async (target: Target, sizes: Sizes): Promise<[ScenarioResult, ScenarioResult]> => {
-  const n = sizes.joinStorm
-  const concert = await createConcert(target, { title: "Join storm", dates: [{ startsAt: inFuture(30), price: 1_000 }], queue: { maxActive: 100 } })
+/** `n` fresh users join a concert of their own, each once, through wrk; every answer must be 201. */
+const joinStorm = async (target: Target, sizes: Sizes, name: string, n: number) => {
+  const concert = await createConcert(target, { title: name, dates: [{ startsAt: inFuture(30), price: 1_000 }], queue: { maxActive: 100 } })
   const tokens = await mintUsers(n)
-  const path = `/concerts/${concert.concertId}/queue`
-  const join = await wrk({
-    name: "join storm",
+  const result = await wrk({
+    name,
     url: target.urls[0]!,
-    requests: tokens.map((token) => ({ method: "POST", path, headers: bearer(token) })),
+    requests: tokens.map((token) => ({ method: "POST", path: `/concerts/${concert.concertId}/queue`, headers: bearer(token) })),
     connections: sizes.connections,
     once: true,
     serverPids: target.serverPids
   })
-  expectStatuses(join, { "201": n })
+  expectStatuses(result, { "201": n })
+  return { concert, tokens, result }
+}
+
+/** 1 and 2: a join storm (each user joins once) after a warm-up storm, then every waiter polls. */
+export const joinStormAndPolling = async (target: Target, sizes: Sizes): Promise<[ScenarioResult, ScenarioResult]> => {
+  const n = sizes.joinStorm
+  await joinStorm(target, sizes, "join storm (warm-up)", sizes.warmUpUsers)
+  const { concert, tokens, result: join } = await joinStorm(target, sizes, "join storm", n)
   // Joining again answers the same entry: the queue tokens for polling, and the positions to check.
   const { queueTokens, positions } = await joinAll(target, concert.concertId, tokens, sizes.concurrency)
   const waiting = positions.filter((p) => p !== null).map(Number).sort((a, b) => a - b)
@@ -136,15 +151,14 @@ export const joinStormAndPolling = async (target: Target, sizes: Sizes): Promise
   ]
 }
 
-/** 3: N admitted users race for the 50 seats of one date, each holding once. */
-export const hotSeatStorm = async (target: Target, sizes: Sizes): Promise<ScenarioResult> => {
-  const n = sizes.hotSeatUsers
-  const concert = await createConcert(target, { title: "Hot seats", dates: [{ startsAt: inFuture(30), price: 10_000 }], queue: { maxActive: n + 10 } })
+/** `n` admitted users of a concert of their own race for the 50 seats of its date, each holding once. */
+const hotSeatRace = async (target: Target, sizes: Sizes, name: string, n: number) => {
+  const concert = await createConcert(target, { title: name, dates: [{ startsAt: inFuture(30), price: 10_000 }], queue: { maxActive: n + 10 } })
   const dateId = concert.dates[0]!.dateId
   const tokens = await mintUsers(n)
   const { queueTokens } = await joinAll(target, concert.concertId, tokens, sizes.concurrency)
   const storm = await wrk({
-    name: "hot-seat storm",
+    name,
     url: target.urls[0]!,
     requests: tokens.map((token, i) => ({
       method: "POST",
@@ -157,7 +171,14 @@ export const hotSeatStorm = async (target: Target, sizes: Sizes): Promise<Scenar
     serverPids: target.serverPids
   })
   expectStatuses(storm, { "201": 50, "409 seat-unavailable": n - 50 })
-  return { ...storm, outcome: `exactly 50 holds granted, ${n - 50} seat-unavailable` }
+  return storm
+}
+
+/** 3: N admitted users race for the 50 seats of one date, each holding once, after a warm-up race. */
+export const hotSeatStorm = async (target: Target, sizes: Sizes): Promise<ScenarioResult> => {
+  await hotSeatRace(target, sizes, "hot-seat storm (warm-up)", sizes.warmUpUsers)
+  const storm = await hotSeatRace(target, sizes, "hot-seat storm", sizes.hotSeatUsers)
+  return { ...storm, outcome: `exactly 50 holds granted, ${sizes.hotSeatUsers - 50} seat-unavailable` }
 }
 
 /** 4: users go through join → hold → charge → pay across many dates. */

@@ -4,7 +4,9 @@
  * `--quick`, runs everything briefly, checks outcomes and writes nothing.
  */
 import { spawnSync } from "node:child_process"
+import { readFileSync } from "node:fs"
 import { cpus, totalmem } from "node:os"
+import { basename } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Target } from "./LoadGenerator.ts"
 import { type EngineResult, median, metricsCostSummary, writeReport, type ProfileResults, type Results } from "./Report.ts"
@@ -14,8 +16,8 @@ import { ensureWrk } from "./Wrk.ts"
 
 const quick = process.argv.includes("--quick")
 const sizes: Sizes = quick
-  ? { joinStorm: 1_000, pollSeconds: 1, hotSeatUsers: 1_000, bookings: 200, concurrency: 50, connections: 64 }
-  : { joinStorm: 50_000, pollSeconds: 8, hotSeatUsers: 20_000, bookings: 2_000, concurrency: 100, connections: 64 }
+  ? { joinStorm: 1_000, pollSeconds: 1, hotSeatUsers: 1_000, bookings: 200, concurrency: 50, connections: 64, warmUpUsers: 200, warmUpSeconds: 1 }
+  : { joinStorm: 50_000, pollSeconds: 8, hotSeatUsers: 20_000, bookings: 2_000, concurrency: 100, connections: 64, warmUpUsers: 10_000, warmUpSeconds: 2 }
 
 ensureWrk()
 
@@ -149,6 +151,10 @@ if (quick) {
     requestMetricsInProcess,
     queueScale
   }
-  writeReport(report)
+  // BOXOFFICE_BENCH_BEFORE names an earlier results file to show beside this run's targets.
+  const beforeFile = process.env["BOXOFFICE_BENCH_BEFORE"]
+  writeReport(report, beforeFile === undefined
+    ? undefined
+    : { file: basename(beforeFile), results: JSON.parse(readFileSync(beforeFile, "utf8")) as Results })
   console.log("wrote docs/benchmarks.md and docs/benchmarks/")
 }
