@@ -6,14 +6,26 @@
  * caps allow. All keys of a queue share one hash tag and are passed in KEYS,
  * so the scripts run on Redis Cluster.
  *
- * Entries are packed as `userId|joinSequence|joinedAtMs|state|admittedAtMs|activeUntilMs|lastSeenMs`
+ * Entries are packed as `userId|joinSequence|joinedAtMs|state|admittedAtMs|activeUntilMs|writtenAtMs`
  * with state `p` (pending: joined before the opening), `w` (waiting), `a` (active) or `e` (ended).
+ * A poll does not rewrite its entry: when a waiter was last seen is only its score in `seen`.
  * A pending entry is not rewritten by the draw, which only places its token in the waiting set: one
  * found there is waiting, at the place the draw gave it.
  *
  * Redis may forget: an entry whose key was evicted or dropped is treated as
  * ended, never as an error. `users` maps a user to their newest entry, live
  * or ended, so a rejoin replaces the ended one: one retained entry per user.
+ *
+ * A queue's keys expire once nobody has called for its retention period plus
+ * an active window (plus at most `touchEveryMs`). Setting eleven expiries on
+ * every call was a third of a poll's commands, so a call sets them all only
+ * when the last such refresh is `touchEveryMs` old, and otherwise only on the
+ * keys it wrote with `write`, the one way a script may create a key.
+ *
+ * Every `redis.call` costs Redis about a microsecond in a script, and a poll
+ * makes about fifteen; Redis is shared by every instance, so its work per
+ * poll bounds the whole deployment. Scripts avoid calls that repeat what the
+ * same call has already read.
  */
 
 /** The keys of one queue, in the order every script receives them. */
@@ -48,11 +60,21 @@ local opensAt = tonumber(ARGV[9])
 local open = not opensAt or now >= opensAt
 -- The operator's settings, once changed, replace the concert's policy that the caller passed (rate 0: no cap).
 local paused = false
-local configured = redis.call('HMGET', K_SETTINGS, 'maxActive', 'activeMs', 'rate', 'paused')
+local configured = redis.call('HMGET', K_SETTINGS, 'maxActive', 'activeMs', 'rate', 'paused', 'touchedMs')
 if configured[1] then
   maxActive, activeMs, rate = tonumber(configured[1]), tonumber(configured[2]), tonumber(configured[3])
   paused = configured[4] == '1'
 end
+local touchedMs = tonumber(configured[5])
+
+-- The keys this call wrote, which touch() gives their expiry (a write may have created the key).
+local written = {}
+local function write(command, key, ...)
+  written[key] = true
+  return redis.call(command, key, ...)
+end
+-- ZCARD of the active set, once read, kept up to date by this call's admissions and endings.
+local activeCount = nil
 
 local function load(token)
   local packed = redis.call('HGET', K_ENTRIES, token)
@@ -60,7 +82,7 @@ local function load(token)
   local f = {}
   for part in string.gmatch(packed .. '|', '([^|]*)|') do f[#f + 1] = part end
   local e = { u = f[1], seq = tonumber(f[2]), joined = tonumber(f[3]), state = f[4],
-              admitted = tonumber(f[5]), untilMs = tonumber(f[6]), seen = tonumber(f[7]) }
+              admitted = tonumber(f[5]), untilMs = tonumber(f[6]) }
   if e.state == 'p' then
     local drawn = redis.call('ZSCORE', K_WAITING, token)
     if drawn then e.state, e.seq = 'w', tonumber(drawn) end
@@ -69,8 +91,8 @@ local function load(token)
 end
 
 local function save(token, e)
-  redis.call('HSET', K_ENTRIES, token, table.concat({ e.u, e.seq, e.joined, e.state,
-    e.admitted or '', e.untilMs or '', e.seen }, '|'))
+  write('HSET', K_ENTRIES, token, table.concat({ e.u, e.seq, e.joined, e.state,
+    e.admitted or '', e.untilMs or '', now }, '|'))
 end
 
 -- Ends an entry. A missing one (evicted) only leaves the indexes: it is ended already.
@@ -80,6 +102,7 @@ local function finish(token, e)
     redis.call('SREM', K_PENDING, token)
     redis.call('ZREM', K_SEEN, token)
     redis.call('ZREM', K_ACTIVE, token)
+    activeCount = nil
     return
   end
   if e.state == 'w' then
@@ -90,11 +113,12 @@ local function finish(token, e)
     redis.call('ZREM', K_SEEN, token)
   elseif e.state == 'a' then
     redis.call('ZREM', K_ACTIVE, token)
+    activeCount = nil
   end
   e.state = 'e'
   e.untilMs = nil
   save(token, e)
-  redis.call('ZADD', K_ENDED, now, token)
+  write('ZADD', K_ENDED, now, token)
 end
 
 -- Drops an ended entry, and the user's pointer to it.
@@ -114,26 +138,28 @@ local function draw()
     local pick = math.random(last)
     drawn[last], drawn[pick] = drawn[pick], drawn[last]
   end
-  local first = redis.call('INCRBY', K_SEQ, #drawn) - #drawn + 1
+  local first = write('INCRBY', K_SEQ, #drawn) - #drawn + 1
   local tail = redis.call('ZRANGE', K_WAITING, -1, -1, 'WITHSCORES')
   if tail[2] and tonumber(tail[2]) >= first then
     first = tonumber(tail[2]) + 1
-    redis.call('SET', K_SEQ, first + #drawn - 1)
+    write('SET', K_SEQ, first + #drawn - 1)
   end
   local batch = {}
   for i = 1, #drawn do
     batch[#batch + 1] = first + i - 1
     batch[#batch + 1] = drawn[i]
     if #batch == 1000 then
-      redis.call('ZADD', K_WAITING, unpack(batch))
+      write('ZADD', K_WAITING, unpack(batch))
       batch = {}
     end
   end
-  if #batch > 0 then redis.call('ZADD', K_WAITING, unpack(batch)) end
+  if #batch > 0 then write('ZADD', K_WAITING, unpack(batch)) end
   redis.call('DEL', K_PENDING)
 end
 
-local function admit(arriving)
+-- Ends what is due (waiters who stopped polling, run-out windows, long-ended entries), then draws
+-- the pre-queue once the sale is open.
+local function tidy()
   for _, token in ipairs(redis.call('ZRANGEBYSCORE', K_SEEN, '-inf', now - graceMs, 'LIMIT', 0, tidyMax)) do
     finish(token, load(token))
   end
@@ -143,10 +169,14 @@ local function admit(arriving)
   for _, token in ipairs(redis.call('ZRANGEBYSCORE', K_ENDED, '-inf', now - retentionMs, 'LIMIT', 0, tidyMax)) do
     forget(token)
   end
-  -- Nobody is admitted before the opening (core's admissionsAllowed).
+  if open then draw() end
+end
+
+-- Admits front waiters while both caps allow. Nobody is admitted before the opening (core's admissionsAllowed).
+local function admitFront(arriving)
   if not open then return end
-  draw()
-  local room = maxActive - redis.call('ZCARD', K_ACTIVE)
+  activeCount = activeCount or redis.call('ZCARD', K_ACTIVE)
+  local room = maxActive - activeCount
   -- Every admission of the last 60 s is kept: the rate cap and the stats count them.
   redis.call('ZREMRANGEBYSCORE', K_ADMISSIONS, '-inf', now - 60000)
   if rate > 0 then room = math.min(room, rate - redis.call('ZCARD', K_ADMISSIONS)) end
@@ -164,9 +194,10 @@ local function admit(arriving)
         e.seq = tonumber(front[i + 1])
         e.state, e.admitted, e.untilMs = 'a', now, now + activeMs
         save(token, e)
-        redis.call('ZADD', K_ACTIVE, e.untilMs, token)
-        redis.call('ZADD', K_ADMISSIONS, now, token)
-        if token ~= arriving then redis.call('ZADD', K_WAITED, now, token) end
+        write('ZADD', K_ACTIVE, e.untilMs, token)
+        activeCount = activeCount + 1
+        write('ZADD', K_ADMISSIONS, now, token)
+        if token ~= arriving then write('ZADD', K_WAITED, now, token) end
         room = room - 1
       end
     end
@@ -175,27 +206,38 @@ local function admit(arriving)
   if sampled > etaSample then redis.call('ZREMRANGEBYRANK', K_WAITED, 0, sampled - etaSample - 1) end
 end
 
+local function admit(arriving)
+  tidy()
+  admitFront(arriving)
+end
+
 -- A queue nobody calls for a retention period plus an active window is over: let Redis drop it.
+-- All keys' expiries are set again every touchEveryMs; in between, only on the keys this call wrote.
+local touchEveryMs = 10000
 local function touch()
-  local ttlMs = retentionMs + activeMs
-  for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ttlMs) end
+  local ttlMs = retentionMs + activeMs + touchEveryMs
+  if not touchedMs or now < touchedMs or now - touchedMs >= touchEveryMs then
+    redis.call('HSET', K_SETTINGS, 'touchedMs', now)
+    for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ttlMs) end
+  else
+    for key in pairs(written) do redis.call('PEXPIRE', key, ttlMs) end
+  end
 end
 
 -- An entry whose index was evicted has lost its place or window: it ended.
+-- A waiting entry's rank, read here, is its place for view() too.
 local function reconcile(token, e)
-  if (e.state == 'w' and not redis.call('ZSCORE', K_WAITING, token))
+  if e.state == 'w' then e.rank = redis.call('ZRANK', K_WAITING, token) end
+  if (e.state == 'w' and not e.rank)
     or (e.state == 'p' and redis.call('SISMEMBER', K_PENDING, token) == 0)
     or (e.state == 'a' and not redis.call('ZSCORE', K_ACTIVE, token)) then
     finish(token, e)
   end
 end
 
+-- A waiter is seen: only its score in K_SEEN moves. ZADD answers 1 for a new member, which may be a new key.
 local function refresh(token, e)
-  if e.state == 'w' or e.state == 'p' then
-    e.seen = now
-    save(token, e)
-    redis.call('ZADD', K_SEEN, now, token)
-  end
+  if (e.state == 'w' or e.state == 'p') and redis.call('ZADD', K_SEEN, now, token) == 1 then written[K_SEEN] = true end
 end
 
 -- { created, tokenId, state, userId, joinSequence, joinedAtMs, admittedAtMs, activeUntilMs, position, nowMs,
@@ -203,11 +245,11 @@ end
 --   activeCount, waitedCount, waited times..., window times... } (the last four only while waiting)
 local function view(token, e, created)
   local position = -1
-  if e.state == 'w' then position = redis.call('ZRANK', K_WAITING, token) + 1 end
+  if e.state == 'w' then position = (e.rank or redis.call('ZRANK', K_WAITING, token)) + 1 end
   local reply = { created, token, e.state, e.u, e.seq, e.joined, e.admitted or -1, e.untilMs or -1, position, now,
     maxActive, activeMs, rate }
   if e.state == 'w' then
-    reply[#reply + 1] = redis.call('ZCARD', K_ACTIVE)
+    reply[#reply + 1] = activeCount or redis.call('ZCARD', K_ACTIVE)
     local waited = redis.call('ZRANGE', K_WAITED, 0, -1, 'WITHSCORES')
     reply[#reply + 1] = #waited / 2
     for i = 2, #waited, 2 do reply[#reply + 1] = waited[i] end
@@ -236,27 +278,27 @@ end
 if current then forget(current) end
 -- Before the opening, a join gets a lottery ticket, not a place.
 if not open then
-  local e = { u = userId, seq = 0, joined = now, state = 'p', seen = now }
+  local e = { u = userId, seq = 0, joined = now, state = 'p' }
   save(token, e)
-  redis.call('HSET', K_USERS, userId, token)
-  redis.call('SADD', K_PENDING, token)
-  redis.call('ZADD', K_SEEN, now, token)
+  write('HSET', K_USERS, userId, token)
+  write('SADD', K_PENDING, token)
+  write('ZADD', K_SEEN, now, token)
   touch()
   return view(token, e, 1)
 end
 -- A lost counter must not let a newcomer pass those already waiting.
-local seq = redis.call('INCR', K_SEQ)
+local seq = write('INCR', K_SEQ)
 local last = redis.call('ZRANGE', K_WAITING, -1, -1, 'WITHSCORES')
 if last[2] and tonumber(last[2]) >= seq then
   seq = tonumber(last[2]) + 1
-  redis.call('SET', K_SEQ, seq)
+  write('SET', K_SEQ, seq)
 end
-local e = { u = userId, seq = seq, joined = now, state = 'w', seen = now }
+local e = { u = userId, seq = seq, joined = now, state = 'w' }
 save(token, e)
-redis.call('HSET', K_USERS, userId, token)
-redis.call('ZADD', K_WAITING, e.seq, token)
-redis.call('ZADD', K_SEEN, now, token)
-admit(token)
+write('HSET', K_USERS, userId, token)
+write('ZADD', K_WAITING, e.seq, token)
+write('ZADD', K_SEEN, now, token)
+admitFront(token)
 touch()
 return view(token, load(token) or e, 1)
 `
@@ -308,7 +350,7 @@ if ARGV[10] ~= '' then maxActive = tonumber(ARGV[10]) end
 if ARGV[11] ~= '' then activeMs = tonumber(ARGV[11]) end
 if ARGV[12] ~= '' then rate = tonumber(ARGV[12]) end
 if ARGV[13] ~= '' then paused = ARGV[13] == '1' end
-redis.call('HSET', K_SETTINGS, 'maxActive', maxActive, 'activeMs', activeMs, 'rate', rate, 'paused', paused and '1' or '0')
+write('HSET', K_SETTINGS, 'maxActive', maxActive, 'activeMs', activeMs, 'rate', rate, 'paused', paused and '1' or '0')
 admit(nil)
 touch()
 return { maxActive, activeMs, rate, paused and 1 or 0 }

@@ -1,0 +1,108 @@
+/**
+ * Proves that a queue's keys always carry an expiry, so that Redis drops a
+ * queue nobody calls: every key a call writes gets one at once, and every
+ * key is refreshed at least every ten seconds of calls, but a poll in
+ * between refreshes only what it wrote.
+ */
+import { ConcertId, Limits, newId, Queue, QueuePolicy, QueueTokenId, UserId } from "@boxoffice/core"
+import { queueKeys, RedisQueue } from "@boxoffice/redis"
+import { StoreClock, suiteEpochMs } from "@boxoffice/testing"
+import { DateTime, Effect, Layer, ManagedRuntime } from "effect"
+import { Redis } from "ioredis"
+import { afterAll, assert, describe, it } from "vitest"
+import { redisUrl } from "./support/TestRedis.ts"
+
+const prefix = `boxoffice:test:${process.pid}:${Math.random().toString(36).slice(2, 10)}:`
+const client = new Redis(redisUrl)
+const runtime = ManagedRuntime.make(
+  Layer.merge(RedisQueue.layerFromClient(client, { keyPrefix: prefix, clock: "effect" }), StoreClock.layerManual(suiteEpochMs))
+)
+const advance = (ms: number) => runtime.runPromise(StoreClock.use((clock) => clock.advance(ms)))
+afterAll(async () => {
+  const keys = await client.keys(`${prefix}*`)
+  if (keys.length > 0) await client.del(...keys)
+  await runtime.dispose()
+  await client.quit()
+})
+
+const activeSeconds = 10
+const touchEveryMs = 10_000
+const expiryMs = Limits.endedEntryRetentionSeconds * 1000 + activeSeconds * 1000 + touchEveryMs
+const policy = new QueuePolicy({ maxActive: 1, activeSeconds, admitPerMinute: null })
+
+const join = (concertId: ConcertId, queuePolicy = policy) =>
+  runtime.runPromise(Effect.gen(function*() {
+    const queue = yield* Queue
+    return yield* queue.join({ tokenId: yield* newId(QueueTokenId), concertId, userId: yield* newId(UserId), policy: queuePolicy })
+  }))
+const status = (concertId: ConcertId, tokenId: QueueTokenId, queuePolicy = policy) =>
+  runtime.runPromise(Queue.use((queue) => queue.status(concertId, tokenId, queuePolicy)))
+const end = (concertId: ConcertId, tokenId: QueueTokenId) =>
+  runtime.runPromise(Queue.use((queue) => queue.end(concertId, tokenId, policy)))
+const newConcert = () => Effect.runSync(newId(ConcertId))
+
+/** The expiry in ms of each of the queue's keys that exists: -1 for none. */
+const expiries = async (concertId: ConcertId) => {
+  const keys = queueKeys(prefix, concertId)
+  const ttls = await Promise.all(keys.map((key) => client.pttl(key)))
+  return Object.fromEntries(keys.flatMap((key, i) => ttls[i] === -2 ? [] : [[key.slice(key.lastIndexOf(":") + 1), ttls[i]!]]))
+}
+
+const assertAllExpire = (found: Record<string, number>) => {
+  for (const [name, ttlMs] of Object.entries(found)) {
+    assert.isAbove(ttlMs, 0, `${name} has no expiry`)
+    assert.isAtMost(ttlMs, expiryMs, `${name} expires later than the retention period, an active window and a refresh`)
+  }
+}
+
+describe("the expiry of a queue's keys", () => {
+  it("every key carries one, also keys emptied and made again between two refreshes", async () => {
+    const concertId = newConcert()
+    const first = await join(concertId)
+    const second = await join(concertId)
+    await status(concertId, second.entry.tokenId)
+    // Within the refresh interval: the line empties (its keys vanish) and fills again.
+    await advance(2_000)
+    await end(concertId, second.entry.tokenId)
+    await end(concertId, first.entry.tokenId)
+    await advance(2_000)
+    const third = await join(concertId)
+    const fourth = await join(concertId)
+    await end(concertId, third.entry.tokenId)
+    // The fourth is admitted, which empties the line again; a fifth makes it anew.
+    const fifth = await join(concertId)
+    await status(concertId, fourth.entry.tokenId)
+    await status(concertId, fifth.entry.tokenId)
+    const found = await expiries(concertId)
+    assert.sameMembers(Object.keys(found), ["seq", "entries", "users", "waiting", "seen", "active", "admissions", "waited", "ended", "settings"])
+    assertAllExpire(found)
+  })
+
+  it("before a fair-start opening, the pre-queue carries one too", async () => {
+    const concertId = newConcert()
+    const nowMs = await runtime.runPromise(StoreClock.use((clock) => clock.nowMs))
+    const fairStart = new QueuePolicy({ ...policy, opensAt: DateTime.makeUnsafe(nowMs + 60_000) })
+    await join(concertId, fairStart)
+    await advance(1_000)
+    const later = await join(concertId, fairStart)
+    await status(concertId, later.entry.tokenId, fairStart)
+    const found = await expiries(concertId)
+    assert.includeMembers(Object.keys(found), ["pending", "entries", "users", "seen", "settings"])
+    assertAllExpire(found)
+  })
+
+  it("a poll within ten seconds of the last refresh leaves keys it did not write alone; after that, it refreshes them all", async () => {
+    const concertId = newConcert()
+    await join(concertId)
+    const waiter = await join(concertId)
+    const users = queueKeys(prefix, concertId).find((key) => key.endsWith(":users"))!
+    await client.pexpire(users, 5_000)
+    await advance(touchEveryMs - 1)
+    await status(concertId, waiter.entry.tokenId)
+    assert.isAtMost(await client.pttl(users), 5_000)
+    await advance(1)
+    await status(concertId, waiter.entry.tokenId)
+    assert.isAbove(await client.pttl(users), expiryMs - 60_000)
+    assertAllExpire(await expiries(concertId))
+  })
+})
