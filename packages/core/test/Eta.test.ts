@@ -3,21 +3,24 @@
  * falls back to the policy's slowest steady state when nothing was measured.
  */
 import { assert, describe, it } from "vitest"
-import { etaSeconds, observedAdmissionRatePerSecond, QueuePolicy, rateCapAdmissionAtMs } from "../src/index.ts"
+import * as fc from "fast-check"
+import { etaSeconds, Limits, observedAdmissionRatePerSecond, QueuePolicy, rateCapAdmissionAtMs, waitedAdmissionsOf } from "../src/index.ts"
+
+const none = { oldestMs: null, afterOldest: 0 }
 
 describe("etaSeconds", () => {
   it("uses the observed rate", () => {
     const policy = new QueuePolicy({ maxActive: 100, activeSeconds: 600, admitPerMinute: null })
     // One admission a second for the last 10 s: 9 after the first, over the 9 s since it.
     const times = Array.from({ length: 10 }, (_, i) => 91_000 + i * 1_000)
-    assert.strictEqual(observedAdmissionRatePerSecond({ policy, nowMs: 100_000, waitedAdmissionTimesMs: times }), 1)
-    assert.strictEqual(etaSeconds({ policy, nowMs: 100_000, position: 25, activeCount: 100, waitedAdmissionTimesMs: times }), 25)
+    assert.strictEqual(observedAdmissionRatePerSecond({ policy, nowMs: 100_000, waitedAdmissions: waitedAdmissionsOf(times, 100_000) }), 1)
+    assert.strictEqual(etaSeconds({ policy, nowMs: 100_000, position: 25, activeCount: 100, waitedAdmissions: waitedAdmissionsOf(times, 100_000) }), 25)
   })
   it("follows the rate cap's schedule exactly: a full window opens only as its admissions age out", () => {
     const policy = new QueuePolicy({ maxActive: 10_000, activeSeconds: 600, admitPerMinute: 60 })
     const window = Array.from({ length: 60 }, () => 99_000)
     const eta = (position: number) =>
-      etaSeconds({ policy, nowMs: 100_000, position, activeCount: 60, waitedAdmissionTimesMs: [], windowAdmissionTimesMs: window })
+      etaSeconds({ policy, nowMs: 100_000, position, activeCount: 60, waitedAdmissions: none, windowAdmissionTimesMs: window })
     // All 60 places free at 159 s; the next 60 a minute later, and so on.
     assert.deepStrictEqual([1, 60, 61, 120, 121].map(eta), [59, 59, 119, 119, 179])
   })
@@ -25,32 +28,65 @@ describe("etaSeconds", () => {
     const policy = new QueuePolicy({ maxActive: 10_000, activeSeconds: 600, admitPerMinute: 60 })
     const window = Array.from({ length: 50 }, () => 99_000)
     assert.strictEqual(
-      rateCapAdmissionAtMs({ policy, nowMs: 100_000, position: 10, activeCount: 50, waitedAdmissionTimesMs: [], windowAdmissionTimesMs: window }),
+      rateCapAdmissionAtMs({ policy, nowMs: 100_000, position: 10, activeCount: 50, waitedAdmissions: none, windowAdmissionTimesMs: window }),
       100_000
     )
     assert.strictEqual(
-      rateCapAdmissionAtMs({ policy, nowMs: 100_000, position: 11, activeCount: 50, waitedAdmissionTimesMs: [], windowAdmissionTimesMs: window }),
+      rateCapAdmissionAtMs({ policy, nowMs: 100_000, position: 11, activeCount: 50, waitedAdmissions: none, windowAdmissionTimesMs: window }),
       159_000
     )
   })
   it("falls back to maxActive / activeSeconds when nothing was measured", () => {
     const policy = new QueuePolicy({ maxActive: 2, activeSeconds: 600, admitPerMinute: null })
-    assert.strictEqual(etaSeconds({ policy, nowMs: 0, position: 1, activeCount: policy.maxActive, waitedAdmissionTimesMs: [] }), 300)
-    assert.strictEqual(etaSeconds({ policy, nowMs: 0, position: 4, activeCount: policy.maxActive, waitedAdmissionTimesMs: [] }), 1_200)
+    assert.strictEqual(etaSeconds({ policy, nowMs: 0, position: 1, activeCount: policy.maxActive, waitedAdmissions: none }), 300)
+    assert.strictEqual(etaSeconds({ policy, nowMs: 0, position: 4, activeCount: policy.maxActive, waitedAdmissions: none }), 1_200)
   })
   it("ignores admissions older than the observation window", () => {
     const policy = new QueuePolicy({ maxActive: 2, activeSeconds: 600, admitPerMinute: null })
-    assert.strictEqual(etaSeconds({ policy, nowMs: 10_000_000, position: 1, activeCount: policy.maxActive, waitedAdmissionTimesMs: [0, 1, 2] }), 300)
+    assert.strictEqual(etaSeconds({ policy, nowMs: 10_000_000, position: 1, activeCount: policy.maxActive, waitedAdmissions: waitedAdmissionsOf([0, 1, 2], 10_000_000) }), 300)
   })
   it("needs no slot to open for waiters up to the free slots", () => {
     const policy = new QueuePolicy({ maxActive: 10, activeSeconds: 60, admitPerMinute: null })
-    const eta = (position: number) => etaSeconds({ policy, nowMs: 0, position, activeCount: 7, waitedAdmissionTimesMs: [] })
+    const eta = (position: number) => etaSeconds({ policy, nowMs: 0, position, activeCount: 7, waitedAdmissions: none })
     assert.deepStrictEqual([1, 3, 4, 13].map(eta), [0, 0, 6, 60])
   })
   it("grows with the position", () => {
     const policy = new QueuePolicy({ maxActive: 10, activeSeconds: 60, admitPerMinute: null })
-    const etas = [1, 2, 10, 100].map((position) => etaSeconds({ policy, nowMs: 0, position, activeCount: policy.maxActive, waitedAdmissionTimesMs: [] }))
+    const etas = [1, 2, 10, 100].map((position) => etaSeconds({ policy, nowMs: 0, position, activeCount: policy.maxActive, waitedAdmissions: none }))
     assert.deepStrictEqual(etas, [...etas].sort((a, b) => a - b))
     assert.strictEqual(etas[3], 600)
+  })
+})
+
+/** The rule as it was written over the whole sample, before stores answered two numbers. */
+const rateOverSample = (policy: QueuePolicy, nowMs: number, sampleMs: ReadonlyArray<number>) => {
+  const recent = sampleMs.filter((t) => t > nowMs - Limits.etaWindowSeconds * 1000)
+  const after = recent.filter((t) => t > recent[0]!).length
+  return after >= 1 ? after / Math.max(1, (nowMs - recent[0]!) / 1000) : policy.maxActive / policy.activeSeconds
+}
+
+describe("waitedAdmissionsOf", () => {
+  it("keeps the rate the whole sample shows, for any ascending times with ties, old times and more than a sample", () => {
+    const policy = new QueuePolicy({ maxActive: 50, activeSeconds: 300, admitPerMinute: null })
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 1_000_000 }), { maxLength: Limits.etaSampleSize * 2 }),
+        fc.integer({ min: 0, max: 1_200_000 }),
+        (unsorted, nowMs) => {
+          const times = [...unsorted].sort((a, b) => a - b)
+          const summary = waitedAdmissionsOf(times, nowMs)
+          assert.strictEqual(
+            observedAdmissionRatePerSecond({ policy, nowMs, waitedAdmissions: summary }),
+            rateOverSample(policy, nowMs, times.slice(-Limits.etaSampleSize))
+          )
+        }
+      ),
+      { numRuns: 2_000 }
+    )
+  })
+  it("counts only admissions strictly after the oldest recent one", () => {
+    assert.deepStrictEqual(waitedAdmissionsOf([0, 391_000, 392_000, 392_000], 400_000), { oldestMs: 391_000, afterOldest: 2 })
+    assert.deepStrictEqual(waitedAdmissionsOf([91_000, 91_000], 100_000), { oldestMs: 91_000, afterOldest: 0 })
+    assert.deepStrictEqual(waitedAdmissionsOf([], 100_000), { oldestMs: null, afterOldest: 0 })
   })
 })

@@ -10,6 +10,7 @@ import {
   admissionsInWindow,
   drawOrder,
   etaSeconds,
+  waitedAdmissionsOf,
   isAbandoned,
   isSaleOpen,
   isStillActive,
@@ -195,7 +196,7 @@ const toEntry = (queue: QueueState, record: QueueRecord, policy: QueuePolicy, no
         nowMs,
         position,
         activeCount: queue.active.size,
-        waitedAdmissionTimesMs: queue.waitedAdmissionTimesMs,
+        waitedAdmissions: waitedAdmissionsOf(queue.waitedAdmissionTimesMs, nowMs),
         windowAdmissionTimesMs: queue.admissionTimesMs
       }),
     admittedAt: record.admittedAtMs === null ? null : DateTime.makeUnsafe(record.admittedAtMs),

@@ -100,8 +100,9 @@ const toEntry = (concertId: ConcertId, queuePolicy: QueuePolicy, reply: Array<st
     activeMs,
     rate,
     activeCount,
-    waitedCount,
-    ...times
+    oldestWaitedMs,
+    afterOldest,
+    ...windowTimes
   ] = reply
   // The settings in force, which the ETA follows: the operator may have changed the concert's policy.
   const policy = {
@@ -109,8 +110,6 @@ const toEntry = (concertId: ConcertId, queuePolicy: QueuePolicy, reply: Array<st
     activeSeconds: Number(activeMs) / 1000,
     admitPerMinute: Number(rate) > 0 ? Number(rate) : null
   }
-  const waitedAdmissionTimesMs = times.slice(0, Number(waitedCount ?? 0)).map(Number)
-  const windowAdmissionTimesMs = times.slice(Number(waitedCount ?? 0)).map(Number)
   const at = (ms: string | number | undefined) => Number(ms) < 0 ? null : DateTime.makeUnsafe(Number(ms))
   const waiting = state === "w"
   return new QueueEntry({
@@ -127,8 +126,8 @@ const toEntry = (concertId: ConcertId, queuePolicy: QueuePolicy, reply: Array<st
         nowMs: Number(nowMs),
         position: Number(position),
         activeCount: Number(activeCount),
-        waitedAdmissionTimesMs,
-        windowAdmissionTimesMs
+        waitedAdmissions: { oldestMs: Number(oldestWaitedMs) < 0 ? null : Number(oldestWaitedMs), afterOldest: Number(afterOldest) },
+        windowAdmissionTimesMs: windowTimes.map(Number)
       })
       : null,
     admittedAt: at(admittedAtMs),
@@ -152,7 +151,7 @@ export const layerFromClient = (client: RedisClient, options: RedisQueueOptions)
   Layer.succeed(Queue, makeQueue(client, options))
 
 /**
- * ARGV[2..9] of every script: the concert's policy and the limits (rate 0:
+ * ARGV[2..10] of every script: the concert's policy and the limits (rate 0:
  * no cap; opening '': open at once). ARGV[1] is the time, '' for Redis's own.
  *
  * @internal
@@ -165,7 +164,8 @@ export const policyArguments = (policy: QueuePolicy): Array<string | number> => 
   Limits.queueTidyBatchMax,
   Limits.endedEntryRetentionSeconds * 1000,
   Limits.etaSampleSize,
-  opensAtMsOf(policy) ?? ""
+  opensAtMsOf(policy) ?? "",
+  Limits.etaWindowSeconds * 1000
 ]
 
 export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queue["Service"] => {

@@ -23,12 +23,53 @@ export interface EtaInput {
   /** Users active now: waiters up to the free slots need no slot to open. */
   readonly activeCount: number
   /**
-   * Recent admission times of users who had waited, ascending. Admissions of
-   * users let in on arrival say nothing about how fast the line moves.
+   * What the recent admissions of users who had waited show (see
+   * `waitedAdmissionsOf`). Admissions of users let in on arrival say nothing
+   * about how fast the line moves.
    */
-  readonly waitedAdmissionTimesMs: ReadonlyArray<number>
+  readonly waitedAdmissions: WaitedAdmissions
   /** Every admission of the last 60 seconds, ascending; needed only with a rate cap. */
   readonly windowAdmissionTimesMs?: ReadonlyArray<number>
+}
+
+/**
+ * All the ETA needs of the admissions of users who had waited: the oldest of
+ * the sample within the last `etaWindowSeconds`, and how many came strictly
+ * after it. A store can answer these two numbers instead of its sample (the
+ * Redis queue does, in two commands).
+ *
+ * @category models
+ */
+export interface WaitedAdmissions {
+  /** The oldest recent admission in epoch milliseconds; `null` when there is none. */
+  readonly oldestMs: number | null
+  /** Recent admissions strictly after the oldest. */
+  readonly afterOldest: number
+}
+
+/**
+ * The `WaitedAdmissions` of a sample of admission times, ascending: only its
+ * last `Limits.etaSampleSize` count, and only those after `nowMs` minus
+ * `etaWindowSeconds`.
+ *
+ * @example
+ * ```ts
+ * import { waitedAdmissionsOf } from "@boxoffice/core"
+ * waitedAdmissionsOf([0, 391_000, 392_000, 392_000], 400_000) // { oldestMs: 391_000, afterOldest: 2 }
+ * ```
+ * @category rules
+ */
+export const waitedAdmissionsOf = (timesMs: ReadonlyArray<number>, nowMs: number): WaitedAdmissions => {
+  const windowStartMs = nowMs - Limits.etaWindowSeconds * 1000
+  let oldestMs: number | null = null
+  let afterOldest = 0
+  for (let i = Math.max(0, timesMs.length - Limits.etaSampleSize); i < timesMs.length; i++) {
+    const t = timesMs[i]!
+    if (t <= windowStartMs) continue
+    if (oldestMs === null) oldestMs = t
+    else if (t > oldestMs) afterOldest++
+  }
+  return { oldestMs, afterOldest }
 }
 
 /**
@@ -38,12 +79,10 @@ export interface EtaInput {
  *
  * @category rules
  */
-export const observedAdmissionRatePerSecond = (input: Omit<EtaInput, "position" | "activeCount">): number => {
-  const windowStartMs = input.nowMs - Limits.etaWindowSeconds * 1000
-  const recent = input.waitedAdmissionTimesMs.filter((t) => t > windowStartMs)
-  // Admissions after the oldest sample, over the time since it: the oldest only marks the start.
-  const after = recent.filter((t) => t > recent[0]!).length
-  if (after >= 1) return after / Math.max(1, (input.nowMs - recent[0]!) / 1000)
+export const observedAdmissionRatePerSecond = (input: Pick<EtaInput, "policy" | "nowMs" | "waitedAdmissions">): number => {
+  const { afterOldest, oldestMs } = input.waitedAdmissions
+  // Admissions after the oldest, over the time since it: the oldest only marks the start.
+  if (oldestMs !== null && afterOldest >= 1) return afterOldest / Math.max(1, (input.nowMs - oldestMs) / 1000)
   return input.policy.maxActive / input.policy.activeSeconds
 }
 
@@ -74,7 +113,8 @@ export const rateCapAdmissionAtMs = (input: EtaInput): number => {
  * const policy = new QueuePolicy({ maxActive: 1_000, activeSeconds: 600, admitPerMinute: 60 })
  * // 60 admitted 10 s ago: the window has no room until they age out 50 s from now.
  * const window = Array.from({ length: 60 }, () => 50_000)
- * etaSeconds({ policy, nowMs: 60_000, position: 5, activeCount: 60, waitedAdmissionTimesMs: [], windowAdmissionTimesMs: window }) // 50
+ * const waitedAdmissions = { oldestMs: null, afterOldest: 0 }
+ * etaSeconds({ policy, nowMs: 60_000, position: 5, activeCount: 60, waitedAdmissions, windowAdmissionTimesMs: window }) // 50
  * ```
  * @category rules
  */

@@ -57,6 +57,8 @@ local maxActive, activeMs, rate = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber
 local graceMs, tidyMax, retentionMs, etaSample = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 -- When the sale opens (core's isSaleOpen); nil: open at once.
 local opensAt = tonumber(ARGV[9])
+-- How far back the ETA looks at admissions of people who had waited (core's Limits.etaWindowSeconds).
+local etaWindowMs = tonumber(ARGV[10])
 local open = not opensAt or now >= opensAt
 -- The operator's settings, once changed, replace the concert's policy that the caller passed (rate 0: no cap).
 local paused = false
@@ -242,7 +244,7 @@ end
 
 -- { created, tokenId, state, userId, joinSequence, joinedAtMs, admittedAtMs, activeUntilMs, position, nowMs,
 --   maxActive, activeMs, rate (the settings in force),
---   activeCount, waitedCount, waited times..., window times... } (the last four only while waiting)
+--   activeCount, oldestWaitedMs, afterOldest, window times... } (the last four only while waiting)
 local function view(token, e, created)
   local position = -1
   if e.state == 'w' then position = (e.rank or redis.call('ZRANK', K_WAITING, token)) + 1 end
@@ -250,9 +252,16 @@ local function view(token, e, created)
     maxActive, activeMs, rate }
   if e.state == 'w' then
     reply[#reply + 1] = activeCount or redis.call('ZCARD', K_ACTIVE)
-    local waited = redis.call('ZRANGE', K_WAITED, 0, -1, 'WITHSCORES')
-    reply[#reply + 1] = #waited / 2
-    for i = 2, #waited, 2 do reply[#reply + 1] = waited[i] end
+    -- Of the waited sample, only what the ETA uses (core's waitedAdmissionsOf): the oldest admission in the
+    -- ETA window, and how many came strictly after it. The whole sample cost Redis more than the rest of a poll.
+    local oldest = redis.call('ZRANGEBYSCORE', K_WAITED, '(' .. (now - etaWindowMs), '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+    if oldest[2] then
+      reply[#reply + 1] = oldest[2]
+      reply[#reply + 1] = redis.call('ZCOUNT', K_WAITED, '(' .. oldest[2], '+inf')
+    else
+      reply[#reply + 1] = -1
+      reply[#reply + 1] = 0
+    end
     if rate > 0 then
       local window = redis.call('ZRANGE', K_ADMISSIONS, 0, -1, 'WITHSCORES')
       for i = 2, #window, 2 do reply[#reply + 1] = window[i] end
@@ -262,9 +271,9 @@ local function view(token, e, created)
 end
 `
 
-/** ARGV[10] userId, ARGV[11] the token id to use if the join is new. */
+/** ARGV[11] userId, ARGV[12] the token id to use if the join is new. */
 export const joinScript = `${prelude}
-local userId, token = ARGV[10], ARGV[11]
+local userId, token = ARGV[11], ARGV[12]
 admit(nil)
 local current = redis.call('HGET', K_USERS, userId)
 local existing = current and load(current)
@@ -303,9 +312,9 @@ touch()
 return view(token, load(token) or e, 1)
 `
 
-/** ARGV[10] the token id. */
+/** ARGV[11] the token id. */
 export const statusScript = `${prelude}
-local token = ARGV[10]
+local token = ARGV[11]
 admit(nil)
 local e = load(token)
 if not e then return false end
@@ -315,9 +324,9 @@ touch()
 return view(token, e, 0)
 `
 
-/** ARGV[10] the token id. */
+/** ARGV[11] the token id. */
 export const endScript = `${prelude}
-local token = ARGV[10]
+local token = ARGV[11]
 admit(nil)
 local e = load(token)
 if e and e.state ~= 'e' then
@@ -340,16 +349,16 @@ return { redis.call('SCARD', K_PENDING), redis.call('ZCARD', K_WAITING), redis.c
 `
 
 /**
- * Changes the settings in force (core's applySettingsChange): ARGV[10..13] maxActive, activeMs, rate
+ * Changes the settings in force (core's applySettingsChange): ARGV[11..14] maxActive, activeMs, rate
  * (0: no cap), paused (1 or 0), each '' to keep. Admits at once under the new settings, and answers
  * { maxActive, activeMs, rate, paused }.
  */
 export const configureScript = `${prelude}
 admit(nil)
-if ARGV[10] ~= '' then maxActive = tonumber(ARGV[10]) end
-if ARGV[11] ~= '' then activeMs = tonumber(ARGV[11]) end
-if ARGV[12] ~= '' then rate = tonumber(ARGV[12]) end
-if ARGV[13] ~= '' then paused = ARGV[13] == '1' end
+if ARGV[11] ~= '' then maxActive = tonumber(ARGV[11]) end
+if ARGV[12] ~= '' then activeMs = tonumber(ARGV[12]) end
+if ARGV[13] ~= '' then rate = tonumber(ARGV[13]) end
+if ARGV[14] ~= '' then paused = ARGV[14] == '1' end
 write('HSET', K_SETTINGS, 'maxActive', maxActive, 'activeMs', activeMs, 'rate', rate, 'paused', paused and '1' or '0')
 admit(nil)
 touch()
