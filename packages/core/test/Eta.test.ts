@@ -4,7 +4,16 @@
  */
 import { assert, describe, it } from "vitest"
 import * as fc from "fast-check"
-import { etaSeconds, Limits, observedAdmissionRatePerSecond, QueuePolicy, rateCapAdmissionAtMs, waitedAdmissionsOf } from "../src/index.ts"
+import {
+  admissionWindowMs,
+  etaSeconds,
+  Limits,
+  observedAdmissionRatePerSecond,
+  QueuePolicy,
+  rateCapAdmissionAtMs,
+  rateCapWindowOf,
+  waitedAdmissionsOf
+} from "../src/index.ts"
 
 const none = { oldestMs: null, afterOldest: 0 }
 
@@ -20,7 +29,7 @@ describe("etaSeconds", () => {
     const policy = new QueuePolicy({ maxActive: 10_000, activeSeconds: 600, admitPerMinute: 60 })
     const window = Array.from({ length: 60 }, () => 99_000)
     const eta = (position: number) =>
-      etaSeconds({ policy, nowMs: 100_000, position, activeCount: 60, waitedAdmissions: none, windowAdmissionTimesMs: window })
+      etaSeconds({ policy, nowMs: 100_000, position, activeCount: 60, waitedAdmissions: none, rateCapWindow: rateCapWindowOf(window, 100_000, position, 60) })
     // All 60 places free at 159 s; the next 60 a minute later, and so on.
     assert.deepStrictEqual([1, 60, 61, 120, 121].map(eta), [59, 59, 119, 119, 179])
   })
@@ -28,11 +37,11 @@ describe("etaSeconds", () => {
     const policy = new QueuePolicy({ maxActive: 10_000, activeSeconds: 600, admitPerMinute: 60 })
     const window = Array.from({ length: 50 }, () => 99_000)
     assert.strictEqual(
-      rateCapAdmissionAtMs({ policy, nowMs: 100_000, position: 10, activeCount: 50, waitedAdmissions: none, windowAdmissionTimesMs: window }),
+      rateCapAdmissionAtMs({ policy, nowMs: 100_000, position: 10, activeCount: 50, waitedAdmissions: none, rateCapWindow: rateCapWindowOf(window, 100_000, 10, 60) }),
       100_000
     )
     assert.strictEqual(
-      rateCapAdmissionAtMs({ policy, nowMs: 100_000, position: 11, activeCount: 50, waitedAdmissions: none, windowAdmissionTimesMs: window }),
+      rateCapAdmissionAtMs({ policy, nowMs: 100_000, position: 11, activeCount: 50, waitedAdmissions: none, rateCapWindow: rateCapWindowOf(window, 100_000, 11, 60) }),
       159_000
     )
   })
@@ -88,5 +97,36 @@ describe("waitedAdmissionsOf", () => {
     assert.deepStrictEqual(waitedAdmissionsOf([0, 391_000, 392_000, 392_000], 400_000), { oldestMs: 391_000, afterOldest: 2 })
     assert.deepStrictEqual(waitedAdmissionsOf([91_000, 91_000], 100_000), { oldestMs: 91_000, afterOldest: 0 })
     assert.deepStrictEqual(waitedAdmissionsOf([], 100_000), { oldestMs: null, afterOldest: 0 })
+  })
+})
+
+/** The schedule as it was written over the whole window, before stores answered two numbers. */
+const admissionAtOverWindow = (nowMs: number, position: number, rate: number, timesMs: ReadonlyArray<number>) => {
+  const window = timesMs.filter((t) => t > nowMs - admissionWindowMs)
+  const laps = Math.max(0, Math.ceil((position - rate) / rate))
+  const predecessor = window.length + position - laps * rate - 1 - rate
+  const firstLapMs = predecessor < 0 ? nowMs : Math.max(nowMs, window[predecessor]! + admissionWindowMs)
+  return firstLapMs + laps * admissionWindowMs
+}
+
+describe("rateCapWindowOf", () => {
+  it("keeps the schedule the whole window gives, for any ascending times, positions and rates", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 50 }),
+        fc.array(fc.integer({ min: 0, max: 200_000 }), { maxLength: 120 }),
+        fc.integer({ min: 0, max: 200_000 }),
+        fc.integer({ min: 1, max: 400 }),
+        (rate, unsorted, nowMs, position) => {
+          const times = [...unsorted].sort((a, b) => a - b)
+          const policy = new QueuePolicy({ maxActive: 10_000, activeSeconds: 600, admitPerMinute: rate })
+          assert.strictEqual(
+            rateCapAdmissionAtMs({ policy, nowMs, position, activeCount: 0, waitedAdmissions: none, rateCapWindow: rateCapWindowOf(times, nowMs, position, rate) }),
+            admissionAtOverWindow(nowMs, position, rate, times)
+          )
+        }
+      ),
+      { numRuns: 2_000 }
+    )
   })
 })

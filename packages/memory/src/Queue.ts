@@ -10,6 +10,7 @@ import {
   admissionsInWindow,
   drawOrder,
   etaSeconds,
+  rateCapWindowOf,
   waitedAdmissionsOf,
   isAbandoned,
   isSaleOpen,
@@ -178,6 +179,19 @@ const seen = (record: QueueRecord, nowMs: number): void => {
   record.lastSeenMs = nowMs
 }
 
+
+/** The ETA of the waiter at `position`, by core's rule over this queue's admissions. */
+const etaOf = (policy: Pick<QueuePolicy, "maxActive" | "activeSeconds" | "admitPerMinute">, queue: QueueState, nowMs: number, position: number) =>
+  etaSeconds({
+    policy,
+    nowMs,
+    position,
+    activeCount: queue.active.size,
+    waitedAdmissions: waitedAdmissionsOf(queue.waitedAdmissionTimesMs, nowMs),
+    ...(policy.admitPerMinute === null
+      ? {}
+      : { rateCapWindow: rateCapWindowOf(queue.admissionTimesMs, nowMs, position, policy.admitPerMinute) })
+  })
 const toEntry = (queue: QueueState, record: QueueRecord, policy: QueuePolicy, nowMs: number): QueueEntry => {
   const position = record.state === "waiting" ? queue.line.position(record.joinSequence) : null
   // Built from this process's own records, which were checked on the way in: nothing to parse again.
@@ -191,14 +205,7 @@ const toEntry = (queue: QueueState, record: QueueRecord, policy: QueuePolicy, no
     position,
     etaSeconds: position === null
       ? null
-      : etaSeconds({
-        policy: queue.settings ?? policy,
-        nowMs,
-        position,
-        activeCount: queue.active.size,
-        waitedAdmissions: waitedAdmissionsOf(queue.waitedAdmissionTimesMs, nowMs),
-        windowAdmissionTimesMs: queue.admissionTimesMs
-      }),
+      : etaOf(queue.settings ?? policy, queue, nowMs, position),
     admittedAt: record.admittedAtMs === null ? null : DateTime.makeUnsafe(record.admittedAtMs),
     activeUntil: record.activeUntilMs === null ? null : DateTime.makeUnsafe(record.activeUntilMs),
     opensAt: policy.opensAt ?? null

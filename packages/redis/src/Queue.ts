@@ -102,7 +102,8 @@ const toEntry = (concertId: ConcertId, queuePolicy: QueuePolicy, reply: Array<st
     activeCount,
     oldestWaitedMs,
     afterOldest,
-    ...windowTimes
+    windowCount,
+    predecessorMs
   ] = reply
   // The settings in force, which the ETA follows: the operator may have changed the concert's policy.
   const policy = {
@@ -127,7 +128,9 @@ const toEntry = (concertId: ConcertId, queuePolicy: QueuePolicy, reply: Array<st
         position: Number(position),
         activeCount: Number(activeCount),
         waitedAdmissions: { oldestMs: Number(oldestWaitedMs) < 0 ? null : Number(oldestWaitedMs), afterOldest: Number(afterOldest) },
-        windowAdmissionTimesMs: windowTimes.map(Number)
+        ...(windowCount === undefined ? {} : {
+          rateCapWindow: { count: Number(windowCount), predecessorMs: Number(predecessorMs) < 0 ? null : Number(predecessorMs) }
+        })
       })
       : null,
     admittedAt: at(admittedAtMs),

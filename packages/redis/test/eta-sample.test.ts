@@ -1,11 +1,13 @@
 /**
  * Proves that the status script's two numbers about the waited sample (the
  * oldest admission in the ETA window and how many came after it) are what
- * core's `waitedAdmissionsOf` makes of the whole sample: the ETA a waiter is
- * told equals core's rule over the sample read from Redis, for histories
- * with ties, admissions older than the window and more than a sample.
+ * core's `waitedAdmissionsOf` makes of the whole sample, and its two about a
+ * rate cap's window what `rateCapWindowOf` makes of the whole window: the
+ * ETA a waiter is told equals core's rule over the admissions read from
+ * Redis, for histories with ties, admissions older than the window, more
+ * than a sample, and waiters laps behind a rate cap.
  */
-import { ConcertId, etaSeconds, newId, Queue, QueuePolicy, QueueTokenId, UserId, waitedAdmissionsOf } from "@boxoffice/core"
+import { ConcertId, etaSeconds, newId, Queue, QueuePolicy, QueueTokenId, rateCapWindowOf, UserId, waitedAdmissionsOf } from "@boxoffice/core"
 import { queueKeys, RedisQueue } from "@boxoffice/redis"
 import { StoreClock, suiteEpochMs } from "@boxoffice/testing"
 import { Effect, Layer, ManagedRuntime, Option } from "effect"
@@ -27,6 +29,13 @@ afterAll(async () => {
 })
 
 const policy = new QueuePolicy({ maxActive: 1, activeSeconds: 600, admitPerMinute: null })
+
+/** The scores of a sorted set of the queue, ascending. */
+const scoresOf = async (concertId: ConcertId, name: string) => {
+  const key = queueKeys(prefix, concertId).find((k) => k.endsWith(`:${name}`))!
+  const withScores = await client.zrange(key, "0", "-1", "WITHSCORES")
+  return withScores.filter((_, i) => i % 2 === 1).map(Number)
+}
 
 describe("the ETA's view of the waited sample", () => {
   it("equals core's rule over the sample read from Redis", async () => {
@@ -61,9 +70,7 @@ describe("the ETA's view of the waited sample", () => {
             const nowMs = yield* StoreClock.use((clock) => clock.nowMs)
             return { concertId, told, nowMs }
           }))
-          const waitedKey = queueKeys(prefix, report.concertId).find((key) => key.endsWith(":waited"))!
-          const withScores = await client.zrange(waitedKey, "0", "-1", "WITHSCORES")
-          const sampleMs = withScores.filter((_, i) => i % 2 === 1).map(Number)
+          const sampleMs = await scoresOf(report.concertId, "waited")
           assert.isAtMost(sampleMs.length, 64)
           assert.strictEqual(report.told.status, "waiting")
           assert.strictEqual(
@@ -76,6 +83,53 @@ describe("the ETA's view of the waited sample", () => {
               waitedAdmissions: waitedAdmissionsOf(sampleMs, report.nowMs)
             })
           )
+        }
+      ),
+      { numRuns: 40 }
+    )
+  }, 120_000)
+
+  it("with a rate cap, equals core's rule over the window read from Redis, for waiters laps behind", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 2, max: 40 }),
+        fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 30_000 }), fc.constant(61_000)), { maxLength: 12 }),
+        async (ratePerMinute, users, gapsMs) => {
+          const capped = new QueuePolicy({ maxActive: 1_000, activeSeconds: 600, admitPerMinute: ratePerMinute })
+          const report = await runtime.runPromise(Effect.gen(function*() {
+            const queue = yield* Queue
+            const concertId = yield* newId(ConcertId)
+            const tokens: Array<QueueTokenId> = []
+            for (let i = 0; i < users; i++) {
+              const tokenId = yield* newId(QueueTokenId)
+              yield* queue.join({ tokenId, concertId, userId: yield* newId(UserId), policy: capped })
+              tokens.push(tokenId)
+            }
+            // Time passes; every waiter polls, which admits as the window frees.
+            for (const gapMs of gapsMs) {
+              yield* StoreClock.use((clock) => clock.advance(gapMs))
+              for (const tokenId of tokens) yield* queue.status(concertId, tokenId, capped)
+            }
+            const told = yield* Effect.forEach(tokens, (tokenId) => Effect.map(queue.status(concertId, tokenId, capped), Option.getOrThrow))
+            const nowMs = yield* StoreClock.use((clock) => clock.nowMs)
+            return { concertId, told: told.filter((entry) => entry.status === "waiting"), nowMs }
+          }))
+          const windowMs = await scoresOf(report.concertId, "admissions")
+          const sampleMs = await scoresOf(report.concertId, "waited")
+          for (const entry of report.told) {
+            assert.strictEqual(
+              entry.etaSeconds,
+              etaSeconds({
+                policy: capped,
+                nowMs: report.nowMs,
+                position: entry.position!,
+                activeCount: users - report.told.length,
+                waitedAdmissions: waitedAdmissionsOf(sampleMs, report.nowMs),
+                rateCapWindow: rateCapWindowOf(windowMs, report.nowMs, entry.position!, ratePerMinute)
+              })
+            )
+          }
         }
       ),
       { numRuns: 40 }

@@ -28,8 +28,8 @@ export interface EtaInput {
    * about how fast the line moves.
    */
   readonly waitedAdmissions: WaitedAdmissions
-  /** Every admission of the last 60 seconds, ascending; needed only with a rate cap. */
-  readonly windowAdmissionTimesMs?: ReadonlyArray<number>
+  /** What the admissions of the last 60 seconds show (see `rateCapWindowOf`); needed only with a rate cap. */
+  readonly rateCapWindow?: RateCapWindow
 }
 
 /**
@@ -87,6 +87,58 @@ export const observedAdmissionRatePerSecond = (input: Pick<EtaInput, "policy" | 
 }
 
 /**
+ * All the rate cap's schedule needs of the admissions in the current
+ * 60-second window: how many there are, and when the one was made whose
+ * place in the window the waiter's admission reuses. A store can answer
+ * these two numbers instead of the window (the Redis queue does).
+ *
+ * @category models
+ */
+export interface RateCapWindow {
+  /** Admissions in the window. */
+  readonly count: number
+  /** The admission at `rateCapPredecessorIndex`, in epoch milliseconds; `null` when that index is negative. */
+  readonly predecessorMs: number | null
+}
+
+/** Whole 60-second windows the `position`-th next admission waits beyond the first. */
+const lapsBefore = (position: number, ratePerMinute: number) => Math.max(0, Math.ceil((position - ratePerMinute) / ratePerMinute))
+
+/**
+ * Which admission of the window, oldest first from 0, the `position`-th next
+ * admission must wait to see leave the window; negative when the window has
+ * room for it. Admission k of a lap reuses the place of the one `ratePerMinute`
+ * before it.
+ *
+ * @example
+ * ```ts
+ * import { rateCapPredecessorIndex } from "@boxoffice/core"
+ * rateCapPredecessorIndex(1, 60, 60) // 0: the oldest must leave first
+ * rateCapPredecessorIndex(10, 60, 50) // -1: there is room
+ * ```
+ * @category rules
+ */
+export const rateCapPredecessorIndex = (position: number, ratePerMinute: number, windowCount: number): number =>
+  windowCount + position - lapsBefore(position, ratePerMinute) * ratePerMinute - 1 - ratePerMinute
+
+/**
+ * The `RateCapWindow` of the admission times of a queue, ascending, for the
+ * waiter at `position`.
+ *
+ * @example
+ * ```ts
+ * import { rateCapWindowOf } from "@boxoffice/core"
+ * rateCapWindowOf([10_000, 50_000, 60_000], 75_000, 2, 2) // { count: 2, predecessorMs: 60_000 }
+ * ```
+ * @category rules
+ */
+export const rateCapWindowOf = (timesMs: ReadonlyArray<number>, nowMs: number, position: number, ratePerMinute: number): RateCapWindow => {
+  const window = timesMs.filter((t) => t > nowMs - admissionWindowMs)
+  const index = rateCapPredecessorIndex(position, ratePerMinute, window.length)
+  return { count: window.length, predecessorMs: index < 0 ? null : window[index]! }
+}
+
+/**
  * When the rate cap lets the `position`-th next admission happen, in epoch
  * milliseconds: `nowMs` if the window has room for it.
  *
@@ -95,13 +147,9 @@ export const observedAdmissionRatePerSecond = (input: Pick<EtaInput, "policy" | 
 export const rateCapAdmissionAtMs = (input: EtaInput): number => {
   const rate = input.policy.admitPerMinute
   if (rate === null) return input.nowMs
-  const window = (input.windowAdmissionTimesMs ?? []).filter((t) => t > input.nowMs - admissionWindowMs)
-  // Admission k (1-based) reuses the window place of the admission R before it: k - R.
-  const laps = Math.max(0, Math.ceil((input.position - rate) / rate))
-  const k = input.position - laps * rate
-  const predecessor = window.length + k - 1 - rate
-  const firstLapMs = predecessor < 0 ? input.nowMs : Math.max(input.nowMs, window[predecessor]! + admissionWindowMs)
-  return firstLapMs + laps * admissionWindowMs
+  const predecessorMs = input.rateCapWindow?.predecessorMs ?? null
+  const firstLapMs = predecessorMs === null ? input.nowMs : Math.max(input.nowMs, predecessorMs + admissionWindowMs)
+  return firstLapMs + lapsBefore(input.position, rate) * admissionWindowMs
 }
 
 /**
@@ -109,12 +157,13 @@ export const rateCapAdmissionAtMs = (input: EtaInput): number => {
  *
  * @example
  * ```ts
- * import { etaSeconds, QueuePolicy } from "@boxoffice/core"
+ * import { etaSeconds, QueuePolicy, rateCapWindowOf } from "@boxoffice/core"
  * const policy = new QueuePolicy({ maxActive: 1_000, activeSeconds: 600, admitPerMinute: 60 })
  * // 60 admitted 10 s ago: the window has no room until they age out 50 s from now.
  * const window = Array.from({ length: 60 }, () => 50_000)
  * const waitedAdmissions = { oldestMs: null, afterOldest: 0 }
- * etaSeconds({ policy, nowMs: 60_000, position: 5, activeCount: 60, waitedAdmissions, windowAdmissionTimesMs: window }) // 50
+ * const rateCapWindow = rateCapWindowOf(window, 60_000, 5, 60)
+ * etaSeconds({ policy, nowMs: 60_000, position: 5, activeCount: 60, waitedAdmissions, rateCapWindow }) // 50
  * ```
  * @category rules
  */

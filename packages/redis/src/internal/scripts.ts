@@ -244,7 +244,7 @@ end
 
 -- { created, tokenId, state, userId, joinSequence, joinedAtMs, admittedAtMs, activeUntilMs, position, nowMs,
 --   maxActive, activeMs, rate (the settings in force),
---   activeCount, oldestWaitedMs, afterOldest, window times... } (the last four only while waiting)
+--   activeCount, oldestWaitedMs, afterOldest, (with a rate cap) windowCount, predecessorMs } (the rest only while waiting)
 local function view(token, e, created)
   local position = -1
   if e.state == 'w' then position = (e.rank or redis.call('ZRANK', K_WAITING, token)) + 1 end
@@ -262,9 +262,15 @@ local function view(token, e, created)
       reply[#reply + 1] = -1
       reply[#reply + 1] = 0
     end
+    -- With a rate cap, of the window's admissions (pruned to the last 60 s by the admission step) only what the
+    -- schedule uses: how many there are, and the one this waiter's admission must see leave (core's
+    -- rateCapPredecessorIndex), not the times of the whole window (up to rate of them).
     if rate > 0 then
-      local window = redis.call('ZRANGE', K_ADMISSIONS, 0, -1, 'WITHSCORES')
-      for i = 2, #window, 2 do reply[#reply + 1] = window[i] end
+      local windowCount = redis.call('ZCARD', K_ADMISSIONS)
+      local laps = math.max(0, math.ceil((position - rate) / rate))
+      local index = windowCount + position - laps * rate - 1 - rate
+      reply[#reply + 1] = windowCount
+      reply[#reply + 1] = index < 0 and -1 or redis.call('ZRANGE', K_ADMISSIONS, index, index, 'WITHSCORES')[2]
     end
   end
   return reply
