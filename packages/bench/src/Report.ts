@@ -77,9 +77,23 @@ export interface Results {
     /** Joins through the join script, pipelined, averaged over filling the queue to this size. */
     readonly joinsPerSecondWhileFilling: number
   }>
+  /** Redis's own CPU per status call and per join, by the state of the sale (absent before 2026-11-24's evening, or when Redis was not local). */
+  readonly redisWork?: ReadonlyArray<{ readonly sale: string; readonly statusRedisCpuUs: number; readonly joinRedisCpuUs: number }>
 }
 
 const docs = new URL("../../../docs/", import.meta.url)
+
+/** Redis's own work per call: Redis serves every instance, so this bounds a whole deployment. */
+const redisWorkSection = (results: Results) =>
+  results.redisWork === undefined || results.redisWork.length === 0 ? "" : `What Redis itself spends per call (its CPU time from /proc, the scripts alone and pipelined, 10,000 waiters).
+Redis serves every instance of a deployment, so one Redis core answers at most a million over this many polls
+a second, however many instances there are:
+
+| sale | Redis CPU µs per status call | Redis CPU µs per join |
+|---|---|---|
+${results.redisWork.map((r) => `| ${r.sale} | ${f1(r.statusRedisCpuUs)} | ${f1(r.joinRedisCpuUs)} |`).join("\n")}
+
+`
 const f0 = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 0 })
 const f1 = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 1, minimumFractionDigits: 1 })
 const cpuCell = (result: { readonly serverCpuUsPerRequest?: number }) =>
@@ -329,7 +343,7 @@ ${engineRows.join("\n")}
 |---|---|---|---|---|---|
 ${queueRows.join("\n")}
 
-Sizes: ${Object.entries(results.sizes).map(([k, v]) => `${k} ${f0(v)}`).join(", ")}.
+${redisWorkSection(results)}Sizes: ${Object.entries(results.sizes).map(([k, v]) => `${k} ${f0(v)}`).join(", ")}.
 `
   writeFileSync(new URL("benchmarks.md", docs), md)
 }

@@ -124,6 +124,13 @@ console.log(`queue scale: ${queueScale.map((q) => `${q.waitingUsers}: ${q.status
 // The fair-start draw: the one call that shuffles the whole pre-queue into the line.
 const draws = scaleRows.filter((row) => row.pendingUsers !== undefined) as Array<{ pendingUsers: number; drawCallMs: Array<number> }>
 console.log(`fair-start draw: ${draws.map((d) => `${d.pendingUsers} pending: ${Math.max(...d.drawCallMs).toFixed(1)} ms`).join(", ")}`)
+// Redis's own CPU per call, for a sale just opened, under way, and behind a rate cap (absent when Redis is not local).
+const redisWork = scaleRows.filter((row) => row.redisSale !== undefined).map((row) => ({
+  sale: row.redisSale as string,
+  statusRedisCpuUs: row.statusRedisCpuUs as number,
+  joinRedisCpuUs: row.joinRedisCpuUs as number
+}))
+console.log(`redis CPU per status call: ${redisWork.map((r) => `${r.sale}: ${r.statusRedisCpuUs.toFixed(0)} µs`).join(", ")}`)
 
 // Engine level: `Booking` driven directly, no HTTP, on memory, Postgres alone and Postgres + Redis.
 const engineRun = spawnSync(
@@ -149,7 +156,8 @@ if (quick) {
     engine,
     metricsCost,
     requestMetricsInProcess,
-    queueScale
+    queueScale,
+    redisWork
   }
   // BOXOFFICE_BENCH_BEFORE names an earlier results file to show beside this run's targets.
   const beforeFile = process.env["BOXOFFICE_BENCH_BEFORE"]

@@ -2,11 +2,15 @@
  * Benchmark (not a test): how long a waiter's status call, whose main cost
  * is the position lookup, takes with 10^3, 10^5 and 10^6 users waiting,
  * against a bare PING measured in the same run; and how long the call that
- * performs the fair-start draw takes with 10^3, 10^4 and 10^5 pending. Writes
+ * performs the fair-start draw takes with 10^3, 10^4 and 10^5 pending; and the
+ * CPU that Redis itself spends per status call and per join, for a sale just
+ * opened (nobody admitted after waiting yet), one under way (a full ETA
+ * sample) and one under way behind a full rate cap of 600 a minute, read from
+ * /proc when Redis runs on this machine. Writes
  * docs/benchmarks/redis-position.json. Run after `pnpm build`:
  *   node packages/redis/scripts/bench-position.ts [--quick]
  */
-import { mkdirSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { QueuePolicy } from "@boxoffice/core"
 import { DateTime, Effect, Option } from "effect"
 import { Redis } from "ioredis"
@@ -102,13 +106,67 @@ for (const size of drawSizes) {
   console.log(JSON.stringify(row))
 }
 
+// Redis's own CPU per call: Redis is shared by every instance, so its work per poll bounds a deployment's polling.
+const redisPid = Number(/process_id:(\d+)/.exec(await client.info("server"))?.[1])
+const redisCpuUs = () => {
+  const fields = readFileSync(`/proc/${redisPid}/stat`, "utf8").split(") ")[1]!.split(" ")
+  return (Number(fields[11]) + Number(fields[12])) * 1_000_000 / 100
+}
+const commands = client as unknown as Record<string, (...args: Array<unknown>) => Promise<unknown>>
+/** Runs `calls` pipelined, 1,000 at a time, and answers Redis's CPU per call in µs. */
+const redisCpuPerCall = async (calls: ReadonlyArray<(pipeline: Record<string, (...args: Array<unknown>) => void>) => void>) => {
+  const started = redisCpuUs()
+  for (let done = 0; done < calls.length; done += 1_000) {
+    const pipeline = client.pipeline()
+    for (const call of calls.slice(done, done + 1_000)) call(pipeline as unknown as Record<string, (...args: Array<unknown>) => void>)
+    const replies = await pipeline.exec()
+    const failed = replies?.find(([error]) => error !== null)
+    if (failed !== undefined) throw failed[0]
+  }
+  return (redisCpuUs() - started) / calls.length
+}
+const redisWork = []
+// Redis on another machine, or a /proc we may not read: the section is left out.
+if (Number.isInteger(redisPid) && existsSync(`/proc/${redisPid}/stat`)) {
+  const waiters = quick ? 2_000 : 10_000
+  const polls = quick ? 2_000 : 20_000
+  const cases = [
+    { sale: "just opened (empty ETA sample)", maxActive: 100, admitPerMinute: null, turnovers: 0 },
+    { sale: "under way (full ETA sample)", maxActive: 64, admitPerMinute: null, turnovers: 2 },
+    { sale: "under way behind a full rate cap of 600/min", maxActive: 64, admitPerMinute: 600, turnovers: 10 }
+  ]
+  for (const sale of cases) {
+    const salePolicy = new QueuePolicy({ maxActive: sale.maxActive, activeSeconds: 86_400, admitPerMinute: sale.admitPerMinute })
+    const concertId = crypto.randomUUID()
+    const keys = queueKeys(prefix, concertId as never)
+    const tokens = Array.from({ length: waiters }, () => crypto.randomUUID())
+    const joinUs = await redisCpuPerCall(tokens.map((token) => (pipeline) =>
+      pipeline["boxofficeJoin"]!(...keys, "", ...policyArguments(salePolicy), crypto.randomUUID(), token)))
+    // Active users leave and the next are admitted, as in a sale: each turnover ends maxActive of them.
+    for (let turn = 0; turn < sale.turnovers; turn++) {
+      const leaving = tokens.slice(turn * sale.maxActive, (turn + 1) * sale.maxActive)
+      await Promise.all(leaving.map((token) => commands["boxofficeEnd"]!(...keys, "", ...policyArguments(salePolicy), token)))
+    }
+    const waiting = tokens.slice((sale.turnovers + 1) * sale.maxActive + 1_000)
+    const statusUs = await redisCpuPerCall(Array.from({ length: polls }, (_, i) => (pipeline) =>
+      pipeline["boxofficeStatus"]!(...keys, "", ...policyArguments(salePolicy), waiting[(i * 7) % waiting.length])))
+    const sampled = Number(await client.zcard(keys[queueKeyNames.indexOf("waited")]!))
+    const window = Number(await client.zcard(keys[queueKeyNames.indexOf("admissions")]!))
+    const row = { redisSale: sale.sale, waiters, etaSample: sampled, rateWindow: window, statusRedisCpuUs: statusUs, joinRedisCpuUs: joinUs }
+    redisWork.push(row)
+    console.log(JSON.stringify(row))
+    await client.del(...keys)
+  }
+}
+
 const smallest = results[0]!.status.p50Us
 const report = {
   date: new Date().toISOString(),
   machine: { cpus: (await import("node:os")).cpus().length, memoryGiB: Math.round((await import("node:os")).totalmem() / 2 ** 30) },
   samplesPerSize: samples,
   results: results.map((r) => ({ ...r, statusP50VersusSmallest: Number((r.status.p50Us / smallest).toFixed(2)) })),
-  fairStartDraw: { rounds: drawRounds, results: draws }
+  fairStartDraw: { rounds: drawRounds, results: draws },
+  redisWork
 }
 if (!quick) {
   mkdirSync(new URL("../../../docs/benchmarks/", import.meta.url), { recursive: true })
