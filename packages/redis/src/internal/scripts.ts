@@ -171,7 +171,8 @@ local function tidy()
   for _, token in ipairs(redis.call('ZRANGEBYSCORE', K_ENDED, '-inf', now - retentionMs, 'LIMIT', 0, tidyMax)) do
     forget(token)
   end
-  if open then draw() end
+  -- Only a sale with an opening time has a pre-queue (opensAt never changes), so only it looks for one.
+  if open and opensAt then draw() end
 end
 
 -- Admits front waiters while both caps allow. Nobody is admitted before the opening (core's admissionsAllowed).
