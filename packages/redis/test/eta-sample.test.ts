@@ -8,25 +8,14 @@
  * than a sample, and waiters laps behind a rate cap.
  */
 import { ConcertId, etaSeconds, newId, Queue, QueuePolicy, QueueTokenId, rateCapWindowOf, UserId, waitedAdmissionsOf } from "@boxoffice/core"
-import { queueKeys, RedisQueue } from "@boxoffice/redis"
-import { StoreClock, suiteEpochMs } from "@boxoffice/testing"
-import { Effect, Layer, ManagedRuntime, Option } from "effect"
+import { queueKeys } from "@boxoffice/redis"
+import { StoreClock } from "@boxoffice/testing"
+import { Effect, Option } from "effect"
 import * as fc from "fast-check"
-import { Redis } from "ioredis"
-import { afterAll, assert, describe, it } from "vitest"
-import { redisUrl } from "./support/TestRedis.ts"
+import { assert, describe, it } from "vitest"
+import { queueForFile } from "./support/TestRedis.ts"
 
-const prefix = `boxoffice:test:${process.pid}:${Math.random().toString(36).slice(2, 10)}:`
-const client = new Redis(redisUrl)
-const runtime = ManagedRuntime.make(
-  Layer.merge(RedisQueue.layerFromClient(client, { keyPrefix: prefix, clock: "effect" }), StoreClock.layerManual(suiteEpochMs))
-)
-afterAll(async () => {
-  const keys = await client.keys(`${prefix}*`)
-  if (keys.length > 0) await client.del(...keys)
-  await runtime.dispose()
-  await client.quit()
-})
+const { client, prefix, runtime } = queueForFile()
 
 const policy = new QueuePolicy({ maxActive: 1, activeSeconds: 600, admitPerMinute: null })
 

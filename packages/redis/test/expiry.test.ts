@@ -5,25 +5,13 @@
  * between refreshes only what it wrote.
  */
 import { ConcertId, Limits, newId, Queue, QueuePolicy, QueueTokenId, UserId } from "@boxoffice/core"
-import { queueKeys, RedisQueue } from "@boxoffice/redis"
-import { StoreClock, suiteEpochMs } from "@boxoffice/testing"
-import { DateTime, Effect, Layer, ManagedRuntime } from "effect"
-import { Redis } from "ioredis"
-import { afterAll, assert, describe, it } from "vitest"
-import { redisUrl } from "./support/TestRedis.ts"
+import { queueKeys } from "@boxoffice/redis"
+import { StoreClock } from "@boxoffice/testing"
+import { DateTime, Effect } from "effect"
+import { assert, describe, it } from "vitest"
+import { queueForFile } from "./support/TestRedis.ts"
 
-const prefix = `boxoffice:test:${process.pid}:${Math.random().toString(36).slice(2, 10)}:`
-const client = new Redis(redisUrl)
-const runtime = ManagedRuntime.make(
-  Layer.merge(RedisQueue.layerFromClient(client, { keyPrefix: prefix, clock: "effect" }), StoreClock.layerManual(suiteEpochMs))
-)
-const advance = (ms: number) => runtime.runPromise(StoreClock.use((clock) => clock.advance(ms)))
-afterAll(async () => {
-  const keys = await client.keys(`${prefix}*`)
-  if (keys.length > 0) await client.del(...keys)
-  await runtime.dispose()
-  await client.quit()
-})
+const { advance, client, prefix, runtime } = queueForFile()
 
 const activeSeconds = 10
 const touchEveryMs = 10_000

@@ -4,25 +4,12 @@
  * a rejoin replaces the user's ended entry (O(1) retained per user).
  */
 import { ConcertId, newId, Queue, QueuePolicy, QueueTokenId, UserId } from "@boxoffice/core"
-import { checkEvictionPolicy, queueKeys, RedisQueue } from "@boxoffice/redis"
-import { StoreClock, suiteEpochMs } from "@boxoffice/testing"
-import { Effect, Layer, Logger, ManagedRuntime, Option } from "effect"
-import { Redis } from "ioredis"
-import { afterAll, assert, describe, it } from "vitest"
-import { redisUrl } from "./support/TestRedis.ts"
+import { checkEvictionPolicy, queueKeys } from "@boxoffice/redis"
+import { Effect, Logger, Option } from "effect"
+import { assert, describe, it } from "vitest"
+import { queueForFile } from "./support/TestRedis.ts"
 
-const prefix = `boxoffice:test:${process.pid}:${Math.random().toString(36).slice(2, 10)}:`
-const client = new Redis(redisUrl)
-const runtime = ManagedRuntime.make(
-  Layer.merge(RedisQueue.layerFromClient(client, { keyPrefix: prefix, clock: "effect" }), StoreClock.layerManual(suiteEpochMs))
-)
-const advance = (ms: number) => runtime.runPromise(StoreClock.use((clock) => clock.advance(ms)))
-afterAll(async () => {
-  const keys = await client.keys(`${prefix}*`)
-  if (keys.length > 0) await client.del(...keys)
-  await runtime.dispose()
-  await client.quit()
-})
+const { advance, client, prefix, runtime } = queueForFile()
 
 const policy = new QueuePolicy({ maxActive: 1, activeSeconds: 10, admitPerMinute: null })
 

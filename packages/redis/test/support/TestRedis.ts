@@ -5,7 +5,7 @@
 import { MemoryStores } from "@boxoffice/memory"
 import { type RedisClient, RedisQueue } from "@boxoffice/redis"
 import { type AdapterUnderTest, StoreClock, StoreStall, suiteEpochMs } from "@boxoffice/testing"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, ManagedRuntime } from "effect"
 import { Redis } from "ioredis"
 import { afterAll } from "vitest"
 
@@ -68,4 +68,25 @@ export const redisAdapterForFile = (): AdapterUnderTest => {
     }
   })
   return redisAdapter(() => (client ??= connect()), prefix)
+}
+
+/**
+ * The Redis queue alone, for one test file that drives it by hand: a client
+ * of its own, a runtime whose scripts read a manual clock, and the file's
+ * keys deleted and everything closed after its tests.
+ */
+export const queueForFile = () => {
+  const prefix = runPrefix()
+  const client = new Redis(redisUrl)
+  const runtime = ManagedRuntime.make(
+    Layer.merge(RedisQueue.layerFromClient(client, { keyPrefix: prefix, clock: "effect" }), StoreClock.layerManual(suiteEpochMs))
+  )
+  afterAll(async () => {
+    await deleteKeys(client, prefix)
+    await runtime.dispose()
+    await client.quit()
+  })
+  /** Moves the manual clock the scripts read. */
+  const advance = (ms: number) => runtime.runPromise(StoreClock.use((clock) => clock.advance(ms)))
+  return { prefix, client, runtime, advance }
 }
