@@ -10,8 +10,6 @@ import {
   admissionsInWindow,
   drawOrder,
   etaSeconds,
-  rateCapWindowOf,
-  waitedAdmissionsOf,
   isAbandoned,
   isSaleOpen,
   isStillActive,
@@ -23,7 +21,9 @@ import {
   type QueuePolicy,
   type QueueTokenId,
   opensAtMsOf,
-  settingsFromPolicy
+  rateCapWindowOf,
+  settingsFromPolicy,
+  waitedAdmissionsOf
 } from "@boxoffice/core"
 import { DateTime, Layer, Option, Result } from "effect"
 import type { MemoryState, QueueRecord, QueueState } from "./internal/MemoryState.ts"
@@ -179,7 +179,6 @@ const seen = (record: QueueRecord, nowMs: number): void => {
   record.lastSeenMs = nowMs
 }
 
-
 /** The ETA of the waiter at `position`, by core's rule over this queue's admissions. */
 const etaOf = (policy: Pick<QueuePolicy, "maxActive" | "activeSeconds" | "admitPerMinute">, queue: QueueState, nowMs: number, position: number) =>
   etaSeconds({
@@ -192,6 +191,7 @@ const etaOf = (policy: Pick<QueuePolicy, "maxActive" | "activeSeconds" | "admitP
       ? {}
       : { rateCapWindow: rateCapWindowOf(queue.admissionTimesMs, nowMs, position, policy.admitPerMinute) })
   })
+
 const toEntry = (queue: QueueState, record: QueueRecord, policy: QueuePolicy, nowMs: number): QueueEntry => {
   const position = record.state === "waiting" ? queue.line.position(record.joinSequence) : null
   // Built from this process's own records, which were checked on the way in: nothing to parse again.

@@ -111,6 +111,8 @@ const toEntry = (concertId: ConcertId, queuePolicy: QueuePolicy, reply: Array<st
     activeSeconds: Number(activeMs) / 1000,
     admitPerMinute: Number(rate) > 0 ? Number(rate) : null
   }
+  // The scripts answer -1 for a time that is not there.
+  const msOrNull = (ms: string | number | undefined) => Number(ms) < 0 ? null : Number(ms)
   const at = (ms: string | number | undefined) => Number(ms) < 0 ? null : DateTime.makeUnsafe(Number(ms))
   const waiting = state === "w"
   return new QueueEntry({
@@ -127,10 +129,8 @@ const toEntry = (concertId: ConcertId, queuePolicy: QueuePolicy, reply: Array<st
         nowMs: Number(nowMs),
         position: Number(position),
         activeCount: Number(activeCount),
-        waitedAdmissions: { oldestMs: Number(oldestWaitedMs) < 0 ? null : Number(oldestWaitedMs), afterOldest: Number(afterOldest) },
-        ...(windowCount === undefined ? {} : {
-          rateCapWindow: { count: Number(windowCount), predecessorMs: Number(predecessorMs) < 0 ? null : Number(predecessorMs) }
-        })
+        waitedAdmissions: { oldestMs: msOrNull(oldestWaitedMs), afterOldest: Number(afterOldest) },
+        ...(windowCount === undefined ? {} : { rateCapWindow: { count: Number(windowCount), predecessorMs: msOrNull(predecessorMs) } })
       })
       : null,
     admittedAt: at(admittedAtMs),
