@@ -20,16 +20,28 @@ export type AccessLogMode = "all" | "errors"
 export const accessLogLayer = (mode: AccessLogMode) =>
   HttpRouter.middleware(mode === "all" ? HttpMiddleware.logger : logErrors, { global: true })
 
+/**
+ * The line `errors` mode writes for an answer of 500 and above, or a
+ * failure that reached the server; nothing for any other answer.
+ */
+export const logServerError = (
+  method: string,
+  url: string,
+  exit: Exit.Exit<{ readonly status: number }, unknown>
+): Effect.Effect<void> => {
+  if (Exit.isSuccess(exit) && exit.value.status < 500) return Effect.void
+  return Effect.annotateLogs(
+    Exit.isSuccess(exit) ? Effect.logError("Sent HTTP response") : Effect.logError("Request failed", Cause.pretty(exit.cause)),
+    {
+      "http.method": method,
+      "http.url": url.split("?")[0]!,
+      "http.status": Exit.isSuccess(exit) ? exit.value.status : 500
+    }
+  )
+}
+
 const logErrors = <E, R>(httpApp: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
   Effect.onExit(httpApp, (exit) => {
     if (Exit.isSuccess(exit) && exit.value.status < 500) return Effect.void
-    return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-      Effect.annotateLogs(
-        Exit.isSuccess(exit) ? Effect.logError("Sent HTTP response") : Effect.logError("Request failed", Cause.pretty(exit.cause)),
-        {
-          "http.method": request.method,
-          "http.url": request.url.split("?")[0]!,
-          "http.status": Exit.isSuccess(exit) ? exit.value.status : 500
-        }
-      ))
+    return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => logServerError(request.method, request.url, exit))
   })

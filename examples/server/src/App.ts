@@ -9,7 +9,7 @@ import { MemoryQueue, MemoryStores } from "@boxoffice/memory"
 import { migrateDatabase, PostgresStores, sweepExpiredHolds, sweepIdempotencyRecords } from "@boxoffice/postgres"
 import { RedisQueue } from "@boxoffice/redis"
 import { NodeHttpServer } from "@effect/platform-node"
-import { DateTime, Effect, Layer, Option, Schedule } from "effect"
+import { DateTime, Duration, Effect, Layer, Option, Schedule } from "effect"
 import { HttpRouter } from "effect/http"
 import { accessLogLayer } from "./AccessLog.ts"
 import { defaultWebRoot, demoPageLayer } from "./DemoPage.ts"
@@ -17,6 +17,7 @@ import { JsonLog } from "./JsonLog.ts"
 import { MetricsLive } from "./Metrics.ts"
 import { storeInstrumentation, tracingLayer } from "./Tracing.ts"
 import { createBoxofficeServer } from "./NodeServer.ts"
+import { statusLaneLayer } from "./StatusLane.ts"
 import type { ServerConfig } from "./ServerConfig.ts"
 
 const stores = (config: ServerConfig) =>
@@ -79,24 +80,36 @@ export const engineLayer = (config: ServerConfig) => {
 
 /**
  * The HTTP server on `config.port`, with the access log of `config.accessLog`
- * (none at all when `logRequests` is off).
+ * (none at all when `logRequests` is off), and polls answered in Node's
+ * request event (`StatusLane.ts`) unless tracing or the full access log is on.
  */
 export const serverLayer = (config: ServerConfig, options: { readonly logRequests?: boolean } = {}) =>
-  HttpRouter.serve(
-    Layer.mergeAll(
-      BoxofficeHttp.layer({ adminKey: config.adminKey, requestMetrics: config.requestMetrics ?? true }),
-      demoPageLayer(config.webRoot ?? defaultWebRoot),
-      options.logRequests === false ? Layer.empty : accessLogLayer(config.accessLog ?? "errors")
-    ),
-    { disableLogger: true, disableListenLog: options.logRequests === false }
-  ).pipe(
-    Layer.provide(MetricsLive),
-    Layer.provide(engineLayer(config)),
-    // On SIGTERM, requests in flight get up to 10 s to finish.
-    // Listens before the engine is built, answering 503 until the app is ready (see NodeServer.ts).
-    Layer.provideMerge(
-      NodeHttpServer.layer(createBoxofficeServer, { port: config.port, host: "0.0.0.0", gracefulShutdownTimeout: "10 seconds" })
-    ),
-    Layer.provide(JsonLog),
-    Layer.provide(tracingLayer(config.otlpEndpoint ?? Option.none()))
-  )
+  Layer.unwrap(Effect.sync(() => {
+    const server = createBoxofficeServer()
+    const laneTaken = Option.isNone(config.otlpEndpoint ?? Option.none()) &&
+      (options.logRequests === false || (config.accessLog ?? "errors") === "errors")
+    return HttpRouter.serve(
+      Layer.mergeAll(
+        BoxofficeHttp.layer({ adminKey: config.adminKey, requestMetrics: config.requestMetrics ?? true }),
+        demoPageLayer(config.webRoot ?? defaultWebRoot),
+        options.logRequests === false ? Layer.empty : accessLogLayer(config.accessLog ?? "errors"),
+        laneTaken
+          ? statusLaneLayer(server, { requestMetrics: config.requestMetrics ?? true, drainTimeout: shutdownTimeout })
+          : Layer.empty
+      ),
+      { disableLogger: true, disableListenLog: options.logRequests === false }
+    ).pipe(
+      Layer.provide(MetricsLive),
+      Layer.provide(engineLayer(config)),
+      // On SIGTERM, requests in flight get up to 10 s to finish.
+      // Listens before the engine is built, answering 503 until the app is ready (see NodeServer.ts).
+      Layer.provideMerge(
+        NodeHttpServer.layer(() => server, { port: config.port, host: "0.0.0.0", gracefulShutdownTimeout: shutdownTimeout })
+      ),
+      Layer.provide(JsonLog),
+      Layer.provide(tracingLayer(config.otlpEndpoint ?? Option.none()))
+    )
+  }))
+
+/** How long requests in flight get to finish on SIGTERM. */
+const shutdownTimeout = Duration.seconds(10)

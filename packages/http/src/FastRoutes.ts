@@ -18,7 +18,6 @@
  */
 import {
   Booking,
-  type BookingError,
   type ConcertId,
   type DateId,
   type HoldId,
@@ -29,38 +28,22 @@ import { Effect, Exit, Layer, Schema } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, HttpApiSecurity } from "effect/http-api"
 import { HoldBody, UserGroup } from "./Api.ts"
-import { holdJson, paymentJson, statusJson, ticketJson } from "./internal/AnswerJson.ts"
-import {
-  InvalidRequestProblem,
-  type ProblemFor,
-  QueueTokenInvalidProblem,
-  toProblem,
-  UnauthenticatedProblem
-} from "./Problems.ts"
+import { holdJson, paymentJson, ticketJson } from "./internal/AnswerJson.ts"
+import { type AnyProblem, problemJson } from "./internal/ProblemJson.ts"
+import { InvalidRequestProblem, QueueTokenInvalidProblem, toProblem, UnauthenticatedProblem } from "./Problems.ts"
+import { type PlainAnswer, QueueStatusAnswer, type QueueStatusAnswerer } from "./QueueStatusAnswer.ts"
 import { holdFields, paymentFields, statusFields } from "./Responses.ts"
 
-/** Any problem a fast route answers with: a class made by `HttpApiError.Problem`, carrying its status. */
-type AnyProblem = ProblemFor<BookingError> | InvalidRequestProblem | QueueTokenInvalidProblem | UnauthenticatedProblem
-
 const endpoints = UserGroup.endpoints
-
-/** One encoder per schema class, made on first use. */
-const encoders = new Map<unknown, (value: unknown) => unknown>()
-const encode = (value: object): unknown => {
-  const schema = value.constructor
-  let encoder = encoders.get(schema)
-  if (encoder === undefined) {
-    encoder = Schema.encodeSync(schema as unknown as Schema.Codec<unknown, unknown>)
-    encoders.set(schema, encoder)
-  }
-  return encoder(value)
-}
 
 /** A success answer, its JSON written by `AnswerJson` exactly as the response schema encodes it. */
 const answer = (json: string, status: number) => HttpServerResponse.text(json, { status, contentType: "application/json" })
 
 const problemResponse = (problem: AnyProblem) =>
-  HttpServerResponse.jsonUnsafe(encode(problem), { status: problem.status, contentType: "application/problem+json" })
+  HttpServerResponse.text(problemJson(problem), { status: problem.status, contentType: "application/problem+json" })
+
+const plainResponse = (answer: PlainAnswer) =>
+  HttpServerResponse.text(answer.body, { status: answer.status, contentType: answer.contentType })
 
 /** A schema failure, worded as HttpApi words it: `params: Expected a UUID\n  at ["concertId"]`. */
 const invalid = (slot: "params" | "headers" | "payload", message: string) =>
@@ -110,7 +93,6 @@ const slot = <A>(schema: Schema.Top | undefined) => schema as unknown as Schema.
 type QueueTokenHeader = { readonly "queue-token"?: string | undefined }
 
 const decodeJoinParams = decoder("params", slot<{ readonly concertId: ConcertId }>(endpoints.joinQueue.params))
-const decodeStatusHeaders = decoder("headers", slot<QueueTokenHeader>(endpoints.queueStatus.headers))
 const decodeHoldParams = decoder("params", slot<{ readonly dateId: DateId }>(endpoints.hold.params))
 const decodeHoldHeaders = decoder("headers", slot<QueueTokenHeader>(endpoints.hold.headers))
 // HttpApi decodes a payload through the union of the endpoint's payload schemas, even of one.
@@ -156,10 +138,10 @@ const unsupportedMediaType = (request: HttpServerRequest.HttpServerRequest) =>
     status: 415
   })
 
-const statusRoute = route("GET", "/queue/status", (booking, userId, request) =>
-    Effect.flatMap(decodeStatusHeaders(request.headers), (headers) =>
-      Effect.flatMap(queueToken(headers), (token) =>
-        Effect.map(Effect.mapError(booking.queueStatus(userId, token), toProblem), (entry) => answer(statusJson(statusFields(entry)), 200)))))
+/** The same answerer as a transport outside Effect's HTTP server uses (`QueueStatusAnswer`). */
+const statusRoute = (answerStatus: QueueStatusAnswerer) =>
+  HttpRouter.add("GET", "/queue/status", (request) =>
+    Effect.map(answerStatus(request.headers["authorization"], request.headers["queue-token"]), plainResponse))
 
 const joinRoute = route("POST", "/concerts/:concertId/queue", (booking, userId, _request, params) =>
     Effect.flatMap(decodeJoinParams(params), ({ concertId }) =>
@@ -197,6 +179,6 @@ const payRoute = route("POST", "/holds/:holdId/payment", (booking, userId, reque
 export const FastRoutes = {
   layer: Layer.unwrap(Effect.gen(function*() {
     const services: Services = { booking: yield* Booking, identity: yield* Identity }
-    return Layer.mergeAll(statusRoute(services), joinRoute(services), holdRoute(services), payRoute(services))
+    return Layer.mergeAll(statusRoute(yield* QueueStatusAnswer.make), joinRoute(services), holdRoute(services), payRoute(services))
   }))
 }

@@ -58,6 +58,23 @@ class RouteSeries {
  * @category layers
  */
 export const RequestMetrics = {
+  /**
+   * Records one route's answers for a transport that serves it outside the
+   * router (the example server's Node lane for `GET /queue/status`): the
+   * same series the middleware records, so `/metrics` cannot tell them apart.
+   *
+   * @example
+   * ```ts
+   * import { RequestMetrics } from "@boxoffice/http"
+   * import { Context } from "effect"
+   * const record = RequestMetrics.recorder("GET", "/queue/status")
+   * record(200, 0.4, Context.empty())
+   * ```
+   */
+  recorder: (method: string, route: string): (status: number, durationMs: number, context: Context.Context<never>) => void => {
+    const series = new RouteSeries(route, method)
+    return (status, durationMs, context) => series.record(status, durationMs, context)
+  },
   layer: (routeOf: (method: string, path: string) => string | null) => {
     // Per method, each recent path's series; per route template, one series shared by its paths.
     const byPath = new Map<string, Map<string, RouteSeries>>()

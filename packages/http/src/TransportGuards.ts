@@ -12,6 +12,34 @@ import { type TransportCode, transportCodeOf, transportProblem } from "./Transpo
 /** The largest JSON body a request may carry: 64 KiB. @category constants */
 export const maxBodyBytesDefault = 64 * 1024
 
+/**
+ * Logs a defect met while answering a request, at ERROR with its cause, as
+ * the guards do before they answer `internal-error`.
+ *
+ * @example
+ * ```ts
+ * import { logDefect } from "@boxoffice/http"
+ * import { Cause } from "effect"
+ * const logged = logDefect("GET", "/queue/status", Cause.die(new Error("boom")))
+ * ```
+ * @category middleware
+ */
+export const logDefect = (method: string, url: string, cause: Cause.Cause<unknown>): Effect.Effect<void> =>
+  Effect.logError(`defect in ${method} ${url.split("?")[0]}`, cause)
+
+/** What a defect is answered with; nothing of its cause. */
+const internalErrorDetail = "the server failed; the failure is logged"
+
+/**
+ * The JSON text of the `internal-error` problem the guards answer a defect
+ * with (status 500, `application/problem+json`).
+ *
+ * @category constants
+ */
+export const internalErrorJson: string = JSON.stringify(transportProblem("internal-error", internalErrorDetail))
+
+const internalError = () => transportProblemResponse("internal-error", internalErrorDetail)
+
 /** A problem+json response for a transport code. @category constructors */
 export const transportProblemResponse = (
   code: TransportCode,
@@ -98,10 +126,7 @@ export const TransportGuards = {
           const bodyFailure = unreadableBody(Cause.squash(cause))
           if (bodyFailure !== null) return Effect.succeed(bodyFailure === "too-large" ? tooLarge() : unreadable())
           return Effect.flatMap(HttpServerRequest.HttpServerRequest.useSync((request) => request), (request) =>
-            Effect.as(
-              Effect.logError(`defect in ${request.method} ${request.url.split("?")[0]}`, cause),
-              transportProblemResponse("internal-error", "the server failed; the failure is logged")
-            ))
+            Effect.as(logDefect(request.method, request.url, cause), internalError()))
         })
       )
       return Effect.flatMap(HttpServerRequest.HttpServerRequest.useSync((request) => request), (request) => {

@@ -12,6 +12,10 @@ export interface TcpProxy {
   readonly cut: () => Promise<void>
   /** Accepts connections again on the same port. */
   readonly restore: () => Promise<void>
+  /** Stops passing bytes on the open connections, which stay open: calls on them wait. */
+  readonly hold: () => void
+  /** Passes the held bytes on, and all later ones. */
+  readonly release: () => void
   readonly close: () => Promise<void>
 }
 
@@ -24,6 +28,8 @@ export interface TcpProxy {
  * const proxy = await startTcpProxy(6379)
  * await proxy.cut()      // the store is "down"
  * await proxy.restore()  // and back
+ * proxy.hold()           // calls in flight wait…
+ * proxy.release()        // …and go on
  * ```
  * @category outages
  */
@@ -57,6 +63,12 @@ export const startTcpProxy = async (targetPort: number, targetHost = "127.0.0.1"
     restore: async () => {
       server = makeServer()
       await listen(server, port)
+    },
+    hold: () => {
+      for (const socket of sockets) socket.pause()
+    },
+    release: () => {
+      for (const socket of sockets) socket.resume()
     },
     close: stop
   }

@@ -1,0 +1,262 @@
+/**
+ * `GET /queue/status` in Node's request event (`StatusLane.ts`):
+ * - it answers exactly as the router's route: each request is sent to
+ *   `/queue/status`, which the lane takes, and to `/queue/status?via=router`,
+ *   which it leaves to Effect's server, and status, headers and body must match;
+ * - it takes nothing else, and nothing once stopped;
+ * - its answers are counted in the same request metrics series;
+ * - on Postgres + Redis, a poll waiting on Redis when SIGTERM comes is
+ *   answered before the process exits cleanly, and a poll that finds Redis
+ *   gone is answered 503 and logged at ERROR by the access log.
+ */
+import { Booking, Identity, Queue, QueueTokenSigner } from "@boxoffice/core"
+import { MemoryQueue, MemoryStores } from "@boxoffice/memory"
+import { startTcpProxy, type TcpProxy } from "@boxoffice/testing"
+import { DateTime, Deferred, Duration, Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { createServer, request, type Server } from "node:http"
+import { afterAll, assert, beforeAll, describe, it } from "vitest"
+import { statusLaneLayer } from "../src/StatusLane.ts"
+import { freePort, spawnServer } from "./support/ServerProcess.ts"
+import { createStores, redisUrl, type Stores } from "./support/Stores.ts"
+import { adminKey, admittedUser, call, newConcert, newUser, type RunningServer, startServer } from "./support/TestServer.ts"
+
+/** Status, headers (all but the date, which moves) and body, as sent. */
+const wholeAnswer = async (url: string, headers: Record<string, string>) => {
+  const response = await fetch(url, { headers })
+  const sent = [...response.headers].filter(([name]) => name !== "date").sort()
+  return { status: response.status, headers: sent, body: await response.text() }
+}
+
+describe("the status lane answers as the router does", () => {
+  let server: RunningServer
+  beforeAll(async () => {
+    server = await startServer()
+  }, 30_000)
+  afterAll(() => server?.close())
+
+  it("for every kind of poll and refusal", async () => {
+    const concert = await newConcert(server.url, { queue: { maxActive: 1 } })
+    const active = await admittedUser(server.url, concert.concertId)
+    const waiting = await newUser(server.url)
+    const joined = await call(server.url, "POST", `/concerts/${concert.concertId}/queue`, { token: waiting.accessToken })
+    assert.strictEqual(joined.body.position, 1)
+    const left = await newUser(server.url)
+    const leftToken = (await call(server.url, "POST", `/concerts/${concert.concertId}/queue`, { token: left.accessToken })).body.queueToken
+    assert.strictEqual((await call(server.url, "DELETE", "/queue", { token: left.accessToken, queueToken: leftToken })).status, 204)
+    const bearer = (token: string) => `Bearer ${token}`
+    const cases: Array<[string, Record<string, string>]> = [
+      ["active", { authorization: bearer(active.accessToken), "queue-token": active.queueToken }],
+      ["waiting", { authorization: bearer(waiting.accessToken), "queue-token": joined.body.queueToken }],
+      ["left the queue", { authorization: bearer(left.accessToken), "queue-token": leftToken }],
+      ["lower-case scheme, two spaces", { authorization: `bearer  ${active.accessToken}`, "queue-token": active.queueToken }],
+      ["another user's queue token", { authorization: bearer(waiting.accessToken), "queue-token": active.queueToken }],
+      ["no credential", { "queue-token": active.queueToken }],
+      ["another scheme", { authorization: "Basic abc", "queue-token": active.queueToken }],
+      ["an empty bearer", { authorization: "Bearer  " }],
+      ["a forged access token", { authorization: bearer(`${active.accessToken}x`), "queue-token": active.queueToken }],
+      ["no queue token", { authorization: bearer(active.accessToken) }],
+      ["a malformed queue token", { authorization: bearer(active.accessToken), "queue-token": "junk" }],
+      ["a forged queue token", { authorization: bearer(active.accessToken), "queue-token": `${active.queueToken}x` }]
+    ]
+    const statuses: Array<number> = []
+    for (const [name, headers] of cases) {
+      const byLane = await wholeAnswer(`${server.url}/queue/status`, headers)
+      const byRouter = await wholeAnswer(`${server.url}/queue/status?via=router`, headers)
+      assert.deepStrictEqual(byLane, byRouter, name)
+      statuses.push(byLane.status)
+    }
+    assert.deepStrictEqual(statuses, [200, 200, 200, 200, 403, 401, 401, 401, 401, 401, 401, 401])
+  })
+
+  it("counts its answers in the router's request metrics series", async () => {
+    const concert = await newConcert(server.url)
+    const user = await admittedUser(server.url, concert.concertId)
+    const count = async (status: string) => {
+      const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${adminKey}` } })).text()
+      const line = text.split("\n").find((l) =>
+        l.startsWith("boxoffice_http_requests_total{") && l.includes(`route="/queue/status"`) && l.includes(`method="GET"`) &&
+        l.includes(`status="${status}"`)
+      )
+      return line === undefined ? 0 : Number(line.split(" ").at(-1))
+    }
+    const [okBefore, refusedBefore] = [await count("200"), await count("401")]
+    for (let i = 0; i < 5; i++) await call(server.url, "GET", "/queue/status", { token: user.accessToken, queueToken: user.queueToken })
+    await call(server.url, "GET", "/queue/status?via=router", { token: user.accessToken, queueToken: user.queueToken })
+    for (let i = 0; i < 3; i++) await call(server.url, "GET", "/queue/status", { token: user.accessToken })
+    assert.strictEqual(await count("200") - okBefore, 6)
+    assert.strictEqual(await count("401") - refusedBefore, 3)
+  })
+})
+
+describe("the status lane takes only bodiless GETs of /queue/status", () => {
+  const secret = Redacted.make("a status lane test secret, 32 bytes or more")
+  const engine = Booking.layer.pipe(
+    Layer.provideMerge(Layer.mergeAll(MemoryStores.layer, QueueTokenSigner.layerHmac(secret), Identity.layerHmac(secret)))
+  )
+  let server: Server
+  let scope: Scope.Closeable
+  let url: string
+  beforeAll(async () => {
+    // Whatever the lane leaves goes to the server's own listener, which answers 418.
+    server = createServer((_request, response) => response.writeHead(418).end("left to the router"))
+    scope = Scope.makeUnsafe()
+    await Effect.runPromise(Layer.buildWithScope(
+      statusLaneLayer(server, { requestMetrics: false, drainTimeout: Duration.seconds(1) }).pipe(Layer.provide(engine)),
+      scope
+    ))
+    url = await new Promise<string>((resolve) =>
+      server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`)))
+  })
+  afterAll(() => new Promise<void>((resolve) => server?.close(() => resolve())))
+
+  it("and leaves the rest, and everything once it stops", async () => {
+    const statusOf = async (path: string, init: RequestInit = {}) => (await fetch(`${url}${path}`, init)).status
+    assert.strictEqual(await statusOf("/queue/status"), 401)
+    assert.strictEqual(await statusOf("/queue/status?x=1"), 418)
+    assert.strictEqual(await statusOf("/queue/status/"), 418)
+    assert.strictEqual(await statusOf("/queue/status", { method: "HEAD" }), 418)
+    assert.strictEqual(await statusOf("/queue/status", { method: "POST" }), 418)
+    // fetch sends no body with a GET; node:http does.
+    const withBody = await new Promise<number | undefined>((resolve, reject) =>
+      request(`${url}/queue/status`, { method: "GET", headers: { "content-length": "2" } }, (response) => {
+        response.resume()
+        resolve(response.statusCode)
+      }).on("error", reject).end("{}"))
+    assert.strictEqual(withBody, 418)
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+    assert.strictEqual(await statusOf("/queue/status"), 418)
+  })
+})
+
+describe("the status lane on shutdown", () => {
+  it("stops taking polls at once, and waits for those in flight", async () => {
+    const secret = Redacted.make("a status lane test secret, 32 bytes or more")
+    // The memory queue, with a gate in front of its status calls.
+    const gate = Effect.runSync(Deferred.make<void>())
+    const entered = Effect.runSync(Deferred.make<void>())
+    const gatedQueue = Layer.effect(
+      Queue,
+      Effect.gen(function*() {
+        const queue = yield* Queue
+        return Queue.of({
+          ...queue,
+          status: (...args) =>
+            Effect.andThen(Deferred.succeed(entered, undefined), Effect.andThen(Deferred.await(gate), queue.status(...args)))
+        })
+      })
+    ).pipe(Layer.provide(MemoryQueue.layer))
+    const engine = Booking.layer.pipe(
+      Layer.provideMerge(
+        Layer.mergeAll(MemoryStores.layerWithoutQueue, gatedQueue, QueueTokenSigner.layerHmac(secret), Identity.layerHmac(secret))
+      )
+    )
+    const engineScope = Scope.makeUnsafe()
+    const context = await Effect.runPromise(Layer.buildWithScope(engine, engineScope))
+    const { accessToken, queueToken } = await Effect.runPromise(Effect.gen(function*() {
+      const booking = yield* Booking
+      const { userId, accessToken } = yield* (yield* Identity).register
+      const concert = yield* booking.createConcert({
+        title: "drain",
+        dates: [{ startsAt: DateTime.makeUnsafe(Date.now() + 86_400_000), priceKrw: 1_000 }]
+      })
+      const ticket = yield* booking.joinQueue(userId, concert.concertId)
+      return { accessToken: Redacted.value(accessToken), queueToken: ticket.queueToken }
+    }).pipe(Effect.provide(context)))
+    const server = createServer((_request, response) => response.writeHead(418).end("left to the router"))
+    const laneScope = Scope.makeUnsafe()
+    await Effect.runPromise(Layer.buildWithScope(
+      statusLaneLayer(server, { requestMetrics: false, drainTimeout: Duration.seconds(10) }).pipe(
+        Layer.provide(Layer.succeedContext(context))
+      ),
+      laneScope
+    ))
+    const url = await new Promise<string>((resolve) =>
+      server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`)))
+    try {
+      const poll = () => fetch(`${url}/queue/status`, { headers: { authorization: `Bearer ${accessToken}`, "queue-token": queueToken } })
+      const inFlight = poll()
+      await Effect.runPromise(Deferred.await(entered))
+      let stopped = false
+      const stopping = Effect.runPromise(Scope.close(laneScope, Exit.void)).then(() => (stopped = true))
+      assert.strictEqual((await poll()).status, 418, "a poll after the stop is left to the router")
+      assert.isFalse(stopped, "the stop waits for the poll in flight")
+      await Effect.runPromise(Deferred.succeed(gate, undefined))
+      const answer = await inFlight
+      assert.strictEqual(answer.status, 200)
+      assert.strictEqual((await answer.json()).status, "active")
+      await stopping
+      assert.isTrue(stopped)
+    } finally {
+      await Effect.runPromise(Deferred.succeed(gate, undefined))
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await Effect.runPromise(Scope.close(engineScope, Exit.void))
+    }
+  }, 20_000)
+})
+
+describe("the status lane on Postgres + Redis", () => {
+  let stores: Stores
+  let proxy: TcpProxy
+  beforeAll(async () => {
+    stores = await createStores()
+    proxy = await startTcpProxy(Number(new URL(redisUrl).port || 6379), new URL(redisUrl).hostname)
+  }, 30_000)
+  afterAll(async () => {
+    await proxy?.close()
+    await stores?.drop()
+  })
+
+  const started = async () => {
+    const server = spawnServer(stores, await freePort(), "status-lane-secret-of-at-least-32-bytes", {
+      REDIS_URL: `redis://127.0.0.1:${proxy.port}`
+    })
+    for (let i = 0; i < 100; i++) {
+      if (await fetch(`${server.url}/ready`).then((r) => r.ok, () => false)) return server
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    throw new Error(`the server did not start: ${server.output()}`)
+  }
+
+  it("answers a poll in flight on SIGTERM before exiting cleanly", async () => {
+    const server = await started()
+    const concert = await newConcert(server.url)
+    const user = await admittedUser(server.url, concert.concertId)
+    proxy.hold()
+    const inFlight = call(server.url, "GET", "/queue/status", { token: user.accessToken, queueToken: user.queueToken })
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const exited = new Promise<number | null>((resolve) => server.child.once("exit", resolve))
+    server.child.kill("SIGTERM")
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    proxy.release()
+    const answer = await inFlight
+    assert.strictEqual(answer.status, 200)
+    assert.strictEqual(answer.body.status, "active")
+    assert.strictEqual(await exited, 0)
+  }, 30_000)
+
+  it("answers 503 when Redis is gone, and the access log says so at ERROR", async () => {
+    const server = await started()
+    const concert = await newConcert(server.url)
+    const user = await admittedUser(server.url, concert.concertId)
+    await proxy.cut()
+    try {
+      const answer = await call(server.url, "GET", "/queue/status", { token: user.accessToken, queueToken: user.queueToken })
+      assert.strictEqual(answer.status, 503)
+      assert.strictEqual(answer.body.code, "unavailable")
+      // The line is written before the answer, but reaches this process through a pipe of its own.
+      const lineLogged = () =>
+        server.output().split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line))
+          .find((l) => l.message === "Sent HTTP response" && l.annotations?.["http.url"] === "/queue/status")
+      for (let i = 0; i < 50 && lineLogged() === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+      const line = lineLogged()
+      assert.isDefined(line, server.output())
+      assert.strictEqual(line.level, "ERROR")
+      assert.strictEqual(line.annotations["http.status"], 503)
+    } finally {
+      await proxy.restore()
+      const exited = new Promise((resolve) => server.child.once("exit", resolve))
+      server.child.kill("SIGTERM")
+      await exited
+    }
+  }, 30_000)
+})
