@@ -17,7 +17,7 @@ import { JsonLog } from "./JsonLog.ts"
 import { MetricsLive } from "./Metrics.ts"
 import { storeInstrumentation, tracingLayer } from "./Tracing.ts"
 import { createBoxofficeServer } from "./NodeServer.ts"
-import { statusLaneLayer } from "./StatusLane.ts"
+import { nodeLaneLayer } from "./NodeLane.ts"
 import type { ServerConfig } from "./ServerConfig.ts"
 
 const stores = (config: ServerConfig) =>
@@ -80,8 +80,8 @@ export const engineLayer = (config: ServerConfig) => {
 
 /**
  * The HTTP server on `config.port`, with the access log of `config.accessLog`
- * (none at all when `logRequests` is off), and polls answered in Node's
- * request event (`StatusLane.ts`) unless tracing or the full access log is on.
+ * (none at all when `logRequests` is off), and polls and joins answered in
+ * Node's request event (`NodeLane.ts`) unless tracing or the full access log is on.
  */
 export const serverLayer = (config: ServerConfig, options: { readonly logRequests?: boolean } = {}) =>
   Layer.unwrap(Effect.sync(() => {
@@ -94,7 +94,7 @@ export const serverLayer = (config: ServerConfig, options: { readonly logRequest
         demoPageLayer(config.webRoot ?? defaultWebRoot),
         options.logRequests === false ? Layer.empty : accessLogLayer(config.accessLog ?? "errors"),
         laneTaken
-          ? statusLaneLayer(server, { requestMetrics: config.requestMetrics ?? true, drainTimeout: shutdownTimeout })
+          ? nodeLaneLayer(server, { requestMetrics: config.requestMetrics ?? true, drainTimeout: shutdownTimeout })
           : Layer.empty
       ),
       { disableLogger: true, disableListenLog: options.logRequests === false }

@@ -16,23 +16,18 @@
  * @since 0.2.0
  * @internal
  */
-import {
-  Booking,
-  type ConcertId,
-  type DateId,
-  type HoldId,
-  Identity,
-  type UserId
-} from "@boxoffice/core"
+import { Booking, type DateId, type HoldId, Identity, type UserId } from "@boxoffice/core"
 import { Effect, Exit, Layer, Schema } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, HttpApiSecurity } from "effect/http-api"
 import { HoldBody, UserGroup } from "./Api.ts"
-import { holdJson, paymentJson, ticketJson } from "./internal/AnswerJson.ts"
+import { holdJson, paymentJson } from "./internal/AnswerJson.ts"
 import { type AnyProblem, problemJson } from "./internal/ProblemJson.ts"
 import { InvalidRequestProblem, QueueTokenInvalidProblem, toProblem, UnauthenticatedProblem } from "./Problems.ts"
-import { type PlainAnswer, QueueStatusAnswer, type QueueStatusAnswerer } from "./QueueStatusAnswer.ts"
-import { holdFields, paymentFields, statusFields } from "./Responses.ts"
+import type { PlainAnswer } from "./PlainAnswer.ts"
+import { QueueJoinAnswer, type QueueJoinAnswerer } from "./QueueJoinAnswer.ts"
+import { QueueStatusAnswer, type QueueStatusAnswerer } from "./QueueStatusAnswer.ts"
+import { holdFields, paymentFields } from "./Responses.ts"
 
 const endpoints = UserGroup.endpoints
 
@@ -92,7 +87,6 @@ const isJsonBody = (request: HttpServerRequest.HttpServerRequest) => {
 const slot = <A>(schema: Schema.Top | undefined) => schema as unknown as Schema.Codec<A, unknown>
 type QueueTokenHeader = { readonly "queue-token"?: string | undefined }
 
-const decodeJoinParams = decoder("params", slot<{ readonly concertId: ConcertId }>(endpoints.joinQueue.params))
 const decodeHoldParams = decoder("params", slot<{ readonly dateId: DateId }>(endpoints.hold.params))
 const decodeHoldHeaders = decoder("headers", slot<QueueTokenHeader>(endpoints.hold.headers))
 // HttpApi decodes a payload through the union of the endpoint's payload schemas, even of one.
@@ -143,12 +137,11 @@ const statusRoute = (answerStatus: QueueStatusAnswerer) =>
   HttpRouter.add("GET", "/queue/status", (request) =>
     Effect.map(answerStatus(request.headers["authorization"], request.headers["queue-token"]), plainResponse))
 
-const joinRoute = route("POST", "/concerts/:concertId/queue", (booking, userId, _request, params) =>
-    Effect.flatMap(decodeJoinParams(params), ({ concertId }) =>
-      Effect.map(Effect.mapError(booking.joinQueue(userId, concertId), toProblem), (ticket) => {
-        // QueueJoined (201) and QueueRejoined (200) have the same fields.
-        return answer(ticketJson({ queueToken: ticket.queueToken, ...statusFields(ticket.entry) }), ticket.created ? 201 : 200)
-      })))
+/** The same answerer as a transport outside Effect's HTTP server uses (`QueueJoinAnswer`). */
+const joinRoute = (answerJoin: QueueJoinAnswerer) =>
+  HttpRouter.add("POST", "/concerts/:concertId/queue", (request) =>
+    Effect.flatMap(HttpRouter.params, (params) =>
+      Effect.map(answerJoin(request.headers["authorization"], params["concertId"] ?? ""), plainResponse)))
 
 const holdRoute = route("POST", "/dates/:dateId/holds", (booking, userId, request, params) =>
     Effect.flatMap(decodeHoldParams(params), ({ dateId }) =>
@@ -179,6 +172,6 @@ const payRoute = route("POST", "/holds/:holdId/payment", (booking, userId, reque
 export const FastRoutes = {
   layer: Layer.unwrap(Effect.gen(function*() {
     const services: Services = { booking: yield* Booking, identity: yield* Identity }
-    return Layer.mergeAll(statusRoute(yield* QueueStatusAnswer.make), joinRoute(services), holdRoute(services), payRoute(services))
+    return Layer.mergeAll(statusRoute(yield* QueueStatusAnswer.make), joinRoute(yield* QueueJoinAnswer.make), holdRoute(services), payRoute(services))
   }))
 }

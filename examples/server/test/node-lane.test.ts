@@ -1,8 +1,8 @@
 /**
- * `GET /queue/status` in Node's request event (`StatusLane.ts`):
- * - it answers exactly as the router's route: each request is sent to
- *   `/queue/status`, which the lane takes, and to `/queue/status?via=router`,
- *   which it leaves to Effect's server, and status, headers and body must match;
+ * Polls and joins in Node's request event (`NodeLane.ts`):
+ * - it answers exactly as the router's routes: each request is sent to its
+ *   path, which the lane takes, and to the path with `?via=router`, which it
+ *   leaves to Effect's server, and status, headers and body must match;
  * - it takes nothing else, and nothing once stopped;
  * - its answers are counted in the same request metrics series;
  * - on Postgres + Redis, a poll waiting on Redis when SIGTERM comes is
@@ -15,7 +15,7 @@ import { startTcpProxy, type TcpProxy } from "@boxoffice/testing"
 import { DateTime, Deferred, Duration, Effect, Exit, Layer, Redacted, Scope } from "effect"
 import { createServer, request, type Server } from "node:http"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import { statusLaneLayer } from "../src/StatusLane.ts"
+import { nodeLaneLayer } from "../src/NodeLane.ts"
 import { freePort, spawnServer } from "./support/ServerProcess.ts"
 import { createStores, redisUrl, type Stores } from "./support/Stores.ts"
 import { adminKey, admittedUser, call, newConcert, newUser, type RunningServer, startServer } from "./support/TestServer.ts"
@@ -27,7 +27,7 @@ const wholeAnswer = async (url: string, headers: Record<string, string>) => {
   return { status: response.status, headers: sent, body: await response.text() }
 }
 
-describe("the status lane answers as the router does", () => {
+describe("the lane answers as the router does", () => {
   let server: RunningServer
   beforeAll(async () => {
     server = await startServer()
@@ -68,17 +68,63 @@ describe("the status lane answers as the router does", () => {
     assert.deepStrictEqual(statuses, [200, 200, 200, 200, 403, 401, 401, 401, 401, 401, 401, 401])
   })
 
+  it("for every kind of join and refusal", async () => {
+    const concert = await newConcert(server.url)
+    const join = (path: string, headers: Record<string, string>) =>
+      fetch(`${server.url}${path}`, { method: "POST", headers }).then(async (response) => ({
+        status: response.status,
+        headers: [...response.headers].filter(([name]) => name !== "date").sort(),
+        body: await response.text()
+      }))
+    const [first, second] = [await newUser(server.url), await newUser(server.url)]
+    const path = `/concerts/${concert.concertId}/queue`
+    // New places differ in their tokens and positions, not in their form.
+    const byLane = await join(path, { authorization: `Bearer ${first.accessToken}` })
+    const byRouter = await join(`${path}?via=router`, { authorization: `Bearer ${second.accessToken}` })
+    assert.strictEqual(byLane.status, 201)
+    assert.strictEqual(byRouter.status, 201)
+    assert.deepStrictEqual(byLane.headers.map(([name]) => name), byRouter.headers.map(([name]) => name))
+    assert.deepStrictEqual(Object.keys(JSON.parse(byLane.body)), Object.keys(JSON.parse(byRouter.body)))
+    const unknownConcert = crypto.randomUUID()
+    const cases: Array<[string, string, Record<string, string>]> = [
+      ["joined again", path, { authorization: `Bearer ${first.accessToken}` }],
+      ["joined again, the other", path, { authorization: `Bearer ${second.accessToken}` }],
+      ["an unknown concert", `/concerts/${unknownConcert}/queue`, { authorization: `Bearer ${first.accessToken}` }],
+      ["an upper-case id", `/concerts/${concert.concertId.toUpperCase()}/queue`, { authorization: `Bearer ${first.accessToken}` }],
+      ["not a UUID", "/concerts/12345/queue", { authorization: `Bearer ${first.accessToken}` }],
+      ["no credential", path, {}],
+      ["a forged access token", path, { authorization: `Bearer ${first.accessToken}x` }]
+    ]
+    const statuses: Array<number> = []
+    for (const [name, casePath, headers] of cases) {
+      const lane = await join(casePath, headers)
+      const router = await join(`${casePath}?via=router`, headers)
+      assert.deepStrictEqual(lane, router, name)
+      statuses.push(lane.status)
+    }
+    assert.deepStrictEqual(statuses.slice(0, 2), [200, 200])
+    assert.deepStrictEqual(statuses.slice(4), [400, 401, 401])
+  })
+
   it("counts its answers in the router's request metrics series", async () => {
     const concert = await newConcert(server.url)
     const user = await admittedUser(server.url, concert.concertId)
-    const count = async (status: string) => {
+    const count = async (status: string, route = "/queue/status", method = "GET") => {
       const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${adminKey}` } })).text()
       const line = text.split("\n").find((l) =>
-        l.startsWith("boxoffice_http_requests_total{") && l.includes(`route="/queue/status"`) && l.includes(`method="GET"`) &&
+        l.startsWith("boxoffice_http_requests_total{") && l.includes(`route="${route}"`) && l.includes(`method="${method}"`) &&
         l.includes(`status="${status}"`)
       )
       return line === undefined ? 0 : Number(line.split(" ").at(-1))
     }
+    const joinRoute = "/concerts/:concertId/queue"
+    const [joinedBefore, rejoinedBefore] = [await count("201", joinRoute, "POST"), await count("200", joinRoute, "POST")]
+    const joiner = await newUser(server.url)
+    await call(server.url, "POST", `/concerts/${concert.concertId}/queue`, { token: joiner.accessToken })
+    await call(server.url, "POST", `/concerts/${concert.concertId}/queue`, { token: joiner.accessToken })
+    await call(server.url, "POST", `/concerts/${concert.concertId}/queue?via=router`, { token: joiner.accessToken })
+    assert.strictEqual(await count("201", joinRoute, "POST") - joinedBefore, 1)
+    assert.strictEqual(await count("200", joinRoute, "POST") - rejoinedBefore, 2)
     const [okBefore, refusedBefore] = [await count("200"), await count("401")]
     for (let i = 0; i < 5; i++) await call(server.url, "GET", "/queue/status", { token: user.accessToken, queueToken: user.queueToken })
     await call(server.url, "GET", "/queue/status?via=router", { token: user.accessToken, queueToken: user.queueToken })
@@ -88,7 +134,7 @@ describe("the status lane answers as the router does", () => {
   })
 })
 
-describe("the status lane takes only bodiless GETs of /queue/status", () => {
+describe("the lane takes only bodiless polls and joins", () => {
   const secret = Redacted.make("a status lane test secret, 32 bytes or more")
   const engine = Booking.layer.pipe(
     Layer.provideMerge(Layer.mergeAll(MemoryStores.layer, QueueTokenSigner.layerHmac(secret), Identity.layerHmac(secret)))
@@ -101,7 +147,7 @@ describe("the status lane takes only bodiless GETs of /queue/status", () => {
     server = createServer((_request, response) => response.writeHead(418).end("left to the router"))
     scope = Scope.makeUnsafe()
     await Effect.runPromise(Layer.buildWithScope(
-      statusLaneLayer(server, { requestMetrics: false, drainTimeout: Duration.seconds(1) }).pipe(Layer.provide(engine)),
+      nodeLaneLayer(server, { requestMetrics: false, drainTimeout: Duration.seconds(1) }).pipe(Layer.provide(engine)),
       scope
     ))
     url = await new Promise<string>((resolve) =>
@@ -116,6 +162,12 @@ describe("the status lane takes only bodiless GETs of /queue/status", () => {
     assert.strictEqual(await statusOf("/queue/status/"), 418)
     assert.strictEqual(await statusOf("/queue/status", { method: "HEAD" }), 418)
     assert.strictEqual(await statusOf("/queue/status", { method: "POST" }), 418)
+    const join = `/concerts/${crypto.randomUUID()}/queue`
+    assert.strictEqual(await statusOf(join, { method: "POST" }), 401)
+    assert.strictEqual(await statusOf(`${join}?x=1`, { method: "POST" }), 418)
+    assert.strictEqual(await statusOf(join), 418)
+    assert.strictEqual(await statusOf("/concerts/not%20an%20id/queue", { method: "POST" }), 418)
+    assert.strictEqual(await statusOf(join, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }), 418)
     // fetch sends no body with a GET; node:http does.
     const withBody = await new Promise<number | undefined>((resolve, reject) =>
       request(`${url}/queue/status`, { method: "GET", headers: { "content-length": "2" } }, (response) => {
@@ -128,7 +180,7 @@ describe("the status lane takes only bodiless GETs of /queue/status", () => {
   })
 })
 
-describe("the status lane on shutdown", () => {
+describe("the lane on shutdown", () => {
   it("stops taking polls at once, and waits for those in flight", async () => {
     const secret = Redacted.make("a status lane test secret, 32 bytes or more")
     // The memory queue, with a gate in front of its status calls.
@@ -165,7 +217,7 @@ describe("the status lane on shutdown", () => {
     const server = createServer((_request, response) => response.writeHead(418).end("left to the router"))
     const laneScope = Scope.makeUnsafe()
     await Effect.runPromise(Layer.buildWithScope(
-      statusLaneLayer(server, { requestMetrics: false, drainTimeout: Duration.seconds(10) }).pipe(
+      nodeLaneLayer(server, { requestMetrics: false, drainTimeout: Duration.seconds(10) }).pipe(
         Layer.provide(Layer.succeedContext(context))
       ),
       laneScope
@@ -194,7 +246,7 @@ describe("the status lane on shutdown", () => {
   }, 20_000)
 })
 
-describe("the status lane on Postgres + Redis", () => {
+describe("the lane on Postgres + Redis", () => {
   let stores: Stores
   let proxy: TcpProxy
   beforeAll(async () => {
