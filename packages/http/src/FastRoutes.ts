@@ -4,14 +4,15 @@
  * machinery (its middleware chain, slot decoding and union encoders) cost
  * more than half of a polled request; these routes do the same steps
  * directly: the bearer credential, then params, headers and payload decoded
- * with the endpoints' own schemas, then the use case. Problems are encoded
- * by their schema classes; success answers are written by
- * `internal/AnswerJson.ts` exactly as their schema classes encode them.
- * The endpoints stay in `BoxofficeApi`, so the OpenAPI document and the
- * typed client are unchanged, and a test sends the same requests through
- * both paths and requires byte-equal answers
- * (`examples/server/test/fast-routes.test.ts`, recorded from the HttpApi
- * implementation).
+ * with the endpoints' own schemas, then the use case. Polls and joins are
+ * `QueueStatusAnswer` and `QueueJoinAnswer`, the functions a transport
+ * outside Effect's HTTP server calls too. Problems are encoded by their
+ * schema classes; success answers are written by `internal/AnswerJson.ts`
+ * exactly as their schema classes encode them. The endpoints stay in
+ * `BoxofficeApi`, so the OpenAPI document and the typed client are
+ * unchanged, and a test sends the same requests through both paths and
+ * requires byte-equal answers (`examples/server/test/fast-routes.test.ts`,
+ * recorded from the HttpApi implementation).
  *
  * @since 0.2.0
  * @internal
@@ -19,11 +20,11 @@
 import { Booking, type DateId, type HoldId, Identity, type UserId } from "@boxoffice/core"
 import { Effect, Exit, Layer, Schema } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
-import { HttpApiBuilder, HttpApiSecurity } from "effect/http-api"
 import { HoldBody, UserGroup } from "./Api.ts"
 import { holdJson, paymentJson } from "./internal/AnswerJson.ts"
 import { type AnyProblem, problemJson } from "./internal/ProblemJson.ts"
-import { InvalidRequestProblem, QueueTokenInvalidProblem, toProblem, UnauthenticatedProblem } from "./Problems.ts"
+import { authenticate, invalidRequest } from "./internal/PlainAnswers.ts"
+import { type InvalidRequestProblem, QueueTokenInvalidProblem, toProblem } from "./Problems.ts"
 import type { PlainAnswer } from "./PlainAnswer.ts"
 import { QueueJoinAnswer, type QueueJoinAnswerer } from "./QueueJoinAnswer.ts"
 import { QueueStatusAnswer, type QueueStatusAnswerer } from "./QueueStatusAnswer.ts"
@@ -40,27 +41,15 @@ const problemResponse = (problem: AnyProblem) =>
 const plainResponse = (answer: PlainAnswer) =>
   HttpServerResponse.text(answer.body, { status: answer.status, contentType: answer.contentType })
 
-/** A schema failure, worded as HttpApi words it: `params: Expected a UUID\n  at ["concertId"]`. */
-const invalid = (slot: "params" | "headers" | "payload", message: string) =>
-  new InvalidRequestProblem({ code: "invalid-request", detail: `${slot}: ${message}`.slice(0, 1_000) })
-
 const decoder = <A>(slot: "params" | "headers" | "payload", schema: Schema.Codec<A, any>) => {
   const decode = Schema.decodeUnknownExit(schema)
   return (input: unknown): Effect.Effect<A, InvalidRequestProblem> => {
     const exit = decode(input)
     if (Exit.isSuccess(exit)) return Effect.succeed(exit.value)
     const failure = exit.cause.reasons.find((reason) => reason._tag === "Fail")
-    return failure === undefined ? Effect.die(exit.cause) : Effect.fail(invalid(slot, (failure.error as Error).message))
+    return failure === undefined ? Effect.die(exit.cause) : Effect.fail(invalidRequest(slot, (failure.error as Error).message))
   }
 }
-
-const bearerCredential = HttpApiBuilder.securityDecode(HttpApiSecurity.bearer)
-
-/** The caller, as the `UserAuth` middleware finds them. */
-const authenticated = (identity: Identity["Service"]) =>
-  Effect.flatMap(bearerCredential, (credential) =>
-    Effect.mapError(identity.authenticate(credential), (error) =>
-      new UnauthenticatedProblem({ code: "unauthenticated", detail: error.detail })))
 
 const queueToken = (headers: { readonly "queue-token"?: string | undefined }) =>
   headers["queue-token"] === undefined || headers["queue-token"] === ""
@@ -74,7 +63,7 @@ const jsonBody = (request: HttpServerRequest.HttpServerRequest) =>
     try {
       return Effect.succeed(JSON.parse(text))
     } catch {
-      return Effect.fail(invalid("payload", "Expected a valid JSON body"))
+      return Effect.fail(invalidRequest("payload", "Expected a valid JSON body"))
     }
   })
 
@@ -118,10 +107,9 @@ const route = (
   ) => Effect.Effect<HttpServerResponse.HttpServerResponse, AnyProblem>
 ) =>
 ({ booking, identity }: Services) => {
-  const authenticate = authenticated(identity)
   return HttpRouter.add(method, path, (request) =>
     Effect.flatMap(HttpRouter.params, (params) =>
-      authenticate.pipe(
+      authenticate(identity, request.headers["authorization"]).pipe(
         Effect.flatMap((userId) => handler(booking, userId, request, params)),
         Effect.catch((problem) => Effect.succeed(problemResponse(problem)))
       )))

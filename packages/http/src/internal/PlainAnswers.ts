@@ -19,14 +19,28 @@ export const problemAnswer = (problem: AnyProblem): PlainAnswer => ({
   body: problemJson(problem)
 })
 
+/** A schema failure, worded as HttpApi words it: `params: Expected a UUID\n  at ["concertId"]`. */
+export const invalidRequest = (slot: "params" | "headers" | "payload", message: string) =>
+  new InvalidRequestProblem({ code: "invalid-request", detail: `${slot}: ${message}`.slice(0, 1_000) })
+
+/** The caller of the `Authorization` header, as the `UserAuth` middleware finds them. */
+export const authenticate = (
+  identity: Identity["Service"],
+  authorization: string | undefined
+): Effect.Effect<UserId, UnauthenticatedProblem> =>
+  Effect.mapError(
+    identity.authenticate(Redacted.make(bearerCredential(authorization))),
+    (error) => new UnauthenticatedProblem({ code: "unauthenticated", detail: error.detail })
+  )
+
 /** `then` for the caller of the `Authorization` header, or the `unauthenticated` answer. */
 export const asUser = (
   identity: Identity["Service"],
   authorization: string | undefined,
   then: (userId: UserId) => Effect.Effect<PlainAnswer>
 ): Effect.Effect<PlainAnswer> =>
-  Effect.matchEffect(identity.authenticate(Redacted.make(bearerCredential(authorization))), {
-    onFailure: (error) => Effect.succeed(problemAnswer(new UnauthenticatedProblem({ code: "unauthenticated", detail: error.detail }))),
+  Effect.matchEffect(authenticate(identity, authorization), {
+    onFailure: (problem) => Effect.succeed(problemAnswer(problem)),
     onSuccess: then
   })
 
@@ -42,7 +56,6 @@ export const slotDecoder = <A>(slot: "params" | "headers", schema: Schema.Top | 
     if (Exit.isSuccess(exit)) return then(exit.value)
     const failure = exit.cause.reasons.find((reason) => reason._tag === "Fail")
     if (failure === undefined) return Effect.die(exit.cause)
-    const detail = `${slot}: ${(failure.error as Error).message}`.slice(0, 1_000)
-    return Effect.succeed(problemAnswer(new InvalidRequestProblem({ code: "invalid-request", detail })))
+    return Effect.succeed(problemAnswer(invalidRequest(slot, (failure.error as Error).message)))
   }
 }
