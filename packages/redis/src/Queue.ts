@@ -45,8 +45,10 @@ export interface RedisQueueOptions {
 export type RedisClient = Redis | Cluster
 
 interface QueueCommands {
-  boxofficeJoin(...args: Array<string | number>): Promise<Array<string | number> | null>
-  boxofficeStatus(...args: Array<string | number>): Promise<Array<string | number> | null>
+  /** An entry's fields, comma-separated (the `view` of the scripts). */
+  boxofficeJoin(...args: Array<string | number>): Promise<string>
+  /** An entry's fields, comma-separated, or null for a token the queue does not know. */
+  boxofficeStatus(...args: Array<string | number>): Promise<string | null>
   boxofficeEnd(...args: Array<string | number>): Promise<number>
   boxofficeStats(...args: Array<string | number>): Promise<[number, number, number, number, number, number, number, number]>
   boxofficeConfigure(...args: Array<string | number>): Promise<[number, number, number, number]>
@@ -84,7 +86,8 @@ const settingsOf = (maxActive: number, activeMs: number, rate: number, paused: n
 
 const statusOfState = { p: "pending", w: "waiting", a: "active", e: "expired" } as const
 
-const toEntry = (concertId: ConcertId, queuePolicy: QueuePolicy, reply: Array<string | number>): QueueEntry => {
+/** An entry from the fields of the scripts' `view`. */
+const toEntry = (concertId: ConcertId, queuePolicy: QueuePolicy, fields: ReadonlyArray<string>): QueueEntry => {
   const [
     ,
     tokenId,
@@ -104,7 +107,7 @@ const toEntry = (concertId: ConcertId, queuePolicy: QueuePolicy, reply: Array<st
     afterOldest,
     windowCount,
     predecessorMs
-  ] = reply
+  ] = fields
   // The settings in force, which the ETA follows: the operator may have changed the concert's policy.
   const policy = {
     maxActive: Number(maxActive),
@@ -112,8 +115,8 @@ const toEntry = (concertId: ConcertId, queuePolicy: QueuePolicy, reply: Array<st
     admitPerMinute: Number(rate) > 0 ? Number(rate) : null
   }
   // The scripts answer -1 for a time that is not there.
-  const msOrNull = (ms: string | number | undefined) => Number(ms) < 0 ? null : Number(ms)
-  const at = (ms: string | number | undefined) => Number(ms) < 0 ? null : DateTime.makeUnsafe(Number(ms))
+  const msOrNull = (ms: string | undefined) => Number(ms) < 0 ? null : Number(ms)
+  const at = (ms: string | undefined) => Number(ms) < 0 ? null : DateTime.makeUnsafe(Number(ms))
   const waiting = state === "w"
   return new QueueEntry({
     tokenId: String(tokenId) as QueueTokenId,
@@ -195,12 +198,15 @@ export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queu
             request.tokenId
           )
         ),
-        (reply) => ({ entry: toEntry(request.concertId, request.policy, reply!), created: Number(reply![0]) === 1 })
+        (reply) => {
+          const fields = reply.split(",")
+          return { entry: toEntry(request.concertId, request.policy, fields), created: fields[0] === "1" }
+        }
       ),
     status: (concertId, tokenId, policy) =>
       Effect.map(
         call((now) => redis.boxofficeStatus(...queueKeys(options.keyPrefix, concertId), now, ...policyArguments(policy), tokenId)),
-        (reply) => reply === null ? Option.none() : Option.some(toEntry(concertId, policy, reply))
+        (reply) => reply === null ? Option.none() : Option.some(toEntry(concertId, policy, reply.split(",")))
       ),
     end: (concertId, tokenId, policy) =>
       Effect.asVoid(

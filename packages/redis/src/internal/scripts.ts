@@ -243,9 +243,12 @@ local function refresh(token, e)
   if (e.state == 'w' or e.state == 'p') and redis.call('ZADD', K_SEEN, now, token) == 1 then written[K_SEEN] = true end
 end
 
--- { created, tokenId, state, userId, joinSequence, joinedAtMs, admittedAtMs, activeUntilMs, position, nowMs,
---   maxActive, activeMs, rate (the settings in force),
---   activeCount, oldestWaitedMs, afterOldest, (with a rate cap) windowCount, predecessorMs } (the rest only while waiting)
+-- "created,tokenId,state,userId,joinSequence,joinedAtMs,admittedAtMs,activeUntilMs,position,nowMs,
+--  maxActive,activeMs,rate (the settings in force),
+--  activeCount,oldestWaitedMs,afterOldest,(with a rate cap) windowCount,predecessorMs" (the rest only while waiting).
+-- One string, not an array: the client decodes one bulk string for a third less of its CPU per call than
+-- 18 array items. Every field is an id, a state letter or an integer, none with a comma; integers stay
+-- below 1e14 (the %.14g that table.concat formats numbers with), milliseconds until the year 5138.
 local function view(token, e, created)
   local position = -1
   if e.state == 'w' then position = (e.rank or redis.call('ZRANK', K_WAITING, token)) + 1 end
@@ -274,7 +277,7 @@ local function view(token, e, created)
       reply[#reply + 1] = index < 0 and -1 or redis.call('ZRANGE', K_ADMISSIONS, index, index, 'WITHSCORES')[2]
     end
   end
-  return reply
+  return table.concat(reply, ',')
 end
 `
 
