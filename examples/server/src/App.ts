@@ -94,7 +94,11 @@ export const serverLayer = (config: ServerConfig, options: { readonly logRequest
         demoPageLayer(config.webRoot ?? defaultWebRoot),
         options.logRequests === false ? Layer.empty : accessLogLayer(config.accessLog ?? "errors"),
         laneTaken
-          ? nodeLaneLayer(server, { requestMetrics: config.requestMetrics ?? true, drainTimeout: shutdownTimeout })
+          ? nodeLaneLayer(server, {
+            requestMetrics: config.requestMetrics ?? true,
+            logServerErrors: options.logRequests !== false,
+            drainTimeout: shutdownTimeout
+          })
           : Layer.empty
       ),
       { disableLogger: true, disableListenLog: options.logRequests === false }

@@ -63,12 +63,17 @@ interface LaneRoute {
  * import { Duration } from "effect"
  * import { createServer } from "node:http"
  * const server = createServer()
- * const lane = nodeLaneLayer(server, { requestMetrics: true, drainTimeout: Duration.seconds(10) })
+ * const lane = nodeLaneLayer(server, { requestMetrics: true, logServerErrors: true, drainTimeout: Duration.seconds(10) })
  * ```
  */
 export const nodeLaneLayer = (
   server: Server,
-  options: { readonly requestMetrics: boolean; readonly drainTimeout: Duration.Duration }
+  options: {
+    readonly requestMetrics: boolean
+    /** The `errors` access log's lines for 5xx answers (off where the server logs no requests at all). */
+    readonly logServerErrors: boolean
+    readonly drainTimeout: Duration.Duration
+  }
 ) =>
   Layer.effectDiscard(Effect.gen(function*() {
     const answerStatus = yield* QueueStatusAnswer.make
@@ -89,7 +94,7 @@ export const nodeLaneLayer = (
       const startedMs = performance.now()
       const guarded = answer.pipe(
         Effect.catchCause((cause) => Effect.as(logDefect(route.method, url, cause), internalError)),
-        Effect.tap((answer) => logServerError(route.method, url, Exit.succeed(answer)))
+        Effect.tap((answer) => options.logServerErrors ? logServerError(route.method, url, Exit.succeed(answer)) : Effect.void)
       )
       const fiber = Effect.runForkWith(context)(guarded)
       const done = (exit: Exit.Exit<PlainAnswer>) => {

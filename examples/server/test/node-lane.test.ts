@@ -147,7 +147,7 @@ describe("the lane takes only bodiless polls and joins", () => {
     server = createServer((_request, response) => response.writeHead(418).end("left to the router"))
     scope = Scope.makeUnsafe()
     await Effect.runPromise(Layer.buildWithScope(
-      nodeLaneLayer(server, { requestMetrics: false, drainTimeout: Duration.seconds(1) }).pipe(Layer.provide(engine)),
+      nodeLaneLayer(server, { requestMetrics: false, logServerErrors: true, drainTimeout: Duration.seconds(1) }).pipe(Layer.provide(engine)),
       scope
     ))
     url = await new Promise<string>((resolve) =>
@@ -217,7 +217,7 @@ describe("the lane on shutdown", () => {
     const server = createServer((_request, response) => response.writeHead(418).end("left to the router"))
     const laneScope = Scope.makeUnsafe()
     await Effect.runPromise(Layer.buildWithScope(
-      nodeLaneLayer(server, { requestMetrics: false, drainTimeout: Duration.seconds(10) }).pipe(
+      nodeLaneLayer(server, { requestMetrics: false, logServerErrors: true, drainTimeout: Duration.seconds(10) }).pipe(
         Layer.provide(Layer.succeedContext(context))
       ),
       laneScope
