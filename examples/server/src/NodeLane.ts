@@ -24,7 +24,7 @@ import {
   QueueStatusAnswer,
   RequestMetrics
 } from "@boxoffice/http"
-import { type Context, Duration, Effect, Exit, Fiber, Layer } from "effect"
+import { Cause, type Context, Duration, Effect, Exit, Fiber, Layer } from "effect"
 import type { IncomingMessage, Server, ServerResponse } from "node:http"
 import { logServerError } from "./AccessLog.ts"
 import { answerFirst } from "./NodeServer.ts"
@@ -89,18 +89,26 @@ export const nodeLaneLayer = (
     const join = laneRoute("POST", "/concerts/:concertId/queue")
     const inFlight = new Set<Fiber.Fiber<PlainAnswer>>()
 
-    /** Runs an answer as the router's middlewares would, and writes it. */
+    /**
+     * Runs an answer and writes it, then does what the router's middlewares do after: records the
+     * request's series and, on the rare paths, logs as the guards (a defect, with its cause) and the
+     * `errors` access log (an answer of 500 and above) do. The answer runs alone on its fiber.
+     */
     const serve = (route: LaneRoute, url: string, answer: Effect.Effect<PlainAnswer>, response: ServerResponse) => {
       const startedMs = performance.now()
-      const guarded = answer.pipe(
-        Effect.catchCause((cause) => Effect.as(logDefect(route.method, url, cause), internalError)),
-        Effect.tap((answer) => options.logServerErrors ? logServerError(route.method, url, Exit.succeed(answer)) : Effect.void)
-      )
-      const fiber = Effect.runForkWith(context)(guarded)
+      const fiber = Effect.runForkWith(context)(answer)
       const done = (exit: Exit.Exit<PlainAnswer>) => {
         const answered = Exit.isSuccess(exit) ? exit.value : internalError
         write(response, answered)
         route.record?.(answered.status, performance.now() - startedMs, context)
+        const defect = Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)
+        const logged = options.logServerErrors && answered.status >= 500
+        if (defect || logged) {
+          Effect.runForkWith(context)(Effect.andThen(
+            defect ? logDefect(route.method, url, exit.cause) : Effect.void,
+            logged ? logServerError(route.method, url, Exit.succeed(answered)) : Effect.void
+          ))
+        }
       }
       const exit = fiber.pollUnsafe()
       if (exit !== undefined) return done(exit)

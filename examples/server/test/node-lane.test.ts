@@ -12,7 +12,7 @@
 import { Booking, Identity, Queue, QueueTokenSigner } from "@boxoffice/core"
 import { MemoryQueue, MemoryStores } from "@boxoffice/memory"
 import { startTcpProxy, type TcpProxy } from "@boxoffice/testing"
-import { DateTime, Deferred, Duration, Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { Cause, DateTime, Deferred, Duration, Effect, Exit, Layer, Logger, Redacted, Scope } from "effect"
 import { createServer, request, type Server } from "node:http"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
 import { nodeLaneLayer } from "../src/NodeLane.ts"
@@ -244,6 +244,62 @@ describe("the lane on shutdown", () => {
       await Effect.runPromise(Scope.close(engineScope, Exit.void))
     }
   }, 20_000)
+})
+
+describe("the lane on a defect", () => {
+  it("answers 500 internal-error and logs the defect with its cause, as the guards do", async () => {
+    const secret = Redacted.make("a status lane test secret, 32 bytes or more")
+    const brokenQueue = Layer.effect(
+      Queue,
+      Effect.gen(function*() {
+        const queue = yield* Queue
+        return Queue.of({ ...queue, status: () => Effect.die(new Error("the queue broke")) })
+      })
+    ).pipe(Layer.provide(MemoryQueue.layer))
+    const engine = Booking.layer.pipe(
+      Layer.provideMerge(
+        Layer.mergeAll(MemoryStores.layerWithoutQueue, brokenQueue, QueueTokenSigner.layerHmac(secret), Identity.layerHmac(secret))
+      )
+    )
+    const lines: Array<string> = []
+    const capture = Logger.layer([
+      Logger.make(({ cause, logLevel, message }) => lines.push(`${logLevel} ${String(message)} ${Cause.pretty(cause)}`))
+    ])
+    const scope = Scope.makeUnsafe()
+    const context = await Effect.runPromise(Layer.buildWithScope(engine, scope))
+    const { accessToken, queueToken } = await Effect.runPromise(Effect.gen(function*() {
+      const booking = yield* Booking
+      const { userId, accessToken } = yield* (yield* Identity).register
+      const concert = yield* booking.createConcert({
+        title: "defect",
+        dates: [{ startsAt: DateTime.makeUnsafe(Date.now() + 86_400_000), priceKrw: 1_000 }]
+      })
+      const ticket = yield* booking.joinQueue(userId, concert.concertId)
+      return { accessToken: Redacted.value(accessToken), queueToken: ticket.queueToken }
+    }).pipe(Effect.provide(context)))
+    const server = createServer((_request, response) => response.writeHead(418).end("left to the router"))
+    await Effect.runPromise(Layer.buildWithScope(
+      nodeLaneLayer(server, { requestMetrics: false, logServerErrors: true, drainTimeout: Duration.seconds(1) }).pipe(
+        Layer.provide(Layer.merge(Layer.succeedContext(context), capture))
+      ),
+      scope
+    ))
+    const url = await new Promise<string>((resolve) =>
+      server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`)))
+    try {
+      const response = await fetch(`${url}/queue/status`, { headers: { authorization: `Bearer ${accessToken}`, "queue-token": queueToken } })
+      assert.strictEqual(response.status, 500)
+      assert.strictEqual(response.headers.get("content-type"), "application/problem+json")
+      const body = await response.json()
+      assert.strictEqual(body.code, "internal-error")
+      assert.notInclude(JSON.stringify(body), "the queue broke", "nothing of the cause in the answer")
+      assert.isTrue(lines.some((line) => line.startsWith("Error defect in GET /queue/status") && line.includes("the queue broke")), lines.join("\n"))
+      assert.isTrue(lines.some((line) => line.startsWith("Error Sent HTTP response")), lines.join("\n"))
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+    }
+  })
 })
 
 describe("the lane on Postgres + Redis", () => {
