@@ -13,7 +13,7 @@ import { Booking, Identity, Queue, QueueTokenSigner } from "@boxoffice/core"
 import { MemoryQueue, MemoryStores } from "@boxoffice/memory"
 import { startTcpProxy, type TcpProxy } from "@boxoffice/testing"
 import { Cause, DateTime, Deferred, Duration, Effect, Exit, Layer, Logger, Redacted, Scope } from "effect"
-import { createServer, request, type Server } from "node:http"
+import { createServer, request } from "node:http"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
 import { nodeLaneLayer } from "../src/NodeLane.ts"
 import { freePort, spawnServer } from "./support/ServerProcess.ts"
@@ -134,29 +134,74 @@ describe("the lane answers as the router does", () => {
   })
 })
 
-describe("the lane takes only bodiless polls and joins", () => {
+type StatusCall = Queue["Service"]["status"]
+
+/**
+ * The lane on a plain node:http server whose own listener answers 418 (what the lane leaves to the
+ * router), over a memory engine whose queue's status calls `wrapStatus` may wrap, and one user who
+ * joined a concert of their own.
+ */
+const laneOnMemory = async (options: {
+  readonly wrapStatus?: (status: StatusCall) => StatusCall
+  readonly logger?: Layer.Layer<never>
+  readonly drainTimeout?: Duration.Duration
+} = {}) => {
   const secret = Redacted.make("a status lane test secret, 32 bytes or more")
+  const queue = Layer.effect(
+    Queue,
+    Effect.map(Effect.service(Queue), (queue) => Queue.of({ ...queue, status: options.wrapStatus?.(queue.status) ?? queue.status }))
+  ).pipe(Layer.provide(MemoryQueue.layer))
   const engine = Booking.layer.pipe(
-    Layer.provideMerge(Layer.mergeAll(MemoryStores.layer, QueueTokenSigner.layerHmac(secret), Identity.layerHmac(secret)))
+    Layer.provideMerge(
+      Layer.mergeAll(MemoryStores.layerWithoutQueue, queue, QueueTokenSigner.layerHmac(secret), Identity.layerHmac(secret))
+    )
   )
-  let server: Server
-  let scope: Scope.Closeable
-  let url: string
+  const engineScope = Scope.makeUnsafe()
+  const context = await Effect.runPromise(Layer.buildWithScope(engine, engineScope))
+  const { accessToken, queueToken } = await Effect.runPromise(Effect.gen(function*() {
+    const booking = yield* Booking
+    const { userId, accessToken } = yield* (yield* Identity).register
+    const concert = yield* booking.createConcert({
+      title: "the lane",
+      dates: [{ startsAt: DateTime.makeUnsafe(Date.now() + 86_400_000), priceKrw: 1_000 }]
+    })
+    const ticket = yield* booking.joinQueue(userId, concert.concertId)
+    return { accessToken: Redacted.value(accessToken), queueToken: ticket.queueToken }
+  }).pipe(Effect.provide(context)))
+  const server = createServer((_request, response) => response.writeHead(418).end("left to the router"))
+  const laneScope = Scope.makeUnsafe()
+  await Effect.runPromise(Layer.buildWithScope(
+    nodeLaneLayer(server, {
+      requestMetrics: false,
+      logServerErrors: true,
+      drainTimeout: options.drainTimeout ?? Duration.seconds(1)
+    }).pipe(Layer.provide(Layer.merge(Layer.succeedContext(context), options.logger ?? Layer.empty))),
+    laneScope
+  ))
+  const url = await new Promise<string>((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`)))
+  return {
+    url,
+    poll: () => fetch(`${url}/queue/status`, { headers: { authorization: `Bearer ${accessToken}`, "queue-token": queueToken } }),
+    /** Stops the lane, as on shutdown. */
+    stop: () => Effect.runPromise(Scope.close(laneScope, Exit.void)),
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await Effect.runPromise(Scope.close(laneScope, Exit.void))
+      await Effect.runPromise(Scope.close(engineScope, Exit.void))
+    }
+  }
+}
+
+describe("the lane takes only bodiless polls and joins", () => {
+  let lane: Awaited<ReturnType<typeof laneOnMemory>>
   beforeAll(async () => {
-    // Whatever the lane leaves goes to the server's own listener, which answers 418.
-    server = createServer((_request, response) => response.writeHead(418).end("left to the router"))
-    scope = Scope.makeUnsafe()
-    await Effect.runPromise(Layer.buildWithScope(
-      nodeLaneLayer(server, { requestMetrics: false, logServerErrors: true, drainTimeout: Duration.seconds(1) }).pipe(Layer.provide(engine)),
-      scope
-    ))
-    url = await new Promise<string>((resolve) =>
-      server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`)))
+    lane = await laneOnMemory()
   })
-  afterAll(() => new Promise<void>((resolve) => server?.close(() => resolve())))
+  afterAll(() => lane?.close())
 
   it("and leaves the rest, and everything once it stops", async () => {
-    const statusOf = async (path: string, init: RequestInit = {}) => (await fetch(`${url}${path}`, init)).status
+    const statusOf = async (path: string, init: RequestInit = {}) => (await fetch(`${lane.url}${path}`, init)).status
     assert.strictEqual(await statusOf("/queue/status"), 401)
     assert.strictEqual(await statusOf("/queue/status?x=1"), 418)
     assert.strictEqual(await statusOf("/queue/status/"), 418)
@@ -170,67 +215,32 @@ describe("the lane takes only bodiless polls and joins", () => {
     assert.strictEqual(await statusOf(join, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }), 418)
     // fetch sends no body with a GET; node:http does.
     const withBody = await new Promise<number | undefined>((resolve, reject) =>
-      request(`${url}/queue/status`, { method: "GET", headers: { "content-length": "2" } }, (response) => {
+      request(`${lane.url}/queue/status`, { method: "GET", headers: { "content-length": "2" } }, (response) => {
         response.resume()
         resolve(response.statusCode)
       }).on("error", reject).end("{}"))
     assert.strictEqual(withBody, 418)
-    await Effect.runPromise(Scope.close(scope, Exit.void))
+    await lane.stop()
     assert.strictEqual(await statusOf("/queue/status"), 418)
   })
 })
 
 describe("the lane on shutdown", () => {
   it("stops taking polls at once, and waits for those in flight", async () => {
-    const secret = Redacted.make("a status lane test secret, 32 bytes or more")
-    // The memory queue, with a gate in front of its status calls.
+    // A gate in front of the queue's status calls.
     const gate = Effect.runSync(Deferred.make<void>())
     const entered = Effect.runSync(Deferred.make<void>())
-    const gatedQueue = Layer.effect(
-      Queue,
-      Effect.gen(function*() {
-        const queue = yield* Queue
-        return Queue.of({
-          ...queue,
-          status: (...args) =>
-            Effect.andThen(Deferred.succeed(entered, undefined), Effect.andThen(Deferred.await(gate), queue.status(...args)))
-        })
-      })
-    ).pipe(Layer.provide(MemoryQueue.layer))
-    const engine = Booking.layer.pipe(
-      Layer.provideMerge(
-        Layer.mergeAll(MemoryStores.layerWithoutQueue, gatedQueue, QueueTokenSigner.layerHmac(secret), Identity.layerHmac(secret))
-      )
-    )
-    const engineScope = Scope.makeUnsafe()
-    const context = await Effect.runPromise(Layer.buildWithScope(engine, engineScope))
-    const { accessToken, queueToken } = await Effect.runPromise(Effect.gen(function*() {
-      const booking = yield* Booking
-      const { userId, accessToken } = yield* (yield* Identity).register
-      const concert = yield* booking.createConcert({
-        title: "drain",
-        dates: [{ startsAt: DateTime.makeUnsafe(Date.now() + 86_400_000), priceKrw: 1_000 }]
-      })
-      const ticket = yield* booking.joinQueue(userId, concert.concertId)
-      return { accessToken: Redacted.value(accessToken), queueToken: ticket.queueToken }
-    }).pipe(Effect.provide(context)))
-    const server = createServer((_request, response) => response.writeHead(418).end("left to the router"))
-    const laneScope = Scope.makeUnsafe()
-    await Effect.runPromise(Layer.buildWithScope(
-      nodeLaneLayer(server, { requestMetrics: false, logServerErrors: true, drainTimeout: Duration.seconds(10) }).pipe(
-        Layer.provide(Layer.succeedContext(context))
-      ),
-      laneScope
-    ))
-    const url = await new Promise<string>((resolve) =>
-      server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`)))
+    const lane = await laneOnMemory({
+      wrapStatus: (status) => (...args) =>
+        Effect.andThen(Deferred.succeed(entered, undefined), Effect.andThen(Deferred.await(gate), status(...args))),
+      drainTimeout: Duration.seconds(10)
+    })
     try {
-      const poll = () => fetch(`${url}/queue/status`, { headers: { authorization: `Bearer ${accessToken}`, "queue-token": queueToken } })
-      const inFlight = poll()
+      const inFlight = lane.poll()
       await Effect.runPromise(Deferred.await(entered))
       let stopped = false
-      const stopping = Effect.runPromise(Scope.close(laneScope, Exit.void)).then(() => (stopped = true))
-      assert.strictEqual((await poll()).status, 418, "a poll after the stop is left to the router")
+      const stopping = lane.stop().then(() => (stopped = true))
+      assert.strictEqual((await lane.poll()).status, 418, "a poll after the stop is left to the router")
       assert.isFalse(stopped, "the stop waits for the poll in flight")
       await Effect.runPromise(Deferred.succeed(gate, undefined))
       const answer = await inFlight
@@ -240,54 +250,22 @@ describe("the lane on shutdown", () => {
       assert.isTrue(stopped)
     } finally {
       await Effect.runPromise(Deferred.succeed(gate, undefined))
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-      await Effect.runPromise(Scope.close(engineScope, Exit.void))
+      await lane.close()
     }
   }, 20_000)
 })
 
 describe("the lane on a defect", () => {
   it("answers 500 internal-error and logs the defect with its cause, as the guards do", async () => {
-    const secret = Redacted.make("a status lane test secret, 32 bytes or more")
-    const brokenQueue = Layer.effect(
-      Queue,
-      Effect.gen(function*() {
-        const queue = yield* Queue
-        return Queue.of({ ...queue, status: () => Effect.die(new Error("the queue broke")) })
-      })
-    ).pipe(Layer.provide(MemoryQueue.layer))
-    const engine = Booking.layer.pipe(
-      Layer.provideMerge(
-        Layer.mergeAll(MemoryStores.layerWithoutQueue, brokenQueue, QueueTokenSigner.layerHmac(secret), Identity.layerHmac(secret))
-      )
-    )
     const lines: Array<string> = []
-    const capture = Logger.layer([
-      Logger.make(({ cause, logLevel, message }) => lines.push(`${logLevel} ${String(message)} ${Cause.pretty(cause)}`))
-    ])
-    const scope = Scope.makeUnsafe()
-    const context = await Effect.runPromise(Layer.buildWithScope(engine, scope))
-    const { accessToken, queueToken } = await Effect.runPromise(Effect.gen(function*() {
-      const booking = yield* Booking
-      const { userId, accessToken } = yield* (yield* Identity).register
-      const concert = yield* booking.createConcert({
-        title: "defect",
-        dates: [{ startsAt: DateTime.makeUnsafe(Date.now() + 86_400_000), priceKrw: 1_000 }]
-      })
-      const ticket = yield* booking.joinQueue(userId, concert.concertId)
-      return { accessToken: Redacted.value(accessToken), queueToken: ticket.queueToken }
-    }).pipe(Effect.provide(context)))
-    const server = createServer((_request, response) => response.writeHead(418).end("left to the router"))
-    await Effect.runPromise(Layer.buildWithScope(
-      nodeLaneLayer(server, { requestMetrics: false, logServerErrors: true, drainTimeout: Duration.seconds(1) }).pipe(
-        Layer.provide(Layer.merge(Layer.succeedContext(context), capture))
-      ),
-      scope
-    ))
-    const url = await new Promise<string>((resolve) =>
-      server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`)))
+    const lane = await laneOnMemory({
+      wrapStatus: () => () => Effect.die(new Error("the queue broke")),
+      logger: Logger.layer([
+        Logger.make(({ cause, logLevel, message }) => lines.push(`${logLevel} ${String(message)} ${Cause.pretty(cause)}`))
+      ])
+    })
     try {
-      const response = await fetch(`${url}/queue/status`, { headers: { authorization: `Bearer ${accessToken}`, "queue-token": queueToken } })
+      const response = await lane.poll()
       assert.strictEqual(response.status, 500)
       assert.strictEqual(response.headers.get("content-type"), "application/problem+json")
       const body = await response.json()
@@ -296,8 +274,7 @@ describe("the lane on a defect", () => {
       assert.isTrue(lines.some((line) => line.startsWith("Error defect in GET /queue/status") && line.includes("the queue broke")), lines.join("\n"))
       assert.isTrue(lines.some((line) => line.startsWith("Error Sent HTTP response")), lines.join("\n"))
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-      await Effect.runPromise(Scope.close(scope, Exit.void))
+      await lane.close()
     }
   })
 })
