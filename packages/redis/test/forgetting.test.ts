@@ -5,7 +5,7 @@
  */
 import { ConcertId, newId, Queue, QueuePolicy, QueueTokenId, UserId } from "@boxoffice/core"
 import { checkEvictionPolicy, queueKeys } from "@boxoffice/redis"
-import { Effect, Logger, Option } from "effect"
+import { Cause, Effect, Exit, Logger, Option } from "effect"
 import { assert, describe, it } from "vitest"
 import { queueForFile } from "./support/TestRedis.ts"
 
@@ -80,6 +80,29 @@ describe("Redis that forgets", () => {
     await end(concertId, last.entry.tokenId)
     assert.strictEqual(await client.hlen(keyOf(concertId, "entries")), 1)
     assert.strictEqual(Option.getOrThrow(await status(concertId, last.entry.tokenId)).status, "expired")
+  })
+})
+
+describe("Redis written by someone else", () => {
+  it("an entry the scripts cannot have written is a defect naming the reply, never an answer built from it", async () => {
+    const concertId = Effect.runSync(newId(ConcertId))
+    await join(concertId, Effect.runSync(newId(UserId)))
+    const waiter = await join(concertId, Effect.runSync(newId(UserId)))
+    const entries = keyOf(concertId, "entries")
+    const packed = await client.hget(entries, waiter.entry.tokenId)
+    // The waiter's packed entry with a state letter the scripts never write, then a join time in fractions of a
+    // millisecond: both pass through the scripts, and the adapter must refuse them.
+    const fields = packed!.split("|")
+    for (const [index, value] of [[3, "x"], [2, "1.5"]] as const) {
+      const corrupted = fields.map((field, i) => i === index ? value : field)
+      await client.hset(entries, waiter.entry.tokenId, corrupted.join("|"))
+      const exit = await runtime.runPromiseExit(Queue.use((queue) => queue.status(concertId, waiter.entry.tokenId, policy)))
+      assert.isTrue(Exit.isFailure(exit) && Cause.hasDies(exit.cause), `${value}: ${String(exit)}`)
+      assert.include(String(Cause.squash((exit as Exit.Failure<unknown, unknown>).cause)), "cannot have written")
+    }
+    // Restored, the same entry answers as before.
+    await client.hset(entries, waiter.entry.tokenId, packed!)
+    assert.strictEqual(Option.getOrThrow(await status(concertId, waiter.entry.tokenId)).position, 1)
   })
 })
 

@@ -3,8 +3,9 @@
  * Lua twin of core's `rules/Admission` (the contract and property suites
  * prove the two agree): drop waiters who stopped polling, end run-out
  * windows, forget long-ended entries, then admit front waiters while both
- * caps allow. All keys of a queue share one hash tag and are passed in KEYS,
- * so the scripts run on Redis Cluster.
+ * caps allow. All keys of a queue share one hash tag, so one cluster slot;
+ * each script is passed the first in KEYS and names the others from it, so
+ * the scripts run on Redis Cluster.
  *
  * Entries are packed as `userId|joinSequence|joinedAtMs|state|admittedAtMs|activeUntilMs|writtenAtMs`
  * with state `p` (pending: joined before the opening), `w` (waiting), `a` (active) or `e` (ended).
@@ -28,7 +29,10 @@
  * same call has already read.
  */
 
-/** The keys of one queue, in the order every script receives them. */
+/**
+ * The keys of one queue. Every script is passed the first alone and names the rest from it (the same prefix and
+ * hash tag), which Redis Cluster allows: every key a script touches is in the declared key's slot.
+ */
 export const queueKeyNames = [
   "seq",
   "entries",
@@ -44,8 +48,14 @@ export const queueKeyNames = [
 ] as const
 
 const prelude = `
+-- KEYS[1] is the queue's counter, P{q:C}:seq. The other keys share its hash tag, so its slot, and are named from
+-- it here: eleven declared keys were most of the bytes of a call, for the client to encode and Redis to parse.
+local base = string.sub(KEYS[1], 1, -4)
 local K_SEQ, K_ENTRIES, K_USERS, K_WAITING, K_SEEN, K_ACTIVE, K_ADMISSIONS, K_WAITED, K_ENDED, K_SETTINGS, K_PENDING =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
+  KEYS[1], base .. 'entries', base .. 'users', base .. 'waiting', base .. 'seen', base .. 'active',
+  base .. 'admissions', base .. 'waited', base .. 'ended', base .. 'settings', base .. 'pending'
+local ALL_KEYS = { K_SEQ, K_ENTRIES, K_USERS, K_WAITING, K_SEEN, K_ACTIVE, K_ADMISSIONS, K_WAITED, K_ENDED, K_SETTINGS,
+  K_PENDING }
 local now
 if ARGV[1] ~= '' then
   now = tonumber(ARGV[1])
@@ -221,7 +231,7 @@ local function touch()
   local ttlMs = retentionMs + activeMs + touchEveryMs
   if not touchedMs or now < touchedMs or now - touchedMs >= touchEveryMs then
     redis.call('HSET', K_SETTINGS, 'touchedMs', now)
-    for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ttlMs) end
+    for i = 1, #ALL_KEYS do redis.call('PEXPIRE', ALL_KEYS[i], ttlMs) end
   else
     for key in pairs(written) do redis.call('PEXPIRE', key, ttlMs) end
   end
