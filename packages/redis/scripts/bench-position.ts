@@ -15,7 +15,7 @@ import { QueuePolicy } from "@boxoffice/core"
 import { DateTime, Effect, Option } from "effect"
 import { Redis } from "ioredis"
 import { queueKeyNames } from "../dist/internal/scripts.js"
-import { makeQueue, policyArguments, queueKeys } from "../dist/Queue.js"
+import { makeQueue, queueKeys, scriptArguments } from "../dist/Queue.js"
 
 const quick = process.argv.includes("--quick")
 const sizes = quick ? [1_000, 10_000] : [1_000, 100_000, 1_000_000]
@@ -50,7 +50,7 @@ for (const size of sizes) {
       const token = crypto.randomUUID()
       tokens.push(token)
       ;(pipeline as unknown as Record<string, (...args: Array<unknown>) => void>)["boxofficeJoin"]!(
-        ...keys, "", ...policyArguments(policy), crypto.randomUUID(), token
+        ...scriptArguments(prefix, concertId as never, "", policy), crypto.randomUUID(), token
       )
     }
     await pipeline.exec()
@@ -90,11 +90,11 @@ for (const size of drawSizes) {
       for (let i = done; i < Math.min(size, done + 10_000); i++) {
         const token = crypto.randomUUID()
         tokens.push(token)
-        pipeline["boxofficeJoin"]!(...keys, String(opensAtMs - 1_000), ...policyArguments(opening), crypto.randomUUID(), token)
+        pipeline["boxofficeJoin"]!(...scriptArguments(prefix, concertId as never, String(opensAtMs - 1_000), opening), crypto.randomUUID(), token)
       }
       await pipeline.exec()
     }
-    const atOpening = () => commands["boxofficeStatus"]!(...keys, String(opensAtMs), ...policyArguments(opening), tokens[0])
+    const atOpening = () => commands["boxofficeStatus"]!(...scriptArguments(prefix, concertId as never, String(opensAtMs), opening), tokens[0])
     callsMs.push(await time(atOpening) / 1_000)
     nextCallsUs.push(await time(atOpening))
     const drawn = Number(await client.zcard(keys[queueKeyNames.indexOf("waiting")]!)) + Number(await client.zcard(keys[queueKeyNames.indexOf("active")]!))
@@ -141,15 +141,15 @@ if (Number.isInteger(redisPid) && existsSync(`/proc/${redisPid}/stat`)) {
     const keys = queueKeys(prefix, concertId as never)
     const tokens = Array.from({ length: waiters }, () => crypto.randomUUID())
     const joinUs = await redisCpuPerCall(tokens.map((token) => (pipeline) =>
-      pipeline["boxofficeJoin"]!(...keys, "", ...policyArguments(salePolicy), crypto.randomUUID(), token)))
+      pipeline["boxofficeJoin"]!(...scriptArguments(prefix, concertId as never, "", salePolicy), crypto.randomUUID(), token)))
     // Active users leave and the next are admitted, as in a sale: each turnover ends maxActive of them.
     for (let turn = 0; turn < sale.turnovers; turn++) {
       const leaving = tokens.slice(turn * sale.maxActive, (turn + 1) * sale.maxActive)
-      await Promise.all(leaving.map((token) => commands["boxofficeEnd"]!(...keys, "", ...policyArguments(salePolicy), token)))
+      await Promise.all(leaving.map((token) => commands["boxofficeEnd"]!(...scriptArguments(prefix, concertId as never, "", salePolicy), token)))
     }
     const waiting = tokens.slice((sale.turnovers + 1) * sale.maxActive + 1_000)
     const statusUs = await redisCpuPerCall(Array.from({ length: polls }, (_, i) => (pipeline) =>
-      pipeline["boxofficeStatus"]!(...keys, "", ...policyArguments(salePolicy), waiting[(i * 7) % waiting.length])))
+      pipeline["boxofficeStatus"]!(...scriptArguments(prefix, concertId as never, "", salePolicy), waiting[(i * 7) % waiting.length])))
     const sampled = Number(await client.zcard(keys[queueKeyNames.indexOf("waited")]!))
     const window = Number(await client.zcard(keys[queueKeyNames.indexOf("admissions")]!))
     const row = { redisSale: sale.sale, waiters, etaSample: sampled, rateWindow: window, statusRedisCpuUs: statusUs, joinRedisCpuUs: joinUs }

@@ -10,7 +10,7 @@
 import { QueuePolicy } from "@boxoffice/core"
 import { Effect } from "effect"
 import { Redis } from "ioredis"
-import { makeQueue, policyArguments, queueKeys } from "../dist/Queue.js"
+import { makeQueue, queueKeys, scriptArguments } from "../dist/Queue.js"
 
 const url = process.env["BOXOFFICE_TEST_REDIS"] ?? "redis://127.0.0.1:6379"
 const prefix = `boxoffice:bench:${process.pid}:`
@@ -36,7 +36,7 @@ for (let done = 0; done < waiting; done += 10_000) {
     const token = crypto.randomUUID()
     tokens.push(token)
     ;(pipeline as unknown as Record<string, (...args: Array<unknown>) => void>)["boxofficeJoin"]!(
-      ...keys, "", ...policyArguments(policy), crypto.randomUUID(), token
+      ...scriptArguments(prefix, concertId as never, "", policy), crypto.randomUUID(), token
     )
   }
   await pipeline.exec()

@@ -8,7 +8,6 @@
 import {
   type ConcertId,
   etaSeconds,
-  Limits,
   opensAtMsOf,
   Queue,
   QueueEntry,
@@ -73,8 +72,6 @@ const withScripts = (client: RedisClient): RedisClient & QueueCommands => {
 export const queueKeys = (keyPrefix: string, concertId: ConcertId): Array<string> =>
   queueKeyNames.map((name) => `${keyPrefix}{q:${concertId}}:${name}`)
 
-/** The key every script is passed, `P{q:C}:seq`; the scripts name the queue's other keys from it. */
-const scriptKey = (keyPrefix: string, concertId: ConcertId) => `${keyPrefix}{q:${concertId}}:${queueKeyNames[0]}`
 
 /** A Redis reply error is a bug in a script; anything else means Redis could not be reached. */
 const isReplyError = (error: unknown) => error instanceof Error && error.name === "ReplyError"
@@ -169,8 +166,8 @@ export const layerFromClient = (client: RedisClient, options: RedisQueueOptions)
   Layer.succeed(Queue, makeQueue(client, options))
 
 /**
- * ARGV[2..10] of every script: the concert's policy and the limits (rate 0:
- * no cap; opening '': open at once). ARGV[1] is the time, '' for Redis's own.
+ * ARGV[2..5] of every script: the concert's policy (rate 0: no cap; opening '': open at once). ARGV[1] is the
+ * time, '' for Redis's own. The engine's limits are in the scripts' text.
  *
  * @internal
  */
@@ -178,12 +175,18 @@ export const policyArguments = (policy: QueuePolicy): Array<string | number> => 
   policy.maxActive,
   policy.activeSeconds * 1000,
   policy.admitPerMinute ?? 0,
-  Limits.waitingGraceSeconds * 1000,
-  Limits.queueTidyBatchMax,
-  Limits.endedEntryRetentionSeconds * 1000,
-  Limits.etaSampleSize,
-  opensAtMsOf(policy) ?? "",
-  Limits.etaWindowSeconds * 1000
+  opensAtMsOf(policy) ?? ""
+]
+
+/**
+ * KEYS and ARGV[1..5] of every script: the queue's first key, the time ('' for Redis's own) and the policy.
+ *
+ * @internal
+ */
+export const scriptArguments = (keyPrefix: string, concertId: ConcertId, now: string, policy: QueuePolicy) => [
+  `${keyPrefix}{q:${concertId}}:${queueKeyNames[0]}`,
+  now,
+  ...policyArguments(policy)
 ]
 
 export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queue["Service"] => {
@@ -203,9 +206,7 @@ export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queu
       Effect.map(
         call((now) =>
           redis.boxofficeJoin(
-            scriptKey(options.keyPrefix, request.concertId),
-            now,
-            ...policyArguments(request.policy),
+            ...scriptArguments(options.keyPrefix, request.concertId, now, request.policy),
             request.userId,
             request.tokenId
           )
@@ -214,16 +215,16 @@ export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queu
       ),
     status: (concertId, tokenId, policy) =>
       Effect.map(
-        call((now) => redis.boxofficeStatus(scriptKey(options.keyPrefix, concertId), now, ...policyArguments(policy), tokenId)),
+        call((now) => redis.boxofficeStatus(...scriptArguments(options.keyPrefix, concertId, now, policy), tokenId)),
         (reply) => reply === null ? Option.none() : Option.some(toEntry(concertId, policy, reply))
       ),
     end: (concertId, tokenId, policy) =>
       Effect.asVoid(
-        call((now) => redis.boxofficeEnd(scriptKey(options.keyPrefix, concertId), now, ...policyArguments(policy), tokenId))
+        call((now) => redis.boxofficeEnd(...scriptArguments(options.keyPrefix, concertId, now, policy), tokenId))
       ),
     stats: (concertId, policy) =>
       Effect.map(
-        call((now) => redis.boxofficeStats(scriptKey(options.keyPrefix, concertId), now, ...policyArguments(policy))),
+        call((now) => redis.boxofficeStats(...scriptArguments(options.keyPrefix, concertId, now, policy))),
         ([pending, waiting, active, admittedLastMinute, maxActive, activeMs, rate, paused]) =>
           new QueueStats({
             settings: settingsOf(maxActive, activeMs, rate, paused),
@@ -237,9 +238,7 @@ export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queu
       Effect.map(
         call((now) =>
           redis.boxofficeConfigure(
-            scriptKey(options.keyPrefix, concertId),
-            now,
-            ...policyArguments(policy),
+            ...scriptArguments(options.keyPrefix, concertId, now, policy),
             change.maxActive ?? "",
             change.activeSeconds === undefined ? "" : change.activeSeconds * 1000,
             change.admitPerMinute === undefined ? "" : change.admitPerMinute ?? 0,

@@ -28,6 +28,7 @@
  * poll bounds the whole deployment. Scripts avoid calls that repeat what the
  * same call has already read.
  */
+import { Limits } from "@boxoffice/core"
 
 /**
  * The keys of one queue. Every script is passed the first alone and names the rest from it (the same prefix and
@@ -47,6 +48,15 @@ export const queueKeyNames = [
   "pending"
 ] as const
 
+const limits = [
+  Limits.waitingGraceSeconds * 1000,
+  Limits.queueTidyBatchMax,
+  Limits.endedEntryRetentionSeconds * 1000,
+  Limits.etaSampleSize,
+  Limits.etaWindowSeconds * 1000,
+  60_000
+].join(", ")
+
 const prelude = `
 -- KEYS[1] is the queue's counter, P{q:C}:seq. The other keys share its hash tag, so its slot, and are named from
 -- it here: eleven declared keys were most of the bytes of a call, for the client to encode and Redis to parse.
@@ -63,21 +73,27 @@ else
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
-local maxActive, activeMs, rate = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local graceMs, tidyMax, retentionMs, etaSample = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+-- core's Limits, fixed in the script's text: how long a silent waiter keeps a place, the most entries one call
+-- tidies, how long an ended entry is kept, the ETA's sample size and window, the rate cap's window.
+local graceMs, tidyMax, retentionMs, etaSample, etaWindowMs, rateWindowMs = ${limits}
 -- When the sale opens (core's isSaleOpen); nil: open at once.
-local opensAt = tonumber(ARGV[9])
--- How far back the ETA looks at admissions of people who had waited (core's Limits.etaWindowSeconds).
-local etaWindowMs = tonumber(ARGV[10])
+local opensAt = tonumber(ARGV[5])
 local open = not opensAt or now >= opensAt
 -- The operator's settings, once changed, replace the concert's policy that the caller passed (rate 0: no cap).
+-- Their text is kept for view(): formatting a number costs Redis more than the rest of a reply.
+local maxActiveText, activeMsText, rateText = ARGV[2], ARGV[3], ARGV[4]
 local paused = false
-local configured = redis.call('HMGET', K_SETTINGS, 'maxActive', 'activeMs', 'rate', 'paused', 'touchedMs')
+local configured = redis.call('HMGET', K_SETTINGS, 'maxActive', 'activeMs', 'rate', 'paused', 'touchedMs', 'tidyAtMs')
 if configured[1] then
-  maxActive, activeMs, rate = tonumber(configured[1]), tonumber(configured[2]), tonumber(configured[3])
+  maxActiveText, activeMsText, rateText = configured[1], configured[2], configured[3]
   paused = configured[4] == '1'
 end
+local maxActive, activeMs, rate = tonumber(maxActiveText), tonumber(activeMsText), tonumber(rateText)
 local touchedMs = tonumber(configured[5])
+-- No call before tidyAtMs has anything to tidy: tidy() sets it from the earliest time in each timed set, and
+-- a write of an earlier time (a call that carries an older clock) brings it forward. nil (never set, or
+-- evicted): tidy now.
+local tidyAtMs = tonumber(configured[6])
 
 -- The keys this call wrote, which touch() gives their expiry (a write may have created the key).
 local written = {}
@@ -88,16 +104,25 @@ end
 -- ZCARD of the active set, once read, kept up to date by this call's admissions and endings.
 local activeCount = nil
 
+-- Something this call wrote falls due for tidying at ms.
+local function dueAt(ms)
+  if tidyAtMs and ms < tidyAtMs then
+    tidyAtMs = ms
+    write('HSET', K_SETTINGS, 'tidyAtMs', ms)
+  end
+end
+
 local function load(token)
   local packed = redis.call('HGET', K_ENTRIES, token)
   if not packed then return nil end
   local f = {}
   for part in string.gmatch(packed .. '|', '([^|]*)|') do f[#f + 1] = part end
-  local e = { u = f[1], seq = tonumber(f[2]), joined = tonumber(f[3]), state = f[4],
-              admitted = tonumber(f[5]), untilMs = tonumber(f[6]) }
+  -- The numbers stay text: most calls only answer them, and converting costs Redis more than reading.
+  local e = { u = f[1], seq = f[2], joined = f[3], state = f[4],
+              admitted = f[5] ~= '' and f[5] or nil, untilMs = f[6] ~= '' and f[6] or nil }
   if e.state == 'p' then
     local drawn = redis.call('ZSCORE', K_WAITING, token)
-    if drawn then e.state, e.seq = 'w', tonumber(drawn) end
+    if drawn then e.state, e.seq = 'w', drawn end
   end
   return e
 end
@@ -131,6 +156,7 @@ local function finish(token, e)
   e.untilMs = nil
   save(token, e)
   write('ZADD', K_ENDED, now, token)
+  dueAt(now + retentionMs)
 end
 
 -- Drops an ended entry, and the user's pointer to it.
@@ -169,9 +195,20 @@ local function draw()
   redis.call('DEL', K_PENDING)
 end
 
--- Ends what is due (waiters who stopped polling, run-out windows, long-ended entries), then draws
--- the pre-queue once the sale is open.
+-- The earliest score in a sorted set, or nil for an empty one.
+local function earliest(key)
+  local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  return tonumber(first[2])
+end
+
+-- A tidy runs at least this often, whatever tidyAtMs says: a bound on anything that wrote a timed set without
+-- bringing tidyAtMs forward (the scripts of an older version during a rolling upgrade).
+local tidyEveryMs = 10000
+
+-- Ends what is due (waiters who stopped polling, run-out windows, long-ended entries, the rate cap's old
+-- admissions), then draws the pre-queue once the sale is open; then sets when the next tidy is due.
 local function tidy()
+  if tidyAtMs and now < tidyAtMs then return end
   for _, token in ipairs(redis.call('ZRANGEBYSCORE', K_SEEN, '-inf', now - graceMs, 'LIMIT', 0, tidyMax)) do
     finish(token, load(token))
   end
@@ -181,8 +218,22 @@ local function tidy()
   for _, token in ipairs(redis.call('ZRANGEBYSCORE', K_ENDED, '-inf', now - retentionMs, 'LIMIT', 0, tidyMax)) do
     forget(token)
   end
+  -- Every admission of the last minute is kept: the rate cap and the stats count them.
+  redis.call('ZREMRANGEBYSCORE', K_ADMISSIONS, '-inf', now - rateWindowMs)
   -- Only a sale with an opening time has a pre-queue (opensAt never changes), so only it looks for one.
   if open and opensAt then draw() end
+  local at = now + tidyEveryMs
+  local function sooner(ms) if ms and ms < at then at = ms end end
+  local seen, ended, admitted = earliest(K_SEEN), earliest(K_ENDED), earliest(K_ADMISSIONS)
+  sooner(seen and seen + graceMs)
+  sooner(earliest(K_ACTIVE))
+  sooner(ended and ended + retentionMs)
+  sooner(admitted and admitted + rateWindowMs)
+  -- Before the opening, the draw is due at the opening.
+  if not open then sooner(opensAt) end
+  -- A batch cut short by tidyMax leaves its rest due now: the next call goes on with it.
+  tidyAtMs = at
+  write('HSET', K_SETTINGS, 'tidyAtMs', at)
 end
 
 -- Admits front waiters while both caps allow. Nobody is admitted before the opening (core's admissionsAllowed).
@@ -190,8 +241,7 @@ local function admitFront(arriving)
   if not open then return end
   activeCount = activeCount or redis.call('ZCARD', K_ACTIVE)
   local room = maxActive - activeCount
-  -- Every admission of the last 60 s is kept: the rate cap and the stats count them.
-  redis.call('ZREMRANGEBYSCORE', K_ADMISSIONS, '-inf', now - 60000)
+  -- tidy() has pruned the admissions to the last minute, or none was older.
   if rate > 0 then room = math.min(room, rate - redis.call('ZCARD', K_ADMISSIONS)) end
   if paused or room <= 0 then return end
   while room > 0 do
@@ -204,12 +254,14 @@ local function admitFront(arriving)
       -- A waiter whose entry was evicted is passed over; the slot goes to the next.
       if e then
         -- A drawn entry's place lives only in the waiting set, which it has just left.
-        e.seq = tonumber(front[i + 1])
+        e.seq = front[i + 1]
         e.state, e.admitted, e.untilMs = 'a', now, now + activeMs
         save(token, e)
         write('ZADD', K_ACTIVE, e.untilMs, token)
+        dueAt(e.untilMs)
         activeCount = activeCount + 1
         write('ZADD', K_ADMISSIONS, now, token)
+        dueAt(now + rateWindowMs)
         if token ~= arriving then write('ZADD', K_WAITED, now, token) end
         room = room - 1
       end
@@ -250,7 +302,10 @@ end
 
 -- A waiter is seen: only its score in K_SEEN moves. ZADD answers 1 for a new member, which may be a new key.
 local function refresh(token, e)
-  if (e.state == 'w' or e.state == 'p') and redis.call('ZADD', K_SEEN, now, token) == 1 then written[K_SEEN] = true end
+  if e.state == 'w' or e.state == 'p' then
+    if redis.call('ZADD', K_SEEN, now, token) == 1 then written[K_SEEN] = true end
+    dueAt(now + graceMs)
+  end
 end
 
 -- "created,tokenId,state,userId,joinSequence,joinedAtMs,admittedAtMs,activeUntilMs,position,nowMs,
@@ -260,10 +315,10 @@ end
 -- 18 array items. Every field is an id, a state letter or an integer, none with a comma; integers stay
 -- below 1e14 (the %.14g that table.concat formats numbers with), milliseconds until the year 5138.
 local function view(token, e, created)
-  local position = -1
+  local position = '-1'
   if e.state == 'w' then position = (e.rank or redis.call('ZRANK', K_WAITING, token)) + 1 end
-  local reply = { created, token, e.state, e.u, e.seq, e.joined, e.admitted or -1, e.untilMs or -1, position, now,
-    maxActive, activeMs, rate }
+  local reply = { created, token, e.state, e.u, e.seq, e.joined, e.admitted or '-1', e.untilMs or '-1', position, now,
+    maxActiveText, activeMsText, rateText }
   if e.state == 'w' then
     reply[#reply + 1] = activeCount or redis.call('ZCARD', K_ACTIVE)
     -- Of the waited sample, only what the ETA uses (core's waitedAdmissionsOf): the oldest admission in the
@@ -273,8 +328,8 @@ local function view(token, e, created)
       reply[#reply + 1] = oldest[2]
       reply[#reply + 1] = redis.call('ZCOUNT', K_WAITED, '(' .. oldest[2], '+inf')
     else
-      reply[#reply + 1] = -1
-      reply[#reply + 1] = 0
+      reply[#reply + 1] = '-1'
+      reply[#reply + 1] = '0' 
     end
     -- With a rate cap, of the window's admissions (pruned to the last 60 s by the admission step) only what the
     -- schedule uses: how many there are, and the one this waiter's admission must see leave (core's
@@ -284,16 +339,16 @@ local function view(token, e, created)
       local laps = math.max(0, math.ceil((position - rate) / rate))
       local index = windowCount + position - laps * rate - 1 - rate
       reply[#reply + 1] = windowCount
-      reply[#reply + 1] = index < 0 and -1 or redis.call('ZRANGE', K_ADMISSIONS, index, index, 'WITHSCORES')[2]
+      reply[#reply + 1] = index < 0 and '-1' or redis.call('ZRANGE', K_ADMISSIONS, index, index, 'WITHSCORES')[2]
     end
   end
   return table.concat(reply, ',')
 end
 `
 
-/** ARGV[11] userId, ARGV[12] the token id to use if the join is new. */
+/** ARGV[6] userId, ARGV[7] the token id to use if the join is new. */
 export const joinScript = `${prelude}
-local userId, token = ARGV[11], ARGV[12]
+local userId, token = ARGV[6], ARGV[7]
 admit(nil)
 local current = redis.call('HGET', K_USERS, userId)
 local existing = current and load(current)
@@ -301,7 +356,7 @@ if existing then reconcile(current, existing) end
 if existing and existing.state ~= 'e' then
   refresh(current, existing)
   touch()
-  return view(current, existing, 0)
+  return view(current, existing, '0')
 end
 -- The user's ended entry (or a pointer to an evicted one) is replaced by this join.
 if current then forget(current) end
@@ -312,8 +367,9 @@ if not open then
   write('HSET', K_USERS, userId, token)
   write('SADD', K_PENDING, token)
   write('ZADD', K_SEEN, now, token)
+  dueAt(now + graceMs)
   touch()
-  return view(token, e, 1)
+  return view(token, e, '1')
 end
 -- A lost counter must not let a newcomer pass those already waiting.
 local seq = write('INCR', K_SEQ)
@@ -327,26 +383,27 @@ save(token, e)
 write('HSET', K_USERS, userId, token)
 write('ZADD', K_WAITING, e.seq, token)
 write('ZADD', K_SEEN, now, token)
+dueAt(now + graceMs)
 admitFront(token)
 touch()
-return view(token, load(token) or e, 1)
+return view(token, load(token) or e, '1')
 `
 
-/** ARGV[11] the token id. */
+/** ARGV[6] the token id. */
 export const statusScript = `${prelude}
-local token = ARGV[11]
+local token = ARGV[6]
 admit(nil)
 local e = load(token)
 if not e then return false end
 reconcile(token, e)
 refresh(token, e)
 touch()
-return view(token, e, 0)
+return view(token, e, '0')
 `
 
-/** ARGV[11] the token id. */
+/** ARGV[6] the token id. */
 export const endScript = `${prelude}
-local token = ARGV[11]
+local token = ARGV[6]
 admit(nil)
 local e = load(token)
 if e and e.state ~= 'e' then
@@ -369,16 +426,17 @@ return { redis.call('SCARD', K_PENDING), redis.call('ZCARD', K_WAITING), redis.c
 `
 
 /**
- * Changes the settings in force (core's applySettingsChange): ARGV[11..14] maxActive, activeMs, rate
+ * Changes the settings in force (core's applySettingsChange): ARGV[6..9] maxActive, activeMs, rate
  * (0: no cap), paused (1 or 0), each '' to keep. Admits at once under the new settings, and answers
  * { maxActive, activeMs, rate, paused }.
  */
 export const configureScript = `${prelude}
 admit(nil)
-if ARGV[11] ~= '' then maxActive = tonumber(ARGV[11]) end
-if ARGV[12] ~= '' then activeMs = tonumber(ARGV[12]) end
-if ARGV[13] ~= '' then rate = tonumber(ARGV[13]) end
-if ARGV[14] ~= '' then paused = ARGV[14] == '1' end
+if ARGV[6] ~= '' then maxActive = tonumber(ARGV[6]) end
+if ARGV[7] ~= '' then activeMs = tonumber(ARGV[7]) end
+if ARGV[8] ~= '' then rate = tonumber(ARGV[8]) end
+if ARGV[9] ~= '' then paused = ARGV[9] == '1' end
+maxActiveText, activeMsText, rateText = tostring(maxActive), tostring(activeMs), tostring(rate)
 write('HSET', K_SETTINGS, 'maxActive', maxActive, 'activeMs', activeMs, 'rate', rate, 'paused', paused and '1' or '0')
 admit(nil)
 touch()
