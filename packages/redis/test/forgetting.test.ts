@@ -84,7 +84,7 @@ describe("Redis that forgets", () => {
 })
 
 describe("Redis written by someone else", () => {
-  it("an entry the scripts cannot have written is a defect naming the reply, never an answer built from it", async () => {
+  it("an entry the scripts cannot have written is a defect naming it, never an answer built from it", async () => {
     const concertId = Effect.runSync(newId(ConcertId))
     await join(concertId, Effect.runSync(newId(UserId)))
     const waiter = await join(concertId, Effect.runSync(newId(UserId)))
@@ -100,6 +100,11 @@ describe("Redis written by someone else", () => {
       assert.isTrue(Exit.isFailure(exit) && Cause.hasDies(exit.cause), `${value}: ${String(exit)}`)
       assert.include(String(Cause.squash((exit as Exit.Failure<unknown, unknown>).cause)), "cannot have written")
     }
+    // An entry that is not one at all stops the script itself.
+    await client.hset(entries, waiter.entry.tokenId, "garbage")
+    const unreadable = await runtime.runPromiseExit(Queue.use((queue) => queue.status(concertId, waiter.entry.tokenId, policy)))
+    assert.isTrue(Exit.isFailure(unreadable) && Cause.hasDies(unreadable.cause), String(unreadable))
+    assert.include(String(Cause.squash((unreadable as Exit.Failure<unknown, unknown>).cause)), "cannot read: garbage")
     // Restored, the same entry answers as before.
     await client.hset(entries, waiter.entry.tokenId, packed!)
     assert.strictEqual(Option.getOrThrow(await status(concertId, waiter.entry.tokenId)).position, 1)
