@@ -237,6 +237,9 @@ local function tidy()
   write('HSET', K_SETTINGS, 'tidyAtMs', at)
 end
 
+-- The arriving joiner's entry, once admitFront has admitted them at once.
+local arrivalAdmitted = nil
+
 -- Admits front waiters while both caps allow. Nobody is admitted before the opening (core's admissionsAllowed).
 local function admitFront(arriving)
   if not open then return end
@@ -245,6 +248,7 @@ local function admitFront(arriving)
   -- tidy() has pruned the admissions to the last minute, or none was older.
   if rate > 0 then room = math.min(room, rate - redis.call('ZCARD', K_ADMISSIONS)) end
   if paused or room <= 0 then return end
+  local waitedAdded = false
   while room > 0 do
     local front = redis.call('ZPOPMIN', K_WAITING, room)
     if #front == 0 then break end
@@ -263,13 +267,20 @@ local function admitFront(arriving)
         activeCount = activeCount + 1
         write('ZADD', K_ADMISSIONS, now, token)
         dueAt(now + rateWindowMs)
-        if token ~= arriving then write('ZADD', K_WAITED, now, token) end
+        if token == arriving then
+          arrivalAdmitted = e
+        else
+          write('ZADD', K_WAITED, now, token)
+          waitedAdded = true
+        end
         room = room - 1
       end
     end
   end
-  local sampled = redis.call('ZCARD', K_WAITED)
-  if sampled > etaSample then redis.call('ZREMRANGEBYRANK', K_WAITED, 0, sampled - etaSample - 1) end
+  if waitedAdded then
+    local sampled = redis.call('ZCARD', K_WAITED)
+    if sampled > etaSample then redis.call('ZREMRANGEBYRANK', K_WAITED, 0, sampled - etaSample - 1) end
+  end
 end
 
 local function admit(arriving)
@@ -387,7 +398,7 @@ write('ZADD', K_SEEN, now, token)
 dueAt(now + graceMs)
 admitFront(token)
 touch()
-return view(token, load(token) or e, '1')
+return view(token, arrivalAdmitted or e, '1')
 `
 
 /** ARGV[6] the token id. */
