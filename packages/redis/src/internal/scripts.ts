@@ -65,8 +65,6 @@ local base = string.sub(KEYS[1], 1, -4)
 local K_SEQ, K_ENTRIES, K_USERS, K_WAITING, K_SEEN, K_ACTIVE, K_ADMISSIONS, K_WAITED, K_ENDED, K_SETTINGS, K_PENDING =
   KEYS[1], base .. 'entries', base .. 'users', base .. 'waiting', base .. 'seen', base .. 'active',
   base .. 'admissions', base .. 'waited', base .. 'ended', base .. 'settings', base .. 'pending'
-local ALL_KEYS = { K_SEQ, K_ENTRIES, K_USERS, K_WAITING, K_SEEN, K_ACTIVE, K_ADMISSIONS, K_WAITED, K_ENDED, K_SETTINGS,
-  K_PENDING }
 local now
 if ARGV[1] ~= '' then
   now = tonumber(ARGV[1])
@@ -296,7 +294,10 @@ local function touch()
   local ttlMs = retentionMs + activeMs + touchEveryMs
   if not touchedMs or now < touchedMs or now - touchedMs >= touchEveryMs then
     redis.call('HSET', K_SETTINGS, 'touchedMs', now)
-    for i = 1, #ALL_KEYS do redis.call('PEXPIRE', ALL_KEYS[i], ttlMs) end
+    for _, key in ipairs({ K_SEQ, K_ENTRIES, K_USERS, K_WAITING, K_SEEN, K_ACTIVE, K_ADMISSIONS, K_WAITED, K_ENDED,
+      K_SETTINGS, K_PENDING }) do
+      redis.call('PEXPIRE', key, ttlMs)
+    end
   else
     for key in pairs(written) do redis.call('PEXPIRE', key, ttlMs) end
   end
