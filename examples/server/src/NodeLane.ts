@@ -13,8 +13,10 @@
  * answered `internal-error`. The lane takes only bodiless requests of exactly
  * these paths, with a concert id of UUID characters (so that no path needs
  * decoding); anything else, and every request while tracing or the full
- * access log is on, goes through Effect's server as before. On shutdown it
- * stops taking requests and waits for those in flight, before the stores close.
+ * access log is on, goes through Effect's server as before. Its answers are
+ * written together at the end of each turn of the event loop (`AnswerBatch`).
+ * On shutdown it stops taking requests and waits for those in flight, before
+ * the stores close.
  */
 import {
   internalErrorJson,
@@ -26,6 +28,7 @@ import {
 } from "@boxoffice/http"
 import { Cause, type Context, Duration, Effect, Exit, Fiber, Layer } from "effect"
 import type { IncomingMessage, Server, ServerResponse } from "node:http"
+import { makeAnswerBatch } from "./AnswerBatch.ts"
 import { logServerError } from "./AccessLog.ts"
 import { answerFirst } from "./NodeServer.ts"
 
@@ -38,15 +41,6 @@ const bodiless = (request: IncomingMessage) =>
 
 /** `/concerts/{concertId}/queue` with an id of UUID characters: its concert id, else undefined. */
 const joinPath = /^\/concerts\/([0-9A-Fa-f-]{1,64})\/queue$/
-
-const write = (response: ServerResponse, answer: PlainAnswer) => {
-  if (response.destroyed) return
-  response.writeHead(answer.status, {
-    "content-type": answer.contentType,
-    "content-length": Buffer.byteLength(answer.body)
-  })
-  response.end(answer.body)
-}
 
 /** One route of the lane: its method, its template and its request metrics series. */
 interface LaneRoute {
@@ -88,6 +82,7 @@ export const nodeLaneLayer = (
     const status = laneRoute("GET", "/queue/status")
     const join = laneRoute("POST", "/concerts/:concertId/queue")
     const inFlight = new Set<Fiber.Fiber<PlainAnswer>>()
+    const batch = makeAnswerBatch()
 
     /**
      * Runs an answer and writes it, then does what the router's middlewares do after: records the
@@ -99,7 +94,7 @@ export const nodeLaneLayer = (
       const fiber = Effect.runForkWith(context)(answer)
       const done = (exit: Exit.Exit<PlainAnswer>) => {
         const answered = Exit.isSuccess(exit) ? exit.value : internalError
-        write(response, answered)
+        batch.write(response, answered)
         route.record?.(answered.status, performance.now() - startedMs, context)
         const defect = Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)
         const logged = options.logServerErrors && answered.status >= 500
