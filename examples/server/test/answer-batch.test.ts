@@ -70,12 +70,12 @@ describe("AnswerBatch", () => {
     await new Promise((resolve) => setImmediate(resolve))
     // One turn: every held request is answered through the batch.
     for (const { request, response } of held) {
-      batch.write(response, { status: 200, contentType: "text/plain", body: `answer to ${request.url}` })
+      batch.write(response, { status: 200, contentType: "application/json", body: JSON.stringify(`answer to ${request.url}`) })
       sentInTheTurn.push(response.headersSent)
     }
     assert.isTrue(sentInTheTurn.every((sent) => !sent), "nothing is written during the turn")
     const bodies = (await Promise.all(answers)).map((a) => `${a.status} ${a.body}`)
-    assert.deepStrictEqual(bodies, Array.from({ length: clients }, (_, i) => `200 answer to /client-${i}`))
+    assert.deepStrictEqual(bodies, Array.from({ length: clients }, (_, i) => `200 "answer to /client-${i}"`))
     assert.strictEqual(await gone, "gone")
     assert.isTrue(held.filter((h) => h.request !== leaving).every((h) => h.response.writableFinished))
   })
