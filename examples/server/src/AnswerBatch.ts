@@ -4,7 +4,7 @@
  * proxy shares the host, the kernel runs the reader's side of every write in
  * the writer's system call, waking the reader each time it has gone back to
  * sleep: when answers take tens of microseconds each, that is one wake-up per
- * answer, which measured about a fifth of a poll's CPU. Written together, the
+ * answer, about 16 µs of a 120-µs join under the profiler (decision 62). Written together, the
  * first wakes the reader and the rest find it awake. An answer waits at most
  * for the rest of the requests that arrived with it.
  */
