@@ -44,7 +44,7 @@ describe("CommandBatch", () => {
     const { result, writes } = await writesDuring(() =>
       Promise.all(Array.from({ length: 20 }, (_, i) => batched(() => client.set(`${prefix}k${i}`, `v${i}`).then(() => client.get(`${prefix}k${i}`))))))
     assert.deepStrictEqual(result, Array.from({ length: 20 }, (_, i) => `v${i}`))
-    // The 20 SETs of the turn: two full writes and the last four at its end; the GETs, one turn each reply.
+    // The 20 SETs of the turn: two full writes, then the last four at its end. The GETs follow as the replies arrive.
     assert.deepStrictEqual(writes.slice(0, 3), [8, 8, 4])
     assert.strictEqual(writes.reduce((a, b) => a + b, 0), 40)
   })
