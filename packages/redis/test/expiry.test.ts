@@ -1,8 +1,8 @@
 /**
  * Proves that a queue's keys always carry an expiry, so that Redis drops a
- * queue nobody calls: every key a call writes gets one at once, and every
- * key is refreshed at least every ten seconds of calls, but a poll in
- * between refreshes only what it wrote.
+ * queue nobody calls: every key a call makes gets one at once, and every
+ * key is refreshed at least every ten seconds of calls, but a call in
+ * between refreshes at most what it wrote.
  */
 import { ConcertId, Limits, newId, Queue, QueuePolicy, QueueTokenId, UserId } from "@boxoffice/core"
 import { queueKeys } from "@boxoffice/redis"
@@ -77,6 +77,24 @@ describe("the expiry of a queue's keys", () => {
     const found = await expiries(concertId)
     assert.includeMembers(Object.keys(found), ["pending", "entries", "users", "seen", "settings"])
     assertAllExpire(found)
+  })
+
+  it("a join between two refreshes leaves the expiry of keys that were there alone, and gives one to a key it made anew", async () => {
+    const concertId = newConcert()
+    await join(concertId)
+    await join(concertId)
+    const [entries, users] = ["entries", "users"].map((name) => queueKeys(prefix, concertId).find((key) => key.endsWith(`:${name}`))!)
+    await client.pexpire(entries!, 5_000)
+    await advance(1_000)
+    await join(concertId)
+    // A write keeps a key's expiry: the join had nothing to renew.
+    assert.isAtMost(await client.pttl(entries!), 5_000)
+    // A key lost on its own (evicted, say) is made again by the next join, with an expiry.
+    await client.del(users!)
+    await advance(1_000)
+    await join(concertId)
+    assert.isAbove(await client.pttl(users!), expiryMs - 60_000)
+    assertAllExpire(await expiries(concertId))
   })
 
   it("a poll within ten seconds of the last refresh leaves keys it did not write alone; after that, it refreshes them all", async () => {
