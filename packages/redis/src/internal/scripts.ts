@@ -22,7 +22,7 @@
  * every call was a third of a poll's commands, so a call sets them all only
  * when the last such refresh is `touchEveryMs` old, and otherwise only on the
  * keys it wrote with `write`, the one way a script may create a key (a join
- * first asks whether its five keys all exist, and then has nothing to mark).
+ * first asks whether the keys it writes all exist, and then has nothing to mark).
  *
  * Every `redis.call` costs Redis about a microsecond in a script, and a poll
  * makes about ten; Redis is shared by every instance, so its work per poll
@@ -105,8 +105,8 @@ local function write(command, key, ...)
   written[key] = true
   return redis.call(command, key, ...)
 end
--- A write keeps an existing key's expiry, so only a key the call creates needs one. A join writes five keys that
--- a sale under way already has: one EXISTS over them costs Redis less than renewing each, and when every one
+-- A write keeps an existing key's expiry, so only a key the call creates needs one. A join writes four or five keys
+-- that a sale under way already has: one EXISTS over them costs Redis less than renewing each, and when every one
 -- exists they are written without marking.
 local function writerFor(...)
   if redis.call('EXISTS', ...) == select('#', ...) then return redis.call end
@@ -389,11 +389,12 @@ end
 if current then forget(current) end
 -- Before the opening, a join gets a lottery ticket, not a place.
 if not open then
+  local put = writerFor(K_ENTRIES, K_USERS, K_PENDING, K_SEEN)
   local e = { u = userId, seq = '0', joined = nowText, state = 'p' }
-  save(token, e)
-  write('HSET', K_USERS, userId, token)
-  write('SADD', K_PENDING, token)
-  write('ZADD', K_SEEN, nowText, token)
+  save(token, e, put)
+  put('HSET', K_USERS, userId, token)
+  put('SADD', K_PENDING, token)
+  put('ZADD', K_SEEN, nowText, token)
   dueAt(now + graceMs)
   touch()
   return view(token, e, '1')
