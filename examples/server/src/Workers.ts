@@ -21,7 +21,12 @@ export const superviseWorkers = (count: number): Effect.Effect<never, WorkerStar
   Effect.callback<never, WorkerStartFailed>((resume) => {
     let stopping = false
     const listening = new Set<number>()
-    cluster.on("listening", (worker) => listening.add(worker.id))
+    cluster.on("listening", (worker) => {
+      listening.add(worker.id)
+      // A worker listens before its engine is ready and answers 503 until then; this line lets a harness
+      // wait for every worker before it probes for readiness.
+      console.log(JSON.stringify({ level: "INFO", message: `worker ${worker.process.pid} listening` }))
+    })
     cluster.on("exit", (worker, code) => {
       if (stopping) return
       if (!listening.has(worker.id)) {

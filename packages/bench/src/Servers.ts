@@ -65,11 +65,19 @@ const probe = (url: string) =>
  * connection. With workers, one ready answer can come from one process while another still answers 503
  * while it starts; the primary hands new connections to the workers in turn, so several in a row reach all.
  */
-const launch = async (main: string, env: Record<string, string>, healthPath: string, readyAnswers = 1) => {
+const launch = async (main: string, env: Record<string, string>, healthPath: string, readyAnswers = 1, workers = 0) => {
   const port = await freePort()
   const child = spawn(process.execPath, [main], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] })
   let errors = ""
   child.stderr!.on("data", (chunk) => (errors += chunk))
+  // With workers, probing starts once every worker listens: a worker that listens later, while still starting,
+  // would answer 503 to connections handed to it after the probes passed.
+  let listeningWorkers = 0
+  const countListening = (chunk: Buffer) => {
+    listeningWorkers += chunk.toString().split(" listening\"").length - 1
+    if (listeningWorkers >= workers) child.stdout!.off("data", countListening)
+  }
+  if (workers > 0) child.stdout!.on("data", countListening)
   // The servers' logs, for finding out why an outcome check failed: BOXOFFICE_BENCH_LOG_DIR keeps them.
   const logDir = process.env["BOXOFFICE_BENCH_LOG_DIR"]
   if (logDir === undefined) {
@@ -82,6 +90,10 @@ const launch = async (main: string, env: Record<string, string>, healthPath: str
   const url = `http://127.0.0.1:${port}`
   let inARow = 0
   for (let i = 0; i < 300; i++) {
+    if (listeningWorkers < workers) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      continue
+    }
     inARow = await probe(`${url}${healthPath}`) ? inARow + 1 : 0
     if (inARow >= readyAnswers) return { url, child }
     if (inARow === 0) await new Promise((resolve) => setTimeout(resolve, 100))
@@ -131,7 +143,7 @@ export const startProfile = async (profile: Profile, env: Record<string, string>
   const count = profile === "postgres+redis ×2" ? 2 : 1
   if (profile === "postgres+redis, 2 workers") Object.assign(storeEnv, { BOXOFFICE_WORKERS: "2" })
   const readyAnswers = profile === "postgres+redis, 2 workers" ? 20 : 1
-  const first = await launch(serverMain, storeEnv, "/health", readyAnswers)
+  const first = await launch(serverMain, storeEnv, "/health", readyAnswers, profile === "postgres+redis, 2 workers" ? 2 : 0)
   const rest = await Promise.all(Array.from({ length: count - 1 }, () => launch(serverMain, storeEnv, "/health")))
   const instances = [first, ...rest]
   return {
