@@ -1,6 +1,7 @@
 /**
  * The verified-token cache stays within its bound, forgets the oldest
- * first, and never drops a token for remembering it twice.
+ * first, never drops a token for remembering it twice, and answers only
+ * the exact text it remembered, though its index keys on a token's end.
  */
 import { assert, describe, it } from "vitest"
 import { makeVerifiedTokens } from "../src/internal/VerifiedTokens.ts"
@@ -18,5 +19,21 @@ describe("VerifiedTokens", () => {
     assert.strictEqual(cache.get("t998999"), undefined)
     assert.strictEqual(cache.get("t999000"), 999_000)
     assert.strictEqual(cache.get("t999999"), 999_999)
+  })
+
+  it("answers only the exact token, whatever its end shares", () => {
+    const cache = makeVerifiedTokens<string>(10)
+    const signature = "0123456789abcdefghijABCDEFGHIJ"
+    cache.remember(`qt1.alice.${signature}`, "alice")
+    // Same last characters, other claims: a forgery that kept the signature.
+    assert.strictEqual(cache.get(`qt1.mallory.${signature}`), undefined)
+    assert.strictEqual(cache.get(`qt1.alice.${signature}x`), undefined)
+    assert.strictEqual(cache.get(`qt1.alice.${signature}`.slice(1)), undefined)
+    // A second token ending alike is not remembered over the first, nor answered.
+    cache.remember(`qt1.bob.${signature}`, "bob")
+    assert.strictEqual(cache.get(`qt1.bob.${signature}`), undefined)
+    assert.strictEqual(cache.get(`qt1.alice.${signature}`), "alice")
+    // A copy of the exact text (a new string, as every request's header is) is answered.
+    assert.strictEqual(cache.get(Buffer.from(`qt1.alice.${signature}`).toString()), "alice")
   })
 })

@@ -1,30 +1,49 @@
 /**
  * Tokens that passed full verification, so a token polled every second is
  * checked by HMAC once, not on every request (HMAC over Web Crypto was 16%
- * of a busy server's time). Keys are exact token strings, so only a token
- * byte-for-byte equal to a verified one is trusted. Bounded: the oldest
- * entries leave first, found through a ring of the keys in insertion order
- * (taking the Map's first key walks every slot deleted before it: 7% of a
- * join storm once the cache was full).
+ * of a busy server's time). Only a token byte-for-byte equal to a verified
+ * one is trusted. Bounded: the oldest entries leave first, from a ring of
+ * slots in insertion order (taking a Map's first key walks every slot
+ * deleted before it: 7% of a join storm once the cache was full).
+ *
+ * The index is keyed by a token's last `keyLength` characters, which are its
+ * signature's, and the slot keeps the whole token to compare. Each request's
+ * header is a new string, so a lookup hashes its key afresh: the whole token
+ * (150–250 characters) cost 0.55 µs a lookup and 0.9–1.2 µs a remembering in
+ * a full cache, against 0.23–0.30 and 0.40 µs for 12 characters. Two tokens
+ * that end alike only cost a full verification.
  */
 export interface VerifiedTokens<A> {
   readonly get: (token: string) => A | undefined
   readonly remember: (token: string, value: A) => void
 }
 
+/** 72 bits of a signature: tokens that share them are rare enough to cost nothing but a miss. */
+const keyLength = 12
+
+const keyOf = (token: string) => token.slice(-keyLength)
+
 export const makeVerifiedTokens = <A>(capacity: number): VerifiedTokens<A> => {
-  const entries = new Map<string, A>()
-  const order: Array<string | undefined> = new Array(capacity)
+  const slotByKey = new Map<string, number>()
+  const keys: Array<string | undefined> = new Array(capacity).fill(undefined)
+  const tokens: Array<string | undefined> = new Array(capacity).fill(undefined)
+  const values: Array<A | undefined> = new Array(capacity).fill(undefined)
   let oldest = 0
   return {
-    get: (token) => entries.get(token),
+    get: (token) => {
+      const slot = slotByKey.get(keyOf(token))
+      return slot !== undefined && tokens[slot] === token ? values[slot] : undefined
+    },
     remember: (token, value) => {
-      if (entries.has(token)) return
-      const evicted = order[oldest]
-      if (evicted !== undefined) entries.delete(evicted)
-      order[oldest] = token
+      const key = keyOf(token)
+      if (slotByKey.has(key)) return
+      const evicted = keys[oldest]
+      if (evicted !== undefined) slotByKey.delete(evicted)
+      keys[oldest] = key
+      tokens[oldest] = token
+      values[oldest] = value
+      slotByKey.set(key, oldest)
       oldest = (oldest + 1) % capacity
-      entries.set(token, value)
     }
   }
 }
