@@ -1,7 +1,9 @@
 /**
  * Redis `Queue`: exact FIFO by the order Redis received the joins, both
  * caps, and immediate slot reuse, each call one Lua script run by
- * EVALSHA. Position is ZRANK over the waiting set: O(log N).
+ * EVALSHA; the polls of one queue made in one turn share one script call
+ * (up to 8), each answered as a call of its own. Position is ZRANK over
+ * the waiting set: O(log N).
  *
  * @since 0.1.0
  */
@@ -21,6 +23,7 @@ import {
 import { Clock, DateTime, Effect, Layer, Option } from "effect"
 import type { Cluster, Redis } from "ioredis"
 import { makeCommandBatch } from "./internal/CommandBatch.ts"
+import { makeTurnGroups } from "./internal/TurnGroups.ts"
 import { configureScript, endScript, joinScript, queueKeyNames, statsScript, statusScript } from "./internal/scripts.ts"
 
 /** @category models */
@@ -47,8 +50,8 @@ export type RedisClient = Redis | Cluster
 interface QueueCommands {
   /** An entry's fields, comma-separated (the `view` of the scripts). */
   boxofficeJoin(...args: Array<string | number>): Promise<string>
-  /** An entry's fields, comma-separated, or null for a token the queue does not know. */
-  boxofficeStatus(...args: Array<string | number>): Promise<string | null>
+  /** For each token, in order, its entry's fields comma-separated, or '' for a token the queue does not know; joined by ';'. */
+  boxofficeStatus(...args: Array<string | number>): Promise<string>
   boxofficeEnd(...args: Array<string | number>): Promise<number>
   boxofficeStats(...args: Array<string | number>): Promise<[number, number, number, number, number, number, number, number]>
   boxofficeConfigure(...args: Array<string | number>): Promise<[number, number, number, number]>
@@ -196,19 +199,47 @@ export const scriptArguments = (keyPrefix: string, concertId: ConcertId, now: st
  */
 const commandsPerWrite = 8
 
+/** Polls of one queue answered by one script call, when a turn makes that many: as many as a batch of writes. */
+const statusesPerCall = 8
+
+/** One poll, as a group of the turn's polls carries it: all of a group share their script arguments. */
+interface StatusRequest {
+  readonly scriptArguments: ReadonlyArray<string | number>
+  readonly tokenId: string
+}
+
 export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queue["Service"] => {
   const redis = withScripts(client)
   const nowArgument = options.clock === "effect"
     ? Effect.map(Clock.currentTimeMillis, String)
     : Effect.succeed("")
   const batched = makeCommandBatch(client, commandsPerWrite)
+  /** A failed call: a reply error or a reply the scripts cannot have written is a defect; anything else, Redis unreachable. */
+  const failure = (cause: unknown) =>
+    isReplyError(cause) || cause instanceof MalformedEntryReply
+      ? Effect.die(cause)
+      : Effect.fail(new Unavailable({ store: "redis", cause }))
+  // The polls of a turn, one script call per queue: each answered as a call of its own at that time would be.
+  const statuses = makeTurnGroups({
+    itemsPerGroup: statusesPerCall,
+    send: (_, requests: ReadonlyArray<StatusRequest>) =>
+      redis.boxofficeStatus(...requests[0]!.scriptArguments, ...requests.map((r) => r.tokenId)),
+    answersOf: (reply, count) => {
+      const views = reply.split(";")
+      if (views.length !== count) throw new MalformedEntryReply(reply)
+      return views.map((view) => view === "" ? null : view)
+    }
+  })
+  // Any other call sends the open groups first, so that Redis runs the calls in the order they were made.
   const call = <A>(run: (now: string) => Promise<A>) =>
     Effect.flatMap(nowArgument, (now) =>
-      Effect.tryPromise({ try: () => batched(() => run(now)), catch: (cause) => cause }).pipe(
-        Effect.catch((cause) =>
-          isReplyError(cause) ? Effect.die(cause) : Effect.fail(new Unavailable({ store: "redis", cause }))
-        )
-      ))
+      Effect.tryPromise({
+        try: () => {
+          statuses.sendOpen()
+          return batched(() => run(now))
+        },
+        catch: (cause) => cause
+      }).pipe(Effect.catch(failure)))
   return Queue.of({
     join: (request) =>
       Effect.map(
@@ -222,10 +253,16 @@ export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queu
         (reply) => ({ entry: toEntry(request.concertId, request.policy, reply), created: reply.startsWith("1,") })
       ),
     status: (concertId, tokenId, policy) =>
-      Effect.map(
-        call((now) => redis.boxofficeStatus(...scriptArguments(options.keyPrefix, concertId, now, policy), tokenId)),
-        (reply) => reply === null ? Option.none() : Option.some(toEntry(concertId, policy, reply))
-      ),
+      Effect.flatMap(nowArgument, (now) =>
+        Effect.callback<Option.Option<QueueEntry>, Unavailable>((resume) => {
+          const request = { scriptArguments: scriptArguments(options.keyPrefix, concertId, now, policy), tokenId }
+          statuses.add(
+            request.scriptArguments.join("\u0000"),
+            request,
+            (view) => resume(view === null ? Effect.succeedNone : Effect.sync(() => Option.some(toEntry(concertId, policy, view)))),
+            (cause) => resume(failure(cause))
+          )
+        })),
     end: (concertId, tokenId, policy) =>
       Effect.asVoid(
         call((now) => redis.boxofficeEnd(...scriptArguments(options.keyPrefix, concertId, now, policy), tokenId))

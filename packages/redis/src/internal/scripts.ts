@@ -114,6 +114,9 @@ local function writerFor(...)
 end
 -- ZCARD of the active set, once read, kept up to date by this call's admissions and endings.
 local activeCount = nil
+-- The ETA's two numbers about the waited sample, read once per call until an admission adds to the sample: a
+-- call that answers several polls reads them once.
+local waitedOldest, waitedAfter = nil, nil
 
 -- Something this call wrote falls due for tidying at ms.
 local function dueAt(ms)
@@ -284,6 +287,7 @@ local function admitFront(arriving)
         else
           write('ZADD', K_WAITED, nowText, token)
           waitedAdded = true
+          waitedOldest = nil
         end
         room = room - 1
       end
@@ -350,14 +354,16 @@ local function view(token, e, created)
     reply[#reply + 1] = activeCount or redis.call('ZCARD', K_ACTIVE)
     -- Of the waited sample, only what the ETA uses (core's waitedAdmissionsOf): the oldest admission in the
     -- ETA window, and how many came strictly after it. The whole sample cost Redis more than the rest of a poll.
-    local oldest = redis.call('ZRANGEBYSCORE', K_WAITED, '(' .. (now - etaWindowMs), '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
-    if oldest[2] then
-      reply[#reply + 1] = oldest[2]
-      reply[#reply + 1] = redis.call('ZCOUNT', K_WAITED, '(' .. oldest[2], '+inf')
-    else
-      reply[#reply + 1] = '-1'
-      reply[#reply + 1] = '0'
+    if not waitedOldest then
+      local oldest = redis.call('ZRANGEBYSCORE', K_WAITED, '(' .. (now - etaWindowMs), '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+      if oldest[2] then
+        waitedOldest, waitedAfter = oldest[2], tostring(redis.call('ZCOUNT', K_WAITED, '(' .. oldest[2], '+inf'))
+      else
+        waitedOldest, waitedAfter = '-1', '0'
+      end
     end
+    reply[#reply + 1] = waitedOldest
+    reply[#reply + 1] = waitedAfter
     -- With a rate cap, of the window's admissions (pruned to the last 60 s by the admission step) only what the
     -- schedule uses: how many there are, and the one this waiter's admission must see leave (core's
     -- rateCapPredecessorIndex), not the times of the whole window (up to rate of them).
@@ -422,16 +428,27 @@ touch()
 return view(token, arrivalAdmitted or e, '1')
 `
 
-/** ARGV[6] the token id. */
+/**
+ * ARGV[6..] the token ids of one or more polls of the queue, made in one turn of a server's event loop. Each is
+ * answered exactly as a call of its own at the same time would be, in order, each after its own admission step:
+ * the views joined by ';', '' for a token the queue does not know.
+ */
 export const statusScript = `${prelude}
-local token = ARGV[6]
-admit(nil)
-local e = load(token)
-if not e then return false end
-reconcile(token, e)
-refresh(token, e)
+local replies = {}
+for i = 6, #ARGV do
+  local token = ARGV[i]
+  admit(nil)
+  local e = load(token)
+  if e then
+    reconcile(token, e)
+    refresh(token, e)
+    replies[#replies + 1] = view(token, e, '0')
+  else
+    replies[#replies + 1] = ''
+  end
+end
 touch()
-return view(token, e, '0')
+return table.concat(replies, ';')
 `
 
 /** ARGV[6] the token id. */

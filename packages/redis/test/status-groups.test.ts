@@ -1,0 +1,119 @@
+/**
+ * The polls of one turn for one queue go to Redis as one status script
+ * call of at most 8 tokens, and each is answered exactly as a call of its
+ * own at that time: after its own admission step, in the order the polls
+ * were made, and never after a call of another kind made later. Redis is
+ * real; the test counts the script calls the client makes.
+ */
+import { ConcertId, newId, Queue, QueueEntry, QueuePolicy, QueueTokenId, UserId } from "@boxoffice/core"
+import { queueKeys } from "@boxoffice/redis"
+import { Effect, Option } from "effect"
+import { assert, describe, it } from "vitest"
+import { queueForFile } from "./support/TestRedis.ts"
+
+const { client, prefix, runtime } = queueForFile()
+
+const policy = new QueuePolicy({ maxActive: 2, activeSeconds: 600, admitPerMinute: null })
+
+const keyOf = (concertId: ConcertId, name: string) => queueKeys(prefix, concertId).find((key) => key.endsWith(`:${name}`))!
+
+/** A concert's queue with `users` joined in order: the first two active, the rest waiting. */
+const queueOf = (users: number) =>
+  runtime.runPromise(Effect.gen(function*() {
+    const queue = yield* Queue
+    const concertId = yield* newId(ConcertId)
+    const tokens: Array<QueueTokenId> = []
+    for (let i = 0; i < users; i++) {
+      tokens.push((yield* queue.join({ tokenId: yield* newId(QueueTokenId), concertId, userId: yield* newId(UserId), policy })).entry.tokenId)
+    }
+    return { concertId, tokens }
+  }))
+
+/** Each status call's token count while `run` runs. */
+const statusCallsDuring = async <A>(run: () => Promise<A>) => {
+  const commands = client as unknown as Record<string, (...args: Array<unknown>) => Promise<unknown>>
+  const original = commands["boxofficeStatus"]!
+  const calls: Array<number> = []
+  commands["boxofficeStatus"] = (...args) => {
+    // One key and five ARGV before the tokens.
+    calls.push(args.length - 6)
+    return original.apply(client, args)
+  }
+  try {
+    return { result: await run(), calls }
+  } finally {
+    commands["boxofficeStatus"] = original
+  }
+}
+
+/** The polls, all made in one turn. */
+const pollTogether = (polls: ReadonlyArray<{ readonly concertId: ConcertId; readonly tokenId: QueueTokenId }>) =>
+  runtime.runPromise(Queue.use((queue) =>
+    Effect.forEach(polls, (p) => queue.status(p.concertId, p.tokenId, policy), { concurrency: "unbounded" })))
+
+/** The polls one after another, each a call of its own. */
+const pollOneByOne = (polls: ReadonlyArray<{ readonly concertId: ConcertId; readonly tokenId: QueueTokenId }>) =>
+  runtime.runPromise(Queue.use((queue) => Effect.forEach(polls, (p) => queue.status(p.concertId, p.tokenId, policy))))
+
+describe("status calls grouped per turn", () => {
+  it("answers a turn's polls of one queue in one call, each as a call of its own would", async () => {
+    // Two queues made alike: a and b active; c, d, e and w waiting, in that order. In each, a's place among the
+    // active is lost (an evicted index), so the first poll's admission step admits c and a's poll ends a; w's
+    // entry is lost, so w's token names nothing; x was never issued.
+    const alike = async () => {
+      const { concertId, tokens: [a, b, c, d, e, w] } = await queueOf(6)
+      await client.zrem(keyOf(concertId, "active"), a!)
+      await client.hdel(keyOf(concertId, "entries"), w!)
+      const x = Effect.runSync(newId(QueueTokenId))
+      return [d!, a!, c!, x, e!, w!, b!].map((tokenId) => ({ concertId, tokenId }))
+    }
+    const { result: together, calls } = await statusCallsDuring(async () => pollTogether(await alike()))
+    assert.deepStrictEqual(calls, [7], "one call for the turn's seven polls")
+    const { result: alone, calls: aloneCalls } = await statusCallsDuring(async () => pollOneByOne(await alike()))
+    assert.deepStrictEqual(aloneCalls, [1, 1, 1, 1, 1, 1, 1])
+    const seen = (entries: ReadonlyArray<Option.Option<QueueEntry>>) =>
+      entries.map((entry) => Option.getOrNull(Option.map(entry, (e) => [e.status, e.position, e.etaSeconds])))
+    assert.deepStrictEqual(seen(together), seen(alone))
+    assert.deepStrictEqual(seen(together).map((view) => view?.slice(0, 2) ?? null), [
+      ["waiting", 1],
+      ["expired", null],
+      ["active", null],
+      null,
+      ["waiting", 2],
+      null,
+      ["active", null]
+    ])
+  })
+
+  it("sends at most 8 polls per call, in the order they were made", async () => {
+    const { concertId, tokens } = await queueOf(22)
+    const waiting = tokens.slice(2)
+    const { result, calls } = await statusCallsDuring(() => pollTogether(waiting.map((tokenId) => ({ concertId, tokenId }))))
+    assert.deepStrictEqual(calls, [8, 8, 4])
+    assert.deepStrictEqual(result.map((entry) => Option.getOrThrow(entry).position), waiting.map((_, i) => i + 1))
+    assert.deepStrictEqual(result.map((entry) => Option.getOrThrow(entry).tokenId), waiting)
+  })
+
+  it("groups by queue: two queues polled in one turn take a call each", async () => {
+    const first = await queueOf(4)
+    const second = await queueOf(4)
+    const polls = [0, 1, 2, 3].flatMap((i) => [first, second].map((q) => ({ concertId: q.concertId, tokenId: q.tokens[i]! })))
+    const { result, calls } = await statusCallsDuring(() => pollTogether(polls))
+    assert.deepStrictEqual(calls, [4, 4])
+    assert.deepStrictEqual(result.map((entry) => Option.getOrThrow(entry).tokenId), polls.map((p) => p.tokenId))
+  })
+
+  it("sends a turn's open polls before a later call of another kind", async () => {
+    // a and b active, c waiting first in line.
+    const { concertId, tokens: [a, , c] } = await queueOf(3)
+    const [polled, ended] = await runtime.runPromise(Queue.use((queue) =>
+      Effect.all([queue.status(concertId, c!, policy), Effect.andThen(Effect.void, queue.end(concertId, a!, policy))], {
+        concurrency: "unbounded"
+      })))
+    assert.strictEqual(ended, undefined)
+    // The poll was made first, so Redis answered it before the end freed a's slot.
+    assert.deepStrictEqual([Option.getOrThrow(polled).status, Option.getOrThrow(polled).position], ["waiting", 1])
+    const after = Option.getOrThrow(await runtime.runPromise(Queue.use((queue) => queue.status(concertId, c!, policy))))
+    assert.strictEqual(after.status, "active")
+  })
+})
