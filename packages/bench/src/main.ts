@@ -128,9 +128,10 @@ console.log(`fair-start draw: ${draws.map((d) => `${d.pendingUsers} pending: ${M
 const redisWork = scaleRows.filter((row) => row.redisSale !== undefined).map((row) => ({
   sale: row.redisSale as string,
   statusRedisCpuUs: row.statusRedisCpuUs as number,
+  groupedStatusRedisCpuUs: row.groupedStatusRedisCpuUs as number,
   joinRedisCpuUs: row.joinRedisCpuUs as number
 }))
-console.log(`redis CPU per status call: ${redisWork.map((r) => `${r.sale}: ${r.statusRedisCpuUs.toFixed(0)} µs`).join(", ")}`)
+console.log(`redis CPU per status call: ${redisWork.map((r) => `${r.sale}: ${r.statusRedisCpuUs.toFixed(0)} µs (${r.groupedStatusRedisCpuUs.toFixed(0)} µs per poll, 8 to a call)`).join(", ")}`)
 
 // Engine level: `Booking` driven directly, no HTTP, on memory, Postgres alone and Postgres + Redis.
 const engineRun = spawnSync(
