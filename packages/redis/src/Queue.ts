@@ -2,8 +2,8 @@
  * Redis `Queue`: exact FIFO by the order Redis received the joins, both
  * caps, and immediate slot reuse, each call one Lua script run by
  * EVALSHA; the polls of one queue made in one turn share one script call
- * (up to 8), each answered as a call of its own. Position is ZRANK over
- * the waiting set: O(log N).
+ * (up to 8), and so do its joins, each answered as a call of its own.
+ * Position is ZRANK over the waiting set: O(log N).
  *
  * @since 0.1.0
  */
@@ -48,7 +48,7 @@ export interface RedisQueueOptions {
 export type RedisClient = Redis | Cluster
 
 interface QueueCommands {
-  /** An entry's fields, comma-separated (the `view` of the scripts). */
+  /** For each join, in order, its entry's fields comma-separated (the `view` of the scripts); joined by ';'. */
   boxofficeJoin(...args: Array<string | number>): Promise<string>
   /** For each token, in order, its entry's fields comma-separated, or '' for a token the queue does not know; joined by ';'. */
   boxofficeStatus(...args: Array<string | number>): Promise<string>
@@ -199,13 +199,21 @@ export const scriptArguments = (keyPrefix: string, concertId: ConcertId, now: st
  */
 const commandsPerWrite = 8
 
-/** Polls of one queue answered by one script call, when a turn makes that many: as many as a batch of writes. */
-const statusesPerCall = 8
+/** Polls or joins of one queue answered by one script call, when a turn makes that many: as many as a batch of writes. */
+const requestsPerCall = 8
 
-/** One poll, as a group of the turn's polls carries it: all of a group share their script arguments. */
-interface StatusRequest {
+/** One poll or join, as a group of the turn's carries it: all of a group share their script arguments. */
+interface GroupedRequest {
   readonly scriptArguments: ReadonlyArray<string | number>
-  readonly tokenId: string
+  /** The token id of a poll; the user id and the token id of a join. */
+  readonly perRequest: ReadonlyArray<string>
+}
+
+/** The views of a grouped call, one per request, '' for a token the queue does not know. */
+const viewsOf = (reply: string, count: number): Array<string | null> => {
+  const views = reply.split(";")
+  if (views.length !== count) throw new MalformedEntryReply(reply)
+  return views.map((view) => view === "" ? null : view)
 }
 
 export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queue["Service"] => {
@@ -219,50 +227,53 @@ export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queu
     isReplyError(cause) || cause instanceof MalformedEntryReply
       ? Effect.die(cause)
       : Effect.fail(new Unavailable({ store: "redis", cause }))
-  // The polls of a turn, one script call per queue: each answered as a call of its own at that time would be.
-  const statuses = makeTurnGroups({
-    itemsPerGroup: statusesPerCall,
-    send: (_, requests: ReadonlyArray<StatusRequest>) =>
-      redis.boxofficeStatus(...requests[0]!.scriptArguments, ...requests.map((r) => r.tokenId)),
-    answersOf: (reply, count) => {
-      const views = reply.split(";")
-      if (views.length !== count) throw new MalformedEntryReply(reply)
-      return views.map((view) => view === "" ? null : view)
-    }
-  })
-  // Any other call sends the open groups first, so that Redis runs the calls in the order they were made.
+  // The polls of a turn, and its joins, one script call per queue: each answered as a call of its own at that time
+  // would be. A request of one kind sends the open groups of the other first, and any other call sends both, so
+  // that Redis runs the calls in the order they were made.
+  const groupsOf = (command: "boxofficeStatus" | "boxofficeJoin") =>
+    makeTurnGroups({
+      itemsPerGroup: requestsPerCall,
+      send: (_, requests: ReadonlyArray<GroupedRequest>) =>
+        redis[command](...requests[0]!.scriptArguments, ...requests.flatMap((r) => r.perRequest)),
+      answersOf: viewsOf
+    })
+  const statuses = groupsOf("boxofficeStatus")
+  const joins = groupsOf("boxofficeJoin")
+  const grouped = (own: typeof statuses, other: typeof statuses, scriptArgs: ReadonlyArray<string | number>, perRequest: ReadonlyArray<string>) =>
+    Effect.callback<string | null, Unavailable>((resume) => {
+      other.sendOpen()
+      own.add(scriptArgs.join("\u0000"), { scriptArguments: scriptArgs, perRequest }, (view) => resume(Effect.succeed(view)), (cause) =>
+        resume(failure(cause)))
+    })
   const call = <A>(run: (now: string) => Promise<A>) =>
     Effect.flatMap(nowArgument, (now) =>
       Effect.tryPromise({
         try: () => {
           statuses.sendOpen()
+          joins.sendOpen()
           return batched(() => run(now))
         },
         catch: (cause) => cause
       }).pipe(Effect.catch(failure)))
   return Queue.of({
     join: (request) =>
-      Effect.map(
-        call((now) =>
-          redis.boxofficeJoin(
-            ...scriptArguments(options.keyPrefix, request.concertId, now, request.policy),
+      Effect.flatMap(nowArgument, (now) =>
+        Effect.map(
+          grouped(joins, statuses, scriptArguments(options.keyPrefix, request.concertId, now, request.policy), [
             request.userId,
             request.tokenId
-          )
-        ),
-        (reply) => ({ entry: toEntry(request.concertId, request.policy, reply), created: reply.startsWith("1,") })
-      ),
+          ]),
+          (view) => {
+            if (view === null) throw new MalformedEntryReply("")
+            return { entry: toEntry(request.concertId, request.policy, view), created: view.startsWith("1,") }
+          }
+        )),
     status: (concertId, tokenId, policy) =>
       Effect.flatMap(nowArgument, (now) =>
-        Effect.callback<Option.Option<QueueEntry>, Unavailable>((resume) => {
-          const request = { scriptArguments: scriptArguments(options.keyPrefix, concertId, now, policy), tokenId }
-          statuses.add(
-            request.scriptArguments.join("\u0000"),
-            request,
-            (view) => resume(view === null ? Effect.succeedNone : Effect.sync(() => Option.some(toEntry(concertId, policy, view)))),
-            (cause) => resume(failure(cause))
-          )
-        })),
+        Effect.map(
+          grouped(statuses, joins, scriptArguments(options.keyPrefix, concertId, now, policy), [tokenId]),
+          (view) => view === null ? Option.none() : Option.some(toEntry(concertId, policy, view))
+        )),
     end: (concertId, tokenId, policy) =>
       Effect.asVoid(
         call((now) => redis.boxofficeEnd(...scriptArguments(options.keyPrefix, concertId, now, policy), tokenId))

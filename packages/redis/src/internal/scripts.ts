@@ -379,53 +379,62 @@ local function view(token, e, created)
 end
 `
 
-/** ARGV[6] userId, ARGV[7] the token id to use if the join is new. */
+/**
+ * ARGV[6..] a user id and the token id to use if the join is new, for each of one or more joins of the queue made
+ * in one turn of a server's event loop. Each is answered exactly as a call of its own at the same time would be, in
+ * order, each after its own admission step: the views joined by ';'.
+ */
 export const joinScript = `${prelude}
-local userId, token = ARGV[6], ARGV[7]
-admit(nil)
-local current = redis.call('HGET', K_USERS, userId)
-local existing = current and load(current)
-if existing then reconcile(current, existing) end
-if existing and existing.state ~= 'e' then
-  refresh(current, existing)
-  touch()
-  return view(current, existing, '0')
-end
--- The user's ended entry (or a pointer to an evicted one) is replaced by this join.
-if current then forget(current) end
--- Before the opening, a join gets a lottery ticket, not a place.
-if not open then
-  local put = writerFor(K_ENTRIES, K_USERS, K_PENDING, K_SEEN)
-  local e = { u = userId, seq = '0', joined = nowText, state = 'p' }
+local function joinOne(userId, token)
+  admit(nil)
+  local current = redis.call('HGET', K_USERS, userId)
+  local existing = current and load(current)
+  if existing then reconcile(current, existing) end
+  if existing and existing.state ~= 'e' then
+    refresh(current, existing)
+    return view(current, existing, '0')
+  end
+  -- The user's ended entry (or a pointer to an evicted one) is replaced by this join.
+  if current then forget(current) end
+  -- Before the opening, a join gets a lottery ticket, not a place.
+  if not open then
+    local put = writerFor(K_ENTRIES, K_USERS, K_PENDING, K_SEEN)
+    local e = { u = userId, seq = '0', joined = nowText, state = 'p' }
+    save(token, e, put)
+    put('HSET', K_USERS, userId, token)
+    put('SADD', K_PENDING, token)
+    put('ZADD', K_SEEN, nowText, token)
+    dueAt(now + graceMs)
+    return view(token, e, '1')
+  end
+  local put = writerFor(K_SEQ, K_ENTRIES, K_USERS, K_WAITING, K_SEEN)
+  -- The counter starts again at 1 only when its key was lost (evicted or expired): then a newcomer must not pass
+  -- those already waiting.
+  local seq = put('INCR', K_SEQ)
+  if seq == 1 then
+    local last = redis.call('ZRANGE', K_WAITING, -1, -1, 'WITHSCORES')
+    if last[2] then
+      seq = tonumber(last[2]) + 1
+      -- SET drops an expiry, and the counter was just made: touch() gives it one.
+      write('SET', K_SEQ, seq)
+    end
+  end
+  local e = { u = userId, seq = tostring(seq), joined = nowText, state = 'w' }
   save(token, e, put)
   put('HSET', K_USERS, userId, token)
-  put('SADD', K_PENDING, token)
+  put('ZADD', K_WAITING, e.seq, token)
   put('ZADD', K_SEEN, nowText, token)
   dueAt(now + graceMs)
-  touch()
-  return view(token, e, '1')
+  arrivalAdmitted = nil
+  admitFront(token)
+  return view(token, arrivalAdmitted or e, '1')
 end
-local put = writerFor(K_SEQ, K_ENTRIES, K_USERS, K_WAITING, K_SEEN)
--- The counter starts again at 1 only when its key was lost (evicted or expired): then a newcomer must not pass
--- those already waiting.
-local seq = put('INCR', K_SEQ)
-if seq == 1 then
-  local last = redis.call('ZRANGE', K_WAITING, -1, -1, 'WITHSCORES')
-  if last[2] then
-    seq = tonumber(last[2]) + 1
-    -- SET drops an expiry, and the counter was just made: touch() gives it one.
-    write('SET', K_SEQ, seq)
-  end
+local replies = {}
+for i = 6, #ARGV, 2 do
+  replies[#replies + 1] = joinOne(ARGV[i], ARGV[i + 1])
 end
-local e = { u = userId, seq = tostring(seq), joined = nowText, state = 'w' }
-save(token, e, put)
-put('HSET', K_USERS, userId, token)
-put('ZADD', K_WAITING, e.seq, token)
-put('ZADD', K_SEEN, nowText, token)
-dueAt(now + graceMs)
-admitFront(token)
 touch()
-return view(token, arrivalAdmitted or e, '1')
+return table.concat(replies, ';')
 `
 
 /**

@@ -1,9 +1,10 @@
 /**
  * The polls of one turn for one queue go to Redis as one status script
- * call of at most 8 tokens, and each is answered exactly as a call of its
- * own at that time: after its own admission step, in the order the polls
- * were made, and never after a call of another kind made later. Redis is
- * real; the test counts the script calls the client makes.
+ * call of at most 8 tokens, and its joins as one join script call of at
+ * most 8, and each is answered exactly as a call of its own at that time:
+ * after its own admission step, in the order the requests were made, and
+ * never after a call of another kind made later. Redis is real; the test
+ * counts the script calls the client makes.
  */
 import { ConcertId, newId, Queue, QueueEntry, QueuePolicy, QueueTokenId, UserId } from "@boxoffice/core"
 import { queueKeys } from "@boxoffice/redis"
@@ -29,21 +30,30 @@ const queueOf = (users: number) =>
     return { concertId, tokens }
   }))
 
-/** Each status call's token count while `run` runs. */
-const statusCallsDuring = async <A>(run: () => Promise<A>) => {
+/** The script calls made while `run` runs, each as its kind and how many requests it carried. */
+const scriptCallsDuring = async <A>(run: () => Promise<A>) => {
   const commands = client as unknown as Record<string, (...args: Array<unknown>) => Promise<unknown>>
-  const original = commands["boxofficeStatus"]!
-  const calls: Array<number> = []
-  commands["boxofficeStatus"] = (...args) => {
-    // One key and five ARGV before the tokens.
-    calls.push(args.length - 6)
-    return original.apply(client, args)
+  const kinds = { boxofficeStatus: ["status", 1], boxofficeJoin: ["join", 2] } as const
+  const originals = Object.fromEntries(Object.keys(kinds).map((name) => [name, commands[name]!]))
+  const calls: Array<string> = []
+  for (const [name, [kind, argumentsEach]] of Object.entries(kinds)) {
+    commands[name] = (...args) => {
+      // One key and five ARGV before the requests' own.
+      calls.push(`${kind} ${(args.length - 6) / argumentsEach}`)
+      return originals[name]!.apply(client, args)
+    }
   }
   try {
     return { result: await run(), calls }
   } finally {
-    commands["boxofficeStatus"] = original
+    Object.assign(commands, originals)
   }
+}
+
+/** Each status call's token count while `run` runs. */
+const statusCallsDuring = async <A>(run: () => Promise<A>) => {
+  const { result, calls } = await scriptCallsDuring(run)
+  return { result, calls: calls.filter((call) => call.startsWith("status ")).map((call) => Number(call.replace("status ", ""))) }
 }
 
 /** The polls, all made in one turn. */
@@ -55,7 +65,7 @@ const pollTogether = (polls: ReadonlyArray<{ readonly concertId: ConcertId; read
 const pollOneByOne = (polls: ReadonlyArray<{ readonly concertId: ConcertId; readonly tokenId: QueueTokenId }>) =>
   runtime.runPromise(Queue.use((queue) => Effect.forEach(polls, (p) => queue.status(p.concertId, p.tokenId, policy))))
 
-describe("status calls grouped per turn", () => {
+describe("calls grouped per turn", () => {
   it("answers a turn's polls of one queue in one call, each as a call of its own would", async () => {
     // Two queues made alike: a and b active; c, d, e and w waiting, in that order. In each, a's place among the
     // active is lost (an evicted index), so the first poll's admission step admits c and a's poll ends a; w's
@@ -115,5 +125,60 @@ describe("status calls grouped per turn", () => {
     assert.deepStrictEqual([Option.getOrThrow(polled).status, Option.getOrThrow(polled).position], ["waiting", 1])
     const after = Option.getOrThrow(await runtime.runPromise(Queue.use((queue) => queue.status(concertId, c!, policy))))
     assert.strictEqual(after.status, "active")
+  })
+
+  it("answers a turn's joins of one queue in one call each 8, in the order made, each as a call of its own would", async () => {
+    // Two queues alike, ten users joining each, the fourth twice.
+    const alike = () =>
+      Effect.runSync(Effect.gen(function*() {
+        const concertId = yield* newId(ConcertId)
+        const users: Array<UserId> = []
+        for (let i = 0; i < 10; i++) users.push(yield* newId(UserId))
+        users.splice(5, 0, users[3]!)
+        const requests = []
+        for (const userId of users) requests.push({ tokenId: yield* newId(QueueTokenId), concertId, userId, policy })
+        return requests
+      }))
+    const joinAll = (requests: ReturnType<typeof alike>, concurrency: "unbounded" | 1) =>
+      runtime.runPromise(Queue.use((queue) => Effect.forEach(requests, (r) => queue.join(r), { concurrency })))
+    const { result: together, calls } = await scriptCallsDuring(() => joinAll(alike(), "unbounded"))
+    assert.deepStrictEqual(calls, ["join 8", "join 3"])
+    const { result: alone, calls: aloneCalls } = await scriptCallsDuring(() => joinAll(alike(), 1))
+    assert.deepStrictEqual(aloneCalls, Array.from({ length: 11 }, () => "join 1"))
+    const seen = (joined: typeof together) => joined.map((j) => [j.created, j.entry.status, j.entry.position, j.entry.etaSeconds])
+    assert.deepStrictEqual(seen(together), seen(alone))
+    // Two admitted on arrival, the rest in line in the order they joined; the second join of the fourth is its first.
+    assert.deepStrictEqual(seen(together).map(([created, status, position]) => [created, status, position]), [
+      [true, "active", null],
+      [true, "active", null],
+      [true, "waiting", 1],
+      [true, "waiting", 2],
+      [true, "waiting", 3],
+      [false, "waiting", 2],
+      [true, "waiting", 4],
+      [true, "waiting", 5],
+      [true, "waiting", 6],
+      [true, "waiting", 7],
+      [true, "waiting", 8]
+    ])
+    assert.strictEqual(together[5]!.entry.tokenId, together[3]!.entry.tokenId)
+  })
+
+  it("keeps polls and joins of one turn in the order they were made", async () => {
+    const { concertId, tokens: [, , c] } = await queueOf(3)
+    const { result, calls } = await scriptCallsDuring(() =>
+      runtime.runPromise(Queue.use((queue) =>
+        Effect.gen(function*() {
+          const newcomer = { tokenId: yield* newId(QueueTokenId), concertId, userId: yield* newId(UserId), policy }
+          return yield* Effect.all([
+            queue.status(concertId, c!, policy),
+            queue.status(concertId, c!, policy),
+            queue.join(newcomer),
+            queue.status(concertId, newcomer.tokenId, policy)
+          ], { concurrency: "unbounded" })
+        }))))
+    assert.deepStrictEqual(calls, ["status 2", "join 1", "status 1"])
+    // The last poll follows the join it was made after, so it finds the newcomer in line.
+    assert.deepStrictEqual(Option.getOrThrow(result[3] as Option.Option<QueueEntry>).position, 2)
   })
 })
