@@ -233,7 +233,7 @@ export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queu
   const groupsOf = (command: "boxofficeStatus" | "boxofficeJoin") =>
     makeTurnGroups({
       itemsPerGroup: requestsPerCall,
-      send: (_, requests: ReadonlyArray<GroupedRequest>) =>
+      send: (requests: ReadonlyArray<GroupedRequest>) =>
         redis[command](...requests[0]!.scriptArguments, ...requests.flatMap((r) => r.perRequest)),
       answersOf: viewsOf
     })

@@ -16,8 +16,8 @@
 export interface TurnGroupsOptions<Item, Reply, Answer> {
   /** The most items one call carries. */
   readonly itemsPerGroup: number
-  /** Sends one group of items that share `key`, in order. */
-  readonly send: (key: string, items: ReadonlyArray<Item>) => Promise<Reply>
+  /** Sends one group of items, which share a key, in order. */
+  readonly send: (items: ReadonlyArray<Item>) => Promise<Reply>
   /** The answer to each item of a group, in order; throws when the reply cannot be one. */
   readonly answersOf: (reply: Reply, count: number) => ReadonlyArray<Answer>
 }
@@ -53,7 +53,7 @@ export const makeTurnGroups = <Item, Reply, Answer>(options: TurnGroupsOptions<I
     open.delete(key)
     let sent: Promise<Reply>
     try {
-      sent = options.send(key, group.items)
+      sent = options.send(group.items)
     } catch (error) {
       return fail(group, error)
     }
