@@ -6,15 +6,15 @@
  * (decision 66); Web Crypto answers through a thread-pool job and a promise.
  * Signatures are compared in constant time.
  */
-import { Effect, Redacted } from "effect"
+import { Redacted } from "effect"
 import { absorbBlock, blockBytes, digestBytes, finish, freshState, sha256, type Sha256State, writeDigest } from "./Sha256.ts"
 
 const encoder = new TextEncoder()
 
 /** A signing key bound to one purpose, so a queue token can never pass as an access token. */
 export interface HmacKey {
-  readonly sign: (message: string) => Effect.Effect<Uint8Array>
-  readonly verify: (message: string, signature: Uint8Array) => Effect.Effect<boolean>
+  readonly sign: (message: string) => Uint8Array
+  readonly verify: (message: string, signature: Uint8Array) => boolean
 }
 
 /** The message's UTF-8 bytes, then room for the padding; grown when a longer message comes. */
@@ -65,11 +65,7 @@ export const hmacSha256 = (key: Uint8Array): (message: string) => Uint8Array => 
  * The key for one purpose: HMAC-SHA256 keyed by `purpose`, a zero byte and
  * the secret, as every earlier version signed.
  */
-export const makeHmacKey = (secret: Redacted.Redacted<string>, purpose: string): Effect.Effect<HmacKey> =>
-  Effect.sync(() => {
-    const sign = hmacSha256(encoder.encode(`${purpose}\u0000${Redacted.value(secret)}`))
-    return {
-      sign: (message) => Effect.sync(() => sign(message)),
-      verify: (message, signature) => Effect.sync(() => equalInConstantTime(sign(message), signature))
-    }
-  })
+export const makeHmacKey = (secret: Redacted.Redacted<string>, purpose: string): HmacKey => {
+  const sign = hmacSha256(encoder.encode(`${purpose}\u0000${Redacted.value(secret)}`))
+  return { sign, verify: (message, signature) => equalInConstantTime(sign(message), signature) }
+}

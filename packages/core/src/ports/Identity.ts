@@ -37,41 +37,34 @@ export class Identity extends Context.Service<Identity, {
 }>()("@boxoffice/core/Identity") {
   /** Demo identity: `at1.<userId>.<HMAC-SHA256 signature>`, stateless and shared by instances with the secret. */
   static readonly layerHmac = (secret: Redacted.Redacted<string>): Layer.Layer<Identity> =>
-    Layer.effect(
-      Identity,
-      Effect.map(makeHmacKey(secret, "boxoffice/access-token"), (key) => {
-        const invalid = Effect.fail(new Unauthenticated({ detail: "access token is missing, malformed or forged" }))
-        const verified = makeVerifiedTokens<UserId>(Limits.verifiedTokensMax)
-        return Identity.of({
-          register: Effect.gen(function*() {
-            const userId = yield* newId(UserId)
-            const body = `${tokenPrefix}.${userId}`
-            const signature = yield* key.sign(body)
-            const token = `${body}.${Base64Url.encode(signature)}`
-            verified.remember(token, userId)
-            return { userId, accessToken: Redacted.make(token) }
-          }),
-          // A token seen before answers without a generator: this runs on every request.
-          authenticate: (accessToken) => {
-            const token = Redacted.value(accessToken)
-            const known = verified.get(token)
-            return known !== undefined ? Effect.succeed(known) : verifyFully(token)
-          }
-        })
-        function verifyFully(token: string) {
-          return Effect.gen(function*() {
-            const parts = token.length <= tokenLengthMax ? token.split(".") : []
-            if (parts.length !== 3 || parts[0] !== tokenPrefix) return yield* invalid
-            // Only the canonical encoding: base64url's last character has unused bits.
-            const signature = Base64Url.decode(parts[2]!)
-            if (signature === undefined) return yield* invalid
-            if (!(yield* key.verify(`${parts[0]}.${parts[1]}`, signature))) return yield* invalid
-            const userId = decodeUserId(parts[1])
-            if (Result.isFailure(userId)) return yield* invalid
-            verified.remember(token, userId.success)
-            return userId.success
-          })
+    Layer.sync(Identity, () => {
+      const key = makeHmacKey(secret, "boxoffice/access-token")
+      const invalid = Effect.fail(new Unauthenticated({ detail: "access token is missing, malformed or forged" }))
+      const verified = makeVerifiedTokens<UserId>(Limits.verifiedTokensMax)
+      const verifyFully = (token: string): Effect.Effect<UserId, Unauthenticated> => {
+        const parts = token.length <= tokenLengthMax ? token.split(".") : []
+        if (parts.length !== 3 || parts[0] !== tokenPrefix) return invalid
+        // Only the canonical encoding: base64url's last character has unused bits.
+        const signature = Base64Url.decode(parts[2]!)
+        if (signature === undefined || !key.verify(`${parts[0]}.${parts[1]}`, signature)) return invalid
+        const userId = decodeUserId(parts[1])
+        if (Result.isFailure(userId)) return invalid
+        verified.remember(token, userId.success)
+        return Effect.succeed(userId.success)
+      }
+      return Identity.of({
+        register: Effect.map(newId(UserId), (userId) => {
+          const body = `${tokenPrefix}.${userId}`
+          const token = `${body}.${Base64Url.encode(key.sign(body))}`
+          verified.remember(token, userId)
+          return { userId, accessToken: Redacted.make(token) }
+        }),
+        // A token seen before answers from the cache: this runs on every request.
+        authenticate: (accessToken) => {
+          const token = Redacted.value(accessToken)
+          const known = verified.get(token)
+          return known !== undefined ? Effect.succeed(known) : verifyFully(token)
         }
       })
-    )
+    })
 }

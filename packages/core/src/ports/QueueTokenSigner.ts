@@ -44,43 +44,37 @@ export class QueueTokenSigner extends Context.Service<QueueTokenSigner, {
    * other's tokens.
    */
   static readonly layerHmac = (secret: Redacted.Redacted<string>): Layer.Layer<QueueTokenSigner> =>
-    Layer.effect(
-      QueueTokenSigner,
-      Effect.map(makeHmacKey(secret, "boxoffice/queue-token"), (key) => {
-        const invalid = (detail: string) => Effect.fail(new QueueTokenInvalid({ detail }))
-        const verified = makeVerifiedTokens<QueueTokenClaims>(Limits.verifiedTokensMax)
-        return QueueTokenSigner.of({
-          sign: (claims) => {
+    Layer.sync(QueueTokenSigner, () => {
+      const key = makeHmacKey(secret, "boxoffice/queue-token")
+      const invalid = (detail: string) => Effect.fail(new QueueTokenInvalid({ detail }))
+      const verified = makeVerifiedTokens<QueueTokenClaims>(Limits.verifiedTokensMax)
+      const verifyFully = (token: string): Effect.Effect<QueueTokenClaims, QueueTokenInvalid> => {
+        const parts = token.length <= tokenLengthMax ? token.split(".") : []
+        if (parts.length !== 3 || parts[0] !== tokenPrefix) return invalid("malformed queue token")
+        // Only the canonical encoding: base64url's last character has unused bits.
+        const signature = Base64Url.decode(parts[2]!)
+        if (signature === undefined) return invalid("malformed queue token")
+        if (!key.verify(`${parts[0]}.${parts[1]}`, signature)) return invalid("queue token signature does not match")
+        const json = Base64Url.decodeString(parts[1]!)
+        const claims = json === undefined ? Result.fail(undefined) : decodeClaims(json)
+        // A valid signature over bad claims means the secret itself signed garbage.
+        if (Result.isFailure(claims)) return invalid("queue token claims are malformed")
+        verified.remember(token, claims.success)
+        return Effect.succeed(claims.success)
+      }
+      return QueueTokenSigner.of({
+        sign: (claims) =>
+          Effect.sync(() => {
             const body = `${tokenPrefix}.${Base64Url.encode(encodeClaims(claims))}`
-            return Effect.map(key.sign(body), (signature) => {
-              const token = `${body}.${Base64Url.encode(signature)}`
-              verified.remember(token, claims)
-              return token
-            })
-          },
-          verify: (token) =>
-            Effect.suspend(() => {
-              const known = verified.get(token)
-              return known === undefined ? verifyFully(token) : Effect.succeed(known)
-            })
-        })
-        function verifyFully(token: string) {
-          return Effect.gen(function*() {
-              const parts = token.length <= tokenLengthMax ? token.split(".") : []
-              if (parts.length !== 3 || parts[0] !== tokenPrefix) return yield* invalid("malformed queue token")
-              // Only the canonical encoding: base64url's last character has unused bits.
-              const signature = Base64Url.decode(parts[2]!)
-              if (signature === undefined) return yield* invalid("malformed queue token")
-              const valid = yield* key.verify(`${parts[0]}.${parts[1]}`, signature)
-              if (!valid) return yield* invalid("queue token signature does not match")
-              const json = Base64Url.decodeString(parts[1]!)
-              const claims = json === undefined ? Result.fail(undefined) : decodeClaims(json)
-              // A valid signature over bad claims means the secret itself signed garbage.
-              if (Result.isFailure(claims)) return yield* invalid("queue token claims are malformed")
-              verified.remember(token, claims.success)
-              return claims.success
-            })
-        }
+            const token = `${body}.${Base64Url.encode(key.sign(body))}`
+            verified.remember(token, claims)
+            return token
+          }),
+        verify: (token) =>
+          Effect.suspend(() => {
+            const known = verified.get(token)
+            return known === undefined ? verifyFully(token) : Effect.succeed(known)
+          })
       })
-    )
+    })
 }
