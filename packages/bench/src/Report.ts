@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import type { LoadResult } from "./LoadGenerator.ts"
-import type { BookingResult, MetricsBurst, ScenarioResult, TargetPair } from "./Scenarios.ts"
+import type { BookingResult, MetricsBurst, ScenarioResult } from "./Scenarios.ts"
 
 export interface ProfileResults {
   readonly profile: string
@@ -64,8 +64,6 @@ export interface Results {
   /** The ceiling server spending `workMicros` of CPU on each request first (absent from runs before 2026-11-24). */
   readonly budget?: ReadonlyArray<LoadResult & { readonly workMicros: number }>
   readonly profiles: ReadonlyArray<ProfileResults>
-  /** The target scenarios again, each round beside a burst of the ceiling (absent before 2026-11-24's last runs). */
-  readonly targetPairs?: ReadonlyArray<{ readonly profile: string; readonly pairs: ReadonlyArray<TargetPair> }>
   readonly engine: ReadonlyArray<EngineResult>
   /** Two memory servers, request metrics off and on, in alternating bursts. */
   readonly metricsCost: ReadonlyArray<MetricsBurst>
@@ -190,19 +188,6 @@ const shareIn = (results: Results, scenario: string, profile: string): number | 
   return measured === undefined ? undefined : measured.requestsPerSecond / results.ceiling.requestsPerSecond
 }
 
-/** Each paired round's share of the ceiling beside it, lowest first; empty for runs without pairs. */
-const pairedShares = (results: Results, scenario: string, profile: string): ReadonlyArray<number> =>
-  (results.targetPairs?.find((p) => p.profile === profile)?.pairs ?? [])
-    .filter((p) => p.scenario === scenario)
-    .map((p) => p.requestsPerSecond / p.ceilingRequestsPerSecond)
-    .sort((a, b) => a - b)
-
-/** What a target is judged by: the median of the paired rounds where the run has them, else the single run's share. */
-const judgedShare = (results: Results, scenario: string, profile: string): number | undefined => {
-  const shares = pairedShares(results, scenario, profile)
-  return shares.length > 0 ? median(shares) : shareIn(results, scenario, profile)
-}
-
 const budgetSection = (results: Results, before: Before | undefined) => {
   const budget = results.budget
   if (budget === undefined || budget.length === 0) return ""
@@ -225,19 +210,14 @@ const budgetSection = (results: Results, before: Before | undefined) => {
       : ""
     return `missed by ${f0(means - leaves)} µs of work per request${belowFloor}`
   }
-  const percent = (share: number) => `${(share * 100).toFixed(1)}%`
   const targetRows = targets.flatMap((t) => {
-    const share = judgedShare(results, t.scenario, t.profile)
-    const single = shareIn(results, t.scenario, t.profile)
-    if (share === undefined || single === undefined) return []
-    const rounds = pairedShares(results, t.scenario, t.profile)
-    const earlier = before === undefined ? undefined : judgedShare(before.results, t.scenario, t.profile)
+    const share = shareIn(results, t.scenario, t.profile)
+    if (share === undefined) return []
+    const earlier = before === undefined ? undefined : shareIn(before.results, t.scenario, t.profile)
     return [`| ${t.scenario} · ${t.profile} | ${(t.share * 100).toFixed(0)}% | ${workCell(t.share * ceiling)} | ` +
-      (before === undefined ? "" : `${earlier === undefined ? "—" : percent(earlier)} | `) +
-      `${percent(single)} | ${rounds.length === 0 ? "—" : rounds.map(percent).join(", ")} | ` +
-      `**${percent(share)}** | ${workCell(share * ceiling)} | ${verdict(t.share, share)} |`]
+      (before === undefined ? "" : `${earlier === undefined ? "—" : `${(earlier * 100).toFixed(1)}%`} | `) +
+      `${(share * 100).toFixed(1)}% | ${workCell(share * ceiling)} | ${verdict(t.share, share)} |`]
   })
-  const pairRounds = results.targetPairs?.[0]?.pairs.filter((p) => p.scenario === "join storm").length ?? 0
   const beforeNote = before === undefined ? "" : `
 "Before" is the run in [benchmarks/${before.file}](benchmarks/${before.file}), measured ${before.results.date}
 (ceiling ${f0(before.results.ceiling.requestsPerSecond)} req/s, the floor at ${(before.results.floor.requestsPerSecond / before.results.ceiling.requestsPerSecond * 100).toFixed(1)}% of it), each share against that
@@ -259,16 +239,9 @@ ${curveRows.join("\n")}
 Read off that curve (interpolated in time per request), the floor answers as a server doing
 ${workCell(results.floor.requestsPerSecond)} of work per request would, and each throughput target leaves:
 
-| scenario | target | work the target leaves | ${before === undefined ? "" : "before | "}this run's scenario | paired rounds | judged | work the judged share means | verdict |
-|---|---|---|${before === undefined ? "" : "---|"}---|---|---|---|---|
+| scenario | target | work the target leaves | ${before === undefined ? "" : "before | "}measured | work the measured rate means | verdict |
+|---|---|---|${before === undefined ? "" : "---|"}---|---|---|
 ${targetRows.join("\n")}
-
-"This run's scenario" is the share of the scenarios table above, against the ceiling measured at the start of
-the run. The machine's speed drifts by 10–20% within minutes, more than some targets' margins, so each target
-is also measured in ${pairRounds} paired rounds after its profile's scenarios: a fresh join storm of
-${f0(results.sizes["joinStorm"] ?? 0)} users, or ${results.sizes["pairSeconds"] ?? "–"} s of polling by the last storm's waiters, and a
-${results.sizes["pairSeconds"] ?? "–"}-s burst of the ceiling just before or after it, in alternating order; each round's share is against
-its own burst. A target is judged by the median of its rounds (in runs without rounds, by the single share).
 ${beforeNote}
 On the Postgres + Redis profile the stores run on the same two cores, so the work its rates mean includes
 theirs.

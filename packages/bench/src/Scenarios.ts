@@ -27,9 +27,6 @@ export interface Sizes {
    */
   readonly warmUpUsers: number
   readonly warmUpSeconds: number
-  /** Rounds of the targets in alternation with the ceiling (`targetPairs`), and each burst's seconds. */
-  readonly pairRounds: number
-  readonly pairSeconds: number
 }
 
 export interface ScenarioResult extends LoadResult {
@@ -152,61 +149,6 @@ export const joinStormAndPolling = async (target: Target, sizes: Sizes): Promise
     { ...join, outcome: `${n} joined; 100 admitted, the rest at positions exactly 1..${n - 100}` },
     { ...poll, outcome: `${poll.requests} status answers, all 200` }
   ]
-}
-
-/** One round of the targets in alternation: a target scenario and the ceiling, measured one right after the other. */
-export interface TargetPair {
-  readonly scenario: "join storm" | "status polling"
-  readonly requestsPerSecond: number
-  readonly serverCpuUsPerRequest?: number
-  /** The bare node:http ceiling in the burst beside it. */
-  readonly ceilingRequestsPerSecond: number
-}
-
-/**
- * 1 and 2 again, each round beside a burst of the ceiling: the machine's
- * speed drifts by 10–20% within minutes, more than some targets' margins,
- * and a share against a ceiling measured minutes earlier carries that
- * drift. Each round is a fresh join storm of `sizes.joinStorm` users (or
- * `pairSeconds` of polling by the last storm's waiters) and a burst of the
- * ceiling, in alternating order so that a drift in one direction falls on
- * both; each round's share is read against its own burst.
- */
-export const targetPairs = async (target: Target, ceilingUrl: string, sizes: Sizes): Promise<ReadonlyArray<TargetPair>> => {
-  const ceiling = () =>
-    wrk({ name: "ceiling (paired)", url: ceilingUrl, requests: [{ method: "GET", path: "/" }], connections: sizes.connections, durationSeconds: sizes.pairSeconds })
-  const paired = async (scenario: TargetPair["scenario"], round: number, measure: () => Promise<WrkResult>): Promise<TargetPair> => {
-    const ceilingFirst = round % 2 === 0 ? await ceiling() : undefined
-    const result = await measure()
-    const beside = ceilingFirst ?? await ceiling()
-    return {
-      scenario,
-      requestsPerSecond: result.requestsPerSecond,
-      ...(result.serverCpuUsPerRequest === undefined ? {} : { serverCpuUsPerRequest: result.serverCpuUsPerRequest }),
-      ceilingRequestsPerSecond: beside.requestsPerSecond
-    }
-  }
-  const pairs: Array<TargetPair> = []
-  let last: { readonly concertId: string; readonly tokens: ReadonlyArray<string> } | undefined
-  for (let round = 0; round < sizes.pairRounds; round++) {
-    pairs.push(await paired("join storm", round, async () => {
-      const { concert, tokens, result } = await joinStorm(target, sizes, "join storm (paired)", sizes.joinStorm)
-      last = { concertId: concert.concertId, tokens }
-      return result
-    }))
-  }
-  if (last === undefined) return pairs
-  const { tokens } = last
-  const { queueTokens } = await joinAll(target, last.concertId, tokens, sizes.concurrency)
-  const polls: Array<Request> = tokens.map((token, i) => ({ method: "GET", path: "/queue/status", headers: { ...bearer(token), "queue-token": queueTokens[i]! } }))
-  for (let round = 0; round < sizes.pairRounds; round++) {
-    pairs.push(await paired("status polling", round, async () => {
-      const poll = await wrk({ name: "status polling (paired)", url: target.urls[0]!, requests: polls, connections: sizes.connections, durationSeconds: sizes.pairSeconds, serverPids: target.serverPids })
-      expectStatuses(poll, { "200": poll.requests })
-      return poll
-    }))
-  }
-  return pairs
 }
 
 /** `n` admitted users of a concert of their own race for the 50 seats of its date, each holding once. */

@@ -10,25 +10,14 @@ import { basename } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Target } from "./LoadGenerator.ts"
 import { type EngineResult, median, metricsCostSummary, writeReport, type ProfileResults, type Results } from "./Report.ts"
-import {
-  hotSeatStorm,
-  joinStormAndPolling,
-  type MetricsBurst,
-  metricsCostBursts,
-  reference,
-  type ScenarioResult,
-  type Sizes,
-  sustainedBooking,
-  type TargetPair,
-  targetPairs
-} from "./Scenarios.ts"
+import { hotSeatStorm, joinStormAndPolling, type MetricsBurst, metricsCostBursts, reference, type ScenarioResult, type Sizes, sustainedBooking } from "./Scenarios.ts"
 import { profiles, type Running, startCeiling, startFloor, startProfile } from "./Servers.ts"
 import { ensureWrk } from "./Wrk.ts"
 
 const quick = process.argv.includes("--quick")
 const sizes: Sizes = quick
-  ? { joinStorm: 1_000, pollSeconds: 1, hotSeatUsers: 1_000, bookings: 200, concurrency: 50, connections: 64, warmUpUsers: 200, warmUpSeconds: 1, pairRounds: 1, pairSeconds: 1 }
-  : { joinStorm: 50_000, pollSeconds: 8, hotSeatUsers: 20_000, bookings: 2_000, concurrency: 100, connections: 64, warmUpUsers: 10_000, warmUpSeconds: 2, pairRounds: 3, pairSeconds: 4 }
+  ? { joinStorm: 1_000, pollSeconds: 1, hotSeatUsers: 1_000, bookings: 200, concurrency: 50, connections: 64, warmUpUsers: 200, warmUpSeconds: 1 }
+  : { joinStorm: 50_000, pollSeconds: 8, hotSeatUsers: 20_000, bookings: 2_000, concurrency: 100, connections: 64, warmUpUsers: 10_000, warmUpSeconds: 2 }
 
 ensureWrk()
 
@@ -41,9 +30,9 @@ const withTarget = async <A>(running: Running, body: (target: Target) => Promise
   }
 }
 
-// The ceiling server stays up for the targets' paired rounds; idle, it takes nothing from the others.
 const ceilingServer = await startCeiling()
 const ceilingResult = await reference("ceiling", ceilingServer.urls[0]!, { method: "GET", path: "/" }, sizes, ceilingServer.pids)
+  .finally(() => ceilingServer.stop())
 const share = (requestsPerSecond: number) => `${(requestsPerSecond / ceilingResult.requestsPerSecond).toFixed(2)}× the ceiling`
 console.log(`ceiling (bare node:http): ${ceilingResult.requestsPerSecond.toFixed(0)} req/s, p99 ${ceilingResult.latencyMs.p99.toFixed(1)} ms`)
 // The budget curve: the ceiling server spending a fixed amount of CPU on each request first, so that a
@@ -65,9 +54,6 @@ const floorResult = await reference("floor", floorServer.urls[0]!, {
 console.log(`floor (minimal effect/http-api): ${floorResult.requestsPerSecond.toFixed(0)} req/s, ${share(floorResult.requestsPerSecond)}`)
 
 const results: Array<ProfileResults> = []
-const paired: Array<{ readonly profile: string; readonly pairs: ReadonlyArray<TargetPair> }> = []
-/** The profiles the targets name, measured again in alternation with the ceiling. */
-const targetProfiles: ReadonlyArray<string> = ["memory", "postgres+redis ×1"]
 for (const profile of profiles) {
   const running = await startProfile(profile)
   try {
@@ -76,14 +62,6 @@ for (const profile of profiles) {
       const scenarios = running.urls.length === 1
         ? [...await joinStormAndPolling(target, sizes), await hotSeatStorm(target, sizes)]
         : []
-      if (targetProfiles.includes(profile)) {
-        const pairs = await targetPairs(target, ceilingServer.urls[0]!, sizes)
-        paired.push({ profile, pairs })
-        for (const p of pairs) {
-          console.log(`${profile} · ${p.scenario} (paired): ${p.requestsPerSecond.toFixed(0)} req/s against a ceiling of ${p.ceilingRequestsPerSecond.toFixed(0)}, ` +
-            `${(p.requestsPerSecond / p.ceilingRequestsPerSecond).toFixed(2)}×`)
-        }
-      }
       const booking = await sustainedBooking(target, sizes)
       return { profile, scenarios, booking }
     })
@@ -96,7 +74,6 @@ for (const profile of profiles) {
     await running.stop()
   }
 }
-await ceilingServer.stop()
 
 // What request metrics cost over sockets: two memory servers, off and on, in alternating bursts; fresh
 // servers each round, since one process can run a few percent faster than another of the same build.
@@ -177,7 +154,6 @@ if (quick) {
     floor: floorResult,
     budget,
     profiles: results,
-    targetPairs: paired,
     engine,
     metricsCost,
     requestMetricsInProcess,

@@ -28,7 +28,7 @@ const server = spawn(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${dir}`, f
 const url = `http://127.0.0.1:${port}`
 for (let i = 0; i < 100 && !(await fetch(`${url}/health`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 100))
 const target = new Target([url], 100)
-const [join_, poll] = await joinStormAndPolling(target, { joinStorm: Number(process.env["PROFILE_USERS"] ?? 20_000), pollSeconds: Number(process.env["PROFILE_POLL_SECONDS"] ?? 8), hotSeatUsers: 0, bookings: 0, concurrency: 100, connections: 64, warmUpUsers: 5_000, warmUpSeconds: 2, pairRounds: 0, pairSeconds: 0 })
+const [join_, poll] = await joinStormAndPolling(target, { joinStorm: Number(process.env["PROFILE_USERS"] ?? 20_000), pollSeconds: Number(process.env["PROFILE_POLL_SECONDS"] ?? 8), hotSeatUsers: 0, bookings: 0, concurrency: 100, connections: 64, warmUpUsers: 5_000, warmUpSeconds: 2 })
 await target.close()
 console.log(`join ${join_.requestsPerSecond.toFixed(0)} req/s, polling ${poll.requestsPerSecond.toFixed(0)} req/s`)
 await new Promise<void>((resolve) => {
