@@ -4,12 +4,11 @@
  *
  * @since 0.1.0
  */
-import { Booking, type Concert, type Hold, Limits, newId, UserId } from "@boxoffice/core"
-import { DateTime, Effect, Layer, ManagedRuntime, Result } from "effect"
+import { Booking, type Concert, type Hold, Limits, newId, QueueTokenSigner, UserId } from "@boxoffice/core"
+import { DateTime, Effect, Layer, ManagedRuntime, Redacted, Result } from "effect"
 import * as fc from "fast-check"
 import { assert, describe, it } from "vitest"
 import type { AdapterUnderTest } from "./AdapterUnderTest.ts"
-import { syncSignerLayer } from "./internal/SyncSigner.ts"
 import { propertyRuns } from "./PropertySuite.ts"
 import { StoreClock } from "./StoreClock.ts"
 
@@ -212,7 +211,7 @@ export const modelSuite = (adapter: AdapterUnderTest): void => {
       await fc.assert(
         fc.asyncProperty(commands, async (sequence) => {
           const runtime = ManagedRuntime.make(
-            Booking.layer.pipe(Layer.provideMerge(Layer.merge(adapter.layer, syncSignerLayer("boxoffice-model"))))
+            Booking.layer.pipe(Layer.provideMerge(Layer.merge(adapter.layer, QueueTokenSigner.layerHmac(Redacted.make("boxoffice-model")))))
           )
           try {
             const run = <A, E>(effect: Effect.Effect<A, E, Booking | StoreClock>) => runtime.runPromise(Effect.result(effect))

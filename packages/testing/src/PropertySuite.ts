@@ -12,15 +12,15 @@ import {
   type QueueEntry,
   QueueSettingsChange,
   type QueueTokenId,
+  QueueTokenSigner,
   UserId
 } from "@boxoffice/core"
-import { Cause, DateTime, Effect, Exit, Layer, ManagedRuntime } from "effect"
+import { Cause, DateTime, Effect, Exit, Layer, ManagedRuntime, Redacted } from "effect"
 import * as fc from "fast-check"
 import { assert, describe, it } from "vitest"
 import type { AdapterUnderTest } from "./AdapterUnderTest.ts"
 import { checkLaws, type Knowledge, LawViolation, takeSnapshot } from "./internal/Laws.ts"
 import { CurrentOperation, gatedStores, type OperationControl } from "./internal/Scheduling.ts"
-import { syncSignerLayer } from "./internal/SyncSigner.ts"
 import { StoreClock } from "./StoreClock.ts"
 import { type HeldLock, StoreStall } from "./StoreStall.ts"
 
@@ -169,7 +169,7 @@ export interface PropertyTally {
 const worldLayer = (adapter: AdapterUnderTest) =>
   Booking.layer.pipe(
     Layer.provide(gatedStores),
-    Layer.provideMerge(Layer.merge(adapter.layer, syncSignerLayer("boxoffice-law-world")))
+    Layer.provideMerge(Layer.merge(adapter.layer, QueueTokenSigner.layerHmac(Redacted.make("boxoffice-law-world"))))
   )
 
 type WorldRuntime = ManagedRuntime.ManagedRuntime<Layer.Success<ReturnType<typeof worldLayer>>, unknown>
