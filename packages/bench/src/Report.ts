@@ -221,7 +221,7 @@ const budgetSection = (results: Results, before: Before | undefined) => {
   const beforeNote = before === undefined ? "" : `
 "Before" is the run in [benchmarks/${before.file}](benchmarks/${before.file}), measured ${before.results.date}
 (ceiling ${f0(before.results.ceiling.requestsPerSecond)} req/s, the floor at ${(before.results.floor.requestsPerSecond / before.results.ceiling.requestsPerSecond * 100).toFixed(1)}% of it), each share against that
-run's own ceiling.${before.results.sizes["warmUpUsers"] === undefined ? " Its storms ran on freshly started servers, with no warm-up." : ""} What changed between the two runs, and where each missed target's work goes:
+run's own ceiling.${before.results.sizes["warmUpUsers"] === undefined ? " Its storms ran on freshly started servers, with no warm-up." : ""} What changed between the two runs, where each target's work goes, and how the shares move with the machine's state:
 [benchmarks/profiling.md](benchmarks/profiling.md).
 `
   return `
