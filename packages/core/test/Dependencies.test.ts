@@ -1,6 +1,6 @@
 /**
- * Proves the direction of dependencies (the spec (docs/spec.md, Packages)): core depends on effect
- * alone and imports no Node module.
+ * Proves the direction of dependencies (docs/spec.md, Packages): core depends on effect and
+ * @noble/hashes (for the tokens' HMAC) alone, and imports no Node module.
  */
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
@@ -14,12 +14,12 @@ const sourceFiles = (dir: string): Array<string> =>
   )
 
 describe("@boxoffice/core dependencies", () => {
-  it("declares effect and nothing else", () => {
+  it("declares effect and @noble/hashes and nothing else", () => {
     const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"))
-    const runtime = { ...manifest.dependencies, ...manifest.peerDependencies }
-    assert.deepStrictEqual(Object.keys(runtime), ["effect"])
+    assert.deepStrictEqual(Object.keys(manifest.peerDependencies), ["effect"])
+    assert.deepStrictEqual(Object.keys(manifest.dependencies), ["@noble/hashes"])
   })
-  it("imports only effect and its own files", () => {
+  it("imports only effect, @noble/hashes and its own files", () => {
     const files = sourceFiles(join(root, "src"))
     assert.isAbove(files.length, 20)
     for (const file of files) {
@@ -28,7 +28,8 @@ describe("@boxoffice/core dependencies", () => {
       const imports = [...code.matchAll(/from "([^"]+)"/g)].map((m) => m[1]!)
       for (const specifier of imports) {
         assert.isTrue(
-          specifier === "effect" || specifier.startsWith("effect/") || specifier.startsWith("."),
+          specifier === "effect" || specifier.startsWith("effect/") || specifier.startsWith("@noble/hashes/") ||
+            specifier.startsWith("."),
           `${file} imports ${specifier}`
         )
       }
