@@ -31,6 +31,7 @@ import type { AdapterUnderTest } from "./AdapterUnderTest.ts"
 import { createConcert, harnessLayer, type HarnessServices, newUser } from "./Harness.ts"
 import { fairStartCases } from "./FairStartCases.ts"
 import { lockWaitCases } from "./LockWaitCases.ts"
+import { queueWindowCases } from "./QueueWindowCases.ts"
 import { StoreClock } from "./StoreClock.ts"
 import type { StoreStall } from "./StoreStall.ts"
 
@@ -329,6 +330,8 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           assert.deepStrictEqual(events.map((e) => e.status), ["waiting", "active", "expired"])
           assert.strictEqual(events[0]!.position, 1)
         }))
+
+      queueWindowCases(adapter)
     })
 
     describe("tokens (L6)", () => {

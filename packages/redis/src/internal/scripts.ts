@@ -320,13 +320,15 @@ local function touch()
   end
 end
 
--- An entry whose index was evicted has lost its place or window: it ended.
+-- An entry whose index was evicted has lost its place or window: it ended. So has an active entry whose window
+-- ran out (core's isStillActive: until > now), which tidy()'s batch bound may have left in the active set: as in
+-- memory, the call that reads it ends it, whatever the tidy left.
 -- A waiting entry's rank, read here, is its place for view() too.
 local function reconcile(token, e)
   if e.state == 'w' then e.rank = redis.call('ZRANK', K_WAITING, token) end
   if (e.state == 'w' and not e.rank)
     or (e.state == 'p' and redis.call('SISMEMBER', K_PENDING, token) == 0)
-    or (e.state == 'a' and not redis.call('ZSCORE', K_ACTIVE, token)) then
+    or (e.state == 'a' and (tonumber(e.untilMs) <= now or not redis.call('ZSCORE', K_ACTIVE, token))) then
     finish(token, e)
   end
 end
