@@ -17,7 +17,6 @@ import { JsonLog } from "./JsonLog.ts"
 import { MetricsLive } from "./Metrics.ts"
 import { storeInstrumentation, tracingLayer } from "./Tracing.ts"
 import { createBoxofficeServer } from "./NodeServer.ts"
-import { nodeLaneLayer } from "./NodeLane.ts"
 import type { ServerConfig } from "./ServerConfig.ts"
 
 const stores = (config: ServerConfig) =>
@@ -80,40 +79,31 @@ export const engineLayer = (config: ServerConfig) => {
 
 /**
  * The HTTP server on `config.port`, with the access log of `config.accessLog`
- * (none at all when `logRequests` is off), and polls and joins answered in
- * Node's request event (`NodeLane.ts`) unless tracing or the full access log is on.
+ * (none at all when `logRequests` is off).
  */
 export const serverLayer = (config: ServerConfig, options: { readonly logRequests?: boolean } = {}) =>
-  Layer.unwrap(Effect.sync(() => {
-    const server = createBoxofficeServer()
-    const laneTaken = Option.isNone(config.otlpEndpoint ?? Option.none()) &&
-      (options.logRequests === false || (config.accessLog ?? "errors") === "errors")
-    return HttpRouter.serve(
-      Layer.mergeAll(
-        BoxofficeHttp.layer({ adminKey: config.adminKey, requestMetrics: config.requestMetrics ?? true }),
-        demoPageLayer(config.webRoot ?? defaultWebRoot),
-        options.logRequests === false ? Layer.empty : accessLogLayer(config.accessLog ?? "errors"),
-        laneTaken
-          ? nodeLaneLayer(server, {
-            requestMetrics: config.requestMetrics ?? true,
-            logServerErrors: options.logRequests !== false,
-            drainTimeout: shutdownTimeout
-          })
-          : Layer.empty
-      ),
-      { disableLogger: true, disableListenLog: options.logRequests === false }
-    ).pipe(
-      Layer.provide(MetricsLive),
-      Layer.provide(engineLayer(config)),
-      // On SIGTERM, requests in flight get up to 10 s to finish.
-      // Listens before the engine is built, answering 503 until the app is ready (see NodeServer.ts).
-      Layer.provideMerge(
-        NodeHttpServer.layer(() => server, { port: config.port, host: "0.0.0.0", gracefulShutdownTimeout: shutdownTimeout })
-      ),
-      Layer.provide(JsonLog),
-      Layer.provide(tracingLayer(config.otlpEndpoint ?? Option.none()))
-    )
-  }))
+  HttpRouter.serve(
+    Layer.mergeAll(
+      BoxofficeHttp.layer({
+        adminKey: config.adminKey,
+        requestMetrics: config.requestMetrics ?? true,
+        queueShortcut: config.queueShortcut ?? true
+      }),
+      demoPageLayer(config.webRoot ?? defaultWebRoot),
+      options.logRequests === false ? Layer.empty : accessLogLayer(config.accessLog ?? "errors")
+    ),
+    { disableLogger: true, disableListenLog: options.logRequests === false }
+  ).pipe(
+    Layer.provide(MetricsLive),
+    Layer.provide(engineLayer(config)),
+    // On SIGTERM, requests in flight get up to 10 s to finish.
+    // Listens before the engine is built, answering 503 until the app is ready (see NodeServer.ts).
+    Layer.provideMerge(
+      NodeHttpServer.layer(createBoxofficeServer, { port: config.port, host: "0.0.0.0", gracefulShutdownTimeout: shutdownTimeout })
+    ),
+    Layer.provide(JsonLog),
+    Layer.provide(tracingLayer(config.otlpEndpoint ?? Option.none()))
+  )
 
 /** How long requests in flight get to finish on SIGTERM. */
 const shutdownTimeout = Duration.seconds(10)

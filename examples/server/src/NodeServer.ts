@@ -7,7 +7,7 @@
  * as problem+json too.
  */
 import { rawProblemResponse, transportProblem } from "@boxoffice/http"
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { Duplex } from "node:stream"
 
 const startingBody = JSON.stringify(transportProblem("unavailable", "the server is starting; retry in a moment"))
@@ -43,24 +43,4 @@ export const createBoxofficeServer = () => {
   })
   server.on("clientError", answerParseError)
   return server
-}
-
-/**
- * Lets `lane` answer the requests it takes before any "request" listener
- * (the app's handler) sees them: Node calls `emit("request")` once per
- * request, so a lane that answers true has answered alone. Returns how to
- * stop.
- */
-export const answerFirst = (
-  server: Server,
-  lane: (request: IncomingMessage, response: ServerResponse) => boolean
-): () => void => {
-  const emit = server.emit
-  server.emit = function(this: Server, event: string | symbol, ...args: Array<unknown>): boolean {
-    if (event === "request" && lane(args[0] as IncomingMessage, args[1] as ServerResponse)) return true
-    return Reflect.apply(emit, this, [event, ...args]) as boolean
-  } as Server["emit"]
-  return () => {
-    server.emit = emit
-  }
 }

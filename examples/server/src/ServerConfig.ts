@@ -42,6 +42,11 @@ export interface ServerConfig {
    * (default true). Off, `/metrics` still serves the sales counters and queue gauges.
    */
   readonly requestMetrics?: boolean
+  /**
+   * Joining and polling through `QueueShortcut` (default true) or through HttpApi; the answers are the
+   * same. Not read from the environment: it is there for the test that compares the two, and the bench.
+   */
+  readonly queueShortcut?: boolean
   /** `BOXOFFICE_LOG_LEVEL`: the least severe level logged (default `Info`). */
   readonly logLevel?: LogLevel.LogLevel
   /** `BOXOFFICE_WORKERS`: server processes behind the one port (default 1; more only with shared stores). */

@@ -5,7 +5,7 @@
  */
 import type { ChildProcess } from "node:child_process"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import { freePort, spawnServer } from "./support/ServerProcess.ts"
+import { freePort, refusingConnections, spawnServer } from "./support/ServerProcess.ts"
 import { createStores, type Stores } from "./support/Stores.ts"
 import { adminKey, call, newUser } from "./support/TestServer.ts"
 
@@ -223,9 +223,17 @@ describe("two server processes, one Postgres, one Redis, one secret", () => {
     })
     await isLocked
     const inFlight = call(on(0), "POST", "/wallet/charges", { token: user.accessToken, body: { amount: 2_000 } })
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    // In flight: the charge waits on the wallet row's lock.
+    for (;;) {
+      const [{ waiting }] = await stores.sql<Array<{ waiting: number }>>`
+        select count(*)::int as waiting from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock'`
+      if (waiting > 0) break
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
     const exits = Promise.all(processes.map(terminate))
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    // Both drains have begun once neither instance takes new connections.
+    await Promise.all([0, 1].map((i) => refusingConnections(on(i))))
     release()
     await holding
     const answer = await inFlight

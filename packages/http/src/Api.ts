@@ -370,20 +370,18 @@ const pay = HttpApiEndpoint.post("pay", "/holds/:holdId/payment", {
 
 const listPayments = HttpApiEndpoint.get("listPayments", "/payments", { success: Schema.Array(PaymentSummary), error: stores })
 
+/**
+ * The two routes a sale's crowd calls, joining and polling its place, by an
+ * authenticated user. A server may answer them through `QueueShortcut`,
+ * which keeps this contract (a test compares the two answer for answer).
+ *
+ * @category groups
+ */
+export class QueueGroup extends HttpApiGroup.make("queue").add(joinQueue, queueStatus).middleware(UserAuth) {}
+
 /** Routes of an authenticated user. @category groups */
 export class UserGroup extends HttpApiGroup.make("user").add(
-  joinQueue, queueStatus, leaveQueue, listDates, listSeats, hold, getHold, releaseHold, wallet, charge, pay, listPayments
-).middleware(UserAuth) {}
-
-/**
- * The user routes that HttpApi serves itself. The hot four (join, status,
- * hold, pay) are served by the fast routes of `FastRoutes.ts` with the same
- * contract; the OpenAPI document and the client come from `UserGroup`.
- *
- * @internal
- */
-export class ServedUserGroup extends HttpApiGroup.make("user").add(
-  leaveQueue, listDates, listSeats, getHold, releaseHold, wallet, charge, listPayments
+  leaveQueue, listDates, listSeats, hold, getHold, releaseHold, wallet, charge, pay, listPayments
 ).middleware(UserAuth) {}
 
 /**
@@ -400,6 +398,7 @@ export class ServedUserGroup extends HttpApiGroup.make("user").add(
 export class BoxofficeApi extends HttpApi.make("boxoffice")
   .add(PublicGroup)
   .add(AdminGroup)
+  .add(QueueGroup)
   .add(UserGroup)
   .middleware(RequestValidation)
   .annotateMerge(OpenApi.annotations({
@@ -409,13 +408,14 @@ export class BoxofficeApi extends HttpApi.make("boxoffice")
 {}
 
 /**
- * What HttpApi serves: `BoxofficeApi` without the routes of `FastRoutes.ts`.
+ * `BoxofficeApi` without `QueueGroup`: what HttpApi serves when
+ * `QueueShortcut` answers the crowd's two routes.
  *
  * @internal
  */
-export class ServedApi extends HttpApi.make("boxoffice")
+export class ApiBesideShortcut extends HttpApi.make("boxoffice")
   .add(PublicGroup)
   .add(AdminGroup)
-  .add(ServedUserGroup)
+  .add(UserGroup)
   .middleware(RequestValidation)
 {}

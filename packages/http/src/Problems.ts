@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { type BookingError, withoutStackTrace } from "@boxoffice/core"
+import type { BookingError } from "@boxoffice/core"
 import { Schema } from "effect"
 import { HttpApiError } from "effect/http-api"
 
@@ -201,9 +201,7 @@ export type ProblemFor<E extends BookingError> = ProblemByTag[E["_tag"]]
  * ```
  * @category problems
  */
-export const toProblem = <E extends BookingError>(error: E): ProblemFor<E> =>
-  // A problem answers an expected outcome: its stack would cost more than the rest of it and tell nothing.
-  withoutStackTrace(() => problemOf(error)) as ProblemFor<E>
+export const toProblem = <E extends BookingError>(error: E): ProblemFor<E> => problemOf(error) as ProblemFor<E>
 
 const problemOf = (error: BookingError): ProblemByTag[keyof ProblemByTag] => {
   switch (error._tag) {

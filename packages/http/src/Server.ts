@@ -16,6 +16,7 @@ import { DateTime, Duration, Effect, Layer, Option, Redacted, Stream } from "eff
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, HttpApiMiddleware, HttpApiSwagger, OpenApi } from "effect/http-api"
 import {
+  ApiBesideShortcut,
   BoxofficeApi,
   ChargeResponse,
   ConcertSummary,
@@ -24,14 +25,17 @@ import {
   SaleReportResponse,
   DateResponse,
   NewUserResponse,
+  PaymentResponse,
   PaymentSummary,
   QueueHeartbeat,
+  QueueJoined,
+  QueueRejoined,
+  QueueStatusResponse,
   SeatResponse,
-  ServedApi,
   WalletResponse
 } from "./Api.ts"
+import { authenticateUser, invalidRequest } from "./internal/RequestChecks.ts"
 import {
-  InvalidRequestProblem,
   NotFoundProblem,
   type ProblemFor,
   QueueTokenInvalidProblem,
@@ -39,10 +43,10 @@ import {
   TooManyStreamsProblem,
   UnauthenticatedProblem
 } from "./Problems.ts"
-import { FastRoutes } from "./FastRoutes.ts"
 import { MetricsExposition } from "./MetricsExposition.ts"
 import { QueueEventsHub } from "./QueueEventsHub.ts"
-import { holdOf, statusOf } from "./Responses.ts"
+import { QueueShortcut } from "./QueueShortcut.ts"
+import { holdOf, paymentFields, statusFields, statusOf } from "./Responses.ts"
 import { RequestMetrics } from "./RequestMetrics.ts"
 import { AdminAuth, CurrentUser, RequestValidation, UserAuth } from "./Security.ts"
 import { TransportGuards, transportProblemResponse } from "./TransportGuards.ts"
@@ -59,6 +63,11 @@ export interface HttpOptions {
   readonly maxStreamsPerToken?: number
   /** Record every request's route, status and latency as metrics. Default true. */
   readonly requestMetrics?: boolean
+  /**
+   * Serve joining and polling through `QueueShortcut` rather than HttpApi.
+   * Default true; the answers are the same either way.
+   */
+  readonly queueShortcut?: boolean
 }
 
 /** Runs a use case and answers its typed errors as problems. */
@@ -79,7 +88,7 @@ const sameSecret = (given: string, expected: string): boolean => {
 }
 
 const PublicLive = (options: HttpOptions) =>
-  HttpApiBuilder.group(ServedApi, "public", (handlers) =>
+  HttpApiBuilder.group(BoxofficeApi, "public", (handlers) =>
     Effect.gen(function*() {
       const booking = yield* Booking
       const identity = yield* Identity
@@ -120,7 +129,7 @@ const PublicLive = (options: HttpOptions) =>
           }))
     }))
 
-const AdminLive = HttpApiBuilder.group(ServedApi, "admin", (handlers) =>
+const AdminLive = HttpApiBuilder.group(BoxofficeApi, "admin", (handlers) =>
   Effect.gen(function*() {
     const booking = yield* Booking
     return handlers
@@ -187,7 +196,26 @@ const AdminLive = HttpApiBuilder.group(ServedApi, "admin", (handlers) =>
       ))
   }))
 
-const UserLive = HttpApiBuilder.group(ServedApi, "user", (handlers) =>
+/** Joining and polling through HttpApi: the contract's own path, beside which `QueueShortcut` is tested. */
+const QueueLive = HttpApiBuilder.group(BoxofficeApi, "queue", (handlers) =>
+  Effect.gen(function*() {
+    const booking = yield* Booking
+    return handlers
+      .handle("joinQueue", ({ params }) =>
+        Effect.gen(function*() {
+          const { userId } = yield* CurrentUser
+          const ticket = yield* answer(booking.joinQueue(userId, params.concertId))
+          const fields = { queueToken: ticket.queueToken, ...statusFields(ticket.entry) }
+          return ticket.created ? new QueueJoined(fields) : new QueueRejoined(fields)
+        }))
+      .handle("queueStatus", ({ headers }) =>
+        Effect.gen(function*() {
+          const { userId } = yield* CurrentUser
+          return new QueueStatusResponse(statusFields(yield* answer(booking.queueStatus(userId, yield* queueToken(headers)))))
+        }))
+  }))
+
+const UserLive = HttpApiBuilder.group(BoxofficeApi, "user", (handlers) =>
   Effect.gen(function*() {
     const booking = yield* Booking
     return handlers
@@ -209,6 +237,19 @@ const UserLive = HttpApiBuilder.group(ServedApi, "user", (handlers) =>
           const { userId } = yield* CurrentUser
           const seats = yield* answer(booking.listSeats(userId, yield* queueToken(headers), params.dateId))
           return seats.map((s) => new SeatResponse({ seatNumber: s.seatNumber, price: s.priceKrw, status: s.status }))
+        }))
+      .handle("hold", ({ params, headers, payload }) =>
+        Effect.gen(function*() {
+          const { userId } = yield* CurrentUser
+          const token = yield* queueToken(headers)
+          return holdOf(yield* answer(booking.hold(userId, token, params.dateId, payload.seatNumbers)))
+        }))
+      .handle("pay", ({ params, headers }) =>
+        Effect.gen(function*() {
+          const { userId } = yield* CurrentUser
+          const token = yield* queueToken(headers)
+          const receipt = yield* answer(booking.pay(userId, token, params.holdId, headers["idempotency-key"] ?? null))
+          return new PaymentResponse(paymentFields(receipt))
         }))
       .handle("getHold", ({ params }) =>
         Effect.gen(function*() {
@@ -253,11 +294,7 @@ const UserAuthLive = Layer.effect(
   Identity.useSync((identity) =>
     UserAuth.of({
       bearer: (httpEffect, { credential }) =>
-        Effect.flatMap(
-          Effect.mapError(identity.authenticate(credential), (error) =>
-            new UnauthenticatedProblem({ code: "unauthenticated", detail: error.detail })),
-          (userId) => Effect.provideService(httpEffect, CurrentUser, { userId })
-        )
+        Effect.flatMap(authenticateUser(identity, credential), (userId) => Effect.provideService(httpEffect, CurrentUser, { userId }))
     }))
 )
 
@@ -276,16 +313,10 @@ const AdminAuthLive = (options: HttpOptions) =>
 /** Every request that fails its schema gets a 400 `invalid-request` problem saying where. */
 const RequestValidationLive = HttpApiMiddleware.layerSchemaErrorTransform(
   RequestValidation,
-  (error) =>
-    Effect.fail(
-      new InvalidRequestProblem({
-        code: "invalid-request",
-        detail: `${error.kind.toLowerCase()}: ${error.cause.message}`.slice(0, 1_000)
-      })
-    )
+  (error) => Effect.fail(invalidRequest(error.kind, error.cause.message))
 )
 
-/** The whole API's document, fast routes included: they are `BoxofficeApi` endpoints served another way. */
+/** The whole API's document, the shortcut's routes included: they are `BoxofficeApi` endpoints served another way. */
 const OpenApiRoute = HttpRouter.add(
   "GET",
   "/openapi.json",
@@ -346,13 +377,17 @@ const FallbackRoute = HttpRouter.add("*", "*", (request) => {
  * @category layers
  */
 export const BoxofficeHttp = {
-  layer: (options: HttpOptions) =>
-    Layer.mergeAll(
-      HttpApiBuilder.layer(ServedApi).pipe(
-        Layer.provide([PublicLive(options), AdminLive, UserLive]),
-        Layer.provide([UserAuthLive, AdminAuthLive(options), RequestValidationLive])
-      ),
-      FastRoutes.layer,
+  layer: (options: HttpOptions) => {
+    const groups = Layer.mergeAll(PublicLive(options), AdminLive, UserLive).pipe(
+      Layer.provide([UserAuthLive, AdminAuthLive(options), RequestValidationLive])
+    )
+    const api = options.queueShortcut === false
+      ? HttpApiBuilder.layer(BoxofficeApi).pipe(
+        Layer.provide([groups, QueueLive.pipe(Layer.provide([UserAuthLive, RequestValidationLive]))])
+      )
+      : Layer.merge(HttpApiBuilder.layer(ApiBesideShortcut).pipe(Layer.provide(groups)), QueueShortcut.layer)
+    return Layer.mergeAll(
+      api,
       OpenApiRoute,
       HttpApiSwagger.layer(BoxofficeApi, { path: "/docs" }),
       FallbackRoute,
@@ -363,4 +398,5 @@ export const BoxofficeHttp = {
         QueueEventsHub.layer(options.maxStreamsPerToken === undefined ? {} : { maxStreamsPerToken: options.maxStreamsPerToken })
       )
     )
+  }
 }

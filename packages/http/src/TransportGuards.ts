@@ -7,36 +7,18 @@
  */
 import { ByteSize, Cause, Effect } from "effect"
 import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { unreadableBody } from "./internal/EffectInternals.ts"
 import { type TransportCode, transportCodeOf, transportProblem } from "./TransportProblems.ts"
 
 /** The largest JSON body a request may carry: 64 KiB. @category constants */
 export const maxBodyBytesDefault = 64 * 1024
 
-/**
- * Logs a defect met while answering a request, at ERROR with its cause, as
- * the guards do before they answer `internal-error`.
- *
- * @example
- * ```ts
- * import { logDefect } from "@boxoffice/http"
- * import { Cause } from "effect"
- * const logged = logDefect("GET", "/queue/status", Cause.die(new Error("boom")))
- * ```
- * @category middleware
- */
-export const logDefect = (method: string, url: string, cause: Cause.Cause<unknown>): Effect.Effect<void> =>
+/** A defect met while answering a request, logged at ERROR with its cause. */
+const logDefect = (method: string, url: string, cause: Cause.Cause<unknown>): Effect.Effect<void> =>
   Effect.logError(`defect in ${method} ${url.split("?")[0]}`, cause)
 
 /** What a defect is answered with; nothing of its cause. */
 const internalErrorDetail = "the server failed; the failure is logged"
-
-/**
- * The JSON text of the `internal-error` problem the guards answer a defect
- * with (status 500, `application/problem+json`).
- *
- * @category constants
- */
-export const internalErrorJson: string = JSON.stringify(transportProblem("internal-error", internalErrorDetail))
 
 const internalError = () => transportProblemResponse("internal-error", internalErrorDetail)
 
@@ -61,13 +43,6 @@ const isJson = (contentType: string | undefined): boolean => {
 }
 
 const decoder = new TextDecoder()
-
-/** A body the platform could not read: past the size limit, or cut off. Not a defect of ours. */
-const unreadableBody = (error: unknown): "too-large" | "unreadable" | null => {
-  const reason = (error as { readonly _tag?: string; readonly reason?: { readonly _tag?: string; readonly cause?: unknown } })
-  if (reason?._tag !== "HttpServerError" || reason.reason?._tag !== "RequestParseError") return null
-  return /maxBytes|BodyTooLarge/i.test(String(reason.reason.cause)) ? "too-large" : "unreadable"
-}
 
 /** What an inner layer said, for the detail of the problem that replaces its answer. */
 const plainDetail = (response: HttpServerResponse.HttpServerResponse): string => {

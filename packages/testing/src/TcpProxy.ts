@@ -12,9 +12,11 @@ export interface TcpProxy {
   readonly cut: () => Promise<void>
   /** Accepts connections again on the same port. */
   readonly restore: () => Promise<void>
-  /** Stops passing bytes on the open connections, which stay open: calls on them wait. */
+  /** Stops passing bytes on, in both directions; connections stay open and calls on them wait. */
   readonly hold: () => void
-  /** Passes the held bytes on, and all later ones. */
+  /** Resolves once a byte waits behind `hold`: a call has reached the proxy and is held there. */
+  readonly holding: () => Promise<void>
+  /** Passes the held bytes on, in order, and all later ones. */
   readonly release: () => void
   readonly close: () => Promise<void>
 }
@@ -29,12 +31,24 @@ export interface TcpProxy {
  * await proxy.cut()      // the store is "down"
  * await proxy.restore()  // and back
  * proxy.hold()           // calls in flight wait…
- * proxy.release()        // …and go on
+ * await proxy.holding()  // …once one has reached the proxy…
+ * proxy.release()        // …they go on
  * ```
  * @category outages
  */
 export const startTcpProxy = async (targetPort: number, targetHost = "127.0.0.1"): Promise<TcpProxy> => {
   const sockets = new Set<Socket>()
+  let held: Array<[Socket, Buffer]> | null = null
+  let onHeld: Array<() => void> = []
+  const forward = (to: Socket) => (chunk: Buffer) => {
+    if (held === null) {
+      to.write(chunk)
+      return
+    }
+    held.push([to, chunk])
+    for (const notify of onHeld) notify()
+    onHeld = []
+  }
   const makeServer = () =>
     createServer((client) => {
       const upstream = connect(targetPort, targetHost)
@@ -46,7 +60,10 @@ export const startTcpProxy = async (targetPort: number, targetHost = "127.0.0.1"
           upstream.destroy()
         })
       }
-      client.pipe(upstream).pipe(client)
+      client.on("data", forward(upstream))
+      upstream.on("data", forward(client))
+      client.on("end", () => upstream.end())
+      upstream.on("end", () => client.end())
     })
   const listen = (server: Server, port: number) =>
     new Promise<number>((resolve) => server.listen(port, "127.0.0.1", () => resolve((server.address() as { port: number }).port)))
@@ -65,10 +82,17 @@ export const startTcpProxy = async (targetPort: number, targetHost = "127.0.0.1"
       await listen(server, port)
     },
     hold: () => {
-      for (const socket of sockets) socket.pause()
+      held ??= []
     },
+    holding: () =>
+      new Promise<void>((resolve) => {
+        if (held !== null && held.length > 0) resolve()
+        else onHeld.push(resolve)
+      }),
     release: () => {
-      for (const socket of sockets) socket.resume()
+      const waiting = held ?? []
+      held = null
+      for (const [to, chunk] of waiting) if (!to.destroyed) to.write(chunk)
     },
     close: stop
   }

@@ -3,7 +3,7 @@
  * deployed: for tests that need several instances or its startup.
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import { createServer } from "node:net"
+import { connect, createServer } from "node:net"
 import { fileURLToPath } from "node:url"
 import { redisUrl, type Stores } from "./Stores.ts"
 import { adminKey } from "./TestServer.ts"
@@ -18,6 +18,26 @@ export const freePort = () =>
       probe.close(() => resolve(port))
     })
   })
+
+/**
+ * Resolves once the server at `url` refuses new connections: it has closed its listening socket, the
+ * first step of a drain. It is asked every 20 ms.
+ */
+export const refusingConnections = async (url: string): Promise<void> => {
+  const { hostname, port } = new URL(url)
+  for (;;) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = connect(Number(port), hostname)
+      socket.once("connect", () => {
+        socket.destroy()
+        resolve(false)
+      })
+      socket.once("error", () => resolve(true))
+    })
+    if (refused) return
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
 
 export interface ServerProcess {
   readonly child: ChildProcess

@@ -1,0 +1,19 @@
+/**
+ * Where this package relies on how Effect behaves beyond what it documents,
+ * so an upgrade is checked here and nowhere else.
+ *
+ * - `unreadableBody`: a body read that fails past `MaxBodySize`, or cut off,
+ *   dies with an `HttpServerError` whose reason is a `RequestParseError`,
+ *   and the size case names `maxBytes` or `BodyTooLarge` in its cause. The
+ *   chunked-body case of `examples/server/test/hardening.test.ts` fails if
+ *   this changes (it expects 413, and would get 400 or 500).
+ *
+ * @internal
+ */
+
+/** A body the platform could not read: past the size limit, or cut off. Not a defect of ours. */
+export const unreadableBody = (error: unknown): "too-large" | "unreadable" | null => {
+  const reason = (error as { readonly _tag?: string; readonly reason?: { readonly _tag?: string; readonly cause?: unknown } })
+  if (reason?._tag !== "HttpServerError" || reason.reason?._tag !== "RequestParseError") return null
+  return /maxBytes|BodyTooLarge/i.test(String(reason.reason.cause)) ? "too-large" : "unreadable"
+}
