@@ -163,10 +163,12 @@ export class Booking extends Context.Service<Booking, {
   >
   readonly balance: (userId: UserId) => Effect.Effect<number, Unavailable>
   /**
-   * Debits the wallet, sells the hold's seats and ends the queue token. Once
-   * the payment is recorded nothing turns it into an error: ending the token
-   * is retried, and if the queue store stays away the token ends with its
-   * active window.
+   * Debits the wallet, sells the hold's seats and records that the queue
+   * token has paid, in one atomic step of the store that holds the money,
+   * which refuses a second payment with the token (`QueueTokenExpired`).
+   * Then it ends the token in the queue. Once the payment is recorded nothing
+   * turns it into an error: ending the token is retried, and if the queue
+   * store stays away the token ends with its active window.
    */
   readonly pay: (
     userId: UserId,
@@ -440,7 +442,14 @@ export class Booking extends Context.Service<Booking, {
             return yield* paidReceipt(first.value)
           }
           const paymentId = yield* newId(PaymentId)
-          const receipt = yield* payments.pay({ paymentId, holdId, userId, concertId: claims.concertId, idempotency })
+          const receipt = yield* payments.pay({
+            paymentId,
+            holdId,
+            userId,
+            concertId: claims.concertId,
+            queueTokenId: claims.tokenId,
+            idempotency
+          })
           if (receipt.paymentId === paymentId) {
             yield* Metric.update(BookingMetrics.payments, 1)
             yield* Metric.update(BookingMetrics.seatsSold, receipt.seatNumbers.length)

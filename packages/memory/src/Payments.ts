@@ -1,6 +1,7 @@
 /**
  * In-memory `Payments`: the payment step, atomic because it is one
- * synchronous block over the shared state.
+ * synchronous block over the shared state. It records the queue token with
+ * the payment and refuses a second payment with that token.
  *
  * @since 0.1.0
  */
@@ -16,7 +17,8 @@ import {
   NotFound,
   Payment,
   PaymentReceipt,
-  Payments
+  Payments,
+  QueueTokenExpired
 } from "@boxoffice/core"
 import { DateTime, Effect, Layer, Option, Result } from "effect"
 import { seatsOf, tidy, userDateKey } from "./internal/MemoryState.ts"
@@ -34,6 +36,8 @@ export const layer: Layer.Layer<Payments, never, MemoryStore> = Layer.effect(
           const claimed = claimKey(state, request.idempotency)
           if (Result.isFailure(claimed)) return Result.fail(claimed.failure)
           if (Option.isSome(claimed.success)) return Result.succeed(receiptOf(claimed.success.value, "Paid"))
+          // Then the token: it pays once, whatever the queue store has heard of its first payment.
+          if (state.paymentByQueueToken.has(request.queueTokenId)) return Result.fail(new QueueTokenExpired())
           const hold = state.holds.get(request.holdId)
           if (hold === undefined) return Result.fail(new NotFound({ entity: "hold", id: request.holdId }))
           if (hold.userId !== request.userId) return Result.fail(new Forbidden({ detail: "the hold is another user's" }))
@@ -106,6 +110,7 @@ export const layer: Layer.Layer<Payments, never, MemoryStore> = Layer.effect(
           const payments = state.paymentsByUser.get(request.userId) ?? []
           payments.push(payment)
           state.paymentsByUser.set(request.userId, payments)
+          state.paymentByQueueToken.set(request.queueTokenId, payment.paymentId)
           recordOutcome(state, request.idempotency, { _tag: "Paid", receipt }, nowMs)
           return Result.succeed(receipt)
         }),

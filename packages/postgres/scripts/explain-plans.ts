@@ -59,10 +59,10 @@ try {
     set auto_explain.log_nested_statements = on; set client_min_messages = log`)
   const user = wallet!.user_id as string
   const calls: Array<[string, string]> = [
-    ["boxoffice_hold", `select * from boxoffice_hold(gen_random_uuid(), '${user}', '${date!.date_id}', '{3,4}', 20000, 300, 4)`],
+    ["boxoffice_hold", `select * from boxoffice_hold(gen_random_uuid(), '${user}', '${date!.date_id}', '{3,4}', 20000, 300, 4, 4102444800000)`],
     ["boxoffice_release", `select * from boxoffice_release('${hold!.hold_id}', '${hold!.user_id}')`],
     ["boxoffice_charge", `select * from boxoffice_charge(gen_random_uuid(), '${user}', 1000, 1000000000, 'k', 'charge:1000')`],
-    ["boxoffice_pay", `select * from boxoffice_pay(gen_random_uuid(), '${hold!.hold_id}', '${hold!.user_id}', '${hold!.concert_id}', 'p', 'payment:${hold!.hold_id}')`],
+    ["boxoffice_pay", `select * from boxoffice_pay(gen_random_uuid(), '${hold!.hold_id}', '${hold!.user_id}', '${hold!.concert_id}', gen_random_uuid(), 'p', 'payment:${hold!.hold_id}')`],
     ["boxoffice_create_concert", `select boxoffice_create_concert(gen_random_uuid(), 'Plans', '{}', jsonb_build_array(jsonb_build_object('dateId', gen_random_uuid(), 'startsAt', now() + interval '9 days', 'priceKrw', 1000, 'seatCount', 50)))`],
     ["boxoffice_idempotency_replay", `select * from boxoffice_idempotency_replay('${user}', 'k', 'charge:1000')`]
   ]

@@ -1,9 +1,11 @@
 /**
  * Postgres `Payments`: a payment, with the claim of its key, is one call of
- * `boxoffice_pay` (migration 0004), one transaction (L3) and a prepared
- * statement. It claims the key, locks the hold, the wallet and the hold's
- * seats, then judges the sale window and the hold by the clock read after
- * those locks, and sells only seats that are still this hold's. The unique
+ * `boxoffice_pay` (migration 0006), one transaction (L3) and a prepared
+ * statement. It claims the key, then locks its queue token and refuses the
+ * token if a payment was made with it, locks the hold, the wallet and the
+ * hold's seats, then judges the sale window and the hold by the clock read
+ * after those locks, and sells only seats that are still this hold's. The
+ * payment row carries its queue token, unique: a token pays once. The unique
  * (date, seat) key of `sales` is the final guard against a double sale.
  *
  * @since 0.1.0
@@ -25,6 +27,7 @@ import {
   type PaymentId,
   PaymentReceipt,
   Payments,
+  QueueTokenExpired,
   SaleClosed,
   type UserId
 } from "@boxoffice/core"
@@ -35,7 +38,16 @@ import { PgDatabase, rows } from "./internal/Database.ts"
 import { epochMs } from "./internal/rows.ts"
 
 interface PayRow {
-  readonly outcome: "paid" | "not-found" | "forbidden" | "other-concert" | "sale-closed" | "judged" | "insufficient" | KeyedOutcome
+  readonly outcome:
+    | "paid"
+    | "queue-token-paid"
+    | "not-found"
+    | "forbidden"
+    | "other-concert"
+    | "sale-closed"
+    | "judged"
+    | "insufficient"
+    | KeyedOutcome
   readonly state: HoldState
   readonly date_id: string
   readonly seat_numbers: Array<number>
@@ -58,7 +70,8 @@ export const layer: Layer.Layer<Payments, never, PgDatabase> = Layer.effect(
           database.write(async () => {
             const [row] = await client<Array<PayRow>>`
               select * from boxoffice_pay(${request.paymentId}, ${request.holdId}, ${request.userId},
-                ${request.concertId}, ${request.idempotency?.key ?? null}, ${request.idempotency?.fingerprint ?? null})`
+                ${request.concertId}, ${request.queueTokenId}, ${request.idempotency?.key ?? null},
+                ${request.idempotency?.fingerprint ?? null})`
             return row!
           }),
           (row): Effect.Effect<
@@ -71,12 +84,15 @@ export const layer: Layer.Layer<Payments, never, PgDatabase> = Layer.effect(
             | InsufficientBalance
             | AlreadyPaid
             | HoldExpired
+            | QueueTokenExpired
           > => {
             switch (row.outcome) {
               case "replay":
               case "in-flight":
               case "key-reused":
                 return keyedAnswer(row.outcome, row.recorded, "Paid")
+              case "queue-token-paid":
+                return Effect.fail(new QueueTokenExpired())
               case "not-found":
                 return Effect.fail(new NotFound({ entity: "hold", id: request.holdId }))
               case "forbidden":

@@ -15,6 +15,7 @@ import {
   PaymentId,
   Payments,
   QueuePolicy,
+  QueueTokenId,
   SalePolicy,
   SeatInventory,
   UserId,
@@ -94,11 +95,47 @@ const hold = (date: ConcertDate, userId: UserId, seatNumbers: Array<number>) =>
   Effect.flatMap(holdRequest(date, userId, seatNumbers), (request) => SeatInventory.use((s) => s.hold(request)))
 const charge = (userId: UserId, amountKrw: number) =>
   Effect.flatMap(newId(ChargeId), (chargeId) => Wallet.use((w) => w.charge({ chargeId, userId, amountKrw, idempotency: null })))
-const pay = (date: ConcertDate, userId: UserId, holdId: Hold["holdId"]) =>
-  Effect.flatMap(newId(PaymentId), (paymentId) =>
-    Payments.use((p) => p.pay({ paymentId, holdId, userId, concertId: date.concertId, idempotency: null })))
+/** A payment with `queueTokenId`, or with a token of its own, as if each payer had been admitted anew. */
+const pay = (date: ConcertDate, userId: UserId, holdId: Hold["holdId"], queueTokenId?: QueueTokenId) =>
+  Effect.gen(function*() {
+    const paymentId = yield* newId(PaymentId)
+    const tokenId = queueTokenId ?? (yield* newId(QueueTokenId))
+    return yield* Payments.use((p) =>
+      p.pay({ paymentId, holdId, userId, concertId: date.concertId, queueTokenId: tokenId, idempotency: null }))
+  })
 const balance = (instance: Instance, userId: UserId) => instance.runPromise(Wallet.use((w) => w.balance(userId)))
 const user = () => Effect.runSync(newId(UserId))
+
+/** Holds `userId`'s wallet row from another session until the returned release is called. */
+const lockWalletRow = async (userId: UserId) => {
+  const blocker = database.pool(1)
+  let release!: () => void
+  let locked!: () => void
+  const isLocked = new Promise<void>((resolve) => (locked = resolve))
+  const blocking = blocker.begin(async (tx) => {
+    await tx`select 1 from wallets where user_id = ${userId} for update`
+    locked()
+    await new Promise<void>((resolve) => (release = resolve))
+  })
+  await isLocked
+  return async () => {
+    release()
+    await blocking
+  }
+}
+
+/** Polls until `count` backends of the test database wait on a lock inside `boxoffice_pay`. */
+const paymentsWaitingOnLocks = async (count: number) => {
+  const observer = database.pool(1)
+  for (let i = 0; i < 1_000; i++) {
+    const [row] = await observer<Array<{ waiting: number }>>`
+      select count(*)::int as waiting from pg_stat_activity
+      where datname = ${database.name} and wait_event_type = 'Lock' and query ilike '%boxoffice_pay%'`
+    if (row!.waiting >= count) return
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+  throw new Error(`fewer than ${count} payments waited on a lock`)
+}
 
 const timed = async <A>(label: string, body: () => Promise<A>): Promise<A> => {
   const started = performance.now()
@@ -182,6 +219,32 @@ for (const shape of [{ name: "one pool of 20", instances: 1 }, { name: "two pool
       assert.strictEqual(results.filter(Result.isSuccess).length, 2)
       assert.isTrue(results.filter(Result.isFailure).every((r) => r.failure._tag === "InsufficientBalance"))
       assert.strictEqual(await balance(first(), buyer), 1_000)
+    })
+
+    it("20 concurrent payments of 20 holds with one queue token, all inside the database at once: exactly 1", async () => {
+      const date = await saveConcert(first(), 50, 1_000)
+      const buyer = user()
+      const token = Effect.runSync(newId(QueueTokenId))
+      await first().runPromise(charge(buyer, 100_000))
+      const holds = await first().runPromise(Effect.forEach(Array.from({ length: 20 }, (_, i) => i + 1), (seat) =>
+        Effect.flatMap(holdRequest(date, buyer, [seat]), (request) =>
+          SeatInventory.use((s) => s.hold({ ...request, maxSeatsPerUser: 20 })))))
+      // The wallet row is held until all 20 wait on a lock inside boxoffice_pay: the first on the wallet, the
+      // others on the token. A payment that checked the token before taking its lock would get past the
+      // check here, and then fail on the unique queue_token_id.
+      const release = await lockWalletRow(buyer)
+      const racing = timed(`${shape.name}: 20 payments with one token`, () =>
+        race(instances, 20, (i) => pay(date, buyer, holds[i]!.holdId, token)))
+      await paymentsWaitingOnLocks(20)
+      await release()
+      const results = await racing
+      assert.strictEqual(results.filter(Result.isSuccess).length, 1)
+      assert.deepStrictEqual(results.filter(Result.isFailure).map((r) => r.failure._tag), Array(19).fill("QueueTokenExpired"))
+      assert.strictEqual(await balance(first(), buyer), 99_000)
+      const seats = await first().runPromise(SeatInventory.use((s) => s.seats(date)))
+      assert.strictEqual(seats.filter((seat) => seat.status === "sold").length, 1)
+      const ledger = await first().runPromise(Wallet.use((w) => w.ledger(buyer)))
+      assert.strictEqual(ledger.filter((e) => e.kind === "payment").length, 1)
     })
 
     it("the same Idempotency-Key 20 times concurrently: one effect; each caller gets the first answer or in-flight", async () => {

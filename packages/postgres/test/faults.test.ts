@@ -3,7 +3,7 @@
  * of any write function (payment, charge, hold, release, concert creation), the database cut off and restored, holds expiring by the
  * database's real clock with no sweeper, and sweepers racing each other.
  */
-import { Booking, ChargeId as ChargeIdSchema, newId, HoldId, PaymentId, Payments, QueueTokenSigner, SeatInventory, UserId, Wallet } from "@boxoffice/core"
+import { Booking, ChargeId as ChargeIdSchema, newId, HoldId, PaymentId, Payments, QueueTokenId, QueueTokenSigner, SeatInventory, UserId, Wallet } from "@boxoffice/core"
 import { MemoryQueue } from "@boxoffice/memory"
 import { PgDatabase, PostgresStores, sweepExpiredHolds, sweepIdempotencyRecords } from "@boxoffice/postgres"
 import { DateTime, Effect, Layer, ManagedRuntime, Redacted, Result } from "effect"
@@ -271,8 +271,12 @@ describe("faults", () => {
         })
       }))
       await new Promise((resolve) => setTimeout(resolve, 1_100))
-      const paid = await runtime.runPromise(Effect.result(Effect.flatMap(newId(PaymentId), (paymentId) =>
-        Payments.use((p) => p.pay({ paymentId, holdId: short.holdId, userId, concertId: date.concertId, idempotency: null })))))
+      const paid = await runtime.runPromise(Effect.result(Effect.gen(function*() {
+        const paymentId = yield* newId(PaymentId)
+        const queueTokenId = yield* newId(QueueTokenId)
+        return yield* Payments.use((p) =>
+          p.pay({ paymentId, holdId: short.holdId, userId, concertId: date.concertId, queueTokenId, idempotency: null }))
+      })))
       assert.isTrue(Result.isFailure(paid) && paid.failure._tag === "HoldExpired")
       const other = Effect.runSync(newId(UserId))
       const taken = await runtime.runPromise(Effect.gen(function*() {

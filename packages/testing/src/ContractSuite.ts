@@ -31,6 +31,7 @@ import type { AdapterUnderTest } from "./AdapterUnderTest.ts"
 import { createConcert, harnessLayer, type HarnessServices, newUser } from "./Harness.ts"
 import { fairStartCases } from "./FairStartCases.ts"
 import { lockWaitCases } from "./LockWaitCases.ts"
+import { paymentTokenCases } from "./PaymentTokenCases.ts"
 import { queueWindowCases } from "./QueueWindowCases.ts"
 import { StoreClock } from "./StoreClock.ts"
 import type { StoreStall } from "./StoreStall.ts"
@@ -60,10 +61,10 @@ const admitted = (concert: Concert) =>
     return { userId, token: ticket.queueToken }
   })
 
-/** One payment straight through the port, with a fresh payment id, as a Result. */
+/** One payment straight through the port, with a fresh payment id and a token of its own, as a Result. */
 const payThroughPort = (userId: UserId, holdId: HoldId, concertId: ConcertId) =>
-  Effect.flatMap(newId(PaymentId), (paymentId) =>
-    Effect.result(Payments.use((payments) => payments.pay({ paymentId, holdId, userId, concertId, idempotency: null }))))
+  Effect.flatMap(Effect.all([newId(PaymentId), newId(QueueTokenId)]), ([paymentId, queueTokenId]) =>
+    Effect.result(Payments.use((payments) => payments.pay({ paymentId, holdId, userId, concertId, queueTokenId, idempotency: null }))))
 
 /**
  * Registers the contract suite for `adapter` with vitest. Each test builds
@@ -651,7 +652,8 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           const user = yield* admitted(concert)
           const hold = yield* booking.hold(user.userId, user.token, concert.dates[0]!.dateId, [1])
           const claim = new IdempotencyClaim({ userId: user.userId, key: "p1", fingerprint: `payment:${hold.holdId}` })
-          const request = { holdId: hold.holdId, userId: user.userId, concertId: concert.concertId, idempotency: claim }
+          const queueTokenId = yield* newId(QueueTokenId)
+          const request = { holdId: hold.holdId, userId: user.userId, concertId: concert.concertId, queueTokenId, idempotency: claim }
           yield* expectFailure(payments.pay({ ...request, paymentId: yield* newId(PaymentId) }), "InsufficientBalance")
           assert.isTrue(Option.isNone(yield* records.replay(claim)))
           yield* booking.charge(user.userId, 10_000, null)
@@ -776,8 +778,10 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           const hold = yield* booking.hold(user.userId, user.token, concert.dates[0]!.dateId, [1])
           yield* booking.pay(user.userId, user.token, hold.holdId, null)
           const paymentId = yield* newId(PaymentId)
+          // With a token that has not paid (a later admission): the hold, not the token, refuses.
+          const queueTokenId = yield* newId(QueueTokenId)
           const error = yield* expectFailure(
-            payments.pay({ paymentId, holdId: hold.holdId, userId: user.userId, concertId: concert.concertId, idempotency: null }),
+            payments.pay({ paymentId, holdId: hold.holdId, userId: user.userId, concertId: concert.concertId, queueTokenId, idempotency: null }),
             "AlreadyPaid"
           )
           assert.strictEqual(error.code, "already-paid")
@@ -856,6 +860,8 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           assert.strictEqual((yield* booking.listPayments(user.userId)).length, 1)
           yield* expectFailure(booking.charge(user.userId, 1_000, "pay-key"), "IdempotencyKeyReused")
         }))
+
+      paymentTokenCases(adapter)
     })
 
     describe("sale window", () => {

@@ -233,6 +233,12 @@ const learn = (
   const { knowledge } = world
   // The token this call used, not the user's newest: a join in the same step may have replaced it.
   const usedTokenId = world.tokenIdOf.get(token)
+  const lostAnswer = Exit.isFailure(exit) && (Cause.hasInterruptsOnly(exit.cause) ||
+    (Cause.squash(exit.cause) as { readonly _tag?: string })._tag === "OutcomeUnknown")
+  if (op.kind === "pay" && op.key !== null && (interrupted || lostAnswer)) {
+    // It may have paid unseen: a later success with the key may be its replay, got with another token.
+    knowledge.uncertainPaymentKeys.add(`${op.user}/${op.key}`)
+  }
   if (Exit.isFailure(exit)) {
     if (Cause.hasDies(exit.cause)) return new Error(`${op.kind} died: ${Cause.pretty(exit.cause)}`)
     if (Cause.hasInterruptsOnly(exit.cause)) return null
@@ -262,7 +268,12 @@ const learn = (
     case "pay": {
       if (value === undefined) return null
       if (op.kind === "charge") knowledge.chargeSuccesses[op.user]!.add(value["chargeId"] as string)
-      if (op.kind === "pay" && !interrupted) knowledge.paidTokens.add(usedTokenId!)
+      if (op.kind === "pay" && !interrupted) {
+        knowledge.paidTokens.add(usedTokenId!)
+        const paymentId = value["paymentId"] as string
+        const own = op.key === null || !knowledge.uncertainPaymentKeys.has(`${op.user}/${op.key}`)
+        if (own && !knowledge.paymentTokens.has(paymentId)) knowledge.paymentTokens.set(paymentId, usedTokenId!)
+      }
       if (op.key === null) return null
       const answerKey = `${op.user}/${op.key}`
       const answer = JSON.stringify(value)
@@ -417,6 +428,8 @@ export const checkBookingLaws = (
             holds: [],
             admittedAtMs: new Map(),
             paidTokens: new Set(),
+            paymentTokens: new Map(),
+            uncertainPaymentKeys: new Set(),
             chargeAttempts: users.map(() => ({ unkeyed: 0, keys: new Set<string>() })),
             chargeSuccesses: users.map(() => new Set<string>()),
             pausedSinceMs: null

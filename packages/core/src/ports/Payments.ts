@@ -13,10 +13,11 @@ import type {
   InsufficientBalance,
   NotFound,
   OutcomeUnknown,
+  QueueTokenExpired,
   SaleClosed,
   Unavailable
 } from "../Errors.ts"
-import type { ConcertId, HoldId, PaymentId, UserId } from "../model/Ids.ts"
+import type { ConcertId, HoldId, PaymentId, QueueTokenId, UserId } from "../model/Ids.ts"
 import type { Payment, PaymentReceipt } from "../model/Payment.ts"
 import type { IdempotencyClaim } from "./IdempotencyRecords.ts"
 
@@ -28,6 +29,12 @@ export interface PaymentRequest {
   /** The concert of the caller's active queue token: a hold of another concert's date is `Forbidden`. */
   readonly concertId: ConcertId
   /**
+   * The id of the queue token the payment is made with. A token pays at most
+   * once: the store records it with the payment, and refuses another payment
+   * with it as `QueueTokenExpired`, whatever the queue store says.
+   */
+  readonly queueTokenId: QueueTokenId
+  /**
    * When set, the same atomic step claims the key first: a key with a
    * recorded receipt answers that receipt and changes nothing, a key used
    * for another hold is `IdempotencyKeyReused`, and a key whose first
@@ -38,11 +45,15 @@ export interface PaymentRequest {
 }
 
 /**
- * `pay` is one atomic step (L3): it checks that the hold is live, owned,
- * unpaid and of the token's concert, and that its date has not started, by
- * the store's clock, debits the wallet by the hold's amount without
- * going below 0, makes the seats the user's, records the payment, marks the
- * hold paid and records the idempotency outcome. All of it happens or none.
+ * `pay` is one atomic step (L3): after the idempotency key (a replay answers
+ * the first receipt, L7), it checks that no payment was made with the queue
+ * token yet (else `QueueTokenExpired`), that the hold is live, owned, unpaid
+ * and of the token's concert, and that its date has not started, by the
+ * store's clock; it debits the wallet by the hold's amount without going
+ * below 0, makes the seats the user's, records the payment with its queue
+ * token, marks the hold paid and records the idempotency outcome. All of it
+ * happens or none. Of concurrent payments with one token, at most one
+ * succeeds.
  *
  * @example
  * ```ts
@@ -63,6 +74,7 @@ export class Payments extends Context.Service<Payments, {
     | AlreadyPaid
     | HoldExpired
     | InsufficientBalance
+    | QueueTokenExpired
     | IdempotencyInFlight
     | IdempotencyKeyReused
     | Unavailable

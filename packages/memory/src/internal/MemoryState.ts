@@ -14,6 +14,7 @@ import {
   type LedgerEntry,
   Limits,
   type Payment,
+  type PaymentId,
   type QueueSettings,
   type QueueTokenId,
   type UserId
@@ -120,6 +121,8 @@ export interface MemoryState {
   readonly balances: Map<UserId, number>
   readonly ledgers: Map<UserId, Array<LedgerEntry>>
   readonly paymentsByUser: Map<UserId, Array<Payment>>
+  /** queue token → the payment made with it: a token pays once (the twin of the unique `payments.queue_token_id`). */
+  readonly paymentByQueueToken: Map<QueueTokenId, PaymentId>
   /** `${userId}/${key}` → record, oldest first (a Map keeps insertion order). */
   readonly idempotency: Map<string, IdempotencyRecord>
   /** Holds by when they may be forgotten: their expiry plus the retention. */
@@ -138,6 +141,7 @@ export const makeMemoryState = (faults: Faults = {}): MemoryState => ({
   balances: new Map(),
   ledgers: new Map(),
   paymentsByUser: new Map(),
+  paymentByQueueToken: new Map(),
   idempotency: new Map(),
   holdsToForget: new MinHeap(),
   queues: new Map()

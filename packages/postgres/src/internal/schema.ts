@@ -83,7 +83,12 @@ export const payments = pgTable("payments", {
   dateId: uuid("date_id").notNull(),
   amountKrw: integer("amount_krw").notNull(),
   seatNumbers: integer("seat_numbers").array().notNull(),
-  paidAt: instant("paid_at").notNull()
+  paidAt: instant("paid_at").notNull(),
+  /**
+   * The queue token the payment was made with: a token pays once. Null on
+   * payments made before migration 0006, which recorded no token.
+   */
+  queueTokenId: uuid("queue_token_id").unique()
 }, (t) => [index("payments_user_idx").on(t.userId, t.paidAt)])
 
 export const wallets = pgTable("wallets", {

@@ -43,6 +43,14 @@ export interface Knowledge {
   readonly admittedAtMs: Map<QueueTokenId, number>
   /** Tokens whose payment answered with success: they must have ended. */
   readonly paidTokens: Set<QueueTokenId>
+  /**
+   * The token each answered payment was made with, by payment id: a token pays
+   * once. Only answers known to be the payment's own, not a replay that a
+   * later token's call got with the key, are recorded.
+   */
+  readonly paymentTokens: Map<string, QueueTokenId>
+  /** `${user}/${key}` of keyed payments whose outcome is unknown: a later success with the key may be a replay. */
+  readonly uncertainPaymentKeys: Set<string>
   /** Per user: charges sent without a key, and the distinct keys sent. */
   readonly chargeAttempts: Array<{ unkeyed: number; readonly keys: Set<string> }>
   /** Charge ids that answered with success, per user. */
@@ -291,7 +299,7 @@ const checkL5 = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot) => 
   }
 }
 
-/** L6: holds were made with an active token of their owner; payment ended the token. */
+/** L6: holds were made with an active token of their owner; a token paid at most once; payment ended the token. */
 const checkL6 = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot) => {
   const entries = new Map(snapshot.entries.map((e) => [e.tokenId, e]))
   for (const { hold, tokenId } of snapshot.holds) {
@@ -305,6 +313,12 @@ const checkL6 = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot) => 
     ) {
       violated("L6", `hold ${hold.holdId} was made outside its token's active window (made at ${createdAtMs}, admitted at ${admittedAtMs}, joined at ${ms(entry.joinedAt)}, opens at ${concert.policy.queue.opensAt === undefined ? "-" : ms(concert.policy.queue.opensAt)})`)
     }
+  }
+  const paidWith = new Map<QueueTokenId, string>()
+  for (const [paymentId, tokenId] of knowledge.paymentTokens) {
+    const first = paidWith.get(tokenId)
+    if (first !== undefined) violated("L6", `token ${tokenId} paid twice: payments ${first} and ${paymentId}`)
+    paidWith.set(tokenId, paymentId)
   }
   for (const tokenId of knowledge.paidTokens) {
     if (entries.get(tokenId)?.status !== "expired") violated("L6", `token ${tokenId} outlived its payment`)
