@@ -6,7 +6,7 @@
  */
 import { Clock, Context, DateTime, Duration, Effect, Equal, Layer, Metric, Option, Result, Schedule, Stream } from "effect"
 import { BookingMetrics } from "./BookingMetrics.ts"
-import { spanWhenTracing } from "./internal/spanWhenTracing.ts"
+import { spanWhenTracing } from "./internal/EffectInternals.ts"
 import {
   type AlreadyPaid,
   type BalanceLimitExceeded,

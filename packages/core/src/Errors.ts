@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
-import { OutcomeError } from "./internal/OutcomeError.ts"
+import { OutcomeError } from "./internal/EffectInternals.ts"
 
 /** The body, path or query broke a rule, such as a seat outside the date's range. @category errors */
 export class InvalidRequest extends OutcomeError<InvalidRequest>()("InvalidRequest", {

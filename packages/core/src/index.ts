@@ -9,7 +9,6 @@
 export * from "./Booking.ts"
 export * from "./BookingMetrics.ts"
 export * from "./Errors.ts"
-export * from "./withoutStackTrace.ts"
 export * from "./model/Concert.ts"
 export * from "./model/Hold.ts"
 export * from "./model/Ids.ts"

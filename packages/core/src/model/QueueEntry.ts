@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
-import { trustedInstance } from "../internal/trustedInstance.ts"
+import { trustedInstance } from "../internal/EffectInternals.ts"
 import { ConcertId, QueueTokenId, UserId } from "./Ids.ts"
 
 /**
