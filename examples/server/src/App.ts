@@ -8,7 +8,6 @@ import { BoxofficeHttp } from "@boxoffice/http"
 import { MemoryQueue, MemoryStores } from "@boxoffice/memory"
 import { migrateDatabase, PostgresStores, sweepExpiredHolds, sweepIdempotencyRecords } from "@boxoffice/postgres"
 import { RedisQueue } from "@boxoffice/redis"
-import { NodeHttpServer } from "@effect/platform-node"
 import { DateTime, Duration, Effect, Layer, Option, Schedule } from "effect"
 import { HttpRouter } from "effect/http"
 import { accessLogLayer } from "./AccessLog.ts"
@@ -16,7 +15,8 @@ import { defaultWebRoot, demoPageLayer } from "./DemoPage.ts"
 import { JsonLog } from "./JsonLog.ts"
 import { MetricsLive } from "./Metrics.ts"
 import { storeInstrumentation, tracingLayer } from "./Tracing.ts"
-import { createBoxofficeServer } from "./NodeServer.ts"
+import { nodeServerLayer } from "./NodeServer.ts"
+import { queueShortcutFrontLayer } from "./QueueShortcutFront.ts"
 import type { ServerConfig } from "./ServerConfig.ts"
 
 const stores = (config: ServerConfig) =>
@@ -79,31 +79,33 @@ export const engineLayer = (config: ServerConfig) => {
 
 /**
  * The HTTP server on `config.port`, with the access log of `config.accessLog`
- * (none at all when `logRequests` is off).
+ * (none at all when `logRequests` is off), and joins and polls answered by the
+ * queue shortcut at the front door (`QueueShortcutFront.ts`) unless
+ * `config.queueShortcut` is false.
  */
-export const serverLayer = (config: ServerConfig, options: { readonly logRequests?: boolean } = {}) =>
-  HttpRouter.serve(
+export const serverLayer = (config: ServerConfig, options: { readonly logRequests?: boolean } = {}) => {
+  const accessLog = options.logRequests === false ? null : config.accessLog ?? "errors"
+  const requestMetrics = config.requestMetrics ?? true
+  return HttpRouter.serve(
     Layer.mergeAll(
-      BoxofficeHttp.layer({
-        adminKey: config.adminKey,
-        requestMetrics: config.requestMetrics ?? true,
-        queueShortcut: config.queueShortcut ?? true
-      }),
+      BoxofficeHttp.layer({ adminKey: config.adminKey, requestMetrics }),
       demoPageLayer(config.webRoot ?? defaultWebRoot),
-      options.logRequests === false ? Layer.empty : accessLogLayer(config.accessLog ?? "errors")
+      accessLog === null ? Layer.empty : accessLogLayer(accessLog),
+      config.queueShortcut === false
+        ? Layer.empty
+        : queueShortcutFrontLayer({ requestMetrics, accessLog, drainTimeout: shutdownTimeout })
     ),
     { disableLogger: true, disableListenLog: options.logRequests === false }
   ).pipe(
     Layer.provide(MetricsLive),
     Layer.provide(engineLayer(config)),
-    // On SIGTERM, requests in flight get up to 10 s to finish.
-    // Listens before the engine is built, answering 503 until the app is ready (see NodeServer.ts).
-    Layer.provideMerge(
-      NodeHttpServer.layer(createBoxofficeServer, { port: config.port, host: "0.0.0.0", gracefulShutdownTimeout: shutdownTimeout })
-    ),
+    // Listens before the engine is built, answering 503 until the app is ready (see NodeServer.ts);
+    // on SIGTERM, requests in flight get up to 10 s to finish.
+    Layer.provideMerge(nodeServerLayer({ port: config.port, host: "0.0.0.0", shutdownTimeout })),
     Layer.provide(JsonLog),
     Layer.provide(tracingLayer(config.otlpEndpoint ?? Option.none()))
   )
+}
 
 /** How long requests in flight get to finish on SIGTERM. */
 const shutdownTimeout = Duration.seconds(10)

@@ -79,7 +79,7 @@ describe("fair start over HTTP", () => {
     // The typed client reads the pending status too.
     const typed = await Effect.runPromise(Effect.gen(function*() {
       const client = yield* makeClient({ baseUrl: base, accessToken: first!.accessToken })
-      return yield* client.queue.queueStatus({ headers: { "queue-token": firstToken.queueToken } })
+      return yield* client.user.queueStatus({ headers: { "queue-token": firstToken.queueToken } })
     }))
     assert.deepStrictEqual([typed.status, typed.position], ["pending", null])
     assert.strictEqual(typed.opensAt === null ? null : typed.opensAt.epochMilliseconds, opensAtMs)

@@ -370,18 +370,9 @@ const pay = HttpApiEndpoint.post("pay", "/holds/:holdId/payment", {
 
 const listPayments = HttpApiEndpoint.get("listPayments", "/payments", { success: Schema.Array(PaymentSummary), error: stores })
 
-/**
- * The two routes a sale's crowd calls, joining and polling its place, by an
- * authenticated user. A server may answer them through `QueueShortcut`,
- * which keeps this contract (a test compares the two answer for answer).
- *
- * @category groups
- */
-export class QueueGroup extends HttpApiGroup.make("queue").add(joinQueue, queueStatus).middleware(UserAuth) {}
-
 /** Routes of an authenticated user. @category groups */
 export class UserGroup extends HttpApiGroup.make("user").add(
-  leaveQueue, listDates, listSeats, hold, getHold, releaseHold, wallet, charge, pay, listPayments
+  joinQueue, queueStatus, leaveQueue, listDates, listSeats, hold, getHold, releaseHold, wallet, charge, pay, listPayments
 ).middleware(UserAuth) {}
 
 /**
@@ -398,24 +389,10 @@ export class UserGroup extends HttpApiGroup.make("user").add(
 export class BoxofficeApi extends HttpApi.make("boxoffice")
   .add(PublicGroup)
   .add(AdminGroup)
-  .add(QueueGroup)
   .add(UserGroup)
   .middleware(RequestValidation)
   .annotateMerge(OpenApi.annotations({
     title: "boxoffice",
     description: "A booking engine for ticket sales that sell out in seconds. Errors are RFC 9457 problems with a stable `code`."
   }))
-{}
-
-/**
- * `BoxofficeApi` without `QueueGroup`: what HttpApi serves when
- * `QueueShortcut` answers the crowd's two routes.
- *
- * @internal
- */
-export class ApiBesideShortcut extends HttpApi.make("boxoffice")
-  .add(PublicGroup)
-  .add(AdminGroup)
-  .add(UserGroup)
-  .middleware(RequestValidation)
 {}

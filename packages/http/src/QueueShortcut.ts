@@ -1,127 +1,130 @@
 /**
- * The two routes of `QueueGroup`, joining and polling, served as plain
- * router routes. A sale's crowd makes nearly all of its requests here, and
- * HttpApi's per-request machinery (its middleware chain, slot decoders and
- * union encoders) costs a polled request more than the poll's own work.
+ * The two calls a sale's crowd makes, `GET /queue/status` (polling) and
+ * `POST /concerts/{concertId}/queue` (joining), as functions from what the
+ * request carries to the whole answer, for a transport that answers them
+ * ahead of HttpApi. Nearly all of a sale's requests are these two, and
+ * HttpApi's per-request machinery costs more than the poll's own work.
  *
- * These routes keep the contract by taking its pieces, not copying them:
- * HttpApi's bearer decoder, the same user authentication and
- * `invalid-request` wording (`internal/RequestChecks.ts`), the endpoints' own
- * schemas for what they decode and encode, and the problems of `toProblem`.
- * They run inside the same router, so the transport guards, request metrics,
- * access log and tracing see them exactly as any route. A test sends the same
- * requests to a server with the shortcut and one without, and requires equal
- * answers (`examples/server/test/queue-shortcut.test.ts`).
+ * They keep the contract by taking its pieces rather than copying them:
+ * HttpApi's own bearer decoder, the user authentication and the
+ * `invalid-request` wording that the HttpApi middlewares use
+ * (`internal/RequestChecks.ts`), the endpoints' schemas for what they decode,
+ * and the problems of `toProblem`, encoded by their own classes. A test sends
+ * the same requests through the shortcut and through HttpApi and requires
+ * equal answers (`examples/server/test/queue-shortcut.test.ts`).
  *
  * @since 0.4.0
  */
 import { Booking, type BookingError, type ConcertId, Identity, type UserId } from "@boxoffice/core"
-import { Effect, Exit, Layer, Schema } from "effect"
-import { HttpRouter, HttpServerResponse } from "effect/http"
-import { HttpApiBuilder, HttpApiSecurity } from "effect/http-api"
-import { QueueGroup, QueueJoined, QueueRejoined, QueueStatusResponse } from "./Api.ts"
+import { Effect, Exit, Schema } from "effect"
+import { UserGroup } from "./Api.ts"
+import { bearerCredential } from "./internal/EffectInternals.ts"
+import { statusJson, ticketJson } from "./internal/AnswerJson.ts"
 import { authenticateUser, invalidRequest } from "./internal/RequestChecks.ts"
-import { type InvalidRequestProblem, type ProblemFor, QueueTokenInvalidProblem, toProblem, type UnauthenticatedProblem } from "./Problems.ts"
+import {
+  type InvalidRequestProblem,
+  type ProblemFor,
+  QueueTokenInvalidProblem,
+  toProblem,
+  type UnauthenticatedProblem
+} from "./Problems.ts"
 import { statusFields } from "./Responses.ts"
+
+/** A whole answer, as a transport writes it. @category models */
+export interface PlainAnswer {
+  readonly status: number
+  readonly contentType: "application/json" | "application/problem+json"
+  readonly body: string
+}
+
+/** The two answerers. Their effects never fail: refusals are problem answers; defects stay defects. @category models */
+export interface QueueShortcut {
+  /** A poll, from its `Authorization` and `Queue-Token` headers. */
+  readonly status: (authorization: string | undefined, queueToken: string | undefined) => Effect.Effect<PlainAnswer>
+  /** A join, from its `Authorization` header and the concert id in its path. */
+  readonly join: (authorization: string | undefined, concertId: string) => Effect.Effect<PlainAnswer>
+}
 
 type AnyProblem = ProblemFor<BookingError> | InvalidRequestProblem | QueueTokenInvalidProblem | UnauthenticatedProblem
 
 /** One encoder per problem class, made on first use. */
 const problemEncoders = new Map<unknown, (problem: unknown) => unknown>()
 
-/** A problem answered as HttpApi answers it: encoded by its own class, as `application/problem+json`. */
-const problemResponse = (problem: AnyProblem) => {
+/** A problem as HttpApi answers it: encoded by its own class. */
+const problemAnswer = (problem: AnyProblem): PlainAnswer => {
   let encode = problemEncoders.get(problem.constructor)
   if (encode === undefined) {
     encode = Schema.encodeSync(problem.constructor as unknown as Schema.Codec<unknown, unknown>)
     problemEncoders.set(problem.constructor, encode)
   }
-  return HttpServerResponse.text(JSON.stringify(encode(problem)), {
-    status: problem.status,
-    contentType: "application/problem+json"
-  })
+  return { status: problem.status, contentType: "application/problem+json", body: JSON.stringify(encode(problem)) }
 }
 
-/** A success answer as HttpApi writes it: encoded by the response schema, then `JSON.stringify`. */
-const jsonResponse = <A>(schema: Schema.Codec<A, unknown>) => {
-  const encode = Schema.encodeSync(schema)
-  return (value: A, status: number) =>
-    HttpServerResponse.text(JSON.stringify(encode(value)), { status, contentType: "application/json" })
-}
-const statusResponse = jsonResponse(QueueStatusResponse)
-const joinedResponse = jsonResponse(QueueJoined)
-const rejoinedResponse = jsonResponse(QueueRejoined)
-
-/** A request part decoded by its endpoint's own schema, or `invalid-request` worded as HttpApi's validation words it. */
-const partDecoder = <A>(part: "Params" | "Headers", schema: Schema.Top | undefined) => {
-  const decode = Schema.decodeUnknownExit(schema as unknown as Schema.Codec<A, unknown>)
-  return (input: unknown): Effect.Effect<A, InvalidRequestProblem> => {
-    const exit = decode(input)
+/** The concert id decoded by the join endpoint's own schema, or `invalid-request` worded as HttpApi's validation words it. */
+const decodeJoinParams = (() => {
+  const decode = Schema.decodeUnknownExit(UserGroup.endpoints.joinQueue.params as unknown as Schema.Codec<
+    { readonly concertId: ConcertId },
+    unknown
+  >)
+  return (params: { readonly concertId: string }): Effect.Effect<{ readonly concertId: ConcertId }, InvalidRequestProblem> => {
+    const exit = decode(params)
     if (Exit.isSuccess(exit)) return Effect.succeed(exit.value)
     const failure = exit.cause.reasons.find((reason) => reason._tag === "Fail")
-    return failure === undefined ? Effect.die(exit.cause) : Effect.fail(invalidRequest(part, String((failure.error as Error).message)))
+    return failure === undefined ? Effect.die(exit.cause) : Effect.fail(invalidRequest("Params", (failure.error as Error).message))
   }
-}
-const decodeStatusHeaders = partDecoder<{ readonly "queue-token"?: string | undefined }>(
-  "Headers",
-  QueueGroup.endpoints.queueStatus.headers
-)
-const decodeJoinParams = partDecoder<{ readonly concertId: ConcertId }>("Params", QueueGroup.endpoints.joinQueue.params)
+})()
 
 const missingQueueToken = new QueueTokenInvalidProblem({ code: "queue-token-invalid", detail: "the Queue-Token header is missing" })
 
-const bearerCredential = HttpApiBuilder.securityDecode(HttpApiSecurity.bearer)
-
 /**
- * The shortcut's routes over `Booking` and `Identity`. Serve them beside
- * `ApiBesideShortcut` (what `BoxofficeHttp.layer` does by default), never
- * beside the whole `BoxofficeApi`, whose router would hold the same routes.
+ * The answerers over `Booking` and `Identity`.
  *
  * @example
  * ```ts
  * import { QueueShortcut } from "@boxoffice/http"
- * const routes = QueueShortcut.layer // needs Booking and Identity
+ * import { Effect } from "effect"
+ * const program = Effect.gen(function*() {
+ *   const shortcut = yield* QueueShortcut.make
+ *   return yield* shortcut.status("Bearer at1.…", "qt1.…") // { status: 200, contentType: "application/json", body: "{…}" }
+ * })
  * ```
- * @category layers
+ * @category constructors
  */
 export const QueueShortcut = {
-  layer: Layer.unwrap(Effect.gen(function*() {
+  make: Effect.gen(function*(): Effect.fn.Return<QueueShortcut, never, Booking | Identity> {
     const booking = yield* Booking
     const identity = yield* Identity
 
     /** The caller first, as the `UserAuth` middleware runs before the endpoint decodes anything. */
-    const asUser = (answer: (userId: UserId) => Effect.Effect<HttpServerResponse.HttpServerResponse, AnyProblem>) =>
-      bearerCredential.pipe(
+    const asUser = (authorization: string | undefined, answer: (userId: UserId) => Effect.Effect<PlainAnswer, AnyProblem>) =>
+      bearerCredential(authorization).pipe(
         Effect.flatMap((credential) => authenticateUser(identity, credential)),
         Effect.flatMap(answer),
-        Effect.catch((problem) => Effect.succeed(problemResponse(problem)))
+        Effect.catch((problem) => Effect.succeed(problemAnswer(problem)))
       )
 
-    const status = HttpRouter.add("GET", "/queue/status", (request) =>
-      asUser((userId) =>
-        Effect.flatMap(decodeStatusHeaders(request.headers), (headers) => {
-          const token = headers["queue-token"]
-          if (token === undefined || token === "") return Effect.fail(missingQueueToken)
-          return Effect.mapBoth(booking.queueStatus(userId, token), {
+    return {
+      // The header schema takes any string, and a Node header is one: nothing to decode.
+      status: (authorization, queueToken) =>
+        asUser(authorization, (userId) => {
+          if (queueToken === undefined || queueToken === "") return Effect.fail(missingQueueToken)
+          return Effect.mapBoth(booking.queueStatus(userId, queueToken), {
             onFailure: toProblem,
-            onSuccess: (entry) => statusResponse(new QueueStatusResponse(statusFields(entry)), 200)
+            onSuccess: (entry): PlainAnswer => ({ status: 200, contentType: "application/json", body: statusJson(statusFields(entry)) })
           })
-        })))
-
-    const join = HttpRouter.add("POST", "/concerts/:concertId/queue", () =>
-      Effect.flatMap(HttpRouter.params, (params) =>
-        asUser((userId) =>
-          Effect.flatMap(decodeJoinParams(params), ({ concertId }) =>
-            Effect.mapBoth(booking.joinQueue(userId, concertId), {
+        }),
+      join: (authorization, concertId) =>
+        asUser(authorization, (userId) =>
+          Effect.flatMap(decodeJoinParams({ concertId }), (params) =>
+            Effect.mapBoth(booking.joinQueue(userId, params.concertId), {
               onFailure: toProblem,
-              onSuccess: (ticket) => {
-                const fields = { queueToken: ticket.queueToken, ...statusFields(ticket.entry) }
-                return ticket.created
-                  ? joinedResponse(new QueueJoined(fields), 201)
-                  : rejoinedResponse(new QueueRejoined(fields), 200)
-              }
-            })))))
-
-    return Layer.mergeAll(status, join)
-  }))
+              // QueueJoined (201) and QueueRejoined (200) have the same fields.
+              onSuccess: (ticket): PlainAnswer => ({
+                status: ticket.created ? 201 : 200,
+                contentType: "application/json",
+                body: ticketJson({ queueToken: ticket.queueToken, ...statusFields(ticket.entry) })
+              })
+            })))
+    }
+  })
 }

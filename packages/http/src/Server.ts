@@ -13,10 +13,9 @@ import {
   QueueTokenSigner
 } from "@boxoffice/core"
 import { DateTime, Duration, Effect, Layer, Option, Redacted, Stream } from "effect"
-import { HttpRouter, HttpServerResponse } from "effect/http"
-import { HttpApiBuilder, HttpApiMiddleware, HttpApiSwagger, OpenApi } from "effect/http-api"
+import { HttpRouter } from "effect/http"
+import { HttpApiBuilder, HttpApiMiddleware, HttpApiSwagger } from "effect/http-api"
 import {
-  ApiBesideShortcut,
   BoxofficeApi,
   ChargeResponse,
   ConcertSummary,
@@ -30,8 +29,7 @@ import {
   QueueHeartbeat,
   QueueJoined,
   QueueRejoined,
-  QueueStatusResponse,
-  SeatResponse,
+    SeatResponse,
   WalletResponse
 } from "./Api.ts"
 import { authenticateUser, invalidRequest } from "./internal/RequestChecks.ts"
@@ -45,7 +43,6 @@ import {
 } from "./Problems.ts"
 import { MetricsExposition } from "./MetricsExposition.ts"
 import { QueueEventsHub } from "./QueueEventsHub.ts"
-import { QueueShortcut } from "./QueueShortcut.ts"
 import { holdOf, paymentFields, statusFields, statusOf } from "./Responses.ts"
 import { RequestMetrics } from "./RequestMetrics.ts"
 import { AdminAuth, CurrentUser, RequestValidation, UserAuth } from "./Security.ts"
@@ -63,11 +60,6 @@ export interface HttpOptions {
   readonly maxStreamsPerToken?: number
   /** Record every request's route, status and latency as metrics. Default true. */
   readonly requestMetrics?: boolean
-  /**
-   * Serve joining and polling through `QueueShortcut` rather than HttpApi.
-   * Default true; the answers are the same either way.
-   */
-  readonly queueShortcut?: boolean
 }
 
 /** Runs a use case and answers its typed errors as problems. */
@@ -196,8 +188,7 @@ const AdminLive = HttpApiBuilder.group(BoxofficeApi, "admin", (handlers) =>
       ))
   }))
 
-/** Joining and polling through HttpApi: the contract's own path, beside which `QueueShortcut` is tested. */
-const QueueLive = HttpApiBuilder.group(BoxofficeApi, "queue", (handlers) =>
+const UserLive = HttpApiBuilder.group(BoxofficeApi, "user", (handlers) =>
   Effect.gen(function*() {
     const booking = yield* Booking
     return handlers
@@ -211,14 +202,8 @@ const QueueLive = HttpApiBuilder.group(BoxofficeApi, "queue", (handlers) =>
       .handle("queueStatus", ({ headers }) =>
         Effect.gen(function*() {
           const { userId } = yield* CurrentUser
-          return new QueueStatusResponse(statusFields(yield* answer(booking.queueStatus(userId, yield* queueToken(headers)))))
+          return statusOf(yield* answer(booking.queueStatus(userId, yield* queueToken(headers))))
         }))
-  }))
-
-const UserLive = HttpApiBuilder.group(BoxofficeApi, "user", (handlers) =>
-  Effect.gen(function*() {
-    const booking = yield* Booking
-    return handlers
       .handle("leaveQueue", ({ headers }) =>
         Effect.gen(function*() {
           const { userId } = yield* CurrentUser
@@ -316,15 +301,6 @@ const RequestValidationLive = HttpApiMiddleware.layerSchemaErrorTransform(
   (error) => Effect.fail(invalidRequest(error.kind, error.cause.message))
 )
 
-/** The whole API's document, the shortcut's routes included: they are `BoxofficeApi` endpoints served another way. */
-const OpenApiRoute = HttpRouter.add(
-  "GET",
-  "/openapi.json",
-  Effect.sync(() => openApiResponse())
-)
-let openApiDocument: HttpServerResponse.HttpServerResponse | undefined
-const openApiResponse = () => (openApiDocument ??= HttpServerResponse.jsonUnsafe(OpenApi.fromApi(BoxofficeApi)))
-
 /** Each route of the API as a path pattern and its method. */
 const routes = Object.values(BoxofficeApi.groups).flatMap((group) =>
   Object.values(group.endpoints).map((endpoint) => ({
@@ -377,18 +353,12 @@ const FallbackRoute = HttpRouter.add("*", "*", (request) => {
  * @category layers
  */
 export const BoxofficeHttp = {
-  layer: (options: HttpOptions) => {
-    const groups = Layer.mergeAll(PublicLive(options), AdminLive, UserLive).pipe(
-      Layer.provide([UserAuthLive, AdminAuthLive(options), RequestValidationLive])
-    )
-    const api = options.queueShortcut === false
-      ? HttpApiBuilder.layer(BoxofficeApi).pipe(
-        Layer.provide([groups, QueueLive.pipe(Layer.provide([UserAuthLive, RequestValidationLive]))])
-      )
-      : Layer.merge(HttpApiBuilder.layer(ApiBesideShortcut).pipe(Layer.provide(groups)), QueueShortcut.layer)
-    return Layer.mergeAll(
-      api,
-      OpenApiRoute,
+  layer: (options: HttpOptions) =>
+    Layer.mergeAll(
+      HttpApiBuilder.layer(BoxofficeApi, { openapiPath: "/openapi.json" }).pipe(
+        Layer.provide([PublicLive(options), AdminLive, UserLive]),
+        Layer.provide([UserAuthLive, AdminAuthLive(options), RequestValidationLive])
+      ),
       HttpApiSwagger.layer(BoxofficeApi, { path: "/docs" }),
       FallbackRoute,
       options.requestMetrics === false ? Layer.empty : RequestMetrics.layer(routeOf),
@@ -398,5 +368,4 @@ export const BoxofficeHttp = {
         QueueEventsHub.layer(options.maxStreamsPerToken === undefined ? {} : { maxStreamsPerToken: options.maxStreamsPerToken })
       )
     )
-  }
 }

@@ -13,12 +13,32 @@ import { type TransportCode, transportCodeOf, transportProblem } from "./Transpo
 /** The largest JSON body a request may carry: 64 KiB. @category constants */
 export const maxBodyBytesDefault = 64 * 1024
 
-/** A defect met while answering a request, logged at ERROR with its cause. */
-const logDefect = (method: string, url: string, cause: Cause.Cause<unknown>): Effect.Effect<void> =>
+/**
+ * Logs a defect met while answering a request, at ERROR with its cause, as
+ * the guards do before they answer `internal-error`; for a transport that
+ * answers some routes ahead of the router.
+ *
+ * @example
+ * ```ts
+ * import { logDefect } from "@boxoffice/http"
+ * import { Cause } from "effect"
+ * const logged = logDefect("GET", "/queue/status", Cause.die(new Error("boom")))
+ * ```
+ * @category middleware
+ */
+export const logDefect = (method: string, url: string, cause: Cause.Cause<unknown>): Effect.Effect<void> =>
   Effect.logError(`defect in ${method} ${url.split("?")[0]}`, cause)
 
 /** What a defect is answered with; nothing of its cause. */
 const internalErrorDetail = "the server failed; the failure is logged"
+
+/**
+ * The JSON text of the `internal-error` problem the guards answer a defect
+ * with (status 500, `application/problem+json`).
+ *
+ * @category constants
+ */
+export const internalErrorJson: string = JSON.stringify(transportProblem("internal-error", internalErrorDetail))
 
 const internalError = () => transportProblemResponse("internal-error", internalErrorDetail)
 

@@ -28,7 +28,8 @@ export const startServer = async (overrides: Partial<ServerConfig> = {}): Promis
     demo: false,
     ...overrides
   }
-  const runtime = ManagedRuntime.make(serverLayer(config, { logRequests: false }))
+  // Quiet unless a test asks for an access log.
+  const runtime = ManagedRuntime.make(serverLayer(config, { logRequests: overrides.accessLog !== undefined }))
   const address = await runtime.runPromise(HttpServer.HttpServer.useSync((server) => server.address))
   if (address._tag === "UnixPathAddress") throw new Error("expected a TCP address")
   return { url: `http://127.0.0.1:${address.port}`, close: () => runtime.dispose() }

@@ -104,7 +104,7 @@ const listen = (token: string) => {
 
 const join = async (id: ConcertId, title: string) => {
   try {
-    const ticket = await run(client.queue.joinQueue({ params: { concertId: id } }))
+    const ticket = await run(client.user.joinQueue({ params: { concertId: id } }))
     concertId = id
     queueToken = ticket.queueToken
     justPaid = false
