@@ -32,7 +32,7 @@ import { createConcert, harnessLayer, type HarnessServices, newUser } from "./Ha
 import { fairStartCases } from "./FairStartCases.ts"
 import { lockWaitCases } from "./LockWaitCases.ts"
 import { paymentTokenCases } from "./PaymentTokenCases.ts"
-import { queueWindowCases } from "./QueueWindowCases.ts"
+import { queueGraceCases, queueWindowCases } from "./QueueWindowCases.ts"
 import { StoreClock } from "./StoreClock.ts"
 import type { StoreStall } from "./StoreStall.ts"
 
@@ -333,6 +333,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       queueWindowCases(adapter)
+      queueGraceCases(adapter)
     })
 
     describe("tokens (L6)", () => {

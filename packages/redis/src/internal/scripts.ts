@@ -321,8 +321,12 @@ local function touch()
 end
 
 -- An entry whose index was evicted has lost its place or window: it ended. So has an active entry whose window
--- ran out (core's isStillActive: until > now), which tidy()'s batch bound may have left in the active set: as in
--- memory, the call that reads it ends it, whatever the tidy left.
+-- ran out (core's isStillActive: until > now), and a waiting or pending one last seen at or before now - grace
+-- (core's isAbandoned), which tidy()'s batch bound may have left in their sets: as in memory, the call that reads
+-- it ends it, whatever the tidy left (refresh() would otherwise keep its place for another grace).
+-- When a waiter was last seen is read only once tidyAtMs is due: tidy() leaves tidyAtMs no later than the earliest
+-- score in seen plus the grace, and every write to seen brings it forward, so while it is ahead nobody is past the
+-- grace. A poll then pays for the check only while a tidy cut short by its batch bound has left some behind.
 -- A waiting entry's rank, read here, is its place for view() too.
 local function reconcile(token, e)
   if e.state == 'w' then e.rank = redis.call('ZRANK', K_WAITING, token) end
@@ -330,6 +334,9 @@ local function reconcile(token, e)
     or (e.state == 'p' and redis.call('SISMEMBER', K_PENDING, token) == 0)
     or (e.state == 'a' and (tonumber(e.untilMs) <= now or not redis.call('ZSCORE', K_ACTIVE, token))) then
     finish(token, e)
+  elseif (e.state == 'w' or e.state == 'p') and not (tidyAtMs and now < tidyAtMs) then
+    local seenMs = redis.call('ZSCORE', K_SEEN, token)
+    if seenMs and tonumber(seenMs) <= now - graceMs then finish(token, e) end
   end
 end
 
