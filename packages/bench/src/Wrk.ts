@@ -2,7 +2,8 @@
  * The throughput generator: wrk (C, one thread, keep-alive connections)
  * replaying a list of requests through lua/replay.lua. The bench's own
  * undici generator shares the two cores with the server and became the
- * limit near 11,000 req/s; wrk reaches the bare server's real ceiling.
+ * limit long before the server did; wrk reaches the bare server's real
+ * ceiling.
  * Latencies come from wrk's own histogram.
  */
 import { spawn, spawnSync } from "node:child_process"

@@ -1,8 +1,8 @@
 /**
  * `node dist/requestMetricsCost.js on|off [--quick]`: what request metrics
  * cost per request, measured where it can be seen. Over sockets, on cores
- * shared with the generator, throughput and even CPU per request swing by
- * 10–20% from run to run, far more than the metrics cost. Here one route
+ * shared with the generator, throughput and even CPU per request swing
+ * from run to run by far more than the metrics cost. Here one route
  * answers a fixed body in process, with no sockets, with `RequestMetrics`
  * in front of it or not; the CPU per request differs by the middleware's
  * own work, which stands out of the noise here. Each setting runs in

@@ -104,7 +104,7 @@ class MalformedEntryReply extends Error {
 /**
  * An entry from the scripts' `view`. The reply is this adapter's own encoding of what its scripts stored from
  * typed requests, so it is checked cheaply (the state letter, every number an integer) and built as a trusted
- * entry: the schema's parse cost 7% of the server's CPU per poll on the Redis queue.
+ * entry: the schema's parse would cost every poll and join a check that finds nothing to refuse.
  */
 const toEntry = (concertId: ConcertId, queuePolicy: QueuePolicy, reply: string): QueueEntry => {
   const fields = reply.split(",")
@@ -193,9 +193,10 @@ export const scriptArguments = (keyPrefix: string, concertId: ConcertId, now: st
 ]
 
 /**
- * Scripts per write to Redis when many calls are made in one turn: 4 to 16
- * measured alike through HTTP, and one per write (no batch) about a fifth
- * slower (docs/decisions.md, 62).
+ * Calls other than polls and joins per write to Redis, when a turn makes
+ * several (`CommandBatch`): enough to spare Redis a wake-up per call, few
+ * enough that it starts on the first while the server reads the rest
+ * (docs/decisions.md, 62).
  */
 const commandsPerWrite = 8
 

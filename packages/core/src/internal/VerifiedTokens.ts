@@ -1,17 +1,16 @@
 /**
  * Tokens that passed full verification, so a token polled every second is
- * checked by HMAC once, not on every request (HMAC over Web Crypto was 16%
- * of a busy server's time). Only a token byte-for-byte equal to a verified
- * one is trusted. Bounded: the oldest entries leave first, from a ring of
- * slots in insertion order (taking a Map's first key walks every slot
- * deleted before it: 7% of a join storm once the cache was full).
+ * checked by HMAC once, not on every request (verifying every request was
+ * once the largest cost of a busy server). Only a token byte-for-byte equal
+ * to a verified one is trusted. Bounded: the oldest entries leave first,
+ * from a ring of slots in insertion order (taking a Map's first key walks
+ * every slot deleted before it, which a full cache does on every insert).
  *
  * The index is keyed by a token's last `keyLength` characters, which are its
  * signature's, and the slot keeps the whole token to compare. Each request's
- * header is a new string, so a lookup hashes its key afresh: the whole token
- * (150–250 characters) cost 0.55 µs a lookup and 0.9–1.2 µs a remembering in
- * a full cache, against 0.23–0.30 and 0.40 µs for 12 characters. Two tokens
- * that end alike only cost a full verification.
+ * header is a new string, so a lookup hashes its key afresh, and a short key
+ * hashes faster than a whole token of 150–250 characters. Two tokens that end
+ * alike only cost a full verification.
  */
 export interface VerifiedTokens<A> {
   readonly get: (token: string) => A | undefined

@@ -46,11 +46,12 @@ export class QueueEntry extends Schema.Class<QueueEntry>("@boxoffice/core/QueueE
   opensAt: Schema.NullOr(Schema.DateTimeUtc)
 }) {
   /**
-   * An entry from fields the caller already knows to be valid, such as a
-   * store's own records, built without the constructor's parse (which runs
-   * even with `disableChecks`, about 1.4 µs on every status poll). Nothing
-   * is checked: an adapter reading from outside its process constructs with
-   * `new` instead.
+   * An entry from fields the caller already knows to be valid, built
+   * without the constructor's parse, which runs even with `disableChecks`
+   * and would run on every status poll. Nothing is checked. For records a
+   * store wrote itself: the memory queue's own state, and the Redis queue's
+   * replies from its own scripts, which it checks cheaply first. Fields
+   * from anywhere else go through `new QueueEntry(...)`.
    *
    * @example
    * ```ts

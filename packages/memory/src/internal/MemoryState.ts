@@ -87,7 +87,7 @@ export interface QueueState {
    * Pending and waiting tokens by when they were last seen, as of their push. A poll only
    * stamps the record; the tidy-up re-pushes an entry seen since when it
    * reaches the top. (A Map re-inserted on every poll left deleted slots that
-   * each tidy-up walked past: 9% of a polled server's CPU.)
+   * each tidy-up walked past, a cost that grew with the polling.)
    */
   readonly waitingBySeen: MinHeap<QueueTokenId>
   /** Ended tokens by end time, oldest first, to forget after the retention period. */

@@ -1,11 +1,13 @@
 /**
  * Commands sent in one turn of the event loop leave in writes of up to
  * `commandsPerWrite`, the rest of a turn's at its end, rather than one write
- * each. Every write to Redis over loopback runs Redis's receive path in
- * our system call and wakes it; a poll or a join that sends one command
- * paid that wake-up on every call, and Redis its own read and reply per
- * command. Batches small enough for Redis to start on the first while the
- * server reads the next requests keep the two working side by side.
+ * each. The Redis queue sends its calls other than polls and joins through
+ * it; polls and joins leave as turn groups (`TurnGroups.ts`). Every write
+ * to Redis over loopback runs Redis's receive path in our system call and
+ * wakes it, and Redis reads and replies once per write, so a call sent
+ * alone pays both. Batches small enough for Redis to start on the first
+ * while the server reads the next requests keep the two working side by
+ * side.
  */
 import type { Cluster, Redis } from "ioredis"
 

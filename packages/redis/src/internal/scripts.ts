@@ -24,7 +24,7 @@
  * keys it wrote with `write`, the one way a script may create a key (a join
  * first asks whether the keys it writes all exist, and then has nothing to mark).
  *
- * Every `redis.call` costs Redis about a microsecond in a script, and a poll
+ * Every `redis.call` in a script costs Redis a fixed amount, and a poll
  * makes about ten; Redis is shared by every instance, so its work per poll
  * bounds the whole deployment. Scripts avoid calls that repeat what the same
  * call has already read, tidy only when something is due (`tidyAtMs`), and
@@ -67,7 +67,7 @@ local K_SEQ, K_ENTRIES, K_USERS, K_WAITING, K_SEEN, K_ACTIVE, K_ADMISSIONS, K_WA
   KEYS[1], base .. 'entries', base .. 'users', base .. 'waiting', base .. 'seen', base .. 'active',
   base .. 'admissions', base .. 'waited', base .. 'ended', base .. 'settings', base .. 'pending'
 -- now also as text, for what the call sends to Redis or answers: Lua formats a number as text with sprintf
--- each time it is passed or joined, which was a tenth of Redis's CPU per join.
+-- each time it is passed or joined, a visible share of Redis's CPU per join.
 local now, nowText
 if ARGV[1] ~= '' then
   nowText = ARGV[1]
@@ -84,7 +84,7 @@ local graceMs, tidyMax, retentionMs, etaSample, etaWindowMs, rateWindowMs = ${li
 local opensAt = tonumber(ARGV[5])
 local open = not opensAt or now >= opensAt
 -- The operator's settings, once changed, replace the concert's policy that the caller passed (rate 0: no cap).
--- Their text is kept for view(): formatting a dozen numbers cost Redis 3-4 µs per reply.
+-- Their text is kept for view(), which would otherwise format them again for every reply.
 local maxActiveText, activeMsText, rateText = ARGV[2], ARGV[3], ARGV[4]
 local paused = false
 local configured = redis.call('HMGET', K_SETTINGS, 'maxActive', 'activeMs', 'rate', 'paused', 'touchedMs', 'tidyAtMs')
@@ -129,7 +129,7 @@ end
 local function load(token)
   local packed = redis.call('HGET', K_ENTRIES, token)
   if not packed then return nil end
-  -- One match for the six fields read (an iterator over the parts cost a poll about 2 µs of Redis CPU). The
+  -- One match for the six fields read, cheaper for Redis than an iterator over the parts. The
   -- numbers stay text: most calls only answer them, and converting costs Redis more than reading.
   local u, seq, joined, state, admitted, untilMs = string.match(packed, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|')
   if not u then error('a queue entry this script cannot read: ' .. packed) end
@@ -351,7 +351,7 @@ end
 -- "created,tokenId,state,userId,joinSequence,joinedAtMs,admittedAtMs,activeUntilMs,position,nowMs,
 --  maxActive,activeMs,rate (the settings in force),
 --  activeCount,oldestWaitedMs,afterOldest,(with a rate cap) windowCount,predecessorMs" (the rest only while waiting).
--- One string, not an array: the client decodes one bulk string for a third less of its CPU per call than
+-- One string, not an array: the client decodes one bulk string for less of its CPU per call than
 -- 18 array items. Every field is an id, a state letter or an integer, none with a comma; integers stay
 -- below 1e14 (the %.14g that table.concat formats numbers with), milliseconds until the year 5138.
 local function view(token, e, created)
