@@ -1,8 +1,8 @@
 /**
  * The server's log: one JSON line per event, as Effect's `consoleJson`
- * writes them, but gathered over 20 ms and written in one call. One write
- * per request was the largest single cost of a busy server (17% of its CPU
- * in the profile); the lines are the same.
+ * writes them, but gathered over 20 ms and written in one call: one write
+ * per line was the largest single cost of a busy server. The lines are the
+ * same.
  */
 import { Effect, Logger } from "effect"
 

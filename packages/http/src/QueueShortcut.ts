@@ -13,7 +13,7 @@
  * the same requests through the shortcut and through HttpApi and requires
  * equal answers (`examples/server/test/queue-shortcut.test.ts`).
  *
- * @since 0.4.0
+ * @since 0.2.0
  */
 import { Booking, type BookingError, type ConcertId, Identity, type UserId } from "@boxoffice/core"
 import { Effect, Exit, Schema } from "effect"

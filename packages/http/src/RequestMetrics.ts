@@ -60,7 +60,7 @@ class RouteSeries {
 export const RequestMetrics = {
   /**
    * Records one route's answers for a transport that serves it outside the
-   * router (the example server's Node lane for `GET /queue/status`): the
+   * router (the example server's front door for the queue shortcut): the
    * same series the middleware records, so `/metrics` cannot tell them apart.
    *
    * @example

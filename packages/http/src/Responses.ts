@@ -1,6 +1,6 @@
 /**
  * Engine values as the API's response schemas, shared by the HttpApi
- * handlers and the fast routes.
+ * handlers and `QueueShortcut`.
  *
  * @since 0.2.0
  * @internal

@@ -28,7 +28,8 @@ export const unreadableBody = (error: unknown): "too-large" | "unreadable" | nul
  * security reads it, for `QueueShortcut`, which answers without a request
  * object: HttpApi's own decoder, given a request that carries only that
  * header. It relies on the decoder reading nothing else of the request,
- * which `test/QueueShortcut.test.ts` would show as answers that differ.
+ * which `examples/server/test/queue-shortcut.test.ts` would show as answers
+ * that differ.
  */
 export const bearerCredential = (authorization: string | undefined): Effect.Effect<Redacted.Redacted<string>> =>
   Effect.provideService(

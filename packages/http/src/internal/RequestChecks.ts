@@ -4,7 +4,7 @@
  * the caller from the bearer credential, and a schema failure worded as a
  * 400 `invalid-request` that says where.
  *
- * @since 0.4.0
+ * @since 0.2.0
  * @internal
  */
 import type { Identity, UserId } from "@boxoffice/core"
