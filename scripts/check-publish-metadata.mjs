@@ -5,7 +5,9 @@
 import { readFileSync } from "node:fs"
 
 const manifest = JSON.parse(readFileSync("package.json", "utf8"))
-const missing = ["repository", "homepage", "bugs", "license", "keywords", "description"].filter((field) => !manifest[field])
+const missing = ["repository", "homepage", "bugs", "license", "keywords", "description"].filter(
+  (field) => !manifest[field]
+)
 if (missing.length > 0) {
   console.error(`${manifest.name}: not published: package.json lacks ${missing.join(", ")} (see docs/releasing.md)`)
   process.exit(1)

@@ -9,10 +9,13 @@ const sql = postgres(url, { max: 2, onnotice: () => {} })
 const admin = postgres(url, { max: 1, onnotice: () => {} })
 for (let round = 0; round < 20; round++) {
   const calls = Array.from({ length: 6 }, () =>
-    sql.begin(async (tx) => {
-      await tx`select pg_sleep(0.2)`
-      await tx`select 1`
-    }).catch(() => {}))
+    sql
+      .begin(async (tx) => {
+        await tx`select pg_sleep(0.2)`
+        await tx`select 1`
+      })
+      .catch(() => {})
+  )
   await new Promise((resolve) => setTimeout(resolve, 50))
   await admin`select pg_terminate_backend(pid) from pg_stat_activity where query like '%pg_sleep(0.2)%' and pid <> pg_backend_pid()`
   await Promise.all(calls)

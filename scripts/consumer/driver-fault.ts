@@ -51,7 +51,8 @@ try {
     const roundKeys = Array.from({ length: 6 }, (_, i) => `round-${round}-${i}`)
     keys.push(...roundKeys)
     const calls = roundKeys.map((key) =>
-      runtime.runPromise(Effect.result(Booking.use((b) => b.charge(userId, 1_000, key)))))
+      runtime.runPromise(Effect.result(Booking.use((b) => b.charge(userId, 1_000, key))))
+    )
     for (let i = 0; i < 200; i++) {
       const [row] = await observer<Array<{ waiting: number }>>`
         select count(*)::int as waiting from pg_stat_activity
@@ -86,7 +87,8 @@ try {
   }
   const balance = await runtime.runPromise(Booking.use((b) => b.balance(userId)))
   if (balance !== 1_000 * (keys.length + 1)) fail(`balance ${balance}, expected ${1_000 * (keys.length + 1)}`)
-  if ((tally["OutcomeUnknown"] ?? 0) + (tally["Unavailable"] ?? 0) === 0) fail("no call was cut: the check proved nothing")
+  if ((tally["OutcomeUnknown"] ?? 0) + (tally["Unavailable"] ?? 0) === 0)
+    fail("no call was cut: the check proved nothing")
   console.log(
     `driver fault check: the process lived; ${JSON.stringify(tally)}; balance exact after retries (${extraRetries} retried again)`
   )

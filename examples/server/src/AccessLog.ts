@@ -34,7 +34,10 @@ export const logAnswer = (
   if (!failed && status < 500 && mode === "errors") return Effect.void
   const annotations = { "http.method": method, "http.url": url.split("?")[0]!, "http.status": status }
   if (failed) return Effect.annotateLogs(Effect.logError("Request failed", Cause.pretty(exit.cause)), annotations)
-  return Effect.annotateLogs(status >= 500 ? Effect.logError("Sent HTTP response") : Effect.logInfo("Sent HTTP response"), annotations)
+  return Effect.annotateLogs(
+    status >= 500 ? Effect.logError("Sent HTTP response") : Effect.logInfo("Sent HTTP response"),
+    annotations
+  )
 }
 
 /**
@@ -43,8 +46,14 @@ export const logAnswer = (
  * a middleware frame when there is none.)
  */
 export const accessLogLayer = (mode: AccessLogMode) =>
-  HttpRouter.middleware(<E, R>(httpApp: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
-    Effect.onExit(httpApp, (exit) =>
-      Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => logAnswer(mode, request.method, request.url, exit))), {
-    global: true
-  })
+  HttpRouter.middleware(
+    <E, R>(httpApp: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
+      Effect.onExit(httpApp, (exit) =>
+        Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+          logAnswer(mode, request.method, request.url, exit)
+        )
+      ),
+    {
+      global: true
+    }
+  )

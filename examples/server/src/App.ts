@@ -21,22 +21,26 @@ import type { ServerConfig } from "./ServerConfig.ts"
 
 const stores = (config: ServerConfig) =>
   config.store === "postgres"
-    ? Layer.unwrap(Effect.gen(function*() {
-      const url = Option.getOrThrow(config.databaseUrl)
-      // Safe when several instances start at once: the migrator holds an advisory lock.
-      yield* migrateDatabase(url)
-      yield* Effect.logInfo("migrations applied")
-      const storesLayer = PostgresStores.layer({ url, poolSize: config.postgresPoolSize })
-      // Tidies seat rows of expired holds; correctness never depends on it (L4).
-      // Also forgets idempotency records past their 24 h.
-      const sweeper = Layer.effectDiscard(Effect.forkScoped(
-        Effect.andThen(sweepExpiredHolds(500), sweepIdempotencyRecords(500)).pipe(
-          Effect.ignore,
-          Effect.repeat(Schedule.spaced("30 seconds"))
-        )
-      ))
-      return Layer.merge(storesLayer, sweeper.pipe(Layer.provide(storesLayer)))
-    }))
+    ? Layer.unwrap(
+        Effect.gen(function* () {
+          const url = Option.getOrThrow(config.databaseUrl)
+          // Safe when several instances start at once: the migrator holds an advisory lock.
+          yield* migrateDatabase(url)
+          yield* Effect.logInfo("migrations applied")
+          const storesLayer = PostgresStores.layer({ url, poolSize: config.postgresPoolSize })
+          // Tidies seat rows of expired holds; correctness never depends on it (L4).
+          // Also forgets idempotency records past their 24 h.
+          const sweeper = Layer.effectDiscard(
+            Effect.forkScoped(
+              Effect.andThen(sweepExpiredHolds(500), sweepIdempotencyRecords(500)).pipe(
+                Effect.ignore,
+                Effect.repeat(Schedule.spaced("30 seconds"))
+              )
+            )
+          )
+          return Layer.merge(storesLayer, sweeper.pipe(Layer.provide(storesLayer)))
+        })
+      )
     : MemoryStores.layerWithoutQueue
 
 const queue = (config: ServerConfig) => {
@@ -51,28 +55,32 @@ const queue = (config: ServerConfig) => {
 }
 
 /** A demo concert, when the store has none: three dates a week out, 50 seats each. */
-const seedDemo = Layer.effectDiscard(Effect.gen(function*() {
-  const booking = yield* Booking
-  if ((yield* booking.listConcerts).length > 0) return
-  const nowMs = yield* DateTime.now.pipe(Effect.map(DateTime.toEpochMillis))
-  const concert = yield* booking.createConcert({
-    title: "boxoffice demo night",
-    dates: [7, 8, 9].map((days) => ({ startsAt: DateTime.makeUnsafe(nowMs + days * 86_400_000), priceKrw: 55_000 }))
+const seedDemo = Layer.effectDiscard(
+  Effect.gen(function* () {
+    const booking = yield* Booking
+    if ((yield* booking.listConcerts).length > 0) return
+    const nowMs = yield* DateTime.now.pipe(Effect.map(DateTime.toEpochMillis))
+    const concert = yield* booking.createConcert({
+      title: "boxoffice demo night",
+      dates: [7, 8, 9].map((days) => ({ startsAt: DateTime.makeUnsafe(nowMs + days * 86_400_000), priceKrw: 55_000 }))
+    })
+    yield* Effect.logInfo(`seeded the demo concert ${concert.concertId}`)
   })
-  yield* Effect.logInfo(`seeded the demo concert ${concert.concertId}`)
-}))
+)
 
 /** The engine: Booking over the configured stores and queue, with HMAC tokens. */
 export const engineLayer = (config: ServerConfig) => {
   const engine = Booking.layer.pipe(
     // Store calls that leave the process are timed by port and operation (and traced, when tracing is on).
     Layer.provide(storeInstrumentation(config, config.otlpEndpoint ?? Option.none())),
-    Layer.provideMerge(Layer.mergeAll(
-      stores(config),
-      queue(config),
-      QueueTokenSigner.layerHmac(config.secret),
-      Identity.layerHmac(config.secret)
-    ))
+    Layer.provideMerge(
+      Layer.mergeAll(
+        stores(config),
+        queue(config),
+        QueueTokenSigner.layerHmac(config.secret),
+        Identity.layerHmac(config.secret)
+      )
+    )
   )
   return config.demo ? Layer.merge(engine, seedDemo.pipe(Layer.provide(engine))) : engine
 }
@@ -84,7 +92,7 @@ export const engineLayer = (config: ServerConfig) => {
  * `config.queueShortcut` is false.
  */
 export const serverLayer = (config: ServerConfig, options: { readonly logRequests?: boolean } = {}) => {
-  const accessLog = options.logRequests === false ? null : config.accessLog ?? "errors"
+  const accessLog = options.logRequests === false ? null : (config.accessLog ?? "errors")
   const requestMetrics = config.requestMetrics ?? true
   return HttpRouter.serve(
     Layer.mergeAll(

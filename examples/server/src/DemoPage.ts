@@ -31,7 +31,10 @@ const htmlHeaders = {
 const assetHeaders = { "cache-control": "public, max-age=31536000, immutable", "x-content-type-options": "nosniff" }
 
 const response = (bytes: Uint8Array, path: string, headers: Record<string, string>) =>
-  HttpServerResponse.uint8Array(bytes, { contentType: contentTypes[extname(path)] ?? "application/octet-stream", headers })
+  HttpServerResponse.uint8Array(bytes, {
+    contentType: contentTypes[extname(path)] ?? "application/octet-stream",
+    headers
+  })
 
 /**
  * The routes, or none (with a warning) when the pages were not built: the
@@ -44,26 +47,38 @@ const response = (bytes: Uint8Array, path: string, headers: Record<string, strin
  * ```
  */
 export const demoPageLayer = (webRoot: string) =>
-  Layer.unwrap(Effect.sync(() => {
-    if (!existsSync(join(webRoot, "index.html"))) {
-      return Layer.effectDiscard(Effect.logWarning(
-        `the demo page is not built (no ${webRoot}index.html): run pnpm --filter @boxoffice/example-server build:web`
-      ))
-    }
-    const page = (file: string) => response(readFileSync(join(webRoot, file)), file, htmlHeaders)
-    const assetsDir = join(webRoot, "assets")
-    const assets = new Map<string, HttpServerResponse.HttpServerResponse>(
-      (existsSync(assetsDir) ? readdirSync(assetsDir) : []).map((name) =>
-        [`/assets/${name}`, response(readFileSync(join(assetsDir, name)), name, assetHeaders)] as const
+  Layer.unwrap(
+    Effect.sync(() => {
+      if (!existsSync(join(webRoot, "index.html"))) {
+        return Layer.effectDiscard(
+          Effect.logWarning(
+            `the demo page is not built (no ${webRoot}index.html): run pnpm --filter @boxoffice/example-server build:web`
+          )
+        )
+      }
+      const page = (file: string) => response(readFileSync(join(webRoot, file)), file, htmlHeaders)
+      const assetsDir = join(webRoot, "assets")
+      const assets = new Map<string, HttpServerResponse.HttpServerResponse>(
+        (existsSync(assetsDir) ? readdirSync(assetsDir) : []).map(
+          (name) => [`/assets/${name}`, response(readFileSync(join(assetsDir, name)), name, assetHeaders)] as const
+        )
       )
-    )
-    const notFound = HttpServerResponse.jsonUnsafe(
-      { type: "urn:boxoffice:problem:not-found", title: "Not found", status: 404, code: "not-found", detail: "no such asset" },
-      { status: 404, contentType: "application/problem+json" }
-    )
-    return Layer.mergeAll(
-      HttpRouter.add("GET", "/", page("index.html")),
-      HttpRouter.add("GET", "/operator", page("operator.html")),
-      HttpRouter.add("GET", "/assets/*", (request) => Effect.succeed(assets.get(request.url.split("?")[0]!) ?? notFound))
-    )
-  }))
+      const notFound = HttpServerResponse.jsonUnsafe(
+        {
+          type: "urn:boxoffice:problem:not-found",
+          title: "Not found",
+          status: 404,
+          code: "not-found",
+          detail: "no such asset"
+        },
+        { status: 404, contentType: "application/problem+json" }
+      )
+      return Layer.mergeAll(
+        HttpRouter.add("GET", "/", page("index.html")),
+        HttpRouter.add("GET", "/operator", page("operator.html")),
+        HttpRouter.add("GET", "/assets/*", (request) =>
+          Effect.succeed(assets.get(request.url.split("?")[0]!) ?? notFound)
+        )
+      )
+    })
+  )

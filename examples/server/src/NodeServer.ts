@@ -13,10 +13,10 @@
  */
 import { rawProblemResponse, transportProblem } from "@boxoffice/http"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Context, Duration, Effect, Layer, Result, Scope } from "effect"
+import { Context, type Duration, Effect, Layer, Result, Scope } from "effect"
 import { HttpServer, HttpServerError } from "effect/http"
 import { NetAddress } from "effect/net"
-import { type AddressInfo } from "node:net"
+import type { AddressInfo } from "node:net"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { Duplex } from "node:stream"
 
@@ -24,9 +24,12 @@ import type { Duplex } from "node:stream"
 export type Front = (request: IncomingMessage, response: ServerResponse) => boolean
 
 /** Where a front door is set for as long as its scope lives. @category services */
-export class FrontDoor extends Context.Service<FrontDoor, {
-  readonly open: (front: Front) => Effect.Effect<void, never, Scope.Scope>
-}>()("@boxoffice/example-server/FrontDoor") {}
+export class FrontDoor extends Context.Service<
+  FrontDoor,
+  {
+    readonly open: (front: Front) => Effect.Effect<void, never, Scope.Scope>
+  }
+>()("@boxoffice/example-server/FrontDoor") {}
 
 const startingBody = JSON.stringify(transportProblem("unavailable", "the server is starting; retry in a moment"))
 
@@ -54,21 +57,23 @@ const answerParseError = (error: Error & { readonly code?: string }, socket: Dup
 type Handler = (request: IncomingMessage, response: ServerResponse) => void
 
 const make = (options: { readonly port: number; readonly host: string; readonly shutdownTimeout: Duration.Duration }) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     let app: Handler | undefined
     let front: Front | undefined
     const server = createServer((request, response) => {
       if (app === undefined) return answerWhileStarting(request, response)
-      if (front !== undefined && front(request, response)) return
+      if (front?.(request, response)) return
       app(request, response)
     })
     server.on("clientError", answerParseError)
 
     // Stops taking connections, and resolves once those open have finished (Node closes the idle ones).
-    const close = yield* Effect.cached(Effect.callback<void>((resume) => {
-      if (!server.listening) return resume(Effect.void)
-      server.close(() => resume(Effect.void))
-    }))
+    const close = yield* Effect.cached(
+      Effect.callback<void>((resume) => {
+        if (!server.listening) return resume(Effect.void)
+        server.close(() => resume(Effect.void))
+      })
+    )
     yield* Effect.addFinalizer(() => close)
     yield* Effect.callback<void, HttpServerError.ServeError>((resume) => {
       const onError = (cause: Error) => resume(Effect.fail(new HttpServerError.ServeError({ cause })))
@@ -85,7 +90,7 @@ const make = (options: { readonly port: number; readonly host: string; readonly 
     const httpServer = HttpServer.make({
       address: address.success,
       serve: (httpApp, middleware) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const scope = yield* Effect.scope
           app = yield* NodeHttpServer.makeHandler(httpApp, {
             ...(middleware === undefined ? {} : { middleware }),
@@ -101,7 +106,10 @@ const make = (options: { readonly port: number; readonly host: string; readonly 
     })
     const frontDoor = FrontDoor.of({
       open: (taking) =>
-        Effect.acquireRelease(Effect.sync(() => (front = taking)), () => Effect.sync(() => (front = undefined))).pipe(Effect.asVoid)
+        Effect.acquireRelease(
+          Effect.sync(() => (front = taking)),
+          () => Effect.sync(() => (front = undefined))
+        ).pipe(Effect.asVoid)
     })
     return Context.make(HttpServer.HttpServer, httpServer).pipe(Context.add(FrontDoor, frontDoor))
   })
@@ -116,5 +124,8 @@ const make = (options: { readonly port: number; readonly host: string; readonly 
  * const server = nodeServerLayer({ port: 3000, host: "0.0.0.0", shutdownTimeout: Duration.seconds(10) })
  * ```
  */
-export const nodeServerLayer = (options: { readonly port: number; readonly host: string; readonly shutdownTimeout: Duration.Duration }) =>
-  Layer.merge(Layer.effectContext(make(options)), NodeHttpServer.layerHttpServices)
+export const nodeServerLayer = (options: {
+  readonly port: number
+  readonly host: string
+  readonly shutdownTimeout: Duration.Duration
+}) => Layer.merge(Layer.effectContext(make(options)), NodeHttpServer.layerHttpServices)

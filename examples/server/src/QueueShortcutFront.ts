@@ -15,7 +15,7 @@
  * stores close.
  */
 import { internalErrorJson, logDefect, type PlainAnswer, QueueShortcut, RequestMetrics } from "@boxoffice/http"
-import { Cause, type Context, Duration, Effect, Exit, Fiber, Layer, References } from "effect"
+import { Cause, type Context, type Duration, Effect, Exit, Fiber, Layer, References } from "effect"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { type AccessLogMode, logAnswer } from "./AccessLog.ts"
 import { makeAnswerBatch } from "./AnswerBatch.ts"
@@ -53,69 +53,93 @@ export const queueShortcutFrontLayer = (options: {
   readonly accessLog: AccessLogMode | null
   readonly drainTimeout: Duration.Duration
 }) =>
-  Layer.effectDiscard(Effect.gen(function*() {
-    const shortcut = yield* QueueShortcut.make
-    // The server's own services: its logger, tracer, metric registry and log level.
-    const context = yield* Effect.context<never>()
-    const tracing = yield* Effect.withFiber((fiber) => Effect.succeed(fiber.getRef(References.TracerEnabled)))
-    const route = (method: "GET" | "POST", template: string): ShortcutRoute => ({
-      method,
-      template,
-      record: options.requestMetrics ? RequestMetrics.recorder(method, template) : undefined
-    })
-    const statusRoute = route("GET", "/queue/status")
-    const joinRoute = route("POST", "/concerts/:concertId/queue")
-    const inFlight = new Set<Fiber.Fiber<PlainAnswer>>()
-    const batch = makeAnswerBatch()
-
-    /** Then, as the router's middlewares do: the series, the access log's line, a defect logged. */
-    const afterwards = (shortcutRoute: ShortcutRoute, url: string, startedMs: number, exit: Exit.Exit<PlainAnswer>) => {
-      const answered = Exit.isSuccess(exit) ? exit.value : internalError
-      shortcutRoute.record?.(answered.status, performance.now() - startedMs, context)
-      const defect = Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)
-      const logged = options.accessLog !== null && (options.accessLog === "all" || answered.status >= 500)
-      if (!defect && !logged) return answered
-      Effect.runForkWith(context)(Effect.andThen(
-        defect ? logDefect(shortcutRoute.method, url, exit.cause) : Effect.void,
-        logged ? logAnswer(options.accessLog!, shortcutRoute.method, url, Exit.succeed(answered)) : Effect.void
-      ))
-      return answered
-    }
-
-    const serve = (shortcutRoute: ShortcutRoute, url: string, answer: Effect.Effect<PlainAnswer>, response: ServerResponse) => {
-      const startedMs = performance.now()
-      const traced = tracing
-        ? Effect.withSpan(
-          Effect.tap(answer, (answered) => Effect.annotateCurrentSpan("http.response.status_code", answered.status)),
-          shortcutRoute.method,
-          { kind: "server", attributes: { "http.request.method": shortcutRoute.method, "url.path": url } }
-        )
-        : answer
-      const fiber = Effect.runForkWith(context)(traced)
-      const done = (exit: Exit.Exit<PlainAnswer>) => batch.write(response, afterwards(shortcutRoute, url, startedMs, exit))
-      const exit = fiber.pollUnsafe()
-      if (exit !== undefined) return done(exit)
-      inFlight.add(fiber)
-      fiber.addObserver((exit) => {
-        inFlight.delete(fiber)
-        done(exit)
+  Layer.effectDiscard(
+    Effect.gen(function* () {
+      const shortcut = yield* QueueShortcut.make
+      // The server's own services: its logger, tracer, metric registry and log level.
+      const context = yield* Effect.context<never>()
+      const tracing = yield* Effect.withFiber((fiber) => Effect.succeed(fiber.getRef(References.TracerEnabled)))
+      const route = (method: "GET" | "POST", template: string): ShortcutRoute => ({
+        method,
+        template,
+        record: options.requestMetrics ? RequestMetrics.recorder(method, template) : undefined
       })
-    }
+      const statusRoute = route("GET", "/queue/status")
+      const joinRoute = route("POST", "/concerts/:concertId/queue")
+      const inFlight = new Set<Fiber.Fiber<PlainAnswer>>()
+      const batch = makeAnswerBatch()
 
-    const front = (request: IncomingMessage, response: ServerResponse): boolean => {
-      if (!bodiless(request)) return false
-      const url = request.url ?? ""
-      if (request.method === "GET" && url === "/queue/status") {
-        serve(statusRoute, url, shortcut.status(request.headers.authorization, request.headers["queue-token"] as string | undefined), response)
+      /** Then, as the router's middlewares do: the series, the access log's line, a defect logged. */
+      const afterwards = (
+        shortcutRoute: ShortcutRoute,
+        url: string,
+        startedMs: number,
+        exit: Exit.Exit<PlainAnswer>
+      ) => {
+        const answered = Exit.isSuccess(exit) ? exit.value : internalError
+        shortcutRoute.record?.(answered.status, performance.now() - startedMs, context)
+        const defect = Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)
+        const logged = options.accessLog !== null && (options.accessLog === "all" || answered.status >= 500)
+        if (!defect && !logged) return answered
+        Effect.runForkWith(context)(
+          Effect.andThen(
+            defect ? logDefect(shortcutRoute.method, url, exit.cause) : Effect.void,
+            logged ? logAnswer(options.accessLog!, shortcutRoute.method, url, Exit.succeed(answered)) : Effect.void
+          )
+        )
+        return answered
+      }
+
+      const serve = (
+        shortcutRoute: ShortcutRoute,
+        url: string,
+        answer: Effect.Effect<PlainAnswer>,
+        response: ServerResponse
+      ) => {
+        const startedMs = performance.now()
+        const traced = tracing
+          ? Effect.withSpan(
+              Effect.tap(answer, (answered) =>
+                Effect.annotateCurrentSpan("http.response.status_code", answered.status)
+              ),
+              shortcutRoute.method,
+              { kind: "server", attributes: { "http.request.method": shortcutRoute.method, "url.path": url } }
+            )
+          : answer
+        const fiber = Effect.runForkWith(context)(traced)
+        const done = (exit: Exit.Exit<PlainAnswer>) =>
+          batch.write(response, afterwards(shortcutRoute, url, startedMs, exit))
+        const exit = fiber.pollUnsafe()
+        if (exit !== undefined) return done(exit)
+        inFlight.add(fiber)
+        fiber.addObserver((exit) => {
+          inFlight.delete(fiber)
+          done(exit)
+        })
+      }
+
+      const front = (request: IncomingMessage, response: ServerResponse): boolean => {
+        if (!bodiless(request)) return false
+        const url = request.url ?? ""
+        if (request.method === "GET" && url === "/queue/status") {
+          serve(
+            statusRoute,
+            url,
+            shortcut.status(request.headers.authorization, request.headers["queue-token"] as string | undefined),
+            response
+          )
+          return true
+        }
+        const concertId = request.method === "POST" ? joinPath.exec(url)?.[1] : undefined
+        if (concertId === undefined) return false
+        serve(joinRoute, url, shortcut.join(request.headers.authorization, concertId), response)
         return true
       }
-      const concertId = request.method === "POST" ? joinPath.exec(url)?.[1] : undefined
-      if (concertId === undefined) return false
-      serve(joinRoute, url, shortcut.join(request.headers.authorization, concertId), response)
-      return true
-    }
 
-    // Finalizers run in reverse: the door closes first, then the answers in flight finish on open stores.
-    yield* Effect.addFinalizer(() => Effect.ignore(Effect.timeout(Fiber.awaitAll([...inFlight]), options.drainTimeout)))
-    yield* (yield* FrontDoor).open(front)
-  }))
+      // Finalizers run in reverse: the door closes first, then the answers in flight finish on open stores.
+      yield* Effect.addFinalizer(() =>
+        Effect.ignore(Effect.timeout(Fiber.awaitAll([...inFlight]), options.drainTimeout))
+      )
+      yield* (yield* FrontDoor).open(front)
+    })
+  )

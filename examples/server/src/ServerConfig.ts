@@ -17,7 +17,9 @@ export const adminKeyLengthMin = 16
 
 /** 32 random bytes, hex: the secret of a lone in-memory instance. */
 const randomSecret = () =>
-  Array.from(globalThis.crypto.getRandomValues(new Uint8Array(32)), (byte) => byte.toString(16).padStart(2, "0")).join("")
+  Array.from(globalThis.crypto.getRandomValues(new Uint8Array(32)), (byte) => byte.toString(16).padStart(2, "0")).join(
+    ""
+  )
 
 export interface ServerConfig {
   readonly port: number
@@ -55,72 +57,89 @@ export interface ServerConfig {
   readonly webRoot?: string
 }
 
-export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | ServerConfigError> = Effect.gen(function*() {
-  const port = yield* Config.Port("PORT").pipe(Config.withDefault(3000))
-  const store = yield* Config.Literals(["memory", "postgres"], "BOXOFFICE_STORE").pipe(Config.withDefault("memory" as const))
-  const databaseUrl = yield* Config.Redacted("DATABASE_URL").pipe(Config.option)
-  const redisUrl = yield* Config.Redacted("REDIS_URL").pipe(Config.option)
-  const redisClusterNodes = Option.map(
-    yield* Config.Redacted("REDIS_CLUSTER_NODES").pipe(Config.option),
-    (nodes) => Redacted.value(nodes).split(",").map((node) => node.trim()).filter((node) => node !== "").map((node) => Redacted.make(node))
-  )
-  if (Option.isSome(redisUrl) && Option.isSome(redisClusterNodes)) {
-    return yield* new ServerConfigError({ message: "set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a cluster), not both" })
+export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | ServerConfigError> = Effect.gen(
+  function* () {
+    const port = yield* Config.Port("PORT").pipe(Config.withDefault(3000))
+    const store = yield* Config.Literals(["memory", "postgres"], "BOXOFFICE_STORE").pipe(
+      Config.withDefault("memory" as const)
+    )
+    const databaseUrl = yield* Config.Redacted("DATABASE_URL").pipe(Config.option)
+    const redisUrl = yield* Config.Redacted("REDIS_URL").pipe(Config.option)
+    const redisClusterNodes = Option.map(yield* Config.Redacted("REDIS_CLUSTER_NODES").pipe(Config.option), (nodes) =>
+      Redacted.value(nodes)
+        .split(",")
+        .map((node) => node.trim())
+        .filter((node) => node !== "")
+        .map((node) => Redacted.make(node))
+    )
+    if (Option.isSome(redisUrl) && Option.isSome(redisClusterNodes)) {
+      return yield* new ServerConfigError({
+        message: "set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a cluster), not both"
+      })
+    }
+    if (Option.isSome(redisClusterNodes) && redisClusterNodes.value.length === 0) {
+      return yield* new ServerConfigError({ message: "REDIS_CLUSTER_NODES names no node" })
+    }
+    const postgresPoolSize = yield* Config.Int("BOXOFFICE_PG_POOL").pipe(Config.withDefault(20))
+    if (postgresPoolSize < 1 || postgresPoolSize > 500) {
+      return yield* new ServerConfigError({ message: "BOXOFFICE_PG_POOL must be between 1 and 500" })
+    }
+    const redisKeyPrefix = yield* Config.String("BOXOFFICE_REDIS_PREFIX").pipe(Config.withDefault("boxoffice:"))
+    const otlpEndpoint = yield* Config.option(Config.String("OTEL_EXPORTER_OTLP_ENDPOINT"))
+    const adminKey = yield* Config.Redacted("BOXOFFICE_ADMIN_KEY").pipe(Config.option)
+    const configuredSecret = yield* Config.Redacted("BOXOFFICE_SECRET").pipe(Config.option)
+    if (store === "postgres" && Option.isNone(databaseUrl)) {
+      return yield* new ServerConfigError({ message: "BOXOFFICE_STORE=postgres needs DATABASE_URL" })
+    }
+    // Instances that share a store must share the secret; alone in memory, a random one per start will do.
+    if (store === "postgres" && Option.isNone(configuredSecret)) {
+      return yield* new ServerConfigError({ message: "BOXOFFICE_STORE=postgres needs BOXOFFICE_SECRET" })
+    }
+    if (
+      Option.isSome(configuredSecret) &&
+      new TextEncoder().encode(Redacted.value(configuredSecret.value)).length < secretBytesMin
+    ) {
+      return yield* new ServerConfigError({ message: `BOXOFFICE_SECRET must be at least ${secretBytesMin} bytes` })
+    }
+    if (Option.isSome(adminKey) && Redacted.value(adminKey.value).length < adminKeyLengthMin) {
+      return yield* new ServerConfigError({
+        message: `BOXOFFICE_ADMIN_KEY must be at least ${adminKeyLengthMin} characters`
+      })
+    }
+    const accessLog = yield* Config.Literals(["all", "errors"], "BOXOFFICE_ACCESS_LOG").pipe(
+      Config.withDefault("errors" as const)
+    )
+    const requestMetrics = yield* Config.Boolean("BOXOFFICE_REQUEST_METRICS").pipe(Config.withDefault(true))
+    const logLevel = yield* Config.LogLevel("BOXOFFICE_LOG_LEVEL").pipe(Config.withDefault("Info" as const))
+    const workers = yield* Config.Int("BOXOFFICE_WORKERS").pipe(Config.withDefault(1))
+    if (workers < 1 || workers > 64) {
+      return yield* new ServerConfigError({ message: "BOXOFFICE_WORKERS must be between 1 and 64" })
+    }
+    // Each process of a memory server would hold its own seats and queue: two sales, not one.
+    if (workers > 1 && (store === "memory" || (Option.isNone(redisUrl) && Option.isNone(redisClusterNodes)))) {
+      return yield* new ServerConfigError({
+        message:
+          "BOXOFFICE_WORKERS > 1 needs shared stores (BOXOFFICE_STORE=postgres and REDIS_URL or REDIS_CLUSTER_NODES): memory state is per process"
+      })
+    }
+    const secret = Option.getOrElse(configuredSecret, () => Redacted.make(randomSecret()))
+    const demo = yield* Config.Boolean("BOXOFFICE_DEMO").pipe(Config.withDefault(store === "memory"))
+    return {
+      port,
+      store,
+      databaseUrl,
+      postgresPoolSize,
+      redisUrl,
+      redisClusterNodes,
+      redisKeyPrefix,
+      secret,
+      adminKey,
+      demo,
+      otlpEndpoint,
+      accessLog,
+      requestMetrics,
+      logLevel,
+      workers
+    }
   }
-  if (Option.isSome(redisClusterNodes) && redisClusterNodes.value.length === 0) {
-    return yield* new ServerConfigError({ message: "REDIS_CLUSTER_NODES names no node" })
-  }
-  const postgresPoolSize = yield* Config.Int("BOXOFFICE_PG_POOL").pipe(Config.withDefault(20))
-  if (postgresPoolSize < 1 || postgresPoolSize > 500) {
-    return yield* new ServerConfigError({ message: "BOXOFFICE_PG_POOL must be between 1 and 500" })
-  }
-  const redisKeyPrefix = yield* Config.String("BOXOFFICE_REDIS_PREFIX").pipe(Config.withDefault("boxoffice:"))
-  const otlpEndpoint = yield* Config.option(Config.String("OTEL_EXPORTER_OTLP_ENDPOINT"))
-  const adminKey = yield* Config.Redacted("BOXOFFICE_ADMIN_KEY").pipe(Config.option)
-  const configuredSecret = yield* Config.Redacted("BOXOFFICE_SECRET").pipe(Config.option)
-  if (store === "postgres" && Option.isNone(databaseUrl)) {
-    return yield* new ServerConfigError({ message: "BOXOFFICE_STORE=postgres needs DATABASE_URL" })
-  }
-  // Instances that share a store must share the secret; alone in memory, a random one per start will do.
-  if (store === "postgres" && Option.isNone(configuredSecret)) {
-    return yield* new ServerConfigError({ message: "BOXOFFICE_STORE=postgres needs BOXOFFICE_SECRET" })
-  }
-  if (Option.isSome(configuredSecret) && new TextEncoder().encode(Redacted.value(configuredSecret.value)).length < secretBytesMin) {
-    return yield* new ServerConfigError({ message: `BOXOFFICE_SECRET must be at least ${secretBytesMin} bytes` })
-  }
-  if (Option.isSome(adminKey) && Redacted.value(adminKey.value).length < adminKeyLengthMin) {
-    return yield* new ServerConfigError({ message: `BOXOFFICE_ADMIN_KEY must be at least ${adminKeyLengthMin} characters` })
-  }
-  const accessLog = yield* Config.Literals(["all", "errors"], "BOXOFFICE_ACCESS_LOG").pipe(Config.withDefault("errors" as const))
-  const requestMetrics = yield* Config.Boolean("BOXOFFICE_REQUEST_METRICS").pipe(Config.withDefault(true))
-  const logLevel = yield* Config.LogLevel("BOXOFFICE_LOG_LEVEL").pipe(Config.withDefault("Info" as const))
-  const workers = yield* Config.Int("BOXOFFICE_WORKERS").pipe(Config.withDefault(1))
-  if (workers < 1 || workers > 64) {
-    return yield* new ServerConfigError({ message: "BOXOFFICE_WORKERS must be between 1 and 64" })
-  }
-  // Each process of a memory server would hold its own seats and queue: two sales, not one.
-  if (workers > 1 && (store === "memory" || (Option.isNone(redisUrl) && Option.isNone(redisClusterNodes)))) {
-    return yield* new ServerConfigError({
-      message: "BOXOFFICE_WORKERS > 1 needs shared stores (BOXOFFICE_STORE=postgres and REDIS_URL or REDIS_CLUSTER_NODES): memory state is per process"
-    })
-  }
-  const secret = Option.getOrElse(configuredSecret, () => Redacted.make(randomSecret()))
-  const demo = yield* Config.Boolean("BOXOFFICE_DEMO").pipe(Config.withDefault(store === "memory"))
-  return {
-    port,
-    store,
-    databaseUrl,
-    postgresPoolSize,
-    redisUrl,
-    redisClusterNodes,
-    redisKeyPrefix,
-    secret,
-    adminKey,
-    demo,
-    otlpEndpoint,
-    accessLog,
-    requestMetrics,
-    logLevel,
-    workers
-  }
-})
+)

@@ -21,19 +21,22 @@ export const tracingLayer = (endpoint: Option.Option<string>) =>
     onNone: () => Layer.succeed(References.TracerEnabled, false),
     onSome: () =>
       OtelTracer.layer.pipe(
-        Layer.provide(Layer.effect(
-          OtelTracer.OtelTracerProvider,
-          Effect.acquireRelease(
-            Effect.sync(() =>
-              new BasicTracerProvider({
-                resource: resourceFromAttributes({ "service.name": "boxoffice" }),
-                spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())]
-              })
-            ),
-            // Flushes the spans still buffered when the server stops.
-            (provider) => Effect.promise(() => provider.shutdown())
+        Layer.provide(
+          Layer.effect(
+            OtelTracer.OtelTracerProvider,
+            Effect.acquireRelease(
+              Effect.sync(
+                () =>
+                  new BasicTracerProvider({
+                    resource: resourceFromAttributes({ "service.name": "boxoffice" }),
+                    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())]
+                  })
+              ),
+              // Flushes the spans still buffered when the server stops.
+              (provider) => Effect.promise(() => provider.shutdown())
+            )
           )
-        ))
+        )
       )
   })
 
@@ -46,7 +49,9 @@ export const tracingLayer = (endpoint: Option.Option<string>) =>
  */
 export const storeInstrumentation = (config: ServerConfig, endpoint: Option.Option<string>) => {
   if (Option.isSome(endpoint)) return StoreMetrics.layerTraced
-  const inMemory = config.store === "memory" && Option.isNone(config.redisUrl) &&
+  const inMemory =
+    config.store === "memory" &&
+    Option.isNone(config.redisUrl) &&
     Option.isNone(config.redisClusterNodes ?? Option.none())
   return inMemory || config.requestMetrics === false ? Layer.empty : StoreMetrics.layer
 }

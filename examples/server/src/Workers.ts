@@ -36,20 +36,25 @@ export const superviseWorkers = (count: number): Effect.Effect<never, WorkerStar
         return
       }
       listening.delete(worker.id)
-      console.error(JSON.stringify({ level: "ERROR", message: `worker ${worker.process.pid} exited (${code}); starting another` }))
+      console.error(
+        JSON.stringify({ level: "ERROR", message: `worker ${worker.process.pid} exited (${code}); starting another` })
+      )
       cluster.fork()
     })
     for (let i = 0; i < count; i++) cluster.fork()
     return Effect.promise(() => {
       stopping = true
       const workers = alive()
-      return Promise.all(workers.map((worker) =>
-        new Promise<void>((resolve) => {
-          if (worker.isDead()) return resolve()
-          worker.once("exit", () => resolve())
-          worker.process.kill("SIGTERM")
-        })
-      ))
+      return Promise.all(
+        workers.map(
+          (worker) =>
+            new Promise<void>((resolve) => {
+              if (worker.isDead()) return resolve()
+              worker.once("exit", () => resolve())
+              worker.process.kill("SIGTERM")
+            })
+        )
+      )
     })
   })
 

@@ -16,12 +16,12 @@ const teardown: Runtime.Teardown = (exit, onExit) =>
 
 const serve = (config: ServerConfig): Effect.Effect<never, unknown> =>
   (config.workers ?? 1) > 1 && isPrimary()
-    ? Effect.andThen(Effect.logInfo(`starting ${config.workers} workers on port ${config.port}`), superviseWorkers(config.workers!))
+    ? Effect.andThen(
+        Effect.logInfo(`starting ${config.workers} workers on port ${config.port}`),
+        superviseWorkers(config.workers!)
+      )
     : Layer.launch(serverLayer(config))
 
 Effect.flatMap(serverConfig, (config) =>
   Effect.provideService(serve(config), References.MinimumLogLevel, config.logLevel ?? "Info")
-).pipe(
-  Effect.provide(JsonLog),
-  NodeRuntime.runMain({ teardown })
-)
+).pipe(Effect.provide(JsonLog), NodeRuntime.runMain({ teardown }))

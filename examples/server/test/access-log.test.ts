@@ -35,11 +35,17 @@ const linesLogged = async (mode: AccessLogMode, paths: ReadonlyArray<string>) =>
 describe("access log", () => {
   it("errors: only the 5xx answer is logged, with its status", async () => {
     const lines = await linesLogged("errors", ["/ok", "/missing", "/down", "/ok"])
-    assert.deepStrictEqual(lines.map((l) => l.status), [503])
+    assert.deepStrictEqual(
+      lines.map((l) => l.status),
+      [503]
+    )
   })
 
   it("all: every request is logged, with its status", async () => {
     const lines = await linesLogged("all", ["/ok", "/missing", "/down"])
-    assert.deepStrictEqual(lines.map((l) => l.status), [200, 404, 503])
+    assert.deepStrictEqual(
+      lines.map((l) => l.status),
+      [200, 404, 503]
+    )
   })
 })

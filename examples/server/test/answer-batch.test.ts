@@ -30,7 +30,8 @@ const fetchOwn = (url: string) =>
           contentType: response.headers["content-type"]!,
           contentLength: response.headers["content-length"]!,
           body
-        }))
+        })
+      )
     }).on("error", reject)
   })
 
@@ -45,7 +46,12 @@ describe("AnswerBatch", () => {
       setImmediate(() => seen.push(`after the turn: ${response.headersSent}`))
     })
     const answer = await fetchOwn(`${url}/one`)
-    assert.deepStrictEqual(answer, { status: 201, contentType: "application/json", contentLength: "10", body: `{"n":"é"}` })
+    assert.deepStrictEqual(answer, {
+      status: 201,
+      contentType: "application/json",
+      contentLength: "10",
+      body: `{"n":"é"}`
+    })
     assert.deepStrictEqual(seen, ["at once: false", "next tick: false", "after the turn: true"])
   })
 
@@ -63,19 +69,30 @@ describe("AnswerBatch", () => {
     })
     const answers = Array.from({ length: clients }, (_, i) => fetchOwn(`${url}/client-${i}`))
     const gone = new Promise<string>((resolve) =>
-      get(`${url}/leaves`, { agent: false }, () => resolve("answered")).on("error", () => resolve("gone")))
+      get(`${url}/leaves`, { agent: false }, () => resolve("answered")).on("error", () => resolve("gone"))
+    )
     await allHeld
     leaving = held.find((h) => h.request.url === "/leaves")!.request
     leaving.socket.destroy()
     await new Promise((resolve) => setImmediate(resolve))
     // One turn: every held request is answered through the batch.
     for (const { request, response } of held) {
-      batch.write(response, { status: 200, contentType: "application/json", body: JSON.stringify(`answer to ${request.url}`) })
+      batch.write(response, {
+        status: 200,
+        contentType: "application/json",
+        body: JSON.stringify(`answer to ${request.url}`)
+      })
       sentInTheTurn.push(response.headersSent)
     }
-    assert.isTrue(sentInTheTurn.every((sent) => !sent), "nothing is written during the turn")
+    assert.isTrue(
+      sentInTheTurn.every((sent) => !sent),
+      "nothing is written during the turn"
+    )
     const bodies = (await Promise.all(answers)).map((a) => `${a.status} ${a.body}`)
-    assert.deepStrictEqual(bodies, Array.from({ length: clients }, (_, i) => `200 "answer to /client-${i}"`))
+    assert.deepStrictEqual(
+      bodies,
+      Array.from({ length: clients }, (_, i) => `200 "answer to /client-${i}"`)
+    )
     assert.strictEqual(await gone, "gone")
     assert.isTrue(held.filter((h) => h.request !== leaving).every((h) => h.response.writableFinished))
   })

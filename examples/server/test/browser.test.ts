@@ -26,7 +26,9 @@ const contexts: Array<BrowserContext> = []
 
 beforeAll(async () => {
   if (!existsSync(`${defaultWebRoot}index.html`)) {
-    throw new Error("the demo page is not built: run pnpm --filter @boxoffice/example-server build:web (pnpm test does)")
+    throw new Error(
+      "the demo page is not built: run pnpm --filter @boxoffice/example-server build:web (pnpm test does)"
+    )
   }
   // Installs Debian's Chromium when it is missing and this runs as root; otherwise fails saying how.
   execFileSync("bash", [new URL("../../../scripts/ensure-chromium.sh", import.meta.url).pathname], { stdio: "inherit" })
@@ -34,7 +36,13 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: chromiumPath,
     headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run"
+    ]
   })
 }, 600_000)
 
@@ -105,10 +113,15 @@ describe("the demo page in Chromium", () => {
     assert.match(await text(page, "#queue-status"), /Paid/)
 
     const user = await userOf(page)
-    assert.deepStrictEqual((await call(server.url, "GET", "/wallet", { token: user.accessToken })).body, { balance: 30_000 })
+    assert.deepStrictEqual((await call(server.url, "GET", "/wallet", { token: user.accessToken })).body, {
+      balance: 30_000
+    })
     const payments = (await call(server.url, "GET", "/payments", { token: user.accessToken })).body
     assert.strictEqual(payments.length, 1)
-    assert.deepStrictEqual([payments[0].dateId, payments[0].amount, payments[0].seatNumbers], [sale.dateId, 20_000, [4, 5]])
+    assert.deepStrictEqual(
+      [payments[0].dateId, payments[0].amount, payments[0].seatNumbers],
+      [sale.dateId, 20_000, [4, 5]]
+    )
   })
 
   it("with maxActive 1, one context is admitted, the other sees its place, then is admitted when the first pays", async () => {
@@ -165,7 +178,10 @@ describe("the demo page in Chromium", () => {
     const sale = await concert({ opensAt, queue: { maxActive: 2 } })
     const page = await visitor()
     await join(page, sale.title, "pending")
-    assert.match(await text(page, "#queue-status"), /^The sale opens in 0:0\d\. Everyone who joins before then gets a place drawn at random/)
+    assert.match(
+      await text(page, "#queue-status"),
+      /^The sale opens in 0:0\d\. Everyone who joins before then gets a place drawn at random/
+    )
     await page.waitForSelector("#queue-status[data-status=active]", { timeout: 20_000 })
     await page.waitForSelector("#seat-map button[data-seat='9'][data-status=available]")
 
@@ -175,7 +191,9 @@ describe("the demo page in Chromium", () => {
     await page.click("#seat-map button[data-seat='9']")
     await page.waitForSelector("#seat-map button[data-seat='9'][aria-pressed=true]")
     const other = (await call(server.url, "POST", "/users")).body
-    const otherTicket = await call(server.url, "POST", `/concerts/${sale.concertId}/queue`, { token: other.accessToken })
+    const otherTicket = await call(server.url, "POST", `/concerts/${sale.concertId}/queue`, {
+      token: other.accessToken
+    })
     const taken = await call(server.url, "POST", `/dates/${sale.dateId}/holds`, {
       token: other.accessToken,
       queueToken: otherTicket.body.queueToken,
@@ -211,7 +229,9 @@ describe("the demo page in Chromium", () => {
     await operator.goto(`${server.url}/operator`)
     await operator.getByLabel("Admin key (kept in this tab's memory only)").fill("wrong-key-of-sixteen")
     await operator.getByRole("button", { name: "Connect" }).click()
-    await operator.waitForFunction(() => document.querySelector("#message")?.textContent === "That admin key was refused.")
+    await operator.waitForFunction(
+      () => document.querySelector("#message")?.textContent === "That admin key was refused."
+    )
     await operator.getByLabel("Admin key (kept in this tab's memory only)").fill(adminKey)
     await operator.getByRole("button", { name: "Connect" }).click()
     await operator.waitForSelector("body[data-ready=true]")

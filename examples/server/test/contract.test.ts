@@ -41,7 +41,13 @@ describe("HTTP contract on the embedded engine", () => {
     assert.match(openapi.body.openapi, /^3\.1\./)
     const validation = await new Validator().validate(openapi.body)
     assert.isTrue(validation.valid, JSON.stringify(validation).slice(0, 3_000))
-    for (const path of ["/users", "/admin/concerts", "/concerts/{concertId}/queue", "/holds/{holdId}/payment", "/queue/events"]) {
+    for (const path of [
+      "/users",
+      "/admin/concerts",
+      "/concerts/{concertId}/queue",
+      "/holds/{holdId}/payment",
+      "/queue/events"
+    ]) {
       assert.property(openapi.body.paths, path)
     }
     const docs = await fetch(`${base}/docs`)
@@ -64,13 +70,19 @@ describe("HTTP contract on the embedded engine", () => {
   it("POST /admin/concerts needs the admin key; GET /concerts lists it", async () => {
     const body = { title: "Admin test", dates: [{ startsAt: "2030-01-01T19:00:00Z", price: 5_000, seatCount: 20 }] }
     assert.isTrue(isProblem(await call(base, "POST", "/admin/concerts", { body }), 401, "unauthenticated"))
-    assert.isTrue(isProblem(await call(base, "POST", "/admin/concerts", { body, token: "wrong" }), 401, "unauthenticated"))
+    assert.isTrue(
+      isProblem(await call(base, "POST", "/admin/concerts", { body, token: "wrong" }), 401, "unauthenticated")
+    )
     const created = await call(base, "POST", "/admin/concerts", { body, token: adminKey })
     assert.strictEqual(created.status, 201)
     assert.strictEqual(created.body.dates[0].seatCount, 20)
     assert.strictEqual(created.body.dates[0].startsAt, "2030-01-01T19:00:00.000Z")
     const list = await call(base, "GET", "/concerts")
-    assert.isTrue(list.body.some((c: { concertId: string; title: string }) => c.concertId === created.body.concertId && c.title === "Admin test"))
+    assert.isTrue(
+      list.body.some(
+        (c: { concertId: string; title: string }) => c.concertId === created.body.concertId && c.title === "Admin test"
+      )
+    )
     const bad = await call(base, "POST", "/admin/concerts", { token: adminKey, body: { title: "", dates: [] } })
     assert.isTrue(isProblem(bad, 400, "invalid-request"))
   })
@@ -102,11 +114,20 @@ describe("HTTP contract on the embedded engine", () => {
     })
     assert.deepStrictEqual(report.body.queue, { pending: 0, waiting: 1, active: 1, admittedLastMinute: 1 })
     assert.deepStrictEqual(
-      report.body.dates.map((d: Record<string, unknown>) => [d["dateId"], d["available"], d["held"], d["sold"], d["revenue"]]),
+      report.body.dates.map((d: Record<string, unknown>) => [
+        d["dateId"],
+        d["available"],
+        d["held"],
+        d["sold"],
+        d["revenue"]
+      ]),
       [[dateId, 48, 2, 0, 0]]
     )
     await call(base, "POST", "/wallet/charges", { token: buyer.accessToken, body: { amount: 20_000 } })
-    const paid = await call(base, "POST", `/holds/${hold.body.holdId}/payment`, { token: buyer.accessToken, queueToken: buyer.queueToken })
+    const paid = await call(base, "POST", `/holds/${hold.body.holdId}/payment`, {
+      token: buyer.accessToken,
+      queueToken: buyer.queueToken
+    })
     assert.strictEqual(paid.status, 201)
     const after = await call(base, "GET", path, { token: adminKey })
     assert.deepStrictEqual(after.body.queue, { pending: 0, waiting: 0, active: 1, admittedLastMinute: 2 })
@@ -114,23 +135,53 @@ describe("HTTP contract on the embedded engine", () => {
       after.body.dates.map((d: Record<string, unknown>) => [d["available"], d["held"], d["sold"], d["revenue"]]),
       [[48, 0, 2, 20_000]]
     )
-    assert.isTrue(isProblem(await call(base, "GET", "/admin/concerts/00000000-0000-4000-8000-000000000001", { token: adminKey }), 404, "not-found"))
-    assert.isTrue(isProblem(await call(base, "GET", "/admin/concerts/not-a-uuid", { token: adminKey }), 400, "invalid-request"))
+    assert.isTrue(
+      isProblem(
+        await call(base, "GET", "/admin/concerts/00000000-0000-4000-8000-000000000001", { token: adminKey }),
+        404,
+        "not-found"
+      )
+    )
+    assert.isTrue(
+      isProblem(await call(base, "GET", "/admin/concerts/not-a-uuid", { token: adminKey }), 400, "invalid-request")
+    )
   })
 
   it("PATCH /admin/concerts/{id}/queue: pause, resume and caps while the sale runs; bad input changes nothing", async () => {
     const concert = await newConcert(base, { queue: { maxActive: 1 } })
     const path = `/admin/concerts/${concert.concertId}/queue`
-    const settings = async () => (await call(base, "GET", `/admin/concerts/${concert.concertId}`, { token: adminKey })).body.settings
+    const settings = async () =>
+      (await call(base, "GET", `/admin/concerts/${concert.concertId}`, { token: adminKey })).body.settings
     const before = await settings()
     assert.isTrue(isProblem(await call(base, "PATCH", path, { body: { paused: true } }), 401, "unauthenticated"))
-    assert.isTrue(isProblem(await call(base, "PATCH", path, { token: "wrong", body: { paused: true } }), 401, "unauthenticated"))
-    for (const body of [{ maxActive: -1 }, { maxActive: 0 }, { maxActive: 1.5 }, { admitPerMinute: 0 }, { activeSeconds: 5 }, { paused: "yes" }, { pause: true }, { maxActive: 2, extra: 1 }, []]) {
+    assert.isTrue(
+      isProblem(await call(base, "PATCH", path, { token: "wrong", body: { paused: true } }), 401, "unauthenticated")
+    )
+    for (const body of [
+      { maxActive: -1 },
+      { maxActive: 0 },
+      { maxActive: 1.5 },
+      { admitPerMinute: 0 },
+      { activeSeconds: 5 },
+      { paused: "yes" },
+      { pause: true },
+      { maxActive: 2, extra: 1 },
+      []
+    ]) {
       const answer = await call(base, "PATCH", path, { token: adminKey, body })
       assert.isTrue(isProblem(answer, 400, "invalid-request"), `${JSON.stringify(body)}: ${JSON.stringify(answer)}`)
     }
     assert.deepStrictEqual(await settings(), before)
-    assert.isTrue(isProblem(await call(base, "PATCH", "/admin/concerts/00000000-0000-4000-8000-000000000001/queue", { token: adminKey, body: { paused: true } }), 404, "not-found"))
+    assert.isTrue(
+      isProblem(
+        await call(base, "PATCH", "/admin/concerts/00000000-0000-4000-8000-000000000001/queue", {
+          token: adminKey,
+          body: { paused: true }
+        }),
+        404,
+        "not-found"
+      )
+    )
 
     const first = await admittedUser(base, concert.concertId)
     const paused = await call(base, "PATCH", path, { token: adminKey, body: { paused: true } })
@@ -142,7 +193,10 @@ describe("HTTP contract on the embedded engine", () => {
     assert.deepStrictEqual([joined.body.status, joined.body.position], ["waiting", 1])
     const resumed = await call(base, "PATCH", path, { token: adminKey, body: { paused: false, maxActive: 5 } })
     assert.deepStrictEqual(resumed.body, { maxActive: 5, activeSeconds: 600, admitPerMinute: null, paused: false })
-    const status = await call(base, "GET", "/queue/status", { token: second.accessToken, queueToken: joined.body.queueToken })
+    const status = await call(base, "GET", "/queue/status", {
+      token: second.accessToken,
+      queueToken: joined.body.queueToken
+    })
     assert.strictEqual(status.body.status, "active")
     assert.deepStrictEqual((await settings()).maxActive, 5)
   })
@@ -160,12 +214,17 @@ describe("HTTP contract on the embedded engine", () => {
     assert.strictEqual(again.status, 200)
     assert.strictEqual(again.body.queueToken, joined.body.queueToken)
     const waiting = { token: second.accessToken, queueToken: joined.body.queueToken }
-    assert.isTrue(isProblem(await call(base, "GET", `/concerts/${concert.concertId}/dates`, waiting), 403, "queue-not-admitted"))
+    assert.isTrue(
+      isProblem(await call(base, "GET", `/concerts/${concert.concertId}/dates`, waiting), 403, "queue-not-admitted")
+    )
 
     // The first user books two seats and pays.
     const me = { token: first.accessToken, queueToken: first.queueToken }
     const dates = await call(base, "GET", `/concerts/${concert.concertId}/dates`, me)
-    assert.deepStrictEqual(dates.body.map((d: { availableSeats: number }) => d.availableSeats), [50])
+    assert.deepStrictEqual(
+      dates.body.map((d: { availableSeats: number }) => d.availableSeats),
+      [50]
+    )
     const dateId = dates.body[0].dateId
     const seats = await call(base, "GET", `/dates/${dateId}/seats`, me)
     assert.strictEqual(seats.body.length, 50)
@@ -200,7 +259,10 @@ describe("HTTP contract on the embedded engine", () => {
     assert.strictEqual(now.body.status, "active")
     assert.isNull(now.body.position)
     const seen = await call(base, "GET", `/dates/${dateId}/seats`, waiting)
-    assert.deepStrictEqual(seen.body.filter((s: { status: string }) => s.status === "sold").map((s: { seatNumber: number }) => s.seatNumber), [11, 12])
+    assert.deepStrictEqual(
+      seen.body.filter((s: { status: string }) => s.status === "sold").map((s: { seatNumber: number }) => s.seatNumber),
+      [11, 12]
+    )
   })
 
   it("holds: seat-unavailable, hold-limit-exceeded, invalid seats, release, and other users' holds", async () => {
@@ -214,9 +276,22 @@ describe("HTTP contract on the embedded engine", () => {
     const taken = await call(base, "POST", `/dates/${dateId}/holds`, { ...asB, body: { seatNumbers: [1, 2] } })
     assert.isTrue(isProblem(taken, 409, "seat-unavailable"))
     assert.deepStrictEqual(taken.body.seatNumbers, [1])
-    assert.isTrue(isProblem(await call(base, "POST", `/dates/${dateId}/holds`, { ...asA, body: { seatNumbers: [2, 3] } }), 409, "hold-limit-exceeded"))
+    assert.isTrue(
+      isProblem(
+        await call(base, "POST", `/dates/${dateId}/holds`, { ...asA, body: { seatNumbers: [2, 3] } }),
+        409,
+        "hold-limit-exceeded"
+      )
+    )
     for (const seatNumbers of [[0], [51], [2, 2], [], [1.5], ["1"]]) {
-      assert.isTrue(isProblem(await call(base, "POST", `/dates/${dateId}/holds`, { ...asB, body: { seatNumbers } }), 400, "invalid-request"), JSON.stringify(seatNumbers))
+      assert.isTrue(
+        isProblem(
+          await call(base, "POST", `/dates/${dateId}/holds`, { ...asB, body: { seatNumbers } }),
+          400,
+          "invalid-request"
+        ),
+        JSON.stringify(seatNumbers)
+      )
     }
     assert.isTrue(isProblem(await call(base, "GET", `/holds/${hold.body.holdId}`, asB), 403, "forbidden"))
     assert.isTrue(isProblem(await call(base, "DELETE", `/holds/${hold.body.holdId}`, asB), 403, "forbidden"))
@@ -229,7 +304,10 @@ describe("HTTP contract on the embedded engine", () => {
     assert.strictEqual((await call(base, "DELETE", `/holds/${hold.body.holdId}`, asA)).status, 204)
     assert.strictEqual((await call(base, "GET", `/holds/${hold.body.holdId}`, asA)).body.status, "released")
     assert.isTrue(isProblem(await call(base, "POST", `/holds/${hold.body.holdId}/payment`, asA), 410, "hold-expired"))
-    assert.strictEqual((await call(base, "POST", `/dates/${dateId}/holds`, { ...asB, body: { seatNumbers: [1, 2] } })).status, 201)
+    assert.strictEqual(
+      (await call(base, "POST", `/dates/${dateId}/holds`, { ...asB, body: { seatNumbers: [1, 2] } })).status,
+      201
+    )
   })
 
   it("payment twice: already-paid, also for release", async () => {
@@ -254,11 +332,37 @@ describe("HTTP contract on the embedded engine", () => {
     const b = await newUser(base)
     const dates = `/concerts/${concert.concertId}/dates`
     assert.isTrue(isProblem(await call(base, "GET", dates, { token: a.accessToken }), 401, "queue-token-invalid"))
-    assert.isTrue(isProblem(await call(base, "GET", dates, { token: a.accessToken, queueToken: `${a.queueToken}x` }), 401, "queue-token-invalid"))
-    assert.isTrue(isProblem(await call(base, "GET", dates, { token: b.accessToken, queueToken: a.queueToken }), 403, "forbidden"))
-    assert.isTrue(isProblem(await call(base, "GET", `/concerts/${other.concertId}/dates`, { token: a.accessToken, queueToken: a.queueToken }), 403, "forbidden"))
-    assert.strictEqual((await call(base, "DELETE", "/queue", { token: a.accessToken, queueToken: a.queueToken })).status, 204)
-    assert.isTrue(isProblem(await call(base, "GET", dates, { token: a.accessToken, queueToken: a.queueToken }), 403, "queue-token-expired"))
+    assert.isTrue(
+      isProblem(
+        await call(base, "GET", dates, { token: a.accessToken, queueToken: `${a.queueToken}x` }),
+        401,
+        "queue-token-invalid"
+      )
+    )
+    assert.isTrue(
+      isProblem(await call(base, "GET", dates, { token: b.accessToken, queueToken: a.queueToken }), 403, "forbidden")
+    )
+    assert.isTrue(
+      isProblem(
+        await call(base, "GET", `/concerts/${other.concertId}/dates`, {
+          token: a.accessToken,
+          queueToken: a.queueToken
+        }),
+        403,
+        "forbidden"
+      )
+    )
+    assert.strictEqual(
+      (await call(base, "DELETE", "/queue", { token: a.accessToken, queueToken: a.queueToken })).status,
+      204
+    )
+    assert.isTrue(
+      isProblem(
+        await call(base, "GET", dates, { token: a.accessToken, queueToken: a.queueToken }),
+        403,
+        "queue-token-expired"
+      )
+    )
   })
 
   it("wallet: idempotent charges, a reused key with another body, bad amounts, the balance cap", async () => {
@@ -267,15 +371,35 @@ describe("HTTP contract on the embedded engine", () => {
     const first = await call(base, "POST", "/wallet/charges", { ...me, idempotencyKey: "c-1", body: { amount: 7_000 } })
     const again = await call(base, "POST", "/wallet/charges", { ...me, idempotencyKey: "c-1", body: { amount: 7_000 } })
     assert.deepStrictEqual(again.body, first.body)
-    assert.isTrue(isProblem(await call(base, "POST", "/wallet/charges", { ...me, idempotencyKey: "c-1", body: { amount: 8_000 } }), 422, "idempotency-key-reused"))
+    assert.isTrue(
+      isProblem(
+        await call(base, "POST", "/wallet/charges", { ...me, idempotencyKey: "c-1", body: { amount: 8_000 } }),
+        422,
+        "idempotency-key-reused"
+      )
+    )
     for (const amount of [0, -1, 1.5, 10_000_001, "100", null, 1e300]) {
-      assert.isTrue(isProblem(await call(base, "POST", "/wallet/charges", { ...me, body: { amount } }), 400, "invalid-request"), String(amount))
+      assert.isTrue(
+        isProblem(await call(base, "POST", "/wallet/charges", { ...me, body: { amount } }), 400, "invalid-request"),
+        String(amount)
+      )
     }
-    assert.isTrue(isProblem(await call(base, "POST", "/wallet/charges", { ...me, rawBody: "{\"amount\": " }), 400, "invalid-request"))
+    assert.isTrue(
+      isProblem(await call(base, "POST", "/wallet/charges", { ...me, rawBody: '{"amount": ' }), 400, "invalid-request")
+    )
     // 7,000 so far; 99 charges of 10,000,000 and one of 9,993,000 fill the wallet to the cap exactly.
     for (let i = 0; i < 99; i++) await call(base, "POST", "/wallet/charges", { ...me, body: { amount: 10_000_000 } })
-    assert.strictEqual((await call(base, "POST", "/wallet/charges", { ...me, body: { amount: 9_993_000 } })).status, 200)
-    assert.isTrue(isProblem(await call(base, "POST", "/wallet/charges", { ...me, body: { amount: 1 } }), 409, "balance-limit-exceeded"))
+    assert.strictEqual(
+      (await call(base, "POST", "/wallet/charges", { ...me, body: { amount: 9_993_000 } })).status,
+      200
+    )
+    assert.isTrue(
+      isProblem(
+        await call(base, "POST", "/wallet/charges", { ...me, body: { amount: 1 } }),
+        409,
+        "balance-limit-exceeded"
+      )
+    )
     assert.deepStrictEqual((await call(base, "GET", "/wallet", me)).body, { balance: 1_000_000_000 })
   })
 
@@ -301,10 +425,13 @@ describe("HTTP contract on the embedded engine", () => {
   }, 30_000)
 
   it("the typed client runs the whole journey", async () => {
-    const program = Effect.gen(function*() {
+    const program = Effect.gen(function* () {
       const admin = yield* makeClient({ baseUrl: base, adminKey })
       const concert = yield* admin.admin.createConcert({
-        payload: { title: "Typed client", dates: [{ startsAt: DateTime.makeUnsafe(Date.now() + 86_400_000), price: 3_000 }] }
+        payload: {
+          title: "Typed client",
+          dates: [{ startsAt: DateTime.makeUnsafe(Date.now() + 86_400_000), price: 3_000 }]
+        }
       })
       const anonymous = yield* makeClient({ baseUrl: base })
       const { accessToken } = yield* anonymous.createUser()
@@ -312,7 +439,11 @@ describe("HTTP contract on the embedded engine", () => {
       const ticket = yield* client.user.joinQueue({ params: { concertId: concert.concertId } })
       const headers = { "queue-token": ticket.queueToken }
       const [date] = yield* client.user.listDates({ params: { concertId: concert.concertId }, headers })
-      const hold = yield* client.user.hold({ params: { dateId: date!.dateId }, headers, payload: { seatNumbers: [1, 2] } })
+      const hold = yield* client.user.hold({
+        params: { dateId: date!.dateId },
+        headers,
+        payload: { seatNumbers: [1, 2] }
+      })
       yield* client.user.charge({ headers: {}, payload: { amount: 10_000 } })
       const receipt = yield* client.user.pay({ params: { holdId: hold.holdId }, headers })
       const wallet = yield* client.user.wallet()

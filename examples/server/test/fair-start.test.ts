@@ -22,7 +22,12 @@ afterAll(async () => {
 const concertOpeningAt = async (opensAt: string, maxActive = 2) => {
   const created = await call(base, "POST", "/admin/concerts", {
     token: adminKey,
-    body: { title: "Fair start", opensAt, dates: [{ startsAt: "2031-01-01T19:00:00Z", price: 1_000 }], queue: { maxActive } }
+    body: {
+      title: "Fair start",
+      opensAt,
+      dates: [{ startsAt: "2031-01-01T19:00:00Z", price: 1_000 }],
+      queue: { maxActive }
+    }
   })
   assert.strictEqual(created.status, 201, JSON.stringify(created.body))
   return created.body.concertId as string
@@ -36,7 +41,10 @@ describe("fair start over HTTP", () => {
         token: adminKey,
         body: { title: "Bad opening", opensAt, dates: [{ startsAt: "2031-01-01T19:00:00Z", price: 1_000 }] }
       })
-      assert.isTrue(isProblem(answer, 400, "invalid-request"), `${JSON.stringify(opensAt)}: ${JSON.stringify(answer.body)}`)
+      assert.isTrue(
+        isProblem(answer, 400, "invalid-request"),
+        `${JSON.stringify(opensAt)}: ${JSON.stringify(answer.body)}`
+      )
     }
     assert.strictEqual((await call(base, "GET", "/concerts")).body.length, before)
 
@@ -55,7 +63,8 @@ describe("fair start over HTTP", () => {
     const concertId = await concertOpeningAt(opensAt, 2)
     const users = await Promise.all([1, 2, 3, 4].map(() => newUser(base)))
     const joins: Array<Awaited<ReturnType<typeof call>>> = []
-    for (const user of users) joins.push(await call(base, "POST", `/concerts/${concertId}/queue`, { token: user.accessToken }))
+    for (const user of users)
+      joins.push(await call(base, "POST", `/concerts/${concertId}/queue`, { token: user.accessToken }))
     for (const joined of joins) {
       assert.strictEqual(joined.status, 201)
       assert.deepStrictEqual(
@@ -72,15 +81,22 @@ describe("fair start over HTTP", () => {
       activeUntil: null,
       opensAt
     })
-    assert.isTrue(isProblem(await call(base, "GET", `/concerts/${concertId}/dates`, firstToken), 403, "queue-not-admitted"))
+    assert.isTrue(
+      isProblem(await call(base, "GET", `/concerts/${concertId}/dates`, firstToken), 403, "queue-not-admitted")
+    )
     const report = await call(base, "GET", `/admin/concerts/${concertId}`, { token: adminKey })
-    assert.deepStrictEqual([report.body.opensAt, report.body.queue], [opensAt, { pending: 4, waiting: 0, active: 0, admittedLastMinute: 0 }])
+    assert.deepStrictEqual(
+      [report.body.opensAt, report.body.queue],
+      [opensAt, { pending: 4, waiting: 0, active: 0, admittedLastMinute: 0 }]
+    )
 
     // The typed client reads the pending status too.
-    const typed = await Effect.runPromise(Effect.gen(function*() {
-      const client = yield* makeClient({ baseUrl: base, accessToken: first!.accessToken })
-      return yield* client.user.queueStatus({ headers: { "queue-token": firstToken.queueToken } })
-    }))
+    const typed = await Effect.runPromise(
+      Effect.gen(function* () {
+        const client = yield* makeClient({ baseUrl: base, accessToken: first!.accessToken })
+        return yield* client.user.queueStatus({ headers: { "queue-token": firstToken.queueToken } })
+      })
+    )
     assert.deepStrictEqual([typed.status, typed.position], ["pending", null])
     assert.strictEqual(typed.opensAt === null ? null : typed.opensAt.epochMilliseconds, opensAtMs)
 
@@ -98,9 +114,18 @@ describe("fair start over HTTP", () => {
     const late = await newUser(base)
     const lateJoin = await call(base, "POST", `/concerts/${concertId}/queue`, { token: late.accessToken })
     assert.deepStrictEqual([lateJoin.body.status, lateJoin.body.position], ["waiting", 3])
-    const statuses = await Promise.all(users.map((user, i) =>
-      call(base, "GET", "/queue/status", { token: user.accessToken, queueToken: joins[i]!.body.queueToken })))
+    const statuses = await Promise.all(
+      users.map((user, i) =>
+        call(base, "GET", "/queue/status", { token: user.accessToken, queueToken: joins[i]!.body.queueToken })
+      )
+    )
     assert.deepStrictEqual(statuses.map((s) => s.body.status).sort(), ["active", "active", "waiting", "waiting"])
-    assert.deepStrictEqual(statuses.map((s) => s.body.position).filter((p) => p !== null).sort(), [1, 2])
+    assert.deepStrictEqual(
+      statuses
+        .map((s) => s.body.position)
+        .filter((p) => p !== null)
+        .sort(),
+      [1, 2]
+    )
   }, 30_000)
 })

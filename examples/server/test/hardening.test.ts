@@ -5,7 +5,15 @@
  */
 import { connect } from "node:net"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import { admittedUser, call, isProblem, newConcert, newUser, type RunningServer, startServer } from "./support/TestServer.ts"
+import {
+  admittedUser,
+  call,
+  isProblem,
+  newConcert,
+  newUser,
+  type RunningServer,
+  startServer
+} from "./support/TestServer.ts"
 
 let server: RunningServer
 let base: string
@@ -43,7 +51,8 @@ const rawExchange = (request: string, waitMs = 2_000) =>
     socket.write(request)
   })
 
-const problemIn = (text: string) => JSON.parse(text.slice(text.indexOf("\r\n\r\n") + 4)) as { code: string; status: number }
+const problemIn = (text: string) =>
+  JSON.parse(text.slice(text.indexOf("\r\n\r\n") + 4)) as { code: string; status: number }
 
 describe("HTTP bounds", () => {
   it("a body over 64 KiB is 413 payload-too-large before it is read, and nothing is charged", async () => {
@@ -84,14 +93,22 @@ describe("HTTP bounds", () => {
       headers: { authorization: `Bearer ${user.accessToken}`, "content-type": "text/plain" },
       body: JSON.stringify({ amount: 1_000 })
     })
-    const answer = { status: response.status, contentType: response.headers.get("content-type") ?? "", body: await response.json() }
+    const answer = {
+      status: response.status,
+      contentType: response.headers.get("content-type") ?? "",
+      body: await response.json()
+    }
     assert.isTrue(isProblem(answer, 415, "unsupported-media-type"), JSON.stringify(answer))
     assert.deepStrictEqual((await call(base, "GET", "/wallet", { token: user.accessToken })).body, { balance: 0 })
   })
 
   it("a known path with another method is 405 method-not-allowed with Allow; an unknown path is 404", async () => {
     const response = await fetch(`${base}/health`, { method: "PUT" })
-    const answer = { status: response.status, contentType: response.headers.get("content-type") ?? "", body: await response.json() }
+    const answer = {
+      status: response.status,
+      contentType: response.headers.get("content-type") ?? "",
+      body: await response.json()
+    }
     assert.isTrue(isProblem(answer, 405, "method-not-allowed"), JSON.stringify(answer))
     assert.strictEqual(response.headers.get("allow"), "GET")
     const holds = await fetch(`${base}/holds/4f1c2b9e-8a7d-4c3b-9e2f-1a2b3c4d5e6f`, { method: "PATCH" })
@@ -111,7 +128,9 @@ describe("HTTP bounds", () => {
     const concert = await newConcert(base)
     const user = await newUser(base)
     const lower = await call(base, "POST", `/concerts/${concert.concertId}/queue`, { token: user.accessToken })
-    const upper = await call(base, "POST", `/concerts/${concert.concertId.toUpperCase()}/queue`, { token: user.accessToken })
+    const upper = await call(base, "POST", `/concerts/${concert.concertId.toUpperCase()}/queue`, {
+      token: user.accessToken
+    })
     assert.strictEqual(lower.status, 201)
     assert.strictEqual(upper.status, 200)
     assert.strictEqual(upper.body.queueToken, lower.body.queueToken)
@@ -121,17 +140,23 @@ describe("HTTP bounds", () => {
     const concert = await newConcert(base)
     const user = await admittedUser(base, concert.concertId)
     const url = `${base}/queue/events?token=${encodeURIComponent(user.queueToken)}`
-    const streams = await Promise.all([0, 1, 2].map(async () => {
-      const controller = new AbortController()
-      const response = await fetch(url, { signal: controller.signal })
-      assert.strictEqual(response.status, 200)
-      const reader = response.body!.getReader()
-      const first = new TextDecoder().decode((await reader.read()).value)
-      assert.match(first, /"status":"active"/)
-      return { controller, reader }
-    }))
+    const streams = await Promise.all(
+      [0, 1, 2].map(async () => {
+        const controller = new AbortController()
+        const response = await fetch(url, { signal: controller.signal })
+        assert.strictEqual(response.status, 200)
+        const reader = response.body!.getReader()
+        const first = new TextDecoder().decode((await reader.read()).value)
+        assert.match(first, /"status":"active"/)
+        return { controller, reader }
+      })
+    )
     const fourth = await fetch(url)
-    const answer = { status: fourth.status, contentType: fourth.headers.get("content-type") ?? "", body: await fourth.json() }
+    const answer = {
+      status: fourth.status,
+      contentType: fourth.headers.get("content-type") ?? "",
+      body: await fourth.json()
+    }
     assert.isTrue(isProblem(answer, 429, "too-many-streams"), JSON.stringify(answer))
     streams[0]!.controller.abort()
     let reopened = 0

@@ -34,18 +34,28 @@ describe("request metrics off", () => {
   it("records no request or store-call series, and still counts the sale", async () => {
     const concert = await newConcert(server.url, { queue: { maxActive: 10 } })
     const buyer = await admittedUser(server.url, concert.concertId)
-    await call(server.url, "POST", "/wallet/charges", { token: buyer.accessToken, body: { amount: 10_000 }, idempotencyKey: "c-1" })
+    await call(server.url, "POST", "/wallet/charges", {
+      token: buyer.accessToken,
+      body: { amount: 10_000 },
+      idempotencyKey: "c-1"
+    })
     const hold = await call(server.url, "POST", `/dates/${concert.dates[0]!.dateId}/holds`, {
       token: buyer.accessToken,
       queueToken: buyer.queueToken,
       body: { seatNumbers: [1] }
     })
-    const paid = await call(server.url, "POST", `/holds/${hold.body.holdId}/payment`, { token: buyer.accessToken, queueToken: buyer.queueToken })
+    const paid = await call(server.url, "POST", `/holds/${hold.body.holdId}/payment`, {
+      token: buyer.accessToken,
+      queueToken: buyer.queueToken
+    })
     assert.strictEqual(paid.status, 201)
 
     const response = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${adminKey}` } })
     assert.strictEqual(response.status, 200)
-    const families = parsePrometheusTextFormat(await response.text()) as ReadonlyArray<{ readonly name: string; readonly metrics: ReadonlyArray<{ readonly value?: string }> }>
+    const families = parsePrometheusTextFormat(await response.text()) as ReadonlyArray<{
+      readonly name: string
+      readonly metrics: ReadonlyArray<{ readonly value?: string }>
+    }>
     const names = families.map((family) => family.name)
     assert.notInclude(names, "boxoffice_http_requests_total")
     assert.notInclude(names, "boxoffice_http_request_duration")

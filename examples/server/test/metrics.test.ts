@@ -24,12 +24,23 @@ afterAll(async () => {
 interface Family {
   readonly name: string
   readonly type: string
-  readonly metrics: ReadonlyArray<{ readonly value?: string; readonly labels?: Record<string, string>; readonly count?: string }>
+  readonly metrics: ReadonlyArray<{
+    readonly value?: string
+    readonly labels?: Record<string, string>
+    readonly count?: string
+  }>
 }
 
 const scrape = async (token?: string) => {
-  const response = await fetch(`${server.url}/metrics`, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } })
-  return { status: response.status, contentType: response.headers.get("content-type") ?? "", text: await response.text() }
+  const response = await fetch(
+    `${server.url}/metrics`,
+    token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } }
+  )
+  return {
+    status: response.status,
+    contentType: response.headers.get("content-type") ?? "",
+    text: await response.text()
+  }
 }
 
 const familyOf = (families: ReadonlyArray<Family>, name: string) => {
@@ -45,9 +56,9 @@ const sum = (family: Family, labels: Record<string, string> = {}) =>
 
 /** The `_count` sample of the histogram series with these labels. */
 const histogramCount = (text: string, name: string, labels: Record<string, string>) => {
-  const line = text.split("\n").find((l) =>
-    l.startsWith(`${name}_count{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`))
-  )
+  const line = text
+    .split("\n")
+    .find((l) => l.startsWith(`${name}_count{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)))
   assert.isDefined(line, `no ${name}_count with ${JSON.stringify(labels)}`)
   return Number(line!.split(" ").at(-1))
 }
@@ -60,11 +71,23 @@ describe("GET /metrics", () => {
     // Three buyers each charge 30,000 and pay for two seats of 10,000: 6 seats, 60,000 KRW.
     const concert = await newConcert(base(), { queue: { maxActive: 10 } })
     const dateId = concert.dates[0]!.dateId
-    for (const [i, seats] of [[1, 2], [3, 4], [5, 6]].entries()) {
+    for (const [i, seats] of [
+      [1, 2],
+      [3, 4],
+      [5, 6]
+    ].entries()) {
       const buyer = await admittedUser(base(), concert.concertId)
-      await call(base(), "POST", "/wallet/charges", { token: buyer.accessToken, body: { amount: 30_000 }, idempotencyKey: `c-${i}` })
+      await call(base(), "POST", "/wallet/charges", {
+        token: buyer.accessToken,
+        body: { amount: 30_000 },
+        idempotencyKey: `c-${i}`
+      })
       // The same key again replays: it must not count twice.
-      await call(base(), "POST", "/wallet/charges", { token: buyer.accessToken, body: { amount: 30_000 }, idempotencyKey: `c-${i}` })
+      await call(base(), "POST", "/wallet/charges", {
+        token: buyer.accessToken,
+        body: { amount: 30_000 },
+        idempotencyKey: `c-${i}`
+      })
       const hold = await call(base(), "POST", `/dates/${dateId}/holds`, {
         token: buyer.accessToken,
         queueToken: buyer.queueToken,
@@ -97,15 +120,24 @@ describe("GET /metrics", () => {
     assert.strictEqual(requests.type, "COUNTER")
     assert.strictEqual(sum(requests, { route: "/holds/:holdId/payment", method: "POST", status: "201" }), 6)
     assert.strictEqual(sum(requests, { route: "/wallet/charges", method: "POST", status: "200" }), 6)
-    assert.isTrue(requests.metrics.every((m) => !/[0-9a-f]{8}-[0-9a-f]{4}/.test(m.labels?.["route"] ?? "")), "routes are templates")
+    assert.isTrue(
+      requests.metrics.every((m) => !/[0-9a-f]{8}-[0-9a-f]{4}/.test(m.labels?.["route"] ?? "")),
+      "routes are templates"
+    )
     assert.strictEqual(familyOf(families, "boxoffice_http_request_duration").type, "HISTOGRAM")
     const storeCalls = familyOf(families, "boxoffice_store_call_duration")
     assert.strictEqual(storeCalls.type, "HISTOGRAM")
     // This parser folds a histogram's series together, so their counts are read from the sample lines.
     // The replays were answered from the record (the first payment had ended the token): three calls each.
-    assert.strictEqual(histogramCount(scraped.text, "boxoffice_store_call_duration", { port: "Payments", operation: "pay" }), 3)
     assert.strictEqual(
-      histogramCount(scraped.text, "boxoffice_store_call_duration", { port: "IdempotencyRecords", operation: "replay" }),
+      histogramCount(scraped.text, "boxoffice_store_call_duration", { port: "Payments", operation: "pay" }),
+      3
+    )
+    assert.strictEqual(
+      histogramCount(scraped.text, "boxoffice_store_call_duration", {
+        port: "IdempotencyRecords",
+        operation: "replay"
+      }),
       3
     )
     assert.strictEqual(sum(familyOf(families, "boxoffice_queue_active"), { concert: concert.concertId }), 0)

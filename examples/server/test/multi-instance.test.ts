@@ -17,7 +17,10 @@ const startProcess = async (port: number) => {
   const server = spawnServer(stores, port, "multi-instance-secret-of-32-bytes-at-least")
   processes.push(server.child)
   for (let i = 0; i < 100; i++) {
-    const healthy = await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false)
+    const healthy = await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(1_000) }).then(
+      (r) => r.ok,
+      () => false
+    )
     if (healthy) return server.url
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
@@ -71,30 +74,45 @@ describe("operator controls across instances", () => {
 
     // Resumed on instance 0: the first two in join order are active at once, seen from instance 1.
     assert.strictEqual((await patch(0, { paused: false })).body.paused, false)
-    const statuses = await Promise.all(joined.map((user, i) =>
-      call(on(i + 1), "GET", "/queue/status", { token: user.accessToken, queueToken: user.queueToken })))
+    const statuses = await Promise.all(
+      joined.map((user, i) =>
+        call(on(i + 1), "GET", "/queue/status", { token: user.accessToken, queueToken: user.queueToken })
+      )
+    )
     assert.deepStrictEqual(
       statuses.map((s) => [s.body.status, s.body.position]),
-      joined.map((_, i) => i < 2 ? ["active", null] : ["waiting", i - 1])
+      joined.map((_, i) => (i < 2 ? ["active", null] : ["waiting", i - 1]))
     )
     // Raising maxActive on instance 1 lets everyone else in at once, seen from instance 0.
     assert.strictEqual((await patch(1, { maxActive: joined.length })).body.maxActive, joined.length)
-    const after = await Promise.all(joined.map((user) =>
-      call(on(0), "GET", "/queue/status", { token: user.accessToken, queueToken: user.queueToken })))
-    assert.isTrue(after.every((s) => s.body.status === "active"), JSON.stringify(after.map((s) => s.body)))
+    const after = await Promise.all(
+      joined.map((user) =>
+        call(on(0), "GET", "/queue/status", { token: user.accessToken, queueToken: user.queueToken })
+      )
+    )
+    assert.isTrue(
+      after.every((s) => s.body.status === "active"),
+      JSON.stringify(after.map((s) => s.body))
+    )
   }, 60_000)
 })
 
 /** Runs `task` over `items` with at most `concurrency` at a time, in order of the answers' indexes. */
-const inBatches = async <A, B>(items: ReadonlyArray<A>, concurrency: number, task: (item: A, i: number) => Promise<B>) => {
+const inBatches = async <A, B>(
+  items: ReadonlyArray<A>,
+  concurrency: number,
+  task: (item: A, i: number) => Promise<B>
+) => {
   const answers: Array<B> = new Array(items.length)
   let next = 0
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) {
-      const i = next++
-      answers[i] = await task(items[i]!, i)
-    }
-  }))
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) {
+        const i = next++
+        answers[i] = await task(items[i]!, i)
+      }
+    })
+  )
   return answers
 }
 
@@ -116,7 +134,8 @@ describe("fair start across instances", () => {
     await call(on(1), "PATCH", `/admin/concerts/${concertId}/queue`, { token: adminKey, body: { paused: true } })
     const early = users.slice(0, 1_000)
     const joins = await inBatches(early, 32, (user, i) =>
-      call(on(i), "POST", `/concerts/${concertId}/queue`, { token: user.accessToken }))
+      call(on(i), "POST", `/concerts/${concertId}/queue`, { token: user.accessToken })
+    )
     assert.isBelow(Date.now(), opensAtMs, "the joins took longer than the time before the opening")
     assert.isTrue(joins.every((j) => j.status === 201 && j.body.status === "pending" && j.body.position === null))
     const report = await call(on(1), "GET", `/admin/concerts/${concertId}`, { token: adminKey })
@@ -129,19 +148,33 @@ describe("fair start across instances", () => {
     const atOpening = await Promise.all(early.map((_, i) => statusOf(i, i)))
     const places = atOpening.map((s) => s.body.position as number)
     assert.isTrue(atOpening.every((s) => s.body.status === "waiting"))
-    assert.deepStrictEqual([...places].sort((a, b) => a - b), Array.from({ length: 1_000 }, (_, i) => i + 1))
+    assert.deepStrictEqual(
+      [...places].sort((a, b) => a - b),
+      Array.from({ length: 1_000 }, (_, i) => i + 1)
+    )
     // The draw happened once: each place is the same when asked again, through the other instance.
     const again = await inBatches(early, 64, (_, i) => statusOf(i, i + 1))
-    assert.deepStrictEqual(again.map((s) => s.body.position), places)
+    assert.deepStrictEqual(
+      again.map((s) => s.body.position),
+      places
+    )
     // Joining early bought no place: the drawn order is not the join order.
     const inJoinOrder = places.filter((place, i) => place === i + 1).length
     assert.isBelow(inJoinOrder, 20)
-    const late = await Promise.all(users.slice(1_000).map((user, i) =>
-      call(on(i), "POST", `/concerts/${concertId}/queue`, { token: user.accessToken })))
-    assert.deepStrictEqual(late.map((j) => j.body.position).sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => 1_001 + i))
+    const late = await Promise.all(
+      users
+        .slice(1_000)
+        .map((user, i) => call(on(i), "POST", `/concerts/${concertId}/queue`, { token: user.accessToken }))
+    )
+    assert.deepStrictEqual(
+      late.map((j) => j.body.position).sort((a, b) => a - b),
+      Array.from({ length: 20 }, (_, i) => 1_001 + i)
+    )
     const after = await call(on(0), "GET", `/admin/concerts/${concertId}`, { token: adminKey })
     assert.deepStrictEqual(after.body.queue, { pending: 0, waiting: 1_020, active: 0, admittedLastMinute: 0 })
-    console.log(`[multi-instance] fair start: 1,000 drawn across 2 processes, ${inJoinOrder} kept their join rank by chance`)
+    console.log(
+      `[multi-instance] fair start: 1,000 drawn across 2 processes, ${inJoinOrder} kept their join rank by chance`
+    )
   }, 90_000)
 })
 
@@ -160,11 +193,17 @@ describe("two server processes, one Postgres, one Redis, one secret", () => {
       positions.push(joined.body.position)
       // The token one instance issued works on the other.
       if (i % 50 === 0) {
-        const status = await call(on(i + 1), "GET", "/queue/status", { token: user.accessToken, queueToken: joined.body.queueToken })
+        const status = await call(on(i + 1), "GET", "/queue/status", {
+          token: user.accessToken,
+          queueToken: joined.body.queueToken
+        })
         assert.strictEqual(status.body.position, i + 1)
       }
     }
-    assert.deepStrictEqual(positions, Array.from({ length: 500 }, (_, i) => i + 1))
+    assert.deepStrictEqual(
+      positions,
+      Array.from({ length: 500 }, (_, i) => i + 1)
+    )
   }, 60_000)
 
   it("500 admitted users race for the 50 seats of one date across both: exactly 50 held, exact balances", async () => {
@@ -173,40 +212,65 @@ describe("two server processes, one Postgres, one Redis, one secret", () => {
       body: { title: "Race", dates: [{ startsAt: "2031-02-01T19:00:00Z", price: 10_000 }], queue: { maxActive: 1_000 } }
     })
     const dateId = concert.body.dates[0].dateId
-    const users = await Promise.all(Array.from({ length: 500 }, async (_, i) => {
-      const user = await newUser(on(i))
-      const joined = await call(on(i + 1), "POST", `/concerts/${concert.body.concertId}/queue`, { token: user.accessToken })
-      return { ...user, queueToken: joined.body.queueToken as string, status: joined.body.status as string }
-    }))
+    const users = await Promise.all(
+      Array.from({ length: 500 }, async (_, i) => {
+        const user = await newUser(on(i))
+        const joined = await call(on(i + 1), "POST", `/concerts/${concert.body.concertId}/queue`, {
+          token: user.accessToken
+        })
+        return { ...user, queueToken: joined.body.queueToken as string, status: joined.body.status as string }
+      })
+    )
     assert.isTrue(users.every((u) => u.status === "active"))
     const started = performance.now()
-    const holds = await Promise.all(users.map((user, i) =>
-      call(on(i), "POST", `/dates/${dateId}/holds`, {
-        token: user.accessToken,
-        queueToken: user.queueToken,
-        body: { seatNumbers: [(i % 50) + 1] }
-      })))
+    const holds = await Promise.all(
+      users.map((user, i) =>
+        call(on(i), "POST", `/dates/${dateId}/holds`, {
+          token: user.accessToken,
+          queueToken: user.queueToken,
+          body: { seatNumbers: [(i % 50) + 1] }
+        })
+      )
+    )
     const raceMs = performance.now() - started
-    const won = holds.flatMap((answer, i) => answer.status === 201 ? [{ user: users[i]!, hold: answer.body }] : [])
+    const won = holds.flatMap((answer, i) => (answer.status === 201 ? [{ user: users[i]!, hold: answer.body }] : []))
     assert.strictEqual(won.length, 50)
-    assert.isTrue(holds.filter((a) => a.status !== 201).every((a) => a.status === 409 && a.body.code === "seat-unavailable"))
-    const seats = await call(on(1), "GET", `/dates/${dateId}/seats`, { token: users[0]!.accessToken, queueToken: users[0]!.queueToken })
+    assert.isTrue(
+      holds.filter((a) => a.status !== 201).every((a) => a.status === 409 && a.body.code === "seat-unavailable")
+    )
+    const seats = await call(on(1), "GET", `/dates/${dateId}/seats`, {
+      token: users[0]!.accessToken,
+      queueToken: users[0]!.queueToken
+    })
     assert.strictEqual(seats.body.filter((s: { status: string }) => s.status === "held").length, 50)
 
     // Every winner charges 25,000 and pays 10,000, on alternating instances.
-    const receipts = await Promise.all(won.map(async ({ user, hold }, i) => {
-      await call(on(i), "POST", "/wallet/charges", { token: user.accessToken, body: { amount: 25_000 }, idempotencyKey: `c-${i}` })
-      return call(on(i + 1), "POST", `/holds/${hold.holdId}/payment`, { token: user.accessToken, queueToken: user.queueToken })
-    }))
+    const receipts = await Promise.all(
+      won.map(async ({ user, hold }, i) => {
+        await call(on(i), "POST", "/wallet/charges", {
+          token: user.accessToken,
+          body: { amount: 25_000 },
+          idempotencyKey: `c-${i}`
+        })
+        return call(on(i + 1), "POST", `/holds/${hold.holdId}/payment`, {
+          token: user.accessToken,
+          queueToken: user.queueToken
+        })
+      })
+    )
     assert.isTrue(receipts.every((r) => r.status === 201 && r.body.balance === 15_000))
-    const balances = await Promise.all(won.map(({ user }, i) => call(on(i), "GET", "/wallet", { token: user.accessToken })))
+    const balances = await Promise.all(
+      won.map(({ user }, i) => call(on(i), "GET", "/wallet", { token: user.accessToken }))
+    )
     assert.isTrue(balances.every((b) => b.body.balance === 15_000))
     const [{ sold, debited }] = await stores.sql<Array<{ sold: number; debited: number }>>`
       select (select count(*)::int from sales s join concert_dates d using (date_id) where d.date_id = ${dateId}) as sold,
              (select coalesce(sum(amount_krw), 0)::int from payments where date_id = ${dateId}) as debited`
     assert.strictEqual(sold, 50)
     assert.strictEqual(debited, 500_000)
-    console.log(`[multi-instance] 500 holds across 2 processes in ${raceMs.toFixed(0)} ms: 50 won, 450 seat-unavailable; 50 payments, 15,000 left each`)
+    console.log(
+      `[multi-instance] 500 holds across 2 processes in ${raceMs.toFixed(0)} ms: 50 won, 450 seat-unavailable; 50 payments, 15,000 left each`
+    )
   }, 60_000)
 
   it("SIGTERM: a request in flight finishes, then each instance exits cleanly", async () => {

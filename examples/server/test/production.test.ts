@@ -8,7 +8,16 @@ import { startTcpProxy } from "@boxoffice/testing"
 import { Option, Redacted } from "effect"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
 import { createStores, redisUrl, type Stores } from "./support/Stores.ts"
-import { admittedUser, call, isProblem, newConcert, newUser, type RunningServer, startServer, startServerOn } from "./support/TestServer.ts"
+import {
+  admittedUser,
+  call,
+  isProblem,
+  newConcert,
+  newUser,
+  type RunningServer,
+  startServer,
+  startServerOn
+} from "./support/TestServer.ts"
 
 let stores: Stores
 let server: RunningServer
@@ -38,7 +47,10 @@ describe("HTTP on Postgres + Redis", () => {
     const dateId = concert.dates[0]!.dateId
     const hold = await call(base, "POST", `/dates/${dateId}/holds`, { ...me, body: { seatNumbers: [20, 21] } })
     assert.strictEqual(hold.status, 201)
-    assert.strictEqual((await call(base, "POST", "/wallet/charges", { ...me, body: { amount: 25_000 } })).body.balance, 25_000)
+    assert.strictEqual(
+      (await call(base, "POST", "/wallet/charges", { ...me, body: { amount: 25_000 } })).body.balance,
+      25_000
+    )
     const paid = await call(base, "POST", `/holds/${hold.body.holdId}/payment`, { ...me, idempotencyKey: "journey" })
     assert.strictEqual(paid.status, 201)
     assert.strictEqual(paid.body.balance, 5_000)
@@ -49,7 +61,9 @@ describe("HTTP on Postgres + Redis", () => {
     assert.strictEqual((await call(base, "GET", "/queue/status", next)).body.status, "active")
     const seats = await call(base, "GET", `/dates/${dateId}/seats`, next)
     assert.deepStrictEqual(
-      seats.body.filter((s: { status: string }) => s.status === "sold").map((s: { seatNumber: number }) => s.seatNumber),
+      seats.body
+        .filter((s: { status: string }) => s.status === "sold")
+        .map((s: { seatNumber: number }) => s.seatNumber),
       [20, 21]
     )
     const [{ sold }] = await stores.sql<Array<{ sold: number }>>`select count(*)::int as sold from sales`
@@ -60,21 +74,29 @@ describe("HTTP on Postgres + Redis", () => {
     const user = await newUser(base)
     // A first request still running holds its key's claim until its transaction ends.
     let finish = () => {}
-    const finished = new Promise<void>((resolve) => finish = resolve)
+    const finished = new Promise<void>((resolve) => (finish = resolve))
     let claimed = () => {}
-    const isClaimed = new Promise<void>((resolve) => claimed = resolve)
+    const isClaimed = new Promise<void>((resolve) => (claimed = resolve))
     const first = stores.sql.begin(async (tx) => {
       await tx`select pg_advisory_xact_lock(boxoffice_idempotency_lock_key(${user.userId}, ${"busy"}))`
       claimed()
       await finished
     })
     await isClaimed
-    const answer = await call(base, "POST", "/wallet/charges", { token: user.accessToken, idempotencyKey: "busy", body: { amount: 1_000 } })
+    const answer = await call(base, "POST", "/wallet/charges", {
+      token: user.accessToken,
+      idempotencyKey: "busy",
+      body: { amount: 1_000 }
+    })
     assert.isTrue(isProblem(answer, 409, "idempotency-in-flight"), JSON.stringify(answer))
     assert.deepStrictEqual((await call(base, "GET", "/wallet", { token: user.accessToken })).body, { balance: 0 })
     finish()
     await first
-    const retried = await call(base, "POST", "/wallet/charges", { token: user.accessToken, idempotencyKey: "busy", body: { amount: 1_000 } })
+    const retried = await call(base, "POST", "/wallet/charges", {
+      token: user.accessToken,
+      idempotencyKey: "busy",
+      body: { amount: 1_000 }
+    })
     assert.strictEqual(retried.status, 200, JSON.stringify(retried))
     assert.deepStrictEqual((await call(base, "GET", "/wallet", { token: user.accessToken })).body, { balance: 1_000 })
   })
@@ -84,10 +106,14 @@ describe("HTTP on Postgres + Redis", () => {
       const proxy = await startTcpProxy(cutOff === "postgres" ? 5432 : 6379)
       const fragile = await startServer({
         store: "postgres",
-        databaseUrl: Option.some(Redacted.make(
-          cutOff === "postgres" ? stores.databaseUrl.replace(":5432/", `:${proxy.port}/`) : stores.databaseUrl
-        )),
-        redisUrl: Option.some(Redacted.make(cutOff === "redis" ? redisUrl.replace(":6379", `:${proxy.port}`) : redisUrl)),
+        databaseUrl: Option.some(
+          Redacted.make(
+            cutOff === "postgres" ? stores.databaseUrl.replace(":5432/", `:${proxy.port}/`) : stores.databaseUrl
+          )
+        ),
+        redisUrl: Option.some(
+          Redacted.make(cutOff === "redis" ? redisUrl.replace(":6379", `:${proxy.port}`) : redisUrl)
+        ),
         redisKeyPrefix: stores.redisKeyPrefix
       })
       const readyWithin = async (status: number) => {
@@ -128,7 +154,10 @@ describe("HTTP on Postgres + Redis", () => {
       await proxy.cut()
       const down = await call(fragile.url, "GET", "/wallet", { token: user.accessToken })
       assert.isTrue(isProblem(down, 503, "unavailable"), JSON.stringify(down))
-      const charge = await call(fragile.url, "POST", "/wallet/charges", { token: user.accessToken, body: { amount: 1_000 } })
+      const charge = await call(fragile.url, "POST", "/wallet/charges", {
+        token: user.accessToken,
+        body: { amount: 1_000 }
+      })
       assert.isTrue(isProblem(charge, 503, "unavailable"))
       await proxy.restore()
       let back = await call(fragile.url, "GET", "/wallet", { token: user.accessToken })

@@ -8,7 +8,15 @@
  * metrics series, whether or not the full access log is on.
  */
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import { adminKey, admittedUser, call, newConcert, newUser, type RunningServer, startServer } from "./support/TestServer.ts"
+import {
+  adminKey,
+  admittedUser,
+  call,
+  newConcert,
+  newUser,
+  type RunningServer,
+  startServer
+} from "./support/TestServer.ts"
 
 interface WholeAnswer {
   readonly status: number
@@ -40,22 +48,38 @@ for (const accessLog of ["errors", "all"] as const) {
       const concert = await newConcert(server.url, { queue: { maxActive: 1 } })
       const active = await admittedUser(server.url, concert.concertId)
       const waiting = await newUser(server.url)
-      const joined = await call(server.url, "POST", `/concerts/${concert.concertId}/queue`, { token: waiting.accessToken })
+      const joined = await call(server.url, "POST", `/concerts/${concert.concertId}/queue`, {
+        token: waiting.accessToken
+      })
       assert.strictEqual(joined.body.position, 1)
       const left = await newUser(server.url)
-      const leftToken = (await call(server.url, "POST", `/concerts/${concert.concertId}/queue`, { token: left.accessToken })).body.queueToken
-      assert.strictEqual((await call(server.url, "DELETE", "/queue", { token: left.accessToken, queueToken: leftToken })).status, 204)
+      const leftToken = (
+        await call(server.url, "POST", `/concerts/${concert.concertId}/queue`, { token: left.accessToken })
+      ).body.queueToken
+      assert.strictEqual(
+        (await call(server.url, "DELETE", "/queue", { token: left.accessToken, queueToken: leftToken })).status,
+        204
+      )
       const bearer = (token: string) => `Bearer ${token}`
       const cases: Array<[string, Record<string, string>]> = [
         ["active", { authorization: bearer(active.accessToken), "queue-token": active.queueToken }],
         ["waiting", { authorization: bearer(waiting.accessToken), "queue-token": joined.body.queueToken }],
         ["left the queue", { authorization: bearer(left.accessToken), "queue-token": leftToken }],
-        ["lower-case scheme, two spaces", { authorization: `bearer  ${active.accessToken}`, "queue-token": active.queueToken }],
-        ["another user's queue token", { authorization: bearer(waiting.accessToken), "queue-token": active.queueToken }],
+        [
+          "lower-case scheme, two spaces",
+          { authorization: `bearer  ${active.accessToken}`, "queue-token": active.queueToken }
+        ],
+        [
+          "another user's queue token",
+          { authorization: bearer(waiting.accessToken), "queue-token": active.queueToken }
+        ],
         ["no credential", { "queue-token": active.queueToken }],
         ["another scheme", { authorization: "Basic abc", "queue-token": active.queueToken }],
         ["an empty bearer", { authorization: "Bearer  " }],
-        ["a forged access token", { authorization: bearer(`${active.accessToken}x`), "queue-token": active.queueToken }],
+        [
+          "a forged access token",
+          { authorization: bearer(`${active.accessToken}x`), "queue-token": active.queueToken }
+        ],
         ["no queue token", { authorization: bearer(active.accessToken) }],
         ["an empty queue token", { authorization: bearer(active.accessToken), "queue-token": "" }],
         ["a malformed queue token", { authorization: bearer(active.accessToken), "queue-token": "junk" }],
@@ -77,18 +101,31 @@ for (const accessLog of ["errors", "all"] as const) {
       // A new place differs in its token and activeUntil, not in its form: each path makes one for a user of its own.
       const placed = {
         shortcut: await send(`${server.url}${path}`, "POST", { authorization: `Bearer ${first.accessToken}` }),
-        contract: await send(`${server.url}${path}?via=contract`, "POST", { authorization: `Bearer ${second.accessToken}` })
+        contract: await send(`${server.url}${path}?via=contract`, "POST", {
+          authorization: `Bearer ${second.accessToken}`
+        })
       }
       assert.strictEqual(placed.shortcut.status, 201)
       assert.strictEqual(placed.contract.status, 201)
-      assert.deepStrictEqual(placed.shortcut.headers.map(([name]) => name), placed.contract.headers.map(([name]) => name))
+      assert.deepStrictEqual(
+        placed.shortcut.headers.map(([name]) => name),
+        placed.contract.headers.map(([name]) => name)
+      )
       const shape = (answer: WholeAnswer) => ({ ...JSON.parse(answer.body), queueToken: "", activeUntil: "" })
       assert.deepStrictEqual(shape(placed.shortcut), shape(placed.contract))
       const cases: Array<[string, string, Record<string, string>]> = [
         ["joined again", path, { authorization: `Bearer ${first.accessToken}` }],
         ["joined again, the other", path, { authorization: `Bearer ${second.accessToken}` }],
-        ["an upper-case id", `/concerts/${concert.concertId.toUpperCase()}/queue`, { authorization: `Bearer ${first.accessToken}` }],
-        ["an unknown concert", `/concerts/${crypto.randomUUID()}/queue`, { authorization: `Bearer ${first.accessToken}` }],
+        [
+          "an upper-case id",
+          `/concerts/${concert.concertId.toUpperCase()}/queue`,
+          { authorization: `Bearer ${first.accessToken}` }
+        ],
+        [
+          "an unknown concert",
+          `/concerts/${crypto.randomUUID()}/queue`,
+          { authorization: `Bearer ${first.accessToken}` }
+        ],
         ["not a UUID", "/concerts/12345/queue", { authorization: `Bearer ${first.accessToken}` }],
         ["no credential", path, {}],
         ["a forged access token", path, { authorization: `Bearer ${first.accessToken}x` }]
@@ -106,27 +143,41 @@ for (const accessLog of ["errors", "all"] as const) {
       const concert = await newConcert(server.url)
       const user = await admittedUser(server.url, concert.concertId)
       const count = async (status: string, route = "/queue/status", method = "GET") => {
-        const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${adminKey}` } })).text()
-        const line = text.split("\n").find((l) =>
-          l.startsWith("boxoffice_http_requests_total{") && l.includes(`route="${route}"`) && l.includes(`method="${method}"`) &&
-          l.includes(`status="${status}"`)
-        )
+        const text = await (
+          await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${adminKey}` } })
+        ).text()
+        const line = text
+          .split("\n")
+          .find(
+            (l) =>
+              l.startsWith("boxoffice_http_requests_total{") &&
+              l.includes(`route="${route}"`) &&
+              l.includes(`method="${method}"`) &&
+              l.includes(`status="${status}"`)
+          )
         return line === undefined ? 0 : Number(line.split(" ").at(-1))
       }
       const joinRoute = "/concerts/:concertId/queue"
-      const [joinedBefore, rejoinedBefore] = [await count("201", joinRoute, "POST"), await count("200", joinRoute, "POST")]
+      const [joinedBefore, rejoinedBefore] = [
+        await count("201", joinRoute, "POST"),
+        await count("200", joinRoute, "POST")
+      ]
       const joiner = await newUser(server.url)
       await call(server.url, "POST", `/concerts/${concert.concertId}/queue`, { token: joiner.accessToken })
       await call(server.url, "POST", `/concerts/${concert.concertId}/queue`, { token: joiner.accessToken })
       await call(server.url, "POST", `/concerts/${concert.concertId}/queue?via=contract`, { token: joiner.accessToken })
-      assert.strictEqual(await count("201", joinRoute, "POST") - joinedBefore, 1)
-      assert.strictEqual(await count("200", joinRoute, "POST") - rejoinedBefore, 2)
+      assert.strictEqual((await count("201", joinRoute, "POST")) - joinedBefore, 1)
+      assert.strictEqual((await count("200", joinRoute, "POST")) - rejoinedBefore, 2)
       const [okBefore, refusedBefore] = [await count("200"), await count("401")]
-      for (let i = 0; i < 5; i++) await call(server.url, "GET", "/queue/status", { token: user.accessToken, queueToken: user.queueToken })
-      await call(server.url, "GET", "/queue/status?via=contract", { token: user.accessToken, queueToken: user.queueToken })
+      for (let i = 0; i < 5; i++)
+        await call(server.url, "GET", "/queue/status", { token: user.accessToken, queueToken: user.queueToken })
+      await call(server.url, "GET", "/queue/status?via=contract", {
+        token: user.accessToken,
+        queueToken: user.queueToken
+      })
       for (let i = 0; i < 3; i++) await call(server.url, "GET", "/queue/status", { token: user.accessToken })
-      assert.strictEqual(await count("200") - okBefore, 6)
-      assert.strictEqual(await count("401") - refusedBefore, 3)
+      assert.strictEqual((await count("200")) - okBefore, 6)
+      assert.strictEqual((await count("401")) - refusedBefore, 3)
     })
   })
 }

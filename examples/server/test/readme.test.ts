@@ -52,24 +52,22 @@ afterAll(async () => {
 
 describe("the READMEs' examples", () => {
   it("root README: a whole booking, embedded", async () => {
-    assert.deepStrictEqual(
-      await runExample("root", exampleIn("README.md", "<!-- embedding-example -->")),
-      ["queue: active", "paid 100000 KRW for seats 7, 8"]
-    )
+    assert.deepStrictEqual(await runExample("root", exampleIn("README.md", "<!-- embedding-example -->")), [
+      "queue: active",
+      "paid 100000 KRW for seats 7, 8"
+    ])
   }, 90_000)
 
   it("@boxoffice/core: a whole booking", async () => {
-    assert.deepStrictEqual(
-      await runExample("core", exampleIn("packages/core/README.md", "<!-- example -->")),
-      ["paid 100000 KRW; balance 0"]
-    )
+    assert.deepStrictEqual(await runExample("core", exampleIn("packages/core/README.md", "<!-- example -->")), [
+      "paid 100000 KRW; balance 0"
+    ])
   }, 90_000)
 
   it("@boxoffice/memory: the second joiner waits first in line", async () => {
-    assert.deepStrictEqual(
-      await runExample("memory", exampleIn("packages/memory/README.md", "<!-- example -->")),
-      ["active; waiting at position 1"]
-    )
+    assert.deepStrictEqual(await runExample("memory", exampleIn("packages/memory/README.md", "<!-- example -->")), [
+      "active; waiting at position 1"
+    ])
   }, 90_000)
 
   it("@boxoffice/postgres: migrate, then hold a seat", async () => {
@@ -103,10 +101,14 @@ describe("the READMEs' examples", () => {
   it("@boxoffice/testing: the three suites pass on the memory adapter under vitest", async () => {
     const file = place("testing", exampleIn("packages/testing/README.md", "<!-- example: vitest -->"))
     const vitest = fileURLToPath(new URL("../node_modules/vitest/vitest.mjs", import.meta.url))
-    const { stdout } = await run(process.execPath, [vitest, "run", "--root", fileURLToPath(new URL(".", `file://${file}`))], {
-      env: { ...process.env, BOXOFFICE_PROPERTY_RUNS: "20", NO_COLOR: "1" },
-      timeout: 120_000
-    })
+    const { stdout } = await run(
+      process.execPath,
+      [vitest, "run", "--root", fileURLToPath(new URL(".", `file://${file}`))],
+      {
+        env: { ...process.env, BOXOFFICE_PROPERTY_RUNS: "20", NO_COLOR: "1" },
+        timeout: 120_000
+      }
+    )
     const tally = /Tests\s+(\d+) passed \((\d+)\)/.exec(stdout)
     assert.isNotNull(tally, stdout)
     assert.strictEqual(tally![1], tally![2], stdout)

@@ -46,7 +46,13 @@ beforeAll(async () => {
   server.stderr!.on("data", (chunk) => (output += chunk))
   url = `http://127.0.0.1:${port}`
   for (let i = 0; i < 150; i++) {
-    if (await fetch(`${url}/ready`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false)) return
+    if (
+      await fetch(`${url}/ready`, { signal: AbortSignal.timeout(1_000) }).then(
+        (r) => r.ok,
+        () => false
+      )
+    )
+      return
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   throw new Error(`the server did not become ready on the cluster:\n${output}`)
@@ -70,21 +76,36 @@ describe("the example server on a Redis Cluster", () => {
     for (const user of users) {
       joined.push((await call(url, "POST", `/concerts/${concert.concertId}/queue`, { token: user.accessToken })).body)
     }
-    assert.deepStrictEqual(joined.map((j) => [j.status, j.position]), [["active", null], ["waiting", 1], ["waiting", 2]])
+    assert.deepStrictEqual(
+      joined.map((j) => [j.status, j.position]),
+      [
+        ["active", null],
+        ["waiting", 1],
+        ["waiting", 2]
+      ]
+    )
     const left = await call(url, "DELETE", "/queue", { token: users[0]!.accessToken, queueToken: joined[0].queueToken })
     assert.strictEqual(left.status, 204)
-    const next = await call(url, "GET", "/queue/status", { token: users[1]!.accessToken, queueToken: joined[1].queueToken })
+    const next = await call(url, "GET", "/queue/status", {
+      token: users[1]!.accessToken,
+      queueToken: joined[1].queueToken
+    })
     assert.strictEqual(next.body.status, "active")
-    const last = await call(url, "GET", "/queue/status", { token: users[2]!.accessToken, queueToken: joined[2].queueToken })
+    const last = await call(url, "GET", "/queue/status", {
+      token: users[2]!.accessToken,
+      queueToken: joined[2].queueToken
+    })
     assert.deepStrictEqual([last.body.status, last.body.position], ["waiting", 1])
   })
 
   it("refuses to start with both REDIS_URL and REDIS_CLUSTER_NODES", async () => {
-    const { code, output } = await runUntilExit(env({
-      PORT: String(await freePort()),
-      REDIS_URL: "redis://127.0.0.1:6379",
-      REDIS_CLUSTER_NODES: cluster.nodeUrls.join(",")
-    }))
+    const { code, output } = await runUntilExit(
+      env({
+        PORT: String(await freePort()),
+        REDIS_URL: "redis://127.0.0.1:6379",
+        REDIS_CLUSTER_NODES: cluster.nodeUrls.join(",")
+      })
+    )
     assert.notStrictEqual(code, 0)
     assert.include(output, "not both")
   })

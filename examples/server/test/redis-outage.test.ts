@@ -31,7 +31,13 @@ describe("the server when Redis stalls or goes away", () => {
       REDIS_URL: `redis://127.0.0.1:${proxy.port}`
     })
     for (let i = 0; i < 100; i++) {
-      if (await fetch(`${server.url}/ready`).then((r) => r.ok, () => false)) return server
+      if (
+        await fetch(`${server.url}/ready`).then(
+          (r) => r.ok,
+          () => false
+        )
+      )
+        return server
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
     throw new Error(`the server did not start: ${server.output()}`)
@@ -60,12 +66,19 @@ describe("the server when Redis stalls or goes away", () => {
     const user = await admittedUser(server.url, concert.concertId)
     await proxy.cut()
     try {
-      const answer = await call(server.url, "GET", "/queue/status", { token: user.accessToken, queueToken: user.queueToken })
+      const answer = await call(server.url, "GET", "/queue/status", {
+        token: user.accessToken,
+        queueToken: user.queueToken
+      })
       assert.strictEqual(answer.status, 503)
       assert.strictEqual(answer.body.code, "unavailable")
       // The line is written before the answer, but reaches this process through a pipe of its own.
       const lineLogged = () =>
-        server.output().split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line))
+        server
+          .output()
+          .split("\n")
+          .filter((line) => line.startsWith("{"))
+          .map((line) => JSON.parse(line))
           .find((l) => l.message === "Sent HTTP response" && l.annotations?.["http.url"] === "/queue/status")
       for (let i = 0; i < 50 && lineLogged() === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 20))
       const line = lineLogged()

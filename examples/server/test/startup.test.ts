@@ -20,14 +20,20 @@ afterAll(async () => {
 
 type Probe =
   | { readonly kind: "refused" }
-  | { readonly kind: "answered"; readonly status: number; readonly code: string | null; readonly retryAfter: string | null; readonly ms: number }
+  | {
+      readonly kind: "answered"
+      readonly status: number
+      readonly code: string | null
+      readonly retryAfter: string | null
+      readonly ms: number
+    }
   | { readonly kind: "silent" }
 
 const probe = async (url: string): Promise<Probe> => {
   const started = performance.now()
   try {
     const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1_000) })
-    const body = await response.json() as { code?: string }
+    const body = (await response.json()) as { code?: string }
     return {
       kind: "answered",
       status: response.status,
@@ -71,7 +77,11 @@ describe("startup", () => {
       )
       assert.strictEqual(silent, 0, `requests went unanswered:\n${output()}`)
       assert.isTrue(answered.every((p) => p.ms < 1_000))
-      assert.isTrue(answered.every((p) => p.status === 200 || (p.status === 503 && p.code === "unavailable" && p.retryAfter === "1")))
+      assert.isTrue(
+        answered.every(
+          (p) => p.status === 200 || (p.status === 503 && p.code === "unavailable" && p.retryAfter === "1")
+        )
+      )
       assert.isAtLeast(answered.filter((p) => p.status === 503).length, 6)
       assert.strictEqual(answered.at(-1)!.status, 200, output())
     } finally {

@@ -15,7 +15,9 @@ let server: ServerProcess
 const spanNames = new Set<string>()
 
 interface OtlpBody {
-  readonly resourceSpans?: ReadonlyArray<{ readonly scopeSpans?: ReadonlyArray<{ readonly spans?: ReadonlyArray<{ readonly name: string }> }> }>
+  readonly resourceSpans?: ReadonlyArray<{
+    readonly scopeSpans?: ReadonlyArray<{ readonly spans?: ReadonlyArray<{ readonly name: string }> }>
+  }>
 }
 
 beforeAll(async () => {
@@ -40,7 +42,10 @@ beforeAll(async () => {
     OTEL_BSP_SCHEDULE_DELAY: "100"
   })
   for (let i = 0; i < 100; i++) {
-    const up = await fetch(`${server.url}/health`).then((r) => r.ok, () => false)
+    const up = await fetch(`${server.url}/health`).then(
+      (r) => r.ok,
+      () => false
+    )
     if (up) return
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
@@ -57,13 +62,19 @@ afterAll(async () => {
 describe("tracing over OTLP", () => {
   it("exports a span for the request, the use case and each store call", async () => {
     const user = await newUser(server.url)
-    const charged = await call(server.url, "POST", "/wallet/charges", { token: user.accessToken, body: { amount: 1_000 } })
+    const charged = await call(server.url, "POST", "/wallet/charges", {
+      token: user.accessToken,
+      body: { amount: 1_000 }
+    })
     assert.strictEqual(charged.status, 200)
     const wanted = ["Booking.charge", "Wallet.charge"]
     for (let i = 0; i < 100 && !wanted.every((name) => spanNames.has(name)); i++) {
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
     assert.includeMembers([...spanNames], wanted, [...spanNames].join(", "))
-    assert.isTrue([...spanNames].some((name) => /POST/.test(name) || /http/i.test(name)), [...spanNames].join(", "))
+    assert.isTrue(
+      [...spanNames].some((name) => /POST/.test(name) || /http/i.test(name)),
+      [...spanNames].join(", ")
+    )
   }, 30_000)
 })

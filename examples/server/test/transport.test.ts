@@ -29,7 +29,7 @@ describe("transport guards", () => {
       const response = await handler(new Request("http://local/boom"))
       assert.strictEqual(response.status, 500)
       assert.strictEqual(response.headers.get("content-type"), "application/problem+json")
-      const body = await response.json() as { code: string; detail: string }
+      const body = (await response.json()) as { code: string; detail: string }
       assert.strictEqual(body.code, "internal-error")
       assert.notInclude(body.detail, "ledger")
       const errors = logged.filter((line) => line.level === "Error")
@@ -48,20 +48,29 @@ describe("queue event streams", () => {
     let polls = 0
     const countingQueue = Layer.effect(
       Queue,
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const queue = yield* Queue
-        return Queue.of({ ...queue, status: (...args) => Effect.andThen(Effect.sync(() => polls++), queue.status(...args)) })
+        return Queue.of({
+          ...queue,
+          status: (...args) =>
+            Effect.andThen(
+              Effect.sync(() => polls++),
+              queue.status(...args)
+            )
+        })
       })
     )
     const engine = Booking.layer.pipe(
-      Layer.provideMerge(Layer.mergeAll(
-        MemoryStores.layerWithoutQueue,
-        countingQueue.pipe(Layer.provide(MemoryQueue.layer)),
-        QueueTokenSigner.layerHmac(suiteSecret),
-        StoreClock.layerManual(suiteEpochMs)
-      ))
+      Layer.provideMerge(
+        Layer.mergeAll(
+          MemoryStores.layerWithoutQueue,
+          countingQueue.pipe(Layer.provide(MemoryQueue.layer)),
+          QueueTokenSigner.layerHmac(suiteSecret),
+          StoreClock.layerManual(suiteEpochMs)
+        )
+      )
     )
-    const program = Effect.gen(function*() {
+    const program = Effect.gen(function* () {
       const booking = yield* Booking
       const hub = yield* QueueEventsHub
       const concert = yield* createConcert()
@@ -69,11 +78,12 @@ describe("queue event streams", () => {
       const streams = yield* Effect.forEach([0, 1, 2], () => hub.open(ticket.queueToken))
       // Each listener stays open, as an SSE client does, and reports its first status.
       const firsts = yield* Effect.forEach(streams, (stream) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const first = yield* Deferred.make<string>()
           yield* Effect.forkScoped(Stream.runForEach(stream, (entry) => Deferred.succeed(first, entry.status)))
           return first
-        }))
+        })
+      )
       const seen = yield* Effect.forEach(firsts, Deferred.await)
       assert.deepStrictEqual(seen, ["active", "active", "active"])
       const refused = yield* Effect.flip(hub.open(ticket.queueToken))
@@ -90,17 +100,28 @@ describe("queue event streams", () => {
 
 describe("server configuration", () => {
   const configWith = (env: Record<string, string>) =>
-    Effect.runPromise(Effect.flip(serverConfig).pipe(Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env })))))
+    Effect.runPromise(
+      Effect.flip(serverConfig).pipe(Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env }))))
+    )
 
   it("refuses a secret under 32 bytes and an admin key under 16 characters, and says why", async () => {
     const shortSecret = await configWith({ BOXOFFICE_SECRET: "s".repeat(31) })
     assert.include(String((shortSecret as { message?: string }).message), "BOXOFFICE_SECRET must be at least 32 bytes")
     const shortKey = await configWith({ BOXOFFICE_SECRET: "s".repeat(32), BOXOFFICE_ADMIN_KEY: "k".repeat(15) })
-    assert.include(String((shortKey as { message?: string }).message), "BOXOFFICE_ADMIN_KEY must be at least 16 characters")
+    assert.include(
+      String((shortKey as { message?: string }).message),
+      "BOXOFFICE_ADMIN_KEY must be at least 16 characters"
+    )
     const accepted = await Effect.runPromise(
-      serverConfig.pipe(Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({
-        env: { BOXOFFICE_SECRET: "s".repeat(32), BOXOFFICE_ADMIN_KEY: "k".repeat(16) }
-      }))))
+      serverConfig.pipe(
+        Effect.provide(
+          ConfigProvider.layer(
+            ConfigProvider.fromEnv({
+              env: { BOXOFFICE_SECRET: "s".repeat(32), BOXOFFICE_ADMIN_KEY: "k".repeat(16) }
+            })
+          )
+        )
+      )
     )
     assert.strictEqual(accepted.store, "memory")
     assert.strictEqual(accepted.postgresPoolSize, 20)

@@ -14,7 +14,10 @@ let stores: Stores
 let server: ServerProcess
 
 const childrenOf = (pid: number) =>
-  execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" }).split("\n").map((l) => l.trim()).filter(Boolean)
+  execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" })
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)
 
 const exitOf = (server: ServerProcess) =>
   new Promise<number | null>((resolve) => {
@@ -40,7 +43,7 @@ beforeAll(async () => {
   // deals new connections out to both, and twenty ready answers in a row on fresh connections are.
   let readyInARow = 0
   for (let i = 0; i < 300; i++) {
-    readyInARow = await readyOnNewConnection(`${server.url}/ready`) ? readyInARow + 1 : 0
+    readyInARow = (await readyOnNewConnection(`${server.url}/ready`)) ? readyInARow + 1 : 0
     if (readyInARow === 20) return
     if (readyInARow === 0) await new Promise((resolve) => setTimeout(resolve, 100))
   }
@@ -65,23 +68,35 @@ describe("BOXOFFICE_WORKERS", () => {
     const dateId = concert.dates[0]!.dateId
     const users = await Promise.all(Array.from({ length: 60 }, () => admittedUser(server.url, concert.concertId)))
     // Sixty requests at once open many connections, which node:cluster deals out to both workers.
-    const holds = await Promise.all(users.map((user) =>
-      call(server.url, "POST", `/dates/${dateId}/holds`, {
-        token: user.accessToken,
-        queueToken: user.queueToken,
-        body: { seatNumbers: [7] }
-      })))
-    const winners = holds.flatMap((answer, i) => answer.status === 201 ? [{ user: users[i]!, hold: answer.body }] : [])
+    const holds = await Promise.all(
+      users.map((user) =>
+        call(server.url, "POST", `/dates/${dateId}/holds`, {
+          token: user.accessToken,
+          queueToken: user.queueToken,
+          body: { seatNumbers: [7] }
+        })
+      )
+    )
+    const winners = holds.flatMap((answer, i) =>
+      answer.status === 201 ? [{ user: users[i]!, hold: answer.body }] : []
+    )
     assert.strictEqual(winners.length, 1)
     assert.isTrue(holds.every((a) => a.status === 201 || (a.status === 409 && a.body.code === "seat-unavailable")))
     const { user, hold } = winners[0]!
-    await call(server.url, "POST", "/wallet/charges", { token: user.accessToken, body: { amount: 10_000 }, idempotencyKey: "c" })
-    const pays = await Promise.all([0, 1, 2, 3].map(() =>
-      call(server.url, "POST", `/holds/${hold.holdId}/payment`, {
-        token: user.accessToken,
-        queueToken: user.queueToken,
-        idempotencyKey: "p"
-      })))
+    await call(server.url, "POST", "/wallet/charges", {
+      token: user.accessToken,
+      body: { amount: 10_000 },
+      idempotencyKey: "c"
+    })
+    const pays = await Promise.all(
+      [0, 1, 2, 3].map(() =>
+        call(server.url, "POST", `/holds/${hold.holdId}/payment`, {
+          token: user.accessToken,
+          queueToken: user.queueToken,
+          idempotencyKey: "p"
+        })
+      )
+    )
     const receipts = pays.filter((a) => a.status === 201)
     assert.isAtLeast(receipts.length, 1)
     assert.isTrue(receipts.every((a) => a.body.paymentId === receipts[0]!.body.paymentId))

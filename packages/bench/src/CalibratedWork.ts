@@ -47,7 +47,7 @@ export const CalibratedWork = {
    * work() // about 20 µs of CPU
    * ```
    */
-  make: (workMicros: number): () => void => {
+  make: (workMicros: number): (() => void) => {
     if (!(workMicros > 0)) return () => {}
     const rounds = Math.round(workMicros * roundsPerMicrosecond())
     return () => spin(rounds)

@@ -57,7 +57,8 @@ export class Target {
   }
 }
 
-export const histogram = () => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 })
+export const histogram = () =>
+  hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 })
 
 export const summarize = (h: hdr.Histogram) => ({
   p50: h.getValueAtPercentile(50) / 1000,
@@ -84,12 +85,15 @@ export const load = async (options: {
   let done = 0
   let errors = 0
   const started = performance.now()
-  const progress = setInterval(() => {
-    const seconds = (performance.now() - started) / 1000
-    const line = `${options.name}: ${done}/${options.count} requests, ${(done / seconds).toFixed(0)} req/s, p99 ${(latencies.getValueAtPercentile(99) / 1000).toFixed(1)} ms`
-    if (process.stderr.isTTY) process.stderr.write(`\r${line}   `)
-    else process.stderr.write(`${line}\n`)
-  }, process.stderr.isTTY ? 250 : 2_000)
+  const progress = setInterval(
+    () => {
+      const seconds = (performance.now() - started) / 1000
+      const line = `${options.name}: ${done}/${options.count} requests, ${(done / seconds).toFixed(0)} req/s, p99 ${(latencies.getValueAtPercentile(99) / 1000).toFixed(1)} ms`
+      if (process.stderr.isTTY) process.stderr.write(`\r${line}   `)
+      else process.stderr.write(`${line}\n`)
+    },
+    process.stderr.isTTY ? 250 : 2_000
+  )
   const worker = async () => {
     while (next < options.count) {
       const index = next++

@@ -37,7 +37,7 @@ export const metricsCostSummary = (bursts: ReadonlyArray<MetricsBurst>) => {
   return names.map((scenario) => {
     const of = (on: boolean) => bursts.filter((b) => b.scenario === scenario && b.requestMetrics === on)
     const cpu = (results: ReadonlyArray<MetricsBurst>) => {
-      const values = results.flatMap((b) => b.serverCpuUsPerRequest === undefined ? [] : [b.serverCpuUsPerRequest])
+      const values = results.flatMap((b) => (b.serverCpuUsPerRequest === undefined ? [] : [b.serverCpuUsPerRequest]))
       return values.length === 0 ? undefined : median(values)
     }
     const off = of(false)
@@ -56,7 +56,12 @@ export const metricsCostSummary = (bursts: ReadonlyArray<MetricsBurst>) => {
 
 export interface Results {
   readonly date: string
-  readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly memoryGiB: number; readonly node: string }
+  readonly machine: {
+    readonly cpus: number
+    readonly cpuModel: string
+    readonly memoryGiB: number
+    readonly node: string
+  }
   readonly sizes: Record<string, number>
   readonly ceiling: LoadResult
   /** The minimal effect/http-api endpoint of floor.ts. */
@@ -91,15 +96,20 @@ const docs = new URL("../../../docs/", import.meta.url)
 
 /** Redis's own work per call: Redis serves every instance, so this bounds a whole deployment. */
 const redisWorkSection = (results: Results) =>
-  results.redisWork === undefined || results.redisWork.length === 0 ? "" : `What Redis itself spends per call (its CPU time from /proc, the scripts alone and pipelined, 10,000 waiters).
+  results.redisWork === undefined || results.redisWork.length === 0
+    ? ""
+    : `What Redis itself spends per call (its CPU time from /proc, the scripts alone and pipelined, 10,000 waiters).
 Redis serves every instance of a deployment, so one Redis core answers at most a million over this many polls
 a second, however many instances there are:
 
 | sale | Redis CPU µs per status call | per poll, 8 polls to a call | Redis CPU µs per join |
 |---|---|---|---|
-${results.redisWork.map((r) =>
-  `| ${r.sale} | ${f1(r.statusRedisCpuUs)} | ${r.groupedStatusRedisCpuUs === undefined ? "–" : f1(r.groupedStatusRedisCpuUs)} | ${f1(r.joinRedisCpuUs)} |`
-).join("\n")}
+${results.redisWork
+  .map(
+    (r) =>
+      `| ${r.sale} | ${f1(r.statusRedisCpuUs)} | ${r.groupedStatusRedisCpuUs === undefined ? "–" : f1(r.groupedStatusRedisCpuUs)} | ${f1(r.joinRedisCpuUs)} |`
+  )
+  .join("\n")}
 
 A busy server sends the polls of one queue made in one turn as one call, up to 8 (decision 65).
 
@@ -108,36 +118,48 @@ const f0 = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 0 }
 const f1 = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 1, minimumFractionDigits: 1 })
 const cpuCell = (result: { readonly serverCpuUsPerRequest?: number }) =>
   result.serverCpuUsPerRequest === undefined ? "—" : f1(result.serverCpuUsPerRequest)
-const change = (before: number, after: number) => `${after >= before ? "+" : "−"}${(Math.abs(after / before - 1) * 100).toFixed(1)}%`
+const change = (before: number, after: number) =>
+  `${after >= before ? "+" : "−"}${(Math.abs(after / before - 1) * 100).toFixed(1)}%`
 
 const chart = (results: Results) => {
   const bars = results.profiles.flatMap((p) =>
-    p.scenarios.map((s) => ({ label: `${s.name} · ${p.profile}`, share: s.requestsPerSecond / results.ceiling.requestsPerSecond })))
+    p.scenarios.map((s) => ({
+      label: `${s.name} · ${p.profile}`,
+      share: s.requestsPerSecond / results.ceiling.requestsPerSecond
+    }))
+  )
   const width = 760
   const rowHeight = 26
   const left = 300
-  const scale = (width - left - 80)
+  const scale = width - left - 80
   const rows = bars.map((bar, i) => {
     const y = 40 + i * rowHeight
     const w = Math.max(1, Math.min(1, bar.share) * scale)
-    return `<text x="${left - 8}" y="${y + 15}" text-anchor="end">${bar.label}</text>` +
+    return (
+      `<text x="${left - 8}" y="${y + 15}" text-anchor="end">${bar.label}</text>` +
       `<rect x="${left}" y="${y + 3}" width="${w.toFixed(1)}" height="17" fill="#4f7cac"/>` +
       `<text x="${left + w + 6}" y="${y + 16}">${(bar.share * 100).toFixed(1)}%</text>`
+    )
   })
   const height = 60 + bars.length * rowHeight
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">` +
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">` +
     `<rect width="100%" height="100%" fill="white"/>` +
     `<text x="${left}" y="22" font-size="14">Throughput as a share of the bare node:http ceiling (${f0(results.ceiling.requestsPerSecond)} req/s)</text>` +
     `<line x1="${left + scale}" y1="34" x2="${left + scale}" y2="${height - 10}" stroke="#999" stroke-dasharray="4 3"/>` +
-    rows.join("") + `</svg>\n`
+    rows.join("") +
+    `</svg>\n`
+  )
 }
 
 /** The in-process cost of request metrics as a share of a polled memory server's CPU per request. */
 const pollingShare = (results: Results) => {
-  const polling = results.profiles.find((p) => p.profile === "memory")?.scenarios.find((s) => s.name === "status polling")
+  const polling = results.profiles
+    .find((p) => p.profile === "memory")
+    ?.scenarios.find((s) => s.name === "status polling")
   if (polling?.serverCpuUsPerRequest === undefined) return ""
   const extra = results.requestMetricsInProcess.onCpuUsPerRequest - results.requestMetricsInProcess.offCpuUsPerRequest
-  return `, or ${(extra / polling.serverCpuUsPerRequest * 100).toFixed(1)}% of the ${f1(polling.serverCpuUsPerRequest)} µs of server CPU that a status poll costs on the memory profile`
+  return `, or ${((extra / polling.serverCpuUsPerRequest) * 100).toFixed(1)}% of the ${f1(polling.serverCpuUsPerRequest)} µs of server CPU that a status poll costs on the memory profile`
 }
 
 /**
@@ -157,12 +179,14 @@ const workFor = (results: Results, requestsPerSecond: number): number | undefine
   const a = points[upper - 1]!
   const b = points[upper]!
   if (b.time === a.time) return undefined
-  return Math.max(0, a.work + (time - a.time) * (b.work - a.work) / (b.time - a.time))
+  return Math.max(0, a.work + ((time - a.time) * (b.work - a.work)) / (b.time - a.time))
 }
 
 /** How the servers were warmed up, for runs that did (older results did not). */
 const warmUpText = (sizes: Record<string, number>) =>
-  sizes["warmUpUsers"] === undefined ? "" : `
+  sizes["warmUpUsers"] === undefined
+    ? ""
+    : `
 Each storm runs first on ${f0(sizes["warmUpUsers"])} other users and a concert of their own, not measured,
 and each reference server gets ${sizes["warmUpSeconds"]} s of its request first: a server's first seconds are
 spent compiling its hot paths, which a server that was up before a sale has done.`
@@ -171,7 +195,7 @@ spent compiling its hot paths, which a server that was up before a sale has done
 const targets = [
   { scenario: "status polling", profile: "memory", share: 0.45 },
   { scenario: "status polling", profile: "postgres+redis ×1", share: 0.35 },
-  { scenario: "join storm", profile: "memory", share: 0.30 },
+  { scenario: "join storm", profile: "memory", share: 0.3 },
   { scenario: "join storm", profile: "postgres+redis ×1", share: 0.25 }
 ] as const
 
@@ -192,8 +216,10 @@ const budgetSection = (results: Results, before: Before | undefined) => {
   const budget = results.budget
   if (budget === undefined || budget.length === 0) return ""
   const ceiling = results.ceiling.requestsPerSecond
-  const curveRows = budget.map((b) =>
-    `| ${b.workMicros} | ${f0(b.requestsPerSecond)} | ${(b.requestsPerSecond / ceiling * 100).toFixed(1)}% | ${cpuCell(b)} |`)
+  const curveRows = budget.map(
+    (b) =>
+      `| ${b.workMicros} | ${f0(b.requestsPerSecond)} | ${((b.requestsPerSecond / ceiling) * 100).toFixed(1)}% | ${cpuCell(b)} |`
+  )
   const workCell = (requestsPerSecond: number) => {
     const work = workFor(results, requestsPerSecond)
     return work === undefined ? "—" : `${f0(work)} µs`
@@ -205,22 +231,28 @@ const budgetSection = (results: Results, before: Before | undefined) => {
     const leaves = workFor(results, targetShare * ceiling)
     const means = workFor(results, share * ceiling)
     if (leaves === undefined || means === undefined) return "missed"
-    const belowFloor = floorWork !== undefined && leaves < floorWork
-      ? `; the target leaves less than the framework's minimal endpoint spends (${f0(floorWork)} µs)`
-      : ""
+    const belowFloor =
+      floorWork !== undefined && leaves < floorWork
+        ? `; the target leaves less than the framework's minimal endpoint spends (${f0(floorWork)} µs)`
+        : ""
     return `missed by ${f0(means - leaves)} µs of work per request${belowFloor}`
   }
   const targetRows = targets.flatMap((t) => {
     const share = shareIn(results, t.scenario, t.profile)
     if (share === undefined) return []
     const earlier = before === undefined ? undefined : shareIn(before.results, t.scenario, t.profile)
-    return [`| ${t.scenario} · ${t.profile} | ${(t.share * 100).toFixed(0)}% | ${workCell(t.share * ceiling)} | ` +
-      (before === undefined ? "" : `${earlier === undefined ? "—" : `${(earlier * 100).toFixed(1)}%`} | `) +
-      `${(share * 100).toFixed(1)}% | ${workCell(share * ceiling)} | ${verdict(t.share, share)} |`]
+    return [
+      `| ${t.scenario} · ${t.profile} | ${(t.share * 100).toFixed(0)}% | ${workCell(t.share * ceiling)} | ` +
+        (before === undefined ? "" : `${earlier === undefined ? "—" : `${(earlier * 100).toFixed(1)}%`} | `) +
+        `${(share * 100).toFixed(1)}% | ${workCell(share * ceiling)} | ${verdict(t.share, share)} |`
+    ]
   })
-  const beforeNote = before === undefined ? "" : `
+  const beforeNote =
+    before === undefined
+      ? ""
+      : `
 "Before" is the run in \`${before.file}\`, measured ${before.results.date}
-(ceiling ${f0(before.results.ceiling.requestsPerSecond)} req/s, the floor at ${(before.results.floor.requestsPerSecond / before.results.ceiling.requestsPerSecond * 100).toFixed(1)}% of it), each share against that
+(ceiling ${f0(before.results.ceiling.requestsPerSecond)} req/s, the floor at ${((before.results.floor.requestsPerSecond / before.results.ceiling.requestsPerSecond) * 100).toFixed(1)}% of it), each share against that
 run's own ceiling.${before.results.sizes["warmUpUsers"] === undefined ? " Its storms ran on freshly started servers, with no warm-up." : ""} Earlier results files are kept in git, not here;
 how to compare two builds: [performance.md](performance.md).
 `
@@ -260,23 +292,34 @@ export const writeReport = (results: Results, before?: Before) => {
   const ceiling = results.ceiling.requestsPerSecond
   const floor = results.floor.requestsPerSecond
   const scenarioRows = results.profiles.flatMap((p) =>
-    p.scenarios.map((s) =>
-      `| ${s.name} | ${p.profile} | ${f0(s.requests)} | ${f0(s.requestsPerSecond)} | ${(s.requestsPerSecond / ceiling * 100).toFixed(1)}% | ${(s.requestsPerSecond / floor).toFixed(2)}× | ${cpuCell(s)} | ${f1(s.latencyMs.p50)} | ${f1(s.latencyMs.p95)} | ${f1(s.latencyMs.p99)} | ${s.outcome} |`))
-  const metricsRows = metricsCostSummary(results.metricsCost).map((m) =>
-    `| ${m.scenario} | ${m.bursts} | ${f0(m.offRequestsPerSecond)} | ${f0(m.onRequestsPerSecond)} | ${change(1, m.pairedRequestsRatio)} | ` +
-    (m.offCpuUsPerRequest === undefined || m.onCpuUsPerRequest === undefined
-      ? "— | — | — |"
-      : `${f1(m.offCpuUsPerRequest)} | ${f1(m.onCpuUsPerRequest)} | ${change(m.offCpuUsPerRequest, m.onCpuUsPerRequest)} |`))
+    p.scenarios.map(
+      (s) =>
+        `| ${s.name} | ${p.profile} | ${f0(s.requests)} | ${f0(s.requestsPerSecond)} | ${((s.requestsPerSecond / ceiling) * 100).toFixed(1)}% | ${(s.requestsPerSecond / floor).toFixed(2)}× | ${cpuCell(s)} | ${f1(s.latencyMs.p50)} | ${f1(s.latencyMs.p95)} | ${f1(s.latencyMs.p99)} | ${s.outcome} |`
+    )
+  )
+  const metricsRows = metricsCostSummary(results.metricsCost).map(
+    (m) =>
+      `| ${m.scenario} | ${m.bursts} | ${f0(m.offRequestsPerSecond)} | ${f0(m.onRequestsPerSecond)} | ${change(1, m.pairedRequestsRatio)} | ` +
+      (m.offCpuUsPerRequest === undefined || m.onCpuUsPerRequest === undefined
+        ? "— | — | — |"
+        : `${f1(m.offCpuUsPerRequest)} | ${f1(m.onCpuUsPerRequest)} | ${change(m.offCpuUsPerRequest, m.onCpuUsPerRequest)} |`)
+  )
   const bookingRows = results.profiles.map((p) => {
-    const steps = Object.entries(p.booking.stepsMs).map(([k, v]) => `${k} ${f1(v.p50)} / ${f1(v.p95)} / ${f1(v.p99)}`).join("; ")
+    const steps = Object.entries(p.booking.stepsMs)
+      .map(([k, v]) => `${k} ${f1(v.p50)} / ${f1(v.p95)} / ${f1(v.p99)}`)
+      .join("; ")
     return `| ${p.profile} | ${f0(p.booking.bookings)} | ${f0(p.booking.paidBookingsPerSecond)} | ${steps} |`
   })
   const engineRows = results.engine.map((e) => {
-    const steps = Object.entries(e.stepsMs).map(([k, v]) => `${k} ${f1(v.p50)} / ${f1(v.p99)}`).join("; ")
+    const steps = Object.entries(e.stepsMs)
+      .map(([k, v]) => `${k} ${f1(v.p50)} / ${f1(v.p99)}`)
+      .join("; ")
     return `| ${e.profile} | ${f0(e.bookings)} | ${e.fibers} | ${f0(e.paidBookingsPerSecond)} | ${steps} |`
   })
-  const queueRows = results.queueScale.map((q) =>
-    `| ${f0(q.waitingUsers)} | ${f0(q.statusP50Us)} µs | ${f0(q.statusP99Us)} µs | ${f0(q.pingP50Us)} µs | ${(q.statusP50Us / results.queueScale[0]!.statusP50Us).toFixed(2)}× | ${f0(q.joinsPerSecondWhileFilling)} |`)
+  const queueRows = results.queueScale.map(
+    (q) =>
+      `| ${f0(q.waitingUsers)} | ${f0(q.statusP50Us)} µs | ${f0(q.statusP99Us)} µs | ${f0(q.pingP50Us)} µs | ${(q.statusP50Us / results.queueScale[0]!.statusP50Us).toFixed(2)}× | ${f0(q.joinsPerSecondWhileFilling)} |`
+  )
   const md = `# Benchmarks
 
 Regenerated by \`pnpm bench\` (results in [benchmarks/${day}.json](benchmarks/${day}.json)); \`pnpm bench --quick\`
@@ -298,7 +341,7 @@ shares these cores.
 | server | req/s | of ceiling | server CPU µs/request | p50 ms | p99 ms |
 |---|---|---|---|---|---|
 | ceiling: bare \`node:http\` answering \`{"status":"ok"}\` | ${f0(ceiling)} | 100% | ${cpuCell(results.ceiling)} | ${f1(results.ceiling.latencyMs.p50)} | ${f1(results.ceiling.latencyMs.p99)} |
-| floor: a minimal \`effect/http-api\` \`GET /queue/status\` (bearer middleware, header schema; \`packages/bench/src/floor.ts\`) | ${f0(results.floor.requestsPerSecond)} | ${(results.floor.requestsPerSecond / ceiling * 100).toFixed(1)}% | ${cpuCell(results.floor)} | ${f1(results.floor.latencyMs.p50)} | ${f1(results.floor.latencyMs.p99)} |
+| floor: a minimal \`effect/http-api\` \`GET /queue/status\` (bearer middleware, header schema; \`packages/bench/src/floor.ts\`) | ${f0(results.floor.requestsPerSecond)} | ${((results.floor.requestsPerSecond / ceiling) * 100).toFixed(1)}% | ${cpuCell(results.floor)} | ${f1(results.floor.latencyMs.p50)} | ${f1(results.floor.latencyMs.p99)} |
 
 ![share of the ceiling](benchmarks/chart.svg)
 
@@ -358,7 +401,9 @@ ${engineRows.join("\n")}
 |---|---|---|---|---|---|
 ${queueRows.join("\n")}
 
-${redisWorkSection(results)}Sizes: ${Object.entries(results.sizes).map(([k, v]) => `${k} ${f0(v)}`).join(", ")}.
+${redisWorkSection(results)}Sizes: ${Object.entries(results.sizes)
+    .map(([k, v]) => `${k} ${f0(v)}`)
+    .join(", ")}.
 `
   writeFileSync(new URL("benchmarks.md", docs), md)
 }

@@ -60,12 +60,14 @@ const createConcert = async (target: Target, body: Record<string, unknown>) => {
  * sign them: a storm of tens of thousands of users is set up in milliseconds.
  */
 const mintUsers = (count: number): Promise<Array<string>> =>
-  Effect.runPromise(Effect.gen(function*() {
-    const identity = yield* Identity
-    const tokens: Array<string> = new Array(count)
-    for (let i = 0; i < count; i++) tokens[i] = Redacted.value((yield* identity.register).accessToken)
-    return tokens
-  }).pipe(Effect.provide(Identity.layerHmac(Redacted.make(secret)))))
+  Effect.runPromise(
+    Effect.gen(function* () {
+      const identity = yield* Identity
+      const tokens: Array<string> = new Array(count)
+      for (let i = 0; i < count; i++) tokens[i] = Redacted.value((yield* identity.register).accessToken)
+      return tokens
+    }).pipe(Effect.provide(Identity.layerHmac(Redacted.make(secret))))
+  )
 
 /** Joins every user (set-up, not measured), answering each queue token and position. */
 const joinAll = async (target: Target, concertId: string, tokens: ReadonlyArray<string>, concurrency: number) => {
@@ -93,8 +95,10 @@ const inFuture = (days: number) => new Date(Date.now() + days * 86_400_000).toIS
 const expectStatuses = (result: WrkResult, expected: Record<string, number>) => {
   const got = Object.fromEntries(Object.entries(result.statuses).sort())
   const want = Object.fromEntries(Object.entries(expected).sort())
-  expect(JSON.stringify(got) === JSON.stringify(want) && result.errors === 0,
-    `${result.name} answered ${JSON.stringify(got)} with ${result.errors} socket errors, not ${JSON.stringify(want)}`)
+  expect(
+    JSON.stringify(got) === JSON.stringify(want) && result.errors === 0,
+    `${result.name} answered ${JSON.stringify(got)} with ${result.errors} socket errors, not ${JSON.stringify(want)}`
+  )
 }
 
 /** The ceiling and the floor: GET on a reference server, with the same generator and settings. */
@@ -105,20 +109,44 @@ export const reference = async (
   sizes: Sizes,
   serverPids: ReadonlyArray<number> = []
 ): Promise<ScenarioResult> => {
-  await wrk({ name: `${name} (warm-up)`, url, requests: [request], connections: sizes.connections, durationSeconds: sizes.warmUpSeconds })
-  const result = await wrk({ name, url, requests: [request], connections: sizes.connections, durationSeconds: sizes.pollSeconds, serverPids })
-  expect(result.requests > 0 && Object.keys(result.statuses).join() === "200", `${name} answered ${JSON.stringify(result.statuses)}`)
+  await wrk({
+    name: `${name} (warm-up)`,
+    url,
+    requests: [request],
+    connections: sizes.connections,
+    durationSeconds: sizes.warmUpSeconds
+  })
+  const result = await wrk({
+    name,
+    url,
+    requests: [request],
+    connections: sizes.connections,
+    durationSeconds: sizes.pollSeconds,
+    serverPids
+  })
+  expect(
+    result.requests > 0 && Object.keys(result.statuses).join() === "200",
+    `${name} answered ${JSON.stringify(result.statuses)}`
+  )
   return { ...result, outcome: `${result.requests} answers, all 200` }
 }
 
 /** `n` fresh users join a concert of their own, each once, through wrk; every answer must be 201. */
 const joinStorm = async (target: Target, sizes: Sizes, name: string, n: number) => {
-  const concert = await createConcert(target, { title: name, dates: [{ startsAt: inFuture(30), price: 1_000 }], queue: { maxActive: 100 } })
+  const concert = await createConcert(target, {
+    title: name,
+    dates: [{ startsAt: inFuture(30), price: 1_000 }],
+    queue: { maxActive: 100 }
+  })
   const tokens = await mintUsers(n)
   const result = await wrk({
     name,
     url: target.urls[0]!,
-    requests: tokens.map((token) => ({ method: "POST", path: `/concerts/${concert.concertId}/queue`, headers: bearer(token) })),
+    requests: tokens.map((token) => ({
+      method: "POST",
+      path: `/concerts/${concert.concertId}/queue`,
+      headers: bearer(token)
+    })),
     connections: sizes.connections,
     once: true,
     serverPids: target.serverPids
@@ -134,12 +162,19 @@ export const joinStormAndPolling = async (target: Target, sizes: Sizes): Promise
   const { concert, tokens, result: join } = await joinStorm(target, sizes, "join storm", n)
   // Joining again answers the same entry: the queue tokens for polling, and the positions to check.
   const { queueTokens, positions } = await joinAll(target, concert.concertId, tokens, sizes.concurrency)
-  const waiting = positions.filter((p) => p !== null).map(Number).sort((a, b) => a - b)
+  const waiting = positions
+    .filter((p) => p !== null)
+    .map(Number)
+    .sort((a, b) => a - b)
   expect(waiting.length === n - 100 && waiting.every((p, i) => p === i + 1), "positions are not exactly 1..N-100")
   const poll = await wrk({
     name: "status polling",
     url: target.urls[0]!,
-    requests: tokens.map((token, i) => ({ method: "GET", path: "/queue/status", headers: { ...bearer(token), "queue-token": queueTokens[i]! } })),
+    requests: tokens.map((token, i) => ({
+      method: "GET",
+      path: "/queue/status",
+      headers: { ...bearer(token), "queue-token": queueTokens[i]! }
+    })),
     connections: sizes.connections,
     durationSeconds: sizes.pollSeconds,
     serverPids: target.serverPids
@@ -153,7 +188,11 @@ export const joinStormAndPolling = async (target: Target, sizes: Sizes): Promise
 
 /** `n` admitted users of a concert of their own race for the 50 seats of its date, each holding once. */
 const hotSeatRace = async (target: Target, sizes: Sizes, name: string, n: number) => {
-  const concert = await createConcert(target, { title: name, dates: [{ startsAt: inFuture(30), price: 10_000 }], queue: { maxActive: n + 10 } })
+  const concert = await createConcert(target, {
+    title: name,
+    dates: [{ startsAt: inFuture(30), price: 10_000 }],
+    queue: { maxActive: n + 10 }
+  })
   const dateId = concert.dates[0]!.dateId
   const tokens = await mintUsers(n)
   const { queueTokens } = await joinAll(target, concert.concertId, tokens, sizes.concurrency)
@@ -202,21 +241,63 @@ export const sustainedBooking = async (target: Target, sizes: Sizes): Promise<Bo
   let next = 0
   let paid = 0
   const started = performance.now()
-  await Promise.all(Array.from({ length: sizes.concurrency }, async () => {
-    while (next < n) {
-      const i = next++
-      const auth = bearer(tokens[i]!)
-      const ticket = await timed("join", () => target.send({ method: "POST", path: `/concerts/${concert.concertId}/queue`, headers: auth }, i), 201)
-      const withToken = { ...auth, "queue-token": ticket.queueToken }
-      const hold = await timed("hold", () =>
-        target.send({ method: "POST", path: `/dates/${concert.dates[Math.floor(i / 50)]!.dateId}/holds`, headers: withToken, body: { seatNumbers: [(i % 50) + 1] } }, i + 1), 201)
-      await timed("charge", () => target.send({ method: "POST", path: "/wallet/charges", headers: { ...auth, "idempotency-key": `c-${i}` }, body: { amount: 10_000 } }, i), 200)
-      const receipt = await timed("pay", () =>
-        target.send({ method: "POST", path: `/holds/${hold.holdId}/payment`, headers: { ...withToken, "idempotency-key": `p-${i}` } }, i + 1), 201)
-      expect(receipt.balance === 0, `user ${i} has ${receipt.balance} left, not 0`)
-      paid++
-    }
-  }))
+  await Promise.all(
+    Array.from({ length: sizes.concurrency }, async () => {
+      while (next < n) {
+        const i = next++
+        const auth = bearer(tokens[i]!)
+        const ticket = await timed(
+          "join",
+          () => target.send({ method: "POST", path: `/concerts/${concert.concertId}/queue`, headers: auth }, i),
+          201
+        )
+        const withToken = { ...auth, "queue-token": ticket.queueToken }
+        const hold = await timed(
+          "hold",
+          () =>
+            target.send(
+              {
+                method: "POST",
+                path: `/dates/${concert.dates[Math.floor(i / 50)]!.dateId}/holds`,
+                headers: withToken,
+                body: { seatNumbers: [(i % 50) + 1] }
+              },
+              i + 1
+            ),
+          201
+        )
+        await timed(
+          "charge",
+          () =>
+            target.send(
+              {
+                method: "POST",
+                path: "/wallet/charges",
+                headers: { ...auth, "idempotency-key": `c-${i}` },
+                body: { amount: 10_000 }
+              },
+              i
+            ),
+          200
+        )
+        const receipt = await timed(
+          "pay",
+          () =>
+            target.send(
+              {
+                method: "POST",
+                path: `/holds/${hold.holdId}/payment`,
+                headers: { ...withToken, "idempotency-key": `p-${i}` }
+              },
+              i + 1
+            ),
+          201
+        )
+        expect(receipt.balance === 0, `user ${i} has ${receipt.balance} left, not 0`)
+        paid++
+      }
+    })
+  )
   const durationMs = performance.now() - started
   expect(paid === n, `${paid} of ${n} bookings paid`)
   return {
@@ -245,15 +326,31 @@ export interface MetricsBurst {
  */
 export const metricsCostBursts = async (
   servers: { readonly off: Target; readonly on: Target },
-  options: { readonly bursts: number; readonly burstSeconds: number; readonly pollers: number; readonly joinersPerBurst: number; readonly sizes: Sizes }
+  options: {
+    readonly bursts: number
+    readonly burstSeconds: number
+    readonly pollers: number
+    readonly joinersPerBurst: number
+    readonly sizes: Sizes
+  }
 ): Promise<ReadonlyArray<MetricsBurst>> => {
-  const prepared = await Promise.all([servers.off, servers.on].map(async (target) => {
-    const concert = await createConcert(target, { title: "Metrics cost", dates: [{ startsAt: inFuture(30), price: 1_000 }], queue: { maxActive: 100 } })
-    const tokens = await mintUsers(options.pollers)
-    const { queueTokens } = await joinAll(target, concert.concertId, tokens, options.sizes.concurrency)
-    const polls: Array<Request> = tokens.map((token, i) => ({ method: "GET", path: "/queue/status", headers: { ...bearer(token), "queue-token": queueTokens[i]! } }))
-    return { target, concert, polls }
-  }))
+  const prepared = await Promise.all(
+    [servers.off, servers.on].map(async (target) => {
+      const concert = await createConcert(target, {
+        title: "Metrics cost",
+        dates: [{ startsAt: inFuture(30), price: 1_000 }],
+        queue: { maxActive: 100 }
+      })
+      const tokens = await mintUsers(options.pollers)
+      const { queueTokens } = await joinAll(target, concert.concertId, tokens, options.sizes.concurrency)
+      const polls: Array<Request> = tokens.map((token, i) => ({
+        method: "GET",
+        path: "/queue/status",
+        headers: { ...bearer(token), "queue-token": queueTokens[i]! }
+      }))
+      return { target, concert, polls }
+    })
+  )
   const bursts: Array<MetricsBurst> = []
   for (let burst = 0; burst < options.bursts; burst++) {
     const order = burst % 2 === 0 ? [false, true] : [true, false]
@@ -272,7 +369,11 @@ export const metricsCostBursts = async (
       const join = await wrk({
         name: "join storm",
         url: target.urls[0]!,
-        requests: joiners.map((token) => ({ method: "POST", path: `/concerts/${concert.concertId}/queue`, headers: bearer(token) })),
+        requests: joiners.map((token) => ({
+          method: "POST",
+          path: `/concerts/${concert.concertId}/queue`,
+          headers: bearer(token)
+        })),
         connections: options.sizes.connections,
         once: true,
         serverPids: target.serverPids
@@ -290,4 +391,3 @@ export const metricsCostBursts = async (
   }
   return bursts
 }
-

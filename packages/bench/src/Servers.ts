@@ -18,7 +18,8 @@ export const secret = "bench-secret-of-at-least-thirty-two-bytes"
 const postgresUrl = process.env["BOXOFFICE_TEST_POSTGRES"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
 const redisUrl = process.env["BOXOFFICE_TEST_REDIS"] ?? "redis://127.0.0.1:6379"
 /** The example server; `BOXOFFICE_BENCH_SERVER` names another build's main.js, to measure a baseline in the same run. */
-const serverMain = process.env["BOXOFFICE_BENCH_SERVER"] ??
+const serverMain =
+  process.env["BOXOFFICE_BENCH_SERVER"] ??
   fileURLToPath(new URL("../../../examples/server/dist/main.js", import.meta.url))
 const ceilingMain = fileURLToPath(new URL("./ceiling.js", import.meta.url))
 const floorMain = fileURLToPath(new URL("./floor.js", import.meta.url))
@@ -30,7 +31,12 @@ export type Profile = "memory" | "postgres+redis ×1" | "postgres+redis, 2 worke
  * separate instances, driven round-robin by the per-user booking flow only,
  * since wrk drives one address.
  */
-export const profiles: ReadonlyArray<Profile> = ["memory", "postgres+redis ×1", "postgres+redis, 2 workers", "postgres+redis ×2"]
+export const profiles: ReadonlyArray<Profile> = [
+  "memory",
+  "postgres+redis ×1",
+  "postgres+redis, 2 workers",
+  "postgres+redis ×2"
+]
 
 export interface Running {
   readonly urls: ReadonlyArray<string>
@@ -67,14 +73,17 @@ const probe = (url: string) =>
  */
 const launch = async (main: string, env: Record<string, string>, healthPath: string, readyAnswers = 1, workers = 0) => {
   const port = await freePort()
-  const child = spawn(process.execPath, [main], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] })
+  const child = spawn(process.execPath, [main], {
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
   let errors = ""
   child.stderr!.on("data", (chunk) => (errors += chunk))
   // With workers, probing starts once every worker listens: a worker that listens later, while still starting,
   // would answer 503 to connections handed to it after the probes passed.
   let listeningWorkers = 0
   const countListening = (chunk: Buffer) => {
-    listeningWorkers += chunk.toString().split(" listening\"").length - 1
+    listeningWorkers += chunk.toString().split(' listening"').length - 1
     if (listeningWorkers >= workers) child.stdout!.off("data", countListening)
   }
   if (workers > 0) child.stdout!.on("data", countListening)
@@ -94,7 +103,7 @@ const launch = async (main: string, env: Record<string, string>, healthPath: str
       await new Promise((resolve) => setTimeout(resolve, 100))
       continue
     }
-    inARow = await probe(`${url}${healthPath}`) ? inARow + 1 : 0
+    inARow = (await probe(`${url}${healthPath}`)) ? inARow + 1 : 0
     if (inARow >= readyAnswers) return { url, child }
     if (inARow === 0) await new Promise((resolve) => setTimeout(resolve, 100))
   }
@@ -143,7 +152,13 @@ export const startProfile = async (profile: Profile, env: Record<string, string>
   const count = profile === "postgres+redis ×2" ? 2 : 1
   if (profile === "postgres+redis, 2 workers") Object.assign(storeEnv, { BOXOFFICE_WORKERS: "2" })
   const readyAnswers = profile === "postgres+redis, 2 workers" ? 20 : 1
-  const first = await launch(serverMain, storeEnv, "/health", readyAnswers, profile === "postgres+redis, 2 workers" ? 2 : 0)
+  const first = await launch(
+    serverMain,
+    storeEnv,
+    "/health",
+    readyAnswers,
+    profile === "postgres+redis, 2 workers" ? 2 : 0
+  )
   const rest = await Promise.all(Array.from({ length: count - 1 }, () => launch(serverMain, storeEnv, "/health")))
   const instances = [first, ...rest]
   return {

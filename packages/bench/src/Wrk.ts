@@ -40,11 +40,15 @@ export const ensureWrk = () => {
     }
     if (install.status === 0 && hasWrk()) return
   }
-  throw new Error("the bench drives load with wrk, which is not installed: `apt-get install wrk` (Debian, Ubuntu) or `brew install wrk` (macOS)")
+  throw new Error(
+    "the bench drives load with wrk, which is not installed: `apt-get install wrk` (Debian, Ubuntu) or `brew install wrk` (macOS)"
+  )
 }
 
 const encode = (request: Request) => {
-  const headers = Object.entries(request.headers ?? {}).map(([name, value]) => `${name}:${value}`).join("\x1f")
+  const headers = Object.entries(request.headers ?? {})
+    .map(([name, value]) => `${name}:${value}`)
+    .join("\x1f")
   return `${request.method}\t${request.path}\t${headers}\t${request.body === undefined ? "" : JSON.stringify(request.body)}`
 }
 
@@ -68,13 +72,17 @@ export const wrk = async (options: {
   writeFileSync(file, options.requests.map(encode).join("\n") + "\n")
   try {
     // A run sent once ends at its last answer; -d only bounds it.
-    const seconds = options.once === true ? 600 : options.durationSeconds ?? 8
+    const seconds = options.once === true ? 600 : (options.durationSeconds ?? 8)
     const serverPids = options.serverPids ?? []
     const cpuBeforeMs = serverPids.length > 0 ? cpuMsOf(serverPids) : undefined
-    const child = spawn("wrk", ["-t1", `-c${options.connections}`, `-d${seconds}s`, "--timeout", "10s", "-s", script, options.url], {
-      env: { ...process.env, BENCH_REQUESTS: file, BENCH_ONCE: options.once === true ? "1" : "0" },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
+    const child = spawn(
+      "wrk",
+      ["-t1", `-c${options.connections}`, `-d${seconds}s`, "--timeout", "10s", "-s", script, options.url],
+      {
+        env: { ...process.env, BENCH_REQUESTS: file, BENCH_ONCE: options.once === true ? "1" : "0" },
+        stdio: ["ignore", "pipe", "pipe"]
+      }
+    )
     let out = ""
     let errors = ""
     child.stdout.on("data", (chunk: Buffer) => {
@@ -101,7 +109,12 @@ export const wrk = async (options: {
       errors: result.socketErrors + result.timeouts,
       durationMs: ms(result.durationUs),
       requestsPerSecond: result.requests / (result.durationUs / 1e6),
-      latencyMs: { p50: ms(result.latencyUs.p50), p95: ms(result.latencyUs.p95), p99: ms(result.latencyUs.p99), max: ms(result.latencyUs.max) },
+      latencyMs: {
+        p50: ms(result.latencyUs.p50),
+        p95: ms(result.latencyUs.p95),
+        p99: ms(result.latencyUs.p99),
+        max: ms(result.latencyUs.max)
+      },
       statuses: result.statuses,
       ...(cpuBeforeMs !== undefined && cpuAfterMs !== undefined && result.requests > 0
         ? { serverCpuUsPerRequest: ((cpuAfterMs - cpuBeforeMs) * 1000) / result.requests }

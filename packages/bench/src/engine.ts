@@ -32,51 +32,65 @@ const run = async (name: string, stores: Layer.Layer<any, any>) => {
   const runtime = ManagedRuntime.make(Booking.layer.pipe(Layer.provideMerge(Layer.merge(stores, secret))))
   const steps = { join: histogram(), hold: histogram(), charge: histogram(), pay: histogram() }
   const timed = <A, E>(step: keyof typeof steps, effect: Effect.Effect<A, E>) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const started = process.hrtime.bigint()
       const value = yield* effect
       steps[step].recordValue(Math.max(1, Number(process.hrtime.bigint() - started) / 1000))
       return value
     })
   try {
-    const result = await runtime.runPromise(Effect.gen(function*() {
-      const booking = yield* Booking
-      const concert = yield* booking.createConcert({
-        title: "Engine bench",
-        dates: Array.from({ length: Math.ceil(bookings / 50) }, (_, d) => ({
-          startsAt: DateTime.makeUnsafe(Date.now() + (30 + d) * 86_400_000),
-          priceKrw: 10_000
-        })),
-        queue: { maxActive: bookings + 10 }
+    const result = await runtime.runPromise(
+      Effect.gen(function* () {
+        const booking = yield* Booking
+        const concert = yield* booking.createConcert({
+          title: "Engine bench",
+          dates: Array.from({ length: Math.ceil(bookings / 50) }, (_, d) => ({
+            startsAt: DateTime.makeUnsafe(Date.now() + (30 + d) * 86_400_000),
+            priceKrw: 10_000
+          })),
+          queue: { maxActive: bookings + 10 }
+        })
+        let next = 0
+        let paid = 0
+        const started = performance.now()
+        yield* Effect.forEach(
+          Array.from({ length: fibers }),
+          () =>
+            Effect.gen(function* () {
+              while (next < bookings) {
+                const i = next++
+                const userId = yield* newId(UserId)
+                const ticket = yield* timed("join", booking.joinQueue(userId, concert.concertId))
+                const hold = yield* timed(
+                  "hold",
+                  booking.hold(userId, ticket.queueToken, concert.dates[Math.floor(i / 50)]!.dateId, [(i % 50) + 1])
+                )
+                yield* timed("charge", booking.charge(userId, 10_000, `c-${i}`))
+                const receipt = yield* timed("pay", booking.pay(userId, ticket.queueToken, hold.holdId, `p-${i}`))
+                if (receipt.balanceKrw !== 0)
+                  return yield* Effect.die(new Error(`booking ${i} left ${receipt.balanceKrw}`))
+                paid++
+              }
+            }),
+          { concurrency: "unbounded", discard: true }
+        )
+        return { paid, seconds: (performance.now() - started) / 1000 }
       })
-      let next = 0
-      let paid = 0
-      const started = performance.now()
-      yield* Effect.forEach(Array.from({ length: fibers }), () =>
-        Effect.gen(function*() {
-          while (next < bookings) {
-            const i = next++
-            const userId = yield* newId(UserId)
-            const ticket = yield* timed("join", booking.joinQueue(userId, concert.concertId))
-            const hold = yield* timed("hold", booking.hold(userId, ticket.queueToken, concert.dates[Math.floor(i / 50)]!.dateId, [(i % 50) + 1]))
-            yield* timed("charge", booking.charge(userId, 10_000, `c-${i}`))
-            const receipt = yield* timed("pay", booking.pay(userId, ticket.queueToken, hold.holdId, `p-${i}`))
-            if (receipt.balanceKrw !== 0) return yield* Effect.die(new Error(`booking ${i} left ${receipt.balanceKrw}`))
-            paid++
-          }
-        }), { concurrency: "unbounded", discard: true })
-      return { paid, seconds: (performance.now() - started) / 1000 }
-    }))
+    )
     if (result.paid !== bookings) throw new Error(`${result.paid} of ${bookings} paid`)
-    const stepsMs = Object.fromEntries(Object.entries(steps).map(([step, h]) => {
-      const s = summarize(h)
-      return [step, { p50: s.p50, p99: s.p99 }]
-    }))
+    const stepsMs = Object.fromEntries(
+      Object.entries(steps).map(([step, h]) => {
+        const s = summarize(h)
+        return [step, { p50: s.p50, p99: s.p99 }]
+      })
+    )
     const paidBookingsPerSecond = result.paid / result.seconds
     if (json) {
       console.log(JSON.stringify({ profile: name, bookings, fibers, paidBookingsPerSecond, stepsMs }))
     } else {
-      const perStep = Object.entries(stepsMs).map(([step, s]) => `${step} ${s.p50.toFixed(1)} / ${s.p99.toFixed(1)}`).join("; ")
+      const perStep = Object.entries(stepsMs)
+        .map(([step, s]) => `${step} ${s.p50.toFixed(1)} / ${s.p99.toFixed(1)}`)
+        .join("; ")
       console.log(`| ${name} | ${bookings} | ${fibers} | ${paidBookingsPerSecond.toFixed(0)} | ${perStep} |`)
     }
   } finally {
@@ -84,7 +98,8 @@ const run = async (name: string, stores: Layer.Layer<any, any>) => {
   }
 }
 
-if (!json) console.log(`| profile | bookings | fibers | paid bookings/s | per step p50 / p99 ms |\n|---|---|---|---|---|`)
+if (!json)
+  console.log(`| profile | bookings | fibers | paid bookings/s | per step p50 / p99 ms |\n|---|---|---|---|---|`)
 await run("memory", Layer.merge(MemoryStores.layerWithoutQueue, MemoryQueue.layer))
 
 const name = `boxoffice_engine_${process.pid}`
@@ -94,10 +109,16 @@ const url = Redacted.make(postgresUrl.replace(/\/[^/]*$/, `/${name}`))
 const prefix = `boxoffice:engine:${process.pid}:`
 try {
   await Effect.runPromise(migrateDatabase(url))
-  await run(`postgres (pool ${poolSize}), queue in memory`, Layer.merge(PostgresStores.layer({ url, poolSize }), MemoryQueue.layer))
+  await run(
+    `postgres (pool ${poolSize}), queue in memory`,
+    Layer.merge(PostgresStores.layer({ url, poolSize }), MemoryQueue.layer)
+  )
   await run(
     `postgres (pool ${poolSize}) + redis`,
-    Layer.merge(PostgresStores.layer({ url, poolSize }), RedisQueue.layer({ url: Redacted.make(redisUrl), keyPrefix: prefix }))
+    Layer.merge(
+      PostgresStores.layer({ url, poolSize }),
+      RedisQueue.layer({ url: Redacted.make(redisUrl), keyPrefix: prefix })
+    )
   )
 } finally {
   await admin.unsafe(`drop database if exists ${name} with (force)`)

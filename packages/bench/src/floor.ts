@@ -8,7 +8,15 @@
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
 import { Context, Effect, Layer, Redacted, Schema } from "effect"
 import { HttpRouter } from "effect/http"
-import { HttpApi, HttpApiBuilder, HttpApiError, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSecurity } from "effect/http-api"
+import {
+  HttpApi,
+  HttpApiBuilder,
+  HttpApiError,
+  HttpApiEndpoint,
+  HttpApiGroup,
+  HttpApiMiddleware,
+  HttpApiSecurity
+} from "effect/http-api"
 import { createServer } from "node:http"
 
 class CurrentUser extends Context.Service<CurrentUser, { readonly userId: string }>()("floor/CurrentUser") {}
@@ -25,12 +33,14 @@ class Status extends Schema.Class<Status>("Status")({
 }) {}
 
 class FloorApi extends HttpApi.make("floor").add(
-  HttpApiGroup.make("user").add(
-    HttpApiEndpoint.get("queueStatus", "/queue/status", {
-      headers: { "queue-token": Schema.String },
-      success: Status
-    })
-  ).middleware(Auth)
+  HttpApiGroup.make("user")
+    .add(
+      HttpApiEndpoint.get("queueStatus", "/queue/status", {
+        headers: { "queue-token": Schema.String },
+        success: Status
+      })
+    )
+    .middleware(Auth)
 ) {}
 
 const AuthLive = Layer.succeed(
@@ -45,10 +55,12 @@ const AuthLive = Layer.succeed(
 
 const UserLive = HttpApiBuilder.group(FloorApi, "user", (handlers) =>
   handlers.handle("queueStatus", ({ headers }) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { userId } = yield* CurrentUser
       return new Status({ status: "waiting", position: userId.length + headers["queue-token"].length, etaSeconds: 12 })
-    })))
+    })
+  )
+)
 
 HttpRouter.serve(HttpApiBuilder.layer(FloorApi).pipe(Layer.provide(UserLive), Layer.provide(AuthLive)), {
   disableLogger: true,

@@ -21,14 +21,46 @@ const port = await new Promise<number>((resolve) => {
     probe.close(() => resolve(port))
   })
 })
-const server = spawn(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${dir}`, fileURLToPath(new URL("../../../examples/server/dist/main.js", import.meta.url))], {
-  env: { ...process.env, PORT: String(port), BOXOFFICE_ADMIN_KEY: adminKey, BOXOFFICE_DEMO: "false", BOXOFFICE_SECRET: secret },
-  stdio: "ignore"
-})
+const server = spawn(
+  process.execPath,
+  [
+    "--cpu-prof",
+    `--cpu-prof-dir=${dir}`,
+    fileURLToPath(new URL("../../../examples/server/dist/main.js", import.meta.url))
+  ],
+  {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      BOXOFFICE_ADMIN_KEY: adminKey,
+      BOXOFFICE_DEMO: "false",
+      BOXOFFICE_SECRET: secret
+    },
+    stdio: "ignore"
+  }
+)
 const url = `http://127.0.0.1:${port}`
-for (let i = 0; i < 100 && !(await fetch(`${url}/health`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 100))
+for (
+  let i = 0;
+  i < 100 &&
+  !(await fetch(`${url}/health`).then(
+    (r) => r.ok,
+    () => false
+  ));
+  i++
+)
+  await new Promise((r) => setTimeout(r, 100))
 const target = new Target([url], 100)
-const [join_, poll] = await joinStormAndPolling(target, { joinStorm: Number(process.env["PROFILE_USERS"] ?? 20_000), pollSeconds: Number(process.env["PROFILE_POLL_SECONDS"] ?? 8), hotSeatUsers: 0, bookings: 0, concurrency: 100, connections: 64, warmUpUsers: 5_000, warmUpSeconds: 2 })
+const [join_, poll] = await joinStormAndPolling(target, {
+  joinStorm: Number(process.env["PROFILE_USERS"] ?? 20_000),
+  pollSeconds: Number(process.env["PROFILE_POLL_SECONDS"] ?? 8),
+  hotSeatUsers: 0,
+  bookings: 0,
+  concurrency: 100,
+  connections: 64,
+  warmUpUsers: 5_000,
+  warmUpSeconds: 2
+})
 await target.close()
 console.log(`join ${join_.requestsPerSecond.toFixed(0)} req/s, polling ${poll.requestsPerSecond.toFixed(0)} req/s`)
 await new Promise<void>((resolve) => {
@@ -49,16 +81,19 @@ for (const id of profile.samples) {
 }
 const total = profile.samples.length
 for (const [key, count] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
-  console.log(`${(count / total * 100).toFixed(1).padStart(5)}%  ${key}`)
+  console.log(`${((count / total) * 100).toFixed(1).padStart(5)}%  ${key}`)
 }
 // Self time by file: where the cost lives when no single function stands out.
 const byFile = new Map<string, number>()
 for (const id of profile.samples) {
   const frame = byNode.get(id)!.callFrame
-  const key = frame.url === "" ? `(native) ${frame.functionName}` : frame.url.replace(/^.*node_modules\/\.pnpm\/([^/]+)\/.*?\/([^/]+)$/, "$1 $2").replace(repositoryRoot, "")
+  const key =
+    frame.url === ""
+      ? `(native) ${frame.functionName}`
+      : frame.url.replace(/^.*node_modules\/\.pnpm\/([^/]+)\/.*?\/([^/]+)$/, "$1 $2").replace(repositoryRoot, "")
   byFile.set(key, (byFile.get(key) ?? 0) + 1)
 }
 console.log("by file:")
 for (const [key, count] of [...byFile].sort((a, b) => b[1] - a[1]).slice(0, 30)) {
-  console.log(`${(count / total * 100).toFixed(1).padStart(5)}%  ${key}`)
+  console.log(`${((count / total) * 100).toFixed(1).padStart(5)}%  ${key}`)
 }

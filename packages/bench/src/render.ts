@@ -10,5 +10,8 @@ import { type Results, writeReport } from "./Report.ts"
 const [file, beforeFile] = process.argv.slice(2)
 if (file === undefined) throw new Error("usage: render.js <results.json> [<before.json>]")
 const read = (path: string) => JSON.parse(readFileSync(path, "utf8")) as Results
-writeReport(read(file), beforeFile === undefined ? undefined : { file: basename(beforeFile), results: read(beforeFile) })
+writeReport(
+  read(file),
+  beforeFile === undefined ? undefined : { file: basename(beforeFile), results: read(beforeFile) }
+)
 console.log(`rendered docs/benchmarks.md from ${file}${beforeFile === undefined ? "" : ` beside ${beforeFile}`}`)

@@ -15,9 +15,18 @@ import { HttpRouter, HttpServerResponse } from "effect/http"
 
 const requestMetrics = process.argv[2] === "on"
 const quick = process.argv.includes("--quick")
-const route = HttpRouter.add("GET", "/queue/status", Effect.succeed(HttpServerResponse.jsonUnsafe({ status: "waiting", position: 1 })))
+const route = HttpRouter.add(
+  "GET",
+  "/queue/status",
+  Effect.succeed(HttpServerResponse.jsonUnsafe({ status: "waiting", position: 1 }))
+)
 const { handler, dispose } = HttpRouter.toWebHandler(
-  requestMetrics ? Layer.merge(route, RequestMetrics.layer((_, path) => path === "/queue/status" ? path : null)) : route,
+  requestMetrics
+    ? Layer.merge(
+        route,
+        RequestMetrics.layer((_, path) => (path === "/queue/status" ? path : null))
+      )
+    : route,
   { disableLogger: true }
 )
 
@@ -27,10 +36,12 @@ const measure = async (count: number) => {
   for (let i = 0; i < count; i += 64) {
     const answers: Array<Promise<number>> = []
     for (let k = 0; k < 64; k++) {
-      answers.push(handler(new Request("http://bench/queue/status")).then(async (response) => {
-        await response.text()
-        return response.status
-      }))
+      answers.push(
+        handler(new Request("http://bench/queue/status")).then(async (response) => {
+          await response.text()
+          return response.status
+        })
+      )
     }
     if ((await Promise.all(answers)).some((status) => status !== 200)) throw new Error("a request was not answered 200")
   }

@@ -52,19 +52,25 @@ const send = async (request: Parameters<Target["send"]>[0]): Promise<Answer> => 
 }
 
 try {
-  const concert = (await send({
-    method: "POST",
-    path: "/admin/concerts",
-    headers: { authorization: `Bearer ${adminKey}` },
-    body: {
-      title: "Soak",
-      dates: Array.from({ length: 40 }, (_, d) => ({ startsAt: new Date(Date.now() + (30 + d) * 86_400_000).toISOString(), price: 1_000 })),
-      queue: { maxActive: users, activeSeconds: 600 },
-      holdSeconds: 10
-    }
-  })).body as { concertId: string; dates: Array<{ dateId: string }> }
+  const concert = (
+    await send({
+      method: "POST",
+      path: "/admin/concerts",
+      headers: { authorization: `Bearer ${adminKey}` },
+      body: {
+        title: "Soak",
+        dates: Array.from({ length: 40 }, (_, d) => ({
+          startsAt: new Date(Date.now() + (30 + d) * 86_400_000).toISOString(),
+          price: 1_000
+        })),
+        queue: { maxActive: users, activeSeconds: 600 },
+        holdSeconds: 10
+      }
+    })
+  ).body as { concertId: string; dates: Array<{ dateId: string }> }
   const tokens: Array<string> = []
-  for (let i = 0; i < users; i++) tokens.push(((await send({ method: "POST", path: "/users" })).body as { accessToken: string }).accessToken)
+  for (let i = 0; i < users; i++)
+    tokens.push(((await send({ method: "POST", path: "/users" })).body as { accessToken: string }).accessToken)
 
   const deadline = Date.now() + minutes * 60_000
   const oneUser = async (i: number) => {
@@ -80,7 +86,12 @@ try {
       headers: withToken,
       body: { seatNumbers: [1 + Math.floor(Math.random() * 50)] }
     })
-    await send({ method: "POST", path: "/wallet/charges", headers: { ...auth, "idempotency-key": `soak-${i}` }, body: { amount: 1_000 } })
+    await send({
+      method: "POST",
+      path: "/wallet/charges",
+      headers: { ...auth, "idempotency-key": `soak-${i}` },
+      body: { amount: 1_000 }
+    })
     if (hold.status === 201) {
       const holdId = (hold.body as { holdId: string }).holdId
       if (Math.random() < 0.001) {
@@ -92,9 +103,11 @@ try {
     }
     await send({ method: "DELETE", path: "/queue", headers: withToken })
   }
-  const work = Promise.all(Array.from({ length: workers }, async (_, w) => {
-    for (let round = 0; Date.now() < deadline; round++) await oneUser((round * workers + w) % users)
-  }))
+  const work = Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      for (let round = 0; Date.now() < deadline; round++) await oneUser((round * workers + w) % users)
+    })
+  )
   const started = Date.now()
   const samples: Array<{ minute: number; requests: number; rssMb: Array<number>; redisMb: number | null }> = []
   const sample = async () => {
@@ -105,8 +118,10 @@ try {
       redisMb: await usedMemoryMb()
     })
     const last = samples.at(-1)!
-    console.error(`[soak] ${last.minute.toFixed(1)} min: ${last.requests} requests, RSS ${last.rssMb.map((m) => m.toFixed(0)).join("/")} MB` +
-      (last.redisMb === null ? "" : `, Redis ${last.redisMb.toFixed(1)} MB`))
+    console.error(
+      `[soak] ${last.minute.toFixed(1)} min: ${last.requests} requests, RSS ${last.rssMb.map((m) => m.toFixed(0)).join("/")} MB` +
+        (last.redisMb === null ? "" : `, Redis ${last.redisMb.toFixed(1)} MB`)
+    )
   }
   await sample()
   const sampler = setInterval(() => void sample(), sampleEverySeconds * 1000)
@@ -117,8 +132,10 @@ try {
   console.log(`| minute | requests | server RSS MB |${redis === null ? "" : " Redis used_memory MB |"}`)
   console.log(`|---|---|---|${redis === null ? "" : "---|"}`)
   for (const s of samples.filter((_, i) => i % 4 === 0 || i === samples.length - 1)) {
-    console.log(`| ${s.minute.toFixed(0)} | ${s.requests} | ${s.rssMb.map((m) => m.toFixed(0)).join(" / ")} |` +
-      (s.redisMb === null ? "" : ` ${s.redisMb.toFixed(1)} |`))
+    console.log(
+      `| ${s.minute.toFixed(0)} | ${s.requests} | ${s.rssMb.map((m) => m.toFixed(0)).join(" / ")} |` +
+        (s.redisMb === null ? "" : ` ${s.redisMb.toFixed(1)} |`)
+    )
   }
   console.log(`\n${requests} requests, ${serverErrors} answered 5xx`)
   if (serverErrors > 0) process.exitCode = 1

@@ -4,7 +4,20 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, DateTime, Duration, Effect, Equal, Layer, Metric, Option, Result, Schedule, Stream } from "effect"
+import {
+  Clock,
+  Context,
+  DateTime,
+  Duration,
+  Effect,
+  Equal,
+  Layer,
+  Metric,
+  Option,
+  Result,
+  Schedule,
+  Stream
+} from "effect"
 import { BookingMetrics } from "./BookingMetrics.ts"
 import { spanWhenTracing } from "./internal/EffectInternals.ts"
 import {
@@ -16,29 +29,20 @@ import {
   type IdempotencyInFlight,
   type IdempotencyKeyReused,
   type InsufficientBalance,
-  InvalidRequest,
+  type InvalidRequest,
   NotFound,
   type OutcomeUnknown,
   QueueNotAdmitted,
   type QueueTokenInvalid,
   QueueTokenExpired,
   QueueTokenInvalid as QueueTokenInvalidError,
-  SaleClosed,
+  type SaleClosed,
   type SeatUnavailable,
   type Unavailable
 } from "./Errors.ts"
 import { Concert, ConcertDate, type NewConcert, QueuePolicy, SalePolicy } from "./model/Concert.ts"
 import type { Hold } from "./model/Hold.ts"
-import {
-  ChargeId,
-  ConcertId,
-  DateId,
-  HoldId,
-  newId,
-  PaymentId,
-  QueueTokenId,
-  type UserId
-} from "./model/Ids.ts"
+import { ChargeId, ConcertId, DateId, HoldId, newId, PaymentId, QueueTokenId, type UserId } from "./model/Ids.ts"
 import type { Payment, PaymentReceipt } from "./model/Payment.ts"
 import type { QueueSettings, QueueSettingsChange } from "./model/QueueSettings.ts"
 import type { DateSeatCounts, QueueStats } from "./model/SaleReport.ts"
@@ -98,105 +102,108 @@ export type AdmissionError = QueueTokenInvalid | QueueNotAdmitted | QueueTokenEx
  * ```
  * @category services
  */
-export class Booking extends Context.Service<Booking, {
-  readonly createConcert: (input: NewConcert) => Effect.Effect<Concert, Unavailable | OutcomeUnknown>
-  readonly listConcerts: Effect.Effect<ReadonlyArray<Concert>, Unavailable>
-  /** The operator's view of a sale: counted by the stores, so every instance answers alike. */
-  readonly saleReport: (concertId: ConcertId) => Effect.Effect<SaleReport, NotFound | Unavailable>
-  /**
-   * The operator's controls: changes the queue's settings while the sale
-   * runs, at once for every instance, and answers the settings in force.
-   */
-  readonly configureQueue: (
-    concertId: ConcertId,
-    change: QueueSettingsChange
-  ) => Effect.Effect<QueueSettings, NotFound | Unavailable>
-  readonly joinQueue: (userId: UserId, concertId: ConcertId) => Effect.Effect<QueueTicket, NotFound | Unavailable>
-  readonly queueStatus: (
-    userId: UserId,
-    queueToken: string
-  ) => Effect.Effect<QueueEntry, QueueTokenInvalid | Forbidden | Unavailable>
-  /** The status each time it changes, until the entry ends; for the holder of the token. */
-  readonly queueEvents: (queueToken: string) => Stream.Stream<QueueEntry, QueueTokenInvalid | Unavailable>
-  readonly leaveQueue: (
-    userId: UserId,
-    queueToken: string
-  ) => Effect.Effect<void, QueueTokenInvalid | Forbidden | Unavailable>
-  readonly listDates: (
-    userId: UserId,
-    queueToken: string,
-    concertId: ConcertId
-  ) => Effect.Effect<ReadonlyArray<DateAvailability>, AdmissionError | NotFound | Unavailable>
-  readonly listSeats: (
-    userId: UserId,
-    queueToken: string,
-    dateId: DateId
-  ) => Effect.Effect<ReadonlyArray<Seat>, AdmissionError | NotFound | Unavailable>
-  readonly hold: (
-    userId: UserId,
-    queueToken: string,
-    dateId: DateId,
-    seatNumbers: ReadonlyArray<number>
-  ) => Effect.Effect<
-    Hold,
-    | AdmissionError
-    | NotFound
-    | InvalidRequest
-    | SaleClosed
-    | SeatUnavailable
-    | HoldLimitExceeded
-    | Unavailable
-    | OutcomeUnknown
-  >
-  readonly getHold: (userId: UserId, holdId: HoldId) => Effect.Effect<Hold, NotFound | Forbidden | Unavailable>
-  readonly releaseHold: (
-    userId: UserId,
-    holdId: HoldId
-  ) => Effect.Effect<void, NotFound | Forbidden | AlreadyPaid | Unavailable | OutcomeUnknown>
-  readonly charge: (
-    userId: UserId,
-    amountKrw: number,
-    idempotencyKey: string | null
-  ) => Effect.Effect<
-    ChargeReceipt,
-    BalanceLimitExceeded | IdempotencyInFlight | IdempotencyKeyReused | Unavailable | OutcomeUnknown
-  >
-  readonly balance: (userId: UserId) => Effect.Effect<number, Unavailable>
-  /**
-   * Debits the wallet, sells the hold's seats and records that the queue
-   * token has paid, in one atomic step of the store that holds the money,
-   * which refuses a second payment with the token (`QueueTokenExpired`).
-   * Then it ends the token in the queue. Once the payment is recorded nothing
-   * turns it into an error: ending the token is retried, and if the queue
-   * store stays away the token ends with its active window.
-   */
-  readonly pay: (
-    userId: UserId,
-    queueToken: string,
-    holdId: HoldId,
-    idempotencyKey: string | null
-  ) => Effect.Effect<
-    PaymentReceipt,
-    | AdmissionError
-    | NotFound
-    | SaleClosed
-    | AlreadyPaid
-    | HoldExpired
-    | InsufficientBalance
-    | IdempotencyInFlight
-    | IdempotencyKeyReused
-    | Unavailable
-    | OutcomeUnknown
-  >
-  readonly listPayments: (userId: UserId) => Effect.Effect<ReadonlyArray<Payment>, Unavailable>
-  /**
-   * Readiness: one cheap read through the catalog and one through the queue,
-   * so every configured store is asked (the wallet and payments share the
-   * catalog's database in every adapter set). `Unavailable` names the first
-   * store that did not answer.
-   */
-  readonly checkStores: Effect.Effect<void, Unavailable>
-}>()("@boxoffice/core/Booking") {
+export class Booking extends Context.Service<
+  Booking,
+  {
+    readonly createConcert: (input: NewConcert) => Effect.Effect<Concert, Unavailable | OutcomeUnknown>
+    readonly listConcerts: Effect.Effect<ReadonlyArray<Concert>, Unavailable>
+    /** The operator's view of a sale: counted by the stores, so every instance answers alike. */
+    readonly saleReport: (concertId: ConcertId) => Effect.Effect<SaleReport, NotFound | Unavailable>
+    /**
+     * The operator's controls: changes the queue's settings while the sale
+     * runs, at once for every instance, and answers the settings in force.
+     */
+    readonly configureQueue: (
+      concertId: ConcertId,
+      change: QueueSettingsChange
+    ) => Effect.Effect<QueueSettings, NotFound | Unavailable>
+    readonly joinQueue: (userId: UserId, concertId: ConcertId) => Effect.Effect<QueueTicket, NotFound | Unavailable>
+    readonly queueStatus: (
+      userId: UserId,
+      queueToken: string
+    ) => Effect.Effect<QueueEntry, QueueTokenInvalid | Forbidden | Unavailable>
+    /** The status each time it changes, until the entry ends; for the holder of the token. */
+    readonly queueEvents: (queueToken: string) => Stream.Stream<QueueEntry, QueueTokenInvalid | Unavailable>
+    readonly leaveQueue: (
+      userId: UserId,
+      queueToken: string
+    ) => Effect.Effect<void, QueueTokenInvalid | Forbidden | Unavailable>
+    readonly listDates: (
+      userId: UserId,
+      queueToken: string,
+      concertId: ConcertId
+    ) => Effect.Effect<ReadonlyArray<DateAvailability>, AdmissionError | NotFound | Unavailable>
+    readonly listSeats: (
+      userId: UserId,
+      queueToken: string,
+      dateId: DateId
+    ) => Effect.Effect<ReadonlyArray<Seat>, AdmissionError | NotFound | Unavailable>
+    readonly hold: (
+      userId: UserId,
+      queueToken: string,
+      dateId: DateId,
+      seatNumbers: ReadonlyArray<number>
+    ) => Effect.Effect<
+      Hold,
+      | AdmissionError
+      | NotFound
+      | InvalidRequest
+      | SaleClosed
+      | SeatUnavailable
+      | HoldLimitExceeded
+      | Unavailable
+      | OutcomeUnknown
+    >
+    readonly getHold: (userId: UserId, holdId: HoldId) => Effect.Effect<Hold, NotFound | Forbidden | Unavailable>
+    readonly releaseHold: (
+      userId: UserId,
+      holdId: HoldId
+    ) => Effect.Effect<void, NotFound | Forbidden | AlreadyPaid | Unavailable | OutcomeUnknown>
+    readonly charge: (
+      userId: UserId,
+      amountKrw: number,
+      idempotencyKey: string | null
+    ) => Effect.Effect<
+      ChargeReceipt,
+      BalanceLimitExceeded | IdempotencyInFlight | IdempotencyKeyReused | Unavailable | OutcomeUnknown
+    >
+    readonly balance: (userId: UserId) => Effect.Effect<number, Unavailable>
+    /**
+     * Debits the wallet, sells the hold's seats and records that the queue
+     * token has paid, in one atomic step of the store that holds the money,
+     * which refuses a second payment with the token (`QueueTokenExpired`).
+     * Then it ends the token in the queue. Once the payment is recorded nothing
+     * turns it into an error: ending the token is retried, and if the queue
+     * store stays away the token ends with its active window.
+     */
+    readonly pay: (
+      userId: UserId,
+      queueToken: string,
+      holdId: HoldId,
+      idempotencyKey: string | null
+    ) => Effect.Effect<
+      PaymentReceipt,
+      | AdmissionError
+      | NotFound
+      | SaleClosed
+      | AlreadyPaid
+      | HoldExpired
+      | InsufficientBalance
+      | IdempotencyInFlight
+      | IdempotencyKeyReused
+      | Unavailable
+      | OutcomeUnknown
+    >
+    readonly listPayments: (userId: UserId) => Effect.Effect<ReadonlyArray<Payment>, Unavailable>
+    /**
+     * Readiness: one cheap read through the catalog and one through the queue,
+     * so every configured store is asked (the wallet and payments share the
+     * catalog's database in every adapter set). `Unavailable` names the first
+     * store that did not answer.
+     */
+    readonly checkStores: Effect.Effect<void, Unavailable>
+  }
+>()("@boxoffice/core/Booking") {
   /** How often `queueEvents` looks for a change. */
   static readonly eventsPollInterval = Duration.seconds(1)
 
@@ -205,7 +212,7 @@ export class Booking extends Context.Service<Booking, {
 
   static readonly layer = Layer.effect(
     Booking,
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const catalog = yield* Catalog
       const inventory = yield* SeatInventory
       const wallet = yield* Wallet
@@ -225,16 +232,22 @@ export class Booking extends Context.Service<Booking, {
       const findDate = (dateId: DateId) =>
         Effect.flatMap(
           catalog.findDate(dateId),
-          Option.match({ onNone: () => Effect.fail(new NotFound({ entity: "date", id: dateId })), onSome: Effect.succeed })
+          Option.match({
+            onNone: () => Effect.fail(new NotFound({ entity: "date", id: dateId })),
+            onSome: Effect.succeed
+          })
         )
       const findHold = (holdId: HoldId) =>
         Effect.flatMap(
           inventory.findHold(holdId),
-          Option.match({ onNone: () => Effect.fail(new NotFound({ entity: "hold", id: holdId })), onSome: Effect.succeed })
+          Option.match({
+            onNone: () => Effect.fail(new NotFound({ entity: "hold", id: holdId })),
+            onSome: Effect.succeed
+          })
         )
 
       /** Checks the signature before any store is read, then that the token is the caller's. */
-      const verifyFor = Effect.fnUntraced(function*(userId: UserId, queueToken: string) {
+      const verifyFor = Effect.fnUntraced(function* (userId: UserId, queueToken: string) {
         const claims = yield* signer.verify(queueToken)
         if (claims.userId !== userId) return yield* new Forbidden({ detail: "the queue token is another user's" })
         return claims
@@ -250,7 +263,7 @@ export class Booking extends Context.Service<Booking, {
         )
 
       /** L6: only an active token for this concert may act. */
-      const requireActive = Effect.fnUntraced(function*(claims: QueueTokenClaims, concert: Concert) {
+      const requireActive = Effect.fnUntraced(function* (claims: QueueTokenClaims, concert: Concert) {
         if (claims.concertId !== concert.concertId) {
           return yield* new Forbidden({ detail: "the queue token is for another concert" })
         }
@@ -266,36 +279,39 @@ export class Booking extends Context.Service<Booking, {
       const claimOf = (userId: UserId, idempotencyKey: string | null, fingerprint: string) =>
         idempotencyKey === null ? null : new IdempotencyClaim({ userId, key: idempotencyKey, fingerprint })
 
-      const createConcert = Effect.fnUntraced(function*(input: NewConcert) {
+      const createConcert = Effect.fnUntraced(function* (input: NewConcert) {
         const concertId = yield* newId(ConcertId)
         const defaults = SalePolicy.default
         const policy = new SalePolicy({
           queue: new QueuePolicy({
             maxActive: input.queue?.maxActive ?? defaults.queue.maxActive,
             activeSeconds: input.queue?.activeSeconds ?? defaults.queue.activeSeconds,
-            admitPerMinute: input.queue?.admitPerMinute !== undefined
-              ? input.queue.admitPerMinute
-              : defaults.queue.admitPerMinute,
+            admitPerMinute:
+              input.queue?.admitPerMinute !== undefined ? input.queue.admitPerMinute : defaults.queue.admitPerMinute,
             ...(input.opensAt === undefined ? {} : { opensAt: input.opensAt })
           }),
           holdSeconds: input.holdSeconds ?? defaults.holdSeconds,
           maxSeatsPerUser: input.maxSeatsPerUser ?? defaults.maxSeatsPerUser
         })
         const dates = yield* Effect.forEach(input.dates, (date) =>
-          Effect.map(newId(DateId), (dateId) =>
-            new ConcertDate({
-              dateId,
-              concertId,
-              startsAt: date.startsAt,
-              priceKrw: date.priceKrw,
-              seatCount: date.seatCount ?? 50
-            })))
+          Effect.map(
+            newId(DateId),
+            (dateId) =>
+              new ConcertDate({
+                dateId,
+                concertId,
+                startsAt: date.startsAt,
+                priceKrw: date.priceKrw,
+                seatCount: date.seatCount ?? 50
+              })
+          )
+        )
         const concert = new Concert({ concertId, title: input.title, policy, dates })
         yield* catalog.saveConcert(concert)
         return concert
       }, spanWhenTracing("Booking.createConcert"))
 
-      const joinQueue = Effect.fnUntraced(function*(userId: UserId, concertId: ConcertId) {
+      const joinQueue = Effect.fnUntraced(function* (userId: UserId, concertId: ConcertId) {
         const concert = yield* findConcert(concertId)
         const { entry, created } = yield* queue.join({
           tokenId: yield* newId(QueueTokenId),
@@ -328,12 +344,14 @@ export class Booking extends Context.Service<Booking, {
       const statusOf = (claims: QueueTokenClaims) =>
         Effect.flatMap(concertOf(claims), (concert) => currentEntry(claims, concert.policy.queue))
 
-      const queueStatus = Effect.fnUntraced(function*(userId: UserId, queueToken: string) {
+      const queueStatus = Effect.fnUntraced(function* (userId: UserId, queueToken: string) {
         return yield* statusOf(yield* verifyFor(userId, queueToken))
       }, spanWhenTracing("Booking.queueStatus"))
 
       const sameStatus = (a: QueueEntry, b: QueueEntry) =>
-        a.status === b.status && a.position === b.position && a.etaSeconds === b.etaSeconds &&
+        a.status === b.status &&
+        a.position === b.position &&
+        a.etaSeconds === b.etaSeconds &&
         Equal.equals(a.activeUntil, b.activeUntil)
 
       const queueEvents = (queueToken: string) =>
@@ -342,29 +360,28 @@ export class Booking extends Context.Service<Booking, {
             Stream.fromEffectSchedule(statusOf(claims), Schedule.spaced(Booking.eventsPollInterval)).pipe(
               Stream.changesWith(sameStatus),
               Stream.takeUntil((entry) => entry.status === "expired")
-            ))
+            )
+          )
         )
 
-      const leaveQueue = Effect.fnUntraced(function*(userId: UserId, queueToken: string) {
+      const leaveQueue = Effect.fnUntraced(function* (userId: UserId, queueToken: string) {
         const claims = yield* verifyFor(userId, queueToken)
         const concert = yield* concertOf(claims)
         yield* queue.end(claims.concertId, claims.tokenId, concert.policy.queue)
       }, spanWhenTracing("Booking.leaveQueue"))
 
-      const listDates = Effect.fnUntraced(
-        function*(userId: UserId, queueToken: string, concertId: ConcertId) {
-          const claims = yield* verifyFor(userId, queueToken)
-          const concert = yield* findConcert(concertId)
-          yield* requireActive(claims, concert)
-          const nowMs = yield* Clock.currentTimeMillis
-          const upcoming = concert.dates.filter((date) => DateTime.toEpochMillis(date.startsAt) > nowMs)
-          const counts = upcoming.length === 0 ? [] : yield* inventory.availableSeatCounts(upcoming)
-          return upcoming.map((date, index) => ({ date, availableSeats: counts[index]! }))
-        }, spanWhenTracing("Booking.listDates")
-      )
+      const listDates = Effect.fnUntraced(function* (userId: UserId, queueToken: string, concertId: ConcertId) {
+        const claims = yield* verifyFor(userId, queueToken)
+        const concert = yield* findConcert(concertId)
+        yield* requireActive(claims, concert)
+        const nowMs = yield* Clock.currentTimeMillis
+        const upcoming = concert.dates.filter((date) => DateTime.toEpochMillis(date.startsAt) > nowMs)
+        const counts = upcoming.length === 0 ? [] : yield* inventory.availableSeatCounts(upcoming)
+        return upcoming.map((date, index) => ({ date, availableSeats: counts[index]! }))
+      }, spanWhenTracing("Booking.listDates"))
 
       /** The date, its concert, and proof that the caller may act on it. */
-      const admittedDate = Effect.fnUntraced(function*(userId: UserId, queueToken: string, dateId: DateId) {
+      const admittedDate = Effect.fnUntraced(function* (userId: UserId, queueToken: string, dateId: DateId) {
         const claims = yield* verifyFor(userId, queueToken)
         const date = yield* findDate(dateId)
         const concert = yield* findConcert(date.concertId)
@@ -375,90 +392,96 @@ export class Booking extends Context.Service<Booking, {
       const requireOpen = (date: ConcertDate) =>
         Effect.flatMap(Clock.currentTimeMillis, (nowMs) => Effect.fromResult(checkSaleOpen(date, nowMs)))
 
-      const listSeats = Effect.fnUntraced(function*(userId: UserId, queueToken: string, dateId: DateId) {
+      const listSeats = Effect.fnUntraced(function* (userId: UserId, queueToken: string, dateId: DateId) {
         const { date } = yield* admittedDate(userId, queueToken, dateId)
         return yield* inventory.seats(date)
       }, spanWhenTracing("Booking.listSeats"))
 
-      const hold = Effect.fnUntraced(
-        function*(userId: UserId, queueToken: string, dateId: DateId, seatNumbers: ReadonlyArray<number>) {
-          const { date, concert, entry } = yield* admittedDate(userId, queueToken, dateId)
-          yield* requireOpen(date)
-          yield* Effect.fromResult(checkSeatRange(seatNumbers, date.seatCount))
-          const held = yield* inventory.hold({
-            holdId: yield* newId(HoldId),
-            userId,
-            date,
-            seatNumbers: [...seatNumbers].sort((a, b) => a - b),
-            amountKrw: holdAmountKrw(date.priceKrw, seatNumbers),
-            holdSeconds: concert.policy.holdSeconds,
-            maxSeatsPerUser: concert.policy.maxSeatsPerUser,
-            activeUntil: entry.activeUntil!
-          })
-          yield* Metric.update(BookingMetrics.holds, 1)
-          return held
-        }, spanWhenTracing("Booking.hold")
-      )
+      const hold = Effect.fnUntraced(function* (
+        userId: UserId,
+        queueToken: string,
+        dateId: DateId,
+        seatNumbers: ReadonlyArray<number>
+      ) {
+        const { date, concert, entry } = yield* admittedDate(userId, queueToken, dateId)
+        yield* requireOpen(date)
+        yield* Effect.fromResult(checkSeatRange(seatNumbers, date.seatCount))
+        const held = yield* inventory.hold({
+          holdId: yield* newId(HoldId),
+          userId,
+          date,
+          seatNumbers: [...seatNumbers].sort((a, b) => a - b),
+          amountKrw: holdAmountKrw(date.priceKrw, seatNumbers),
+          holdSeconds: concert.policy.holdSeconds,
+          maxSeatsPerUser: concert.policy.maxSeatsPerUser,
+          activeUntil: entry.activeUntil!
+        })
+        yield* Metric.update(BookingMetrics.holds, 1)
+        return held
+      }, spanWhenTracing("Booking.hold"))
 
-      const getHold = Effect.fnUntraced(function*(userId: UserId, holdId: HoldId) {
+      const getHold = Effect.fnUntraced(function* (userId: UserId, holdId: HoldId) {
         const found = yield* findHold(holdId)
         if (found.userId !== userId) return yield* new Forbidden({ detail: "the hold is another user's" })
         return found
       }, spanWhenTracing("Booking.getHold"))
 
-      const releaseHold = Effect.fnUntraced(function*(userId: UserId, holdId: HoldId) {
+      const releaseHold = Effect.fnUntraced(function* (userId: UserId, holdId: HoldId) {
         yield* inventory.release(holdId, userId)
       }, spanWhenTracing("Booking.releaseHold"))
 
-      const charge = Effect.fnUntraced(
-        function*(userId: UserId, amountKrw: number, idempotencyKey: string | null) {
-          const chargeId = yield* newId(ChargeId)
-          const receipt = yield* wallet.charge({
-            chargeId,
-            userId,
-            amountKrw,
-            idempotency: claimOf(userId, idempotencyKey, `charge:${amountKrw}`)
-          })
-          // A replay answers the first charge's receipt: it was counted then.
-          if (receipt.chargeId === chargeId) yield* Metric.update(BookingMetrics.chargedKrw, amountKrw)
-          return receipt
-        }, spanWhenTracing("Booking.charge")
-      )
+      const charge = Effect.fnUntraced(function* (userId: UserId, amountKrw: number, idempotencyKey: string | null) {
+        const chargeId = yield* newId(ChargeId)
+        const receipt = yield* wallet.charge({
+          chargeId,
+          userId,
+          amountKrw,
+          idempotency: claimOf(userId, idempotencyKey, `charge:${amountKrw}`)
+        })
+        // A replay answers the first charge's receipt: it was counted then.
+        if (receipt.chargeId === chargeId) yield* Metric.update(BookingMetrics.chargedKrw, amountKrw)
+        return receipt
+      }, spanWhenTracing("Booking.charge"))
 
-      const balance = Effect.fnUntraced(function*(userId: UserId) {
+      const balance = Effect.fnUntraced(function* (userId: UserId) {
         return yield* wallet.balance(userId)
       }, spanWhenTracing("Booking.balance"))
 
-      const pay = Effect.fnUntraced(
-        function*(userId: UserId, queueToken: string, holdId: HoldId, idempotencyKey: string | null) {
-          const claims = yield* verifyFor(userId, queueToken)
-          const idempotency = claimOf(userId, idempotencyKey, `payment:${holdId}`)
-          const admitted = yield* Effect.result(Effect.flatMap(concertOf(claims), (concert) => requireActive(claims, concert)))
-          if (Result.isFailure(admitted)) {
-            // A first success ended the token: its retry still gets the first answer.
-            const first = idempotency === null ? Option.none() : yield* idempotencyRecords.replay(idempotency)
-            if (Option.isNone(first)) return yield* admitted.failure
-            yield* endTokenAfterPayment(claims)
-            return yield* paidReceipt(first.value)
-          }
-          const paymentId = yield* newId(PaymentId)
-          const receipt = yield* payments.pay({
-            paymentId,
-            holdId,
-            userId,
-            concertId: claims.concertId,
-            queueTokenId: claims.tokenId,
-            idempotency
-          })
-          if (receipt.paymentId === paymentId) {
-            yield* Metric.update(BookingMetrics.payments, 1)
-            yield* Metric.update(BookingMetrics.seatsSold, receipt.seatNumbers.length)
-            yield* Metric.update(BookingMetrics.paidKrw, receipt.amountKrw)
-          }
+      const pay = Effect.fnUntraced(function* (
+        userId: UserId,
+        queueToken: string,
+        holdId: HoldId,
+        idempotencyKey: string | null
+      ) {
+        const claims = yield* verifyFor(userId, queueToken)
+        const idempotency = claimOf(userId, idempotencyKey, `payment:${holdId}`)
+        const admitted = yield* Effect.result(
+          Effect.flatMap(concertOf(claims), (concert) => requireActive(claims, concert))
+        )
+        if (Result.isFailure(admitted)) {
+          // A first success ended the token: its retry still gets the first answer.
+          const first = idempotency === null ? Option.none() : yield* idempotencyRecords.replay(idempotency)
+          if (Option.isNone(first)) return yield* admitted.failure
           yield* endTokenAfterPayment(claims)
-          return receipt
-        }, spanWhenTracing("Booking.pay")
-      )
+          return yield* paidReceipt(first.value)
+        }
+        const paymentId = yield* newId(PaymentId)
+        const receipt = yield* payments.pay({
+          paymentId,
+          holdId,
+          userId,
+          concertId: claims.concertId,
+          queueTokenId: claims.tokenId,
+          idempotency
+        })
+        if (receipt.paymentId === paymentId) {
+          yield* Metric.update(BookingMetrics.payments, 1)
+          yield* Metric.update(BookingMetrics.seatsSold, receipt.seatNumbers.length)
+          yield* Metric.update(BookingMetrics.paidKrw, receipt.amountKrw)
+        }
+        yield* endTokenAfterPayment(claims)
+        return receipt
+      }, spanWhenTracing("Booking.pay"))
 
       /** The fingerprint names the operation, so another outcome kind is a store defect. */
       const paidReceipt = (outcome: IdempotentOutcome) =>
@@ -473,7 +496,7 @@ export class Booking extends Context.Service<Booking, {
        * active window.
        */
       const endTokenAfterPayment = (claims: QueueTokenClaims) => {
-        const end = Effect.gen(function*() {
+        const end = Effect.gen(function* () {
           const concert = yield* catalog.findConcert(claims.concertId)
           if (Option.isSome(concert)) yield* queue.end(claims.concertId, claims.tokenId, concert.value.policy.queue)
         })
@@ -486,7 +509,7 @@ export class Booking extends Context.Service<Booking, {
         return end.pipe(Effect.catchCause(() => Effect.asVoid(Effect.forkDetach(endLater))))
       }
 
-      const listPayments = Effect.fnUntraced(function*(userId: UserId) {
+      const listPayments = Effect.fnUntraced(function* (userId: UserId) {
         return yield* payments.listPayments(userId)
       }, spanWhenTracing("Booking.listPayments"))
 
@@ -498,21 +521,19 @@ export class Booking extends Context.Service<Booking, {
         queue.status(probeConcertId, probeTokenId, QueuePolicy.default)
       ).pipe(Effect.asVoid, spanWhenTracing("Booking.checkStores"))
 
-      const saleReport = Effect.fnUntraced(function*(concertId: ConcertId) {
+      const saleReport = Effect.fnUntraced(function* (concertId: ConcertId) {
         const concert = yield* findConcert(concertId)
-        const [queueStats, dates] = yield* Effect.all([
-          queue.stats(concertId, concert.policy.queue),
-          inventory.seatCounts(concert.dates)
-        ], { concurrency: 2 })
+        const [queueStats, dates] = yield* Effect.all(
+          [queue.stats(concertId, concert.policy.queue), inventory.seatCounts(concert.dates)],
+          { concurrency: 2 }
+        )
         return { concert, queue: queueStats, dates }
       }, spanWhenTracing("Booking.saleReport"))
 
-      const configureQueue = Effect.fnUntraced(
-        function*(concertId: ConcertId, change: QueueSettingsChange) {
-          const concert = yield* findConcert(concertId)
-          return yield* queue.configure(concertId, change, concert.policy.queue)
-        }, spanWhenTracing("Booking.configureQueue")
-      )
+      const configureQueue = Effect.fnUntraced(function* (concertId: ConcertId, change: QueueSettingsChange) {
+        const concert = yield* findConcert(concertId)
+        return yield* queue.configure(concertId, change, concert.policy.queue)
+      }, spanWhenTracing("Booking.configureQueue"))
 
       return Booking.of({
         checkStores,

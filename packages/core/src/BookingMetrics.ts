@@ -14,7 +14,9 @@ import { SeatInventory } from "./ports/SeatInventory.ts"
 import { Wallet } from "./ports/Wallet.ts"
 
 /** Histogram buckets for latencies, in milliseconds: 0.5 ms to 10 s. @category metrics */
-export const latencyBoundariesMs: ReadonlyArray<number> = [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000]
+export const latencyBoundariesMs: ReadonlyArray<number> = [
+  0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000
+]
 
 /**
  * The engine's metrics.
@@ -31,7 +33,10 @@ export const BookingMetrics = {
   holds: Metric.counter("boxoffice_holds_total", { description: "Holds granted", incremental: true }),
   seatsSold: Metric.counter("boxoffice_seats_sold_total", { description: "Seats sold", incremental: true }),
   payments: Metric.counter("boxoffice_payments_total", { description: "Payments made", incremental: true }),
-  chargedKrw: Metric.counter("boxoffice_charged_krw_total", { description: "KRW charged to wallets", incremental: true }),
+  chargedKrw: Metric.counter("boxoffice_charged_krw_total", {
+    description: "KRW charged to wallets",
+    incremental: true
+  }),
   paidKrw: Metric.counter("boxoffice_paid_krw_total", { description: "KRW paid for seats", incremental: true })
 } as const
 
@@ -54,7 +59,8 @@ const timed = <S extends object>(port: string, service: S, traced: boolean): S =
             Effect.contextWith((context: Context.Context<never>) => {
               timer.updateUnsafe(Duration.millis(performance.now() - startedMs), context)
               return Effect.void
-            }))
+            })
+          )
         })
         return traced ? Effect.withSpan(timedEffect, spanName, { kind: "client" }) : timedEffect
       }
@@ -62,12 +68,12 @@ const timed = <S extends object>(port: string, service: S, traced: boolean): S =
         operation,
         typeof member === "function"
           ? (...args: Array<unknown>) => {
-            const result = member(...args)
-            return Effect.isEffect(result) ? measure(result) : result
-          }
+              const result = member(...args)
+              return Effect.isEffect(result) ? measure(result) : result
+            }
           : Effect.isEffect(member)
-          ? measure(member)
-          : member
+            ? measure(member)
+            : member
       ]
     })
   ) as S
@@ -90,7 +96,7 @@ export type StorePorts = Catalog | SeatInventory | Wallet | Payments | Queue | I
  */
 const instrumented = (traced: boolean) =>
   Layer.effectContext(
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       return Context.make(Catalog, timed("Catalog", yield* Catalog, traced)).pipe(
         Context.add(SeatInventory, timed("SeatInventory", yield* SeatInventory, traced)),
         Context.add(Wallet, timed("Wallet", yield* Wallet, traced)),

@@ -13,40 +13,52 @@ import { OutcomeError } from "./internal/EffectInternals.ts"
 export class InvalidRequest extends OutcomeError<InvalidRequest>()("InvalidRequest", {
   detail: Schema.String
 }) {
-  get code() { return "invalid-request" as const }
+  get code() {
+    return "invalid-request" as const
+  }
 }
 
 /** A missing, malformed or forged access token. @category errors */
 export class Unauthenticated extends OutcomeError<Unauthenticated>()("Unauthenticated", {
   detail: Schema.String
 }) {
-  get code() { return "unauthenticated" as const }
+  get code() {
+    return "unauthenticated" as const
+  }
 }
 
 /** A missing, malformed or forged queue token. @category errors */
 export class QueueTokenInvalid extends OutcomeError<QueueTokenInvalid>()("QueueTokenInvalid", {
   detail: Schema.String
 }) {
-  get code() { return "queue-token-invalid" as const }
+  get code() {
+    return "queue-token-invalid" as const
+  }
 }
 
 /** The queue token is still waiting. @category errors */
 export class QueueNotAdmitted extends OutcomeError<QueueNotAdmitted>()("QueueNotAdmitted", {
   position: Schema.NullOr(Schema.Int)
 }) {
-  get code() { return "queue-not-admitted" as const }
+  get code() {
+    return "queue-not-admitted" as const
+  }
 }
 
 /** The queue token was ended by payment, timed out or was left. @category errors */
 export class QueueTokenExpired extends OutcomeError<QueueTokenExpired>()("QueueTokenExpired", {}) {
-  get code() { return "queue-token-expired" as const }
+  get code() {
+    return "queue-token-expired" as const
+  }
 }
 
 /** Another user's hold or token, or a token for another concert. @category errors */
 export class Forbidden extends OutcomeError<Forbidden>()("Forbidden", {
   detail: Schema.String
 }) {
-  get code() { return "forbidden" as const }
+  get code() {
+    return "forbidden" as const
+  }
 }
 
 /** An unknown concert, date or hold. @category errors */
@@ -54,14 +66,18 @@ export class NotFound extends OutcomeError<NotFound>()("NotFound", {
   entity: Schema.Literals(["concert", "date", "hold"]),
   id: Schema.String
 }) {
-  get code() { return "not-found" as const }
+  get code() {
+    return "not-found" as const
+  }
 }
 
 /** A requested seat is held or sold; nothing was held. @category errors */
 export class SeatUnavailable extends OutcomeError<SeatUnavailable>()("SeatUnavailable", {
   seatNumbers: Schema.Array(Schema.Int)
 }) {
-  get code() { return "seat-unavailable" as const }
+  get code() {
+    return "seat-unavailable" as const
+  }
 }
 
 /** The user would hold more than `maxSeatsPerUser` seats on that date. @category errors */
@@ -69,26 +85,34 @@ export class HoldLimitExceeded extends OutcomeError<HoldLimitExceeded>()("HoldLi
   maxSeatsPerUser: Schema.Int,
   seatsAlready: Schema.Int
 }) {
-  get code() { return "hold-limit-exceeded" as const }
+  get code() {
+    return "hold-limit-exceeded" as const
+  }
 }
 
 /** The hold was paid already. @category errors */
 export class AlreadyPaid extends OutcomeError<AlreadyPaid>()("AlreadyPaid", {
   holdId: Schema.String
 }) {
-  get code() { return "already-paid" as const }
+  get code() {
+    return "already-paid" as const
+  }
 }
 
 /** The same Idempotency-Key is still running. @category errors */
 export class IdempotencyInFlight extends OutcomeError<IdempotencyInFlight>()("IdempotencyInFlight", {}) {
-  get code() { return "idempotency-in-flight" as const }
+  get code() {
+    return "idempotency-in-flight" as const
+  }
 }
 
 /** The hold expired or was released before payment. @category errors */
 export class HoldExpired extends OutcomeError<HoldExpired>()("HoldExpired", {
   holdId: Schema.String
 }) {
-  get code() { return "hold-expired" as const }
+  get code() {
+    return "hold-expired" as const
+  }
 }
 
 /** The wallet is short; nothing changed. @category errors */
@@ -96,7 +120,9 @@ export class InsufficientBalance extends OutcomeError<InsufficientBalance>()("In
   balanceKrw: Schema.Int,
   neededKrw: Schema.Int
 }) {
-  get code() { return "insufficient-balance" as const }
+  get code() {
+    return "insufficient-balance" as const
+  }
 }
 
 /** The charge would lift the balance past its cap; nothing changed. @category errors */
@@ -104,12 +130,16 @@ export class BalanceLimitExceeded extends OutcomeError<BalanceLimitExceeded>()("
   balanceKrw: Schema.Int,
   balanceKrwMax: Schema.Int
 }) {
-  get code() { return "balance-limit-exceeded" as const }
+  get code() {
+    return "balance-limit-exceeded" as const
+  }
 }
 
 /** The same Idempotency-Key came with a different body. @category errors */
 export class IdempotencyKeyReused extends OutcomeError<IdempotencyKeyReused>()("IdempotencyKeyReused", {}) {
-  get code() { return "idempotency-key-reused" as const }
+  get code() {
+    return "idempotency-key-reused" as const
+  }
 }
 
 /** A store is unreachable; the request did nothing and can be retried. @category errors */
@@ -117,14 +147,18 @@ export class Unavailable extends Schema.TaggedError<Unavailable>()("Unavailable"
   store: Schema.String,
   cause: Schema.Defect()
 }) {
-  get code() { return "unavailable" as const }
+  get code() {
+    return "unavailable" as const
+  }
 }
 
 /** The date has started: its seats can no longer be held or paid. @category errors */
 export class SaleClosed extends OutcomeError<SaleClosed>()("SaleClosed", {
   dateId: Schema.String
 }) {
-  get code() { return "sale-closed" as const }
+  get code() {
+    return "sale-closed" as const
+  }
 }
 
 /**
@@ -139,7 +173,9 @@ export class OutcomeUnknown extends Schema.TaggedError<OutcomeUnknown>()("Outcom
   store: Schema.String,
   cause: Schema.Defect()
 }) {
-  get code() { return "outcome-unknown" as const }
+  get code() {
+    return "outcome-unknown" as const
+  }
 }
 
 /** Every error a use case can end with. @category errors */

@@ -10,24 +10,69 @@ const policy = (maxActive: number, admitPerMinute: number | null) =>
 
 describe("admissionsAllowed", () => {
   it("admits every waiter while there is room", () => {
-    assert.strictEqual(admissionsAllowed({ policy: policy(100, null), nowMs: 0, activeCount: 0, waitingCount: 7, admissionTimesMs: [] }), 7)
+    assert.strictEqual(
+      admissionsAllowed({ policy: policy(100, null), nowMs: 0, activeCount: 0, waitingCount: 7, admissionTimesMs: [] }),
+      7
+    )
   })
   it("never exceeds maxActive", () => {
-    assert.strictEqual(admissionsAllowed({ policy: policy(3, null), nowMs: 0, activeCount: 1, waitingCount: 7, admissionTimesMs: [] }), 2)
-    assert.strictEqual(admissionsAllowed({ policy: policy(3, null), nowMs: 0, activeCount: 3, waitingCount: 7, admissionTimesMs: [] }), 0)
+    assert.strictEqual(
+      admissionsAllowed({ policy: policy(3, null), nowMs: 0, activeCount: 1, waitingCount: 7, admissionTimesMs: [] }),
+      2
+    )
+    assert.strictEqual(
+      admissionsAllowed({ policy: policy(3, null), nowMs: 0, activeCount: 3, waitingCount: 7, admissionTimesMs: [] }),
+      0
+    )
   })
   it("never exceeds admitPerMinute in the window (now - 60 s, now]", () => {
     const times = [0, 10_000, 20_000]
-    assert.strictEqual(admissionsAllowed({ policy: policy(100, 3), nowMs: 59_999, activeCount: 0, waitingCount: 5, admissionTimesMs: times }), 0)
-    assert.strictEqual(admissionsAllowed({ policy: policy(100, 3), nowMs: 60_000, activeCount: 0, waitingCount: 5, admissionTimesMs: times }), 1)
-    assert.strictEqual(admissionsAllowed({ policy: policy(100, 3), nowMs: 80_000, activeCount: 0, waitingCount: 5, admissionTimesMs: times }), 3)
+    assert.strictEqual(
+      admissionsAllowed({
+        policy: policy(100, 3),
+        nowMs: 59_999,
+        activeCount: 0,
+        waitingCount: 5,
+        admissionTimesMs: times
+      }),
+      0
+    )
+    assert.strictEqual(
+      admissionsAllowed({
+        policy: policy(100, 3),
+        nowMs: 60_000,
+        activeCount: 0,
+        waitingCount: 5,
+        admissionTimesMs: times
+      }),
+      1
+    )
+    assert.strictEqual(
+      admissionsAllowed({
+        policy: policy(100, 3),
+        nowMs: 80_000,
+        activeCount: 0,
+        waitingCount: 5,
+        admissionTimesMs: times
+      }),
+      3
+    )
   })
   it("takes the tighter of the two caps", () => {
-    assert.strictEqual(admissionsAllowed({ policy: policy(2, 10), nowMs: 0, activeCount: 0, waitingCount: 5, admissionTimesMs: [] }), 2)
-    assert.strictEqual(admissionsAllowed({ policy: policy(10, 2), nowMs: 0, activeCount: 0, waitingCount: 5, admissionTimesMs: [] }), 2)
+    assert.strictEqual(
+      admissionsAllowed({ policy: policy(2, 10), nowMs: 0, activeCount: 0, waitingCount: 5, admissionTimesMs: [] }),
+      2
+    )
+    assert.strictEqual(
+      admissionsAllowed({ policy: policy(10, 2), nowMs: 0, activeCount: 0, waitingCount: 5, admissionTimesMs: [] }),
+      2
+    )
   })
   it("never goes negative when the caps are already exceeded", () => {
-    assert.strictEqual(admissionsAllowed({ policy: policy(1, null), nowMs: 0, activeCount: 5, waitingCount: 5, admissionTimesMs: [] }), 0)
+    assert.strictEqual(
+      admissionsAllowed({ policy: policy(1, null), nowMs: 0, activeCount: 5, waitingCount: 5, admissionTimesMs: [] }),
+      0
+    )
   })
 })
 

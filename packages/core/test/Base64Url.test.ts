@@ -49,6 +49,6 @@ describe("Base64Url", () => {
     assert.strictEqual(Base64Url.decode("//4"), undefined)
     assert.strictEqual(Base64Url.decode("__5"), undefined) // the same bytes with an unused bit set
     assert.strictEqual(Base64Url.decodeString("__4"), undefined)
-    assert.strictEqual(Base64Url.decodeString(Base64Url.encode("{\"a\":\"é\"}")), "{\"a\":\"é\"}")
+    assert.strictEqual(Base64Url.decodeString(Base64Url.encode('{"a":"é"}')), '{"a":"é"}')
   })
 })

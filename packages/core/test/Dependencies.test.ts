@@ -28,7 +28,9 @@ describe("@boxoffice/core dependencies", () => {
       const imports = [...code.matchAll(/from "([^"]+)"/g)].map((m) => m[1]!)
       for (const specifier of imports) {
         assert.isTrue(
-          specifier === "effect" || specifier.startsWith("effect/") || specifier.startsWith("@noble/hashes/") ||
+          specifier === "effect" ||
+            specifier.startsWith("effect/") ||
+            specifier.startsWith("@noble/hashes/") ||
             specifier.startsWith("."),
           `${file} imports ${specifier}`
         )

@@ -27,7 +27,8 @@ import { spanWhenTracing } from "../src/internal/EffectInternals.ts"
 const runs = Number(process.env["BOXOFFICE_PROPERTY_RUNS"] ?? 500)
 
 const id = <Id extends string>() => fc.uuid().map((uuid) => uuid as Id)
-const instant = fc.date({ min: new Date("1970-01-01T00:00:00.000Z"), max: new Date("9999-12-31T23:59:59.999Z"), noInvalidDate: true })
+const instant = fc
+  .date({ min: new Date("1970-01-01T00:00:00.000Z"), max: new Date("9999-12-31T23:59:59.999Z"), noInvalidDate: true })
   .map((date) => DateTime.makeUnsafe(date.getTime()))
 const int = fc.oneof(fc.integer({ min: 0, max: 1_000 }), fc.maxSafeInteger())
 
@@ -44,10 +45,15 @@ const entryFields = fc.record({
   activeUntil: fc.option(instant, { nil: null }),
   opensAt: fc.option(instant, { nil: null })
 })
-const claimsFields = fc.record({ tokenId: id<QueueTokenId>(), userId: id<UserId>(), concertId: id<ConcertId>(), issuedAtMs: int })
+const claimsFields = fc.record({
+  tokenId: id<QueueTokenId>(),
+  userId: id<UserId>(),
+  concertId: id<ConcertId>(),
+  issuedAtMs: int
+})
 
 const sameValue = <A extends object>(schema: Schema.Codec<A, unknown>, trusted: A, constructed: A) => {
-  assert.instanceOf(trusted, constructed.constructor as new(...args: Array<any>) => A)
+  assert.instanceOf(trusted, constructed.constructor as new (...args: Array<any>) => A)
   assert.isTrue(Schema.is(schema)(trusted))
   assert.isTrue(Equal.equals(trusted, constructed))
   assert.deepStrictEqual(trusted, constructed)
@@ -66,13 +72,16 @@ describe("trusted instances", () => {
 
   it("QueueTokenClaims.trusted is the claims the constructor makes", () => {
     fc.assert(
-      fc.property(claimsFields, (fields) => sameValue(QueueTokenClaims, QueueTokenClaims.trusted(fields), new QueueTokenClaims(fields))),
+      fc.property(claimsFields, (fields) =>
+        sameValue(QueueTokenClaims, QueueTokenClaims.trusted(fields), new QueueTokenClaims(fields))
+      ),
       { numRuns: runs }
     )
   })
 })
 
-const frames = (error: Error) => (error.stack ?? "").split("\n").filter((line) => line.trimStart().startsWith("at ")).length
+const frames = (error: Error) =>
+  (error.stack ?? "").split("\n").filter((line) => line.trimStart().startsWith("at ")).length
 
 describe("outcome errors", () => {
   it("record no frames and are otherwise the same errors, made or decoded", () => {

@@ -22,14 +22,33 @@ describe("etaSeconds", () => {
     const policy = new QueuePolicy({ maxActive: 100, activeSeconds: 600, admitPerMinute: null })
     // One admission a second for the last 10 s: 9 after the first, over the 9 s since it.
     const times = Array.from({ length: 10 }, (_, i) => 91_000 + i * 1_000)
-    assert.strictEqual(observedAdmissionRatePerSecond({ policy, nowMs: 100_000, waitedAdmissions: waitedAdmissionsOf(times, 100_000) }), 1)
-    assert.strictEqual(etaSeconds({ policy, nowMs: 100_000, position: 25, activeCount: 100, waitedAdmissions: waitedAdmissionsOf(times, 100_000) }), 25)
+    assert.strictEqual(
+      observedAdmissionRatePerSecond({ policy, nowMs: 100_000, waitedAdmissions: waitedAdmissionsOf(times, 100_000) }),
+      1
+    )
+    assert.strictEqual(
+      etaSeconds({
+        policy,
+        nowMs: 100_000,
+        position: 25,
+        activeCount: 100,
+        waitedAdmissions: waitedAdmissionsOf(times, 100_000)
+      }),
+      25
+    )
   })
   it("follows the rate cap's schedule exactly: a full window opens only as its admissions age out", () => {
     const policy = new QueuePolicy({ maxActive: 10_000, activeSeconds: 600, admitPerMinute: 60 })
     const window = Array.from({ length: 60 }, () => 99_000)
     const eta = (position: number) =>
-      etaSeconds({ policy, nowMs: 100_000, position, activeCount: 60, waitedAdmissions: none, rateCapWindow: rateCapWindowOf(window, 100_000, position, 60) })
+      etaSeconds({
+        policy,
+        nowMs: 100_000,
+        position,
+        activeCount: 60,
+        waitedAdmissions: none,
+        rateCapWindow: rateCapWindowOf(window, 100_000, position, 60)
+      })
     // All 60 places free at 159 s; the next 60 a minute later, and so on.
     assert.deepStrictEqual([1, 60, 61, 120, 121].map(eta), [59, 59, 119, 119, 179])
   })
@@ -37,22 +56,51 @@ describe("etaSeconds", () => {
     const policy = new QueuePolicy({ maxActive: 10_000, activeSeconds: 600, admitPerMinute: 60 })
     const window = Array.from({ length: 50 }, () => 99_000)
     assert.strictEqual(
-      rateCapAdmissionAtMs({ policy, nowMs: 100_000, position: 10, activeCount: 50, waitedAdmissions: none, rateCapWindow: rateCapWindowOf(window, 100_000, 10, 60) }),
+      rateCapAdmissionAtMs({
+        policy,
+        nowMs: 100_000,
+        position: 10,
+        activeCount: 50,
+        waitedAdmissions: none,
+        rateCapWindow: rateCapWindowOf(window, 100_000, 10, 60)
+      }),
       100_000
     )
     assert.strictEqual(
-      rateCapAdmissionAtMs({ policy, nowMs: 100_000, position: 11, activeCount: 50, waitedAdmissions: none, rateCapWindow: rateCapWindowOf(window, 100_000, 11, 60) }),
+      rateCapAdmissionAtMs({
+        policy,
+        nowMs: 100_000,
+        position: 11,
+        activeCount: 50,
+        waitedAdmissions: none,
+        rateCapWindow: rateCapWindowOf(window, 100_000, 11, 60)
+      }),
       159_000
     )
   })
   it("falls back to maxActive / activeSeconds when nothing was measured", () => {
     const policy = new QueuePolicy({ maxActive: 2, activeSeconds: 600, admitPerMinute: null })
-    assert.strictEqual(etaSeconds({ policy, nowMs: 0, position: 1, activeCount: policy.maxActive, waitedAdmissions: none }), 300)
-    assert.strictEqual(etaSeconds({ policy, nowMs: 0, position: 4, activeCount: policy.maxActive, waitedAdmissions: none }), 1_200)
+    assert.strictEqual(
+      etaSeconds({ policy, nowMs: 0, position: 1, activeCount: policy.maxActive, waitedAdmissions: none }),
+      300
+    )
+    assert.strictEqual(
+      etaSeconds({ policy, nowMs: 0, position: 4, activeCount: policy.maxActive, waitedAdmissions: none }),
+      1_200
+    )
   })
   it("ignores admissions older than the observation window", () => {
     const policy = new QueuePolicy({ maxActive: 2, activeSeconds: 600, admitPerMinute: null })
-    assert.strictEqual(etaSeconds({ policy, nowMs: 10_000_000, position: 1, activeCount: policy.maxActive, waitedAdmissions: waitedAdmissionsOf([0, 1, 2], 10_000_000) }), 300)
+    assert.strictEqual(
+      etaSeconds({
+        policy,
+        nowMs: 10_000_000,
+        position: 1,
+        activeCount: policy.maxActive,
+        waitedAdmissions: waitedAdmissionsOf([0, 1, 2], 10_000_000)
+      }),
+      300
+    )
   })
   it("needs no slot to open for waiters up to the free slots", () => {
     const policy = new QueuePolicy({ maxActive: 10, activeSeconds: 60, admitPerMinute: null })
@@ -61,8 +109,13 @@ describe("etaSeconds", () => {
   })
   it("grows with the position", () => {
     const policy = new QueuePolicy({ maxActive: 10, activeSeconds: 60, admitPerMinute: null })
-    const etas = [1, 2, 10, 100].map((position) => etaSeconds({ policy, nowMs: 0, position, activeCount: policy.maxActive, waitedAdmissions: none }))
-    assert.deepStrictEqual(etas, [...etas].sort((a, b) => a - b))
+    const etas = [1, 2, 10, 100].map((position) =>
+      etaSeconds({ policy, nowMs: 0, position, activeCount: policy.maxActive, waitedAdmissions: none })
+    )
+    assert.deepStrictEqual(
+      etas,
+      [...etas].sort((a, b) => a - b)
+    )
     assert.strictEqual(etas[3], 600)
   })
 })
@@ -94,7 +147,10 @@ describe("waitedAdmissionsOf", () => {
     )
   })
   it("counts only admissions strictly after the oldest recent one", () => {
-    assert.deepStrictEqual(waitedAdmissionsOf([0, 391_000, 392_000, 392_000], 400_000), { oldestMs: 391_000, afterOldest: 2 })
+    assert.deepStrictEqual(waitedAdmissionsOf([0, 391_000, 392_000, 392_000], 400_000), {
+      oldestMs: 391_000,
+      afterOldest: 2
+    })
     assert.deepStrictEqual(waitedAdmissionsOf([91_000, 91_000], 100_000), { oldestMs: 91_000, afterOldest: 0 })
     assert.deepStrictEqual(waitedAdmissionsOf([], 100_000), { oldestMs: null, afterOldest: 0 })
   })
@@ -121,7 +177,14 @@ describe("rateCapWindowOf", () => {
           const times = [...unsorted].sort((a, b) => a - b)
           const policy = new QueuePolicy({ maxActive: 10_000, activeSeconds: 600, admitPerMinute: rate })
           assert.strictEqual(
-            rateCapAdmissionAtMs({ policy, nowMs, position, activeCount: 0, waitedAdmissions: none, rateCapWindow: rateCapWindowOf(times, nowMs, position, rate) }),
+            rateCapAdmissionAtMs({
+              policy,
+              nowMs,
+              position,
+              activeCount: 0,
+              waitedAdmissions: none,
+              rateCapWindow: rateCapWindowOf(times, nowMs, position, rate)
+            }),
             admissionAtOverWindow(nowMs, position, rate, times)
           )
         }

@@ -41,18 +41,24 @@ describe("drawOrder", () => {
       const seen = new Map<string, number>()
       for (const choices of allChoiceSequences(n)) {
         let call = 0
-        const order = drawOrder(Array.from({ length: n }, (_, i) => i), (bound) => {
-          const pick = choices[call++]!
-          assert.isBelow(pick, bound)
-          return pick
-        })
+        const order = drawOrder(
+          Array.from({ length: n }, (_, i) => i),
+          (bound) => {
+            const pick = choices[call++]!
+            assert.isBelow(pick, bound)
+            return pick
+          }
+        )
         assert.strictEqual(call, Math.max(0, n - 1), "one random answer per place but the last")
         const key = order.join(",")
         seen.set(key, (seen.get(key) ?? 0) + 1)
       }
       const factorial = Array.from({ length: n }, (_, i) => i + 1).reduce((a, b) => a * b, 1)
       assert.strictEqual(seen.size, factorial, `every order of ${n} is reachable`)
-      assert.isTrue([...seen.values()].every((count) => count === 1), `no order of ${n} is reachable twice`)
+      assert.isTrue(
+        [...seen.values()].every((count) => count === 1),
+        `no order of ${n} is reachable twice`
+      )
     }
   })
 

@@ -12,7 +12,11 @@ import { makeHmacKey } from "../src/internal/hmac.ts"
 
 const secret = Redacted.make("a secret of at least thirty-two bytes, for tests")
 const nodeSign = (purpose: string, message: string) =>
-  new Uint8Array(createHmac("sha256", `${purpose}\u0000${Redacted.value(secret)}`).update(message, "utf8").digest())
+  new Uint8Array(
+    createHmac("sha256", `${purpose}\u0000${Redacted.value(secret)}`)
+      .update(message, "utf8")
+      .digest()
+  )
 const webSign = async (purpose: string, message: string) => {
   const key = await globalThis.crypto.subtle.importKey(
     "raw",

@@ -9,16 +9,20 @@ import { assert, describe, it } from "vitest"
 import { Identity, newId, QueueTokenClaims, QueueTokenSigner, ConcertId, QueueTokenId, UserId } from "../src/index.ts"
 
 const signer = (secret: string) =>
-  Effect.runPromise(QueueTokenSigner.useSync((s) => s).pipe(Effect.provide(QueueTokenSigner.layerHmac(Redacted.make(secret)))))
+  Effect.runPromise(
+    QueueTokenSigner.useSync((s) => s).pipe(Effect.provide(QueueTokenSigner.layerHmac(Redacted.make(secret))))
+  )
 
-const claims = Effect.runSync(Effect.gen(function*() {
-  return new QueueTokenClaims({
-    tokenId: yield* newId(QueueTokenId),
-    userId: yield* newId(UserId),
-    concertId: yield* newId(ConcertId),
-    issuedAtMs: 1_700_000_000_000
+const claims = Effect.runSync(
+  Effect.gen(function* () {
+    return new QueueTokenClaims({
+      tokenId: yield* newId(QueueTokenId),
+      userId: yield* newId(UserId),
+      concertId: yield* newId(ConcertId),
+      issuedAtMs: 1_700_000_000_000
+    })
   })
-}))
+)
 
 describe("QueueTokenSigner", () => {
   it("verifies what it signed, deterministically", async () => {
@@ -42,7 +46,7 @@ describe("QueueTokenSigner", () => {
         })
         const token = await Effect.runPromise(s.sign(anyClaims))
         assert.strictEqual(Buffer.from(token.split(".")[1]!, "base64url").toString("utf8"), encode(anyClaims))
-        assert.deepStrictEqual({ ...await Effect.runPromise(s.verify(token)) }, { ...anyClaims })
+        assert.deepStrictEqual({ ...(await Effect.runPromise(s.verify(token))) }, { ...anyClaims })
       }),
       { numRuns: Number(process.env["BOXOFFICE_PROPERTY_RUNS"] ?? 200) }
     )
@@ -89,7 +93,7 @@ describe("QueueTokenSigner", () => {
 
 describe("Identity (demo HMAC)", () => {
   it("authenticates the tokens it issued and no others", async () => {
-    const program = Effect.gen(function*() {
+    const program = Effect.gen(function* () {
       const identity = yield* Identity
       const { userId, accessToken } = yield* identity.register
       assert.strictEqual(yield* identity.authenticate(accessToken), userId)

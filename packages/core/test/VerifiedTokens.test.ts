@@ -10,7 +10,10 @@ describe("VerifiedTokens", () => {
   it("keeps the newest `capacity` tokens, oldest out first", () => {
     const cache = makeVerifiedTokens<number>(3)
     for (const [i, token] of ["a", "b", "c", "b", "d", "e"].entries()) cache.remember(token, i)
-    assert.deepStrictEqual(["a", "b", "c", "d", "e"].map((t) => cache.get(t)), [undefined, undefined, 2, 4, 5])
+    assert.deepStrictEqual(
+      ["a", "b", "c", "d", "e"].map((t) => cache.get(t)),
+      [undefined, undefined, 2, 4, 5]
+    )
   })
 
   it("holds a million rememberings within its bound", () => {

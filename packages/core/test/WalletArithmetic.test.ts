@@ -17,26 +17,24 @@ describe("wallet arithmetic", () => {
     assert.deepStrictEqual(debit(2_000, 2_000), Result.succeed(0))
     const short = debit(1_999, 2_000)
     assert.isTrue(Result.isFailure(short) && short.failure._tag === "InsufficientBalance")
-    if (Result.isFailure(short)) assert.deepStrictEqual([short.failure.balanceKrw, short.failure.neededKrw], [1_999, 2_000])
+    if (Result.isFailure(short))
+      assert.deepStrictEqual([short.failure.balanceKrw, short.failure.neededKrw], [1_999, 2_000])
   })
   it("any sequence of credits and debits keeps the balance in 0..cap and equal to the applied sum", () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 1, max: Limits.chargeKrwMax }))),
-        (steps) => {
-          let balance = 0
-          let applied = 0
-          for (const [isCredit, amount] of steps) {
-            const next: Result.Result<number, unknown> = isCredit ? credit(balance, amount) : debit(balance, amount)
-            if (Result.isSuccess(next)) {
-              balance = next.success
-              applied += isCredit ? amount : -amount
-            }
-            if (balance < 0 || balance > Limits.balanceKrwMax || balance !== applied) return false
+      fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 1, max: Limits.chargeKrwMax }))), (steps) => {
+        let balance = 0
+        let applied = 0
+        for (const [isCredit, amount] of steps) {
+          const next: Result.Result<number, unknown> = isCredit ? credit(balance, amount) : debit(balance, amount)
+          if (Result.isSuccess(next)) {
+            balance = next.success
+            applied += isCredit ? amount : -amount
           }
-          return true
+          if (balance < 0 || balance > Limits.balanceKrwMax || balance !== applied) return false
         }
-      ),
+        return true
+      }),
       { numRuns: 500 }
     )
   })

@@ -52,16 +52,20 @@ export class NewUserResponse extends Schema.Class<NewUserResponse>("NewUserRespo
 /** @category schemas */
 export const CreateConcertBody = Schema.Struct({
   title: Schema.String.check(Schema.isBetweenLength(1, Limits.titleLengthMax)),
-  dates: Schema.Array(Schema.Struct({
-    startsAt: Instant,
-    price: intBetween(0, Limits.priceKrwMax),
-    seatCount: Schema.optionalKey(intBetween(1, Limits.seatCountMax))
-  })).check(Schema.isBetweenLength(1, Limits.datesPerConcertMax)),
-  queue: Schema.optionalKey(Schema.Struct({
-    maxActive: Schema.optionalKey(intBetween(1, Limits.maxActiveMax)),
-    activeSeconds: Schema.optionalKey(intBetween(Limits.activeSecondsMin, Limits.activeSecondsMax)),
-    admitPerMinute: Schema.optionalKey(Schema.NullOr(intBetween(1, Limits.admitPerMinuteMax)))
-  })),
+  dates: Schema.Array(
+    Schema.Struct({
+      startsAt: Instant,
+      price: intBetween(0, Limits.priceKrwMax),
+      seatCount: Schema.optionalKey(intBetween(1, Limits.seatCountMax))
+    })
+  ).check(Schema.isBetweenLength(1, Limits.datesPerConcertMax)),
+  queue: Schema.optionalKey(
+    Schema.Struct({
+      maxActive: Schema.optionalKey(intBetween(1, Limits.maxActiveMax)),
+      activeSeconds: Schema.optionalKey(intBetween(Limits.activeSecondsMin, Limits.activeSecondsMax)),
+      admitPerMinute: Schema.optionalKey(Schema.NullOr(intBetween(1, Limits.admitPerMinuteMax)))
+    })
+  ),
   holdSeconds: Schema.optionalKey(intBetween(Limits.holdSecondsMin, Limits.holdSecondsMax)),
   maxSeatsPerUser: Schema.optionalKey(intBetween(1, Limits.seatsPerUserMax)),
   /** When the sale opens: joins before it are drawn at random into the line then. A past time means now. */
@@ -95,17 +99,19 @@ export class SaleReportResponse extends Schema.Class<SaleReportResponse>("SaleRe
     active: Schema.Int,
     admittedLastMinute: Schema.Int
   }),
-  dates: Schema.Array(Schema.Struct({
-    dateId: DateId,
-    startsAt: Instant,
-    price: Schema.Int,
-    seatCount: Schema.Int,
-    available: Schema.Int,
-    held: Schema.Int,
-    sold: Schema.Int,
-    /** KRW taken for the date's sold seats. */
-    revenue: Schema.Int
-  }))
+  dates: Schema.Array(
+    Schema.Struct({
+      dateId: DateId,
+      startsAt: Instant,
+      price: Schema.Int,
+      seatCount: Schema.Int,
+      available: Schema.Int,
+      held: Schema.Int,
+      sold: Schema.Int,
+      /** KRW taken for the date's sold seats. */
+      revenue: Schema.Int
+    })
+  )
 }) {}
 
 const queueSettingsFields = Schema.Struct({
@@ -123,15 +129,19 @@ const queueSettingsKeys = new Set(Object.keys(queueSettingsFields.fields))
  *
  * @category schemas
  */
-export const QueueSettingsPatch = Schema.Record(Schema.String, Schema.Unknown).check(
-  Schema.makeFilter((body: Record<string, unknown>) => {
-    const unknown = Object.keys(body).filter((key) => !queueSettingsKeys.has(key))
-    return unknown.length === 0 ? undefined : `unknown fields: ${unknown.join(", ")}`
-  })
-).pipe(
-  Schema.decodeTo(queueSettingsFields),
-  Schema.annotate({ description: "maxActive, activeSeconds, admitPerMinute (null: no cap) and paused, each optional" })
-)
+export const QueueSettingsPatch = Schema.Record(Schema.String, Schema.Unknown)
+  .check(
+    Schema.makeFilter((body: Record<string, unknown>) => {
+      const unknown = Object.keys(body).filter((key) => !queueSettingsKeys.has(key))
+      return unknown.length === 0 ? undefined : `unknown fields: ${unknown.join(", ")}`
+    })
+  )
+  .pipe(
+    Schema.decodeTo(queueSettingsFields),
+    Schema.annotate({
+      description: "maxActive, activeSeconds, admitPerMinute (null: no cap) and paused, each optional"
+    })
+  )
 
 /** The settings in force. @category schemas */
 export class QueueSettingsResponse extends Schema.Class<QueueSettingsResponse>("QueueSettingsResponse")({
@@ -247,14 +257,22 @@ const stores = [UnavailableProblem] as const
 const writes = [UnavailableProblem, OutcomeUnknownProblem] as const
 /** Problems every route with a JSON body may answer with, before the body is read. */
 const bodies = [PayloadTooLargeProblem, UnsupportedMediaTypeProblem] as const
-const admission = [QueueTokenInvalidProblem, QueueNotAdmittedProblem, QueueTokenExpiredProblem, ForbiddenProblem] as const
+const admission = [
+  QueueTokenInvalidProblem,
+  QueueNotAdmittedProblem,
+  QueueTokenExpiredProblem,
+  ForbiddenProblem
+] as const
 
 // ---- groups ---------------------------------------------------------------
 
 /** Routes anyone may call. @category groups */
 export class PublicGroup extends HttpApiGroup.make("public", { topLevel: true }).add(
   HttpApiEndpoint.get("health", "/health", { success: Schema.Struct({ status: Schema.Literal("ok") }) }),
-  HttpApiEndpoint.get("ready", "/ready", { success: Schema.Struct({ status: Schema.Literal("ready") }), error: stores }),
+  HttpApiEndpoint.get("ready", "/ready", {
+    success: Schema.Struct({ status: Schema.Literal("ready") }),
+    error: stores
+  }),
   HttpApiEndpoint.post("createUser", "/users", { success: NewUserResponse.pipe(HttpApiSchema.status(201)) }),
   HttpApiEndpoint.get("listConcerts", "/concerts", { success: Schema.Array(ConcertSummary), error: stores }),
   HttpApiEndpoint.get("queueEvents", "/queue/events", {
@@ -265,115 +283,142 @@ export class PublicGroup extends HttpApiGroup.make("public", { topLevel: true })
 ) {}
 
 /** Admin routes, behind `BOXOFFICE_ADMIN_KEY`. @category groups */
-export class AdminGroup extends HttpApiGroup.make("admin").add(
-  HttpApiEndpoint.post("createConcert", "/admin/concerts", {
-    payload: CreateConcertBody,
-    success: CreatedConcert.pipe(HttpApiSchema.status(201)),
-    error: [...bodies, ...writes]
-  }),
-  HttpApiEndpoint.get("saleReport", "/admin/concerts/:concertId", {
-    params: { concertId: ConcertId },
-    success: SaleReportResponse,
-    error: [NotFoundProblem, ...stores]
-  }),
-  HttpApiEndpoint.get("metrics", "/metrics", {
-    success: Schema.String.pipe(HttpApiSchema.asText({ contentType: "text/plain; version=0.0.4; charset=utf-8" })),
-    error: [NotFoundProblem]
-  }),
-  HttpApiEndpoint.patch("configureQueue", "/admin/concerts/:concertId/queue", {
-    params: { concertId: ConcertId },
-    payload: QueueSettingsPatch,
-    success: QueueSettingsResponse,
-    error: [NotFoundProblem, ...bodies, ...stores]
-  })
-).middleware(AdminAuth) {}
+export class AdminGroup extends HttpApiGroup.make("admin")
+  .add(
+    HttpApiEndpoint.post("createConcert", "/admin/concerts", {
+      payload: CreateConcertBody,
+      success: CreatedConcert.pipe(HttpApiSchema.status(201)),
+      error: [...bodies, ...writes]
+    }),
+    HttpApiEndpoint.get("saleReport", "/admin/concerts/:concertId", {
+      params: { concertId: ConcertId },
+      success: SaleReportResponse,
+      error: [NotFoundProblem, ...stores]
+    }),
+    HttpApiEndpoint.get("metrics", "/metrics", {
+      success: Schema.String.pipe(HttpApiSchema.asText({ contentType: "text/plain; version=0.0.4; charset=utf-8" })),
+      error: [NotFoundProblem]
+    }),
+    HttpApiEndpoint.patch("configureQueue", "/admin/concerts/:concertId/queue", {
+      params: { concertId: ConcertId },
+      payload: QueueSettingsPatch,
+      success: QueueSettingsResponse,
+      error: [NotFoundProblem, ...bodies, ...stores]
+    })
+  )
+  .middleware(AdminAuth) {}
 
 // ---- user routes ------------------------------------------------------------
 
 const joinQueue = HttpApiEndpoint.post("joinQueue", "/concerts/:concertId/queue", {
-    params: { concertId: ConcertId },
-    success: [QueueJoined.pipe(HttpApiSchema.status(201)), QueueRejoined],
-    error: [NotFoundProblem, ...stores]
-  })
+  params: { concertId: ConcertId },
+  success: [QueueJoined.pipe(HttpApiSchema.status(201)), QueueRejoined],
+  error: [NotFoundProblem, ...stores]
+})
 
 const queueStatus = HttpApiEndpoint.get("queueStatus", "/queue/status", {
-    headers: queueTokenHeader,
-    success: QueueStatusResponse,
-    error: [QueueTokenInvalidProblem, ForbiddenProblem, ...stores]
-  })
+  headers: queueTokenHeader,
+  success: QueueStatusResponse,
+  error: [QueueTokenInvalidProblem, ForbiddenProblem, ...stores]
+})
 
 const leaveQueue = HttpApiEndpoint.delete("leaveQueue", "/queue", {
-    headers: queueTokenHeader,
-    success: HttpApiSchema.NoContent,
-    error: [QueueTokenInvalidProblem, ForbiddenProblem, ...stores]
-  })
+  headers: queueTokenHeader,
+  success: HttpApiSchema.NoContent,
+  error: [QueueTokenInvalidProblem, ForbiddenProblem, ...stores]
+})
 
 const listDates = HttpApiEndpoint.get("listDates", "/concerts/:concertId/dates", {
-    params: { concertId: ConcertId },
-    headers: queueTokenHeader,
-    success: Schema.Array(DateResponse),
-    error: [...admission, NotFoundProblem, ...stores]
-  })
+  params: { concertId: ConcertId },
+  headers: queueTokenHeader,
+  success: Schema.Array(DateResponse),
+  error: [...admission, NotFoundProblem, ...stores]
+})
 
 const listSeats = HttpApiEndpoint.get("listSeats", "/dates/:dateId/seats", {
-    params: { dateId: DateId },
-    headers: queueTokenHeader,
-    success: Schema.Array(SeatResponse),
-    error: [...admission, NotFoundProblem, ...stores]
-  })
+  params: { dateId: DateId },
+  headers: queueTokenHeader,
+  success: Schema.Array(SeatResponse),
+  error: [...admission, NotFoundProblem, ...stores]
+})
 
 const hold = HttpApiEndpoint.post("hold", "/dates/:dateId/holds", {
-    params: { dateId: DateId },
-    headers: queueTokenHeader,
-    payload: HoldBody,
-    success: HoldResponse.pipe(HttpApiSchema.status(201)),
-    error: [...admission, NotFoundProblem, InvalidRequestProblem, SaleClosedProblem, SeatUnavailableProblem, HoldLimitExceededProblem, ...bodies, ...writes]
-  })
+  params: { dateId: DateId },
+  headers: queueTokenHeader,
+  payload: HoldBody,
+  success: HoldResponse.pipe(HttpApiSchema.status(201)),
+  error: [
+    ...admission,
+    NotFoundProblem,
+    InvalidRequestProblem,
+    SaleClosedProblem,
+    SeatUnavailableProblem,
+    HoldLimitExceededProblem,
+    ...bodies,
+    ...writes
+  ]
+})
 
 const getHold = HttpApiEndpoint.get("getHold", "/holds/:holdId", {
-    params: { holdId: HoldId },
-    success: HoldResponse,
-    error: [NotFoundProblem, ForbiddenProblem, ...stores]
-  })
+  params: { holdId: HoldId },
+  success: HoldResponse,
+  error: [NotFoundProblem, ForbiddenProblem, ...stores]
+})
 
 const releaseHold = HttpApiEndpoint.delete("releaseHold", "/holds/:holdId", {
-    params: { holdId: HoldId },
-    success: HttpApiSchema.NoContent,
-    error: [NotFoundProblem, ForbiddenProblem, AlreadyPaidProblem, ...writes]
-  })
+  params: { holdId: HoldId },
+  success: HttpApiSchema.NoContent,
+  error: [NotFoundProblem, ForbiddenProblem, AlreadyPaidProblem, ...writes]
+})
 
 const wallet = HttpApiEndpoint.get("wallet", "/wallet", { success: WalletResponse, error: stores })
 
 const charge = HttpApiEndpoint.post("charge", "/wallet/charges", {
-    headers: idempotencyHeader,
-    payload: ChargeBody,
-    success: ChargeResponse,
-    error: [BalanceLimitExceededProblem, IdempotencyInFlightProblem, IdempotencyKeyReusedProblem, ...bodies, ...writes]
-  })
+  headers: idempotencyHeader,
+  payload: ChargeBody,
+  success: ChargeResponse,
+  error: [BalanceLimitExceededProblem, IdempotencyInFlightProblem, IdempotencyKeyReusedProblem, ...bodies, ...writes]
+})
 
 const pay = HttpApiEndpoint.post("pay", "/holds/:holdId/payment", {
-    params: { holdId: HoldId },
-    headers: { ...queueTokenHeader, ...idempotencyHeader },
-    success: PaymentResponse.pipe(HttpApiSchema.status(201)),
-    error: [
-      ...admission,
-      NotFoundProblem,
-      SaleClosedProblem,
-      AlreadyPaidProblem,
-      HoldExpiredProblem,
-      InsufficientBalanceProblem,
-      IdempotencyInFlightProblem,
-      IdempotencyKeyReusedProblem,
-      ...writes
-    ]
-  })
+  params: { holdId: HoldId },
+  headers: { ...queueTokenHeader, ...idempotencyHeader },
+  success: PaymentResponse.pipe(HttpApiSchema.status(201)),
+  error: [
+    ...admission,
+    NotFoundProblem,
+    SaleClosedProblem,
+    AlreadyPaidProblem,
+    HoldExpiredProblem,
+    InsufficientBalanceProblem,
+    IdempotencyInFlightProblem,
+    IdempotencyKeyReusedProblem,
+    ...writes
+  ]
+})
 
-const listPayments = HttpApiEndpoint.get("listPayments", "/payments", { success: Schema.Array(PaymentSummary), error: stores })
+const listPayments = HttpApiEndpoint.get("listPayments", "/payments", {
+  success: Schema.Array(PaymentSummary),
+  error: stores
+})
 
 /** Routes of an authenticated user. @category groups */
-export class UserGroup extends HttpApiGroup.make("user").add(
-  joinQueue, queueStatus, leaveQueue, listDates, listSeats, hold, getHold, releaseHold, wallet, charge, pay, listPayments
-).middleware(UserAuth) {}
+export class UserGroup extends HttpApiGroup.make("user")
+  .add(
+    joinQueue,
+    queueStatus,
+    leaveQueue,
+    listDates,
+    listSeats,
+    hold,
+    getHold,
+    releaseHold,
+    wallet,
+    charge,
+    pay,
+    listPayments
+  )
+  .middleware(UserAuth) {}
 
 /**
  * The boxoffice API.
@@ -391,8 +436,10 @@ export class BoxofficeApi extends HttpApi.make("boxoffice")
   .add(AdminGroup)
   .add(UserGroup)
   .middleware(RequestValidation)
-  .annotateMerge(OpenApi.annotations({
-    title: "boxoffice",
-    description: "A booking engine for ticket sales that sell out in seconds. Errors are RFC 9457 problems with a stable `code`."
-  }))
-{}
+  .annotateMerge(
+    OpenApi.annotations({
+      title: "boxoffice",
+      description:
+        "A booking engine for ticket sales that sell out in seconds. Errors are RFC 9457 problems with a stable `code`."
+    })
+  ) {}

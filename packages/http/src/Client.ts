@@ -39,11 +39,15 @@ export type BoxofficeClient = HttpApiClient.ForApi<typeof BoxofficeApi>
  */
 export const makeClient = (options: ClientOptions): Effect.Effect<BoxofficeClient> =>
   HttpApiClient.make(BoxofficeApi, { baseUrl: options.baseUrl }).pipe(
-    Effect.provide(Layer.mergeAll(
-      HttpApiMiddleware.layerClient(UserAuth, ({ next, request }) =>
-        next(HttpClientRequest.bearerToken(request, options.accessToken ?? ""))),
-      HttpApiMiddleware.layerClient(AdminAuth, ({ next, request }) =>
-        next(HttpClientRequest.bearerToken(request, options.adminKey ?? ""))),
-      FetchHttpClient.layer
-    ))
+    Effect.provide(
+      Layer.mergeAll(
+        HttpApiMiddleware.layerClient(UserAuth, ({ next, request }) =>
+          next(HttpClientRequest.bearerToken(request, options.accessToken ?? ""))
+        ),
+        HttpApiMiddleware.layerClient(AdminAuth, ({ next, request }) =>
+          next(HttpClientRequest.bearerToken(request, options.adminKey ?? ""))
+        ),
+        FetchHttpClient.layer
+      )
+    )
   )

@@ -16,7 +16,10 @@ import { Context, type Effect } from "effect"
  * ```
  * @category services
  */
-export class MetricsExposition extends Context.Service<MetricsExposition, {
-  /** The metrics now, in the Prometheus text exposition format. */
-  readonly render: Effect.Effect<string>
-}>()("@boxoffice/http/MetricsExposition") {}
+export class MetricsExposition extends Context.Service<
+  MetricsExposition,
+  {
+    /** The metrics now, in the Prometheus text exposition format. */
+    readonly render: Effect.Effect<string>
+  }
+>()("@boxoffice/http/MetricsExposition") {}

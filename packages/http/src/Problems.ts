@@ -13,123 +13,191 @@ const typeOf = <const Code extends string>(code: Code) => `urn:boxoffice:problem
 const fields = <const Code extends string>(code: Code) => ({ code: Schema.Literal(code), detail: Schema.String })
 
 /** 400: the body, path or query fails its schema. @category problems */
-export class InvalidRequestProblem extends HttpApiError.Problem<InvalidRequestProblem>()("InvalidRequestProblem", {
-  type: typeOf("invalid-request"),
-  status: 400,
-  title: "Invalid request"
-}, fields("invalid-request")) {}
+export class InvalidRequestProblem extends HttpApiError.Problem<InvalidRequestProblem>()(
+  "InvalidRequestProblem",
+  {
+    type: typeOf("invalid-request"),
+    status: 400,
+    title: "Invalid request"
+  },
+  fields("invalid-request")
+) {}
 
 /** 401: a missing, malformed or forged access token. @category problems */
-export class UnauthenticatedProblem extends HttpApiError.Problem<UnauthenticatedProblem>()("UnauthenticatedProblem", {
-  type: typeOf("unauthenticated"),
-  status: 401,
-  title: "Unauthenticated"
-}, fields("unauthenticated")) {}
+export class UnauthenticatedProblem extends HttpApiError.Problem<UnauthenticatedProblem>()(
+  "UnauthenticatedProblem",
+  {
+    type: typeOf("unauthenticated"),
+    status: 401,
+    title: "Unauthenticated"
+  },
+  fields("unauthenticated")
+) {}
 
 /** 401: a missing, malformed or forged queue token. @category problems */
-export class QueueTokenInvalidProblem extends HttpApiError.Problem<QueueTokenInvalidProblem>()("QueueTokenInvalidProblem", {
-  type: typeOf("queue-token-invalid"),
-  status: 401,
-  title: "Queue token invalid"
-}, fields("queue-token-invalid")) {}
+export class QueueTokenInvalidProblem extends HttpApiError.Problem<QueueTokenInvalidProblem>()(
+  "QueueTokenInvalidProblem",
+  {
+    type: typeOf("queue-token-invalid"),
+    status: 401,
+    title: "Queue token invalid"
+  },
+  fields("queue-token-invalid")
+) {}
 
 /** 403: the token is still waiting. @category problems */
-export class QueueNotAdmittedProblem extends HttpApiError.Problem<QueueNotAdmittedProblem>()("QueueNotAdmittedProblem", {
-  type: typeOf("queue-not-admitted"),
-  status: 403,
-  title: "Not admitted yet"
-}, { ...fields("queue-not-admitted"), position: Schema.NullOr(Schema.Int) }) {}
+export class QueueNotAdmittedProblem extends HttpApiError.Problem<QueueNotAdmittedProblem>()(
+  "QueueNotAdmittedProblem",
+  {
+    type: typeOf("queue-not-admitted"),
+    status: 403,
+    title: "Not admitted yet"
+  },
+  { ...fields("queue-not-admitted"), position: Schema.NullOr(Schema.Int) }
+) {}
 
 /** 403: the token was ended by payment, timed out or was left. @category problems */
-export class QueueTokenExpiredProblem extends HttpApiError.Problem<QueueTokenExpiredProblem>()("QueueTokenExpiredProblem", {
-  type: typeOf("queue-token-expired"),
-  status: 403,
-  title: "Queue token expired"
-}, fields("queue-token-expired")) {}
+export class QueueTokenExpiredProblem extends HttpApiError.Problem<QueueTokenExpiredProblem>()(
+  "QueueTokenExpiredProblem",
+  {
+    type: typeOf("queue-token-expired"),
+    status: 403,
+    title: "Queue token expired"
+  },
+  fields("queue-token-expired")
+) {}
 
 /** 403: another user's hold or token, or a token for another concert. @category problems */
-export class ForbiddenProblem extends HttpApiError.Problem<ForbiddenProblem>()("ForbiddenProblem", {
-  type: typeOf("forbidden"),
-  status: 403,
-  title: "Forbidden"
-}, fields("forbidden")) {}
+export class ForbiddenProblem extends HttpApiError.Problem<ForbiddenProblem>()(
+  "ForbiddenProblem",
+  {
+    type: typeOf("forbidden"),
+    status: 403,
+    title: "Forbidden"
+  },
+  fields("forbidden")
+) {}
 
 /** 404: an unknown concert, date or hold. @category problems */
-export class NotFoundProblem extends HttpApiError.Problem<NotFoundProblem>()("NotFoundProblem", {
-  type: typeOf("not-found"),
-  status: 404,
-  title: "Not found"
-}, fields("not-found")) {}
+export class NotFoundProblem extends HttpApiError.Problem<NotFoundProblem>()(
+  "NotFoundProblem",
+  {
+    type: typeOf("not-found"),
+    status: 404,
+    title: "Not found"
+  },
+  fields("not-found")
+) {}
 
 /** 409: a seat is held or sold; nothing was held. @category problems */
-export class SeatUnavailableProblem extends HttpApiError.Problem<SeatUnavailableProblem>()("SeatUnavailableProblem", {
-  type: typeOf("seat-unavailable"),
-  status: 409,
-  title: "Seat unavailable"
-}, { ...fields("seat-unavailable"), seatNumbers: Schema.Array(Schema.Int) }) {}
+export class SeatUnavailableProblem extends HttpApiError.Problem<SeatUnavailableProblem>()(
+  "SeatUnavailableProblem",
+  {
+    type: typeOf("seat-unavailable"),
+    status: 409,
+    title: "Seat unavailable"
+  },
+  { ...fields("seat-unavailable"), seatNumbers: Schema.Array(Schema.Int) }
+) {}
 
 /** 409: the user would hold more than maxSeatsPerUser seats on that date. @category problems */
-export class HoldLimitExceededProblem extends HttpApiError.Problem<HoldLimitExceededProblem>()("HoldLimitExceededProblem", {
-  type: typeOf("hold-limit-exceeded"),
-  status: 409,
-  title: "Hold limit exceeded"
-}, fields("hold-limit-exceeded")) {}
+export class HoldLimitExceededProblem extends HttpApiError.Problem<HoldLimitExceededProblem>()(
+  "HoldLimitExceededProblem",
+  {
+    type: typeOf("hold-limit-exceeded"),
+    status: 409,
+    title: "Hold limit exceeded"
+  },
+  fields("hold-limit-exceeded")
+) {}
 
 /** 409: the hold was paid already. @category problems */
-export class AlreadyPaidProblem extends HttpApiError.Problem<AlreadyPaidProblem>()("AlreadyPaidProblem", {
-  type: typeOf("already-paid"),
-  status: 409,
-  title: "Already paid"
-}, fields("already-paid")) {}
+export class AlreadyPaidProblem extends HttpApiError.Problem<AlreadyPaidProblem>()(
+  "AlreadyPaidProblem",
+  {
+    type: typeOf("already-paid"),
+    status: 409,
+    title: "Already paid"
+  },
+  fields("already-paid")
+) {}
 
 /** 409: the same Idempotency-Key is still running. @category problems */
-export class IdempotencyInFlightProblem extends HttpApiError.Problem<IdempotencyInFlightProblem>()("IdempotencyInFlightProblem", {
-  type: typeOf("idempotency-in-flight"),
-  status: 409,
-  title: "Request in flight"
-}, fields("idempotency-in-flight")) {}
+export class IdempotencyInFlightProblem extends HttpApiError.Problem<IdempotencyInFlightProblem>()(
+  "IdempotencyInFlightProblem",
+  {
+    type: typeOf("idempotency-in-flight"),
+    status: 409,
+    title: "Request in flight"
+  },
+  fields("idempotency-in-flight")
+) {}
 
 /** 409: the charge would lift the balance past its cap. @category problems */
-export class BalanceLimitExceededProblem extends HttpApiError.Problem<BalanceLimitExceededProblem>()("BalanceLimitExceededProblem", {
-  type: typeOf("balance-limit-exceeded"),
-  status: 409,
-  title: "Balance limit exceeded"
-}, fields("balance-limit-exceeded")) {}
+export class BalanceLimitExceededProblem extends HttpApiError.Problem<BalanceLimitExceededProblem>()(
+  "BalanceLimitExceededProblem",
+  {
+    type: typeOf("balance-limit-exceeded"),
+    status: 409,
+    title: "Balance limit exceeded"
+  },
+  fields("balance-limit-exceeded")
+) {}
 
 /** 410: the hold expired or was released before payment. @category problems */
-export class HoldExpiredProblem extends HttpApiError.Problem<HoldExpiredProblem>()("HoldExpiredProblem", {
-  type: typeOf("hold-expired"),
-  status: 410,
-  title: "Hold expired"
-}, fields("hold-expired")) {}
+export class HoldExpiredProblem extends HttpApiError.Problem<HoldExpiredProblem>()(
+  "HoldExpiredProblem",
+  {
+    type: typeOf("hold-expired"),
+    status: 410,
+    title: "Hold expired"
+  },
+  fields("hold-expired")
+) {}
 
 /** 402: the wallet is short; nothing changed. @category problems */
-export class InsufficientBalanceProblem extends HttpApiError.Problem<InsufficientBalanceProblem>()("InsufficientBalanceProblem", {
-  type: typeOf("insufficient-balance"),
-  status: 402,
-  title: "Insufficient balance"
-}, { ...fields("insufficient-balance"), balance: Schema.Int, needed: Schema.Int }) {}
+export class InsufficientBalanceProblem extends HttpApiError.Problem<InsufficientBalanceProblem>()(
+  "InsufficientBalanceProblem",
+  {
+    type: typeOf("insufficient-balance"),
+    status: 402,
+    title: "Insufficient balance"
+  },
+  { ...fields("insufficient-balance"), balance: Schema.Int, needed: Schema.Int }
+) {}
 
 /** 422: the same Idempotency-Key came with a different body. @category problems */
-export class IdempotencyKeyReusedProblem extends HttpApiError.Problem<IdempotencyKeyReusedProblem>()("IdempotencyKeyReusedProblem", {
-  type: typeOf("idempotency-key-reused"),
-  status: 422,
-  title: "Idempotency key reused"
-}, fields("idempotency-key-reused")) {}
+export class IdempotencyKeyReusedProblem extends HttpApiError.Problem<IdempotencyKeyReusedProblem>()(
+  "IdempotencyKeyReusedProblem",
+  {
+    type: typeOf("idempotency-key-reused"),
+    status: 422,
+    title: "Idempotency key reused"
+  },
+  fields("idempotency-key-reused")
+) {}
 
 /** 503: a store is unreachable; the request did nothing and can be retried. @category problems */
-export class UnavailableProblem extends HttpApiError.Problem<UnavailableProblem>()("UnavailableProblem", {
-  type: typeOf("unavailable"),
-  status: 503,
-  title: "Service unavailable"
-}, fields("unavailable")) {}
+export class UnavailableProblem extends HttpApiError.Problem<UnavailableProblem>()(
+  "UnavailableProblem",
+  {
+    type: typeOf("unavailable"),
+    status: 503,
+    title: "Service unavailable"
+  },
+  fields("unavailable")
+) {}
 
 /** 409: the date has started; its seats can no longer be held or paid. @category problems */
-export class SaleClosedProblem extends HttpApiError.Problem<SaleClosedProblem>()("SaleClosedProblem", {
-  type: typeOf("sale-closed"),
-  status: 409,
-  title: "Sale closed"
-}, fields("sale-closed")) {}
+export class SaleClosedProblem extends HttpApiError.Problem<SaleClosedProblem>()(
+  "SaleClosedProblem",
+  {
+    type: typeOf("sale-closed"),
+    status: 409,
+    title: "Sale closed"
+  },
+  fields("sale-closed")
+) {}
 
 /**
  * 504: the write reached the store but its answer was lost, so it may have
@@ -138,32 +206,48 @@ export class SaleClosedProblem extends HttpApiError.Problem<SaleClosedProblem>()
  *
  * @category problems
  */
-export class OutcomeUnknownProblem extends HttpApiError.Problem<OutcomeUnknownProblem>()("OutcomeUnknownProblem", {
-  type: typeOf("outcome-unknown"),
-  status: 504,
-  title: "Outcome unknown"
-}, fields("outcome-unknown")) {}
+export class OutcomeUnknownProblem extends HttpApiError.Problem<OutcomeUnknownProblem>()(
+  "OutcomeUnknownProblem",
+  {
+    type: typeOf("outcome-unknown"),
+    status: 504,
+    title: "Outcome unknown"
+  },
+  fields("outcome-unknown")
+) {}
 
 /** 429: the queue token holds its SSE streams already. @category problems */
-export class TooManyStreamsProblem extends HttpApiError.Problem<TooManyStreamsProblem>()("TooManyStreamsProblem", {
-  type: typeOf("too-many-streams"),
-  status: 429,
-  title: "Too many streams"
-}, fields("too-many-streams")) {}
+export class TooManyStreamsProblem extends HttpApiError.Problem<TooManyStreamsProblem>()(
+  "TooManyStreamsProblem",
+  {
+    type: typeOf("too-many-streams"),
+    status: 429,
+    title: "Too many streams"
+  },
+  fields("too-many-streams")
+) {}
 
 /** 413: the body is larger than the server reads (64 KiB by default). @category problems */
-export class PayloadTooLargeProblem extends HttpApiError.Problem<PayloadTooLargeProblem>()("PayloadTooLargeProblem", {
-  type: typeOf("payload-too-large"),
-  status: 413,
-  title: "Payload too large"
-}, fields("payload-too-large")) {}
+export class PayloadTooLargeProblem extends HttpApiError.Problem<PayloadTooLargeProblem>()(
+  "PayloadTooLargeProblem",
+  {
+    type: typeOf("payload-too-large"),
+    status: 413,
+    title: "Payload too large"
+  },
+  fields("payload-too-large")
+) {}
 
 /** 415: a body that is not `application/json`. @category problems */
-export class UnsupportedMediaTypeProblem extends HttpApiError.Problem<UnsupportedMediaTypeProblem>()("UnsupportedMediaTypeProblem", {
-  type: typeOf("unsupported-media-type"),
-  status: 415,
-  title: "Unsupported media type"
-}, fields("unsupported-media-type")) {}
+export class UnsupportedMediaTypeProblem extends HttpApiError.Problem<UnsupportedMediaTypeProblem>()(
+  "UnsupportedMediaTypeProblem",
+  {
+    type: typeOf("unsupported-media-type"),
+    status: 415,
+    title: "Unsupported media type"
+  },
+  fields("unsupported-media-type")
+) {}
 
 /** The problem class of each engine error. @category problems */
 export interface ProblemByTag {
@@ -218,7 +302,10 @@ const problemOf = (error: BookingError): ProblemByTag[keyof ProblemByTag] => {
         position: error.position
       })
     case "QueueTokenExpired":
-      return new QueueTokenExpiredProblem({ code: error.code, detail: "the queue token was ended by payment, timed out or was left" })
+      return new QueueTokenExpiredProblem({
+        code: error.code,
+        detail: "the queue token was ended by payment, timed out or was left"
+      })
     case "Forbidden":
       return new ForbiddenProblem({ code: error.code, detail: error.detail })
     case "NotFound":
@@ -237,7 +324,10 @@ const problemOf = (error: BookingError): ProblemByTag[keyof ProblemByTag] => {
     case "AlreadyPaid":
       return new AlreadyPaidProblem({ code: error.code, detail: `hold ${error.holdId} was paid already` })
     case "IdempotencyInFlight":
-      return new IdempotencyInFlightProblem({ code: error.code, detail: "a request with this Idempotency-Key is still running" })
+      return new IdempotencyInFlightProblem({
+        code: error.code,
+        detail: "a request with this Idempotency-Key is still running"
+      })
     case "HoldExpired":
       return new HoldExpiredProblem({ code: error.code, detail: `hold ${error.holdId} expired or was released` })
     case "InsufficientBalance":
@@ -253,7 +343,10 @@ const problemOf = (error: BookingError): ProblemByTag[keyof ProblemByTag] => {
         detail: `a balance is at most ${error.balanceKrwMax} KRW`
       })
     case "IdempotencyKeyReused":
-      return new IdempotencyKeyReusedProblem({ code: error.code, detail: "this Idempotency-Key came with another body" })
+      return new IdempotencyKeyReusedProblem({
+        code: error.code,
+        detail: "this Idempotency-Key came with another body"
+      })
     case "Unavailable":
       return new UnavailableProblem({ code: error.code, detail: `the ${error.store} store is unreachable; retry` })
     case "SaleClosed":

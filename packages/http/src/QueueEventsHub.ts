@@ -26,18 +26,21 @@ export class TooManyStreams extends Error {
  * ```
  * @category services
  */
-export class QueueEventsHub extends Context.Service<QueueEventsHub, {
-  /**
-   * The token's status stream, or `TooManyStreams` at once when the token
-   * holds `maxStreamsPerToken` already. The slot is freed when the stream
-   * ends.
-   */
-  readonly open: (queueToken: string) => Effect.Effect<Stream.Stream<QueueEntry, BookingError>, TooManyStreams>
-}>()("@boxoffice/http/QueueEventsHub") {
+export class QueueEventsHub extends Context.Service<
+  QueueEventsHub,
+  {
+    /**
+     * The token's status stream, or `TooManyStreams` at once when the token
+     * holds `maxStreamsPerToken` already. The slot is freed when the stream
+     * ends.
+     */
+    readonly open: (queueToken: string) => Effect.Effect<Stream.Stream<QueueEntry, BookingError>, TooManyStreams>
+  }
+>()("@boxoffice/http/QueueEventsHub") {
   static readonly layer = (options: { readonly maxStreamsPerToken?: number } = {}) =>
     Layer.effect(
       QueueEventsHub,
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const booking = yield* Booking
         const maxStreams = options.maxStreamsPerToken ?? maxStreamsPerTokenDefault
         // One upstream poll per token while anyone listens; a late listener gets the latest status first.

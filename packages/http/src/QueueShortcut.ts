@@ -62,19 +62,25 @@ const problemAnswer = (problem: AnyProblem): PlainAnswer => {
 
 /** The concert id decoded by the join endpoint's own schema, or `invalid-request` worded as HttpApi's validation words it. */
 const decodeJoinParams = (() => {
-  const decode = Schema.decodeUnknownExit(UserGroup.endpoints.joinQueue.params as unknown as Schema.Codec<
-    { readonly concertId: ConcertId },
-    unknown
-  >)
-  return (params: { readonly concertId: string }): Effect.Effect<{ readonly concertId: ConcertId }, InvalidRequestProblem> => {
+  const decode = Schema.decodeUnknownExit(
+    UserGroup.endpoints.joinQueue.params as unknown as Schema.Codec<{ readonly concertId: ConcertId }, unknown>
+  )
+  return (params: {
+    readonly concertId: string
+  }): Effect.Effect<{ readonly concertId: ConcertId }, InvalidRequestProblem> => {
     const exit = decode(params)
     if (Exit.isSuccess(exit)) return Effect.succeed(exit.value)
     const failure = exit.cause.reasons.find((reason) => reason._tag === "Fail")
-    return failure === undefined ? Effect.die(exit.cause) : Effect.fail(invalidRequest("Params", (failure.error as Error).message))
+    return failure === undefined
+      ? Effect.die(exit.cause)
+      : Effect.fail(invalidRequest("Params", (failure.error as Error).message))
   }
 })()
 
-const missingQueueToken = new QueueTokenInvalidProblem({ code: "queue-token-invalid", detail: "the Queue-Token header is missing" })
+const missingQueueToken = new QueueTokenInvalidProblem({
+  code: "queue-token-invalid",
+  detail: "the Queue-Token header is missing"
+})
 
 /**
  * The answerers over `Booking` and `Identity`.
@@ -91,12 +97,15 @@ const missingQueueToken = new QueueTokenInvalidProblem({ code: "queue-token-inva
  * @category constructors
  */
 export const QueueShortcut = {
-  make: Effect.gen(function*(): Effect.fn.Return<QueueShortcut, never, Booking | Identity> {
+  make: Effect.gen(function* (): Effect.fn.Return<QueueShortcut, never, Booking | Identity> {
     const booking = yield* Booking
     const identity = yield* Identity
 
     /** The caller first, as the `UserAuth` middleware runs before the endpoint decodes anything. */
-    const asUser = (authorization: string | undefined, answer: (userId: UserId) => Effect.Effect<PlainAnswer, AnyProblem>) =>
+    const asUser = (
+      authorization: string | undefined,
+      answer: (userId: UserId) => Effect.Effect<PlainAnswer, AnyProblem>
+    ) =>
       bearerCredential(authorization).pipe(
         Effect.flatMap((credential) => authenticateUser(identity, credential)),
         Effect.flatMap(answer),
@@ -110,7 +119,11 @@ export const QueueShortcut = {
           if (queueToken === undefined || queueToken === "") return Effect.fail(missingQueueToken)
           return Effect.mapBoth(booking.queueStatus(userId, queueToken), {
             onFailure: toProblem,
-            onSuccess: (entry): PlainAnswer => ({ status: 200, contentType: "application/json", body: statusJson(statusFields(entry)) })
+            onSuccess: (entry): PlainAnswer => ({
+              status: 200,
+              contentType: "application/json",
+              body: statusJson(statusFields(entry))
+            })
           })
         }),
       join: (authorization, concertId) =>
@@ -124,7 +137,9 @@ export const QueueShortcut = {
                 contentType: "application/json",
                 body: ticketJson({ queueToken: ticket.queueToken, ...statusFields(ticket.entry) })
               })
-            })))
+            })
+          )
+        )
     }
   })
 }

@@ -12,6 +12,16 @@ import { HttpRouter, HttpServerRequest } from "effect/http"
 /** Paths remembered per method; past it the memory starts over (paths carry ids, so they are unbounded). */
 const pathsRememberedMax = 1_000
 
+/** The value under `key`, made and kept on first use. */
+const getOrMake = <K, V>(map: Map<K, V>, key: K, make: () => V): V => {
+  let value = map.get(key)
+  if (value === undefined) {
+    value = make()
+    map.set(key, value)
+  }
+  return value
+}
+
 /**
  * The series of one route and method: made once with their labels, so that
  * Effect computes each series key once, not on every update.
@@ -71,7 +81,10 @@ export const RequestMetrics = {
    * record(200, 0.4, Context.empty())
    * ```
    */
-  recorder: (method: string, route: string): (status: number, durationMs: number, context: Context.Context<never>) => void => {
+  recorder: (
+    method: string,
+    route: string
+  ): ((status: number, durationMs: number, context: Context.Context<never>) => void) => {
     const series = new RouteSeries(route, method)
     return (status, durationMs, context) => series.record(status, durationMs, context)
   },
@@ -82,31 +95,31 @@ export const RequestMetrics = {
     const seriesOf = (method: string, url: string): RouteSeries => {
       const query = url.indexOf("?")
       const path = query === -1 ? url : url.slice(0, query)
-      let paths = byPath.get(method)
-      if (paths === undefined) byPath.set(method, paths = new Map())
+      const paths = getOrMake(byPath, method, () => new Map<string, RouteSeries>())
       const known = paths.get(path)
       if (known !== undefined) return known
       const route = routeOf(method, path) ?? "unmatched"
-      let routes = byRoute.get(method)
-      if (routes === undefined) byRoute.set(method, routes = new Map())
-      let series = routes.get(route)
-      if (series === undefined) routes.set(route, series = new RouteSeries(route, method))
+      const routes = getOrMake(byRoute, method, () => new Map<string, RouteSeries>())
+      const series = getOrMake(routes, route, () => new RouteSeries(route, method))
       if (paths.size >= pathsRememberedMax) paths.clear()
       paths.set(path, series)
       return series
     }
-    return HttpRouter.middleware((httpEffect) =>
-      // One step in, one on exit: the series is found before the request runs, and both
-      // updates happen on the exit, on the request fiber's own context.
-      Effect.withFiber((fiber) => {
-        const context = fiber.context
-        const request = Context.getUnsafe(context, HttpServerRequest.HttpServerRequest)
-        const series = seriesOf(request.method, request.url)
-        const startedMs = performance.now()
-        return Effect.onExit(httpEffect, (exit) => {
-          series.record(Exit.isSuccess(exit) ? exit.value.status : 500, performance.now() - startedMs, context)
-          return Effect.void
-        })
-      }), { global: true })
+    return HttpRouter.middleware(
+      (httpEffect) =>
+        // One step in, one on exit: the series is found before the request runs, and both
+        // updates happen on the exit, on the request fiber's own context.
+        Effect.withFiber((fiber) => {
+          const context = fiber.context
+          const request = Context.getUnsafe(context, HttpServerRequest.HttpServerRequest)
+          const series = seriesOf(request.method, request.url)
+          const startedMs = performance.now()
+          return Effect.onExit(httpEffect, (exit) => {
+            series.record(Exit.isSuccess(exit) ? exit.value.status : 500, performance.now() - startedMs, context)
+            return Effect.void
+          })
+        }),
+      { global: true }
+    )
   }
 }

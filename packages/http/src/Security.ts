@@ -16,11 +16,14 @@ export class CurrentUser extends Context.Service<CurrentUser, { readonly userId:
 ) {}
 
 /** `Authorization: Bearer <accessToken>`, checked by the `Identity` port. @category middleware */
-export class UserAuth extends HttpApiMiddleware.Service<UserAuth, { provides: CurrentUser }>()("@boxoffice/http/UserAuth", {
-  security: { bearer: HttpApiSecurity.bearer },
-  error: [UnauthenticatedProblem, UnavailableProblem],
-  requiredForClient: true
-}) {}
+export class UserAuth extends HttpApiMiddleware.Service<UserAuth, { provides: CurrentUser }>()(
+  "@boxoffice/http/UserAuth",
+  {
+    security: { bearer: HttpApiSecurity.bearer },
+    error: [UnauthenticatedProblem, UnavailableProblem],
+    requiredForClient: true
+  }
+) {}
 
 /** `Authorization: Bearer <BOXOFFICE_ADMIN_KEY>`. @category middleware */
 export class AdminAuth extends HttpApiMiddleware.Service<AdminAuth>()("@boxoffice/http/AdminAuth", {
@@ -30,6 +33,9 @@ export class AdminAuth extends HttpApiMiddleware.Service<AdminAuth>()("@boxoffic
 }) {}
 
 /** Answers every request that fails its schema with a 400 `invalid-request` problem. @category middleware */
-export class RequestValidation extends HttpApiMiddleware.Service<RequestValidation>()("@boxoffice/http/RequestValidation", {
-  error: InvalidRequestProblem
-}) {}
+export class RequestValidation extends HttpApiMiddleware.Service<RequestValidation>()(
+  "@boxoffice/http/RequestValidation",
+  {
+    error: InvalidRequestProblem
+  }
+) {}

@@ -5,13 +5,7 @@
  *
  * @since 0.1.0
  */
-import {
-  Booking,
-  type BookingError,
-  Identity,
-  QueueSettingsChange,
-  QueueTokenSigner
-} from "@boxoffice/core"
+import { Booking, type BookingError, Identity, QueueSettingsChange, QueueTokenSigner } from "@boxoffice/core"
 import { DateTime, Duration, Effect, Layer, Option, Redacted, Stream } from "effect"
 import { HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiMiddleware, HttpApiSwagger } from "effect/http-api"
@@ -29,7 +23,7 @@ import {
   QueueHeartbeat,
   QueueJoined,
   QueueRejoined,
-    SeatResponse,
+  SeatResponse,
   WalletResponse
 } from "./Api.ts"
 import { authenticateUser, invalidRequest } from "./internal/RequestChecks.ts"
@@ -69,7 +63,9 @@ const answer = <A, E extends BookingError, R>(effect: Effect.Effect<A, E, R>): E
 /** The caller's queue token, or `queue-token-invalid` when the header is missing. */
 const queueToken = (headers: { readonly "queue-token"?: string | undefined }) =>
   headers["queue-token"] === undefined || headers["queue-token"] === ""
-    ? Effect.fail(new QueueTokenInvalidProblem({ code: "queue-token-invalid", detail: "the Queue-Token header is missing" }))
+    ? Effect.fail(
+        new QueueTokenInvalidProblem({ code: "queue-token-invalid", detail: "the Queue-Token header is missing" })
+      )
     : Effect.succeed(headers["queue-token"])
 
 /** Compares without leaking, through timing, how much of the key matched. */
@@ -81,7 +77,7 @@ const sameSecret = (given: string, expected: string): boolean => {
 
 const PublicLive = (options: HttpOptions) =>
   HttpApiBuilder.group(BoxofficeApi, "public", (handlers) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const booking = yield* Booking
       const identity = yield* Identity
       const signer = yield* QueueTokenSigner
@@ -91,22 +87,28 @@ const PublicLive = (options: HttpOptions) =>
         .handle("health", () => Effect.succeed({ status: "ok" as const }))
         .handle("ready", () => Effect.as(answer(booking.checkStores), { status: "ready" as const }))
         .handle("createUser", () =>
-          Effect.map(identity.register, ({ userId, accessToken }) =>
-            new NewUserResponse({ userId, accessToken: Redacted.value(accessToken) })))
-        .handle("listConcerts", () =>
           Effect.map(
-            answer(booking.listConcerts),
-            (concerts) => concerts.map((c) => new ConcertSummary({ concertId: c.concertId, title: c.title }))
-          ))
+            identity.register,
+            ({ userId, accessToken }) => new NewUserResponse({ userId, accessToken: Redacted.value(accessToken) })
+          )
+        )
+        .handle("listConcerts", () =>
+          Effect.map(answer(booking.listConcerts), (concerts) =>
+            concerts.map((c) => new ConcertSummary({ concertId: c.concertId, title: c.title }))
+          )
+        )
         .handle("queueEvents", ({ query }) =>
-          Effect.gen(function*() {
+          Effect.gen(function* () {
             // The signature is checked before any store, and before the stream opens.
             yield* Effect.mapError(signer.verify(query.token), toProblem)
-            const shared = yield* Effect.mapError(hub.open(query.token), () =>
-              new TooManyStreamsProblem({
-                code: "too-many-streams",
-                detail: "this queue token holds its streams already; close one first"
-              }))
+            const shared = yield* Effect.mapError(
+              hub.open(query.token),
+              () =>
+                new TooManyStreamsProblem({
+                  code: "too-many-streams",
+                  detail: "this queue token holds its streams already; close one first"
+                })
+            )
             const statuses = shared.pipe(
               Stream.map(statusOf),
               // A store that fails mid-stream ends the stream; the client reconnects.
@@ -118,169 +120,211 @@ const PublicLive = (options: HttpOptions) =>
               Stream.mapEffect(() => Effect.map(DateTime.now, (heartbeat) => new QueueHeartbeat({ heartbeat })))
             )
             return Stream.merge(statuses, heartbeats, { haltStrategy: "left" })
-          }))
-    }))
+          })
+        )
+    })
+  )
 
 const AdminLive = HttpApiBuilder.group(BoxofficeApi, "admin", (handlers) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const booking = yield* Booking
     return handlers
       .handle("metrics", () =>
         Effect.flatMap(Effect.serviceOption(MetricsExposition), (exposition) =>
           exposition._tag === "Some"
             ? exposition.value.render
-            : Effect.fail(new NotFoundProblem({ code: "not-found", detail: "metrics are not configured on this server" }))))
+            : Effect.fail(
+                new NotFoundProblem({ code: "not-found", detail: "metrics are not configured on this server" })
+              )
+        )
+      )
       .handle("saleReport", ({ params }) =>
-        Effect.map(answer(booking.saleReport(params.concertId)), ({ concert, queue, dates }) =>
-          new SaleReportResponse({
-            concertId: concert.concertId,
-            title: concert.title,
-            opensAt: concert.policy.queue.opensAt ?? null,
-            settings: {
-              maxActive: queue.settings.maxActive,
-              activeSeconds: queue.settings.activeSeconds,
-              admitPerMinute: queue.settings.admitPerMinute,
-              paused: queue.settings.paused,
-              holdSeconds: concert.policy.holdSeconds,
-              maxSeatsPerUser: concert.policy.maxSeatsPerUser
-            },
-            queue: {
-              pending: queue.pending,
-              waiting: queue.waiting,
-              active: queue.active,
-              admittedLastMinute: queue.admittedLastMinute
-            },
-            dates: concert.dates.map((date, index) => ({
-              dateId: date.dateId,
-              startsAt: date.startsAt,
-              price: date.priceKrw,
-              seatCount: date.seatCount,
-              available: dates[index]!.available,
-              held: dates[index]!.held,
-              sold: dates[index]!.sold,
-              revenue: dates[index]!.revenueKrw
-            }))
-          })))
+        Effect.map(
+          answer(booking.saleReport(params.concertId)),
+          ({ concert, queue, dates }) =>
+            new SaleReportResponse({
+              concertId: concert.concertId,
+              title: concert.title,
+              opensAt: concert.policy.queue.opensAt ?? null,
+              settings: {
+                maxActive: queue.settings.maxActive,
+                activeSeconds: queue.settings.activeSeconds,
+                admitPerMinute: queue.settings.admitPerMinute,
+                paused: queue.settings.paused,
+                holdSeconds: concert.policy.holdSeconds,
+                maxSeatsPerUser: concert.policy.maxSeatsPerUser
+              },
+              queue: {
+                pending: queue.pending,
+                waiting: queue.waiting,
+                active: queue.active,
+                admittedLastMinute: queue.admittedLastMinute
+              },
+              dates: concert.dates.map((date, index) => ({
+                dateId: date.dateId,
+                startsAt: date.startsAt,
+                price: date.priceKrw,
+                seatCount: date.seatCount,
+                available: dates[index]!.available,
+                held: dates[index]!.held,
+                sold: dates[index]!.sold,
+                revenue: dates[index]!.revenueKrw
+              }))
+            })
+        )
+      )
       .handle("configureQueue", ({ params, payload }) =>
         Effect.map(
           answer(booking.configureQueue(params.concertId, new QueueSettingsChange(payload))),
           (settings) => new QueueSettingsResponse({ ...settings })
-        ))
+        )
+      )
       .handle("createConcert", ({ payload }) =>
-      Effect.map(
-        answer(booking.createConcert({
-          title: payload.title,
-          dates: payload.dates.map((date) => ({
-            startsAt: date.startsAt,
-            priceKrw: date.price,
-            ...(date.seatCount === undefined ? {} : { seatCount: date.seatCount })
-          })),
-          ...(payload.queue === undefined ? {} : { queue: payload.queue }),
-          ...(payload.holdSeconds === undefined ? {} : { holdSeconds: payload.holdSeconds }),
-          ...(payload.maxSeatsPerUser === undefined ? {} : { maxSeatsPerUser: payload.maxSeatsPerUser }),
-          ...(payload.opensAt === undefined ? {} : { opensAt: payload.opensAt })
-        })),
-        (concert) =>
-          new CreatedConcert({
-            concertId: concert.concertId,
-            dates: concert.dates.map((d) => ({ dateId: d.dateId, startsAt: d.startsAt, seatCount: d.seatCount }))
-          })
-      ))
-  }))
+        Effect.map(
+          answer(
+            booking.createConcert({
+              title: payload.title,
+              dates: payload.dates.map((date) => ({
+                startsAt: date.startsAt,
+                priceKrw: date.price,
+                ...(date.seatCount === undefined ? {} : { seatCount: date.seatCount })
+              })),
+              ...(payload.queue === undefined ? {} : { queue: payload.queue }),
+              ...(payload.holdSeconds === undefined ? {} : { holdSeconds: payload.holdSeconds }),
+              ...(payload.maxSeatsPerUser === undefined ? {} : { maxSeatsPerUser: payload.maxSeatsPerUser }),
+              ...(payload.opensAt === undefined ? {} : { opensAt: payload.opensAt })
+            })
+          ),
+          (concert) =>
+            new CreatedConcert({
+              concertId: concert.concertId,
+              dates: concert.dates.map((d) => ({ dateId: d.dateId, startsAt: d.startsAt, seatCount: d.seatCount }))
+            })
+        )
+      )
+  })
+)
 
 const UserLive = HttpApiBuilder.group(BoxofficeApi, "user", (handlers) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const booking = yield* Booking
     return handlers
       .handle("joinQueue", ({ params }) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const { userId } = yield* CurrentUser
           const ticket = yield* answer(booking.joinQueue(userId, params.concertId))
           const fields = { queueToken: ticket.queueToken, ...statusFields(ticket.entry) }
           return ticket.created ? new QueueJoined(fields) : new QueueRejoined(fields)
-        }))
+        })
+      )
       .handle("queueStatus", ({ headers }) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const { userId } = yield* CurrentUser
           return statusOf(yield* answer(booking.queueStatus(userId, yield* queueToken(headers))))
-        }))
+        })
+      )
       .handle("leaveQueue", ({ headers }) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const { userId } = yield* CurrentUser
           yield* answer(booking.leaveQueue(userId, yield* queueToken(headers)))
-        }))
+        })
+      )
       .handle("listDates", ({ params, headers }) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const { userId } = yield* CurrentUser
           const dates = yield* answer(booking.listDates(userId, yield* queueToken(headers), params.concertId))
-          return dates.map(({ date, availableSeats }) =>
-            new DateResponse({ dateId: date.dateId, startsAt: date.startsAt, seatCount: date.seatCount, availableSeats })
+          return dates.map(
+            ({ date, availableSeats }) =>
+              new DateResponse({
+                dateId: date.dateId,
+                startsAt: date.startsAt,
+                seatCount: date.seatCount,
+                availableSeats
+              })
           )
-        }))
+        })
+      )
       .handle("listSeats", ({ params, headers }) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const { userId } = yield* CurrentUser
           const seats = yield* answer(booking.listSeats(userId, yield* queueToken(headers), params.dateId))
           return seats.map((s) => new SeatResponse({ seatNumber: s.seatNumber, price: s.priceKrw, status: s.status }))
-        }))
+        })
+      )
       .handle("hold", ({ params, headers, payload }) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const { userId } = yield* CurrentUser
           const token = yield* queueToken(headers)
           return holdOf(yield* answer(booking.hold(userId, token, params.dateId, payload.seatNumbers)))
-        }))
+        })
+      )
       .handle("pay", ({ params, headers }) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const { userId } = yield* CurrentUser
           const token = yield* queueToken(headers)
           const receipt = yield* answer(booking.pay(userId, token, params.holdId, headers["idempotency-key"] ?? null))
           return new PaymentResponse(paymentFields(receipt))
-        }))
+        })
+      )
       .handle("getHold", ({ params }) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const { userId } = yield* CurrentUser
           return holdOf(yield* answer(booking.getHold(userId, params.holdId)))
-        }))
+        })
+      )
       .handle("releaseHold", ({ params }) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const { userId } = yield* CurrentUser
           yield* answer(booking.releaseHold(userId, params.holdId))
-        }))
+        })
+      )
       .handle("wallet", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const { userId } = yield* CurrentUser
           return new WalletResponse({ balance: yield* answer(booking.balance(userId)) })
-        }))
+        })
+      )
       .handle("charge", ({ headers, payload }) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const { userId } = yield* CurrentUser
           const receipt = yield* answer(booking.charge(userId, payload.amount, headers["idempotency-key"] ?? null))
-          return new ChargeResponse({ chargeId: receipt.chargeId, amount: receipt.amountKrw, balance: receipt.balanceKrw })
-        }))
+          return new ChargeResponse({
+            chargeId: receipt.chargeId,
+            amount: receipt.amountKrw,
+            balance: receipt.balanceKrw
+          })
+        })
+      )
       .handle("listPayments", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const { userId } = yield* CurrentUser
           const payments = yield* answer(booking.listPayments(userId))
-          return payments.map((p) =>
-            new PaymentSummary({
-              paymentId: p.paymentId,
-              holdId: p.holdId,
-              dateId: p.dateId,
-              amount: p.amountKrw,
-              seatNumbers: p.seatNumbers,
-              paidAt: p.paidAt
-            })
+          return payments.map(
+            (p) =>
+              new PaymentSummary({
+                paymentId: p.paymentId,
+                holdId: p.holdId,
+                dateId: p.dateId,
+                amount: p.amountKrw,
+                seatNumbers: p.seatNumbers,
+                paidAt: p.paidAt
+              })
           )
-        }))
-  }))
+        })
+      )
+  })
+)
 
 const UserAuthLive = Layer.effect(
   UserAuth,
   Identity.useSync((identity) =>
     UserAuth.of({
       bearer: (httpEffect, { credential }) =>
-        Effect.flatMap(authenticateUser(identity, credential), (userId) => Effect.provideService(httpEffect, CurrentUser, { userId }))
-    }))
+        Effect.flatMap(authenticateUser(identity, credential), (userId) =>
+          Effect.provideService(httpEffect, CurrentUser, { userId })
+        )
+    })
+  )
 )
 
 const AdminAuthLive = (options: HttpOptions) =>
@@ -289,16 +333,17 @@ const AdminAuthLive = (options: HttpOptions) =>
     AdminAuth.of({
       bearer: (httpEffect, { credential }) =>
         Option.isSome(options.adminKey) &&
-          sameSecret(Redacted.value(credential), Redacted.value(options.adminKey.value))
+        sameSecret(Redacted.value(credential), Redacted.value(options.adminKey.value))
           ? httpEffect
-          : Effect.fail(new UnauthenticatedProblem({ code: "unauthenticated", detail: "the admin key is missing or wrong" }))
+          : Effect.fail(
+              new UnauthenticatedProblem({ code: "unauthenticated", detail: "the admin key is missing or wrong" })
+            )
     })
   )
 
 /** Every request that fails its schema gets a 400 `invalid-request` problem saying where. */
-const RequestValidationLive = HttpApiMiddleware.layerSchemaErrorTransform(
-  RequestValidation,
-  (error) => Effect.fail(invalidRequest(error.kind, error.cause.message))
+const RequestValidationLive = HttpApiMiddleware.layerSchemaErrorTransform(RequestValidation, (error) =>
+  Effect.fail(invalidRequest(error.kind, error.cause.message))
 )
 
 /** Each route of the API as a path pattern and its method. */
@@ -319,7 +364,7 @@ for (const route of routes) routesByMethod.set(route.method, [...(routesByMethod
  */
 const routeOf = (method: string, path: string): string | null =>
   routesByMethod.get(method)?.find((route) => route.pattern.test(path))?.template ??
-    (path === "/openapi.json" || path === "/docs" ? path : null)
+  (path === "/openapi.json" || path === "/docs" ? path : null)
 
 /**
  * Any other request is a problem: `method-not-allowed` (with `Allow`) when
@@ -330,7 +375,9 @@ const FallbackRoute = HttpRouter.add("*", "*", (request) => {
   const allowed = [...new Set(routes.filter((route) => route.pattern.test(path)).map((route) => route.method))]
   return Effect.succeed(
     allowed.length > 0
-      ? transportProblemResponse("method-not-allowed", `${path} allows ${allowed.join(", ")}`, { allow: allowed.join(", ") })
+      ? transportProblemResponse("method-not-allowed", `${path} allows ${allowed.join(", ")}`, {
+          allow: allowed.join(", ")
+        })
       : transportProblemResponse("not-found", `no route ${request.method} ${path}`)
   )
 })
@@ -365,7 +412,9 @@ export const BoxofficeHttp = {
       TransportGuards.layer(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes })
     ).pipe(
       Layer.provide(
-        QueueEventsHub.layer(options.maxStreamsPerToken === undefined ? {} : { maxStreamsPerToken: options.maxStreamsPerToken })
+        QueueEventsHub.layer(
+          options.maxStreamsPerToken === undefined ? {} : { maxStreamsPerToken: options.maxStreamsPerToken }
+        )
       )
     )
 }

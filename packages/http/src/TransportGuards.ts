@@ -67,7 +67,12 @@ const decoder = new TextDecoder()
 /** What an inner layer said, for the detail of the problem that replaces its answer. */
 const plainDetail = (response: HttpServerResponse.HttpServerResponse): string => {
   const body = response.body
-  const text = body._tag === "Uint8Array" ? decoder.decode(body.body) : body._tag === "Raw" && typeof body.body === "string" ? body.body : ""
+  const text =
+    body._tag === "Uint8Array"
+      ? decoder.decode(body.body)
+      : body._tag === "Raw" && typeof body.body === "string"
+        ? body.body
+        : ""
   return text.trim().slice(0, 200) || `the request was answered with ${response.status}`
 }
 
@@ -110,33 +115,43 @@ export const TransportGuards = {
         connection: "close"
       })
     const unreadable = () => transportProblemResponse("invalid-request", "the request body could not be read")
-    return HttpRouter.middleware((httpEffect) => {
-      // Built once: each request only runs the checks and then this.
-      const guarded = httpEffect.pipe(
-        Effect.provideService(HttpIncomingMessage.MaxBodySize, limit),
-        Effect.map(asProblem),
-        Effect.catchCause((cause) => {
-          if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
-          if (!Cause.hasDies(cause)) return Effect.failCause(cause)
-          const bodyFailure = unreadableBody(Cause.squash(cause))
-          if (bodyFailure !== null) return Effect.succeed(bodyFailure === "too-large" ? tooLarge() : unreadable())
-          return Effect.flatMap(HttpServerRequest.HttpServerRequest.useSync((request) => request), (request) =>
-            Effect.as(logDefect(request.method, request.url, cause), internalError()))
-        })
-      )
-      return Effect.flatMap(HttpServerRequest.HttpServerRequest.useSync((request) => request), (request) => {
-        const declared = request.headers["content-length"]
-        const chunked = request.headers["transfer-encoding"] !== undefined
-        if (declared !== undefined && Number(declared) > maxBodyBytes) return Effect.succeed(tooLarge())
-        const hasBody = chunked || (declared !== undefined && Number(declared) > 0)
-        if (hasBody && !isJson(request.headers["content-type"])) {
-          return Effect.succeed(transportProblemResponse(
-            "unsupported-media-type",
-            `a request body must be application/json, not ${request.headers["content-type"] ?? "untyped"}`
-          ))
-        }
-        return guarded
-      })
-    }, { global: true })
+    return HttpRouter.middleware(
+      (httpEffect) => {
+        // Built once: each request only runs the checks and then this.
+        const guarded = httpEffect.pipe(
+          Effect.provideService(HttpIncomingMessage.MaxBodySize, limit),
+          Effect.map(asProblem),
+          Effect.catchCause((cause) => {
+            if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
+            if (!Cause.hasDies(cause)) return Effect.failCause(cause)
+            const bodyFailure = unreadableBody(Cause.squash(cause))
+            if (bodyFailure !== null) return Effect.succeed(bodyFailure === "too-large" ? tooLarge() : unreadable())
+            return Effect.flatMap(
+              HttpServerRequest.HttpServerRequest.useSync((request) => request),
+              (request) => Effect.as(logDefect(request.method, request.url, cause), internalError())
+            )
+          })
+        )
+        return Effect.flatMap(
+          HttpServerRequest.HttpServerRequest.useSync((request) => request),
+          (request) => {
+            const declared = request.headers["content-length"]
+            const chunked = request.headers["transfer-encoding"] !== undefined
+            if (declared !== undefined && Number(declared) > maxBodyBytes) return Effect.succeed(tooLarge())
+            const hasBody = chunked || (declared !== undefined && Number(declared) > 0)
+            if (hasBody && !isJson(request.headers["content-type"])) {
+              return Effect.succeed(
+                transportProblemResponse(
+                  "unsupported-media-type",
+                  `a request body must be application/json, not ${request.headers["content-type"] ?? "untyped"}`
+                )
+              )
+            }
+            return guarded
+          }
+        )
+      },
+      { global: true }
+    )
   }
 }

@@ -17,7 +17,7 @@ export const transportCodes = {
   "too-many-streams": 429,
   "request-header-fields-too-large": 431,
   "internal-error": 500,
-  "unavailable": 503
+  unavailable: 503
 } as const
 
 /** @category problems */
@@ -32,7 +32,7 @@ const titles: Record<TransportCode, string> = {
   "too-many-streams": "Too many streams",
   "request-header-fields-too-large": "Request header fields too large",
   "internal-error": "Internal error",
-  "unavailable": "Service unavailable"
+  unavailable: "Service unavailable"
 }
 
 /** The problem body of a transport code. @category problems */
@@ -65,6 +65,8 @@ export const transportCodeOf = (status: number): TransportCode => {
  */
 export const rawProblemResponse = (code: TransportCode, detail: string): string => {
   const body = JSON.stringify(transportProblem(code, detail))
-  return `HTTP/1.1 ${transportCodes[code]} ${titles[code]}\r\n` +
+  return (
+    `HTTP/1.1 ${transportCodes[code]} ${titles[code]}\r\n` +
     `content-type: application/problem+json\r\ncontent-length: ${new TextEncoder().encode(body).length}\r\nconnection: close\r\n\r\n${body}`
+  )
 }

@@ -18,7 +18,8 @@ const schemaJson = (responseClass: { readonly fields: Schema.Struct.Fields }) =>
 }
 
 // Instants with four-digit years, as the wire format requires, down to the millisecond.
-const instant = fc.date({ min: new Date("1970-01-01T00:00:00.000Z"), max: new Date("9999-12-31T23:59:59.999Z"), noInvalidDate: true })
+const instant = fc
+  .date({ min: new Date("1970-01-01T00:00:00.000Z"), max: new Date("9999-12-31T23:59:59.999Z"), noInvalidDate: true })
   .map((date) => DateTime.makeUnsafe(date.getTime()))
 const count = fc.oneof(fc.integer({ min: 0, max: 1_000 }), fc.maxSafeInteger())
 const statusFields = fc.record({
@@ -41,7 +42,9 @@ const cases = [
     responseClass,
     write: ticketJson,
     // Any text, to cover escaping: a queue token is opaque to the writer.
-    values: fc.tuple(fc.string({ unit: "binary" }), statusFields).map(([queueToken, fields]) => ({ queueToken, ...fields }))
+    values: fc
+      .tuple(fc.string({ unit: "binary" }), statusFields)
+      .map(([queueToken, fields]) => ({ queueToken, ...fields }))
   }))
 ] as const
 
@@ -65,7 +68,7 @@ describe("AnswerJson", () => {
     const written = statusJson({ status: "active", position: null, etaSeconds: null, activeUntil, opensAt: null })
     assert.strictEqual(
       written,
-      "{\"status\":\"active\",\"position\":null,\"etaSeconds\":null,\"activeUntil\":\"2026-11-24T09:30:05.007Z\",\"opensAt\":null}"
+      '{"status":"active","position":null,"etaSeconds":null,"activeUntil":"2026-11-24T09:30:05.007Z","opensAt":null}'
     )
   })
 })

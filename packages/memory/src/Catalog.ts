@@ -20,5 +20,6 @@ export const layer: Layer.Layer<Catalog, never, MemoryStore> = Layer.effect(
       listConcerts: Effect.sync(() => [...state.concerts.values()]),
       findConcert: (concertId) => Effect.sync(() => Option.fromNullishOr(state.concerts.get(concertId))),
       findDate: (dateId) => Effect.sync(() => Option.fromNullishOr(state.dates.get(dateId)))
-    }))
+    })
+  )
 )

@@ -14,5 +14,6 @@ export const layer: Layer.Layer<IdempotencyRecords, never, MemoryStore> = Layer.
   MemoryStore.useSync((state) =>
     IdempotencyRecords.of({
       replay: (claim) => Effect.suspend(() => Effect.fromResult(claimKey(state, claim)))
-    }))
+    })
+  )
 )

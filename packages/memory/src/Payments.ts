@@ -40,7 +40,8 @@ export const layer: Layer.Layer<Payments, never, MemoryStore> = Layer.effect(
           if (state.paymentByQueueToken.has(request.queueTokenId)) return Result.fail(new QueueTokenExpired())
           const hold = state.holds.get(request.holdId)
           if (hold === undefined) return Result.fail(new NotFound({ entity: "hold", id: request.holdId }))
-          if (hold.userId !== request.userId) return Result.fail(new Forbidden({ detail: "the hold is another user's" }))
+          if (hold.userId !== request.userId)
+            return Result.fail(new Forbidden({ detail: "the hold is another user's" }))
           const date = state.dates.get(hold.dateId)!
           if (date.concertId !== request.concertId) {
             return Result.fail(new Forbidden({ detail: "the queue token is for another concert" }))
@@ -60,7 +61,8 @@ export const layer: Layer.Layer<Payments, never, MemoryStore> = Layer.effect(
           const seats = seatsOf(state, hold.dateId)
           // Sell only seats whose newest hold is this one: a live hold always is, so this is the
           // audit twin of the Postgres function's check on the locked seat rows.
-          const ownsSeats = state.faults.ignoreHoldExpiryAtPayment ||
+          const ownsSeats =
+            state.faults.ignoreHoldExpiryAtPayment ||
             hold.seatNumbers.every((n) => seats.lastHold.get(n) === hold.holdId)
           if (!ownsSeats) {
             return Result.fail(new HoldExpired({ holdId: hold.holdId }))
@@ -115,5 +117,6 @@ export const layer: Layer.Layer<Payments, never, MemoryStore> = Layer.effect(
           return Result.succeed(receipt)
         }),
       listPayments: (userId) => Effect.sync(() => [...(state.paymentsByUser.get(userId) ?? [])])
-    }))
+    })
+  )
 )

@@ -180,7 +180,12 @@ const seen = (record: QueueRecord, nowMs: number): void => {
 }
 
 /** The ETA of the waiter at `position`, by core's rule over this queue's admissions. */
-const etaOf = (policy: Pick<QueuePolicy, "maxActive" | "activeSeconds" | "admitPerMinute">, queue: QueueState, nowMs: number, position: number) =>
+const etaOf = (
+  policy: Pick<QueuePolicy, "maxActive" | "activeSeconds" | "admitPerMinute">,
+  queue: QueueState,
+  nowMs: number,
+  position: number
+) =>
   etaSeconds({
     policy,
     nowMs,
@@ -203,9 +208,7 @@ const toEntry = (queue: QueueState, record: QueueRecord, policy: QueuePolicy, no
     joinedAt: DateTime.makeUnsafe(record.joinedAtMs),
     status: record.state === "ended" ? "expired" : record.state,
     position,
-    etaSeconds: position === null
-      ? null
-      : etaOf(queue.settings ?? policy, queue, nowMs, position),
+    etaSeconds: position === null ? null : etaOf(queue.settings ?? policy, queue, nowMs, position),
     admittedAt: record.admittedAtMs === null ? null : DateTime.makeUnsafe(record.admittedAtMs),
     activeUntil: record.activeUntilMs === null ? null : DateTime.makeUnsafe(record.activeUntilMs),
     opensAt: policy.opensAt ?? null
@@ -301,5 +304,6 @@ export const layer: Layer.Layer<Queue, never, MemoryStore> = Layer.effect(
           }
           return Result.succeed(undefined)
         })
-    }))
+    })
+  )
 )

@@ -49,8 +49,8 @@ const seatStatuses = (state: MemoryState, date: ConcertDate, nowMs: number): Arr
     const status = seats.sold.has(seatNumber)
       ? "sold"
       : isLiveHold(state, seats.lastHold.get(seatNumber), nowMs)
-      ? "held"
-      : "available"
+        ? "held"
+        : "available"
     result.push(new Seat({ seatNumber, priceKrw: date.priceKrw, status }))
   }
   return result
@@ -64,33 +64,36 @@ export const layer: Layer.Layer<SeatInventory, never, MemoryStore> = Layer.effec
       seats: (date) => atomically((nowMs) => Result.succeed(seatStatuses(state, date, nowMs))),
       availableSeatCounts: (dates) =>
         atomically((nowMs) =>
-          Result.succeed(dates.map((date) =>
-            seatStatuses(state, date, nowMs).filter((seat) => seat.status === "available").length
-          ))
+          Result.succeed(
+            dates.map((date) => seatStatuses(state, date, nowMs).filter((seat) => seat.status === "available").length)
+          )
         ),
       seatCounts: (dates) =>
         atomically((nowMs) =>
-          Result.succeed(dates.map((date) => {
-            const statuses = seatStatuses(state, date, nowMs)
-            const sold = statuses.filter((seat) => seat.status === "sold").length
-            const held = statuses.filter((seat) => seat.status === "held").length
-            return new DateSeatCounts({
-              dateId: date.dateId,
-              available: statuses.length - sold - held,
-              held,
-              sold,
-              revenueKrw: sold * date.priceKrw
+          Result.succeed(
+            dates.map((date) => {
+              const statuses = seatStatuses(state, date, nowMs)
+              const sold = statuses.filter((seat) => seat.status === "sold").length
+              const held = statuses.filter((seat) => seat.status === "held").length
+              return new DateSeatCounts({
+                dateId: date.dateId,
+                available: statuses.length - sold - held,
+                held,
+                sold,
+                revenueKrw: sold * date.priceKrw
+              })
             })
-          }))
+          )
         ),
       hold: (request) =>
         atomically((nowMs) => {
           tidy(state, nowMs)
-          if (!isStillActive(DateTime.toEpochMillis(request.activeUntil), nowMs)) return Result.fail(new QueueTokenExpired())
+          if (!isStillActive(DateTime.toEpochMillis(request.activeUntil), nowMs))
+            return Result.fail(new QueueTokenExpired())
           const seats = seatsOf(state, request.date.dateId)
-          const taken = state.faults.skipSeatTakenCheck ? [] : request.seatNumbers.filter((n) =>
-            seats.sold.has(n) || isLiveHold(state, seats.lastHold.get(n), nowMs)
-          )
+          const taken = state.faults.skipSeatTakenCheck
+            ? []
+            : request.seatNumbers.filter((n) => seats.sold.has(n) || isLiveHold(state, seats.lastHold.get(n), nowMs))
           if (taken.length > 0) return Result.fail(new SeatUnavailable({ seatNumbers: taken }))
           const key = userDateKey(request.userId, request.date.dateId)
           const userHolds = state.holdsByUserDate.get(key) ?? []
@@ -139,5 +142,6 @@ export const layer: Layer.Layer<SeatInventory, never, MemoryStore> = Layer.effec
           if (releasable.success) record.state = "released"
           return Result.succeed(undefined)
         })
-    }))
+    })
+  )
 )

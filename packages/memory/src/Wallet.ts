@@ -43,5 +43,6 @@ export const layer: Layer.Layer<Wallet, never, MemoryStore> = Layer.effect(
         }),
       balance: (userId) => Effect.sync(() => state.balances.get(userId) ?? 0),
       ledger: (userId) => Effect.sync(() => [...(state.ledgers.get(userId) ?? [])])
-    }))
+    })
+  )
 )

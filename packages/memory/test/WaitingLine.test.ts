@@ -10,7 +10,14 @@ describe("WaitingLine", () => {
   it("agrees with an array model on every position after any sequence of pushes, removals and shifts", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.constant({ kind: "push" as const }), fc.record({ kind: fc.constant("remove" as const), pick: fc.nat() }), fc.constant({ kind: "shift" as const })), { maxLength: 400 }),
+        fc.array(
+          fc.oneof(
+            fc.constant({ kind: "push" as const }),
+            fc.record({ kind: fc.constant("remove" as const), pick: fc.nat() }),
+            fc.constant({ kind: "shift" as const })
+          ),
+          { maxLength: 400 }
+        ),
         (operations) => {
           const line = new WaitingLine()
           const model: Array<number> = []

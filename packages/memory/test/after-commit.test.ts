@@ -13,7 +13,7 @@ import { assert, describe, it } from "vitest"
 const queueFailingEnd = (failures: number) =>
   Layer.effect(
     Queue,
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const queue = yield* Queue
       let failed = 0
       return Queue.of({
@@ -25,7 +25,7 @@ const queueFailingEnd = (failures: number) =>
   ).pipe(Layer.provide(MemoryQueue.layer))
 
 const payWithFailingEnd = (failures: number, warnings: Array<string>) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const booking = yield* Booking
     const concert = yield* createConcert()
     const userId = yield* newUser
@@ -40,21 +40,31 @@ const payWithFailingEnd = (failures: number, warnings: Array<string>) =>
       yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 10)))
     }
     const status = yield* (yield* Queue).status(concert.concertId, ticket.entry.tokenId, concert.policy.queue)
-    return { status: Option.getOrThrow(status).status, replay: yield* booking.pay(userId, ticket.queueToken, hold.holdId, "pay-1"), receipt }
+    return {
+      status: Option.getOrThrow(status).status,
+      replay: yield* booking.pay(userId, ticket.queueToken, hold.holdId, "pay-1"),
+      receipt
+    }
   }).pipe(
     Effect.provide(
       Booking.layer.pipe(
-        Layer.provideMerge(Layer.mergeAll(
-          MemoryStores.layerWithoutQueue,
-          queueFailingEnd(failures),
-          QueueTokenSigner.layerHmac(suiteSecret),
-          StoreClock.layerManual(suiteEpochMs)
-        ))
+        Layer.provideMerge(
+          Layer.mergeAll(
+            MemoryStores.layerWithoutQueue,
+            queueFailingEnd(failures),
+            QueueTokenSigner.layerHmac(suiteSecret),
+            StoreClock.layerManual(suiteEpochMs)
+          )
+        )
       )
     ),
-    Effect.provide(Logger.layer([Logger.make((options) => {
-      if (options.logLevel === "Warn") warnings.push(String(options.message))
-    })])),
+    Effect.provide(
+      Logger.layer([
+        Logger.make((options) => {
+          if (options.logLevel === "Warn") warnings.push(String(options.message))
+        })
+      ])
+    ),
     Effect.runPromise
   )
 

@@ -20,7 +20,13 @@ describe("broken memory variants are caught by the property suite", () => {
   for (const variant of variants) {
     it(`a store that ${variant.name} is caught`, async () => {
       const details = await checkBookingLaws(
-        { name: variant.name, layer: Layer.merge(StoreStall.inFrontOf(memoryStoresLayer(variant.faults)), StoreClock.layerManual(suiteEpochMs)) },
+        {
+          name: variant.name,
+          layer: Layer.merge(
+            StoreStall.inFrontOf(memoryStoresLayer(variant.faults)),
+            StoreClock.layerManual(suiteEpochMs)
+          )
+        },
         { runs: 20_000, seed: 20261122 }
       )
       assert.isTrue(details.failed, `the suite did not catch a store that ${variant.name}`)

@@ -4,7 +4,14 @@
  */
 import { drawOrder } from "@boxoffice/core"
 import { MemoryStores } from "@boxoffice/memory"
-import { chiSquareCritical16AtOneInAMillion, chiSquareOfPlaces, fairnessSuite, StoreClock, StoreStall, suiteEpochMs } from "@boxoffice/testing"
+import {
+  chiSquareCritical16AtOneInAMillion,
+  chiSquareOfPlaces,
+  fairnessSuite,
+  StoreClock,
+  StoreStall,
+  suiteEpochMs
+} from "@boxoffice/testing"
 import { Layer } from "effect"
 import { assert, describe, it } from "vitest"
 
@@ -18,7 +25,11 @@ describe("the fairness statistic", () => {
     const shuffled = () => drawOrder([0, 1, 2, 3, 4], (bound) => Math.floor(Math.random() * bound))
     const statistics = Array.from({ length: 200 }, () => {
       const places = Array.from({ length: 2_000 }, shuffled)
-      return chiSquareOfPlaces(places.map(() => [0, 1, 2, 3, 4]), places, 5)
+      return chiSquareOfPlaces(
+        places.map(() => [0, 1, 2, 3, 4]),
+        places,
+        5
+      )
     })
     const mean = statistics.reduce((a, b) => a + b, 0) / statistics.length
     // The mean of 200 such values has a standard deviation of sqrt(32 / 200) = 0.4.
@@ -47,7 +58,11 @@ describe("the fairness statistic", () => {
     const uniform = () => drawOrder([0, 1, 2, 3, 4], (bound) => Math.floor(random() * bound))
     const statisticOf = (shuffle: () => Array<number>) => {
       const places = Array.from({ length: 4_000 }, shuffle)
-      return chiSquareOfPlaces(places.map(() => [0, 1, 2, 3, 4]), places, 5)
+      return chiSquareOfPlaces(
+        places.map(() => [0, 1, 2, 3, 4]),
+        places,
+        5
+      )
     }
     assert.isAbove(statisticOf(naive), chiSquareCritical16AtOneInAMillion)
     assert.isBelow(statisticOf(uniform), chiSquareCritical16AtOneInAMillion)

@@ -14,7 +14,7 @@ import { assert, describe, it } from "vitest"
 const queueRecordingSpans = (seen: Array<string | null>) =>
   Layer.effect(
     Queue,
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const queue = yield* Queue
       return Queue.of({
         ...queue,
@@ -29,7 +29,7 @@ const queueRecordingSpans = (seen: Array<string | null>) =>
 
 const spansSeenByStatus = (tracerEnabled: boolean) => {
   const seen: Array<string | null> = []
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     const booking = yield* Booking
     const concert = yield* createConcert()
     const userId = yield* newUser
@@ -40,12 +40,14 @@ const spansSeenByStatus = (tracerEnabled: boolean) => {
   }).pipe(
     Effect.provide(
       Booking.layer.pipe(
-        Layer.provideMerge(Layer.mergeAll(
-          MemoryStores.layerWithoutQueue,
-          queueRecordingSpans(seen),
-          QueueTokenSigner.layerHmac(suiteSecret),
-          StoreClock.layerManual(suiteEpochMs)
-        ))
+        Layer.provideMerge(
+          Layer.mergeAll(
+            MemoryStores.layerWithoutQueue,
+            queueRecordingSpans(seen),
+            QueueTokenSigner.layerHmac(suiteSecret),
+            StoreClock.layerManual(suiteEpochMs)
+          )
+        )
       )
     ),
     Effect.provideService(References.TracerEnabled, tracerEnabled),

@@ -40,11 +40,20 @@ try {
     where exists (select 1 from seats s where s.hold_id = h.hold_id) limit 1`
   const [wallet] = await sql`select user_id from wallets limit 1`
   const queries: Array<[string, string]> = [
-    ["seat map of a date", `select seat_number, case when sold_user_id is not null then 'sold' when hold_expires_at > boxoffice_now() then 'held' else 'available' end from seats where date_id = '${date!.date_id}' order by seat_number`],
-    ["available seats of a concert's dates (one read)", `select s.date_id, count(*)::int from seats s where s.date_id = any(array(select date_id from concert_dates where concert_id = '${hold!.concert_id}')) and s.sold_user_id is null and (s.hold_expires_at is null or s.hold_expires_at <= (select boxoffice_now())) group by s.date_id`],
+    [
+      "seat map of a date",
+      `select seat_number, case when sold_user_id is not null then 'sold' when hold_expires_at > boxoffice_now() then 'held' else 'available' end from seats where date_id = '${date!.date_id}' order by seat_number`
+    ],
+    [
+      "available seats of a concert's dates (one read)",
+      `select s.date_id, count(*)::int from seats s where s.date_id = any(array(select date_id from concert_dates where concert_id = '${hold!.concert_id}')) and s.sold_user_id is null and (s.hold_expires_at is null or s.hold_expires_at <= (select boxoffice_now())) group by s.date_id`
+    ],
     ["ledger of a user", `select * from ledger_entries where user_id = '${wallet!.user_id}' order by entry_id`],
     ["payments of a user", `select * from payments where user_id = '${wallet!.user_id}' order by paid_at`],
-    ["sweeper batch", `select date_id, seat_number from seats where hold_expires_at <= boxoffice_now() order by hold_expires_at limit 500 for update skip locked`]
+    [
+      "sweeper batch",
+      `select date_id, seat_number from seats where hold_expires_at <= boxoffice_now() order by hold_expires_at limit 500 for update skip locked`
+    ]
   ]
   for (const [title, query] of queries) {
     await sql`begin`
@@ -59,11 +68,23 @@ try {
     set auto_explain.log_nested_statements = on; set client_min_messages = log`)
   const user = wallet!.user_id as string
   const calls: Array<[string, string]> = [
-    ["boxoffice_hold", `select * from boxoffice_hold(gen_random_uuid(), '${user}', '${date!.date_id}', '{3,4}', 20000, 300, 4, 4102444800000)`],
+    [
+      "boxoffice_hold",
+      `select * from boxoffice_hold(gen_random_uuid(), '${user}', '${date!.date_id}', '{3,4}', 20000, 300, 4, 4102444800000)`
+    ],
     ["boxoffice_release", `select * from boxoffice_release('${hold!.hold_id}', '${hold!.user_id}')`],
-    ["boxoffice_charge", `select * from boxoffice_charge(gen_random_uuid(), '${user}', 1000, 1000000000, 'k', 'charge:1000')`],
-    ["boxoffice_pay", `select * from boxoffice_pay(gen_random_uuid(), '${hold!.hold_id}', '${hold!.user_id}', '${hold!.concert_id}', gen_random_uuid(), 'p', 'payment:${hold!.hold_id}')`],
-    ["boxoffice_create_concert", `select boxoffice_create_concert(gen_random_uuid(), 'Plans', '{}', jsonb_build_array(jsonb_build_object('dateId', gen_random_uuid(), 'startsAt', now() + interval '9 days', 'priceKrw', 1000, 'seatCount', 50)))`],
+    [
+      "boxoffice_charge",
+      `select * from boxoffice_charge(gen_random_uuid(), '${user}', 1000, 1000000000, 'k', 'charge:1000')`
+    ],
+    [
+      "boxoffice_pay",
+      `select * from boxoffice_pay(gen_random_uuid(), '${hold!.hold_id}', '${hold!.user_id}', '${hold!.concert_id}', gen_random_uuid(), 'p', 'payment:${hold!.hold_id}')`
+    ],
+    [
+      "boxoffice_create_concert",
+      `select boxoffice_create_concert(gen_random_uuid(), 'Plans', '{}', jsonb_build_array(jsonb_build_object('dateId', gen_random_uuid(), 'startsAt', now() + interval '9 days', 'priceKrw', 1000, 'seatCount', 50)))`
+    ],
     ["boxoffice_idempotency_replay", `select * from boxoffice_idempotency_replay('${user}', 'k', 'charge:1000')`]
   ]
   for (const [name, call] of calls) {

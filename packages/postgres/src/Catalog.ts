@@ -7,7 +7,15 @@
  *
  * @since 0.1.0
  */
-import { Catalog, Concert, ConcertDate, type ConcertId, type DateId, SalePolicy, type Unavailable } from "@boxoffice/core"
+import {
+  Catalog,
+  Concert,
+  ConcertDate,
+  type ConcertId,
+  type DateId,
+  SalePolicy,
+  type Unavailable
+} from "@boxoffice/core"
 import { asc, eq, inArray } from "drizzle-orm"
 import { DateTime, Effect, Layer, Option, Schema } from "effect"
 import { type Database, PgDatabase } from "./internal/Database.ts"
@@ -18,28 +26,43 @@ const encodePolicy = Schema.encodeSync(Schema.toCodecJson(SalePolicy))
 const decodePolicy = Schema.decodeUnknownSync(Schema.toCodecJson(SalePolicy))
 
 const loadConcerts = async (db: Database, concertIds: ReadonlyArray<string> | null): Promise<Array<Concert>> => {
-  const concertRows = concertIds === null
-    ? await db.select().from(concerts).orderBy(asc(concerts.createdAt), asc(concerts.concertId))
-    : await db.select().from(concerts).where(inArray(concerts.concertId, [...concertIds]))
+  const concertRows =
+    concertIds === null
+      ? await db.select().from(concerts).orderBy(asc(concerts.createdAt), asc(concerts.concertId))
+      : await db
+          .select()
+          .from(concerts)
+          .where(inArray(concerts.concertId, [...concertIds]))
   if (concertRows.length === 0) return []
-  const dateRows = await db.select().from(concertDates)
-    .where(inArray(concertDates.concertId, concertRows.map((c) => c.concertId)))
-    .orderBy(asc(concertDates.position))
-  return concertRows.map((row) =>
-    new Concert({
-      concertId: row.concertId as ConcertId,
-      title: row.title,
-      policy: decodePolicy(row.policy),
-      dates: dateRows.filter((d) => d.concertId === row.concertId).map((d) =>
-        new ConcertDate({
-          dateId: d.dateId as DateId,
-          concertId: d.concertId as ConcertId,
-          startsAt: DateTime.makeUnsafe(d.startsAt),
-          priceKrw: d.priceKrw,
-          seatCount: d.seatCount
-        })
+  const dateRows = await db
+    .select()
+    .from(concertDates)
+    .where(
+      inArray(
+        concertDates.concertId,
+        concertRows.map((c) => c.concertId)
       )
-    })
+    )
+    .orderBy(asc(concertDates.position))
+  return concertRows.map(
+    (row) =>
+      new Concert({
+        concertId: row.concertId as ConcertId,
+        title: row.title,
+        policy: decodePolicy(row.policy),
+        dates: dateRows
+          .filter((d) => d.concertId === row.concertId)
+          .map(
+            (d) =>
+              new ConcertDate({
+                dateId: d.dateId as DateId,
+                concertId: d.concertId as ConcertId,
+                startsAt: DateTime.makeUnsafe(d.startsAt),
+                priceKrw: d.priceKrw,
+                seatCount: d.seatCount
+              })
+          )
+      })
   )
 }
 
@@ -49,7 +72,7 @@ export const catalogCacheConcertsMax = 10_000
 /** @category layers */
 export const layer: Layer.Layer<Catalog, never, PgDatabase> = Layer.effect(
   Catalog,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const database = yield* PgDatabase
     const client = database.client
     const byConcert = new Map<string, Concert>()
@@ -90,7 +113,7 @@ export const layer: Layer.Layer<Catalog, never, PgDatabase> = Layer.effect(
           concertId,
           Effect.map(
             database.run((db) => loadConcerts(db, [concertId])),
-            ([found]) => found === undefined ? Option.none() : Option.some(remember(found))
+            ([found]) => (found === undefined ? Option.none() : Option.some(remember(found)))
           )
         )
       },
@@ -101,11 +124,14 @@ export const layer: Layer.Layer<Catalog, never, PgDatabase> = Layer.effect(
           dateId,
           Effect.map(
             database.run(async (db) => {
-              const [row] = await db.select({ concertId: concertDates.concertId }).from(concertDates)
+              const [row] = await db
+                .select({ concertId: concertDates.concertId })
+                .from(concertDates)
                 .where(eq(concertDates.dateId, dateId))
               return row === undefined ? [] : loadConcerts(db, [row.concertId])
             }),
-            ([found]) => found === undefined ? Option.none() : Option.fromNullishOr(remember(found) && byDate.get(dateId))
+            ([found]) =>
+              found === undefined ? Option.none() : Option.fromNullishOr(remember(found) && byDate.get(dateId))
           )
         )
       }

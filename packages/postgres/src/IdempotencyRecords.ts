@@ -18,7 +18,7 @@ interface ReplayRow {
 /** @category layers */
 export const layer: Layer.Layer<IdempotencyRecords, never, PgDatabase> = Layer.effect(
   IdempotencyRecords,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const database = yield* PgDatabase
     const client = database.client
     return IdempotencyRecords.of({

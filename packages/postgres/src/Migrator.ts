@@ -33,7 +33,9 @@ import { driverTypes } from "./internal/DriverTypes.ts"
  */
 export const migrateDatabase = (url: Redacted.Redacted<string>): Effect.Effect<void, Unavailable> =>
   Effect.acquireUseRelease(
-    Effect.sync(() => postgres(Redacted.value(url), { max: 1, connect_timeout: 5, onnotice: () => {}, ...driverTypes })),
+    Effect.sync(() =>
+      postgres(Redacted.value(url), { max: 1, connect_timeout: 5, onnotice: () => {}, ...driverTypes })
+    ),
     (client) =>
       Effect.tryPromise({
         try: async () => {

@@ -61,7 +61,7 @@ interface PayRow {
 /** @category layers */
 export const layer: Layer.Layer<Payments, never, PgDatabase> = Layer.effect(
   Payments,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const database = yield* PgDatabase
     const client = database.client
     return Payments.of({
@@ -74,7 +74,9 @@ export const layer: Layer.Layer<Payments, never, PgDatabase> = Layer.effect(
                 ${request.idempotency?.fingerprint ?? null})`
             return row!
           }),
-          (row): Effect.Effect<
+          (
+            row
+          ): Effect.Effect<
             PaymentReceipt,
             | NotFound
             | Forbidden
@@ -133,19 +135,23 @@ export const layer: Layer.Layer<Payments, never, PgDatabase> = Layer.effect(
             amount_krw: number
             seat_numbers: Array<number>
             paid_at_ms: number
-          }>(db, sql`
+          }>(
+            db,
+            sql`
             select payment_id, hold_id, date_id, amount_krw, seat_numbers, ${sql.raw(epochMs("paid_at"))} as paid_at_ms
-            from payments where user_id = ${userId} order by paid_at, payment_id`)
-          return found.map((row) =>
-            new Payment({
-              paymentId: row.payment_id as PaymentId,
-              userId: userId as UserId,
-              holdId: row.hold_id as HoldId,
-              dateId: row.date_id as DateId,
-              amountKrw: row.amount_krw,
-              seatNumbers: row.seat_numbers,
-              paidAt: DateTime.makeUnsafe(row.paid_at_ms)
-            })
+            from payments where user_id = ${userId} order by paid_at, payment_id`
+          )
+          return found.map(
+            (row) =>
+              new Payment({
+                paymentId: row.payment_id as PaymentId,
+                userId: userId as UserId,
+                holdId: row.hold_id as HoldId,
+                dateId: row.date_id as DateId,
+                amountKrw: row.amount_krw,
+                seatNumbers: row.seat_numbers,
+                paidAt: DateTime.makeUnsafe(row.paid_at_ms)
+              })
           )
         })
     })

@@ -47,19 +47,24 @@ interface ReleaseRow {
 /** @category layers */
 export const layer: Layer.Layer<SeatInventory, never, PgDatabase> = Layer.effect(
   SeatInventory,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const database = yield* PgDatabase
     const client = database.client
     return SeatInventory.of({
       seats: (date) =>
         database.run(async (db) => {
-          const found = await rows<{ seat_number: number; status: "available" | "held" | "sold" }>(db, sql`
+          const found = await rows<{ seat_number: number; status: "available" | "held" | "sold" }>(
+            db,
+            sql`
             select seat_number,
                    case when sold_user_id is not null then 'sold'
                         when hold_expires_at > (select boxoffice_now()) then 'held'
                         else 'available' end as status
-            from seats where date_id = ${date.dateId} order by seat_number`)
-          return found.map((row) => new Seat({ seatNumber: row.seat_number, priceKrw: date.priceKrw, status: row.status }))
+            from seats where date_id = ${date.dateId} order by seat_number`
+          )
+          return found.map(
+            (row) => new Seat({ seatNumber: row.seat_number, priceKrw: date.priceKrw, status: row.status })
+          )
         }),
       availableSeatCounts: (dates) =>
         database.run(async () => {
@@ -136,8 +141,11 @@ export const layer: Layer.Layer<SeatInventory, never, PgDatabase> = Layer.effect
         ),
       findHold: (holdId) =>
         database.run(async (db) => {
-          const [row] = await rows<HoldRow>(db, sql`
-            select ${sql.raw(holdColumns)} from holds where hold_id = ${holdId}`)
+          const [row] = await rows<HoldRow>(
+            db,
+            sql`
+            select ${sql.raw(holdColumns)} from holds where hold_id = ${holdId}`
+          )
           return row === undefined ? Option.none() : Option.some(toHold(row))
         }),
       release: (holdId, userId) =>

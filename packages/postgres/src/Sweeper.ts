@@ -26,7 +26,9 @@ import { PgDatabase, rows } from "./internal/Database.ts"
 export const sweepExpiredHolds = (batchSize: number): Effect.Effect<number, Unavailable, PgDatabase> =>
   PgDatabase.use((database) =>
     database.run(async (db) => {
-      const cleared = await rows<{ cleared: number }>(db, sql`
+      const cleared = await rows<{ cleared: number }>(
+        db,
+        sql`
         with expired as (
           select date_id, seat_number from seats
           where hold_expires_at <= (select boxoffice_now())
@@ -36,9 +38,11 @@ export const sweepExpiredHolds = (batchSize: number): Effect.Effect<number, Unav
         )
         update seats s set hold_id = null, hold_user_id = null, hold_expires_at = null
         from expired e where s.date_id = e.date_id and s.seat_number = e.seat_number
-        returning 1 as cleared`)
+        returning 1 as cleared`
+      )
       return cleared.length
-    }))
+    })
+  )
 
 /**
  * Deletes up to `batchSize` idempotency records older than
@@ -56,7 +60,9 @@ export const sweepExpiredHolds = (batchSize: number): Effect.Effect<number, Unav
 export const sweepIdempotencyRecords = (batchSize: number): Effect.Effect<number, Unavailable, PgDatabase> =>
   PgDatabase.use((database) =>
     database.run(async (db) => {
-      const deleted = await rows<{ deleted: number }>(db, sql`
+      const deleted = await rows<{ deleted: number }>(
+        db,
+        sql`
         with old as (
           select user_id, key from idempotency_records
           where created_at < (select boxoffice_now()) - make_interval(secs => ${Limits.idempotencyRetentionSeconds})
@@ -65,6 +71,8 @@ export const sweepIdempotencyRecords = (batchSize: number): Effect.Effect<number
         )
         delete from idempotency_records r using old
         where r.user_id = old.user_id and r.key = old.key
-        returning 1 as deleted`)
+        returning 1 as deleted`
+      )
       return deleted.length
-    }))
+    })
+  )

@@ -32,7 +32,7 @@ interface ChargeRow {
 /** @category layers */
 export const layer: Layer.Layer<Wallet, never, PgDatabase> = Layer.effect(
   Wallet,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const database = yield* PgDatabase
     const client = database.client
     return Wallet.of({
@@ -51,33 +51,51 @@ export const layer: Layer.Layer<Wallet, never, PgDatabase> = Layer.effect(
               case "key-reused":
                 return keyedAnswer(row.outcome, row.recorded, "Charged")
               case "balance-limit":
-                return Effect.fail(new BalanceLimitExceeded({ balanceKrw: row.balance_krw, balanceKrwMax: Limits.balanceKrwMax }))
+                return Effect.fail(
+                  new BalanceLimitExceeded({ balanceKrw: row.balance_krw, balanceKrwMax: Limits.balanceKrwMax })
+                )
               case "charged":
                 return Effect.succeed(
-                  new ChargeReceipt({ chargeId: request.chargeId, amountKrw: request.amountKrw, balanceKrw: row.balance_krw })
+                  new ChargeReceipt({
+                    chargeId: request.chargeId,
+                    amountKrw: request.amountKrw,
+                    balanceKrw: row.balance_krw
+                  })
                 )
             }
           }
         ),
       balance: (userId) =>
         database.run(async (db) => {
-          const [row] = await rows<{ balance_krw: number }>(db, sql`
-            select balance_krw::int as balance_krw from wallets where user_id = ${userId}`)
+          const [row] = await rows<{ balance_krw: number }>(
+            db,
+            sql`
+            select balance_krw::int as balance_krw from wallets where user_id = ${userId}`
+          )
           return row?.balance_krw ?? 0
         }),
       ledger: (userId) =>
         database.run(async (db) => {
-          const found = await rows<{ kind: "charge" | "payment"; reference_id: string; amount_krw: number; at_ms: number }>(db, sql`
+          const found = await rows<{
+            kind: "charge" | "payment"
+            reference_id: string
+            amount_krw: number
+            at_ms: number
+          }>(
+            db,
+            sql`
             select kind, reference_id, amount_krw::int as amount_krw, ${sql.raw(epochMs("at"))} as at_ms
-            from ledger_entries where user_id = ${userId} order by entry_id`)
-          return found.map((row) =>
-            new LedgerEntry({
-              userId: userId as UserId,
-              kind: row.kind,
-              referenceId: row.reference_id as ChargeId,
-              amountKrw: row.amount_krw,
-              at: DateTime.makeUnsafe(row.at_ms)
-            })
+            from ledger_entries where user_id = ${userId} order by entry_id`
+          )
+          return found.map(
+            (row) =>
+              new LedgerEntry({
+                userId: userId as UserId,
+                kind: row.kind,
+                referenceId: row.reference_id as ChargeId,
+                amountKrw: row.amount_krw,
+                at: DateTime.makeUnsafe(row.at_ms)
+              })
           )
         })
     })

@@ -94,13 +94,15 @@ const ports = Layer.mergeAll(Catalog.layer, SeatInventory.layer, Wallet.layer, P
 export const PostgresStores = {
   layer: (options: PostgresOptions) =>
     ports.pipe(
-      Layer.provideMerge(Layer.effect(
-        PgDatabase,
-        Effect.acquireRelease(
-          Effect.sync(() => PgDatabase.make(makeClient(options), `${options.callTimeoutSeconds ?? 10} seconds`)),
-          (database) => Effect.promise(() => database.client.end({ timeout: 5 }))
+      Layer.provideMerge(
+        Layer.effect(
+          PgDatabase,
+          Effect.acquireRelease(
+            Effect.sync(() => PgDatabase.make(makeClient(options), `${options.callTimeoutSeconds ?? 10} seconds`)),
+            (database) => Effect.promise(() => database.client.end({ timeout: 5 }))
+          )
         )
-      ))
+      )
     ),
   /**
    * Over a pool the caller owns and closes. Make it with {@link makeClient},

@@ -37,7 +37,9 @@ describe("a payment that judges expiry by its start and sells seats by number", 
     const pool = database.pool(10)
     await installBrokenPayment(pool)
     const adapter = postgresAdapter(pool, database.url)
-    const exit = await Effect.runPromiseExit(Effect.scoped(Effect.provide(lockWaitCases[0]!.body, harnessLayer(adapter))))
+    const exit = await Effect.runPromiseExit(
+      Effect.scoped(Effect.provide(lockWaitCases[0]!.body, harnessLayer(adapter)))
+    )
     assert.isTrue(Exit.isFailure(exit), "the broken payment passed the lock-wait case")
     assert.match(String(Exit.isFailure(exit) ? exit.cause : ""), /the payment of an expired hold succeeded/)
   }, 30_000)

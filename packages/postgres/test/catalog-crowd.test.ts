@@ -29,11 +29,19 @@ beforeAll(async () => {
     )
   )
   for (const title of ["Crowd one", "Crowd two"]) {
-    concerts.push(await writer.runPromise(Booking.use((b) =>
-      b.createConcert({
-        title,
-        dates: [0, 1].map((day) => ({ startsAt: DateTime.makeUnsafe(Date.now() + (30 + day) * 86_400_000), priceKrw: 10_000 }))
-      }))))
+    concerts.push(
+      await writer.runPromise(
+        Booking.use((b) =>
+          b.createConcert({
+            title,
+            dates: [0, 1].map((day) => ({
+              startsAt: DateTime.makeUnsafe(Date.now() + (30 + day) * 86_400_000),
+              priceKrw: 10_000
+            }))
+          })
+        )
+      )
+    )
   }
   readerClient = postgres(Redacted.value(database.url), {
     max: 20,
@@ -55,7 +63,10 @@ afterAll(async () => {
 const crowd = async <A>(count: number, call: (catalog: Catalog["Service"]) => Effect.Effect<A, unknown>) => {
   sent.length = 0
   const answers = await reader.runPromise(
-    Effect.all(Array.from({ length: count }, () => Catalog.use(call)), { concurrency: "unbounded" })
+    Effect.all(
+      Array.from({ length: count }, () => Catalog.use(call)),
+      { concurrency: "unbounded" }
+    )
   )
   return { answers, statements: [...sent] }
 }

@@ -57,27 +57,32 @@ const race = <A, E>(
 ) =>
   Promise.all(
     Array.from({ length: count }, (_, index) =>
-      instances[index % instances.length]!.runPromise(Effect.result(call(index))))
+      instances[index % instances.length]!.runPromise(Effect.result(call(index)))
+    )
   )
 
 const saveConcert = (instance: Instance, seatCount: number, priceKrw: number) =>
-  instance.runPromise(Effect.gen(function*() {
-    const concertId = yield* newId(ConcertId)
-    const date = new ConcertDate({
-      dateId: yield* newId(DateId),
-      concertId,
-      startsAt: DateTime.makeUnsafe(Date.now() + 30 * 86_400_000),
-      priceKrw,
-      seatCount
+  instance.runPromise(
+    Effect.gen(function* () {
+      const concertId = yield* newId(ConcertId)
+      const date = new ConcertDate({
+        dateId: yield* newId(DateId),
+        concertId,
+        startsAt: DateTime.makeUnsafe(Date.now() + 30 * 86_400_000),
+        priceKrw,
+        seatCount
+      })
+      yield* (yield* Catalog).saveConcert(
+        new Concert({
+          concertId,
+          title: "Concurrency",
+          policy: new SalePolicy({ queue: QueuePolicy.default, holdSeconds: 300, maxSeatsPerUser: 4 }),
+          dates: [date]
+        })
+      )
+      return date
     })
-    yield* (yield* Catalog).saveConcert(new Concert({
-      concertId,
-      title: "Concurrency",
-      policy: new SalePolicy({ queue: QueuePolicy.default, holdSeconds: 300, maxSeatsPerUser: 4 }),
-      dates: [date]
-    }))
-    return date
-  }))
+  )
 
 const holdRequest = (date: ConcertDate, userId: UserId, seatNumbers: Array<number>) =>
   Effect.map(newId(HoldId), (holdId) => ({
@@ -94,14 +99,17 @@ const holdRequest = (date: ConcertDate, userId: UserId, seatNumbers: Array<numbe
 const hold = (date: ConcertDate, userId: UserId, seatNumbers: Array<number>) =>
   Effect.flatMap(holdRequest(date, userId, seatNumbers), (request) => SeatInventory.use((s) => s.hold(request)))
 const charge = (userId: UserId, amountKrw: number) =>
-  Effect.flatMap(newId(ChargeId), (chargeId) => Wallet.use((w) => w.charge({ chargeId, userId, amountKrw, idempotency: null })))
+  Effect.flatMap(newId(ChargeId), (chargeId) =>
+    Wallet.use((w) => w.charge({ chargeId, userId, amountKrw, idempotency: null }))
+  )
 /** A payment with `queueTokenId`, or with a token of its own, as if each payer had been admitted anew. */
 const pay = (date: ConcertDate, userId: UserId, holdId: Hold["holdId"], queueTokenId?: QueueTokenId) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const paymentId = yield* newId(PaymentId)
     const tokenId = queueTokenId ?? (yield* newId(QueueTokenId))
     return yield* Payments.use((p) =>
-      p.pay({ paymentId, holdId, userId, concertId: date.concertId, queueTokenId: tokenId, idempotency: null }))
+      p.pay({ paymentId, holdId, userId, concertId: date.concertId, queueTokenId: tokenId, idempotency: null })
+    )
   })
 const balance = (instance: Instance, userId: UserId) => instance.runPromise(Wallet.use((w) => w.balance(userId)))
 const user = () => Effect.runSync(newId(UserId))
@@ -144,7 +152,10 @@ const timed = async <A>(label: string, body: () => Promise<A>): Promise<A> => {
   return result
 }
 
-for (const shape of [{ name: "one pool of 20", instances: 1 }, { name: "two pools of 20 (two instances)", instances: 2 }]) {
+for (const shape of [
+  { name: "one pool of 20", instances: 1 },
+  { name: "two pools of 20 (two instances)", instances: 2 }
+]) {
   describe(`Postgres under concurrency: ${shape.name}`, () => {
     let instances: Array<Instance> = []
     beforeAll(() => {
@@ -157,14 +168,18 @@ for (const shape of [{ name: "one pool of 20", instances: 1 }, { name: "two pool
 
     it("200 concurrent holds of the same seat: exactly 1 succeeds", async () => {
       const date = await saveConcert(first(), 50, 10_000)
-      const results = await timed(`${shape.name}: 200 holds of one seat`, () => race(instances, 200, () => hold(date, user(), [7])))
+      const results = await timed(`${shape.name}: 200 holds of one seat`, () =>
+        race(instances, 200, () => hold(date, user(), [7]))
+      )
       assert.strictEqual(results.filter(Result.isSuccess).length, 1)
       assert.isTrue(results.filter(Result.isFailure).every((r) => r.failure._tag === "SeatUnavailable"))
     })
 
     it("50 users hold 50 different seats concurrently: all succeed", async () => {
       const date = await saveConcert(first(), 50, 10_000)
-      const results = await timed(`${shape.name}: 50 holds of 50 seats`, () => race(instances, 50, (i) => hold(date, user(), [i + 1])))
+      const results = await timed(`${shape.name}: 50 holds of 50 seats`, () =>
+        race(instances, 50, (i) => hold(date, user(), [i + 1]))
+      )
       assert.strictEqual(results.filter(Result.isSuccess).length, 50)
       const seats = await first().runPromise(SeatInventory.use((s) => s.seats(date)))
       assert.isTrue(seats.every((seat) => seat.status === "held"))
@@ -175,7 +190,9 @@ for (const shape of [{ name: "one pool of 20", instances: 1 }, { name: "two pool
       const buyer = user()
       const held = await first().runPromise(hold(date, buyer, [1, 2]))
       await first().runPromise(charge(buyer, 100_000))
-      const results = await timed(`${shape.name}: 100 payments of one hold`, () => race(instances, 100, () => pay(date, buyer, held.holdId)))
+      const results = await timed(`${shape.name}: 100 payments of one hold`, () =>
+        race(instances, 100, () => pay(date, buyer, held.holdId))
+      )
       assert.strictEqual(results.filter(Result.isSuccess).length, 1)
       assert.isTrue(results.filter(Result.isFailure).every((r) => r.failure._tag === "AlreadyPaid"))
       assert.strictEqual(await balance(first(), buyer), 80_000)
@@ -185,7 +202,9 @@ for (const shape of [{ name: "one pool of 20", instances: 1 }, { name: "two pool
 
     it("300 concurrent charges of 500: an exact final balance", async () => {
       const payer = user()
-      const results = await timed(`${shape.name}: 300 charges of 500`, () => race(instances, 300, () => charge(payer, 500)))
+      const results = await timed(`${shape.name}: 300 charges of 500`, () =>
+        race(instances, 300, () => charge(payer, 500))
+      )
       assert.strictEqual(results.filter(Result.isSuccess).length, 300)
       assert.strictEqual(await balance(first(), payer), 150_000)
       assert.strictEqual((await first().runPromise(Wallet.use((w) => w.ledger(payer)))).length, 300)
@@ -202,7 +221,10 @@ for (const shape of [{ name: "one pool of 20", instances: 1 }, { name: "two pool
         holds.push(await first().runPromise(SeatInventory.use((s) => s.hold({ ...request, maxSeatsPerUser: 40 }))))
       }
       const results = await timed(`${shape.name}: 100 charges interleaved with 20 payments`, () =>
-        race<unknown, unknown>(instances, 120, (i) => i % 6 === 5 ? pay(date, buyer, holds[(i - 5) / 6]!.holdId) : charge(buyer, 1_000)))
+        race<unknown, unknown>(instances, 120, (i) =>
+          i % 6 === 5 ? pay(date, buyer, holds[(i - 5) / 6]!.holdId) : charge(buyer, 1_000)
+        )
+      )
       assert.strictEqual(results.filter(Result.isSuccess).length, 120)
       assert.strictEqual(await balance(first(), buyer), 40_000 + 100 * 1_000 - 20 * 2_000)
     })
@@ -211,11 +233,16 @@ for (const shape of [{ name: "one pool of 20", instances: 1 }, { name: "two pool
       const date = await saveConcert(first(), 50, 2_000)
       const buyer = user()
       await first().runPromise(charge(buyer, 5_000))
-      const holds = await first().runPromise(Effect.forEach([1, 2, 3, 4, 5], (seat) =>
-        Effect.flatMap(holdRequest(date, buyer, [seat]), (request) =>
-          SeatInventory.use((s) => s.hold({ ...request, maxSeatsPerUser: 5 })))))
+      const holds = await first().runPromise(
+        Effect.forEach([1, 2, 3, 4, 5], (seat) =>
+          Effect.flatMap(holdRequest(date, buyer, [seat]), (request) =>
+            SeatInventory.use((s) => s.hold({ ...request, maxSeatsPerUser: 5 }))
+          )
+        )
+      )
       const results = await timed(`${shape.name}: five payments of 2,000 on 5,000`, () =>
-        race(instances, 5, (i) => pay(date, buyer, holds[i]!.holdId)))
+        race(instances, 5, (i) => pay(date, buyer, holds[i]!.holdId))
+      )
       assert.strictEqual(results.filter(Result.isSuccess).length, 2)
       assert.isTrue(results.filter(Result.isFailure).every((r) => r.failure._tag === "InsufficientBalance"))
       assert.strictEqual(await balance(first(), buyer), 1_000)
@@ -226,20 +253,30 @@ for (const shape of [{ name: "one pool of 20", instances: 1 }, { name: "two pool
       const buyer = user()
       const token = Effect.runSync(newId(QueueTokenId))
       await first().runPromise(charge(buyer, 100_000))
-      const holds = await first().runPromise(Effect.forEach(Array.from({ length: 20 }, (_, i) => i + 1), (seat) =>
-        Effect.flatMap(holdRequest(date, buyer, [seat]), (request) =>
-          SeatInventory.use((s) => s.hold({ ...request, maxSeatsPerUser: 20 })))))
+      const holds = await first().runPromise(
+        Effect.forEach(
+          Array.from({ length: 20 }, (_, i) => i + 1),
+          (seat) =>
+            Effect.flatMap(holdRequest(date, buyer, [seat]), (request) =>
+              SeatInventory.use((s) => s.hold({ ...request, maxSeatsPerUser: 20 }))
+            )
+        )
+      )
       // The wallet row is held until all 20 wait on a lock inside boxoffice_pay: the first on the wallet, the
       // others on the token. A payment that checked the token before taking its lock would get past the
       // check here, and then fail on the unique queue_token_id.
       const release = await lockWalletRow(buyer)
       const racing = timed(`${shape.name}: 20 payments with one token`, () =>
-        race(instances, 20, (i) => pay(date, buyer, holds[i]!.holdId, token)))
+        race(instances, 20, (i) => pay(date, buyer, holds[i]!.holdId, token))
+      )
       await paymentsWaitingOnLocks(20)
       await release()
       const results = await racing
       assert.strictEqual(results.filter(Result.isSuccess).length, 1)
-      assert.deepStrictEqual(results.filter(Result.isFailure).map((r) => r.failure._tag), Array(19).fill("QueueTokenExpired"))
+      assert.deepStrictEqual(
+        results.filter(Result.isFailure).map((r) => r.failure._tag),
+        Array(19).fill("QueueTokenExpired")
+      )
       assert.strictEqual(await balance(first(), buyer), 99_000)
       const seats = await first().runPromise(SeatInventory.use((s) => s.seats(date)))
       assert.strictEqual(seats.filter((seat) => seat.status === "sold").length, 1)
@@ -250,7 +287,8 @@ for (const shape of [{ name: "one pool of 20", instances: 1 }, { name: "two pool
     it("the same Idempotency-Key 20 times concurrently: one effect; each caller gets the first answer or in-flight", async () => {
       const payer = user()
       const results = await timed(`${shape.name}: 20 charges with one key`, () =>
-        race(instances, 20, () => Booking.use((b) => b.charge(payer, 7_000, "same-key"))))
+        race(instances, 20, () => Booking.use((b) => b.charge(payer, 7_000, "same-key")))
+      )
       const answers = results.filter(Result.isSuccess).map((r) => JSON.stringify(r.success))
       assert.isAtLeast(answers.length, 1)
       assert.strictEqual(new Set(answers).size, 1)

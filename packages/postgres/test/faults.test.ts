@@ -3,7 +3,19 @@
  * of any write function (payment, charge, hold, release, concert creation), the database cut off and restored, holds expiring by the
  * database's real clock with no sweeper, and sweepers racing each other.
  */
-import { Booking, ChargeId as ChargeIdSchema, newId, HoldId, PaymentId, Payments, QueueTokenId, QueueTokenSigner, SeatInventory, UserId, Wallet } from "@boxoffice/core"
+import {
+  Booking,
+  ChargeId as ChargeIdSchema,
+  newId,
+  HoldId,
+  PaymentId,
+  Payments,
+  QueueTokenId,
+  QueueTokenSigner,
+  SeatInventory,
+  UserId,
+  Wallet
+} from "@boxoffice/core"
 import { MemoryQueue } from "@boxoffice/memory"
 import { PgDatabase, PostgresStores, sweepExpiredHolds, sweepIdempotencyRecords } from "@boxoffice/postgres"
 import { DateTime, Effect, Layer, ManagedRuntime, Redacted, Result } from "effect"
@@ -33,7 +45,7 @@ const instance = (pool: ReturnType<TestDatabase["pool"]>) =>
   )
 
 /** A user admitted to a fresh concert, holding two seats, with money in the wallet. */
-const buyerWithHold = Effect.gen(function*() {
+const buyerWithHold = Effect.gen(function* () {
   const booking = yield* Booking
   const concert = yield* booking.createConcert({
     title: "Faults",
@@ -71,7 +83,11 @@ const lockWallet = (url: string, userId: string) =>
 
 /** A pool whose connections carry these server-side bounds. */
 const poolWithTimeouts = (timeouts: { readonly statementTimeoutMs: number; readonly lockTimeoutMs: number }) =>
-  postgres(Redacted.value(database.url), { max: 5, onnotice: () => {}, connection: PgDatabase.connectionParameters(timeouts) })
+  postgres(Redacted.value(database.url), {
+    max: 5,
+    onnotice: () => {},
+    connection: PgDatabase.connectionParameters(timeouts)
+  })
 
 /** Waits until a backend of `database` waits on a lock in a statement matching `pattern`. */
 const waitForLockWait = async (observer: postgres.Sql, databaseName: string, pattern: string) => {
@@ -93,7 +109,9 @@ describe("faults", () => {
       const { userId, token, hold } = await runtime.runPromise(buyerWithHold)
       // Hold the buyer's wallet row, so the payment blocks inside its transaction.
       const releaseWallet = await lockWallet(Redacted.value(database.url), userId)
-      const payment = runtime.runPromise(Effect.result(Booking.use((b) => b.pay(userId, token, hold.holdId, "pay-once"))))
+      const payment = runtime.runPromise(
+        Effect.result(Booking.use((b) => b.pay(userId, token, hold.holdId, "pay-once")))
+      )
       const victim = await waitForLockWait(observer, database.name, "%boxoffice_pay%")
       await observer`select pg_terminate_backend(${victim})`
       await releaseWallet()
@@ -102,20 +120,24 @@ describe("faults", () => {
       // outcome and must say so; the database rolled the payment back, which the state below shows.
       const failed = await payment
       assert.isTrue(Result.isFailure(failed) && failed.failure._tag === "OutcomeUnknown", JSON.stringify(failed))
-      const after = await runtime.runPromise(Effect.gen(function*() {
-        const booking = yield* Booking
-        return {
-          hold: yield* booking.getHold(userId, hold.holdId),
-          balance: yield* booking.balance(userId),
-          payments: yield* booking.listPayments(userId),
-          ledger: yield* (yield* Wallet).ledger(userId)
-        }
-      }))
+      const after = await runtime.runPromise(
+        Effect.gen(function* () {
+          const booking = yield* Booking
+          return {
+            hold: yield* booking.getHold(userId, hold.holdId),
+            balance: yield* booking.balance(userId),
+            payments: yield* booking.listPayments(userId),
+            ledger: yield* (yield* Wallet).ledger(userId)
+          }
+        })
+      )
       assert.strictEqual(after.hold.status, "held")
       assert.strictEqual(after.balance, 50_000)
       assert.strictEqual(after.payments.length, 0)
       assert.strictEqual(after.ledger.length, 1)
-      const [sales] = await observer<Array<{ count: number }>>`select count(*)::int as count from sales where payment_id is not null`
+      const [sales] = await observer<
+        Array<{ count: number }>
+      >`select count(*)::int as count from sales where payment_id is not null`
       assert.strictEqual(sales!.count, 0)
 
       const retried = await runtime.runPromise(Booking.use((b) => b.pay(userId, token, hold.holdId, "pay-once")))
@@ -134,7 +156,10 @@ describe("faults", () => {
       readonly name: string
       readonly pattern: string
       /** Takes the lock the call will wait on; answers the call. */
-      readonly arrange: (fixture: Fixture) => Promise<{ readonly release: () => Promise<void>; readonly call: Effect.Effect<unknown, { readonly _tag: string }, Booking> }>
+      readonly arrange: (fixture: Fixture) => Promise<{
+        readonly release: () => Promise<void>
+        readonly call: Effect.Effect<unknown, { readonly _tag: string }, Booking>
+      }>
       /** The state the call must not have changed, read before and after. */
       readonly observe: (fixture: Fixture, observer: postgres.Sql) => Promise<unknown>
     }
@@ -157,8 +182,10 @@ describe("faults", () => {
         name: "a hold",
         pattern: "%boxoffice_hold%",
         arrange: async ({ userId, token, hold }) => ({
-          release: await holdLock(url(), (tx) =>
-            tx`select 1 from seats where date_id = ${hold.dateId} and seat_number = 5 for update`),
+          release: await holdLock(
+            url(),
+            (tx) => tx`select 1 from seats where date_id = ${hold.dateId} and seat_number = 5 for update`
+          ),
           call: Booking.use((b) => b.hold(userId, token, hold.dateId, [5]))
         }),
         observe: ({ userId, hold }, observer) =>
@@ -185,7 +212,8 @@ describe("faults", () => {
             b.createConcert({
               title: "Killed",
               dates: [{ startsAt: DateTime.makeUnsafe(Date.now() + 86_400_000), priceKrw: 1_000 }]
-            }))
+            })
+          )
         }),
         observe: (_, observer) =>
           observer`select (select count(*)::int from concerts) as concerts,
@@ -219,12 +247,19 @@ describe("faults", () => {
   it("with the database cut off, calls fail fast with unavailable, and work again when it is back", async () => {
     const proxy = await startTcpProxy(5432)
     const url = Redacted.value(database.url).replace(":5432/", `:${proxy.port}/`)
-    const runtime = ManagedRuntime.make(PostgresStores.layer({ url: Redacted.make(url), poolSize: 5, connectTimeoutSeconds: 2 }))
+    const runtime = ManagedRuntime.make(
+      PostgresStores.layer({ url: Redacted.make(url), poolSize: 5, connectTimeoutSeconds: 2 })
+    )
     try {
       const userId = Effect.runSync(newId(UserId))
       const charge = () =>
-        runtime.runPromise(Effect.result(Effect.flatMap(newId(ChargeIdSchema), (chargeId) =>
-          Wallet.use((w) => w.charge({ chargeId, userId, amountKrw: 1_000, idempotency: null })))))
+        runtime.runPromise(
+          Effect.result(
+            Effect.flatMap(newId(ChargeIdSchema), (chargeId) =>
+              Wallet.use((w) => w.charge({ chargeId, userId, amountKrw: 1_000, idempotency: null }))
+            )
+          )
+        )
       assert.isTrue(Result.isSuccess(await charge()))
 
       await proxy.cut()
@@ -256,41 +291,58 @@ describe("faults", () => {
     try {
       const { userId, hold } = await runtime.runPromise(buyerWithHold)
       const date = (await runtime.runPromise(Booking.use((b) => b.listConcerts)))
-        .flatMap((c) => c.dates).find((d) => d.dateId === hold.dateId)!
+        .flatMap((c) => c.dates)
+        .find((d) => d.dateId === hold.dateId)!
       // A one-second hold, straight through the port: the engine's minimum is 10 s.
-      const short = await runtime.runPromise(Effect.gen(function*() {
-        return yield* (yield* SeatInventory).hold({
-          holdId: yield* newId(HoldId),
-          userId,
-          date,
-          seatNumbers: [9],
-          amountKrw: 10_000,
-          holdSeconds: 1,
-          maxSeatsPerUser: 10,
-          activeUntil: activeAllDay
+      const short = await runtime.runPromise(
+        Effect.gen(function* () {
+          return yield* (yield* SeatInventory).hold({
+            holdId: yield* newId(HoldId),
+            userId,
+            date,
+            seatNumbers: [9],
+            amountKrw: 10_000,
+            holdSeconds: 1,
+            maxSeatsPerUser: 10,
+            activeUntil: activeAllDay
+          })
         })
-      }))
+      )
       await new Promise((resolve) => setTimeout(resolve, 1_100))
-      const paid = await runtime.runPromise(Effect.result(Effect.gen(function*() {
-        const paymentId = yield* newId(PaymentId)
-        const queueTokenId = yield* newId(QueueTokenId)
-        return yield* Payments.use((p) =>
-          p.pay({ paymentId, holdId: short.holdId, userId, concertId: date.concertId, queueTokenId, idempotency: null }))
-      })))
+      const paid = await runtime.runPromise(
+        Effect.result(
+          Effect.gen(function* () {
+            const paymentId = yield* newId(PaymentId)
+            const queueTokenId = yield* newId(QueueTokenId)
+            return yield* Payments.use((p) =>
+              p.pay({
+                paymentId,
+                holdId: short.holdId,
+                userId,
+                concertId: date.concertId,
+                queueTokenId,
+                idempotency: null
+              })
+            )
+          })
+        )
+      )
       assert.isTrue(Result.isFailure(paid) && paid.failure._tag === "HoldExpired")
       const other = Effect.runSync(newId(UserId))
-      const taken = await runtime.runPromise(Effect.gen(function*() {
-        return yield* (yield* SeatInventory).hold({
-          holdId: yield* newId(HoldId),
-          userId: other,
-          date,
-          seatNumbers: [9],
-          amountKrw: 10_000,
-          holdSeconds: 300,
-          maxSeatsPerUser: 4,
-          activeUntil: activeAllDay
+      const taken = await runtime.runPromise(
+        Effect.gen(function* () {
+          return yield* (yield* SeatInventory).hold({
+            holdId: yield* newId(HoldId),
+            userId: other,
+            date,
+            seatNumbers: [9],
+            amountKrw: 10_000,
+            holdSeconds: 300,
+            maxSeatsPerUser: 4,
+            activeUntil: activeAllDay
+          })
         })
-      }))
+      )
       assert.strictEqual(taken.status, "held")
       assert.strictEqual(await runtime.runPromise(Booking.use((b) => b.balance(userId))), 50_000)
     } finally {
@@ -313,7 +365,10 @@ describe("faults", () => {
       assert.strictEqual(await runtime.runPromise(sweepIdempotencyRecords(2)), 1)
       assert.strictEqual(await runtime.runPromise(sweepIdempotencyRecords(2)), 0)
       const left = await observer<Array<{ key: string }>>`select key from idempotency_records where user_id = ${userId}`
-      assert.deepStrictEqual(left.map((row) => row.key), ["fresh"])
+      assert.deepStrictEqual(
+        left.map((row) => row.key),
+        ["fresh"]
+      )
     } finally {
       await runtime.dispose()
     }
@@ -324,26 +379,35 @@ describe("faults", () => {
     try {
       const { userId, hold } = await runtime.runPromise(buyerWithHold)
       const date = (await runtime.runPromise(Booking.use((b) => b.listConcerts)))
-        .flatMap((c) => c.dates).find((d) => d.dateId === hold.dateId)!
+        .flatMap((c) => c.dates)
+        .find((d) => d.dateId === hold.dateId)!
       for (const seat of [20, 21, 22, 23, 24, 25]) {
-        await runtime.runPromise(Effect.gen(function*() {
-          yield* (yield* SeatInventory).hold({
-            holdId: yield* newId(HoldId),
-            userId: Effect.runSync(newId(UserId)),
-            date,
-            seatNumbers: [seat],
-            amountKrw: 10_000,
-            holdSeconds: 1,
-            maxSeatsPerUser: 4,
-            activeUntil: activeAllDay
+        await runtime.runPromise(
+          Effect.gen(function* () {
+            yield* (yield* SeatInventory).hold({
+              holdId: yield* newId(HoldId),
+              userId: Effect.runSync(newId(UserId)),
+              date,
+              seatNumbers: [seat],
+              amountKrw: 10_000,
+              holdSeconds: 1,
+              maxSeatsPerUser: 4,
+              activeUntil: activeAllDay
+            })
           })
-        }))
+        )
       }
       await new Promise((resolve) => setTimeout(resolve, 1_100))
       const cleared = await Promise.all(Array.from({ length: 4 }, () => runtime.runPromise(sweepExpiredHolds(100))))
-      assert.strictEqual(cleared.reduce((a, b) => a + b, 0), 6)
+      assert.strictEqual(
+        cleared.reduce((a, b) => a + b, 0),
+        6
+      )
       const seats = await runtime.runPromise(SeatInventory.use((s) => s.seats(date)))
-      assert.deepStrictEqual(seats.filter((s) => s.status === "held").map((s) => s.seatNumber), [3, 4])
+      assert.deepStrictEqual(
+        seats.filter((s) => s.status === "held").map((s) => s.seatNumber),
+        [3, 4]
+      )
       assert.strictEqual((await runtime.runPromise(Booking.use((b) => b.getHold(userId, hold.holdId)))).status, "held")
     } finally {
       await runtime.dispose()
@@ -353,15 +417,17 @@ describe("faults", () => {
 
 describe("a 503 means nothing happened", () => {
   const stateOf = (runtime: ManagedRuntime.ManagedRuntime<Booking | Wallet, unknown>, userId: UserId, holdId: HoldId) =>
-    runtime.runPromise(Effect.gen(function*() {
-      const booking = yield* Booking
-      return {
-        hold: (yield* booking.getHold(userId, holdId)).status,
-        balance: yield* booking.balance(userId),
-        payments: (yield* booking.listPayments(userId)).length,
-        ledger: (yield* (yield* Wallet).ledger(userId)).length
-      }
-    }))
+    runtime.runPromise(
+      Effect.gen(function* () {
+        const booking = yield* Booking
+        return {
+          hold: (yield* booking.getHold(userId, holdId)).status,
+          balance: yield* booking.balance(userId),
+          payments: (yield* booking.listPayments(userId)).length,
+          ledger: (yield* (yield* Wallet).ledger(userId)).length
+        }
+      })
+    )
 
   it("a payment that waits on a lock past lock_timeout is aborted by the database: unavailable, nothing changed", async () => {
     const pool = poolWithTimeouts({ statementTimeoutMs: 5_000, lockTimeoutMs: 300 })
@@ -370,12 +436,19 @@ describe("a 503 means nothing happened", () => {
       const { userId, token, hold } = await runtime.runPromise(buyerWithHold)
       const release = await lockWallet(Redacted.value(database.url), userId)
       const started = performance.now()
-      const failed = await runtime.runPromise(Effect.result(Booking.use((b) => b.pay(userId, token, hold.holdId, "k1"))))
+      const failed = await runtime.runPromise(
+        Effect.result(Booking.use((b) => b.pay(userId, token, hold.holdId, "k1")))
+      )
       const elapsedMs = performance.now() - started
       await release()
       assert.isTrue(Result.isFailure(failed) && failed.failure._tag === "Unavailable", JSON.stringify(failed))
       assert.isBelow(elapsedMs, 3_000)
-      assert.deepStrictEqual(await stateOf(runtime, userId, hold.holdId), { hold: "held", balance: 50_000, payments: 0, ledger: 1 })
+      assert.deepStrictEqual(await stateOf(runtime, userId, hold.holdId), {
+        hold: "held",
+        balance: 50_000,
+        payments: 0,
+        ledger: 1
+      })
       // The key was freed: the retry pays once.
       const retried = await runtime.runPromise(Booking.use((b) => b.pay(userId, token, hold.holdId, "k1")))
       assert.strictEqual(retried.balanceKrw, 30_000)
@@ -428,11 +501,18 @@ describe("a 503 means nothing happened", () => {
       assert.isTrue(Result.isFailure(lost) && lost.failure._tag === "OutcomeUnknown", JSON.stringify(lost))
       await proxy.restore()
       for (let i = 0; i < 50; i++) {
-        const [row] = await observer<Array<{ count: number }>>`select count(*)::int as count from payments where hold_id = ${hold.holdId}`
+        const [row] = await observer<
+          Array<{ count: number }>
+        >`select count(*)::int as count from payments where hold_id = ${hold.holdId}`
         if (row!.count === 1) break
         await new Promise((resolve) => setTimeout(resolve, 20))
       }
-      assert.deepStrictEqual(await stateOf(runtime, userId, hold.holdId), { hold: "paid", balance: 30_000, payments: 1, ledger: 2 })
+      assert.deepStrictEqual(await stateOf(runtime, userId, hold.holdId), {
+        hold: "paid",
+        balance: 30_000,
+        payments: 1,
+        ledger: 2
+      })
       const replayed = await runtime.runPromise(Booking.use((b) => b.pay(userId, token, hold.holdId, "pay-1")))
       assert.strictEqual(replayed.balanceKrw, 30_000)
       assert.strictEqual(replayed.holdId, hold.holdId)

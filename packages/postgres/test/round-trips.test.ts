@@ -44,7 +44,9 @@ afterAll(async () => {
 })
 
 /** The statements `effect` sent, in order. */
-const statementsOf = async <A, E>(effect: Effect.Effect<A, E, Booking>): Promise<{ value: A; statements: Array<string> }> => {
+const statementsOf = async <A, E>(
+  effect: Effect.Effect<A, E, Booking>
+): Promise<{ value: A; statements: Array<string> }> => {
   sent.length = 0
   const value = await runtime.runPromise(effect)
   return { value, statements: [...sent] }
@@ -61,15 +63,17 @@ describe("statements per use case", () => {
   let token: string
 
   it("writes send one statement each: create a concert, charge, hold, release, pay", async () => {
-    const created = await statementsOf(booking((b) =>
-      b.createConcert({
-        title: "Round trips",
-        dates: [0, 1, 2].map((day) => ({
-          startsAt: DateTime.makeUnsafe(Date.now() + (30 + day) * 86_400_000),
-          priceKrw: 10_000
-        }))
-      })
-    ))
+    const created = await statementsOf(
+      booking((b) =>
+        b.createConcert({
+          title: "Round trips",
+          dates: [0, 1, 2].map((day) => ({
+            startsAt: DateTime.makeUnsafe(Date.now() + (30 + day) * 86_400_000),
+            priceKrw: 10_000
+          }))
+        })
+      )
+    )
     expectStatements(created.statements, 1, "createConcert")
     concert = created.value
     userId = Effect.runSync(newId(UserId))
@@ -80,8 +84,16 @@ describe("statements per use case", () => {
     token = joined.value.queueToken
 
     expectStatements((await statementsOf(booking((b) => b.charge(userId, 50_000, null)))).statements, 1, "charge")
-    expectStatements((await statementsOf(booking((b) => b.charge(userId, 10_000, "top-up")))).statements, 1, "keyed charge")
-    expectStatements((await statementsOf(booking((b) => b.charge(userId, 10_000, "top-up")))).statements, 1, "replayed charge")
+    expectStatements(
+      (await statementsOf(booking((b) => b.charge(userId, 10_000, "top-up")))).statements,
+      1,
+      "keyed charge"
+    )
+    expectStatements(
+      (await statementsOf(booking((b) => b.charge(userId, 10_000, "top-up")))).statements,
+      1,
+      "replayed charge"
+    )
 
     const released = await statementsOf(booking((b) => b.hold(userId, token, dateId, [1, 2])))
     expectStatements(released.statements, 1, "hold")
@@ -125,6 +137,10 @@ describe("statements per use case", () => {
       1,
       "getHold"
     )
-    expectStatements((await statementsOf(booking((b) => b.listConcerts))).statements, 2, "listConcerts (concerts, then dates)")
+    expectStatements(
+      (await statementsOf(booking((b) => b.listConcerts))).statements,
+      2,
+      "listConcerts (concerts, then dates)"
+    )
   })
 })

@@ -26,10 +26,15 @@ const client = new Redis(url)
 const policy = new QueuePolicy({ maxActive: 1, activeSeconds: 86_400, admitPerMinute: null })
 const queue = makeQueue(client, { keyPrefix: prefix })
 
-const percentile = (sorted: Array<number>, p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
+const percentile = (sorted: Array<number>, p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
 const summarize = (latenciesUs: Array<number>) => {
   const sorted = [...latenciesUs].sort((a, b) => a - b)
-  return { p50Us: percentile(sorted, 0.5), p99Us: percentile(sorted, 0.99), meanUs: sorted.reduce((a, b) => a + b, 0) / sorted.length }
+  return {
+    p50Us: percentile(sorted, 0.5),
+    p99Us: percentile(sorted, 0.99),
+    meanUs: sorted.reduce((a, b) => a + b, 0) / sorted.length
+  }
 }
 const time = async (call: () => Promise<unknown>) => {
   const started = process.hrtime.bigint()
@@ -50,7 +55,9 @@ for (const size of sizes) {
       const token = crypto.randomUUID()
       tokens.push(token)
       ;(pipeline as unknown as Record<string, (...args: Array<unknown>) => void>)["boxofficeJoin"]!(
-        ...scriptArguments(prefix, concertId as never, "", policy), crypto.randomUUID(), token
+        ...scriptArguments(prefix, concertId as never, "", policy),
+        crypto.randomUUID(),
+        token
       )
     }
     await pipeline.exec()
@@ -61,11 +68,23 @@ for (const size of sizes) {
   for (let i = 0; i < samples; i++) {
     ping.push(await time(() => client.ping()))
     const token = tokens[Math.floor(Math.random() * tokens.length)]!
-    status.push(await time(() =>
-      Effect.runPromise(Effect.map(queue.status(concertId as never, token as never, policy), Option.getOrThrow))))
+    status.push(
+      await time(() =>
+        Effect.runPromise(Effect.map(queue.status(concertId as never, token as never, policy), Option.getOrThrow))
+      )
+    )
   }
-  const memoryBytes = (await Promise.all(keys.map((key) => client.memory("USAGE", key)))).reduce<number>((a, b) => a + Number(b ?? 0), 0)
-  const row = { waitingUsers: size, fillMs: Math.round(fillMs), bytesPerWaiter: Math.round(memoryBytes / size), ping: summarize(ping), status: summarize(status) }
+  const memoryBytes = (await Promise.all(keys.map((key) => client.memory("USAGE", key)))).reduce<number>(
+    (a, b) => a + Number(b ?? 0),
+    0
+  )
+  const row = {
+    waitingUsers: size,
+    fillMs: Math.round(fillMs),
+    bytesPerWaiter: Math.round(memoryBytes / size),
+    ping: summarize(ping),
+    status: summarize(status)
+  }
   results.push(row)
   console.log(JSON.stringify(row))
   await client.del(...keys)
@@ -86,22 +105,38 @@ for (const size of drawSizes) {
     const tokens: Array<string> = []
     // Joins an hour before the opening (the time is passed in), pipelined.
     for (let done = 0; done < size; done += 10_000) {
-      const pipeline = client.pipeline() as unknown as Record<string, (...args: Array<unknown>) => void> & { exec(): Promise<unknown> }
+      const pipeline = client.pipeline() as unknown as Record<string, (...args: Array<unknown>) => void> & {
+        exec(): Promise<unknown>
+      }
       for (let i = done; i < Math.min(size, done + 10_000); i++) {
         const token = crypto.randomUUID()
         tokens.push(token)
-        pipeline["boxofficeJoin"]!(...scriptArguments(prefix, concertId as never, String(opensAtMs - 1_000), opening), crypto.randomUUID(), token)
+        pipeline["boxofficeJoin"]!(
+          ...scriptArguments(prefix, concertId as never, String(opensAtMs - 1_000), opening),
+          crypto.randomUUID(),
+          token
+        )
       }
       await pipeline.exec()
     }
-    const atOpening = () => commands["boxofficeStatus"]!(...scriptArguments(prefix, concertId as never, String(opensAtMs), opening), tokens[0])
-    callsMs.push(await time(atOpening) / 1_000)
+    const atOpening = () =>
+      commands["boxofficeStatus"]!(
+        ...scriptArguments(prefix, concertId as never, String(opensAtMs), opening),
+        tokens[0]
+      )
+    callsMs.push((await time(atOpening)) / 1_000)
     nextCallsUs.push(await time(atOpening))
-    const drawn = Number(await client.zcard(keys[queueKeyNames.indexOf("waiting")]!)) + Number(await client.zcard(keys[queueKeyNames.indexOf("active")]!))
+    const drawn =
+      Number(await client.zcard(keys[queueKeyNames.indexOf("waiting")]!)) +
+      Number(await client.zcard(keys[queueKeyNames.indexOf("active")]!))
     if (drawn !== size) throw new Error(`the draw placed ${drawn} of ${size}`)
     await client.del(...keys)
   }
-  const row = { pendingUsers: size, drawCallMs: callsMs.map((ms) => Number(ms.toFixed(1))), nextCallUs: nextCallsUs.map((us) => Math.round(us)) }
+  const row = {
+    pendingUsers: size,
+    drawCallMs: callsMs.map((ms) => Number(ms.toFixed(1))),
+    nextCallUs: nextCallsUs.map((us) => Math.round(us))
+  }
   draws.push(row)
   console.log(JSON.stringify(row))
 }
@@ -110,15 +145,18 @@ for (const size of drawSizes) {
 const redisPid = Number(/process_id:(\d+)/.exec(await client.info("server"))?.[1])
 const redisCpuUs = () => {
   const fields = readFileSync(`/proc/${redisPid}/stat`, "utf8").split(") ")[1]!.split(" ")
-  return (Number(fields[11]) + Number(fields[12])) * 1_000_000 / 100
+  return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / 100
 }
 const commands = client as unknown as Record<string, (...args: Array<unknown>) => Promise<unknown>>
 /** Runs `calls` pipelined, 1,000 at a time, and answers Redis's CPU per call in µs. */
-const redisCpuPerCall = async (calls: ReadonlyArray<(pipeline: Record<string, (...args: Array<unknown>) => void>) => void>) => {
+const redisCpuPerCall = async (
+  calls: ReadonlyArray<(pipeline: Record<string, (...args: Array<unknown>) => void>) => void>
+) => {
   const started = redisCpuUs()
   for (let done = 0; done < calls.length; done += 1_000) {
     const pipeline = client.pipeline()
-    for (const call of calls.slice(done, done + 1_000)) call(pipeline as unknown as Record<string, (...args: Array<unknown>) => void>)
+    for (const call of calls.slice(done, done + 1_000))
+      call(pipeline as unknown as Record<string, (...args: Array<unknown>) => void>)
     const replies = await pipeline.exec()
     const failed = replies?.find(([error]) => error !== null)
     if (failed !== undefined) throw failed[0]
@@ -136,29 +174,67 @@ if (Number.isInteger(redisPid) && existsSync(`/proc/${redisPid}/stat`)) {
     { sale: "under way behind a full rate cap of 600/min", maxActive: 64, admitPerMinute: 600, turnovers: 10 }
   ]
   for (const sale of cases) {
-    const salePolicy = new QueuePolicy({ maxActive: sale.maxActive, activeSeconds: 86_400, admitPerMinute: sale.admitPerMinute })
+    const salePolicy = new QueuePolicy({
+      maxActive: sale.maxActive,
+      activeSeconds: 86_400,
+      admitPerMinute: sale.admitPerMinute
+    })
     const concertId = crypto.randomUUID()
     const keys = queueKeys(prefix, concertId as never)
     const tokens = Array.from({ length: waiters }, () => crypto.randomUUID())
-    const joinUs = await redisCpuPerCall(tokens.map((token) => (pipeline) =>
-      pipeline["boxofficeJoin"]!(...scriptArguments(prefix, concertId as never, "", salePolicy), crypto.randomUUID(), token)))
+    const joinUs = await redisCpuPerCall(
+      tokens.map(
+        (token) => (pipeline) =>
+          pipeline["boxofficeJoin"]!(
+            ...scriptArguments(prefix, concertId as never, "", salePolicy),
+            crypto.randomUUID(),
+            token
+          )
+      )
+    )
     // Active users leave and the next are admitted, as in a sale: each turnover ends maxActive of them.
     for (let turn = 0; turn < sale.turnovers; turn++) {
       const leaving = tokens.slice(turn * sale.maxActive, (turn + 1) * sale.maxActive)
-      await Promise.all(leaving.map((token) => commands["boxofficeEnd"]!(...scriptArguments(prefix, concertId as never, "", salePolicy), token)))
+      await Promise.all(
+        leaving.map((token) =>
+          commands["boxofficeEnd"]!(...scriptArguments(prefix, concertId as never, "", salePolicy), token)
+        )
+      )
     }
     const waiting = tokens.slice((sale.turnovers + 1) * sale.maxActive + 1_000)
-    const statusUs = await redisCpuPerCall(Array.from({ length: polls }, (_, i) => (pipeline) =>
-      pipeline["boxofficeStatus"]!(...scriptArguments(prefix, concertId as never, "", salePolicy), waiting[(i * 7) % waiting.length])))
+    const statusUs = await redisCpuPerCall(
+      Array.from(
+        { length: polls },
+        (_, i) => (pipeline) =>
+          pipeline["boxofficeStatus"]!(
+            ...scriptArguments(prefix, concertId as never, "", salePolicy),
+            waiting[(i * 7) % waiting.length]
+          )
+      )
+    )
     // Polls as a busy server sends them: the polls of one turn, 8 to a call.
-    const groupedStatusUs = await redisCpuPerCall(Array.from({ length: polls / 8 }, (_, i) => (pipeline) =>
-      pipeline["boxofficeStatus"]!(
-        ...scriptArguments(prefix, concertId as never, "", salePolicy),
-        ...Array.from({ length: 8 }, (_, k) => waiting[((i * 8 + k) * 7) % waiting.length])
-      ))) / 8
+    const groupedStatusUs =
+      (await redisCpuPerCall(
+        Array.from(
+          { length: polls / 8 },
+          (_, i) => (pipeline) =>
+            pipeline["boxofficeStatus"]!(
+              ...scriptArguments(prefix, concertId as never, "", salePolicy),
+              ...Array.from({ length: 8 }, (_, k) => waiting[((i * 8 + k) * 7) % waiting.length])
+            )
+        )
+      )) / 8
     const sampled = Number(await client.zcard(keys[queueKeyNames.indexOf("waited")]!))
     const window = Number(await client.zcard(keys[queueKeyNames.indexOf("admissions")]!))
-    const row = { redisSale: sale.sale, waiters, etaSample: sampled, rateWindow: window, statusRedisCpuUs: statusUs, groupedStatusRedisCpuUs: groupedStatusUs, joinRedisCpuUs: joinUs }
+    const row = {
+      redisSale: sale.sale,
+      waiters,
+      etaSample: sampled,
+      rateWindow: window,
+      statusRedisCpuUs: statusUs,
+      groupedStatusRedisCpuUs: groupedStatusUs,
+      joinRedisCpuUs: joinUs
+    }
     redisWork.push(row)
     console.log(JSON.stringify(row))
     await client.del(...keys)
@@ -168,7 +244,10 @@ if (Number.isInteger(redisPid) && existsSync(`/proc/${redisPid}/stat`)) {
 const smallest = results[0]!.status.p50Us
 const report = {
   date: new Date().toISOString(),
-  machine: { cpus: (await import("node:os")).cpus().length, memoryGiB: Math.round((await import("node:os")).totalmem() / 2 ** 30) },
+  machine: {
+    cpus: (await import("node:os")).cpus().length,
+    memoryGiB: Math.round((await import("node:os")).totalmem() / 2 ** 30)
+  },
   samplesPerSize: samples,
   results: results.map((r) => ({ ...r, statusP50VersusSmallest: Number((r.status.p50Us / smallest).toFixed(2)) })),
   fairStartDraw: { rounds: drawRounds, results: draws },
@@ -176,7 +255,14 @@ const report = {
 }
 if (!quick) {
   mkdirSync(new URL("../../../docs/benchmarks/", import.meta.url), { recursive: true })
-  writeFileSync(new URL("../../../docs/benchmarks/redis-position.json", import.meta.url), JSON.stringify(report, null, 2) + "\n")
+  writeFileSync(
+    new URL("../../../docs/benchmarks/redis-position.json", import.meta.url),
+    JSON.stringify(report, null, 2) + "\n"
+  )
 }
-console.log(JSON.stringify(report.results.map((r) => ({ n: r.waitingUsers, p50Us: r.status.p50Us, ratio: r.statusP50VersusSmallest }))))
+console.log(
+  JSON.stringify(
+    report.results.map((r) => ({ n: r.waitingUsers, p50Us: r.status.p50Us, ratio: r.statusP50VersusSmallest }))
+  )
+)
 await client.quit()

@@ -10,7 +10,7 @@
 import { QueuePolicy } from "@boxoffice/core"
 import { Effect } from "effect"
 import { Redis } from "ioredis"
-import { makeQueue, queueKeys, scriptArguments } from "../dist/Queue.js"
+import { makeQueue, scriptArguments } from "../dist/Queue.js"
 
 const url = process.env["BOXOFFICE_TEST_REDIS"] ?? "redis://127.0.0.1:6379"
 const prefix = `boxoffice:bench:${process.pid}:`
@@ -28,7 +28,6 @@ const redisCpuSeconds = async () => {
 }
 
 const concertId = crypto.randomUUID() as never
-const keys = queueKeys(prefix, concertId)
 const tokens: Array<string> = []
 for (let done = 0; done < waiting; done += 10_000) {
   const pipeline = client.pipeline()
@@ -36,7 +35,9 @@ for (let done = 0; done < waiting; done += 10_000) {
     const token = crypto.randomUUID()
     tokens.push(token)
     ;(pipeline as unknown as Record<string, (...args: Array<unknown>) => void>)["boxofficeJoin"]!(
-      ...scriptArguments(prefix, concertId as never, "", policy), crypto.randomUUID(), token
+      ...scriptArguments(prefix, concertId as never, "", policy),
+      crypto.randomUUID(),
+      token
     )
   }
   await pipeline.exec()
@@ -47,12 +48,14 @@ const measure = async (name: string, call: () => Promise<unknown>) => {
   const started = performance.now()
   const until = started + seconds * 1000
   let calls = 0
-  await Promise.all(Array.from({ length: inFlight }, async () => {
-    while (performance.now() < until) {
-      await call()
-      calls++
-    }
-  }))
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (performance.now() < until) {
+        await call()
+        calls++
+      }
+    })
+  )
   const wallSeconds = (performance.now() - started) / 1000
   const cpu = (await redisCpuSeconds()) - cpuBefore
   const row = {
@@ -66,9 +69,13 @@ const measure = async (name: string, call: () => Promise<unknown>) => {
 }
 
 await measure("status", () =>
-  Effect.runPromise(queue.status(concertId, tokens[Math.floor(Math.random() * tokens.length)] as never, policy)))
+  Effect.runPromise(queue.status(concertId, tokens[Math.floor(Math.random() * tokens.length)] as never, policy))
+)
 await measure("join", () =>
-  Effect.runPromise(queue.join({ tokenId: crypto.randomUUID() as never, concertId, userId: crypto.randomUUID() as never, policy })))
+  Effect.runPromise(
+    queue.join({ tokenId: crypto.randomUUID() as never, concertId, userId: crypto.randomUUID() as never, policy })
+  )
+)
 
 let cursor = "0"
 do {

@@ -53,7 +53,9 @@ interface QueueCommands {
   /** For each token, in order, its entry's fields comma-separated, or '' for a token the queue does not know; joined by ';'. */
   boxofficeStatus(...args: Array<string | number>): Promise<string>
   boxofficeEnd(...args: Array<string | number>): Promise<number>
-  boxofficeStats(...args: Array<string | number>): Promise<[number, number, number, number, number, number, number, number]>
+  boxofficeStats(
+    ...args: Array<string | number>
+  ): Promise<[number, number, number, number, number, number, number, number]>
   boxofficeConfigure(...args: Array<string | number>): Promise<[number, number, number, number]>
 }
 
@@ -140,14 +142,17 @@ const toEntry = (concertId: ConcertId, queuePolicy: QueuePolicy, reply: string):
     joinedAt: DateTime.makeUnsafe(integer(5)),
     status,
     position,
-    etaSeconds: position === null ? null : etaSeconds({
-      policy,
-      nowMs,
-      position,
-      activeCount: integer(13),
-      waitedAdmissions: { oldestMs: msOrNull(14), afterOldest: integer(15) },
-      ...(fields.length > 16 ? { rateCapWindow: { count: integer(16), predecessorMs: msOrNull(17) } } : {})
-    }),
+    etaSeconds:
+      position === null
+        ? null
+        : etaSeconds({
+            policy,
+            nowMs,
+            position,
+            activeCount: integer(13),
+            waitedAdmissions: { oldestMs: msOrNull(14), afterOldest: integer(15) },
+            ...(fields.length > 16 ? { rateCapWindow: { count: integer(16), predecessorMs: msOrNull(17) } } : {})
+          }),
     admittedAt: at(6),
     activeUntil: status === "active" ? at(7) : null,
     opensAt: queuePolicy.opensAt ?? null
@@ -214,14 +219,12 @@ interface GroupedRequest {
 const viewsOf = (reply: string, count: number): Array<string | null> => {
   const views = reply.split(";")
   if (views.length !== count) throw new MalformedEntryReply(reply)
-  return views.map((view) => view === "" ? null : view)
+  return views.map((view) => (view === "" ? null : view))
 }
 
 export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queue["Service"] => {
   const redis = withScripts(client)
-  const nowArgument = options.clock === "effect"
-    ? Effect.map(Clock.currentTimeMillis, String)
-    : Effect.succeed("")
+  const nowArgument = options.clock === "effect" ? Effect.map(Clock.currentTimeMillis, String) : Effect.succeed("")
   const batched = makeCommandBatch(client, commandsPerWrite)
   /** A failed call: a reply error or a reply the scripts cannot have written is a defect; anything else, Redis unreachable. */
   const failure = (cause: unknown) =>
@@ -240,11 +243,20 @@ export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queu
     })
   const statuses = groupsOf("boxofficeStatus")
   const joins = groupsOf("boxofficeJoin")
-  const grouped = (own: typeof statuses, other: typeof statuses, scriptArgs: ReadonlyArray<string | number>, perRequest: ReadonlyArray<string>) =>
+  const grouped = (
+    own: typeof statuses,
+    other: typeof statuses,
+    scriptArgs: ReadonlyArray<string | number>,
+    perRequest: ReadonlyArray<string>
+  ) =>
     Effect.callback<string | null, Unavailable>((resume) => {
       other.sendOpen()
-      own.add(scriptArgs.join("\u0000"), { scriptArguments: scriptArgs, perRequest }, (view) => resume(Effect.succeed(view)), (cause) =>
-        resume(failure(cause)))
+      own.add(
+        scriptArgs.join("\u0000"),
+        { scriptArguments: scriptArgs, perRequest },
+        (view) => resume(Effect.succeed(view)),
+        (cause) => resume(failure(cause))
+      )
     })
   const call = <A>(run: (now: string) => Promise<A>) =>
     Effect.flatMap(nowArgument, (now) =>
@@ -255,7 +267,8 @@ export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queu
           return batched(() => run(now))
         },
         catch: (cause) => cause
-      }).pipe(Effect.catch(failure)))
+      }).pipe(Effect.catch(failure))
+    )
   return Queue.of({
     join: (request) =>
       Effect.flatMap(nowArgument, (now) =>
@@ -268,13 +281,15 @@ export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queu
             if (view === null) throw new MalformedEntryReply("")
             return { entry: toEntry(request.concertId, request.policy, view), created: view.startsWith("1,") }
           }
-        )),
+        )
+      ),
     status: (concertId, tokenId, policy) =>
       Effect.flatMap(nowArgument, (now) =>
         Effect.map(
           grouped(statuses, joins, scriptArguments(options.keyPrefix, concertId, now, policy), [tokenId]),
-          (view) => view === null ? Option.none() : Option.some(toEntry(concertId, policy, view))
-        )),
+          (view) => (view === null ? Option.none() : Option.some(toEntry(concertId, policy, view)))
+        )
+      ),
     end: (concertId, tokenId, policy) =>
       Effect.asVoid(
         call((now) => redis.boxofficeEnd(...scriptArguments(options.keyPrefix, concertId, now, policy), tokenId))
@@ -298,7 +313,7 @@ export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queu
             ...scriptArguments(options.keyPrefix, concertId, now, policy),
             change.maxActive ?? "",
             change.activeSeconds === undefined ? "" : change.activeSeconds * 1000,
-            change.admitPerMinute === undefined ? "" : change.admitPerMinute ?? 0,
+            change.admitPerMinute === undefined ? "" : (change.admitPerMinute ?? 0),
             change.paused === undefined ? "" : change.paused ? 1 : 0
           )
         ),

@@ -22,9 +22,9 @@ export type RedisConnectionOptions = RedisQueueOptions & {
   /** How long a command or a connection attempt may take before it fails with `unavailable`. Default 2 s. */
   readonly timeoutMs?: number
 } & (
-  | { readonly url: Redacted.Redacted<string>; readonly clusterNodes?: undefined }
-  | { readonly clusterNodes: ReadonlyArray<Redacted.Redacted<string>>; readonly url?: undefined }
-)
+    | { readonly url: Redacted.Redacted<string>; readonly clusterNodes?: undefined }
+    | { readonly clusterNodes: ReadonlyArray<Redacted.Redacted<string>>; readonly url?: undefined }
+  )
 
 const nodeOf = (url: Redacted.Redacted<string>) => {
   const parsed = new URL(Redacted.value(url))
@@ -46,14 +46,15 @@ export const makeClient = (options: RedisConnectionOptions): RedisClient => {
     commandTimeout: timeoutMs,
     retryStrategy: (attempt: number) => Math.min(attempt * 100, 1_000)
   }
-  const client: RedisClient = options.clusterNodes !== undefined
-    ? new Cluster(options.clusterNodes.map(nodeOf), {
-      enableOfflineQueue: false,
-      lazyConnect: true,
-      clusterRetryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
-      redisOptions: failFast
-    })
-    : new Redis(Redacted.value(options.url), { ...failFast, lazyConnect: true })
+  const client: RedisClient =
+    options.clusterNodes !== undefined
+      ? new Cluster(options.clusterNodes.map(nodeOf), {
+          enableOfflineQueue: false,
+          lazyConnect: true,
+          clusterRetryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
+          redisOptions: failFast
+        })
+      : new Redis(Redacted.value(options.url), { ...failFast, lazyConnect: true })
   // Errors reach callers as failed commands; the event would otherwise be unhandled.
   client.on("error", () => {})
   return client
@@ -85,8 +86,8 @@ const checkNodeEvictionPolicy = (client: Redis): Effect.Effect<void> =>
       policy === undefined || policy === "noeviction"
         ? Effect.void
         : Effect.logWarning(
-          `Redis maxmemory-policy is ${policy}: it can evict queue keys and waiters would lose their place; use noeviction`
-        )
+            `Redis maxmemory-policy is ${policy}: it can evict queue keys and waiters would lose their place; use noeviction`
+          )
     ),
     Effect.catch(() => Effect.logInfo("could not read Redis maxmemory-policy; make sure it is noeviction"))
   )
@@ -108,14 +109,20 @@ export const RedisQueue = {
       Queue,
       Effect.map(
         Effect.acquireRelease(
-          Effect.gen(function*() {
+          Effect.gen(function* () {
             const client = makeClient(options)
             // Waits for the connection up to its timeout, so the first calls find it up. If Redis is away,
             // the layer is built anyway: calls fail fast with unavailable while the client keeps reconnecting.
             // A real timer, not Effect's Clock, which a test may hold still.
-            const connected = client.connect().then(() => true, () => false)
+            const connected = client.connect().then(
+              () => true,
+              () => false
+            )
             const up = yield* Effect.promise(() =>
-              Promise.race([connected, new Promise<false>((resolve) => setTimeout(resolve, options.timeoutMs ?? 2_000, false))])
+              Promise.race([
+                connected,
+                new Promise<false>((resolve) => setTimeout(resolve, options.timeoutMs ?? 2_000, false))
+              ])
             )
             if (up) yield* checkEvictionPolicy(client)
             return client

@@ -42,36 +42,40 @@ const simulate = async (options: {
   const concertId = Effect.runSync(newId(ConcertId))
   const waiters: Array<Waiter> = []
   const observe = (waiter: Waiter, entry: QueueEntry, nowMs: number) => {
-    if (entry.admittedAt !== null && waiter.admittedAtMs === null) waiter.admittedAtMs = DateTime.toEpochMillis(entry.admittedAt)
-    if (entry.status === "waiting") waiter.promises.push({ atMs: nowMs, position: entry.position!, etaSeconds: entry.etaSeconds! })
+    if (entry.admittedAt !== null && waiter.admittedAtMs === null)
+      waiter.admittedAtMs = DateTime.toEpochMillis(entry.admittedAt)
+    if (entry.status === "waiting")
+      waiter.promises.push({ atMs: nowMs, position: entry.position!, etaSeconds: entry.etaSeconds! })
   }
-  await runtime.runPromise(Effect.gen(function*() {
-    for (let i = 0; i < options.users; i++) {
-      const { entry } = yield* queue.join({
-        tokenId: yield* newId(QueueTokenId),
-        concertId,
-        userId: yield* newId(UserId),
-        policy: options.policy
-      })
-      const waiter: Waiter = { tokenId: entry.tokenId, admittedAtMs: null, promises: [] }
-      waiters.push(waiter)
-      observe(waiter, entry, suiteEpochMs)
-    }
-    for (let second = 1; second <= options.seconds; second++) {
-      yield* StoreClock.use((clock) => clock.advance(1_000))
-      const nowMs = suiteEpochMs + second * 1_000
-      for (const [user, waiter] of waiters.entries()) {
-        if (waiter.admittedAtMs !== null) {
-          if (nowMs - waiter.admittedAtMs === options.staySeconds(user) * 1_000) {
-            yield* queue.end(concertId, waiter.tokenId, options.policy)
-          }
-          continue
-        }
-        const entry = yield* queue.status(concertId, waiter.tokenId, options.policy)
-        if (Option.isSome(entry)) observe(waiter, entry.value, nowMs)
+  await runtime.runPromise(
+    Effect.gen(function* () {
+      for (let i = 0; i < options.users; i++) {
+        const { entry } = yield* queue.join({
+          tokenId: yield* newId(QueueTokenId),
+          concertId,
+          userId: yield* newId(UserId),
+          policy: options.policy
+        })
+        const waiter: Waiter = { tokenId: entry.tokenId, admittedAtMs: null, promises: [] }
+        waiters.push(waiter)
+        observe(waiter, entry, suiteEpochMs)
       }
-    }
-  }))
+      for (let second = 1; second <= options.seconds; second++) {
+        yield* StoreClock.use((clock) => clock.advance(1_000))
+        const nowMs = suiteEpochMs + second * 1_000
+        for (const [user, waiter] of waiters.entries()) {
+          if (waiter.admittedAtMs !== null) {
+            if (nowMs - waiter.admittedAtMs === options.staySeconds(user) * 1_000) {
+              yield* queue.end(concertId, waiter.tokenId, options.policy)
+            }
+            continue
+          }
+          const entry = yield* queue.status(concertId, waiter.tokenId, options.policy)
+          if (Option.isSome(entry)) observe(waiter, entry.value, nowMs)
+        }
+      }
+    })
+  )
   await runtime.dispose()
   return waiters
 }
@@ -90,12 +94,14 @@ const busiestMinute = (timesMs: ReadonlyArray<number>) => {
 /** Every ETA promised in the steady state, against the wait that followed. */
 const etaErrors = (waiters: ReadonlyArray<Waiter>, fromMs: number, minimumPosition: number) =>
   waiters.flatMap((w) =>
-    w.admittedAtMs === null ? [] : w.promises
-      .filter((p) => p.atMs >= fromMs && p.position >= minimumPosition)
-      .map((p) => {
-        const actualSeconds = (w.admittedAtMs! - p.atMs) / 1000
-        return { ...p, actualSeconds, error: Math.abs(p.etaSeconds - actualSeconds) / actualSeconds }
-      })
+    w.admittedAtMs === null
+      ? []
+      : w.promises
+          .filter((p) => p.atMs >= fromMs && p.position >= minimumPosition)
+          .map((p) => {
+            const actualSeconds = (w.admittedAtMs! - p.atMs) / 1000
+            return { ...p, actualSeconds, error: Math.abs(p.etaSeconds - actualSeconds) / actualSeconds }
+          })
   )
 
 describe("Redis queue admission rate and ETA", () => {

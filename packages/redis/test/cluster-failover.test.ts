@@ -20,7 +20,11 @@ let runtime: ManagedRuntime.ManagedRuntime<Queue, never>
 beforeAll(async () => {
   cluster = await startRedisCluster()
   runtime = ManagedRuntime.make(
-    RedisQueue.layer({ clusterNodes: cluster.nodeUrls.map((url) => Redacted.make(url)), keyPrefix: prefix, timeoutMs: 500 })
+    RedisQueue.layer({
+      clusterNodes: cluster.nodeUrls.map((url) => Redacted.make(url)),
+      keyPrefix: prefix,
+      timeoutMs: 500
+    })
   )
 }, 60_000)
 
@@ -88,4 +92,3 @@ describe("a cluster master crashes mid-sale", () => {
     assert.deepStrictEqual([fresh.created, fresh.entry.status], [true, "active"])
   })
 })
-

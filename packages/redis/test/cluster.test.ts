@@ -67,18 +67,20 @@ describe("queues on a Redis Cluster", () => {
   it("queues of 30 concerts spread over more than one node, each queue's keys on a single node", async () => {
     const keyPrefix = `${prefix}spread:`
     const concerts = Array.from({ length: 30 }, () => Effect.runSync(newId(ConcertId)))
-    await Effect.runPromise(Effect.gen(function*() {
-      const queue = yield* Queue
-      for (const concertId of concerts) {
-        const entry = yield* queue.join({
-          tokenId: yield* newId(QueueTokenId),
-          concertId,
-          userId: yield* newId(UserId),
-          policy: QueuePolicy.default
-        })
-        assert.isTrue(entry.created)
-      }
-    }).pipe(Effect.provide(RedisQueue.layerFromClient(shared(), { keyPrefix }))))
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        const queue = yield* Queue
+        for (const concertId of concerts) {
+          const entry = yield* queue.join({
+            tokenId: yield* newId(QueueTokenId),
+            concertId,
+            userId: yield* newId(UserId),
+            policy: QueuePolicy.default
+          })
+          assert.isTrue(entry.created)
+        }
+      }).pipe(Effect.provide(RedisQueue.layerFromClient(shared(), { keyPrefix })))
+    )
     const masters = shared().nodes("master")
     assert.strictEqual(masters.length, 3)
     const byNode = await Promise.all(masters.map((node) => keysOn(node, `${keyPrefix}*`)))

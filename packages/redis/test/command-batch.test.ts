@@ -18,15 +18,18 @@ afterAll(async () => {
 /** The commands per write the socket made while `run` ran and its replies came back. */
 const writesDuring = async <A>(run: () => Promise<A>) => {
   await client.ping()
-  const stream = client.stream as unknown as { _write: Function; _writev: Function }
+  const stream = client.stream as unknown as {
+    _write: (...args: Array<unknown>) => void
+    _writev: (chunks: Array<unknown>, ...rest: Array<unknown>) => void
+  }
   const write = stream._write
   const writev = stream._writev
   const writes: Array<number> = []
-  stream._write = function(this: unknown, ...args: Array<unknown>) {
+  stream._write = function (this: unknown, ...args: Array<unknown>) {
     writes.push(1)
     return write.apply(this, args)
   }
-  stream._writev = function(this: unknown, chunks: Array<unknown>, ...rest: Array<unknown>) {
+  stream._writev = function (this: unknown, chunks: Array<unknown>, ...rest: Array<unknown>) {
     writes.push(chunks.length)
     return writev.apply(this, [chunks, ...rest])
   }
@@ -42,11 +45,22 @@ describe("CommandBatch", () => {
   it("sends the commands of one turn in writes of at most the batch, each with its reply", async () => {
     const batched = makeCommandBatch(client, 8)
     const { result, writes } = await writesDuring(() =>
-      Promise.all(Array.from({ length: 20 }, (_, i) => batched(() => client.set(`${prefix}k${i}`, `v${i}`).then(() => client.get(`${prefix}k${i}`))))))
-    assert.deepStrictEqual(result, Array.from({ length: 20 }, (_, i) => `v${i}`))
+      Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          batched(() => client.set(`${prefix}k${i}`, `v${i}`).then(() => client.get(`${prefix}k${i}`)))
+        )
+      )
+    )
+    assert.deepStrictEqual(
+      result,
+      Array.from({ length: 20 }, (_, i) => `v${i}`)
+    )
     // The 20 SETs of the turn: two full writes, then the last four at its end. The GETs follow as the replies arrive.
     assert.deepStrictEqual(writes.slice(0, 3), [8, 8, 4])
-    assert.strictEqual(writes.reduce((a, b) => a + b, 0), 40)
+    assert.strictEqual(
+      writes.reduce((a, b) => a + b, 0),
+      40
+    )
   })
 
   it("holds a turn's commands until its end, not past it", async () => {

@@ -51,7 +51,10 @@ describe("Redis queue across two instances", () => {
     const joinMs = performance.now() - started
     assert.isTrue(joined.every((e) => e.status === "waiting"))
     const positions = joined.map((e) => e.position!).sort((a, b) => a - b)
-    assert.deepStrictEqual(positions, Array.from({ length: 10_000 }, (_, i) => i + 1))
+    assert.deepStrictEqual(
+      positions,
+      Array.from({ length: 10_000 }, (_, i) => i + 1)
+    )
     // Each position is the order in which Redis received the join.
     assert.isTrue(joined.every((e) => e.position === e.joinSequence - 50))
 
@@ -65,7 +68,10 @@ describe("Redis queue across two instances", () => {
       await Promise.all(active.map((e, i) => end(queues[i % 2]!, concertId, e.tokenId, policy)))
       const expected = byOrder.slice(round * 50, round * 50 + 50)
       const now = await Promise.all(expected.map((e, i) => status(queues[i % 2]!, concertId, e.tokenId, policy)))
-      assert.isTrue(now.every((e) => e.status === "active"), `round ${round}: the next 50 in join order are not all active`)
+      assert.isTrue(
+        now.every((e) => e.status === "active"),
+        `round ${round}: the next 50 in join order are not all active`
+      )
       const next = await status(queues[0]!, concertId, byOrder[round * 50 + 50]!.tokenId, policy)
       assert.strictEqual(next.status, "waiting")
       assert.strictEqual(next.position, 1)
@@ -99,11 +105,20 @@ describe("Redis queue across two instances", () => {
 const makeQueueOf = (c: Redis) => makeQueue(c, { keyPrefix: prefix })
 type QueueService = ReturnType<typeof makeQueueOf>
 const join = (queue: QueueService, concertId: ConcertId, policy: QueuePolicy) =>
-  Effect.runPromise(Effect.gen(function*() {
-    const { entry } = yield* queue.join({ tokenId: yield* newId(QueueTokenId), concertId, userId: yield* newId(UserId), policy })
-    return entry
-  }))
+  Effect.runPromise(
+    Effect.gen(function* () {
+      const { entry } = yield* queue.join({
+        tokenId: yield* newId(QueueTokenId),
+        concertId,
+        userId: yield* newId(UserId),
+        policy
+      })
+      return entry
+    })
+  )
 const status = (queue: QueueService, concertId: ConcertId, tokenId: QueueTokenId, policy: QueuePolicy) =>
-  Effect.runPromise(Effect.map(queue.status(concertId, tokenId, policy), (o) => o._tag === "Some" ? o.value : assert.fail("no entry")))
+  Effect.runPromise(
+    Effect.map(queue.status(concertId, tokenId, policy), (o) => (o._tag === "Some" ? o.value : assert.fail("no entry")))
+  )
 const end = (queue: QueueService, concertId: ConcertId, tokenId: QueueTokenId, policy: QueuePolicy) =>
   Effect.runPromise(queue.end(concertId, tokenId, policy))

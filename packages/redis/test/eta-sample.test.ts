@@ -7,7 +7,17 @@
  * Redis, for histories with ties, admissions older than the window, more
  * than a sample, and waiters laps behind a rate cap.
  */
-import { ConcertId, etaSeconds, newId, Queue, QueuePolicy, QueueTokenId, rateCapWindowOf, UserId, waitedAdmissionsOf } from "@boxoffice/core"
+import {
+  ConcertId,
+  etaSeconds,
+  newId,
+  Queue,
+  QueuePolicy,
+  QueueTokenId,
+  rateCapWindowOf,
+  UserId,
+  waitedAdmissionsOf
+} from "@boxoffice/core"
 import { queueKeys } from "@boxoffice/redis"
 import { StoreClock } from "@boxoffice/testing"
 import { Effect, Option } from "effect"
@@ -31,34 +41,44 @@ describe("the ETA's view of the waited sample", () => {
     await fc.assert(
       fc.asyncProperty(
         // Gaps between admissions in ms: ties (0), a steady pace, and gaps longer than the ETA window.
-        fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 5_000 }), fc.constant(400_000)), { minLength: 1, maxLength: 90 }),
+        fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 5_000 }), fc.constant(400_000)), {
+          minLength: 1,
+          maxLength: 90
+        }),
         async (gapsMs) => {
-          const report = await runtime.runPromise(Effect.gen(function*() {
-            const queue = yield* Queue
-            const concertId = yield* newId(ConcertId)
-            const join = Effect.gen(function*() {
-              return (yield* queue.join({ tokenId: yield* newId(QueueTokenId), concertId, userId: yield* newId(UserId), policy })).entry
-            })
-            // The first is admitted on arrival; each later one waits, then is admitted when the one before leaves.
-            let active = yield* join
-            let waiter = yield* join
-            for (const gapMs of gapsMs) {
-              const next = yield* join
-              // Waiters who stop polling for 300 s lose their place: a long gap passes in steps, polled between.
-              for (let leftMs = gapMs; leftMs > 0; leftMs -= 200_000) {
-                yield* StoreClock.use((clock) => clock.advance(Math.min(leftMs, 200_000)))
-                yield* queue.status(concertId, waiter.tokenId, policy)
-                yield* queue.status(concertId, next.tokenId, policy)
+          const report = await runtime.runPromise(
+            Effect.gen(function* () {
+              const queue = yield* Queue
+              const concertId = yield* newId(ConcertId)
+              const join = Effect.gen(function* () {
+                return (yield* queue.join({
+                  tokenId: yield* newId(QueueTokenId),
+                  concertId,
+                  userId: yield* newId(UserId),
+                  policy
+                })).entry
+              })
+              // The first is admitted on arrival; each later one waits, then is admitted when the one before leaves.
+              let active = yield* join
+              let waiter = yield* join
+              for (const gapMs of gapsMs) {
+                const next = yield* join
+                // Waiters who stop polling for 300 s lose their place: a long gap passes in steps, polled between.
+                for (let leftMs = gapMs; leftMs > 0; leftMs -= 200_000) {
+                  yield* StoreClock.use((clock) => clock.advance(Math.min(leftMs, 200_000)))
+                  yield* queue.status(concertId, waiter.tokenId, policy)
+                  yield* queue.status(concertId, next.tokenId, policy)
+                }
+                yield* queue.end(concertId, active.tokenId, policy)
+                active = waiter
+                waiter = next
               }
-              yield* queue.end(concertId, active.tokenId, policy)
-              active = waiter
-              waiter = next
-            }
-            const last = yield* join
-            const told = Option.getOrThrow(yield* queue.status(concertId, last.tokenId, policy))
-            const nowMs = yield* StoreClock.use((clock) => clock.nowMs)
-            return { concertId, told, nowMs }
-          }))
+              const last = yield* join
+              const told = Option.getOrThrow(yield* queue.status(concertId, last.tokenId, policy))
+              const nowMs = yield* StoreClock.use((clock) => clock.nowMs)
+              return { concertId, told, nowMs }
+            })
+          )
           const sampleMs = await scoresOf(report.concertId, "waited")
           assert.isAtMost(sampleMs.length, 64)
           assert.strictEqual(report.told.status, "waiting")
@@ -86,24 +106,28 @@ describe("the ETA's view of the waited sample", () => {
         fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 30_000 }), fc.constant(61_000)), { maxLength: 12 }),
         async (ratePerMinute, users, gapsMs) => {
           const capped = new QueuePolicy({ maxActive: 1_000, activeSeconds: 600, admitPerMinute: ratePerMinute })
-          const report = await runtime.runPromise(Effect.gen(function*() {
-            const queue = yield* Queue
-            const concertId = yield* newId(ConcertId)
-            const tokens: Array<QueueTokenId> = []
-            for (let i = 0; i < users; i++) {
-              const tokenId = yield* newId(QueueTokenId)
-              yield* queue.join({ tokenId, concertId, userId: yield* newId(UserId), policy: capped })
-              tokens.push(tokenId)
-            }
-            // Time passes; every waiter polls, which admits as the window frees.
-            for (const gapMs of gapsMs) {
-              yield* StoreClock.use((clock) => clock.advance(gapMs))
-              for (const tokenId of tokens) yield* queue.status(concertId, tokenId, capped)
-            }
-            const told = yield* Effect.forEach(tokens, (tokenId) => Effect.map(queue.status(concertId, tokenId, capped), Option.getOrThrow))
-            const nowMs = yield* StoreClock.use((clock) => clock.nowMs)
-            return { concertId, told: told.filter((entry) => entry.status === "waiting"), nowMs }
-          }))
+          const report = await runtime.runPromise(
+            Effect.gen(function* () {
+              const queue = yield* Queue
+              const concertId = yield* newId(ConcertId)
+              const tokens: Array<QueueTokenId> = []
+              for (let i = 0; i < users; i++) {
+                const tokenId = yield* newId(QueueTokenId)
+                yield* queue.join({ tokenId, concertId, userId: yield* newId(UserId), policy: capped })
+                tokens.push(tokenId)
+              }
+              // Time passes; every waiter polls, which admits as the window frees.
+              for (const gapMs of gapsMs) {
+                yield* StoreClock.use((clock) => clock.advance(gapMs))
+                for (const tokenId of tokens) yield* queue.status(concertId, tokenId, capped)
+              }
+              const told = yield* Effect.forEach(tokens, (tokenId) =>
+                Effect.map(queue.status(concertId, tokenId, capped), Option.getOrThrow)
+              )
+              const nowMs = yield* StoreClock.use((clock) => clock.nowMs)
+              return { concertId, told: told.filter((entry) => entry.status === "waiting"), nowMs }
+            })
+          )
           const windowMs = await scoresOf(report.concertId, "admissions")
           const sampleMs = await scoresOf(report.concertId, "waited")
           for (const entry of report.told) {

@@ -19,10 +19,17 @@ const expiryMs = Limits.endedEntryRetentionSeconds * 1000 + activeSeconds * 1000
 const policy = new QueuePolicy({ maxActive: 1, activeSeconds, admitPerMinute: null })
 
 const join = (concertId: ConcertId, queuePolicy = policy) =>
-  runtime.runPromise(Effect.gen(function*() {
-    const queue = yield* Queue
-    return yield* queue.join({ tokenId: yield* newId(QueueTokenId), concertId, userId: yield* newId(UserId), policy: queuePolicy })
-  }))
+  runtime.runPromise(
+    Effect.gen(function* () {
+      const queue = yield* Queue
+      return yield* queue.join({
+        tokenId: yield* newId(QueueTokenId),
+        concertId,
+        userId: yield* newId(UserId),
+        policy: queuePolicy
+      })
+    })
+  )
 const status = (concertId: ConcertId, tokenId: QueueTokenId, queuePolicy = policy) =>
   runtime.runPromise(Queue.use((queue) => queue.status(concertId, tokenId, queuePolicy)))
 const end = (concertId: ConcertId, tokenId: QueueTokenId) =>
@@ -33,7 +40,9 @@ const newConcert = () => Effect.runSync(newId(ConcertId))
 const expiries = async (concertId: ConcertId) => {
   const keys = queueKeys(prefix, concertId)
   const ttls = await Promise.all(keys.map((key) => client.pttl(key)))
-  return Object.fromEntries(keys.flatMap((key, i) => ttls[i] === -2 ? [] : [[key.slice(key.lastIndexOf(":") + 1), ttls[i]!]]))
+  return Object.fromEntries(
+    keys.flatMap((key, i) => (ttls[i] === -2 ? [] : [[key.slice(key.lastIndexOf(":") + 1), ttls[i]!]]))
+  )
 }
 
 const assertAllExpire = (found: Record<string, number>) => {
@@ -62,7 +71,18 @@ describe("the expiry of a queue's keys", () => {
     await status(concertId, fourth.entry.tokenId)
     await status(concertId, fifth.entry.tokenId)
     const found = await expiries(concertId)
-    assert.sameMembers(Object.keys(found), ["seq", "entries", "users", "waiting", "seen", "active", "admissions", "waited", "ended", "settings"])
+    assert.sameMembers(Object.keys(found), [
+      "seq",
+      "entries",
+      "users",
+      "waiting",
+      "seen",
+      "active",
+      "admissions",
+      "waited",
+      "ended",
+      "settings"
+    ])
     assertAllExpire(found)
   })
 
@@ -83,7 +103,9 @@ describe("the expiry of a queue's keys", () => {
     const concertId = newConcert()
     await join(concertId)
     await join(concertId)
-    const [entries, users] = ["entries", "users"].map((name) => queueKeys(prefix, concertId).find((key) => key.endsWith(`:${name}`))!)
+    const [entries, users] = ["entries", "users"].map(
+      (name) => queueKeys(prefix, concertId).find((key) => key.endsWith(`:${name}`))!
+    )
     await client.pexpire(entries!, 5_000)
     await advance(1_000)
     await join(concertId)

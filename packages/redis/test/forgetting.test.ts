@@ -14,16 +14,19 @@ const { advance, client, prefix, runtime } = queueForFile()
 const policy = new QueuePolicy({ maxActive: 1, activeSeconds: 10, admitPerMinute: null })
 
 const join = (concertId: ConcertId, userId: UserId) =>
-  runtime.runPromise(Effect.gen(function*() {
-    const queue = yield* Queue
-    return yield* queue.join({ tokenId: yield* newId(QueueTokenId), concertId, userId, policy })
-  }))
+  runtime.runPromise(
+    Effect.gen(function* () {
+      const queue = yield* Queue
+      return yield* queue.join({ tokenId: yield* newId(QueueTokenId), concertId, userId, policy })
+    })
+  )
 const status = (concertId: ConcertId, tokenId: QueueTokenId) =>
   runtime.runPromise(Queue.use((queue) => queue.status(concertId, tokenId, policy)))
 const end = (concertId: ConcertId, tokenId: QueueTokenId) =>
   runtime.runPromise(Queue.use((queue) => queue.end(concertId, tokenId, policy)))
 
-const keyOf = (concertId: ConcertId, name: string) => queueKeys(prefix, concertId).find((key) => key.endsWith(`:${name}`))!
+const keyOf = (concertId: ConcertId, name: string) =>
+  queueKeys(prefix, concertId).find((key) => key.endsWith(`:${name}`))!
 
 describe("Redis that forgets", () => {
   it("with the entries evicted, joins and status calls go on: lost entries are ended, never an error", async () => {
@@ -31,7 +34,10 @@ describe("Redis that forgets", () => {
     const users = Effect.runSync(Effect.forEach([0, 1, 2], () => newId(UserId)))
     const tickets = []
     for (const userId of users) tickets.push(await join(concertId, userId))
-    assert.deepStrictEqual(tickets.map((t) => t.entry.status), ["active", "waiting", "waiting"])
+    assert.deepStrictEqual(
+      tickets.map((t) => t.entry.status),
+      ["active", "waiting", "waiting"]
+    )
     await client.del(keyOf(concertId, "entries"))
     // Every lost token names nothing now; the line is rebuilt by those who come back.
     for (const ticket of tickets) assert.isTrue(Option.isNone(await status(concertId, ticket.entry.tokenId)))
@@ -93,16 +99,23 @@ describe("Redis written by someone else", () => {
     // The waiter's packed entry with a state letter the scripts never write, then a join time in fractions of a
     // millisecond: both pass through the scripts, and the adapter must refuse them.
     const fields = packed!.split("|")
-    for (const [index, value] of [[3, "x"], [2, "1.5"]] as const) {
-      const corrupted = fields.map((field, i) => i === index ? value : field)
+    for (const [index, value] of [
+      [3, "x"],
+      [2, "1.5"]
+    ] as const) {
+      const corrupted = fields.map((field, i) => (i === index ? value : field))
       await client.hset(entries, waiter.entry.tokenId, corrupted.join("|"))
-      const exit = await runtime.runPromiseExit(Queue.use((queue) => queue.status(concertId, waiter.entry.tokenId, policy)))
+      const exit = await runtime.runPromiseExit(
+        Queue.use((queue) => queue.status(concertId, waiter.entry.tokenId, policy))
+      )
       assert.isTrue(Exit.isFailure(exit) && Cause.hasDies(exit.cause), `${value}: ${String(exit)}`)
       assert.include(String(Cause.squash((exit as Exit.Failure<unknown, unknown>).cause)), "cannot have written")
     }
     // An entry that is not one at all stops the script itself.
     await client.hset(entries, waiter.entry.tokenId, "garbage")
-    const unreadable = await runtime.runPromiseExit(Queue.use((queue) => queue.status(concertId, waiter.entry.tokenId, policy)))
+    const unreadable = await runtime.runPromiseExit(
+      Queue.use((queue) => queue.status(concertId, waiter.entry.tokenId, policy))
+    )
     assert.isTrue(Exit.isFailure(unreadable) && Cause.hasDies(unreadable.cause), String(unreadable))
     assert.include(String(Cause.squash((unreadable as Exit.Failure<unknown, unknown>).cause)), "cannot read: garbage")
     // Restored, the same entry answers as before.
@@ -113,11 +126,13 @@ describe("Redis written by someone else", () => {
 
 describe("eviction policy check", () => {
   it("warns when maxmemory-policy can evict queue keys, and is quiet on noeviction", async () => {
-    const [, original] = await client.config("GET", "maxmemory-policy") as Array<string>
+    const [, original] = (await client.config("GET", "maxmemory-policy")) as Array<string>
     const warnings: Array<string> = []
-    const capture = Logger.layer([Logger.make((options) => {
-      if (options.logLevel === "Warn") warnings.push(String(options.message))
-    })])
+    const capture = Logger.layer([
+      Logger.make((options) => {
+        if (options.logLevel === "Warn") warnings.push(String(options.message))
+      })
+    ])
     try {
       await client.config("SET", "maxmemory-policy", "allkeys-lru")
       await Effect.runPromise(checkEvictionPolicy(client).pipe(Effect.provide(capture)))

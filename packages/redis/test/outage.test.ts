@@ -26,10 +26,19 @@ describe("Redis outage", () => {
     const policy = new QueuePolicy({ maxActive: 1, activeSeconds: 600, admitPerMinute: null })
     const concertId = Effect.runSync(newId(ConcertId))
     const join = () =>
-      runtime.runPromise(Effect.result(Effect.gen(function*() {
-        const queue = yield* Queue
-        return yield* queue.join({ tokenId: yield* newId(QueueTokenId), concertId, userId: yield* newId(UserId), policy })
-      })))
+      runtime.runPromise(
+        Effect.result(
+          Effect.gen(function* () {
+            const queue = yield* Queue
+            return yield* queue.join({
+              tokenId: yield* newId(QueueTokenId),
+              concertId,
+              userId: yield* newId(UserId),
+              policy
+            })
+          })
+        )
+      )
     try {
       let first = await join()
       for (let i = 0; i < 20 && Result.isFailure(first); i++) {
@@ -58,7 +67,9 @@ describe("Redis outage", () => {
       if (Result.isSuccess(after) && Result.isSuccess(first)) {
         assert.strictEqual(after.success.entry.status, "waiting")
         assert.strictEqual(after.success.entry.position, 1)
-        const still = await runtime.runPromise(Queue.use((q) => q.status(concertId, first.success.entry.tokenId, policy)))
+        const still = await runtime.runPromise(
+          Queue.use((q) => q.status(concertId, first.success.entry.tokenId, policy))
+        )
         assert.strictEqual(Option.getOrThrow(still).status, "active")
       }
     } finally {

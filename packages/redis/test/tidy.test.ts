@@ -15,15 +15,18 @@ const { advance, client, prefix, runtime } = queueForFile()
 
 const newConcert = () => Effect.runSync(newId(ConcertId))
 const joinWith = (on: typeof runtime, concertId: ConcertId, policy: QueuePolicy) =>
-  on.runPromise(Effect.gen(function*() {
-    const queue = yield* Queue
-    return yield* queue.join({ tokenId: yield* newId(QueueTokenId), concertId, userId: yield* newId(UserId), policy })
-  }))
+  on.runPromise(
+    Effect.gen(function* () {
+      const queue = yield* Queue
+      return yield* queue.join({ tokenId: yield* newId(QueueTokenId), concertId, userId: yield* newId(UserId), policy })
+    })
+  )
 const statusOf = (concertId: ConcertId, tokenId: QueueTokenId, policy: QueuePolicy) =>
   runtime.runPromise(Queue.use((queue) => queue.status(concertId, tokenId, policy))).then(Option.getOrThrow)
 const stats = (concertId: ConcertId, policy: QueuePolicy) =>
   runtime.runPromise(Queue.use((queue) => queue.stats(concertId, policy)))
-const keyOf = (concertId: ConcertId, name: string) => queueKeys(prefix, concertId).find((key) => key.endsWith(`:${name}`))!
+const keyOf = (concertId: ConcertId, name: string) =>
+  queueKeys(prefix, concertId).find((key) => key.endsWith(`:${name}`))!
 
 describe("the Redis queue's tidy", () => {
   it("skips calls before anything is due, yet runs at least every ten seconds", async () => {
@@ -47,10 +50,12 @@ describe("the Redis queue's tidy", () => {
     const policy = new QueuePolicy({ maxActive: 2, activeSeconds: 10, admitPerMinute: null })
     const concertId = newConcert()
     // A second caller whose clock reads 100 s behind: its call reaches Redis after a later one.
-    const behind = ManagedRuntime.make(Layer.merge(
-      RedisQueue.layerFromClient(client, { keyPrefix: prefix, clock: "effect" }),
-      StoreClock.layerManual(suiteEpochMs)
-    ))
+    const behind = ManagedRuntime.make(
+      Layer.merge(
+        RedisQueue.layerFromClient(client, { keyPrefix: prefix, clock: "effect" }),
+        StoreClock.layerManual(suiteEpochMs)
+      )
+    )
     try {
       await advance(100_000)
       const early = await joinWith(runtime, concertId, policy)

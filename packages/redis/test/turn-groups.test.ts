@@ -6,7 +6,7 @@
  * never after a call of another kind made later. Redis is real; the test
  * counts the script calls the client makes.
  */
-import { ConcertId, newId, Queue, QueueEntry, QueuePolicy, QueueTokenId, UserId } from "@boxoffice/core"
+import { ConcertId, newId, Queue, type QueueEntry, QueuePolicy, QueueTokenId, UserId } from "@boxoffice/core"
 import { queueKeys } from "@boxoffice/redis"
 import { Effect, Option } from "effect"
 import { assert, describe, it } from "vitest"
@@ -16,19 +16,25 @@ const { client, prefix, runtime } = queueForFile()
 
 const policy = new QueuePolicy({ maxActive: 2, activeSeconds: 600, admitPerMinute: null })
 
-const keyOf = (concertId: ConcertId, name: string) => queueKeys(prefix, concertId).find((key) => key.endsWith(`:${name}`))!
+const keyOf = (concertId: ConcertId, name: string) =>
+  queueKeys(prefix, concertId).find((key) => key.endsWith(`:${name}`))!
 
 /** A concert's queue with `users` joined in order: the first two active, the rest waiting. */
 const queueOf = (users: number) =>
-  runtime.runPromise(Effect.gen(function*() {
-    const queue = yield* Queue
-    const concertId = yield* newId(ConcertId)
-    const tokens: Array<QueueTokenId> = []
-    for (let i = 0; i < users; i++) {
-      tokens.push((yield* queue.join({ tokenId: yield* newId(QueueTokenId), concertId, userId: yield* newId(UserId), policy })).entry.tokenId)
-    }
-    return { concertId, tokens }
-  }))
+  runtime.runPromise(
+    Effect.gen(function* () {
+      const queue = yield* Queue
+      const concertId = yield* newId(ConcertId)
+      const tokens: Array<QueueTokenId> = []
+      for (let i = 0; i < users; i++) {
+        tokens.push(
+          (yield* queue.join({ tokenId: yield* newId(QueueTokenId), concertId, userId: yield* newId(UserId), policy }))
+            .entry.tokenId
+        )
+      }
+      return { concertId, tokens }
+    })
+  )
 
 /** The script calls made while `run` runs, each as its kind and how many requests it carried. */
 const scriptCallsDuring = async <A>(run: () => Promise<A>) => {
@@ -53,13 +59,19 @@ const scriptCallsDuring = async <A>(run: () => Promise<A>) => {
 /** Each status call's token count while `run` runs. */
 const statusCallsDuring = async <A>(run: () => Promise<A>) => {
   const { result, calls } = await scriptCallsDuring(run)
-  return { result, calls: calls.filter((call) => call.startsWith("status ")).map((call) => Number(call.replace("status ", ""))) }
+  return {
+    result,
+    calls: calls.filter((call) => call.startsWith("status ")).map((call) => Number(call.replace("status ", "")))
+  }
 }
 
 /** The polls, all made in one turn. */
 const pollTogether = (polls: ReadonlyArray<{ readonly concertId: ConcertId; readonly tokenId: QueueTokenId }>) =>
-  runtime.runPromise(Queue.use((queue) =>
-    Effect.forEach(polls, (p) => queue.status(p.concertId, p.tokenId, policy), { concurrency: "unbounded" })))
+  runtime.runPromise(
+    Queue.use((queue) =>
+      Effect.forEach(polls, (p) => queue.status(p.concertId, p.tokenId, policy), { concurrency: "unbounded" })
+    )
+  )
 
 /** The polls one after another, each a call of its own. */
 const pollOneByOne = (polls: ReadonlyArray<{ readonly concertId: ConcertId; readonly tokenId: QueueTokenId }>) =>
@@ -71,7 +83,10 @@ describe("calls grouped per turn", () => {
     // active is lost (an evicted index), so the first poll's admission step admits c and a's poll ends a; w's
     // entry is lost, so w's token names nothing; x was never issued.
     const alike = async () => {
-      const { concertId, tokens: [a, b, c, d, e, w] } = await queueOf(6)
+      const {
+        concertId,
+        tokens: [a, b, c, d, e, w]
+      } = await queueOf(6)
       await client.zrem(keyOf(concertId, "active"), a!)
       await client.hdel(keyOf(concertId, "entries"), w!)
       const x = Effect.runSync(newId(QueueTokenId))
@@ -84,42 +99,59 @@ describe("calls grouped per turn", () => {
     const seen = (entries: ReadonlyArray<Option.Option<QueueEntry>>) =>
       entries.map((entry) => Option.getOrNull(Option.map(entry, (e) => [e.status, e.position, e.etaSeconds])))
     assert.deepStrictEqual(seen(together), seen(alone))
-    assert.deepStrictEqual(seen(together).map((view) => view?.slice(0, 2) ?? null), [
-      ["waiting", 1],
-      ["expired", null],
-      ["active", null],
-      null,
-      ["waiting", 2],
-      null,
-      ["active", null]
-    ])
+    assert.deepStrictEqual(
+      seen(together).map((view) => view?.slice(0, 2) ?? null),
+      [["waiting", 1], ["expired", null], ["active", null], null, ["waiting", 2], null, ["active", null]]
+    )
   })
 
   it("sends at most 8 polls per call, in the order they were made", async () => {
     const { concertId, tokens } = await queueOf(22)
     const waiting = tokens.slice(2)
-    const { result, calls } = await statusCallsDuring(() => pollTogether(waiting.map((tokenId) => ({ concertId, tokenId }))))
+    const { result, calls } = await statusCallsDuring(() =>
+      pollTogether(waiting.map((tokenId) => ({ concertId, tokenId })))
+    )
     assert.deepStrictEqual(calls, [8, 8, 4])
-    assert.deepStrictEqual(result.map((entry) => Option.getOrThrow(entry).position), waiting.map((_, i) => i + 1))
-    assert.deepStrictEqual(result.map((entry) => Option.getOrThrow(entry).tokenId), waiting)
+    assert.deepStrictEqual(
+      result.map((entry) => Option.getOrThrow(entry).position),
+      waiting.map((_, i) => i + 1)
+    )
+    assert.deepStrictEqual(
+      result.map((entry) => Option.getOrThrow(entry).tokenId),
+      waiting
+    )
   })
 
   it("groups by queue: two queues polled in one turn take a call each", async () => {
     const first = await queueOf(4)
     const second = await queueOf(4)
-    const polls = [0, 1, 2, 3].flatMap((i) => [first, second].map((q) => ({ concertId: q.concertId, tokenId: q.tokens[i]! })))
+    const polls = [0, 1, 2, 3].flatMap((i) =>
+      [first, second].map((q) => ({ concertId: q.concertId, tokenId: q.tokens[i]! }))
+    )
     const { result, calls } = await statusCallsDuring(() => pollTogether(polls))
     assert.deepStrictEqual(calls, [4, 4])
-    assert.deepStrictEqual(result.map((entry) => Option.getOrThrow(entry).tokenId), polls.map((p) => p.tokenId))
+    assert.deepStrictEqual(
+      result.map((entry) => Option.getOrThrow(entry).tokenId),
+      polls.map((p) => p.tokenId)
+    )
   })
 
   it("sends a turn's open polls before a later call of another kind", async () => {
     // a and b active, c waiting first in line.
-    const { concertId, tokens: [a, , c] } = await queueOf(3)
-    const [polled, ended] = await runtime.runPromise(Queue.use((queue) =>
-      Effect.all([queue.status(concertId, c!, policy), Effect.andThen(Effect.void, queue.end(concertId, a!, policy))], {
-        concurrency: "unbounded"
-      })))
+    const {
+      concertId,
+      tokens: [a, , c]
+    } = await queueOf(3)
+    const [polled, ended] = await runtime.runPromise(
+      Queue.use((queue) =>
+        Effect.all(
+          [queue.status(concertId, c!, policy), Effect.andThen(Effect.void, queue.end(concertId, a!, policy))],
+          {
+            concurrency: "unbounded"
+          }
+        )
+      )
+    )
     assert.strictEqual(ended, undefined)
     // The poll was made first, so Redis answered it before the end freed a's slot.
     assert.deepStrictEqual([Option.getOrThrow(polled).status, Option.getOrThrow(polled).position], ["waiting", 1])
@@ -130,53 +162,72 @@ describe("calls grouped per turn", () => {
   it("answers a turn's joins of one queue in one call each 8, in the order made, each as a call of its own would", async () => {
     // Two queues alike, ten users joining each, the fourth twice.
     const alike = () =>
-      Effect.runSync(Effect.gen(function*() {
-        const concertId = yield* newId(ConcertId)
-        const users: Array<UserId> = []
-        for (let i = 0; i < 10; i++) users.push(yield* newId(UserId))
-        users.splice(5, 0, users[3]!)
-        const requests = []
-        for (const userId of users) requests.push({ tokenId: yield* newId(QueueTokenId), concertId, userId, policy })
-        return requests
-      }))
+      Effect.runSync(
+        Effect.gen(function* () {
+          const concertId = yield* newId(ConcertId)
+          const users: Array<UserId> = []
+          for (let i = 0; i < 10; i++) users.push(yield* newId(UserId))
+          users.splice(5, 0, users[3]!)
+          const requests = []
+          for (const userId of users) requests.push({ tokenId: yield* newId(QueueTokenId), concertId, userId, policy })
+          return requests
+        })
+      )
     const joinAll = (requests: ReturnType<typeof alike>, concurrency: "unbounded" | 1) =>
       runtime.runPromise(Queue.use((queue) => Effect.forEach(requests, (r) => queue.join(r), { concurrency })))
     const { result: together, calls } = await scriptCallsDuring(() => joinAll(alike(), "unbounded"))
     assert.deepStrictEqual(calls, ["join 8", "join 3"])
     const { result: alone, calls: aloneCalls } = await scriptCallsDuring(() => joinAll(alike(), 1))
-    assert.deepStrictEqual(aloneCalls, Array.from({ length: 11 }, () => "join 1"))
-    const seen = (joined: typeof together) => joined.map((j) => [j.created, j.entry.status, j.entry.position, j.entry.etaSeconds])
+    assert.deepStrictEqual(
+      aloneCalls,
+      Array.from({ length: 11 }, () => "join 1")
+    )
+    const seen = (joined: typeof together) =>
+      joined.map((j) => [j.created, j.entry.status, j.entry.position, j.entry.etaSeconds])
     assert.deepStrictEqual(seen(together), seen(alone))
     // Two admitted on arrival, the rest in line in the order they joined; the second join of the fourth is its first.
-    assert.deepStrictEqual(seen(together).map(([created, status, position]) => [created, status, position]), [
-      [true, "active", null],
-      [true, "active", null],
-      [true, "waiting", 1],
-      [true, "waiting", 2],
-      [true, "waiting", 3],
-      [false, "waiting", 2],
-      [true, "waiting", 4],
-      [true, "waiting", 5],
-      [true, "waiting", 6],
-      [true, "waiting", 7],
-      [true, "waiting", 8]
-    ])
+    assert.deepStrictEqual(
+      seen(together).map(([created, status, position]) => [created, status, position]),
+      [
+        [true, "active", null],
+        [true, "active", null],
+        [true, "waiting", 1],
+        [true, "waiting", 2],
+        [true, "waiting", 3],
+        [false, "waiting", 2],
+        [true, "waiting", 4],
+        [true, "waiting", 5],
+        [true, "waiting", 6],
+        [true, "waiting", 7],
+        [true, "waiting", 8]
+      ]
+    )
     assert.strictEqual(together[5]!.entry.tokenId, together[3]!.entry.tokenId)
   })
 
   it("keeps polls and joins of one turn in the order they were made", async () => {
-    const { concertId, tokens: [, , c] } = await queueOf(3)
+    const {
+      concertId,
+      tokens: [, , c]
+    } = await queueOf(3)
     const { result, calls } = await scriptCallsDuring(() =>
-      runtime.runPromise(Queue.use((queue) =>
-        Effect.gen(function*() {
-          const newcomer = { tokenId: yield* newId(QueueTokenId), concertId, userId: yield* newId(UserId), policy }
-          return yield* Effect.all([
-            queue.status(concertId, c!, policy),
-            queue.status(concertId, c!, policy),
-            queue.join(newcomer),
-            queue.status(concertId, newcomer.tokenId, policy)
-          ], { concurrency: "unbounded" })
-        }))))
+      runtime.runPromise(
+        Queue.use((queue) =>
+          Effect.gen(function* () {
+            const newcomer = { tokenId: yield* newId(QueueTokenId), concertId, userId: yield* newId(UserId), policy }
+            return yield* Effect.all(
+              [
+                queue.status(concertId, c!, policy),
+                queue.status(concertId, c!, policy),
+                queue.join(newcomer),
+                queue.status(concertId, newcomer.tokenId, policy)
+              ],
+              { concurrency: "unbounded" }
+            )
+          })
+        )
+      )
+    )
     assert.deepStrictEqual(calls, ["status 2", "join 1", "status 1"])
     // The last poll follows the join it was made after, so it finds the newcomer in line.
     assert.deepStrictEqual(Option.getOrThrow(result[3] as Option.Option<QueueEntry>).position, 2)

@@ -53,7 +53,7 @@ const advance = (milliseconds: number) => StoreClock.use((clock) => clock.advanc
 
 /** A user admitted to the concert's queue, with their token. */
 const admitted = (concert: Concert) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const booking = yield* Booking
     const userId = yield* newUser
     const ticket = yield* booking.joinQueue(userId, concert.concertId)
@@ -64,7 +64,12 @@ const admitted = (concert: Concert) =>
 /** One payment straight through the port, with a fresh payment id and a token of its own, as a Result. */
 const payThroughPort = (userId: UserId, holdId: HoldId, concertId: ConcertId) =>
   Effect.flatMap(Effect.all([newId(PaymentId), newId(QueueTokenId)]), ([paymentId, queueTokenId]) =>
-    Effect.result(Payments.use((payments) => payments.pay({ paymentId, holdId, userId, concertId, queueTokenId, idempotency: null }))))
+    Effect.result(
+      Payments.use((payments) =>
+        payments.pay({ paymentId, holdId, userId, concertId, queueTokenId, idempotency: null })
+      )
+    )
+  )
 
 /**
  * Registers the contract suite for `adapter` with vitest. Each test builds
@@ -85,7 +90,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
   describe(`contract suite: ${adapter.name}`, () => {
     describe("Catalog", () => {
       test("saves a concert with its dates and finds them again", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const concert = yield* createConcert()
           const catalog = yield* Catalog
           const found = yield* catalog.findConcert(concert.concertId)
@@ -96,11 +101,14 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           assert.strictEqual(Option.getOrThrow(date).priceKrw, 20_000)
           assert.strictEqual(Option.getOrThrow(date).concertId, concert.concertId)
           const all = yield* catalog.listConcerts
-          assert.deepStrictEqual(all.map((c) => c.concertId), [concert.concertId])
+          assert.deepStrictEqual(
+            all.map((c) => c.concertId),
+            [concert.concertId]
+          )
         }))
 
       test("applies the the spec (docs/spec.md) defaults and keeps overrides", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const defaults = yield* createConcert()
           assert.deepStrictEqual(
             { ...defaults.policy.queue },
@@ -118,11 +126,13 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           const opening = yield* createConcert({ opensAt: DateTime.makeUnsafe(opensAtMs) })
           const found = Option.getOrThrow(yield* (yield* Catalog).findConcert(opening.concertId))
           assert.strictEqual(DateTime.toEpochMillis(found.policy.queue.opensAt!), opensAtMs)
-          assert.isUndefined(Option.getOrThrow(yield* (yield* Catalog).findConcert(custom.concertId)).policy.queue.opensAt)
+          assert.isUndefined(
+            Option.getOrThrow(yield* (yield* Catalog).findConcert(custom.concertId)).policy.queue.opensAt
+          )
         }))
 
       test("finds nothing for unknown ids, and the engine says not-found", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const catalog = yield* Catalog
           yield* createConcert()
           assert.isTrue(Option.isNone(yield* catalog.findConcert(yield* newId(ConcertId))))
@@ -137,7 +147,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
 
     describe("Queue", () => {
       test("admits a joiner at once while there is room", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const concert = yield* createConcert()
           const ticket = yield* (yield* Booking).joinQueue(yield* newUser, concert.concertId)
           assert.isTrue(ticket.created)
@@ -148,7 +158,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("a repeated join returns the same entry and the same token", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert({ queue: { maxActive: 1 } })
           yield* admitted(concert)
@@ -163,20 +173,19 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("waiters get positions 1..n in join order, with an ETA", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert({ queue: { maxActive: 2 } })
           const tickets = []
           for (let i = 0; i < 6; i++) tickets.push(yield* booking.joinQueue(yield* newUser, concert.concertId))
-          assert.deepStrictEqual(tickets.map((t) => t.entry.status), [
-            "active",
-            "active",
-            "waiting",
-            "waiting",
-            "waiting",
-            "waiting"
-          ])
-          assert.deepStrictEqual(tickets.map((t) => t.entry.position), [null, null, 1, 2, 3, 4])
+          assert.deepStrictEqual(
+            tickets.map((t) => t.entry.status),
+            ["active", "active", "waiting", "waiting", "waiting", "waiting"]
+          )
+          assert.deepStrictEqual(
+            tickets.map((t) => t.entry.position),
+            [null, null, 1, 2, 3, 4]
+          )
           for (const ticket of tickets.slice(2)) assert.isAbove(ticket.entry.etaSeconds!, 0)
           // With no admissions measured, two slots of 600 s each: 300 s per position.
           assert.strictEqual(tickets[2]!.entry.etaSeconds, 300)
@@ -184,7 +193,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("leaving frees the slot for the first waiter at once", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert({ queue: { maxActive: 1 } })
           const first = yield* admitted(concert)
@@ -201,7 +210,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("a waiter who leaves drops out and those behind move up", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert({ queue: { maxActive: 1 } })
           yield* admitted(concert)
@@ -214,7 +223,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("an active window runs out after activeSeconds and the slot is reused", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert({ queue: { maxActive: 1, activeSeconds: 60 } })
           const first = yield* admitted(concert)
@@ -228,7 +237,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("admitPerMinute caps admissions in any 60-second window", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert({ queue: { admitPerMinute: 3 } })
           const tickets = []
@@ -237,23 +246,29 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
             tickets.push({ userId, ticket: yield* booking.joinQueue(userId, concert.concertId) })
             yield* advance(1_000)
           }
-          assert.deepStrictEqual(tickets.map((t) => t.ticket.entry.status), [
-            "active",
-            "active",
-            "active",
-            "waiting",
-            "waiting"
-          ])
+          assert.deepStrictEqual(
+            tickets.map((t) => t.ticket.entry.status),
+            ["active", "active", "active", "waiting", "waiting"]
+          )
           // The first admission was at t=0: the window (t-60 s, t] lets one more in at t=60 s, not before.
           yield* advance(60_000 - 5_000 - 1)
-          assert.strictEqual((yield* booking.queueStatus(tickets[3]!.userId, tickets[3]!.ticket.queueToken)).status, "waiting")
+          assert.strictEqual(
+            (yield* booking.queueStatus(tickets[3]!.userId, tickets[3]!.ticket.queueToken)).status,
+            "waiting"
+          )
           yield* advance(1)
-          assert.strictEqual((yield* booking.queueStatus(tickets[3]!.userId, tickets[3]!.ticket.queueToken)).status, "active")
-          assert.strictEqual((yield* booking.queueStatus(tickets[4]!.userId, tickets[4]!.ticket.queueToken)).status, "waiting")
+          assert.strictEqual(
+            (yield* booking.queueStatus(tickets[3]!.userId, tickets[3]!.ticket.queueToken)).status,
+            "active"
+          )
+          assert.strictEqual(
+            (yield* booking.queueStatus(tickets[4]!.userId, tickets[4]!.ticket.queueToken)).status,
+            "waiting"
+          )
         }))
 
       test("a waiter who stops polling loses their place after the grace period; one who polls keeps it", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert({ queue: { maxActive: 1 } })
           const first = yield* admitted(concert)
@@ -272,7 +287,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("a user whose entry ended joins again at the back", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert({ queue: { maxActive: 1 } })
           const first = yield* admitted(concert)
@@ -287,7 +302,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("ending twice is a no-op, and an unknown token has no status", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const queue = yield* Queue
           const concert = yield* createConcert({ queue: { maxActive: 1 } })
           const first = yield* admitted(concert)
@@ -301,7 +316,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("an entry that ended is forgotten after the retention period: its token then names no entry", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert()
           const user = yield* admitted(concert)
@@ -314,7 +329,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("the status stream reports each change until the token ends", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert({ queue: { maxActive: 1 } })
           const first = yield* admitted(concert)
@@ -328,7 +343,10 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           yield* booking.leaveQueue(waiter, ticket.queueToken)
           yield* advance(1_000)
           const events = yield* Fiber.join(fiber)
-          assert.deepStrictEqual(events.map((e) => e.status), ["waiting", "active", "expired"])
+          assert.deepStrictEqual(
+            events.map((e) => e.status),
+            ["waiting", "active", "expired"]
+          )
           assert.strictEqual(events[0]!.position, 1)
         }))
 
@@ -338,7 +356,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
 
     describe("tokens (L6)", () => {
       test("a forged or altered token is rejected as queue-token-invalid", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert()
           const user = yield* admitted(concert)
@@ -352,7 +370,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("another user's token is forbidden", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert()
           const owner = yield* admitted(concert)
@@ -367,7 +385,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("a token for another concert is forbidden", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const first = yield* createConcert()
           const second = yield* createConcert()
@@ -377,7 +395,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("a waiting token cannot act: queue-not-admitted", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert({ queue: { maxActive: 1 } })
           yield* admitted(concert)
@@ -392,7 +410,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("a left or timed-out token cannot act: queue-token-expired", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert({ queue: { activeSeconds: 60 } })
           const leaver = yield* admitted(concert)
@@ -403,25 +421,34 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           )
           const sleeper = yield* admitted(concert)
           yield* advance(60_000)
-          yield* expectFailure(booking.listSeats(sleeper.userId, sleeper.token, concert.dates[0]!.dateId), "QueueTokenExpired")
+          yield* expectFailure(
+            booking.listSeats(sleeper.userId, sleeper.token, concert.dates[0]!.dateId),
+            "QueueTokenExpired"
+          )
         }))
     })
 
     describe("SeatInventory", () => {
       test("lists every seat of a date as available, with its price", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert()
           const user = yield* admitted(concert)
           const seats = yield* booking.listSeats(user.userId, user.token, concert.dates[1]!.dateId)
-          assert.deepStrictEqual(seats.map((s) => s.seatNumber), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+          assert.deepStrictEqual(
+            seats.map((s) => s.seatNumber),
+            [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+          )
           assert.isTrue(seats.every((s) => s.status === "available" && s.priceKrw === 20_000))
           const dates = yield* booking.listDates(user.userId, user.token, concert.concertId)
-          assert.deepStrictEqual(dates.map((d) => d.availableSeats), [10, 10])
+          assert.deepStrictEqual(
+            dates.map((d) => d.availableSeats),
+            [10, 10]
+          )
         }))
 
       test("lists upcoming dates only", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert()
           const user = yield* admitted(concert)
@@ -429,11 +456,14 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           // The token ran out as well; a fresh one sees only the second date.
           const again = yield* booking.joinQueue(user.userId, concert.concertId)
           const dates = yield* booking.listDates(user.userId, again.queueToken, concert.concertId)
-          assert.deepStrictEqual(dates.map((d) => d.date.dateId), [concert.dates[1]!.dateId])
+          assert.deepStrictEqual(
+            dates.map((d) => d.date.dateId),
+            [concert.dates[1]!.dateId]
+          )
         }))
 
       test("holds seats for holdSeconds at the engine's price", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert({ holdSeconds: 120 })
           const user = yield* admitted(concert)
@@ -445,7 +475,10 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           assert.strictEqual(hold.userId, user.userId)
           assert.strictEqual(DateTime.toEpochMillis(hold.expiresAt), nowMs + 120_000)
           const seats = yield* booking.listSeats(user.userId, user.token, concert.dates[0]!.dateId)
-          assert.deepStrictEqual(seats.filter((s) => s.status === "held").map((s) => s.seatNumber), [2, 4])
+          assert.deepStrictEqual(
+            seats.filter((s) => s.status === "held").map((s) => s.seatNumber),
+            [2, 4]
+          )
           const found = yield* booking.getHold(user.userId, hold.holdId)
           assert.strictEqual(found.status, "held")
           const dates = yield* booking.listDates(user.userId, user.token, concert.concertId)
@@ -453,14 +486,17 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("a held seat is unavailable to others, and nothing of a partly taken request is held", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert()
           const dateId = concert.dates[0]!.dateId
           const first = yield* admitted(concert)
           const second = yield* admitted(concert)
           yield* booking.hold(first.userId, first.token, dateId, [3])
-          const error = yield* expectFailure(booking.hold(second.userId, second.token, dateId, [2, 3]), "SeatUnavailable")
+          const error = yield* expectFailure(
+            booking.hold(second.userId, second.token, dateId, [2, 3]),
+            "SeatUnavailable"
+          )
           assert.deepStrictEqual(error.seatNumbers, [3])
           assert.strictEqual(error.code, "seat-unavailable")
           const seats = yield* booking.listSeats(second.userId, second.token, dateId)
@@ -469,7 +505,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("seats out of range or repeated are invalid-request, and nothing is held", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert()
           const dateId = concert.dates[0]!.dateId
@@ -484,14 +520,17 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("maxSeatsPerUser counts live holds and bought seats per date", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert({ maxSeatsPerUser: 3 })
           const [first, second] = concert.dates
           const user = yield* admitted(concert)
           yield* booking.charge(user.userId, 100_000, null)
           const paid = yield* booking.hold(user.userId, user.token, first!.dateId, [1, 2])
-          const error = yield* expectFailure(booking.hold(user.userId, user.token, first!.dateId, [3, 4]), "HoldLimitExceeded")
+          const error = yield* expectFailure(
+            booking.hold(user.userId, user.token, first!.dateId, [3, 4]),
+            "HoldLimitExceeded"
+          )
           assert.strictEqual(error.maxSeatsPerUser, 3)
           assert.strictEqual(error.seatsAlready, 2)
           assert.strictEqual(error.code, "hold-limit-exceeded")
@@ -504,7 +543,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("an expired hold frees its seats at once, with no sweeper (L4)", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert({ holdSeconds: 60, maxSeatsPerUser: 2 })
           const dateId = concert.dates[0]!.dateId
@@ -523,7 +562,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("release frees the seats at once; repeating it is harmless", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert()
           const dateId = concert.dates[0]!.dateId
@@ -538,7 +577,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("another user's hold is forbidden; an unknown hold is not-found", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert()
           const owner = yield* admitted(concert)
@@ -555,7 +594,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("200 concurrent holds of one seat: exactly one wins", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert({ queue: { maxActive: 1_000 } })
           const dateId = concert.dates[0]!.dateId
@@ -572,7 +611,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
 
     describe("Wallet", () => {
       test("a charge adds to the balance and the ledger", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const userId = yield* newUser
           assert.strictEqual(yield* booking.balance(userId), 0)
@@ -582,12 +621,18 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           yield* booking.charge(userId, 3_000, null)
           assert.strictEqual(yield* booking.balance(userId), 10_000)
           const ledger = yield* (yield* Wallet).ledger(userId)
-          assert.deepStrictEqual(ledger.map((e) => [e.kind, e.amountKrw]), [["charge", 7_000], ["charge", 3_000]])
+          assert.deepStrictEqual(
+            ledger.map((e) => [e.kind, e.amountKrw]),
+            [
+              ["charge", 7_000],
+              ["charge", 3_000]
+            ]
+          )
           assert.strictEqual(ledger[0]!.referenceId, receipt.chargeId)
         }))
 
       test("a charge past the balance cap fails and changes nothing", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const userId = yield* newUser
           for (let i = 0; i < Limits.balanceKrwMax / Limits.chargeKrwMax; i++) {
@@ -600,7 +645,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("100 concurrent charges to one wallet all succeed and add up exactly", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const userId = yield* newUser
           const receipts = yield* Effect.forEach(
@@ -617,16 +662,29 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
 
     describe("Idempotency keys (L7)", () => {
       test("a keyed charge answers its first receipt again; another amount with the key is reused; keys are per user", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const wallet = yield* Wallet
           const records = yield* IdempotencyRecords
           const userId = yield* newUser
           const claim = new IdempotencyClaim({ userId, key: "k1", fingerprint: "charge:100" })
           assert.isTrue(Option.isNone(yield* records.replay(claim)))
-          const first = yield* wallet.charge({ chargeId: yield* newId(ChargeId), userId, amountKrw: 100, idempotency: claim })
-          const again = yield* wallet.charge({ chargeId: yield* newId(ChargeId), userId, amountKrw: 100, idempotency: claim })
+          const first = yield* wallet.charge({
+            chargeId: yield* newId(ChargeId),
+            userId,
+            amountKrw: 100,
+            idempotency: claim
+          })
+          const again = yield* wallet.charge({
+            chargeId: yield* newId(ChargeId),
+            userId,
+            amountKrw: 100,
+            idempotency: claim
+          })
           assert.deepStrictEqual(again, first)
-          assert.deepStrictEqual(yield* records.replay(claim), Option.some({ _tag: "Charged" as const, receipt: first }))
+          assert.deepStrictEqual(
+            yield* records.replay(claim),
+            Option.some({ _tag: "Charged" as const, receipt: first })
+          )
           const reused = new IdempotencyClaim({ userId, key: "k1", fingerprint: "charge:200" })
           const error = yield* expectFailure(
             wallet.charge({ chargeId: yield* newId(ChargeId), userId, amountKrw: 200, idempotency: reused }),
@@ -638,14 +696,18 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           const other = yield* newUser
           const theirs = new IdempotencyClaim({ userId: other, key: "k1", fingerprint: "charge:200" })
           assert.strictEqual(
-            (yield* wallet.charge({ chargeId: yield* newId(ChargeId), userId: other, amountKrw: 200, idempotency: theirs }))
-              .balanceKrw,
+            (yield* wallet.charge({
+              chargeId: yield* newId(ChargeId),
+              userId: other,
+              amountKrw: 200,
+              idempotency: theirs
+            })).balanceKrw,
             200
           )
         }))
 
       test("a keyed payment that fails records nothing; its retry pays, and the key then replays the receipt", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const payments = yield* Payments
           const records = yield* IdempotencyRecords
@@ -654,7 +716,13 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           const hold = yield* booking.hold(user.userId, user.token, concert.dates[0]!.dateId, [1])
           const claim = new IdempotencyClaim({ userId: user.userId, key: "p1", fingerprint: `payment:${hold.holdId}` })
           const queueTokenId = yield* newId(QueueTokenId)
-          const request = { holdId: hold.holdId, userId: user.userId, concertId: concert.concertId, queueTokenId, idempotency: claim }
+          const request = {
+            holdId: hold.holdId,
+            userId: user.userId,
+            concertId: concert.concertId,
+            queueTokenId,
+            idempotency: claim
+          }
           yield* expectFailure(payments.pay({ ...request, paymentId: yield* newId(PaymentId) }), "InsufficientBalance")
           assert.isTrue(Option.isNone(yield* records.replay(claim)))
           yield* booking.charge(user.userId, 10_000, null)
@@ -666,7 +734,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("a keyed payment retried after its success ended the token gets the first receipt", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert()
           const user = yield* admitted(concert)
@@ -682,7 +750,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("a charge repeated with the same key has its effect once and the same answer", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const userId = yield* newUser
           const first = yield* booking.charge(userId, 5_000, "charge-1")
@@ -694,7 +762,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("20 concurrent charges with one key: one effect; each caller gets it or in-flight", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const userId = yield* newUser
           const results = yield* Effect.forEach(
@@ -710,7 +778,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("a failed attempt frees its key: nothing changed, so a retry runs anew", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert()
           const user = yield* admitted(concert)
@@ -724,7 +792,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
 
     describe("Payments (L2, L3)", () => {
       test("pays a hold: debits the wallet, sells the seats, ends the token, admits the next", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert({ queue: { maxActive: 1 } })
           const dateId = concert.dates[1]!.dateId
@@ -742,24 +810,36 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           assert.strictEqual((yield* booking.queueStatus(buyer.userId, buyer.token)).status, "expired")
           assert.strictEqual((yield* booking.queueStatus(next, nextTicket.queueToken)).status, "active")
           const seats = yield* booking.listSeats(next, nextTicket.queueToken, dateId)
-          assert.deepStrictEqual(seats.filter((s) => s.status === "sold").map((s) => s.seatNumber), [9, 10])
+          assert.deepStrictEqual(
+            seats.filter((s) => s.status === "sold").map((s) => s.seatNumber),
+            [9, 10]
+          )
           const payments = yield* booking.listPayments(buyer.userId)
           assert.strictEqual(payments.length, 1)
           assert.strictEqual(payments[0]!.paymentId, receipt.paymentId)
           assert.strictEqual(payments[0]!.holdId, hold.holdId)
           const ledger = yield* (yield* Wallet).ledger(buyer.userId)
-          assert.deepStrictEqual(ledger.map((e) => [e.kind, e.amountKrw]), [["charge", 50_000], ["payment", 40_000]])
+          assert.deepStrictEqual(
+            ledger.map((e) => [e.kind, e.amountKrw]),
+            [
+              ["charge", 50_000],
+              ["payment", 40_000]
+            ]
+          )
           yield* expectFailure(booking.pay(buyer.userId, buyer.token, hold.holdId, null), "QueueTokenExpired")
         }))
 
       test("a short wallet is insufficient-balance and nothing changes", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert()
           const user = yield* admitted(concert)
           yield* booking.charge(user.userId, 9_999, null)
           const hold = yield* booking.hold(user.userId, user.token, concert.dates[0]!.dateId, [1])
-          const error = yield* expectFailure(booking.pay(user.userId, user.token, hold.holdId, null), "InsufficientBalance")
+          const error = yield* expectFailure(
+            booking.pay(user.userId, user.token, hold.holdId, null),
+            "InsufficientBalance"
+          )
           assert.strictEqual(error.balanceKrw, 9_999)
           assert.strictEqual(error.neededKrw, 10_000)
           assert.strictEqual(error.code, "insufficient-balance")
@@ -770,7 +850,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("a paid hold is already-paid for the payments port and for release", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const payments = yield* Payments
           const concert = yield* createConcert()
@@ -782,7 +862,14 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           // With a token that has not paid (a later admission): the hold, not the token, refuses.
           const queueTokenId = yield* newId(QueueTokenId)
           const error = yield* expectFailure(
-            payments.pay({ paymentId, holdId: hold.holdId, userId: user.userId, concertId: concert.concertId, queueTokenId, idempotency: null }),
+            payments.pay({
+              paymentId,
+              holdId: hold.holdId,
+              userId: user.userId,
+              concertId: concert.concertId,
+              queueTokenId,
+              idempotency: null
+            }),
             "AlreadyPaid"
           )
           assert.strictEqual(error.code, "already-paid")
@@ -791,7 +878,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("an expired or released hold cannot be paid: hold-expired (L4)", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert({ holdSeconds: 60 })
           const dateId = concert.dates[0]!.dateId
@@ -810,7 +897,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("100 concurrent payments of one hold: exactly one, debited once", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert()
           const user = yield* admitted(concert)
@@ -827,7 +914,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("a balance of 5,000 and five concurrent payments of 2,000: exactly two", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert({
             dates: [{ startsAt: DateTime.makeUnsafe(suiteFarFutureMs), priceKrw: 2_000, seatCount: 10 }],
@@ -836,7 +923,8 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           const user = yield* admitted(concert)
           yield* booking.charge(user.userId, 5_000, null)
           const holds = yield* Effect.forEach([1, 2, 3, 4, 5], (seat) =>
-            booking.hold(user.userId, user.token, concert.dates[0]!.dateId, [seat]))
+            booking.hold(user.userId, user.token, concert.dates[0]!.dateId, [seat])
+          )
           const results = yield* Effect.forEach(
             holds,
             (hold) => payThroughPort(user.userId, hold.holdId, concert.concertId),
@@ -848,7 +936,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("a payment repeated with the same key gets the first receipt, though the token ended", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert()
           const user = yield* admitted(concert)
@@ -867,7 +955,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
 
     describe("sale window", () => {
       test("a date that has started can no longer be held or paid: sale-closed, and nothing changes", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const nowMs = yield* StoreClock.use((clock) => clock.nowMs)
           const concert = yield* createConcert({
@@ -889,7 +977,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
 
     describe("sale report (operator view)", () => {
       test("counts the queue and each date's seats as the stores see them, the same after every change", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert({ queue: { maxActive: 2 } })
           const [first, second] = concert.dates
@@ -897,7 +985,11 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           const tickets = yield* Effect.forEach(joiners, (userId) => booking.joinQueue(userId, concert.concertId))
           const report = yield* booking.saleReport(concert.concertId)
           assert.deepStrictEqual(
-            { waiting: report.queue.waiting, active: report.queue.active, admittedLastMinute: report.queue.admittedLastMinute },
+            {
+              waiting: report.queue.waiting,
+              active: report.queue.active,
+              admittedLastMinute: report.queue.admittedLastMinute
+            },
             { waiting: 2, active: 2, admittedLastMinute: 2 }
           )
           const [a, b] = [joiners[0]!, joiners[1]!]
@@ -908,28 +1000,41 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           const after = yield* booking.saleReport(concert.concertId)
           // The payment ended b's token, and the next waiter was admitted at once.
           assert.deepStrictEqual(
-            { waiting: after.queue.waiting, active: after.queue.active, admittedLastMinute: after.queue.admittedLastMinute },
+            {
+              waiting: after.queue.waiting,
+              active: after.queue.active,
+              admittedLastMinute: after.queue.admittedLastMinute
+            },
             { waiting: 1, active: 2, admittedLastMinute: 3 }
           )
-          assert.deepStrictEqual(after.dates.map((d) => ({ ...d })), [
-            { dateId: first!.dateId, available: 7, held: 2, sold: 1, revenueKrw: 10_000 },
-            { dateId: second!.dateId, available: 10, held: 0, sold: 0, revenueKrw: 0 }
-          ])
+          assert.deepStrictEqual(
+            after.dates.map((d) => ({ ...d })),
+            [
+              { dateId: first!.dateId, available: 7, held: 2, sold: 1, revenueKrw: 10_000 },
+              { dateId: second!.dateId, available: 10, held: 0, sold: 0, revenueKrw: 0 }
+            ]
+          )
           // Admissions age out of the minute; an expired hold's seats count as available again.
           yield* advance(301_000)
           const later = yield* booking.saleReport(concert.concertId)
           assert.strictEqual(later.queue.admittedLastMinute, 0)
-          assert.deepStrictEqual({ ...later.dates[0]! }, { dateId: first!.dateId, available: 9, held: 0, sold: 1, revenueKrw: 10_000 })
+          assert.deepStrictEqual(
+            { ...later.dates[0]! },
+            { dateId: first!.dateId, available: 9, held: 0, sold: 1, revenueKrw: 10_000 }
+          )
           yield* expectFailure(booking.saleReport(yield* newId(ConcertId)), "NotFound")
         }))
     })
 
     describe("operator controls (L5 while settings change)", () => {
       const statusOf = (userId: UserId, token: string) =>
-        Effect.map(Booking.use((b) => b.queueStatus(userId, token)), (e) => [e.status, e.position] as const)
+        Effect.map(
+          Booking.use((b) => b.queueStatus(userId, token)),
+          (e) => [e.status, e.position] as const
+        )
 
       test("pausing admits nobody and nobody loses a place; resuming admits at once, in order", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert({ queue: { maxActive: 1 } })
           const [a, b, c, d] = yield* Effect.forEach([1, 2, 3, 4], () => newUser)
@@ -946,7 +1051,10 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           assert.deepStrictEqual(yield* statusOf(c!, tc.queueToken), ["waiting", 2])
           assert.deepStrictEqual(yield* statusOf(d!, td.queueToken), ["waiting", 3])
           const report = yield* booking.saleReport(concert.concertId)
-          assert.deepStrictEqual([report.queue.active, report.queue.waiting, report.queue.settings.paused], [0, 3, true])
+          assert.deepStrictEqual(
+            [report.queue.active, report.queue.waiting, report.queue.settings.paused],
+            [0, 3, true]
+          )
           const resumed = yield* booking.configureQueue(concert.concertId, new QueueSettingsChange({ paused: false }))
           assert.isFalse(resumed.paused)
           assert.deepStrictEqual(yield* statusOf(b!, tb.queueToken), ["active", null])
@@ -955,18 +1063,25 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("raising maxActive admits the next waiters at once; a new activeSeconds applies to admissions from then on", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert({ queue: { maxActive: 1, activeSeconds: 600 } })
           const [a, b, c, d] = yield* Effect.forEach([1, 2, 3, 4], () => newUser)
-          const tickets = yield* Effect.forEach([a!, b!, c!, d!], (userId) => booking.joinQueue(userId, concert.concertId))
+          const tickets = yield* Effect.forEach([a!, b!, c!, d!], (userId) =>
+            booking.joinQueue(userId, concert.concertId)
+          )
           const settings = yield* booking.configureQueue(
             concert.concertId,
             new QueueSettingsChange({ maxActive: 3, activeSeconds: 60 })
           )
-          assert.deepStrictEqual({ ...settings }, { maxActive: 3, activeSeconds: 60, admitPerMinute: null, paused: false })
+          assert.deepStrictEqual(
+            { ...settings },
+            { maxActive: 3, activeSeconds: 60, admitPerMinute: null, paused: false }
+          )
           const nowMs = yield* StoreClock.use((clock) => clock.nowMs)
-          const [ea, eb, ec] = yield* Effect.forEach([0, 1, 2], (i) => booking.queueStatus([a!, b!, c!][i]!, tickets[i]!.queueToken))
+          const [ea, eb, ec] = yield* Effect.forEach([0, 1, 2], (i) =>
+            booking.queueStatus([a!, b!, c!][i]!, tickets[i]!.queueToken)
+          )
           assert.deepStrictEqual([ea!.status, eb!.status, ec!.status], ["active", "active", "active"])
           // a keeps the window it was admitted with; b and c get the new one.
           assert.isTrue(DateTime.toEpochMillis(ea!.activeUntil!) > nowMs + 500_000)
@@ -981,18 +1096,27 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       test("a rate cap set mid-sale holds from then on, and lifting it admits at once", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const booking = yield* Booking
           const concert = yield* createConcert({ queue: { maxActive: 10 } })
           yield* booking.configureQueue(concert.concertId, new QueueSettingsChange({ admitPerMinute: 2 }))
           const users = yield* Effect.forEach([1, 2, 3, 4], () => newUser)
           const tickets = yield* Effect.forEach(users, (userId) => booking.joinQueue(userId, concert.concertId))
-          assert.deepStrictEqual(tickets.map((t) => t.entry.status), ["active", "active", "waiting", "waiting"])
-          const lifted = yield* booking.configureQueue(concert.concertId, new QueueSettingsChange({ admitPerMinute: null }))
+          assert.deepStrictEqual(
+            tickets.map((t) => t.entry.status),
+            ["active", "active", "waiting", "waiting"]
+          )
+          const lifted = yield* booking.configureQueue(
+            concert.concertId,
+            new QueueSettingsChange({ admitPerMinute: null })
+          )
           assert.isNull(lifted.admitPerMinute)
           assert.deepStrictEqual(yield* statusOf(users[2]!, tickets[2]!.queueToken), ["active", null])
           assert.deepStrictEqual(yield* statusOf(users[3]!, tickets[3]!.queueToken), ["active", null])
-          yield* expectFailure(booking.configureQueue(yield* newId(ConcertId), new QueueSettingsChange({ paused: true })), "NotFound")
+          yield* expectFailure(
+            booking.configureQueue(yield* newId(ConcertId), new QueueSettingsChange({ paused: true })),
+            "NotFound"
+          )
         }))
     })
 

@@ -22,7 +22,7 @@ const nowMs = StoreClock.use((clock) => clock.nowMs)
 
 /** A concert whose sale opens `opensInMs` from now, and `count` users who joined before. */
 const preQueue = (count: number, opensInMs: number, queue: NonNullable<Parameters<typeof createConcert>[0]>["queue"]) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const booking = yield* Booking
     const concert: Concert = yield* createConcert({
       opensAt: DateTime.makeUnsafe((yield* nowMs) + opensInMs),
@@ -49,7 +49,7 @@ const statusesOf = (users: ReadonlyArray<UserId>, tickets: ReadonlyArray<{ reado
 export const fairStartCases: ReadonlyArray<FairStartCase> = [
   {
     name: "before the opening a join is pending, with no place, and nobody is admitted",
-    body: Effect.gen(function*() {
+    body: Effect.gen(function* () {
       const { booking, concert, users, tickets } = yield* preQueue(5, 60_000, { maxActive: 2 })
       const opensAt = concert.policy.queue.opensAt!
       for (const ticket of tickets) {
@@ -64,13 +64,18 @@ export const fairStartCases: ReadonlyArray<FairStartCase> = [
       assert.isFalse(again.created)
       assert.strictEqual(again.queueToken, tickets[0]!.queueToken)
       assert.strictEqual(again.entry.status, "pending")
-      const refused = yield* Effect.result(booking.hold(users[0]!, tickets[0]!.queueToken, concert.dates[0]!.dateId, [1]))
+      const refused = yield* Effect.result(
+        booking.hold(users[0]!, tickets[0]!.queueToken, concert.dates[0]!.dateId, [1])
+      )
       assert.isTrue(Result.isFailure(refused))
       assert.strictEqual(Result.isFailure(refused) ? refused.failure._tag : null, "QueueNotAdmitted")
       // One millisecond before the opening, nothing has moved.
       yield* advance(59_999)
       const statuses = yield* statusesOf(users, tickets)
-      assert.deepStrictEqual(statuses.map((e) => e.status), ["pending", "pending", "pending", "pending", "pending"])
+      assert.deepStrictEqual(
+        statuses.map((e) => e.status),
+        ["pending", "pending", "pending", "pending", "pending"]
+      )
       const report = yield* booking.saleReport(concert.concertId)
       assert.deepStrictEqual(
         [report.queue.pending, report.queue.waiting, report.queue.active, report.queue.admittedLastMinute],
@@ -80,7 +85,7 @@ export const fairStartCases: ReadonlyArray<FairStartCase> = [
   },
   {
     name: "at the opening the pre-queue is drawn into the line, ahead of every later join, and the caps apply",
-    body: Effect.gen(function*() {
+    body: Effect.gen(function* () {
       const { booking, concert, users, tickets } = yield* preQueue(6, 60_000, { maxActive: 2 })
       yield* advance(60_000)
       // The late join is the first call after the opening: the draw runs before it lines up.
@@ -93,18 +98,27 @@ export const fairStartCases: ReadonlyArray<FairStartCase> = [
       assert.deepStrictEqual(waiting.map((e) => e.position).sort(), [1, 2, 3, 4])
       const sequences = drawn.map((e) => e.joinSequence)
       assert.strictEqual(new Set(sequences).size, 6, "each drawn entry has its own place")
-      assert.isTrue(sequences.every((s) => s > 0 && s < late.entry.joinSequence), "the drawn stand ahead of the late join")
+      assert.isTrue(
+        sequences.every((s) => s > 0 && s < late.entry.joinSequence),
+        "the drawn stand ahead of the late join"
+      )
       // The two admitted hold the two first drawn places; the waiters follow in drawn order.
       const byPlace = [...drawn].sort((a, b) => a.joinSequence - b.joinSequence)
-      assert.deepStrictEqual(byPlace.map((e) => e.status), ["active", "active", "waiting", "waiting", "waiting", "waiting"])
-      assert.deepStrictEqual(byPlace.slice(2).map((e) => e.position), [1, 2, 3, 4])
+      assert.deepStrictEqual(
+        byPlace.map((e) => e.status),
+        ["active", "active", "waiting", "waiting", "waiting", "waiting"]
+      )
+      assert.deepStrictEqual(
+        byPlace.slice(2).map((e) => e.position),
+        [1, 2, 3, 4]
+      )
       const report = yield* booking.saleReport(concert.concertId)
       assert.deepStrictEqual([report.queue.pending, report.queue.waiting, report.queue.active], [0, 5, 2])
     })
   },
   {
     name: "the draw happens once, however many calls arrive together at the opening",
-    body: Effect.gen(function*() {
+    body: Effect.gen(function* () {
       const { booking, users, tickets } = yield* preQueue(30, 1_000, { maxActive: 1 })
       yield* advance(1_000)
       const together = yield* Effect.forEach(
@@ -116,9 +130,16 @@ export const fairStartCases: ReadonlyArray<FairStartCase> = [
       assert.strictEqual(new Set(sequences).size, 30)
       assert.isTrue(sequences.every((s) => s > 0))
       const after = yield* statusesOf(users, tickets)
-      assert.deepStrictEqual(after.map((e) => e.joinSequence), sequences, "a later call does not draw again")
       assert.deepStrictEqual(
-        after.filter((e) => e.status === "waiting").map((e) => e.position).sort((a, b) => a! - b!),
+        after.map((e) => e.joinSequence),
+        sequences,
+        "a later call does not draw again"
+      )
+      assert.deepStrictEqual(
+        after
+          .filter((e) => e.status === "waiting")
+          .map((e) => e.position)
+          .sort((a, b) => a! - b!),
         Array.from({ length: 29 }, (_, i) => i + 1)
       )
       assert.strictEqual(after.filter((e) => e.status === "active").length, 1)
@@ -126,7 +147,7 @@ export const fairStartCases: ReadonlyArray<FairStartCase> = [
   },
   {
     name: "a pending user who leaves, or stops polling, is not drawn",
-    body: Effect.gen(function*() {
+    body: Effect.gen(function* () {
       // Opening in 10 minutes: past the 300-second grace of a user who never polls.
       const { booking, concert, users, tickets } = yield* preQueue(3, 600_000, { maxActive: 5 })
       const [leaver, poller, silent] = users
@@ -146,9 +167,15 @@ export const fairStartCases: ReadonlyArray<FairStartCase> = [
   },
   {
     name: "an opening in the past means open now",
-    body: Effect.gen(function*() {
+    body: Effect.gen(function* () {
       const { concert, tickets } = yield* preQueue(2, -1_000, { maxActive: 1 })
-      assert.deepStrictEqual(tickets.map((t) => [t.entry.status, t.entry.position]), [["active", null], ["waiting", 1]])
+      assert.deepStrictEqual(
+        tickets.map((t) => [t.entry.status, t.entry.position]),
+        [
+          ["active", null],
+          ["waiting", 1]
+        ]
+      )
       assert.strictEqual(
         DateTime.toEpochMillis(tickets[1]!.entry.opensAt!),
         DateTime.toEpochMillis(concert.policy.queue.opensAt!)
@@ -160,18 +187,27 @@ export const fairStartCases: ReadonlyArray<FairStartCase> = [
   },
   {
     name: "a queue paused at the opening still draws, admits nobody, and resumes in drawn order under the rate cap",
-    body: Effect.gen(function*() {
+    body: Effect.gen(function* () {
       const { booking, concert, users, tickets } = yield* preQueue(4, 5_000, { maxActive: 10, admitPerMinute: 2 })
       yield* booking.configureQueue(concert.concertId, new QueueSettingsChange({ paused: true }))
       yield* advance(5_000)
       const drawn = yield* statusesOf(users, tickets)
-      assert.deepStrictEqual(drawn.map((e) => e.status), ["waiting", "waiting", "waiting", "waiting"])
+      assert.deepStrictEqual(
+        drawn.map((e) => e.status),
+        ["waiting", "waiting", "waiting", "waiting"]
+      )
       assert.deepStrictEqual(drawn.map((e) => e.position).sort(), [1, 2, 3, 4])
       yield* booking.configureQueue(concert.concertId, new QueueSettingsChange({ paused: false }))
       const resumed = yield* statusesOf(users, tickets)
       const byPlace = [...resumed].sort((a, b) => a.joinSequence - b.joinSequence)
-      assert.deepStrictEqual(byPlace.map((e) => e.status), ["active", "active", "waiting", "waiting"])
-      assert.deepStrictEqual(byPlace.map((e) => e.joinSequence), [...drawn].map((e) => e.joinSequence).sort((a, b) => a - b))
+      assert.deepStrictEqual(
+        byPlace.map((e) => e.status),
+        ["active", "active", "waiting", "waiting"]
+      )
+      assert.deepStrictEqual(
+        byPlace.map((e) => e.joinSequence),
+        [...drawn].map((e) => e.joinSequence).sort((a, b) => a - b)
+      )
     })
   }
 ]

@@ -29,7 +29,7 @@ export interface DrawnJoiner {
  * @category suites
  */
 export const runDraws = (draws: number, joinersPerDraw: number) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const booking = yield* Booking
     const results: Array<ReadonlyArray<DrawnJoiner>> = []
     for (let draw = 0; draw < draws; draw++) {
@@ -42,13 +42,16 @@ export const runDraws = (draws: number, joinersPerDraw: number) =>
       }
       yield* StoreClock.use((clock) => clock.advance(1_000))
       const sequences = yield* Effect.forEach(joiners, (joiner) =>
-        Effect.map(booking.queueStatus(joiner.userId, joiner.queueToken), (entry) => entry.joinSequence))
+        Effect.map(booking.queueStatus(joiner.userId, joiner.queueToken), (entry) => entry.joinSequence)
+      )
       const sorted = [...sequences].sort((a, b) => a - b)
-      results.push(joiners.map((joiner, joinRank) => ({
-        ...joiner,
-        joinRank,
-        drawnPlace: sorted.indexOf(sequences[joinRank]!)
-      })))
+      results.push(
+        joiners.map((joiner, joinRank) => ({
+          ...joiner,
+          joinRank,
+          drawnPlace: sorted.indexOf(sequences[joinRank]!)
+        }))
+      )
     }
     return results
   })
@@ -74,10 +77,12 @@ export const chiSquareOfPlaces = (
   k: number
 ): number => {
   const counts = Array.from({ length: k }, () => new Array<number>(k).fill(0))
-  ranks.forEach((drawRanks, draw) => drawRanks.forEach((rank, i) => counts[rank]![places[draw]![i]!]!++))
+  for (const [draw, drawRanks] of ranks.entries()) {
+    for (const [i, rank] of drawRanks.entries()) counts[rank]![places[draw]![i]!]!++
+  }
   const expected = ranks.length / k
   const pearson = counts.flat().reduce((sum, observed) => sum + (observed - expected) ** 2 / expected, 0)
-  return pearson * (k - 1) / k
+  return (pearson * (k - 1)) / k
 }
 
 /**
@@ -115,8 +120,10 @@ export const fairnessSuite = (adapter: AdapterUnderTest): void => {
   const draws = 4_000
   describe(`fairness of the fair-start draw: ${adapter.name}`, () => {
     let results: ReadonlyArray<ReadonlyArray<DrawnJoiner>> | undefined
-    const drawn = async () => (results ??= await Effect.runPromise(Effect.provide(runDraws(draws, k), harnessLayer(adapter))))
-    const placesOf = (all: ReadonlyArray<ReadonlyArray<DrawnJoiner>>) => all.map((draw) => draw.map((j) => j.drawnPlace))
+    const drawn = async () =>
+      (results ??= await Effect.runPromise(Effect.provide(runDraws(draws, k), harnessLayer(adapter))))
+    const placesOf = (all: ReadonlyArray<ReadonlyArray<DrawnJoiner>>) =>
+      all.map((draw) => draw.map((j) => j.drawnPlace))
     const orders: ReadonlyArray<readonly [string, (draw: ReadonlyArray<DrawnJoiner>) => Array<number>]> = [
       ["join order", (draw) => draw.map((j) => j.joinRank)],
       ["user id", (draw) => ranksBy(draw.map((j) => j.userId))],
@@ -127,7 +134,9 @@ export const fairnessSuite = (adapter: AdapterUnderTest): void => {
         const all = await drawn()
         for (const draw of all) assert.deepStrictEqual(draw.map((j) => j.drawnPlace).sort(), [0, 1, 2, 3, 4])
         const statistic = chiSquareOfPlaces(all.map(rankOf), placesOf(all), k)
-        console.log(`[fairness] ${adapter.name}: ${draws} draws of ${k}, chi-square by ${name} = ${statistic.toFixed(2)} (16 df)`)
+        console.log(
+          `[fairness] ${adapter.name}: ${draws} draws of ${k}, chi-square by ${name} = ${statistic.toFixed(2)} (16 df)`
+        )
         assert.isBelow(statistic, chiSquareCritical16AtOneInAMillion)
         // The same test has the power to see a draw that keeps the order it ranks by.
         assert.isAbove(chiSquareOfPlaces(all.map(rankOf), all.map(rankOf), k), chiSquareCritical16AtOneInAMillion)

@@ -3,14 +3,7 @@
  *
  * @since 0.1.0
  */
-import {
-  Booking,
-  type Concert,
-  type NewConcert,
-  newId,
-  QueueTokenSigner,
-  UserId
-} from "@boxoffice/core"
+import { Booking, type Concert, type NewConcert, newId, QueueTokenSigner, UserId } from "@boxoffice/core"
 import { DateTime, Effect, Layer, Redacted } from "effect"
 import type { AdapterUnderTest, StorePorts } from "./AdapterUnderTest.ts"
 import { StoreClock } from "./StoreClock.ts"
@@ -39,13 +32,13 @@ export type HarnessServices = Booking | StorePorts | StoreClock | StoreStall | Q
  * @category layers
  */
 export const harnessLayer = (adapter: AdapterUnderTest): Layer.Layer<HarnessServices, unknown> =>
-  Booking.layer.pipe(
-    Layer.provideMerge(Layer.merge(adapter.layer, QueueTokenSigner.layerHmac(suiteSecret)))
-  )
+  Booking.layer.pipe(Layer.provideMerge(Layer.merge(adapter.layer, QueueTokenSigner.layerHmac(suiteSecret))))
 
 /** A concert whose dates are a month after the clock's now, with overridable settings. @category fixtures */
-export const createConcert = (overrides: Partial<NewConcert> = {}): Effect.Effect<Concert, unknown, Booking | StoreClock> =>
-  Effect.gen(function*() {
+export const createConcert = (
+  overrides: Partial<NewConcert> = {}
+): Effect.Effect<Concert, unknown, Booking | StoreClock> =>
+  Effect.gen(function* () {
     const nowMs = yield* StoreClock.use((clock) => clock.nowMs)
     const booking = yield* Booking
     return yield* booking.createConcert({

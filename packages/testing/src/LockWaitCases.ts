@@ -21,11 +21,11 @@ export interface LockWaitCase {
 const advance = (milliseconds: number) => StoreClock.use((clock) => clock.advance(milliseconds))
 
 /** A concert whose holds last 60 s, and two admitted users with money. */
-const twoBuyers = Effect.gen(function*() {
+const twoBuyers = Effect.gen(function* () {
   const booking = yield* Booking
   const concert: Concert = yield* createConcert({ holdSeconds: 60 })
   const buyer = () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const userId = yield* newUser
       const ticket = yield* booking.joinQueue(userId, concert.concertId)
       yield* booking.charge(userId, 50_000, null)
@@ -48,7 +48,7 @@ const twoBuyers = Effect.gen(function*() {
 export const lockWaitCases: ReadonlyArray<LockWaitCase> = [
   {
     name: "a payment that waits on a lock past its hold's expiry is refused and cannot take the seat held meanwhile",
-    body: Effect.gen(function*() {
+    body: Effect.gen(function* () {
       const { booking, date, a, b } = yield* twoBuyers
       const holdA = yield* booking.hold(a.userId, a.token, date.dateId, [1])
       const lock = yield* StoreStall.use((stall) => stall.lockHold(holdA.holdId))
@@ -59,7 +59,11 @@ export const lockWaitCases: ReadonlyArray<LockWaitCase> = [
       yield* lock.release
       const paidA = yield* Fiber.join(payA)
       assert.isTrue(Result.isFailure(paidA), "the payment of an expired hold succeeded")
-      assert.strictEqual(Result.isFailure(paidA) ? paidA.failure._tag : "", "HoldExpired", Result.isFailure(paidA) ? String((paidA.failure as any).cause) : "")
+      assert.strictEqual(
+        Result.isFailure(paidA) ? paidA.failure._tag : "",
+        "HoldExpired",
+        Result.isFailure(paidA) ? String((paidA.failure as any).cause) : ""
+      )
       assert.strictEqual(yield* booking.balance(a.userId), 50_000)
       assert.strictEqual((yield* booking.getHold(b.userId, holdB.holdId)).status, "held")
       const paidB = yield* booking.pay(b.userId, b.token, holdB.holdId, null)
@@ -70,7 +74,7 @@ export const lockWaitCases: ReadonlyArray<LockWaitCase> = [
   },
   {
     name: "a payment that waits on its wallet while its hold expires debits nothing and frees the seat",
-    body: Effect.gen(function*() {
+    body: Effect.gen(function* () {
       const { booking, date, a, b } = yield* twoBuyers
       const holdA = yield* booking.hold(a.userId, a.token, date.dateId, [2, 3])
       const lock = yield* StoreStall.use((stall) => stall.lockWallet(a.userId))
@@ -87,7 +91,7 @@ export const lockWaitCases: ReadonlyArray<LockWaitCase> = [
   },
   {
     name: "a release that waits on a lock past its hold's expiry leaves the hold made meanwhile",
-    body: Effect.gen(function*() {
+    body: Effect.gen(function* () {
       const { booking, date, a, b } = yield* twoBuyers
       const holdA = yield* booking.hold(a.userId, a.token, date.dateId, [4])
       const lock = yield* StoreStall.use((stall) => stall.lockHold(holdA.holdId))
@@ -105,7 +109,7 @@ export const lockWaitCases: ReadonlyArray<LockWaitCase> = [
   },
   {
     name: "a hold that waits on a seat lock past its token's active window is refused and holds nothing",
-    body: Effect.gen(function*() {
+    body: Effect.gen(function* () {
       const { booking, date, a } = yield* twoBuyers
       const activeUntil = (yield* booking.queueStatus(a.userId, a.token)).activeUntil!
       const lock = yield* StoreStall.use((stall) => stall.lockSeat(date.dateId, 5))
@@ -126,7 +130,7 @@ export const lockWaitCases: ReadonlyArray<LockWaitCase> = [
   },
   {
     name: "a keyed charge that waits on its wallet credits once; the same key meanwhile is in flight or replays",
-    body: Effect.gen(function*() {
+    body: Effect.gen(function* () {
       const { booking, a } = yield* twoBuyers
       const lock = yield* StoreStall.use((stall) => stall.lockWallet(a.userId))
       const first = yield* Effect.forkChild(booking.charge(a.userId, 7_000, "top-up"))

@@ -54,17 +54,22 @@ class Charge implements Command {
     this.user = user
     this.amountKrw = amountKrw
   }
-  check() { return true }
+  check() {
+    return true
+  }
   async run(model: Model, real: Real) {
     const result = await real.run(Booking.use((b) => b.charge(real.users[this.user]!, this.amountKrw, null)))
-    const expected = model.balances[this.user]! + this.amountKrw > Limits.balanceKrwMax ? "BalanceLimitExceeded" : "success"
+    const expected =
+      model.balances[this.user]! + this.amountKrw > Limits.balanceKrwMax ? "BalanceLimitExceeded" : "success"
     assert.strictEqual(outcome(result), expected)
     if (Result.isSuccess(result)) {
       model.balances[this.user]! += this.amountKrw
       assert.strictEqual(result.success.balanceKrw, model.balances[this.user])
     }
   }
-  toString() { return `charge(user ${this.user}, ${this.amountKrw})` }
+  toString() {
+    return `charge(user ${this.user}, ${this.amountKrw})`
+  }
 }
 
 class HoldSeats implements Command {
@@ -76,20 +81,27 @@ class HoldSeats implements Command {
     this.date = date
     this.seats = seats
   }
-  check() { return true }
+  check() {
+    return true
+  }
   async run(model: Model, real: Real) {
-    const result = await real.run(Booking.use((b) =>
-      b.hold(real.users[this.user]!, real.tokens[this.user]!, real.concert.dates[this.date]!.dateId, this.seats)))
+    const result = await real.run(
+      Booking.use((b) =>
+        b.hold(real.users[this.user]!, real.tokens[this.user]!, real.concert.dates[this.date]!.dateId, this.seats)
+      )
+    )
     const onDate = model.holds.filter((h) => h.date === this.date)
-    const taken = this.seats.some((seat) => onDate.some((h) => (h.state === "paid" || isLive(model, h)) && h.seats.includes(seat)))
+    const taken = this.seats.some((seat) =>
+      onDate.some((h) => (h.state === "paid" || isLive(model, h)) && h.seats.includes(seat))
+    )
     const mine = onDate
       .filter((h) => h.user === this.user && (h.state === "paid" || isLive(model, h)))
       .reduce((sum, h) => sum + h.seats.length, 0)
     const expected = taken
       ? "SeatUnavailable"
       : mine + this.seats.length > maxSeatsPerUser
-      ? "HoldLimitExceeded"
-      : "success"
+        ? "HoldLimitExceeded"
+        : "success"
     assert.strictEqual(outcome(result), expected)
     if (Result.isSuccess(result)) {
       const amountKrw = priceKrw[this.date]! * this.seats.length
@@ -106,7 +118,9 @@ class HoldSeats implements Command {
       real.holds.push(result.success)
     }
   }
-  toString() { return `hold(user ${this.user}, date ${this.date}, seats ${this.seats.join("+")})` }
+  toString() {
+    return `hold(user ${this.user}, date ${this.date}, seats ${this.seats.join("+")})`
+  }
 }
 
 class Pay implements Command {
@@ -116,22 +130,26 @@ class Pay implements Command {
     this.user = user
     this.hold = hold
   }
-  check(model: Readonly<Model>) { return model.holds.length > 0 }
+  check(model: Readonly<Model>) {
+    return model.holds.length > 0
+  }
   async run(model: Model, real: Real) {
     const index = this.hold % model.holds.length
     const hold = model.holds[index]!
     const userId = real.users[this.user]!
-    const result = await real.run(Booking.use((b) =>
-      b.pay(userId, real.tokens[this.user]!, real.holds[index]!.holdId, null)))
-    const expected = hold.user !== this.user
-      ? "Forbidden"
-      : hold.state === "paid"
-      ? "AlreadyPaid"
-      : !isLive(model, hold)
-      ? "HoldExpired"
-      : model.balances[this.user]! < hold.amountKrw
-      ? "InsufficientBalance"
-      : "success"
+    const result = await real.run(
+      Booking.use((b) => b.pay(userId, real.tokens[this.user]!, real.holds[index]!.holdId, null))
+    )
+    const expected =
+      hold.user !== this.user
+        ? "Forbidden"
+        : hold.state === "paid"
+          ? "AlreadyPaid"
+          : !isLive(model, hold)
+            ? "HoldExpired"
+            : model.balances[this.user]! < hold.amountKrw
+              ? "InsufficientBalance"
+              : "success"
     assert.strictEqual(outcome(result), expected)
     if (Result.isSuccess(result)) {
       hold.state = "paid"
@@ -143,7 +161,9 @@ class Pay implements Command {
       if (Result.isSuccess(ticket)) real.tokens[this.user] = ticket.success.queueToken
     }
   }
-  toString() { return `pay(user ${this.user}, hold #${this.hold})` }
+  toString() {
+    return `pay(user ${this.user}, hold #${this.hold})`
+  }
 }
 
 class Release implements Command {
@@ -153,12 +173,13 @@ class Release implements Command {
     this.user = user
     this.hold = hold
   }
-  check(model: Readonly<Model>) { return model.holds.length > 0 }
+  check(model: Readonly<Model>) {
+    return model.holds.length > 0
+  }
   async run(model: Model, real: Real) {
     const index = this.hold % model.holds.length
     const hold = model.holds[index]!
-    const result = await real.run(Booking.use((b) =>
-      b.releaseHold(real.users[this.user]!, real.holds[index]!.holdId)))
+    const result = await real.run(Booking.use((b) => b.releaseHold(real.users[this.user]!, real.holds[index]!.holdId)))
     const expected = hold.user !== this.user ? "Forbidden" : hold.state === "paid" ? "AlreadyPaid" : "success"
     assert.strictEqual(outcome(result), expected)
     if (Result.isSuccess(result) && isLive(model, hold)) hold.state = "released"
@@ -166,7 +187,9 @@ class Release implements Command {
     const expectedStatus = hold.state === "held" && !isLive(model, hold) ? "expired" : hold.state
     assert.isTrue(Result.isSuccess(status) && status.success.status === expectedStatus)
   }
-  toString() { return `release(user ${this.user}, hold #${this.hold})` }
+  toString() {
+    return `release(user ${this.user}, hold #${this.hold})`
+  }
 }
 
 class Advance implements Command {
@@ -174,23 +197,35 @@ class Advance implements Command {
   constructor(seconds: number) {
     this.seconds = seconds
   }
-  check() { return true }
+  check() {
+    return true
+  }
   async run(model: Model, real: Real) {
     await real.run(StoreClock.use((clock) => clock.advance(this.seconds * 1000)))
     model.nowMs += this.seconds * 1000
   }
-  toString() { return `advance(${this.seconds} s)` }
+  toString() {
+    return `advance(${this.seconds} s)`
+  }
 }
 
 const user = fc.nat({ max: users - 1 })
-const commands = fc.commands([
-  fc.tuple(user, fc.constantFrom(500, 1_000, 3_000)).map(([u, a]) => new Charge(u, a)),
-  fc.tuple(user, fc.nat({ max: 1 }), fc.uniqueArray(fc.integer({ min: 1, max: seatCount }), { minLength: 1, maxLength: 2 }))
-    .map(([u, d, s]) => new HoldSeats(u, d, s)),
-  fc.tuple(user, fc.nat({ max: 20 })).map(([u, h]) => new Pay(u, h)),
-  fc.tuple(user, fc.nat({ max: 20 })).map(([u, h]) => new Release(u, h)),
-  fc.constantFrom(1, 30, 59, 61).map((s) => new Advance(s))
-], { maxCommands: 40 })
+const commands = fc.commands(
+  [
+    fc.tuple(user, fc.constantFrom(500, 1_000, 3_000)).map(([u, a]) => new Charge(u, a)),
+    fc
+      .tuple(
+        user,
+        fc.nat({ max: 1 }),
+        fc.uniqueArray(fc.integer({ min: 1, max: seatCount }), { minLength: 1, maxLength: 2 })
+      )
+      .map(([u, d, s]) => new HoldSeats(u, d, s)),
+    fc.tuple(user, fc.nat({ max: 20 })).map(([u, h]) => new Pay(u, h)),
+    fc.tuple(user, fc.nat({ max: 20 })).map(([u, h]) => new Release(u, h)),
+    fc.constantFrom(1, 30, 59, 61).map((s) => new Advance(s))
+  ],
+  { maxCommands: 40 }
+)
 
 /**
  * Registers the model-based suite for `adapter` with vitest.
@@ -211,29 +246,37 @@ export const modelSuite = (adapter: AdapterUnderTest): void => {
       await fc.assert(
         fc.asyncProperty(commands, async (sequence) => {
           const runtime = ManagedRuntime.make(
-            Booking.layer.pipe(Layer.provideMerge(Layer.merge(adapter.layer, QueueTokenSigner.layerHmac(Redacted.make("boxoffice-model")))))
+            Booking.layer.pipe(
+              Layer.provideMerge(
+                Layer.merge(adapter.layer, QueueTokenSigner.layerHmac(Redacted.make("boxoffice-model")))
+              )
+            )
           )
           try {
-            const run = <A, E>(effect: Effect.Effect<A, E, Booking | StoreClock>) => runtime.runPromise(Effect.result(effect))
-            const setup = await runtime.runPromise(Effect.gen(function*() {
-              const booking = yield* Booking
-              const nowMs = yield* StoreClock.use((clock) => clock.nowMs)
-              const concert = yield* booking.createConcert({
-                title: "Model world",
-                dates: priceKrw.map((price, index) => ({
-                  startsAt: DateTime.makeUnsafe(nowMs + (30 + index) * 86_400_000),
-                  priceKrw: price,
-                  seatCount
-                })),
-                queue: { maxActive: 1_000, activeSeconds: Limits.activeSecondsMax },
-                holdSeconds,
-                maxSeatsPerUser
+            const run = <A, E>(effect: Effect.Effect<A, E, Booking | StoreClock>) =>
+              runtime.runPromise(Effect.result(effect))
+            const setup = await runtime.runPromise(
+              Effect.gen(function* () {
+                const booking = yield* Booking
+                const nowMs = yield* StoreClock.use((clock) => clock.nowMs)
+                const concert = yield* booking.createConcert({
+                  title: "Model world",
+                  dates: priceKrw.map((price, index) => ({
+                    startsAt: DateTime.makeUnsafe(nowMs + (30 + index) * 86_400_000),
+                    priceKrw: price,
+                    seatCount
+                  })),
+                  queue: { maxActive: 1_000, activeSeconds: Limits.activeSecondsMax },
+                  holdSeconds,
+                  maxSeatsPerUser
+                })
+                const ids = yield* Effect.forEach(Array.from({ length: users }), () => newId(UserId))
+                const tokens = yield* Effect.forEach(ids, (id) =>
+                  Effect.map(booking.joinQueue(id, concert.concertId), (t) => t.queueToken)
+                )
+                return { concert, ids, tokens, nowMs }
               })
-              const ids = yield* Effect.forEach(Array.from({ length: users }), () => newId(UserId))
-              const tokens = yield* Effect.forEach(ids, (id) =>
-                Effect.map(booking.joinQueue(id, concert.concertId), (t) => t.queueToken))
-              return { concert, ids, tokens, nowMs }
-            }))
+            )
             const model: Model = { nowMs: setup.nowMs, balances: setup.ids.map(() => 0), holds: [] }
             const real: Real = { run, concert: setup.concert, users: setup.ids, tokens: setup.tokens, holds: [] }
             commandsRun += [...sequence].length

@@ -42,20 +42,27 @@ const withQueueThatCannotEnd = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.provide(
     effect,
     // Fresh: a layer already built for the harness's engine would otherwise be shared.
-    Layer.fresh(Booking.layer).pipe(Layer.provide(Layer.effect(
-      Queue,
-      Queue.use((queue) =>
-        Effect.succeed(Queue.of({
-          ...queue,
-          end: () => Effect.fail(new Unavailable({ store: "queue", cause: new Error("the queue store is unreachable") }))
-        }))
+    Layer.fresh(Booking.layer).pipe(
+      Layer.provide(
+        Layer.effect(
+          Queue,
+          Queue.use((queue) =>
+            Effect.succeed(
+              Queue.of({
+                ...queue,
+                end: () =>
+                  Effect.fail(new Unavailable({ store: "queue", cause: new Error("the queue store is unreachable") }))
+              })
+            )
+          )
+        )
       )
-    )))
+    )
   )
 
 /** An admitted user with `balanceKrw`, their token and its id, on a concert whose first date sells 20 seats of 1,000. */
 const admittedBuyer = (balanceKrw: number) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const booking = yield* Booking
     const nowMs = yield* StoreClock.use((clock) => clock.nowMs)
     const concert = yield* createConcert({
@@ -66,7 +73,14 @@ const admittedBuyer = (balanceKrw: number) =>
     const ticket = yield* booking.joinQueue(userId, concert.concertId)
     assert.strictEqual(ticket.entry.status, "active")
     yield* booking.charge(userId, balanceKrw, null)
-    return { booking, concert, date: concert.dates[0]!, userId, token: ticket.queueToken, tokenId: ticket.entry.tokenId }
+    return {
+      booking,
+      concert,
+      date: concert.dates[0]!,
+      userId,
+      token: ticket.queueToken,
+      tokenId: ticket.entry.tokenId
+    }
   })
 
 const failureTag = <A, E extends { readonly _tag: string }>(result: Result.Result<A, E>) =>
@@ -78,19 +92,21 @@ const cases: ReadonlyArray<{
 }> = [
   {
     name: "a second payment with a paid token, while the queue still reads it active, is queue-token-expired; only the first shows",
-    body: Effect.gen(function*() {
+    body: Effect.gen(function* () {
       const { booking, date, token, userId } = yield* admittedBuyer(10_000)
       const holdA = yield* booking.hold(userId, token, date.dateId, [1])
       const holdB = yield* booking.hold(userId, token, date.dateId, [2])
-      const outcome = yield* withQueueThatCannotEnd(Effect.gen(function*() {
-        const engine = yield* Booking
-        const receipt = yield* engine.pay(userId, token, holdA.holdId, "pay-a")
-        const active = (yield* engine.queueStatus(userId, token)).status
-        const second = yield* Effect.result(engine.pay(userId, token, holdB.holdId, null))
-        const keyed = yield* Effect.result(engine.pay(userId, token, holdB.holdId, "pay-b"))
-        const replay = yield* engine.pay(userId, token, holdA.holdId, "pay-a")
-        return { receipt, active, second, keyed, replay }
-      }))
+      const outcome = yield* withQueueThatCannotEnd(
+        Effect.gen(function* () {
+          const engine = yield* Booking
+          const receipt = yield* engine.pay(userId, token, holdA.holdId, "pay-a")
+          const active = (yield* engine.queueStatus(userId, token)).status
+          const second = yield* Effect.result(engine.pay(userId, token, holdB.holdId, null))
+          const keyed = yield* Effect.result(engine.pay(userId, token, holdB.holdId, "pay-b"))
+          const replay = yield* engine.pay(userId, token, holdA.holdId, "pay-a")
+          return { receipt, active, second, keyed, replay }
+        })
+      )
       // The queue never heard of the payment: the payment store alone refused the second.
       assert.strictEqual(outcome.active, "active")
       assert.strictEqual(failureTag(outcome.second), "QueueTokenExpired")
@@ -100,17 +116,32 @@ const cases: ReadonlyArray<{
       assert.strictEqual(outcome.receipt.balanceKrw, 9_000)
       assert.strictEqual(yield* booking.balance(userId), 9_000)
       const ledger = yield* (yield* Wallet).ledger(userId)
-      assert.deepStrictEqual(ledger.map((e) => [e.kind, e.amountKrw]), [["charge", 10_000], ["payment", 1_000]])
-      assert.deepStrictEqual((yield* booking.listPayments(userId)).map((p) => p.holdId), [holdA.holdId])
+      assert.deepStrictEqual(
+        ledger.map((e) => [e.kind, e.amountKrw]),
+        [
+          ["charge", 10_000],
+          ["payment", 1_000]
+        ]
+      )
+      assert.deepStrictEqual(
+        (yield* booking.listPayments(userId)).map((p) => p.holdId),
+        [holdA.holdId]
+      )
       assert.strictEqual((yield* booking.getHold(userId, holdB.holdId)).status, "held")
       const seats = yield* (yield* SeatInventory).seats(date)
-      assert.deepStrictEqual(seats.filter((s) => s.status === "sold").map((s) => s.seatNumber), [1])
-      assert.deepStrictEqual(seats.filter((s) => s.status === "held").map((s) => s.seatNumber), [2])
+      assert.deepStrictEqual(
+        seats.filter((s) => s.status === "sold").map((s) => s.seatNumber),
+        [1]
+      )
+      assert.deepStrictEqual(
+        seats.filter((s) => s.status === "held").map((s) => s.seatNumber),
+        [2]
+      )
     })
   },
   {
     name: "through the port: a token pays once; the first payment's key still replays its receipt; another token pays the hold",
-    body: Effect.gen(function*() {
+    body: Effect.gen(function* () {
       const { booking, concert, date, token, tokenId, userId } = yield* admittedBuyer(10_000)
       const payments = yield* Payments
       const records = yield* IdempotencyRecords
@@ -124,10 +155,9 @@ const cases: ReadonlyArray<{
             userId,
             concertId: concert.concertId,
             queueTokenId,
-            idempotency: key === null
-              ? null
-              : new IdempotencyClaim({ userId, key, fingerprint: `payment:${holdId}` })
-          }))
+            idempotency: key === null ? null : new IdempotencyClaim({ userId, key, fingerprint: `payment:${holdId}` })
+          })
+        )
       const receipt = yield* request(holdA.holdId, tokenId, "pay-a")
       assert.strictEqual(failureTag(yield* Effect.result(request(holdB.holdId, tokenId, null))), "QueueTokenExpired")
       assert.strictEqual(failureTag(yield* Effect.result(request(holdB.holdId, tokenId, "pay-b"))), "QueueTokenExpired")
@@ -137,7 +167,10 @@ const cases: ReadonlyArray<{
       // The key is judged before the token: the first payment's retry answers its receipt.
       assert.deepStrictEqual(yield* request(holdA.holdId, tokenId, "pay-a"), receipt)
       assert.strictEqual(yield* booking.balance(userId), 9_000)
-      assert.deepStrictEqual((yield* booking.listPayments(userId)).map((p) => p.holdId), [holdA.holdId])
+      assert.deepStrictEqual(
+        (yield* booking.listPayments(userId)).map((p) => p.holdId),
+        [holdA.holdId]
+      )
       assert.strictEqual((yield* booking.getHold(userId, holdB.holdId)).status, "held")
       // The refusal was the token's, not the hold's: a payment with another token (a later admission) pays it.
       const paidB = yield* request(holdB.holdId, yield* newId(QueueTokenId), null)
@@ -147,27 +180,44 @@ const cases: ReadonlyArray<{
   },
   {
     name: "20 concurrent payments of 20 holds with one token: exactly one succeeds, debited once",
-    body: Effect.gen(function*() {
+    body: Effect.gen(function* () {
       const { booking, date, token, userId } = yield* admittedBuyer(100_000)
       const seatNumbers = Array.from({ length: 20 }, (_, i) => i + 1)
       const holds = yield* Effect.forEach(seatNumbers, (seat) => booking.hold(userId, token, date.dateId, [seat]))
       // The queue never ends the token, so every payment reaches the payment store, which alone decides.
-      const results = yield* withQueueThatCannotEnd(Effect.forEach(
-        holds,
-        (hold) => Effect.result(Booking.use((engine) => engine.pay(userId, token, hold.holdId, null))),
-        { concurrency: "unbounded" }
-      ))
+      const results = yield* withQueueThatCannotEnd(
+        Effect.forEach(
+          holds,
+          (hold) => Effect.result(Booking.use((engine) => engine.pay(userId, token, hold.holdId, null))),
+          { concurrency: "unbounded" }
+        )
+      )
       const paid = results.filter(Result.isSuccess).map((r) => r.success)
       assert.strictEqual(paid.length, 1)
-      assert.deepStrictEqual(results.filter(Result.isFailure).map((r) => r.failure._tag), Array(19).fill("QueueTokenExpired"))
+      assert.deepStrictEqual(
+        results.filter(Result.isFailure).map((r) => r.failure._tag),
+        Array(19).fill("QueueTokenExpired")
+      )
       assert.strictEqual(yield* booking.balance(userId), 99_000)
       const payments = yield* booking.listPayments(userId)
-      assert.deepStrictEqual(payments.map((p) => p.paymentId), [paid[0]!.paymentId])
+      assert.deepStrictEqual(
+        payments.map((p) => p.paymentId),
+        [paid[0]!.paymentId]
+      )
       const seats = yield* (yield* SeatInventory).seats(date)
-      assert.deepStrictEqual(seats.filter((s) => s.status === "sold").map((s) => s.seatNumber), paid[0]!.seatNumbers)
+      assert.deepStrictEqual(
+        seats.filter((s) => s.status === "sold").map((s) => s.seatNumber),
+        paid[0]!.seatNumbers
+      )
       assert.strictEqual(seats.filter((s) => s.status === "held").length, 19)
       const ledger = yield* (yield* Wallet).ledger(userId)
-      assert.deepStrictEqual(ledger.map((e) => [e.kind, e.amountKrw]), [["charge", 100_000], ["payment", 1_000]])
+      assert.deepStrictEqual(
+        ledger.map((e) => [e.kind, e.amountKrw]),
+        [
+          ["charge", 100_000],
+          ["payment", 1_000]
+        ]
+      )
     })
   }
 ]
@@ -187,7 +237,11 @@ const cases: ReadonlyArray<{
 export const paymentTokenCases = (adapter: AdapterUnderTest): void => {
   describe("a queue token pays at most once, decided by the store that holds the money (L6)", () => {
     for (const tokenCase of cases) {
-      it(tokenCase.name, () => Effect.runPromise(Effect.scoped(Effect.provide(tokenCase.body, harnessLayer(adapter)))), 60_000)
+      it(
+        tokenCase.name,
+        () => Effect.runPromise(Effect.scoped(Effect.provide(tokenCase.body, harnessLayer(adapter)))),
+        60_000
+      )
     }
   })
 }

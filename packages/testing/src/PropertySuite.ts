@@ -55,11 +55,11 @@ export interface SlowCall {
  */
 export type Step =
   | {
-    readonly kind: "concurrently"
-    readonly operations: ReadonlyArray<Operation>
-    readonly interrupt: { readonly operation: number; readonly atCall: number } | null
-    readonly slow: SlowCall | null
-  }
+      readonly kind: "concurrently"
+      readonly operations: ReadonlyArray<Operation>
+      readonly interrupt: { readonly operation: number; readonly atCall: number } | null
+      readonly slow: SlowCall | null
+    }
   | { readonly kind: "advance"; readonly seconds: number }
   | { readonly kind: "pause"; readonly paused: boolean }
 
@@ -186,7 +186,7 @@ interface World {
 
 /** `token` is the user's newest token when the step starts: the one this call uses. */
 const runOperation = (world: World, op: Operation, token: string) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const booking = yield* Booking
     const { concert, knowledge } = world
     const userId = knowledge.users[op.user]!
@@ -233,8 +233,10 @@ const learn = (
   const { knowledge } = world
   // The token this call used, not the user's newest: a join in the same step may have replaced it.
   const usedTokenId = world.tokenIdOf.get(token)
-  const lostAnswer = Exit.isFailure(exit) && (Cause.hasInterruptsOnly(exit.cause) ||
-    (Cause.squash(exit.cause) as { readonly _tag?: string })._tag === "OutcomeUnknown")
+  const lostAnswer =
+    Exit.isFailure(exit) &&
+    (Cause.hasInterruptsOnly(exit.cause) ||
+      (Cause.squash(exit.cause) as { readonly _tag?: string })._tag === "OutcomeUnknown")
   if (op.kind === "pay" && op.key !== null && (interrupted || lostAnswer)) {
     // It may have paid unseen: a later success with the key may be its replay, got with another token.
     knowledge.uncertainPaymentKeys.add(`${op.user}/${op.key}`)
@@ -324,7 +326,10 @@ const slowDown = async (
   const waiting = new AbortController()
   try {
     await Promise.race([
-      runtime.runPromise(lock.waitedOn, { signal: waiting.signal }).then(() => void tally.slowed++, () => undefined),
+      runtime.runPromise(lock.waitedOn, { signal: waiting.signal }).then(
+        () => void tally.slowed++,
+        () => undefined
+      ),
       slowCall
     ])
     await runtime.runPromise(StoreClock.use((clock) => clock.advance(seconds * 1000)))
@@ -351,7 +356,7 @@ const runStep = async (
       Booking.use((b) => b.configureQueue(world.concert.concertId, new QueueSettingsChange({ paused: step.paused })))
     )
     world.knowledge.pausedSinceMs = settings.paused
-      ? (world.knowledge.pausedSinceMs ?? await runtime.runPromise(StoreClock.use((clock) => clock.nowMs)))
+      ? (world.knowledge.pausedSinceMs ?? (await runtime.runPromise(StoreClock.use((clock) => clock.nowMs))))
       : null
     tally.pauses++
     return []
@@ -379,8 +384,10 @@ const runStep = async (
   const exits = await scheduler.waitFor(
     lock === null
       ? Promise.all(running)
-      : Promise.all([Promise.all(running), slowDown(runtime, lock, running[step.slow!.operation]!, step.slow!.seconds, tally)])
-        .then(([done]) => done)
+      : Promise.all([
+          Promise.all(running),
+          slowDown(runtime, lock, running[step.slow!.operation]!, step.slow!.seconds, tally)
+        ]).then(([done]) => done)
   )
   tally.operations += exits.length
   return exits.flatMap((exit, index) => {
@@ -406,8 +413,16 @@ export const checkBookingLaws = (
   adapter: AdapterUnderTest,
   options: { readonly runs: number; readonly seed?: number; readonly path?: string; readonly tally?: PropertyTally }
 ): Promise<fc.RunDetails<[fc.Scheduler, Array<Step>, number | null]>> => {
-  const tally = options.tally ??
-    { cases: 0, steps: 0, operations: 0, interrupted: 0, slowed: 0, pauses: 0, openings: 0, lawChecks: 0 }
+  const tally = options.tally ?? {
+    cases: 0,
+    steps: 0,
+    operations: 0,
+    interrupted: 0,
+    slowed: 0,
+    pauses: 0,
+    openings: 0,
+    lawChecks: 0
+  }
   const property = fc.asyncProperty(
     fc.scheduler(),
     fc.array(stepArbitrary, { minLength: 1, maxLength: 30 }),
@@ -417,25 +432,27 @@ export const checkBookingLaws = (
       if (opensInSeconds !== null) tally.openings++
       const runtime: WorldRuntime = ManagedRuntime.make(worldLayer(adapter))
       try {
-        const world = await runtime.runPromise(Effect.gen(function*() {
-          const nowMs = yield* StoreClock.use((clock) => clock.nowMs)
-          const concert = yield* (yield* Booking).createConcert(lawWorld.concert(nowMs, opensInSeconds))
-          const users = yield* Effect.forEach(Array.from({ length: lawWorld.users }), () => newId(UserId))
-          const knowledge: Knowledge = {
-            users,
-            tokens: new Map(),
-            lastEntries: new Map(),
-            holds: [],
-            admittedAtMs: new Map(),
-            paidTokens: new Set(),
-            paymentTokens: new Map(),
-            uncertainPaymentKeys: new Set(),
-            chargeAttempts: users.map(() => ({ unkeyed: 0, keys: new Set<string>() })),
-            chargeSuccesses: users.map(() => new Set<string>()),
-            pausedSinceMs: null
-          }
-          return { concert, knowledge, tokenOf: new Map(), tokenIdOf: new Map(), answers: new Map() } satisfies World
-        }))
+        const world = await runtime.runPromise(
+          Effect.gen(function* () {
+            const nowMs = yield* StoreClock.use((clock) => clock.nowMs)
+            const concert = yield* (yield* Booking).createConcert(lawWorld.concert(nowMs, opensInSeconds))
+            const users = yield* Effect.forEach(Array.from({ length: lawWorld.users }), () => newId(UserId))
+            const knowledge: Knowledge = {
+              users,
+              tokens: new Map(),
+              lastEntries: new Map(),
+              holds: [],
+              admittedAtMs: new Map(),
+              paidTokens: new Set(),
+              paymentTokens: new Map(),
+              uncertainPaymentKeys: new Set(),
+              chargeAttempts: users.map(() => ({ unkeyed: 0, keys: new Set<string>() })),
+              chargeSuccesses: users.map(() => new Set<string>()),
+              pausedSinceMs: null
+            }
+            return { concert, knowledge, tokenOf: new Map(), tokenIdOf: new Map(), answers: new Map() } satisfies World
+          })
+        )
         for (const step of steps) {
           const defects = await runStep(runtime, scheduler, world, step, tally)
           const snapshot = await runtime.runPromise(takeSnapshot(world.concert, world.knowledge))
@@ -498,7 +515,10 @@ export const propertySuite = (adapter: AdapterUnderTest): void => {
           `${tally.openings} cases with a later opening, ` +
           `${tally.lawChecks} law checks`
       )
-      assert.isFalse(details.failed, `${details.errorInstance}\n${fc.defaultReportMessage(details) ?? "the property failed"}`)
+      assert.isFalse(
+        details.failed,
+        `${details.errorInstance}\n${fc.defaultReportMessage(details) ?? "the property failed"}`
+      )
       if (path === undefined) assert.strictEqual(details.numRuns, runs)
     }, 1_800_000)
   })

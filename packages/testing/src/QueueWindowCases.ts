@@ -24,73 +24,89 @@ const nowMs = StoreClock.use((clock) => clock.nowMs)
  */
 export const queueWindowCases = (adapter: AdapterUnderTest): void => {
   describe("more windows run out at once than one call tidies", () => {
-    it("each call that reads a run-out window ends it, and the freed slots admit the next joiners at once", () =>
-      Effect.runPromise(Effect.scoped(Effect.provide(
-        Effect.gen(function*() {
-          const booking = yield* Booking
-          // Two calls each find their own run-out window still among those a batched tidy-up left.
-          const count = 2 * Limits.queueTidyBatchMax + 200
-          const concert = yield* createConcert({ queue: { maxActive: count, activeSeconds: 600 } })
-          const joinedAtMs = yield* nowMs
-          const users = yield* Effect.forEach(Array.from({ length: count }), () => newUser)
-          const tickets = yield* Effect.forEach(users, (userId) => booking.joinQueue(userId, concert.concertId), {
-            concurrency: 64
-          })
-          const untilMs = joinedAtMs + 600_000
-          for (const ticket of tickets) {
-            assert.deepStrictEqual(
-              [ticket.created, ticket.entry.status, DateTime.toEpochMillis(ticket.entry.activeUntil!)],
-              [true, "active", untilMs]
+    it(
+      "each call that reads a run-out window ends it, and the freed slots admit the next joiners at once",
+      () =>
+        Effect.runPromise(
+          Effect.scoped(
+            Effect.provide(
+              Effect.gen(function* () {
+                const booking = yield* Booking
+                // Two calls each find their own run-out window still among those a batched tidy-up left.
+                const count = 2 * Limits.queueTidyBatchMax + 200
+                const concert = yield* createConcert({ queue: { maxActive: count, activeSeconds: 600 } })
+                const joinedAtMs = yield* nowMs
+                const users = yield* Effect.forEach(Array.from({ length: count }), () => newUser)
+                const tickets = yield* Effect.forEach(users, (userId) => booking.joinQueue(userId, concert.concertId), {
+                  concurrency: 64
+                })
+                const untilMs = joinedAtMs + 600_000
+                for (const ticket of tickets) {
+                  assert.deepStrictEqual(
+                    [ticket.created, ticket.entry.status, DateTime.toEpochMillis(ticket.entry.activeUntil!)],
+                    [true, "active", untilMs]
+                  )
+                }
+                // A window counts only while activeUntil > now: at activeUntil itself, every one has run out.
+                yield* StoreClock.use((clock) => clock.advance(600_000))
+                // Greatest token id first: a store that tidies by (activeUntil, token id), as a sorted set does, leaves
+                // those last, so the first two calls each read a window its own tidy-up left.
+                const byToken = users
+                  .map((userId, i) => ({ userId, ticket: tickets[i]! }))
+                  .sort((a, b) => (a.ticket.entry.tokenId < b.ticket.entry.tokenId ? 1 : -1))
+                const [rejoiner, firstPoller, ...pollers] = byToken
+                // The join reads the user's entry: its window ended, so the join makes a new entry, admitted at once.
+                const rejoined = yield* booking.joinQueue(rejoiner!.userId, concert.concertId)
+                assert.isTrue(rejoined.created)
+                assert.notStrictEqual(rejoined.entry.tokenId, rejoiner!.ticket.entry.tokenId)
+                assert.deepStrictEqual(
+                  [rejoined.entry.status, DateTime.toEpochMillis(rejoined.entry.activeUntil!)],
+                  ["active", untilMs + 600_000]
+                )
+                const first = yield* booking.queueStatus(firstPoller!.userId, firstPoller!.ticket.queueToken)
+                assert.deepStrictEqual([first.status, first.activeUntil], ["expired", null])
+                const polled = yield* Effect.forEach(
+                  pollers,
+                  ({ ticket, userId }) => booking.queueStatus(userId, ticket.queueToken),
+                  { concurrency: 64 }
+                )
+                assert.deepStrictEqual(
+                  polled
+                    .filter((entry) => entry.status !== "expired" || entry.activeUntil !== null)
+                    .map((entry) => entry.tokenId),
+                  []
+                )
+                // The rejoin replaced the ended entry: its token names no entry now.
+                const replaced = yield* Effect.result(
+                  booking.queueStatus(rejoiner!.userId, rejoiner!.ticket.queueToken)
+                )
+                assert.strictEqual(
+                  Result.isFailure(replaced) ? replaced.failure._tag : "succeeded",
+                  "QueueTokenInvalid"
+                )
+                const newcomer = yield* booking.joinQueue(yield* newUser, concert.concertId)
+                assert.deepStrictEqual(
+                  [newcomer.created, newcomer.entry.status, DateTime.toEpochMillis(newcomer.entry.activeUntil!)],
+                  [true, "active", untilMs + 600_000]
+                )
+                const report = yield* booking.saleReport(concert.concertId)
+                assert.deepStrictEqual(
+                  [report.queue.pending, report.queue.waiting, report.queue.active, report.queue.admittedLastMinute],
+                  [0, 0, 2, 2]
+                )
+              }),
+              harnessLayer(adapter)
             )
-          }
-          // A window counts only while activeUntil > now: at activeUntil itself, every one has run out.
-          yield* StoreClock.use((clock) => clock.advance(600_000))
-          // Greatest token id first: a store that tidies by (activeUntil, token id), as a sorted set does, leaves
-          // those last, so the first two calls each read a window its own tidy-up left.
-          const byToken = users.map((userId, i) => ({ userId, ticket: tickets[i]! }))
-            .sort((a, b) => a.ticket.entry.tokenId < b.ticket.entry.tokenId ? 1 : -1)
-          const [rejoiner, firstPoller, ...pollers] = byToken
-          // The join reads the user's entry: its window ended, so the join makes a new entry, admitted at once.
-          const rejoined = yield* booking.joinQueue(rejoiner!.userId, concert.concertId)
-          assert.isTrue(rejoined.created)
-          assert.notStrictEqual(rejoined.entry.tokenId, rejoiner!.ticket.entry.tokenId)
-          assert.deepStrictEqual(
-            [rejoined.entry.status, DateTime.toEpochMillis(rejoined.entry.activeUntil!)],
-            ["active", untilMs + 600_000]
           )
-          const first = yield* booking.queueStatus(firstPoller!.userId, firstPoller!.ticket.queueToken)
-          assert.deepStrictEqual([first.status, first.activeUntil], ["expired", null])
-          const polled = yield* Effect.forEach(
-            pollers,
-            ({ ticket, userId }) => booking.queueStatus(userId, ticket.queueToken),
-            { concurrency: 64 }
-          )
-          assert.deepStrictEqual(
-            polled.filter((entry) => entry.status !== "expired" || entry.activeUntil !== null).map((entry) => entry.tokenId),
-            []
-          )
-          // The rejoin replaced the ended entry: its token names no entry now.
-          const replaced = yield* Effect.result(booking.queueStatus(rejoiner!.userId, rejoiner!.ticket.queueToken))
-          assert.strictEqual(Result.isFailure(replaced) ? replaced.failure._tag : "succeeded", "QueueTokenInvalid")
-          const newcomer = yield* booking.joinQueue(yield* newUser, concert.concertId)
-          assert.deepStrictEqual(
-            [newcomer.created, newcomer.entry.status, DateTime.toEpochMillis(newcomer.entry.activeUntil!)],
-            [true, "active", untilMs + 600_000]
-          )
-          const report = yield* booking.saleReport(concert.concertId)
-          assert.deepStrictEqual(
-            [report.queue.pending, report.queue.waiting, report.queue.active, report.queue.admittedLastMinute],
-            [0, 0, 2, 2]
-          )
-        }),
-        harnessLayer(adapter)
-      ))), 60_000)
+        ),
+      60_000
+    )
   })
 }
 
 /** The user's old token names no entry: a rejoin replaced the ended entry it named. */
 const replacedToken = (userId: UserId, queueToken: string) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const replaced = yield* Effect.result(Booking.use((booking) => booking.queueStatus(userId, queueToken)))
     assert.strictEqual(Result.isFailure(replaced) ? replaced.failure._tag : "succeeded", "QueueTokenInvalid")
   })
@@ -102,7 +118,7 @@ const replacedToken = (userId: UserId, queueToken: string) =>
  * does, leaves last.
  */
 const lineWithSilentWaiters = (opensInMs: number | null) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const booking = yield* Booking
     const startMs = yield* nowMs
     const concert = yield* createConcert({
@@ -119,7 +135,8 @@ const lineWithSilentWaiters = (opensInMs: number | null) =>
     const tickets = yield* Effect.forEach(users, (userId) => booking.joinQueue(userId, concert.concertId), {
       concurrency: 64
     })
-    const byPlace = users.map((userId, i) => ({ userId, ticket: tickets[i]! }))
+    const byPlace = users
+      .map((userId, i) => ({ userId, ticket: tickets[i]! }))
       .sort((a, b) => a.ticket.entry.joinSequence - b.ticket.entry.joinSequence)
     assert.deepStrictEqual(
       byPlace.map(({ ticket }) => [ticket.created, ticket.entry.status, ticket.entry.position]),
@@ -138,7 +155,7 @@ const lineWithSilentWaiters = (opensInMs: number | null) =>
     yield* StoreClock.use((clock) => clock.advance(1))
     // Greatest token id first: a store that tidies by (last seen, token id) leaves those last, so each of the next
     // two calls reads an entry past the grace that its own tidy-up left.
-    const [poller, joiner] = [...silent].sort((a, b) => a.ticket.entry.tokenId < b.ticket.entry.tokenId ? 1 : -1)
+    const [poller, joiner] = [...silent].sort((a, b) => (a.ticket.entry.tokenId < b.ticket.entry.tokenId ? 1 : -1))
     return { concert, state, keepers, silent, poller: poller!, joiner: joiner! }
   })
 
@@ -156,7 +173,7 @@ const assertRejoined = (rejoined: QueueTicket, old: QueueTicket, state: string, 
  * poll answers expired. Returns those still in line: the keepers in join order, then the two rejoins.
  */
 const silentEndOnRead = (opensInMs: number | null) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const booking = yield* Booking
     const { concert, state, keepers, silent, poller, joiner } = yield* lineWithSilentWaiters(opensInMs)
     const lastSequence = Math.max(...[...keepers, ...silent].map(({ ticket }) => ticket.entry.joinSequence))
@@ -176,7 +193,10 @@ const silentEndOnRead = (opensInMs: number | null) =>
       ({ ticket, userId }) => booking.queueStatus(userId, ticket.queueToken),
       { concurrency: 64 }
     )
-    assert.deepStrictEqual(restNow.filter((entry) => entry.status !== "expired").map((entry) => entry.tokenId), [])
+    assert.deepStrictEqual(
+      restNow.filter((entry) => entry.status !== "expired").map((entry) => entry.tokenId),
+      []
+    )
     const line = [
       ...keepers,
       { userId: poller.userId, ticket: pollerAgain },
@@ -197,41 +217,60 @@ const statusesOf = (line: ReadonlyArray<{ readonly userId: UserId; readonly tick
  */
 export const queueGraceCases = (adapter: AdapterUnderTest): void => {
   describe("more waiters stop polling at once than one call tidies", () => {
-    it("the poll or join that reads a waiter past the grace ends it; rejoins go to the back, pollers keep their order", () =>
-      Effect.runPromise(Effect.scoped(Effect.provide(
-        Effect.gen(function*() {
-          const { concert, line } = yield* silentEndOnRead(null)
-          // Those who polled keep their order, at the front now, and the two rejoins are behind them.
-          const places = yield* statusesOf(line)
-          assert.deepStrictEqual(
-            places.map((entry) => [entry.status, entry.position]),
-            line.map((_, i) => ["waiting" as const, i + 1])
+    it(
+      "the poll or join that reads a waiter past the grace ends it; rejoins go to the back, pollers keep their order",
+      () =>
+        Effect.runPromise(
+          Effect.scoped(
+            Effect.provide(
+              Effect.gen(function* () {
+                const { concert, line } = yield* silentEndOnRead(null)
+                // Those who polled keep their order, at the front now, and the two rejoins are behind them.
+                const places = yield* statusesOf(line)
+                assert.deepStrictEqual(
+                  places.map((entry) => [entry.status, entry.position]),
+                  line.map((_, i) => ["waiting" as const, i + 1])
+                )
+                const { queue } = yield* Booking.use((booking) => booking.saleReport(concert.concertId))
+                assert.deepStrictEqual([queue.pending, queue.waiting, queue.active], [0, line.length, 1])
+              }),
+              harnessLayer(adapter)
+            )
           )
-          const { queue } = yield* Booking.use((booking) => booking.saleReport(concert.concertId))
-          assert.deepStrictEqual([queue.pending, queue.waiting, queue.active], [0, line.length, 1])
-        }),
-        harnessLayer(adapter)
-      ))), 60_000)
+        ),
+      60_000
+    )
 
-    it("before the opening, the poll or join that reads a pending user past the grace ends it; the rejoin is pending", () =>
-      Effect.runPromise(Effect.scoped(Effect.provide(
-        Effect.gen(function*() {
-          // The sale opens 100 s after the silent users' grace ends.
-          const { concert, line } = yield* silentEndOnRead(Limits.waitingGraceSeconds * 1000 + 100_000)
-          assert.deepStrictEqual((yield* statusesOf(line)).map((entry) => entry.status), line.map(() => "pending"))
-          const before = yield* Booking.use((booking) => booking.saleReport(concert.concertId))
-          assert.strictEqual(before.queue.pending, line.length)
-          // At the opening, only those still pending are drawn: one is admitted, the rest wait in the places drawn.
-          yield* StoreClock.use((clock) => clock.advance(100_000))
-          const drawn = yield* statusesOf(line)
-          assert.deepStrictEqual(
-            drawn.map((entry) => entry.status === "active" ? 0 : entry.position).sort((a, b) => a! - b!),
-            line.map((_, i) => i)
+    it(
+      "before the opening, the poll or join that reads a pending user past the grace ends it; the rejoin is pending",
+      () =>
+        Effect.runPromise(
+          Effect.scoped(
+            Effect.provide(
+              Effect.gen(function* () {
+                // The sale opens 100 s after the silent users' grace ends.
+                const { concert, line } = yield* silentEndOnRead(Limits.waitingGraceSeconds * 1000 + 100_000)
+                assert.deepStrictEqual(
+                  (yield* statusesOf(line)).map((entry) => entry.status),
+                  line.map(() => "pending")
+                )
+                const before = yield* Booking.use((booking) => booking.saleReport(concert.concertId))
+                assert.strictEqual(before.queue.pending, line.length)
+                // At the opening, only those still pending are drawn: one is admitted, the rest wait in the places drawn.
+                yield* StoreClock.use((clock) => clock.advance(100_000))
+                const drawn = yield* statusesOf(line)
+                assert.deepStrictEqual(
+                  drawn.map((entry) => (entry.status === "active" ? 0 : entry.position)).sort((a, b) => a! - b!),
+                  line.map((_, i) => i)
+                )
+                const { queue } = yield* Booking.use((booking) => booking.saleReport(concert.concertId))
+                assert.deepStrictEqual([queue.pending, queue.waiting, queue.active], [0, line.length - 1, 1])
+              }),
+              harnessLayer(adapter)
+            )
           )
-          const { queue } = yield* Booking.use((booking) => booking.saleReport(concert.concertId))
-          assert.deepStrictEqual([queue.pending, queue.waiting, queue.active], [0, line.length - 1, 1])
-        }),
-        harnessLayer(adapter)
-      ))), 60_000)
+        ),
+      60_000
+    )
   })
 }

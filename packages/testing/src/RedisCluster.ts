@@ -41,7 +41,7 @@ const freeClusterPort = async (taken: Set<number>) => {
   for (;;) {
     const port = 20_000 + Math.floor(Math.random() * 20_000)
     if (taken.has(port) || taken.has(port + 10_000)) continue
-    if (await isFree(port) && await isFree(port + 10_000)) {
+    if ((await isFree(port)) && (await isFree(port + 10_000))) {
       taken.add(port)
       taken.add(port + 10_000)
       return port
@@ -71,14 +71,32 @@ export const startRedisCluster = async (): Promise<TestRedisCluster> => {
   const taken = new Set<number>()
   const ports = [await freeClusterPort(taken), await freeClusterPort(taken), await freeClusterPort(taken)]
   const startNode = (port: number) =>
-    spawn("redis-server", [
-      "--port", String(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
-      "--cluster-config-file", join(dir, `nodes-${port}.conf`), "--dir", dir,
-      "--save", "", "--appendonly", "no",
-      // A dead master is noticed within a second, and the other masters keep serving their slots
-      // (a queue lives on one slot: one node's loss need not stop every sale).
-      "--cluster-node-timeout", "1000", "--cluster-require-full-coverage", "no"
-    ], { stdio: "ignore" })
+    spawn(
+      "redis-server",
+      [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--cluster-enabled",
+        "yes",
+        "--cluster-config-file",
+        join(dir, `nodes-${port}.conf`),
+        "--dir",
+        dir,
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        // A dead master is noticed within a second, and the other masters keep serving their slots
+        // (a queue lives on one slot: one node's loss need not stop every sale).
+        "--cluster-node-timeout",
+        "1000",
+        "--cluster-require-full-coverage",
+        "no"
+      ],
+      { stdio: "ignore" }
+    )
   const servers: Array<ChildProcess> = ports.map(startNode)
   const exited = (server: ChildProcess) =>
     new Promise<void>((resolve) => {
@@ -91,18 +109,31 @@ export const startRedisCluster = async (): Promise<TestRedisCluster> => {
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
   }
-  const answers = (port: number) => run("redis-cli", ["-p", String(port), "ping"]).then((r) => r.stdout.includes("PONG"), () => false)
+  const answers = (port: number) =>
+    run("redis-cli", ["-p", String(port), "ping"]).then(
+      (r) => r.stdout.includes("PONG"),
+      () => false
+    )
   const stop = async () => {
-    await Promise.all(servers.map((server) => {
-      const done = exited(server)
-      server.kill("SIGTERM")
-      return done
-    }))
+    await Promise.all(
+      servers.map((server) => {
+        const done = exited(server)
+        server.kill("SIGTERM")
+        return done
+      })
+    )
     rmSync(dir, { recursive: true, force: true })
   }
   try {
     for (const port of ports) await waitUntil(() => answers(port), `redis-server on ${port} did not start`)
-    await run("redis-cli", ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "0", "--cluster-yes"])
+    await run("redis-cli", [
+      "--cluster",
+      "create",
+      ...ports.map((p) => `127.0.0.1:${p}`),
+      "--cluster-replicas",
+      "0",
+      "--cluster-yes"
+    ])
     for (const port of ports) await waitUntil(() => clusterReady(port), `the cluster did not become ready on ${port}`)
   } catch (error) {
     await stop()

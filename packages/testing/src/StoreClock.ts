@@ -20,10 +20,13 @@ import { Clock, Context, Duration, Effect, Layer } from "effect"
  * ```
  * @category services
  */
-export class StoreClock extends Context.Service<StoreClock, {
-  readonly nowMs: Effect.Effect<number>
-  readonly advance: (milliseconds: number) => Effect.Effect<void>
-}>()("@boxoffice/testing/StoreClock") {
+export class StoreClock extends Context.Service<
+  StoreClock,
+  {
+    readonly nowMs: Effect.Effect<number>
+    readonly advance: (milliseconds: number) => Effect.Effect<void>
+  }
+>()("@boxoffice/testing/StoreClock") {
   /**
    * A manual clock that is also Effect's `Clock`, so stores and `Booking`
    * read it. Sleepers wake when the clock is advanced past their time.
@@ -34,45 +37,49 @@ export class StoreClock extends Context.Service<StoreClock, {
     startMs: number,
     sync?: (nowMs: number) => Effect.Effect<void, E, R>
   ): Layer.Layer<StoreClock, E, R> =>
-    Layer.effectContext(Effect.gen(function*() {
-      const tell = (ms: number): Effect.Effect<void, E, R> => sync === undefined ? Effect.void : sync(ms)
-      yield* tell(startMs)
-      const context = yield* Effect.context<R>()
-      let nowMs = startMs
-      const sleepers = new Set<{ readonly wakeAtMs: number; readonly wake: () => void }>()
-      const clock: Clock.Clock = {
-        currentTimeMillisUnsafe: () => nowMs,
-        currentTimeMillis: Effect.sync(() => nowMs),
-        currentTimeNanosUnsafe: () => BigInt(nowMs) * 1_000_000n,
-        currentTimeNanos: Effect.sync(() => BigInt(nowMs) * 1_000_000n),
-        monotonicTimeNanosUnsafe: () => BigInt(nowMs) * 1_000_000n,
-        monotonicTimeNanos: Effect.sync(() => BigInt(nowMs) * 1_000_000n),
-        sleep: (duration) =>
-          Effect.callback<void>((resume) => {
-            const sleeper = { wakeAtMs: nowMs + Duration.toMillis(duration), wake: () => resume(Effect.void) }
-            sleepers.add(sleeper)
-            return Effect.sync(() => sleepers.delete(sleeper))
-          })
-      }
-      const storeClock = StoreClock.of({
-        nowMs: clock.currentTimeMillis,
-        advance: (milliseconds) =>
-          // The store with its own clock moves first: while its write is under way, a call may see
-          // that store ahead of the others, never behind, so no call sees a queue admit at a time the
-          // seat store has not reached yet (found by the property suite: a hold made "before" the
-          // admission that the same call's status step had just made at the opening).
-          Effect.suspend(() => tell(nowMs + milliseconds).pipe(Effect.orDie, Effect.provide(context))).pipe(
-            Effect.andThen(Effect.sync(() => {
-              nowMs += milliseconds
-              for (const sleeper of sleepers) {
-                if (sleeper.wakeAtMs <= nowMs) {
-                  sleepers.delete(sleeper)
-                  sleeper.wake()
-                }
-              }
-            }))
-          )
+    Layer.effectContext(
+      Effect.gen(function* () {
+        const tell = (ms: number): Effect.Effect<void, E, R> => (sync === undefined ? Effect.void : sync(ms))
+        yield* tell(startMs)
+        const context = yield* Effect.context<R>()
+        let nowMs = startMs
+        const sleepers = new Set<{ readonly wakeAtMs: number; readonly wake: () => void }>()
+        const clock: Clock.Clock = {
+          currentTimeMillisUnsafe: () => nowMs,
+          currentTimeMillis: Effect.sync(() => nowMs),
+          currentTimeNanosUnsafe: () => BigInt(nowMs) * 1_000_000n,
+          currentTimeNanos: Effect.sync(() => BigInt(nowMs) * 1_000_000n),
+          monotonicTimeNanosUnsafe: () => BigInt(nowMs) * 1_000_000n,
+          monotonicTimeNanos: Effect.sync(() => BigInt(nowMs) * 1_000_000n),
+          sleep: (duration) =>
+            Effect.callback<void>((resume) => {
+              const sleeper = { wakeAtMs: nowMs + Duration.toMillis(duration), wake: () => resume(Effect.void) }
+              sleepers.add(sleeper)
+              return Effect.sync(() => sleepers.delete(sleeper))
+            })
+        }
+        const storeClock = StoreClock.of({
+          nowMs: clock.currentTimeMillis,
+          advance: (milliseconds) =>
+            // The store with its own clock moves first: while its write is under way, a call may see
+            // that store ahead of the others, never behind, so no call sees a queue admit at a time the
+            // seat store has not reached yet (found by the property suite: a hold made "before" the
+            // admission that the same call's status step had just made at the opening).
+            Effect.suspend(() => tell(nowMs + milliseconds).pipe(Effect.orDie, Effect.provide(context))).pipe(
+              Effect.andThen(
+                Effect.sync(() => {
+                  nowMs += milliseconds
+                  for (const sleeper of sleepers) {
+                    if (sleeper.wakeAtMs <= nowMs) {
+                      sleepers.delete(sleeper)
+                      sleeper.wake()
+                    }
+                  }
+                })
+              )
+            )
+        })
+        return Context.make(Clock.Clock, clock).pipe(Context.add(StoreClock, storeClock))
       })
-      return Context.make(Clock.Clock, clock).pipe(Context.add(StoreClock, storeClock))
-    }))
+    )
 }

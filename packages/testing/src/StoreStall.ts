@@ -32,20 +32,23 @@ export interface HeldLock {
  * ```
  * @category services
  */
-export class StoreStall extends Context.Service<StoreStall, {
-  /** The lock a payment or release of this hold waits on. */
-  readonly lockHold: (holdId: HoldId) => Effect.Effect<HeldLock, unknown>
-  /** The lock a charge or payment by this user waits on. */
-  readonly lockWallet: (userId: UserId) => Effect.Effect<HeldLock, unknown>
-  /** The lock a hold of this seat waits on. */
-  readonly lockSeat: (dateId: DateId, seatNumber: number) => Effect.Effect<HeldLock, unknown>
-}>()("@boxoffice/testing/StoreStall") {
+export class StoreStall extends Context.Service<
+  StoreStall,
+  {
+    /** The lock a payment or release of this hold waits on. */
+    readonly lockHold: (holdId: HoldId) => Effect.Effect<HeldLock, unknown>
+    /** The lock a charge or payment by this user waits on. */
+    readonly lockWallet: (userId: UserId) => Effect.Effect<HeldLock, unknown>
+    /** The lock a hold of this seat waits on. */
+    readonly lockSeat: (dateId: DateId, seatNumber: number) => Effect.Effect<HeldLock, unknown>
+  }
+>()("@boxoffice/testing/StoreStall") {
   /**
    * For atomic stores: wraps `Payments`, `Wallet` and `SeatInventory` so
    * that a call on a locked hold, wallet or seat waits in front of the store.
    */
   static readonly layerInFront: Layer.Layer<StoreStall | StorePorts, never, StorePorts> = Layer.effectContext(
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       interface Lock {
         readonly waitedOn: Deferred.Deferred<void>
         readonly released: Deferred.Deferred<void>
@@ -55,12 +58,15 @@ export class StoreStall extends Context.Service<StoreStall, {
       const seats = new Map<string, Lock>()
       const seatKey = (dateId: DateId, seatNumber: number) => `${dateId}/${seatNumber}`
       const take = (locks: Map<string, Lock>, key: string) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const lock: Lock = { waitedOn: yield* Deferred.make<void>(), released: yield* Deferred.make<void>() }
           locks.set(key, lock)
           return {
             waitedOn: Deferred.await(lock.waitedOn),
-            release: Effect.andThen(Effect.sync(() => locks.delete(key)), Deferred.succeed(lock.released, undefined))
+            release: Effect.andThen(
+              Effect.sync(() => locks.delete(key)),
+              Deferred.succeed(lock.released, undefined)
+            )
           } satisfies HeldLock
         })
       const waitFor = (locks: Map<string, Lock>, key: string) =>
@@ -97,7 +103,9 @@ export class StoreStall extends Context.Service<StoreStall, {
           ...inventory,
           hold: (request) =>
             Effect.andThen(
-              Effect.forEach(request.seatNumbers, (n) => waitFor(seats, seatKey(request.date.dateId, n)), { discard: true }),
+              Effect.forEach(request.seatNumbers, (n) => waitFor(seats, seatKey(request.date.dateId, n)), {
+                discard: true
+              }),
               inventory.hold(request)
             ),
           release: (holdId, userId) => Effect.andThen(waitFor(holds, holdId), inventory.release(holdId, userId))

@@ -66,7 +66,9 @@ export const startTcpProxy = async (targetPort: number, targetHost = "127.0.0.1"
       upstream.on("end", () => client.end())
     })
   const listen = (server: Server, port: number) =>
-    new Promise<number>((resolve) => server.listen(port, "127.0.0.1", () => resolve((server.address() as { port: number }).port)))
+    new Promise<number>((resolve) =>
+      server.listen(port, "127.0.0.1", () => resolve((server.address() as { port: number }).port))
+    )
   let server = makeServer()
   const port = await listen(server, 0)
   const stop = () =>

@@ -73,7 +73,11 @@ export const call = async (base: string, method: string, path: string, options: 
   const response = await fetch(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body }) })
   const contentType = response.headers.get("content-type") ?? ""
   const text = await response.text()
-  return { status: response.status, contentType, body: contentType.includes("json") && text !== "" ? JSON.parse(text) : text }
+  return {
+    status: response.status,
+    contentType,
+    body: contentType.includes("json") && text !== "" ? JSON.parse(text) : text
+  }
 }
 
 /** A registered user's id and access token. */
@@ -106,9 +110,13 @@ export const admittedUser = async (base: string, concertId: string) => {
 
 /** Asserts an RFC 9457 problem with the given status and code. */
 export const isProblem = (answer: Answer, status: number, code: string): boolean =>
-  answer.status === status && answer.contentType.startsWith("application/problem+json") &&
-  answer.body.code === code && answer.body.status === status && typeof answer.body.type === "string" &&
-  typeof answer.body.title === "string" && typeof answer.body.detail === "string"
+  answer.status === status &&
+  answer.contentType.startsWith("application/problem+json") &&
+  answer.body.code === code &&
+  answer.body.status === status &&
+  typeof answer.body.type === "string" &&
+  typeof answer.body.title === "string" &&
+  typeof answer.body.detail === "string"
 
 /** The status events of an SSE response, one at a time; heartbeats are skipped. */
 export const eventsOf = (response: Response) => {
@@ -123,7 +131,11 @@ export const eventsOf = (response: Response) => {
     }
     const [frame, ...rest] = buffer.split("\n\n")
     buffer = rest.join("\n\n")
-    const data = frame!.split("\n").filter((line) => line.startsWith("data:")).map((line) => line.slice(5).trim()).join("")
+    const data = frame!
+      .split("\n")
+      .filter((line) => line.startsWith("data:"))
+      .map((line) => line.slice(5).trim())
+      .join("")
     const event = JSON.parse(data) as Record<string, any>
     return event["status"] === undefined ? next() : event
   }

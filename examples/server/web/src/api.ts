@@ -35,8 +35,10 @@ export const run = async <A>(effect: Effect.Effect<A, unknown>): Promise<A> => {
 }
 
 /** A client acting as the given user, or as the operator. */
-export const clientFor = (options: { readonly accessToken?: string; readonly adminKey?: string }): Promise<BoxofficeClient> =>
-  run(makeClient({ baseUrl: globalThis.location.origin, ...options }))
+export const clientFor = (options: {
+  readonly accessToken?: string
+  readonly adminKey?: string
+}): Promise<BoxofficeClient> => run(makeClient({ baseUrl: globalThis.location.origin, ...options }))
 
 const krw = (amount: unknown) => `${Number(amount).toLocaleString("en-US")} KRW`
 

@@ -64,7 +64,8 @@ const renderQueue = () => {
       break
     }
     case "waiting":
-      status.textContent = `You are number ${queue.position} in line` +
+      status.textContent =
+        `You are number ${queue.position} in line` +
         (queue.etaSeconds === null ? "." : `, about ${clock(queue.etaSeconds)} to go.`)
       break
     case "active": {
@@ -89,7 +90,8 @@ const onQueue = (view: QueueView) => {
     events = null
     stopSeats()
     show("seats-section", false)
-    if (!justPaid && was !== undefined && was !== "expired") say("Your turn has ended. Join the queue again to buy more.", "problem")
+    if (!justPaid && was !== undefined && was !== "expired")
+      say("Your turn has ended. Join the queue again to buy more.", "problem")
   }
 }
 
@@ -144,12 +146,17 @@ const loadDates = async () => {
   try {
     const dates = await run(client.user.listDates({ params: { concertId }, headers: { "queue-token": queueToken } }))
     const list = byId("dates")
-    list.replaceChildren(...dates.map((date) => {
-      const button = element("button", { type: "button", "aria-pressed": "false", "data-date-id": date.dateId },
-        `${new Date(ms(date.startsAt)).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" })} UTC · ${date.availableSeats} left`)
-      button.addEventListener("click", () => openDate(date.dateId))
-      return button
-    }))
+    list.replaceChildren(
+      ...dates.map((date) => {
+        const button = element(
+          "button",
+          { type: "button", "aria-pressed": "false", "data-date-id": date.dateId },
+          `${new Date(ms(date.startsAt)).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" })} UTC · ${date.availableSeats} left`
+        )
+        button.addEventListener("click", () => openDate(date.dateId))
+        return button
+      })
+    )
     show("seats-section", true)
     if (dates[0] !== undefined) openDate(dates[0].dateId)
   } catch (error) {
@@ -172,26 +179,34 @@ const refreshSeats = async () => {
   if (queueToken === null || dateId === null) return
   const shownDate = dateId
   try {
-    const seats = await run(client.user.listSeats({ params: { dateId: shownDate }, headers: { "queue-token": queueToken } }))
+    const seats = await run(
+      client.user.listSeats({ params: { dateId: shownDate }, headers: { "queue-token": queueToken } })
+    )
     if (shownDate !== dateId) return
     const mine = new Set(hold !== null && hold.dateId === shownDate ? hold.seatNumbers : [])
     const map = byId("seat-map")
-    map.replaceChildren(...seats.map((seat) => {
-      // A seat someone else just took leaves the selection.
-      if (seat.status !== "available") selected.delete(seat.seatNumber)
-      const state = mine.has(seat.seatNumber) ? "mine" : selected.has(seat.seatNumber) ? "selected" : seat.status
-      const button = element("button", {
-        type: "button",
-        class: `seat ${state}`,
-        "data-seat": String(seat.seatNumber),
-        "data-status": seat.status,
-        "aria-pressed": String(selected.has(seat.seatNumber)),
-        "aria-label": `Seat ${seat.seatNumber}, ${state === "mine" ? "held by you" : seat.status}, ${formatKrw(seat.price)}`
-      }, String(seat.seatNumber))
-      button.disabled = seat.status !== "available"
-      button.addEventListener("click", () => toggleSeat(seat.seatNumber))
-      return button
-    }))
+    map.replaceChildren(
+      ...seats.map((seat) => {
+        // A seat someone else just took leaves the selection.
+        if (seat.status !== "available") selected.delete(seat.seatNumber)
+        const state = mine.has(seat.seatNumber) ? "mine" : selected.has(seat.seatNumber) ? "selected" : seat.status
+        const button = element(
+          "button",
+          {
+            type: "button",
+            class: `seat ${state}`,
+            "data-seat": String(seat.seatNumber),
+            "data-status": seat.status,
+            "aria-pressed": String(selected.has(seat.seatNumber)),
+            "aria-label": `Seat ${seat.seatNumber}, ${state === "mine" ? "held by you" : seat.status}, ${formatKrw(seat.price)}`
+          },
+          String(seat.seatNumber)
+        )
+        button.disabled = seat.status !== "available"
+        button.addEventListener("click", () => toggleSeat(seat.seatNumber))
+        return button
+      })
+    )
     byId<HTMLButtonElement>("hold").disabled = selected.size === 0
   } catch (error) {
     stopSeats()
@@ -217,19 +232,28 @@ const renderHold = () => {
     void refreshSeats()
     return
   }
-  const seats = hold.seatNumbers.length === 1 ? `Seat ${hold.seatNumbers[0]} is` : `Seats ${hold.seatNumbers.join(", ")} are`
+  const seats =
+    hold.seatNumbers.length === 1 ? `Seat ${hold.seatNumbers[0]} is` : `Seats ${hold.seatNumbers.join(", ")} are`
   byId("hold-status").textContent = `${seats} yours for ${clock(left)}: ${formatKrw(hold.amount)} to pay.`
 }
 
 const holdSeats = async () => {
   if (queueToken === null || dateId === null || selected.size === 0) return
   try {
-    const made = await run(client.user.hold({
-      params: { dateId },
-      headers: { "queue-token": queueToken },
-      payload: { seatNumbers: [...selected].sort((a, b) => a - b) }
-    }))
-    hold = { holdId: made.holdId, dateId: made.dateId, seatNumbers: made.seatNumbers, amount: made.amount, expiresAtMs: ms(made.expiresAt) }
+    const made = await run(
+      client.user.hold({
+        params: { dateId },
+        headers: { "queue-token": queueToken },
+        payload: { seatNumbers: [...selected].sort((a, b) => a - b) }
+      })
+    )
+    hold = {
+      holdId: made.holdId,
+      dateId: made.dateId,
+      seatNumbers: made.seatNumbers,
+      amount: made.amount,
+      expiresAtMs: ms(made.expiresAt)
+    }
     selected.clear()
     show("hold-section", true)
     say(`Held ${made.seatNumbers.length === 1 ? "seat" : "seats"} ${made.seatNumbers.join(", ")}.`)
@@ -256,15 +280,18 @@ const release = async () => {
 const pay = async () => {
   if (hold === null || queueToken === null) return
   try {
-    const receipt = await run(client.user.pay({
-      params: { holdId: hold.holdId },
-      headers: { "queue-token": queueToken, "idempotency-key": crypto.randomUUID() }
-    }))
+    const receipt = await run(
+      client.user.pay({
+        params: { holdId: hold.holdId },
+        headers: { "queue-token": queueToken, "idempotency-key": crypto.randomUUID() }
+      })
+    )
     justPaid = true
     hold = null
     show("hold-section", false)
     show("receipt-section", true)
-    byId("receipt").textContent = `Payment ${receipt.paymentId}: seats ${receipt.seatNumbers.join(", ")}, ${formatKrw(receipt.amount)}. ` +
+    byId("receipt").textContent =
+      `Payment ${receipt.paymentId}: seats ${receipt.seatNumbers.join(", ")}, ${formatKrw(receipt.amount)}. ` +
       `Your balance is now ${formatKrw(receipt.balance)}.`
     say("Paid. Your seats are yours.")
     byId("balance").textContent = formatKrw(receipt.balance)
@@ -302,8 +329,15 @@ const charge = async (amount: number) => {
 const loadPayments = async () => {
   try {
     const payments = await run(client.user.listPayments())
-    byId("payments").replaceChildren(...payments.map((payment) =>
-      element("li", {}, `Seats ${payment.seatNumbers.join(", ")} · ${formatKrw(payment.amount)} · ${DateTime.formatIso(payment.paidAt)}`)))
+    byId("payments").replaceChildren(
+      ...payments.map((payment) =>
+        element(
+          "li",
+          {},
+          `Seats ${payment.seatNumbers.join(", ")} · ${formatKrw(payment.amount)} · ${DateTime.formatIso(payment.paidAt)}`
+        )
+      )
+    )
   } catch (error) {
     tell(error)
   }
@@ -337,13 +371,19 @@ const start = async () => {
     renderHold()
   }, 250)
   const concerts = await run(client.listConcerts())
-  byId("concerts").replaceChildren(...concerts.map((concert) => {
-    const item = element("li", {}, `${concert.title} `)
-    const button = element("button", { type: "button", "aria-label": `Join the queue for ${concert.title}` }, "Join the queue")
-    button.addEventListener("click", () => void join(concert.concertId, concert.title))
-    item.append(button)
-    return item
-  }))
+  byId("concerts").replaceChildren(
+    ...concerts.map((concert) => {
+      const item = element("li", {}, `${concert.title} `)
+      const button = element(
+        "button",
+        { type: "button", "aria-label": `Join the queue for ${concert.title}` },
+        "Join the queue"
+      )
+      button.addEventListener("click", () => void join(concert.concertId, concert.title))
+      item.append(button)
+      return item
+    })
+  )
   await Promise.all([refreshWallet(), loadPayments()])
   document.body.dataset["ready"] = "true"
 }

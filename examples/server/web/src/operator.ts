@@ -37,29 +37,39 @@ const refresh = async () => {
       ["Active", `${report.queue.active} of ${report.settings.maxActive}`],
       ["Admitted in the last minute", String(report.queue.admittedLastMinute)],
       ["Active seconds", String(report.settings.activeSeconds)],
-      ["Admissions per minute", report.settings.admitPerMinute === null ? "no cap" : String(report.settings.admitPerMinute)]
+      [
+        "Admissions per minute",
+        report.settings.admitPerMinute === null ? "no cap" : String(report.settings.admitPerMinute)
+      ]
     ]
-    byId("stats").replaceChildren(...stats.flatMap(([name, value]) => [
-      element("dt", {}, name),
-      element("dd", { "data-stat": name.toLowerCase().replaceAll(" ", "-") }, value)
-    ]))
+    byId("stats").replaceChildren(
+      ...stats.flatMap(([name, value]) => [
+        element("dt", {}, name),
+        element("dd", { "data-stat": name.toLowerCase().replaceAll(" ", "-") }, value)
+      ])
+    )
     if (capsShownFor !== report.concertId) {
       capsShownFor = report.concertId
       byId<HTMLInputElement>("max-active").value = String(report.settings.maxActive)
       byId<HTMLInputElement>("active-seconds").value = String(report.settings.activeSeconds)
-      byId<HTMLInputElement>("admit-per-minute").value = report.settings.admitPerMinute === null ? "" : String(report.settings.admitPerMinute)
+      byId<HTMLInputElement>("admit-per-minute").value =
+        report.settings.admitPerMinute === null ? "" : String(report.settings.admitPerMinute)
     }
-    byId("dates-table").querySelector("tbody")!.replaceChildren(...report.dates.map((date) => {
-      const row = element("tr")
-      row.append(
-        element("th", { scope: "row" }, DateTime.formatIso(date.startsAt).slice(0, 16).replace("T", " ")),
-        element("td", {}, String(date.available)),
-        element("td", {}, String(date.held)),
-        element("td", {}, String(date.sold)),
-        element("td", {}, date.revenue.toLocaleString("en-US"))
+    byId("dates-table")
+      .querySelector("tbody")!
+      .replaceChildren(
+        ...report.dates.map((date) => {
+          const row = element("tr")
+          row.append(
+            element("th", { scope: "row" }, DateTime.formatIso(date.startsAt).slice(0, 16).replace("T", " ")),
+            element("td", {}, String(date.available)),
+            element("td", {}, String(date.held)),
+            element("td", {}, String(date.sold)),
+            element("td", {}, date.revenue.toLocaleString("en-US"))
+          )
+          return row
+        })
       )
-      return row
-    }))
   } catch (error) {
     tell(error)
   }
@@ -84,8 +94,9 @@ const connect = async (adminKey: string) => {
     await run(candidate.admin.saleReport({ params: { concertId: concerts[0].concertId } }))
   }
   admin = candidate
-  byId("concert").replaceChildren(...concerts.map((concert) =>
-    element("option", { value: concert.concertId }, concert.title)))
+  byId("concert").replaceChildren(
+    ...concerts.map((concert) => element("option", { value: concert.concertId }, concert.title))
+  )
   byId("sale-section").hidden = false
   say("Connected.")
   if (poll !== null) clearInterval(poll)
@@ -102,7 +113,10 @@ byId<HTMLFormElement>("key-form").addEventListener("submit", (event) => {
   connect(key).catch(tell)
 })
 byId("concert").addEventListener("change", () => void refresh())
-byId("pause").addEventListener("click", () => void configure({ paused: true }, "Admissions paused: nobody is admitted, nobody loses a place."))
+byId("pause").addEventListener(
+  "click",
+  () => void configure({ paused: true }, "Admissions paused: nobody is admitted, nobody loses a place.")
+)
 byId("resume").addEventListener("click", () => void configure({ paused: false }, "Admissions resumed."))
 byId<HTMLFormElement>("caps-form").addEventListener("submit", (event) => {
   event.preventDefault()

@@ -37,26 +37,29 @@ const stackTraceLimitWritable = (() => {
  * nobody reads and which costs more than the rest of a refusal. A store's
  * failures keep theirs.
  */
-export const OutcomeError = <Self>() =>
-<const Tag extends string, const Fields extends Schema.Struct.Fields>(tag: Tag, fields: Fields) => {
-  const Base = Schema.TaggedError<Self>()(tag, fields)
-  class Stackless extends (Base as unknown as new(...args: ReadonlyArray<unknown>) => object) {
-    constructor(...args: ReadonlyArray<unknown>) {
-      const limit = V8Error.stackTraceLimit
-      if (stackTraceLimitWritable) V8Error.stackTraceLimit = 0
-      try {
-        super(...args)
-      } finally {
-        if (stackTraceLimitWritable) V8Error.stackTraceLimit = limit
+export const OutcomeError =
+  <Self>() =>
+  <const Tag extends string, const Fields extends Schema.Struct.Fields>(tag: Tag, fields: Fields) => {
+    const Base = Schema.TaggedError<Self>()(tag, fields)
+    class Stackless extends (Base as unknown as new (...args: ReadonlyArray<unknown>) => object) {
+      constructor(...args: ReadonlyArray<unknown>) {
+        const limit = V8Error.stackTraceLimit
+        if (stackTraceLimitWritable) V8Error.stackTraceLimit = 0
+        try {
+          super(...args)
+        } finally {
+          if (stackTraceLimitWritable) V8Error.stackTraceLimit = limit
+        }
       }
     }
+    return Stackless as unknown as typeof Base
   }
-  return Stackless as unknown as typeof Base
-}
 
 /**
  * A use case's span, made only when tracing is enabled for the calling
  * fiber, as Effect's HTTP server does for its request span.
  */
-export const spanWhenTracing = (name: string) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.withFiber((fiber) => fiber.getRef(References.TracerEnabled) ? Effect.withSpan(self, name) : self)
+export const spanWhenTracing =
+  (name: string) =>
+  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.withFiber((fiber) => (fiber.getRef(References.TracerEnabled) ? Effect.withSpan(self, name) : self))

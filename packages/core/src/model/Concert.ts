@@ -64,16 +64,20 @@ export class Concert extends Schema.Class<Concert>("@boxoffice/core/Concert")({
  */
 export const NewConcert = Schema.Struct({
   title: Schema.String.check(Schema.isBetweenLength(1, Limits.titleLengthMax)),
-  dates: Schema.Array(Schema.Struct({
-    startsAt: Schema.DateTimeUtc,
-    priceKrw: PriceKrw,
-    seatCount: Schema.optionalKey(intBetween(1, Limits.seatCountMax))
-  })).check(Schema.isBetweenLength(1, Limits.datesPerConcertMax)),
-  queue: Schema.optionalKey(Schema.Struct({
-    maxActive: Schema.optionalKey(intBetween(1, Limits.maxActiveMax)),
-    activeSeconds: Schema.optionalKey(intBetween(Limits.activeSecondsMin, Limits.activeSecondsMax)),
-    admitPerMinute: Schema.optionalKey(Schema.NullOr(intBetween(1, Limits.admitPerMinuteMax)))
-  })),
+  dates: Schema.Array(
+    Schema.Struct({
+      startsAt: Schema.DateTimeUtc,
+      priceKrw: PriceKrw,
+      seatCount: Schema.optionalKey(intBetween(1, Limits.seatCountMax))
+    })
+  ).check(Schema.isBetweenLength(1, Limits.datesPerConcertMax)),
+  queue: Schema.optionalKey(
+    Schema.Struct({
+      maxActive: Schema.optionalKey(intBetween(1, Limits.maxActiveMax)),
+      activeSeconds: Schema.optionalKey(intBetween(Limits.activeSecondsMin, Limits.activeSecondsMax)),
+      admitPerMinute: Schema.optionalKey(Schema.NullOr(intBetween(1, Limits.admitPerMinuteMax)))
+    })
+  ),
   holdSeconds: Schema.optionalKey(intBetween(Limits.holdSecondsMin, Limits.holdSecondsMax)),
   maxSeatsPerUser: Schema.optionalKey(intBetween(1, Limits.seatsPerUserMax)),
   /** When the sale opens (a past time means now); absent, it is open at once. */

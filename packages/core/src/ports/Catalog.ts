@@ -20,10 +20,13 @@ import type { ConcertId, DateId } from "../model/Ids.ts"
  * ```
  * @category ports
  */
-export class Catalog extends Context.Service<Catalog, {
-  /** Stores a new concert with all its dates, or nothing. */
-  readonly saveConcert: (concert: Concert) => Effect.Effect<void, Unavailable | OutcomeUnknown>
-  readonly listConcerts: Effect.Effect<ReadonlyArray<Concert>, Unavailable>
-  readonly findConcert: (concertId: ConcertId) => Effect.Effect<Option.Option<Concert>, Unavailable>
-  readonly findDate: (dateId: DateId) => Effect.Effect<Option.Option<ConcertDate>, Unavailable>
-}>()("@boxoffice/core/Catalog") {}
+export class Catalog extends Context.Service<
+  Catalog,
+  {
+    /** Stores a new concert with all its dates, or nothing. */
+    readonly saveConcert: (concert: Concert) => Effect.Effect<void, Unavailable | OutcomeUnknown>
+    readonly listConcerts: Effect.Effect<ReadonlyArray<Concert>, Unavailable>
+    readonly findConcert: (concertId: ConcertId) => Effect.Effect<Option.Option<Concert>, Unavailable>
+    readonly findDate: (dateId: DateId) => Effect.Effect<Option.Option<ConcertDate>, Unavailable>
+  }
+>()("@boxoffice/core/Catalog") {}

@@ -56,9 +56,12 @@ export type IdempotentOutcome = typeof IdempotentOutcome.Type
  * ```
  * @category ports
  */
-export class IdempotencyRecords extends Context.Service<IdempotencyRecords, {
-  /** The key's recorded answer, none if it has none, or `IdempotencyKeyReused` if it was used with another body. */
-  readonly replay: (
-    claim: IdempotencyClaim
-  ) => Effect.Effect<Option.Option<IdempotentOutcome>, IdempotencyKeyReused | Unavailable>
-}>()("@boxoffice/core/IdempotencyRecords") {}
+export class IdempotencyRecords extends Context.Service<
+  IdempotencyRecords,
+  {
+    /** The key's recorded answer, none if it has none, or `IdempotencyKeyReused` if it was used with another body. */
+    readonly replay: (
+      claim: IdempotencyClaim
+    ) => Effect.Effect<Option.Option<IdempotentOutcome>, IdempotencyKeyReused | Unavailable>
+  }
+>()("@boxoffice/core/IdempotencyRecords") {}

@@ -31,10 +31,13 @@ const decodeUserId = Schema.decodeUnknownResult(UserId)
  * ```
  * @category ports
  */
-export class Identity extends Context.Service<Identity, {
-  readonly register: Effect.Effect<{ readonly userId: UserId; readonly accessToken: Redacted.Redacted<string> }>
-  readonly authenticate: (accessToken: Redacted.Redacted<string>) => Effect.Effect<UserId, Unauthenticated>
-}>()("@boxoffice/core/Identity") {
+export class Identity extends Context.Service<
+  Identity,
+  {
+    readonly register: Effect.Effect<{ readonly userId: UserId; readonly accessToken: Redacted.Redacted<string> }>
+    readonly authenticate: (accessToken: Redacted.Redacted<string>) => Effect.Effect<UserId, Unauthenticated>
+  }
+>()("@boxoffice/core/Identity") {
   /** Demo identity: `at1.<userId>.<HMAC-SHA256 signature>`, stateless and shared by instances with the secret. */
   static readonly layerHmac = (secret: Redacted.Redacted<string>): Layer.Layer<Identity> =>
     Layer.sync(Identity, () => {

@@ -63,23 +63,26 @@ export interface PaymentRequest {
  * ```
  * @category ports
  */
-export class Payments extends Context.Service<Payments, {
-  readonly pay: (
-    request: PaymentRequest
-  ) => Effect.Effect<
-    PaymentReceipt,
-    | NotFound
-    | Forbidden
-    | SaleClosed
-    | AlreadyPaid
-    | HoldExpired
-    | InsufficientBalance
-    | QueueTokenExpired
-    | IdempotencyInFlight
-    | IdempotencyKeyReused
-    | Unavailable
-    | OutcomeUnknown
-  >
-  /** The user's payments, oldest first. */
-  readonly listPayments: (userId: UserId) => Effect.Effect<ReadonlyArray<Payment>, Unavailable>
-}>()("@boxoffice/core/Payments") {}
+export class Payments extends Context.Service<
+  Payments,
+  {
+    readonly pay: (
+      request: PaymentRequest
+    ) => Effect.Effect<
+      PaymentReceipt,
+      | NotFound
+      | Forbidden
+      | SaleClosed
+      | AlreadyPaid
+      | HoldExpired
+      | InsufficientBalance
+      | QueueTokenExpired
+      | IdempotencyInFlight
+      | IdempotencyKeyReused
+      | Unavailable
+      | OutcomeUnknown
+    >
+    /** The user's payments, oldest first. */
+    readonly listPayments: (userId: UserId) => Effect.Effect<ReadonlyArray<Payment>, Unavailable>
+  }
+>()("@boxoffice/core/Payments") {}

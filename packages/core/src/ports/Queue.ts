@@ -37,35 +37,38 @@ export interface JoinRequest {
  * ```
  * @category ports
  */
-export class Queue extends Context.Service<Queue, {
-  /**
-   * Adds the user in arrival order, or returns their waiting or active entry
-   * unchanged (`created: false`). A user whose entry ended joins anew.
-   */
-  readonly join: (
-    request: JoinRequest
-  ) => Effect.Effect<{ readonly entry: QueueEntry; readonly created: boolean }, Unavailable>
-  readonly status: (
-    concertId: ConcertId,
-    tokenId: QueueTokenId,
-    policy: QueuePolicy
-  ) => Effect.Effect<Option.Option<QueueEntry>, Unavailable>
-  /** Ends the entry (left, or paid) and frees its slot at once. Ending an ended entry is a no-op. */
-  readonly end: (concertId: ConcertId, tokenId: QueueTokenId, policy: QueuePolicy) => Effect.Effect<void, Unavailable>
-  /**
-   * The queue's numbers after the admission step, each read in O(log n) or
-   * better: no scan grows with the number of waiters.
-   */
-  readonly stats: (concertId: ConcertId, policy: QueuePolicy) => Effect.Effect<QueueStats, Unavailable>
-  /**
-   * Changes the settings in force, in one atomic step with the admission
-   * step, and answers the settings now in force. Raising `maxActive`, lifting
-   * or raising the rate, or resuming admits the next waiters at once, in
-   * order; pausing admits nobody until resumed, and no waiter loses a place.
-   */
-  readonly configure: (
-    concertId: ConcertId,
-    change: QueueSettingsChange,
-    policy: QueuePolicy
-  ) => Effect.Effect<QueueSettings, Unavailable>
-}>()("@boxoffice/core/Queue") {}
+export class Queue extends Context.Service<
+  Queue,
+  {
+    /**
+     * Adds the user in arrival order, or returns their waiting or active entry
+     * unchanged (`created: false`). A user whose entry ended joins anew.
+     */
+    readonly join: (
+      request: JoinRequest
+    ) => Effect.Effect<{ readonly entry: QueueEntry; readonly created: boolean }, Unavailable>
+    readonly status: (
+      concertId: ConcertId,
+      tokenId: QueueTokenId,
+      policy: QueuePolicy
+    ) => Effect.Effect<Option.Option<QueueEntry>, Unavailable>
+    /** Ends the entry (left, or paid) and frees its slot at once. Ending an ended entry is a no-op. */
+    readonly end: (concertId: ConcertId, tokenId: QueueTokenId, policy: QueuePolicy) => Effect.Effect<void, Unavailable>
+    /**
+     * The queue's numbers after the admission step, each read in O(log n) or
+     * better: no scan grows with the number of waiters.
+     */
+    readonly stats: (concertId: ConcertId, policy: QueuePolicy) => Effect.Effect<QueueStats, Unavailable>
+    /**
+     * Changes the settings in force, in one atomic step with the admission
+     * step, and answers the settings now in force. Raising `maxActive`, lifting
+     * or raising the rate, or resuming admits the next waiters at once, in
+     * order; pausing admits nobody until resumed, and no waiter loses a place.
+     */
+    readonly configure: (
+      concertId: ConcertId,
+      change: QueueSettingsChange,
+      policy: QueuePolicy
+    ) => Effect.Effect<QueueSettings, Unavailable>
+  }
+>()("@boxoffice/core/Queue") {}

@@ -20,7 +20,12 @@ const decodeClaims = Schema.decodeUnknownResult(Schema.fromJsonString(QueueToken
  * encoder does work these fields do not need. A test holds the two alike.
  */
 const encodeClaims = (claims: QueueTokenClaims) =>
-  JSON.stringify({ tokenId: claims.tokenId, userId: claims.userId, concertId: claims.concertId, issuedAtMs: claims.issuedAtMs })
+  JSON.stringify({
+    tokenId: claims.tokenId,
+    userId: claims.userId,
+    concertId: claims.concertId,
+    issuedAtMs: claims.issuedAtMs
+  })
 
 /**
  * Signs queue tokens and verifies them without touching any store: a forged
@@ -35,10 +40,13 @@ const encodeClaims = (claims: QueueTokenClaims) =>
  * ```
  * @category ports
  */
-export class QueueTokenSigner extends Context.Service<QueueTokenSigner, {
-  readonly sign: (claims: QueueTokenClaims) => Effect.Effect<string>
-  readonly verify: (token: string) => Effect.Effect<QueueTokenClaims, QueueTokenInvalid>
-}>()("@boxoffice/core/QueueTokenSigner") {
+export class QueueTokenSigner extends Context.Service<
+  QueueTokenSigner,
+  {
+    readonly sign: (claims: QueueTokenClaims) => Effect.Effect<string>
+    readonly verify: (token: string) => Effect.Effect<QueueTokenClaims, QueueTokenInvalid>
+  }
+>()("@boxoffice/core/QueueTokenSigner") {
   /**
    * HMAC-SHA256 over `qt1.<base64url claims JSON>`. The token is
    * `qt1.<claims>.<signature>`. Instances that share the secret accept each

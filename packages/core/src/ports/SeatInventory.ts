@@ -53,25 +53,32 @@ export interface HoldRequest {
  * ```
  * @category ports
  */
-export class SeatInventory extends Context.Service<SeatInventory, {
-  /** Every seat of the date, 1..seatCount, with its status now. */
-  readonly seats: (date: ConcertDate) => Effect.Effect<ReadonlyArray<Seat>, Unavailable>
-  /** The number of seats available now on each of `dates`, in their order, read in one step. */
-  readonly availableSeatCounts: (dates: ReadonlyArray<ConcertDate>) => Effect.Effect<ReadonlyArray<number>, Unavailable>
-  /**
-   * Each date's seats now (available, held, sold) and the revenue of its
-   * sold seats, in one read. The counts cover each date's own seats only.
-   */
-  readonly seatCounts: (dates: ReadonlyArray<ConcertDate>) => Effect.Effect<ReadonlyArray<DateSeatCounts>, Unavailable>
-  /** All seats or none. Fails with `SeatUnavailable` naming the taken seats. */
-  readonly hold: (
-    request: HoldRequest
-  ) => Effect.Effect<Hold, SeatUnavailable | HoldLimitExceeded | QueueTokenExpired | Unavailable | OutcomeUnknown>
-  /** The hold with its status judged now. */
-  readonly findHold: (holdId: HoldId) => Effect.Effect<Option.Option<Hold>, Unavailable>
-  /** Frees a live hold's seats at once. Releasing an expired or released hold is a no-op. */
-  readonly release: (
-    holdId: HoldId,
-    userId: UserId
-  ) => Effect.Effect<void, NotFound | Forbidden | AlreadyPaid | Unavailable | OutcomeUnknown>
-}>()("@boxoffice/core/SeatInventory") {}
+export class SeatInventory extends Context.Service<
+  SeatInventory,
+  {
+    /** Every seat of the date, 1..seatCount, with its status now. */
+    readonly seats: (date: ConcertDate) => Effect.Effect<ReadonlyArray<Seat>, Unavailable>
+    /** The number of seats available now on each of `dates`, in their order, read in one step. */
+    readonly availableSeatCounts: (
+      dates: ReadonlyArray<ConcertDate>
+    ) => Effect.Effect<ReadonlyArray<number>, Unavailable>
+    /**
+     * Each date's seats now (available, held, sold) and the revenue of its
+     * sold seats, in one read. The counts cover each date's own seats only.
+     */
+    readonly seatCounts: (
+      dates: ReadonlyArray<ConcertDate>
+    ) => Effect.Effect<ReadonlyArray<DateSeatCounts>, Unavailable>
+    /** All seats or none. Fails with `SeatUnavailable` naming the taken seats. */
+    readonly hold: (
+      request: HoldRequest
+    ) => Effect.Effect<Hold, SeatUnavailable | HoldLimitExceeded | QueueTokenExpired | Unavailable | OutcomeUnknown>
+    /** The hold with its status judged now. */
+    readonly findHold: (holdId: HoldId) => Effect.Effect<Option.Option<Hold>, Unavailable>
+    /** Frees a live hold's seats at once. Releasing an expired or released hold is a no-op. */
+    readonly release: (
+      holdId: HoldId,
+      userId: UserId
+    ) => Effect.Effect<void, NotFound | Forbidden | AlreadyPaid | Unavailable | OutcomeUnknown>
+  }
+>()("@boxoffice/core/SeatInventory") {}

@@ -43,12 +43,17 @@ export interface ChargeRequest {
  * ```
  * @category ports
  */
-export class Wallet extends Context.Service<Wallet, {
-  readonly charge: (request: ChargeRequest) => Effect.Effect<
-    ChargeReceipt,
-    BalanceLimitExceeded | IdempotencyInFlight | IdempotencyKeyReused | Unavailable | OutcomeUnknown
-  >
-  readonly balance: (userId: UserId) => Effect.Effect<number, Unavailable>
-  /** The user's ledger, oldest first. */
-  readonly ledger: (userId: UserId) => Effect.Effect<ReadonlyArray<LedgerEntry>, Unavailable>
-}>()("@boxoffice/core/Wallet") {}
+export class Wallet extends Context.Service<
+  Wallet,
+  {
+    readonly charge: (
+      request: ChargeRequest
+    ) => Effect.Effect<
+      ChargeReceipt,
+      BalanceLimitExceeded | IdempotencyInFlight | IdempotencyKeyReused | Unavailable | OutcomeUnknown
+    >
+    readonly balance: (userId: UserId) => Effect.Effect<number, Unavailable>
+    /** The user's ledger, oldest first. */
+    readonly ledger: (userId: UserId) => Effect.Effect<ReadonlyArray<LedgerEntry>, Unavailable>
+  }
+>()("@boxoffice/core/Wallet") {}

@@ -63,9 +63,10 @@ export const admissionsInWindow = (admissionTimesMs: ReadonlyArray<number>, nowM
 export const admissionsAllowed = (input: AdmissionInput): number => {
   if (input.paused === true || !isSaleOpen(input.opensAtMs ?? null, input.nowMs)) return 0
   const bySlots = input.policy.maxActive - input.activeCount
-  const byRate = input.policy.admitPerMinute === null
-    ? Number.POSITIVE_INFINITY
-    : input.policy.admitPerMinute - admissionsInWindow(input.admissionTimesMs, input.nowMs)
+  const byRate =
+    input.policy.admitPerMinute === null
+      ? Number.POSITIVE_INFINITY
+      : input.policy.admitPerMinute - admissionsInWindow(input.admissionTimesMs, input.nowMs)
   return Math.max(0, Math.min(input.waitingCount, bySlots, byRate))
 }
 

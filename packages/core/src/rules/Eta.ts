@@ -79,7 +79,9 @@ export const waitedAdmissionsOf = (timesMs: ReadonlyArray<number>, nowMs: number
  *
  * @category rules
  */
-export const observedAdmissionRatePerSecond = (input: Pick<EtaInput, "policy" | "nowMs" | "waitedAdmissions">): number => {
+export const observedAdmissionRatePerSecond = (
+  input: Pick<EtaInput, "policy" | "nowMs" | "waitedAdmissions">
+): number => {
   const { afterOldest, oldestMs } = input.waitedAdmissions
   // Admissions after the oldest, over the time since it: the oldest only marks the start.
   if (oldestMs !== null && afterOldest >= 1) return afterOldest / Math.max(1, (input.nowMs - oldestMs) / 1000)
@@ -102,7 +104,8 @@ export interface RateCapWindow {
 }
 
 /** Whole 60-second windows the `position`-th next admission waits beyond the first. */
-const lapsBefore = (position: number, ratePerMinute: number) => Math.max(0, Math.ceil((position - ratePerMinute) / ratePerMinute))
+const lapsBefore = (position: number, ratePerMinute: number) =>
+  Math.max(0, Math.ceil((position - ratePerMinute) / ratePerMinute))
 
 /**
  * Which admission of the window, oldest first from 0, the `position`-th next
@@ -132,7 +135,12 @@ export const rateCapPredecessorIndex = (position: number, ratePerMinute: number,
  * ```
  * @category rules
  */
-export const rateCapWindowOf = (timesMs: ReadonlyArray<number>, nowMs: number, position: number, ratePerMinute: number): RateCapWindow => {
+export const rateCapWindowOf = (
+  timesMs: ReadonlyArray<number>,
+  nowMs: number,
+  position: number,
+  ratePerMinute: number
+): RateCapWindow => {
   const window = timesMs.filter((t) => t > nowMs - admissionWindowMs)
   const index = rateCapPredecessorIndex(position, ratePerMinute, window.length)
   return { count: window.length, predecessorMs: index < 0 ? null : window[index]! }

@@ -15,7 +15,7 @@
  */
 import { DateTime } from "effect"
 
-const instant = (value: DateTime.Utc | null): string | null => value === null ? null : DateTime.formatIso(value)
+const instant = (value: DateTime.Utc | null): string | null => (value === null ? null : DateTime.formatIso(value))
 
 /** The fields of a `QueueStatusResponse`. */
 export interface StatusFields {

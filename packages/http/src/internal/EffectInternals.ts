@@ -18,7 +18,10 @@ import { HttpApiBuilder, HttpApiSecurity } from "effect/http-api"
 
 /** A body the platform could not read: past the size limit, or cut off. Not a defect of ours. */
 export const unreadableBody = (error: unknown): "too-large" | "unreadable" | null => {
-  const reason = (error as { readonly _tag?: string; readonly reason?: { readonly _tag?: string; readonly cause?: unknown } })
+  const reason = error as {
+    readonly _tag?: string
+    readonly reason?: { readonly _tag?: string; readonly cause?: unknown }
+  }
   if (reason?._tag !== "HttpServerError" || reason.reason?._tag !== "RequestParseError") return null
   return /maxBytes|BodyTooLarge/i.test(String(reason.reason.cause)) ? "too-large" : "unreadable"
 }
@@ -32,10 +35,8 @@ export const unreadableBody = (error: unknown): "too-large" | "unreadable" | nul
  * that differ.
  */
 export const bearerCredential = (authorization: string | undefined): Effect.Effect<Redacted.Redacted<string>> =>
-  Effect.provideService(
-    decodeBearer,
-    HttpServerRequest.HttpServerRequest,
-    { headers: authorization === undefined ? {} : { authorization } } as unknown as HttpServerRequest.HttpServerRequest
-  ) as Effect.Effect<Redacted.Redacted<string>>
+  Effect.provideService(decodeBearer, HttpServerRequest.HttpServerRequest, {
+    headers: authorization === undefined ? {} : { authorization }
+  } as unknown as HttpServerRequest.HttpServerRequest) as Effect.Effect<Redacted.Redacted<string>>
 
 const decodeBearer = HttpApiBuilder.securityDecode(HttpApiSecurity.bearer)

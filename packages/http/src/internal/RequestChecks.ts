@@ -26,4 +26,7 @@ const detailLengthMax = 1_000
 
 /** A request part that failed its schema (`params: Expected a UUID…`), as `invalid-request`. */
 export const invalidRequest = (part: string, message: string): InvalidRequestProblem =>
-  new InvalidRequestProblem({ code: "invalid-request", detail: `${part.toLowerCase()}: ${message}`.slice(0, detailLengthMax) })
+  new InvalidRequestProblem({
+    code: "invalid-request",
+    detail: `${part.toLowerCase()}: ${message}`.slice(0, detailLengthMax)
+  })

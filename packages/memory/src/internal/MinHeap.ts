@@ -9,7 +9,7 @@ export class MinHeap<A> {
   push(key: number, value: A): void {
     const items = this.items
     items.push({ key, value })
-    for (let i = items.length - 1; i > 0;) {
+    for (let i = items.length - 1; i > 0; ) {
       const parent = (i - 1) >> 1
       if (items[parent]!.key <= items[i]!.key) break
       ;[items[parent], items[i]] = [items[i]!, items[parent]!]
@@ -28,7 +28,7 @@ export class MinHeap<A> {
     const last = items.pop()
     if (top === undefined || last === undefined || items.length === 0) return top?.value
     items[0] = last
-    for (let i = 0;;) {
+    for (let i = 0; ; ) {
       const left = 2 * i + 1
       const right = left + 1
       let smallest = i

@@ -3,9 +3,11 @@
  * cryptographic source (Web Crypto, in Node and browsers), so nobody can
  * predict a draw from earlier ones.
  */
-const webCrypto = (globalThis as unknown as {
-  readonly crypto: { readonly getRandomValues: (array: Uint32Array) => Uint32Array }
-}).crypto
+const webCrypto = (
+  globalThis as unknown as {
+    readonly crypto: { readonly getRandomValues: (array: Uint32Array) => Uint32Array }
+  }
+).crypto
 const words = new Uint32Array(256)
 let next = words.length
 

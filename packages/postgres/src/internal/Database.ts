@@ -101,18 +101,21 @@ export interface ServerTimeouts {
   readonly lockTimeoutMs: number
 }
 
-export class PgDatabase extends Context.Service<PgDatabase, {
-  readonly client: Sql
-  readonly db: Database
-  /** A read: any failure means nothing changed. */
-  readonly run: <A>(f: (db: Database) => Promise<A>) => Effect.Effect<A, Unavailable>
-  /**
-   * One statement that changes state. A connection lost while it was in
-   * flight, or a call that outlived its bound, may have committed: that is
-   * `OutcomeUnknown`, never `Unavailable`.
-   */
-  readonly write: <A>(f: (db: Database) => Promise<A>) => Effect.Effect<A, Unavailable | OutcomeUnknown>
-}>()("@boxoffice/postgres/PgDatabase") {
+export class PgDatabase extends Context.Service<
+  PgDatabase,
+  {
+    readonly client: Sql
+    readonly db: Database
+    /** A read: any failure means nothing changed. */
+    readonly run: <A>(f: (db: Database) => Promise<A>) => Effect.Effect<A, Unavailable>
+    /**
+     * One statement that changes state. A connection lost while it was in
+     * flight, or a call that outlived its bound, may have committed: that is
+     * `OutcomeUnknown`, never `Unavailable`.
+     */
+    readonly write: <A>(f: (db: Database) => Promise<A>) => Effect.Effect<A, Unavailable | OutcomeUnknown>
+  }
+>()("@boxoffice/postgres/PgDatabase") {
   /**
    * The startup parameters that bound every statement on the server: the
    * database aborts a statement (and rolls it back) after

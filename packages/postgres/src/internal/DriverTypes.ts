@@ -14,8 +14,7 @@ import type { PostgresType } from "postgres"
 
 const int4Array = 1007
 
-const parseIntArray = (text: string): Array<number> =>
-  text === "{}" ? [] : text.slice(1, -1).split(",").map(Number)
+const parseIntArray = (text: string): Array<number> => (text === "{}" ? [] : text.slice(1, -1).split(",").map(Number))
 
 /**
  * postgres.js options: no type fetch, and `int[]` read and written without
@@ -37,7 +36,8 @@ export const driverTypes: { readonly fetch_types: false; readonly types: Record<
       to: int4Array,
       from: [int4Array],
       // The adapter sends arrays as literals (`intArrayLiteral`), which pass through as they are.
-      serialize: (values: string | ReadonlyArray<number>) => typeof values === "string" ? values : `{${values.join(",")}}`,
+      serialize: (values: string | ReadonlyArray<number>) =>
+        typeof values === "string" ? values : `{${values.join(",")}}`,
       parse: parseIntArray
     }
   }

@@ -23,9 +23,11 @@ export const makeSingleFlight = <A, E>() => {
       if (pending !== undefined) return Deferred.await(pending)
       const loaded = Deferred.makeUnsafe<A, E>()
       inFlight.set(key, loaded)
-      return Effect.uninterruptible(Effect.onExit(load, (exit) => {
-        inFlight.delete(key)
-        return Deferred.done(loaded, exit)
-      }))
+      return Effect.uninterruptible(
+        Effect.onExit(load, (exit) => {
+          inFlight.delete(key)
+          return Deferred.done(loaded, exit)
+        })
+      )
     })
 }

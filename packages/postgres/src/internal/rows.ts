@@ -3,7 +3,8 @@ import { Hold, type DateId, type HoldId, holdStatus, type HoldState, type UserId
 import { DateTime } from "effect"
 
 /** An int[] as one text parameter, to be cast with `::int[]`. */
-export const intArrayLiteral = (values: ReadonlyArray<number>): string => `{${values.map((v) => Math.trunc(v)).join(",")}}`
+export const intArrayLiteral = (values: ReadonlyArray<number>): string =>
+  `{${values.map((v) => Math.trunc(v)).join(",")}}`
 
 /** A timestamptz as epoch milliseconds: raw statements exchange instants as numbers, never as driver Dates. */
 export const epochMs = (expression: string) => `floor(extract(epoch from ${expression}) * 1000)::float8`

@@ -28,103 +28,150 @@ export const concerts = pgTable("concerts", {
   createdAt: instant("created_at").notNull().defaultNow()
 })
 
-export const concertDates = pgTable("concert_dates", {
-  dateId: uuid("date_id").primaryKey(),
-  concertId: uuid("concert_id").notNull().references(() => concerts.concertId),
-  position: integer("position").notNull(),
-  startsAt: instant("starts_at").notNull(),
-  priceKrw: integer("price_krw").notNull(),
-  seatCount: integer("seat_count").notNull()
-}, (t) => [index("concert_dates_concert_idx").on(t.concertId, t.position)])
+export const concertDates = pgTable(
+  "concert_dates",
+  {
+    dateId: uuid("date_id").primaryKey(),
+    concertId: uuid("concert_id")
+      .notNull()
+      .references(() => concerts.concertId),
+    position: integer("position").notNull(),
+    startsAt: instant("starts_at").notNull(),
+    priceKrw: integer("price_krw").notNull(),
+    seatCount: integer("seat_count").notNull()
+  },
+  (t) => [index("concert_dates_concert_idx").on(t.concertId, t.position)]
+)
 
 /**
  * One row per seat: the row every hold and sale of that seat locks. A seat
  * is sold when `sold_user_id` is set, and held while `hold_expires_at` is
  * after the database's clock.
  */
-export const seats = pgTable("seats", {
-  dateId: uuid("date_id").notNull().references(() => concertDates.dateId),
-  seatNumber: integer("seat_number").notNull(),
-  holdId: uuid("hold_id"),
-  holdUserId: uuid("hold_user_id"),
-  holdExpiresAt: instant("hold_expires_at"),
-  soldUserId: uuid("sold_user_id")
-}, (t) => [
-  primaryKey({ columns: [t.dateId, t.seatNumber] }),
-  index("seats_hold_user_idx").on(t.dateId, t.holdUserId),
-  index("seats_sold_user_idx").on(t.dateId, t.soldUserId),
-  // The sweeper's scan: only seats that carry a hold, oldest expiry first.
-  index("seats_hold_expiry_idx").on(t.holdExpiresAt).where(sql`${t.holdExpiresAt} is not null`)
-])
+export const seats = pgTable(
+  "seats",
+  {
+    dateId: uuid("date_id")
+      .notNull()
+      .references(() => concertDates.dateId),
+    seatNumber: integer("seat_number").notNull(),
+    holdId: uuid("hold_id"),
+    holdUserId: uuid("hold_user_id"),
+    holdExpiresAt: instant("hold_expires_at"),
+    soldUserId: uuid("sold_user_id")
+  },
+  (t) => [
+    primaryKey({ columns: [t.dateId, t.seatNumber] }),
+    index("seats_hold_user_idx").on(t.dateId, t.holdUserId),
+    index("seats_sold_user_idx").on(t.dateId, t.soldUserId),
+    // The sweeper's scan: only seats that carry a hold, oldest expiry first.
+    index("seats_hold_expiry_idx").on(t.holdExpiresAt).where(sql`${t.holdExpiresAt} is not null`)
+  ]
+)
 
-export const holds = pgTable("holds", {
-  holdId: uuid("hold_id").primaryKey(),
-  userId: uuid("user_id").notNull(),
-  dateId: uuid("date_id").notNull().references(() => concertDates.dateId),
-  seatNumbers: integer("seat_numbers").array().notNull(),
-  amountKrw: integer("amount_krw").notNull(),
-  state: text("state", { enum: ["held", "paid", "released"] }).notNull(),
-  createdAt: instant("created_at").notNull(),
-  expiresAt: instant("expires_at").notNull()
-}, (t) => [check("holds_state_check", sql`${t.state} in ('held', 'paid', 'released')`)])
+export const holds = pgTable(
+  "holds",
+  {
+    holdId: uuid("hold_id").primaryKey(),
+    userId: uuid("user_id").notNull(),
+    dateId: uuid("date_id")
+      .notNull()
+      .references(() => concertDates.dateId),
+    seatNumbers: integer("seat_numbers").array().notNull(),
+    amountKrw: integer("amount_krw").notNull(),
+    state: text("state", { enum: ["held", "paid", "released"] }).notNull(),
+    createdAt: instant("created_at").notNull(),
+    expiresAt: instant("expires_at").notNull()
+  },
+  (t) => [check("holds_state_check", sql`${t.state} in ('held', 'paid', 'released')`)]
+)
 
 /** The final guard of L1: a seat of a date is sold once. */
-export const sales = pgTable("sales", {
-  dateId: uuid("date_id").notNull().references(() => concertDates.dateId),
-  seatNumber: integer("seat_number").notNull(),
-  paymentId: uuid("payment_id").notNull(),
-  userId: uuid("user_id").notNull()
-}, (t) => [primaryKey({ columns: [t.dateId, t.seatNumber] })])
+export const sales = pgTable(
+  "sales",
+  {
+    dateId: uuid("date_id")
+      .notNull()
+      .references(() => concertDates.dateId),
+    seatNumber: integer("seat_number").notNull(),
+    paymentId: uuid("payment_id").notNull(),
+    userId: uuid("user_id").notNull()
+  },
+  (t) => [primaryKey({ columns: [t.dateId, t.seatNumber] })]
+)
 
-export const payments = pgTable("payments", {
-  paymentId: uuid("payment_id").primaryKey(),
-  userId: uuid("user_id").notNull(),
-  holdId: uuid("hold_id").notNull().unique().references(() => holds.holdId),
-  dateId: uuid("date_id").notNull(),
-  amountKrw: integer("amount_krw").notNull(),
-  seatNumbers: integer("seat_numbers").array().notNull(),
-  paidAt: instant("paid_at").notNull(),
-  /**
-   * The queue token the payment was made with: a token pays once. Null on
-   * payments made before migration 0006, which recorded no token.
-   */
-  queueTokenId: uuid("queue_token_id").unique()
-}, (t) => [index("payments_user_idx").on(t.userId, t.paidAt)])
+export const payments = pgTable(
+  "payments",
+  {
+    paymentId: uuid("payment_id").primaryKey(),
+    userId: uuid("user_id").notNull(),
+    holdId: uuid("hold_id")
+      .notNull()
+      .unique()
+      .references(() => holds.holdId),
+    dateId: uuid("date_id").notNull(),
+    amountKrw: integer("amount_krw").notNull(),
+    seatNumbers: integer("seat_numbers").array().notNull(),
+    paidAt: instant("paid_at").notNull(),
+    /**
+     * The queue token the payment was made with: a token pays once. Null on
+     * payments made before migration 0006, which recorded no token.
+     */
+    queueTokenId: uuid("queue_token_id").unique()
+  },
+  (t) => [index("payments_user_idx").on(t.userId, t.paidAt)]
+)
 
-export const wallets = pgTable("wallets", {
-  userId: uuid("user_id").primaryKey(),
-  balanceKrw: bigint("balance_krw", { mode: "number" }).notNull()
-}, (t) => [check("wallets_balance_check", sql`${t.balanceKrw} >= 0 and ${t.balanceKrw} <= 1000000000`)])
+export const wallets = pgTable(
+  "wallets",
+  {
+    userId: uuid("user_id").primaryKey(),
+    balanceKrw: bigint("balance_krw", { mode: "number" }).notNull()
+  },
+  (t) => [check("wallets_balance_check", sql`${t.balanceKrw} >= 0 and ${t.balanceKrw} <= 1000000000`)]
+)
 
 /** Append-only; a wallet's balance always equals the sum of its entries. */
-export const ledgerEntries = pgTable("ledger_entries", {
-  entryId: bigserial("entry_id", { mode: "number" }).primaryKey(),
-  userId: uuid("user_id").notNull(),
-  kind: text("kind", { enum: ["charge", "payment"] }).notNull(),
-  referenceId: uuid("reference_id").notNull().unique(),
-  amountKrw: bigint("amount_krw", { mode: "number" }).notNull(),
-  at: instant("at").notNull()
-}, (t) => [
-  check("ledger_entries_kind_check", sql`${t.kind} in ('charge', 'payment')`),
-  check("ledger_entries_amount_check", sql`${t.amountKrw} >= 0`),
-  index("ledger_entries_user_idx").on(t.userId, t.entryId)
-])
+export const ledgerEntries = pgTable(
+  "ledger_entries",
+  {
+    entryId: bigserial("entry_id", { mode: "number" }).primaryKey(),
+    userId: uuid("user_id").notNull(),
+    kind: text("kind", { enum: ["charge", "payment"] }).notNull(),
+    referenceId: uuid("reference_id").notNull().unique(),
+    amountKrw: bigint("amount_krw", { mode: "number" }).notNull(),
+    at: instant("at").notNull()
+  },
+  (t) => [
+    check("ledger_entries_kind_check", sql`${t.kind} in ('charge', 'payment')`),
+    check("ledger_entries_amount_check", sql`${t.amountKrw} >= 0`),
+    index("ledger_entries_user_idx").on(t.userId, t.entryId)
+  ]
+)
 
-export const idempotencyRecords = pgTable("idempotency_records", {
-  userId: uuid("user_id").notNull(),
-  key: text("key").notNull(),
-  fingerprint: text("fingerprint").notNull(),
-  /** The first successful answer (IdempotentOutcome as JSON), written with that success. */
-  outcome: jsonb("outcome").notNull(),
-  createdAt: instant("created_at").notNull().defaultNow()
-}, (t) => [primaryKey({ columns: [t.userId, t.key] })])
+export const idempotencyRecords = pgTable(
+  "idempotency_records",
+  {
+    userId: uuid("user_id").notNull(),
+    key: text("key").notNull(),
+    fingerprint: text("fingerprint").notNull(),
+    /** The first successful answer (IdempotentOutcome as JSON), written with that success. */
+    outcome: jsonb("outcome").notNull(),
+    createdAt: instant("created_at").notNull().defaultNow()
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.key] })]
+)
 
 /**
  * The store's clock is `boxoffice_now()`: `now()`, unless `frozen_at` is
  * set. Production never sets it; the law suites freeze it to their manual
  * clock, so the database and the suites agree on the time to the millisecond.
  */
-export const clock = pgTable("boxoffice_clock", {
-  id: integer("id").primaryKey(),
-  frozenAt: instant("frozen_at")
-}, (t) => [check("boxoffice_clock_single_row", sql`${t.id} = 1`)])
+export const clock = pgTable(
+  "boxoffice_clock",
+  {
+    id: integer("id").primaryKey(),
+    frozenAt: instant("frozen_at")
+  },
+  (t) => [check("boxoffice_clock_single_row", sql`${t.id} = 1`)]
+)

@@ -77,10 +77,11 @@ const rowLockStall = (observer: Sql, url: Redacted.Redacted<string>): StoreStall
       const pid = await blockerPid
       return {
         // Polled on a real timer (the suites' clock is manual), and interruptible between polls.
-        waitedOn: Effect.gen(function*() {
+        waitedOn: Effect.gen(function* () {
           for (;;) {
-            const [row] = yield* Effect.promise(() =>
-              observer<Array<{ waiting: number }>>`
+            const [row] = yield* Effect.promise(
+              () =>
+                observer<Array<{ waiting: number }>>`
                 select count(*)::int as waiting from pg_stat_activity where ${pid}::int = any(pg_blocking_pids(pid))`
             )
             if (row!.waiting > 0) return
@@ -109,14 +110,20 @@ const rowLockStall = (observer: Sql, url: Redacted.Redacted<string>): StoreStall
  */
 export const postgresAdapter = (pool: Sql, url: Redacted.Redacted<string>): AdapterUnderTest => ({
   name: "postgres",
-  layer: Layer.unwrap(Effect.promise(async () => {
-    await pool.unsafe(`truncate ${tables} cascade`)
-    return Layer.mergeAll(
-      PostgresStores.layerFromClient(pool),
-      Layer.succeed(StoreStall, rowLockStall(pool, url)),
-      MemoryQueue.layer,
-      StoreClock.layerManual(suiteEpochMs, (nowMs) =>
-        Effect.promise(() => pool`update boxoffice_clock set frozen_at = ${new Date(nowMs).toISOString()}::timestamptz where id = 1`))
-    )
-  }))
+  layer: Layer.unwrap(
+    Effect.promise(async () => {
+      await pool.unsafe(`truncate ${tables} cascade`)
+      return Layer.mergeAll(
+        PostgresStores.layerFromClient(pool),
+        Layer.succeed(StoreStall, rowLockStall(pool, url)),
+        MemoryQueue.layer,
+        StoreClock.layerManual(suiteEpochMs, (nowMs) =>
+          Effect.promise(
+            () =>
+              pool`update boxoffice_clock set frozen_at = ${new Date(nowMs).toISOString()}::timestamptz where id = 1`
+          )
+        )
+      )
+    })
+  )
 })

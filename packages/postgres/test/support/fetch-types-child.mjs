@@ -31,12 +31,16 @@ const proxied = new URL(url)
 proxied.hostname = "127.0.0.1"
 proxied.port = String(proxy.address().port)
 
-const sql = mode === "stock"
-  ? postgres(proxied.href, { max: 1, onnotice: () => {} })
-  : makeClient({ url: Redacted.make(proxied.href), poolSize: 1 })
+const sql =
+  mode === "stock"
+    ? postgres(proxied.href, { max: 1, onnotice: () => {} })
+    : makeClient({ url: Redacted.make(proxied.href), poolSize: 1 })
 let answer
 for (let attempt = 0; attempt < 5 && answer === undefined; attempt++) {
-  answer = await sql`select 1 as one, '{3,1,2}'::int[] as seats, '{}'::int[] as none`.then((rows) => rows[0], () => undefined)
+  answer = await sql`select 1 as one, '{3,1,2}'::int[] as seats, '{}'::int[] as none`.then(
+    (rows) => rows[0],
+    () => undefined
+  )
 }
 // Give a dropped rejection its turn to surface before reporting.
 await new Promise((resolve) => setTimeout(resolve, 200))

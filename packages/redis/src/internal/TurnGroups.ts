@@ -43,7 +43,9 @@ interface Group<Item, Answer> {
  * statuses.add("q1", "t2", console.log, console.error) // one call for both, at the turn's end
  * ```
  */
-export const makeTurnGroups = <Item, Reply, Answer>(options: TurnGroupsOptions<Item, Reply, Answer>): TurnGroups<Item, Answer> => {
+export const makeTurnGroups = <Item, Reply, Answer>(
+  options: TurnGroupsOptions<Item, Reply, Answer>
+): TurnGroups<Item, Answer> => {
   const open = new Map<string, Group<Item, Answer>>()
   let turnEndScheduled = false
   const fail = (group: Group<Item, Answer>, error: unknown) => {
@@ -57,15 +59,18 @@ export const makeTurnGroups = <Item, Reply, Answer>(options: TurnGroupsOptions<I
     } catch (error) {
       return fail(group, error)
     }
-    sent.then((reply) => {
-      let answers: ReadonlyArray<Answer>
-      try {
-        answers = options.answersOf(reply, group.items.length)
-      } catch (error) {
-        return fail(group, error)
-      }
-      group.onAnswers.forEach((onAnswer, i) => onAnswer(answers[i]!))
-    }, (error) => fail(group, error))
+    sent.then(
+      (reply) => {
+        let answers: ReadonlyArray<Answer>
+        try {
+          answers = options.answersOf(reply, group.items.length)
+        } catch (error) {
+          return fail(group, error)
+        }
+        for (let i = 0; i < group.onAnswers.length; i++) group.onAnswers[i]!(answers[i]!)
+      },
+      (error) => fail(group, error)
+    )
   }
   const sendOpen = () => {
     for (const [key, group] of open) flush(key, group)

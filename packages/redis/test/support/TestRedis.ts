@@ -42,12 +42,16 @@ export const redisAdapter = (client: () => RedisClient, prefix: string, name = "
     name,
     get layer() {
       return Layer.merge(
-        StoreStall.inFrontOf(Layer.merge(
-          MemoryStores.layerWithoutQueue,
-          Layer.unwrap(Effect.sync(() =>
-            RedisQueue.layerFromClient(client(), { keyPrefix: `${prefix}${builds++}:`, clock: "effect" })
-          ))
-        )),
+        StoreStall.inFrontOf(
+          Layer.merge(
+            MemoryStores.layerWithoutQueue,
+            Layer.unwrap(
+              Effect.sync(() =>
+                RedisQueue.layerFromClient(client(), { keyPrefix: `${prefix}${builds++}:`, clock: "effect" })
+              )
+            )
+          )
+        ),
         StoreClock.layerManual(suiteEpochMs)
       )
     }
@@ -79,7 +83,10 @@ export const queueForFile = () => {
   const prefix = runPrefix()
   const client = new Redis(redisUrl)
   const runtime = ManagedRuntime.make(
-    Layer.merge(RedisQueue.layerFromClient(client, { keyPrefix: prefix, clock: "effect" }), StoreClock.layerManual(suiteEpochMs))
+    Layer.merge(
+      RedisQueue.layerFromClient(client, { keyPrefix: prefix, clock: "effect" }),
+      StoreClock.layerManual(suiteEpochMs)
+    )
   )
   afterAll(async () => {
     await deleteKeys(client, prefix)

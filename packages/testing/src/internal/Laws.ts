@@ -71,7 +71,7 @@ export interface Snapshot {
 
 /** Reads everything the laws speak of, through the ports (not the scheduler). */
 export const takeSnapshot = (concert: Concert, knowledge: Knowledge) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const inventory = yield* SeatInventory
     const wallet = yield* Wallet
     const payments = yield* Payments
@@ -83,10 +83,11 @@ export const takeSnapshot = (concert: Concert, knowledge: Knowledge) =>
       Effect.map(inventory.findHold(hold.holdId), (stored) => {
         if (Option.isSome(stored)) return [{ hold: stored.value, tokenId }]
         // A store may forget an unpaid hold once it has been over for the retention period.
-        const forgettable = !paidHolds.has(hold.holdId) &&
-          ms(hold.expiresAt) + Limits.endedHoldRetentionSeconds * 1000 <= nowMs
+        const forgettable =
+          !paidHolds.has(hold.holdId) && ms(hold.expiresAt) + Limits.endedHoldRetentionSeconds * 1000 <= nowMs
         return forgettable ? [] : violated("L3", `hold ${hold.holdId} vanished`)
-      }))
+      })
+    )
     const holds = found.flat()
     const newestOfUser = new Map<number, QueueTokenId>()
     for (const [tokenId, { user }] of knowledge.tokens) newestOfUser.set(user, tokenId)
@@ -98,9 +99,11 @@ export const takeSnapshot = (concert: Concert, knowledge: Knowledge) =>
         }
         // Only an entry the same user's newer join replaced may vanish; it had ended.
         const last = knowledge.lastEntries.get(tokenId)
-        if (last === undefined || newestOfUser.get(user) === tokenId) return violated("L5", `queue entry ${tokenId} vanished`)
+        if (last === undefined || newestOfUser.get(user) === tokenId)
+          return violated("L5", `queue entry ${tokenId} vanished`)
         return new QueueEntry({ ...last, status: "expired", position: null, etaSeconds: null, activeUntil: null })
-      }))
+      })
+    )
     return {
       nowMs,
       holds,
@@ -146,7 +149,10 @@ const checkL2 = (knowledge: Knowledge, snapshot: Snapshot) => {
   knowledge.users.forEach((_, user) => {
     const ledger = snapshot.ledgers[user]!
     const balance = snapshot.balances[user]!
-    const sum = ledger.reduce((total, entry) => total + (entry.kind === "charge" ? entry.amountKrw : -entry.amountKrw), 0)
+    const sum = ledger.reduce(
+      (total, entry) => total + (entry.kind === "charge" ? entry.amountKrw : -entry.amountKrw),
+      0
+    )
     if (balance !== sum) violated("L2", `user ${user} has balance ${balance} but a ledger summing to ${sum}`)
     if (balance < 0) violated("L2", `user ${user} has a negative balance ${balance}`)
     if (balance > Limits.balanceKrwMax) violated("L2", `user ${user} has a balance past the cap`)
@@ -155,10 +161,14 @@ const checkL2 = (knowledge: Knowledge, snapshot: Snapshot) => {
     if (chargeIds.size !== charges.length) violated("L2", `user ${user} has a charge recorded twice`)
     const attempts = knowledge.chargeAttempts[user]!
     if (charges.length > attempts.unkeyed + attempts.keys.size) {
-      violated("L2", `user ${user} has ${charges.length} charges from ${attempts.unkeyed + attempts.keys.size} possible`)
+      violated(
+        "L2",
+        `user ${user} has ${charges.length} charges from ${attempts.unkeyed + attempts.keys.size} possible`
+      )
     }
     for (const chargeId of knowledge.chargeSuccesses[user]!) {
-      if (!chargeIds.has(chargeId as never)) violated("L2", `user ${user}'s answered charge ${chargeId} is not in the ledger`)
+      if (!chargeIds.has(chargeId as never))
+        violated("L2", `user ${user}'s answered charge ${chargeId} is not in the ledger`)
     }
   })
 }
@@ -169,11 +179,13 @@ const checkL3 = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot) => 
   const paymentsPerHold = new Map<string, number>()
   for (const payment of snapshot.payments) {
     const hold = holds.get(payment.holdId) ?? violated("L3", `payment ${payment.paymentId} names an unknown hold`)
-    const date = concert.dates.find((d) => d.dateId === payment.dateId) ??
+    const date =
+      concert.dates.find((d) => d.dateId === payment.dateId) ??
       violated("L3", `payment ${payment.paymentId} names an unknown date`)
     if (hold.status !== "paid") violated("L3", `paid hold ${hold.holdId} reads ${hold.status}`)
     if (hold.userId !== payment.userId) violated("L3", `payment ${payment.paymentId} is not by the hold's owner`)
-    if (hold.seatNumbers.join() !== payment.seatNumbers.join()) violated("L3", `payment ${payment.paymentId} lacks seats`)
+    if (hold.seatNumbers.join() !== payment.seatNumbers.join())
+      violated("L3", `payment ${payment.paymentId} lacks seats`)
     if (payment.amountKrw !== hold.amountKrw || payment.amountKrw !== date.priceKrw * payment.seatNumbers.length) {
       violated("L3", `payment ${payment.paymentId} of ${payment.amountKrw} is not the seats' price`)
     }
@@ -263,7 +275,8 @@ const checkL5 = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot) => 
   const active = bySequence.filter((e) => e.status === "active")
   if (active.length > policy.maxActive) violated("L5", `${active.length} active over maxActive ${policy.maxActive}`)
   waiting.forEach((entry, index) => {
-    if (entry.position !== index + 1) violated("L5", `waiter #${entry.joinSequence} is at ${entry.position}, not ${index + 1}`)
+    if (entry.position !== index + 1)
+      violated("L5", `waiter #${entry.joinSequence} is at ${entry.position}, not ${index + 1}`)
   })
   for (const entry of bySequence) {
     if (entry.admittedAt === null) continue
@@ -308,10 +321,14 @@ const checkL6 = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot) => 
     const admittedAtMs = entry.admittedAt === null ? null : ms(entry.admittedAt)
     const createdAtMs = ms(hold.createdAt)
     if (
-      admittedAtMs === null || createdAtMs < admittedAtMs ||
+      admittedAtMs === null ||
+      createdAtMs < admittedAtMs ||
       createdAtMs >= admittedAtMs + concert.policy.queue.activeSeconds * 1000
     ) {
-      violated("L6", `hold ${hold.holdId} was made outside its token's active window (made at ${createdAtMs}, admitted at ${admittedAtMs}, joined at ${ms(entry.joinedAt)}, opens at ${concert.policy.queue.opensAt === undefined ? "-" : ms(concert.policy.queue.opensAt)})`)
+      violated(
+        "L6",
+        `hold ${hold.holdId} was made outside its token's active window (made at ${createdAtMs}, admitted at ${admittedAtMs}, joined at ${ms(entry.joinedAt)}, opens at ${concert.policy.queue.opensAt === undefined ? "-" : ms(concert.policy.queue.opensAt)})`
+      )
     }
   }
   const paidWith = new Map<QueueTokenId, string>()

@@ -4,14 +4,7 @@
  * shrunk and replayed from the seed. An operation can also be interrupted
  * at one of these points, as a crash between two steps.
  */
-import {
-  Catalog,
-  IdempotencyRecords,
-  Payments,
-  Queue,
-  SeatInventory,
-  Wallet
-} from "@boxoffice/core"
+import { Catalog, IdempotencyRecords, Payments, Queue, SeatInventory, Wallet } from "@boxoffice/core"
 import { Context, Effect, Layer } from "effect"
 import type * as fc from "fast-check"
 import type { StorePorts } from "../AdapterUnderTest.ts"
@@ -26,13 +19,12 @@ export interface OperationControl {
   interrupted: boolean
 }
 
-export const CurrentOperation = Context.Reference<OperationControl | null>(
-  "@boxoffice/testing/CurrentOperation",
-  { defaultValue: () => null }
-)
+export const CurrentOperation = Context.Reference<OperationControl | null>("@boxoffice/testing/CurrentOperation", {
+  defaultValue: () => null
+})
 
 const gate = (port: string): Effect.Effect<void> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const control = yield* CurrentOperation
     if (control === null) return
     const call = control.calls++
@@ -51,14 +43,14 @@ const gated = <S extends object>(port: string, service: S): S =>
       typeof member === "function"
         ? (...args: Array<unknown>) => Effect.andThen(gate(`${port}.${name}`), member(...args))
         : Effect.isEffect(member)
-        ? Effect.andThen(gate(`${port}.${name}`), member)
-        : member
+          ? Effect.andThen(gate(`${port}.${name}`), member)
+          : member
     ])
   ) as S
 
 /** Store ports that pass through the scheduler, built over the real ones. */
 export const gatedStores: Layer.Layer<StorePorts, never, StorePorts> = Layer.effectContext(
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     return Context.make(Catalog, gated("Catalog", yield* Catalog)).pipe(
       Context.add(SeatInventory, gated("SeatInventory", yield* SeatInventory)),
       Context.add(Wallet, gated("Wallet", yield* Wallet)),
