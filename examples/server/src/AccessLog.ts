@@ -3,11 +3,10 @@
  * answered request (method, path, status); `errors`, the default, logs only
  * what an operator must see: answers of 500 and above, and failures that
  * reached the server. The counts and latencies by route are in /metrics
- * either way. One function, `logAnswer`, writes every line: the router's
- * middleware and the queue shortcut's front door both call it.
+ * either way. One function, `logAnswer`, writes every line: the transport
+ * guards' answer hook and the queue shortcut's front door both call it.
  */
 import { Cause, Effect, Exit } from "effect"
-import { HttpRouter, HttpServerRequest, type HttpServerResponse } from "effect/http"
 
 /** `BOXOFFICE_ACCESS_LOG`. */
 export type AccessLogMode = "all" | "errors"
@@ -41,19 +40,11 @@ export const logAnswer = (
 }
 
 /**
- * The access log as a router middleware for every route. (As `serve`'s own
- * middleware it would take each request off Effect's fast path, which skips
- * a middleware frame when there is none.)
+ * The access log of `mode` as the transport guards' answer hook, which sees
+ * every answer as the guards made it (a refused body is its 413, not a
+ * failure).
  */
-export const accessLogLayer = (mode: AccessLogMode) =>
-  HttpRouter.middleware(
-    <E, R>(httpApp: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
-      Effect.onExit(httpApp, (exit) =>
-        Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-          logAnswer(mode, request.method, request.url, exit)
-        )
-      ),
-    {
-      global: true
-    }
-  )
+export const accessLogHook =
+  (mode: AccessLogMode) =>
+  (method: string, url: string, exit: Exit.Exit<{ readonly status: number }, unknown>): Effect.Effect<void> =>
+    logAnswer(mode, method, url, exit)

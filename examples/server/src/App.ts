@@ -10,7 +10,7 @@ import { migrateDatabase, PostgresStores, sweepExpiredHolds, sweepIdempotencyRec
 import { RedisQueue } from "@boxoffice/redis"
 import { DateTime, Duration, Effect, Layer, Option, Schedule } from "effect"
 import { HttpRouter } from "effect/http"
-import { accessLogLayer } from "./AccessLog.ts"
+import { accessLogHook } from "./AccessLog.ts"
 import { defaultWebRoot, demoPageLayer } from "./DemoPage.ts"
 import { JsonLog } from "./JsonLog.ts"
 import { MetricsLive } from "./Metrics.ts"
@@ -96,9 +96,12 @@ export const serverLayer = (config: ServerConfig, options: { readonly logRequest
   const requestMetrics = config.requestMetrics ?? true
   return HttpRouter.serve(
     Layer.mergeAll(
-      BoxofficeHttp.layer({ adminKey: config.adminKey, requestMetrics }),
+      BoxofficeHttp.layer({
+        adminKey: config.adminKey,
+        requestMetrics,
+        ...(accessLog === null ? {} : { onAnswer: accessLogHook(accessLog) })
+      }),
       demoPageLayer(config.webRoot ?? defaultWebRoot),
-      accessLog === null ? Layer.empty : accessLogLayer(accessLog),
       config.queueShortcut === false
         ? Layer.empty
         : queueShortcutFrontLayer({ requestMetrics, accessLog, drainTimeout: shutdownTimeout })

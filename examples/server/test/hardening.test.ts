@@ -115,6 +115,8 @@ describe("HTTP bounds", () => {
     assert.strictEqual(holds.status, 405)
     assert.strictEqual(holds.headers.get("allow"), "GET, DELETE")
     assert.isTrue(isProblem(await call(base, "GET", "/nowhere"), 404, "not-found"))
+    // A path that is not valid percent-encoding matches no route: a problem, not an empty answer.
+    assert.isTrue(isProblem(await call(base, "GET", "/concerts/%ZZ"), 400, "invalid-request"))
   })
 
   it("headers too large are 431 request-header-fields-too-large as problem+json", async () => {

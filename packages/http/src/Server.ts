@@ -40,7 +40,7 @@ import { QueueEventsHub } from "./QueueEventsHub.ts"
 import { holdOf, paymentFields, statusFields, statusOf } from "./Responses.ts"
 import { RequestMetrics } from "./RequestMetrics.ts"
 import { AdminAuth, CurrentUser, RequestValidation, UserAuth } from "./Security.ts"
-import { TransportGuards, transportProblemResponse } from "./TransportGuards.ts"
+import { type AnswerHook, TransportGuards, transportProblemResponse } from "./TransportGuards.ts"
 
 /** @category models */
 export interface HttpOptions {
@@ -54,6 +54,8 @@ export interface HttpOptions {
   readonly maxStreamsPerToken?: number
   /** Record every request's route, status and latency as metrics. Default true. */
   readonly requestMetrics?: boolean
+  /** Told of every answered request, as the transport guards answered it (the host's access log). */
+  readonly onAnswer?: AnswerHook
 }
 
 /** Runs a use case and answers its typed errors as problems. */
@@ -409,7 +411,10 @@ export const BoxofficeHttp = {
       HttpApiSwagger.layer(BoxofficeApi, { path: "/docs" }),
       FallbackRoute,
       options.requestMetrics === false ? Layer.empty : RequestMetrics.layer(routeOf),
-      TransportGuards.layer(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes })
+      TransportGuards.layer({
+        ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
+        ...(options.onAnswer === undefined ? {} : { onAnswer: options.onAnswer })
+      })
     ).pipe(
       Layer.provide(
         QueueEventsHub.layer(

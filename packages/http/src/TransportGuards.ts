@@ -5,7 +5,7 @@
  *
  * @since 0.2.0
  */
-import { ByteSize, Cause, Effect } from "effect"
+import { ByteSize, Cause, Effect, type Exit } from "effect"
 import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { unreadableBody } from "./internal/EffectInternals.ts"
 import { type TransportCode, transportCodeOf, transportProblem } from "./TransportProblems.ts"
@@ -88,15 +88,44 @@ const asProblem = (response: HttpServerResponse.HttpServerResponse): HttpServerR
   return transportProblemResponse(transportCodeOf(response.status), plainDetail(response))
 }
 
+/** Told of every answered request, with what the guards made of it: the access log's one hook. */
+export type AnswerHook = (
+  method: string,
+  url: string,
+  exit: Exit.Exit<{ readonly status: number }, unknown>
+) => Effect.Effect<void>
+
+/** A path the router could not take apart (a malformed percent-encoding), which no route can match. */
+const isRouteNotFound = (cause: Cause.Cause<unknown>) =>
+  cause.reasons.some(
+    (reason) =>
+      reason._tag === "Fail" &&
+      (reason.error as { readonly _tag?: string; readonly reason?: { readonly _tag?: string } })?.reason?._tag ===
+        "RouteNotFound"
+  )
+
+const decodablePath = (url: string) => {
+  try {
+    decodeURIComponent(url.split("?")[0]!)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /**
- * The guards as global router middleware.
+ * The guards as global router middleware, outermost, so that they see
+ * whatever the routes and the other middlewares made of a request.
  *
  * - A declared body over `maxBodyBytes` is refused with 413 before it is
  *   read, and the connection is closed; a streamed body stops being read at
- *   the limit.
+ *   the limit. Either is logged at WARN, without a stack.
  * - A body that is not JSON is refused with 415.
+ * - A path the router cannot take apart is 400 (a malformed
+ *   percent-encoding) or 404, logged at WARN without a stack.
  * - A defect is logged at ERROR with its cause, and answered 500
  *   `internal-error` with nothing of the cause in the body.
+ * - `onAnswer`, when given, is told of every answer (the access log).
  *
  * @example
  * ```ts
@@ -107,7 +136,7 @@ const asProblem = (response: HttpServerResponse.HttpServerResponse): HttpServerR
  * @category middleware
  */
 export const TransportGuards = {
-  layer: (options: { readonly maxBodyBytes?: number } = {}) => {
+  layer: (options: { readonly maxBodyBytes?: number; readonly onAnswer?: AnswerHook } = {}) => {
     const maxBodyBytes = options.maxBodyBytes ?? maxBodyBytesDefault
     const limit = ByteSize.bytes(maxBodyBytes)
     const tooLarge = () =>
@@ -123,21 +152,39 @@ export const TransportGuards = {
           Effect.map(asProblem),
           Effect.catchCause((cause) => {
             if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
-            if (!Cause.hasDies(cause)) return Effect.failCause(cause)
-            const bodyFailure = unreadableBody(Cause.squash(cause))
-            if (bodyFailure !== null) return Effect.succeed(bodyFailure === "too-large" ? tooLarge() : unreadable())
-            return Effect.flatMap(
-              HttpServerRequest.HttpServerRequest.useSync((request) => request),
-              (request) => Effect.as(logDefect(request.method, request.url, cause), internalError())
-            )
+            return Effect.flatMap(HttpServerRequest.HttpServerRequest.useSync((request) => request), (request) => {
+              const where = { "http.method": request.method, "http.url": request.url.split("?")[0]! }
+              if (isRouteNotFound(cause)) {
+                const malformed = !decodablePath(request.url)
+                const answer = malformed
+                  ? transportProblemResponse("invalid-request", "the path is not valid percent-encoding")
+                  : transportProblemResponse("not-found", `no route ${request.method} ${where["http.url"]}`)
+                return Effect.as(Effect.annotateLogs(Effect.logWarning("no route for the path"), where), answer)
+              }
+              if (!Cause.hasDies(cause)) return Effect.failCause(cause)
+              const bodyFailure = unreadableBody(Cause.squash(cause))
+              if (bodyFailure !== null) {
+                const answer = bodyFailure === "too-large" ? tooLarge() : unreadable()
+                return Effect.as(Effect.annotateLogs(Effect.logWarning(`request body refused: ${bodyFailure}`), where), answer)
+              }
+              return Effect.as(logDefect(request.method, request.url, cause), internalError())
+            })
           })
         )
-        return Effect.flatMap(
+        const checked = Effect.flatMap(
           HttpServerRequest.HttpServerRequest.useSync((request) => request),
           (request) => {
             const declared = request.headers["content-length"]
             const chunked = request.headers["transfer-encoding"] !== undefined
-            if (declared !== undefined && Number(declared) > maxBodyBytes) return Effect.succeed(tooLarge())
+            if (declared !== undefined && Number(declared) > maxBodyBytes) {
+              return Effect.as(
+                Effect.annotateLogs(Effect.logWarning("request body refused: too-large"), {
+                  "http.method": request.method,
+                  "http.url": request.url.split("?")[0]!
+                }),
+                tooLarge()
+              )
+            }
             const hasBody = chunked || (declared !== undefined && Number(declared) > 0)
             if (hasBody && !isJson(request.headers["content-type"])) {
               return Effect.succeed(
@@ -149,6 +196,13 @@ export const TransportGuards = {
             }
             return guarded
           }
+        )
+        const onAnswer = options.onAnswer
+        if (onAnswer === undefined) return checked
+        return Effect.onExit(checked, (exit) =>
+          Effect.flatMap(HttpServerRequest.HttpServerRequest.useSync((request) => request), (request) =>
+            onAnswer(request.method, request.url, exit)
+          )
         )
       },
       { global: true }
