@@ -17,7 +17,7 @@ import { MetricsLive } from "./Metrics.ts"
 import { storeInstrumentation, tracingLayer } from "./Tracing.ts"
 import { nodeServerLayer } from "./NodeServer.ts"
 import { queueShortcutFrontLayer } from "./QueueShortcutFront.ts"
-import type { ServerConfig } from "./ServerConfig.ts"
+import { listenerDefaults, type ServerConfig } from "./ServerConfig.ts"
 
 const stores = (config: ServerConfig) =>
   config.store === "postgres"
@@ -112,7 +112,7 @@ export const serverLayer = (config: ServerConfig, options: { readonly logRequest
     Layer.provide(engineLayer(config)),
     // Listens before the engine is built, answering 503 until the app is ready (see NodeServer.ts);
     // on SIGTERM, requests in flight get up to 10 s to finish.
-    Layer.provideMerge(nodeServerLayer({ port: config.port, host: "0.0.0.0", shutdownTimeout })),
+    Layer.provideMerge(nodeServerLayer({ port: config.port, listener: config.listener ?? listenerDefaults, shutdownTimeout })),
     Layer.provide(JsonLog),
     Layer.provide(tracingLayer(config.otlpEndpoint ?? Option.none()))
   )

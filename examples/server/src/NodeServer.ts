@@ -19,6 +19,7 @@ import { NetAddress } from "effect/net"
 import type { AddressInfo } from "node:net"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { Duplex } from "node:stream"
+import type { Listener } from "./ServerConfig.ts"
 
 /** A listener that answers the requests it takes, and says so; the rest go to the app. */
 export type Front = (request: IncomingMessage, response: ServerResponse) => boolean
@@ -56,16 +57,26 @@ const answerParseError = (error: Error & { readonly code?: string }, socket: Dup
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void
 
-const make = (options: { readonly port: number; readonly host: string; readonly shutdownTimeout: Duration.Duration }) =>
+const make = (options: {
+  readonly port: number
+  readonly listener: Listener
+  readonly shutdownTimeout: Duration.Duration
+}) =>
   Effect.gen(function* () {
     let app: Handler | undefined
     let front: Front | undefined
-    const server = createServer((request, response) => {
+    const { listener } = options
+    const server = createServer({
+      headersTimeout: listener.headersTimeoutMs,
+      requestTimeout: listener.requestTimeoutMs,
+      keepAliveTimeout: listener.keepAliveTimeoutMs
+    }, (request, response) => {
       if (app === undefined) return answerWhileStarting(request, response)
       if (front?.(request, response)) return
       app(request, response)
     })
     server.on("clientError", answerParseError)
+    server.maxConnections = listener.maxConnections
 
     // Stops taking connections, and resolves once those open have finished (Node closes the idle ones).
     const close = yield* Effect.cached(
@@ -78,7 +89,7 @@ const make = (options: { readonly port: number; readonly host: string; readonly 
     yield* Effect.callback<void, HttpServerError.ServeError>((resume) => {
       const onError = (cause: Error) => resume(Effect.fail(new HttpServerError.ServeError({ cause })))
       server.once("error", onError)
-      server.listen({ port: options.port, host: options.host }, () => {
+      server.listen({ port: options.port, host: listener.host }, () => {
         server.off("error", onError)
         resume(Effect.void)
       })
@@ -115,17 +126,18 @@ const make = (options: { readonly port: number; readonly host: string; readonly 
   })
 
 /**
- * The server on `port` and `host`, listening at once, with Node's HTTP
- * services (`NodeHttpServer.layerHttpServices`).
+ * The server on `port`, listening at once as `listener` says, with Node's
+ * HTTP services (`NodeHttpServer.layerHttpServices`).
  *
  * @example
  * ```ts
  * import { Duration } from "effect"
- * const server = nodeServerLayer({ port: 3000, host: "0.0.0.0", shutdownTimeout: Duration.seconds(10) })
+ * import { listenerDefaults } from "./ServerConfig.ts"
+ * const server = nodeServerLayer({ port: 3000, listener: listenerDefaults, shutdownTimeout: Duration.seconds(10) })
  * ```
  */
 export const nodeServerLayer = (options: {
   readonly port: number
-  readonly host: string
+  readonly listener: Listener
   readonly shutdownTimeout: Duration.Duration
 }) => Layer.merge(Layer.effectContext(make(options)), NodeHttpServer.layerHttpServices)

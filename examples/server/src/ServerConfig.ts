@@ -15,6 +15,33 @@ export const secretBytesMin = 32
 /** The shortest admin key the server accepts. */
 export const adminKeyLengthMin = 16
 
+/** Where and how the server listens. */
+export interface Listener {
+  /** `HOST`: the address to bind. */
+  readonly host: string
+  /** `BOXOFFICE_HEADERS_TIMEOUT_MS`: the most a client may take to send its headers (a slow-headers attack). */
+  readonly headersTimeoutMs: number
+  /** `BOXOFFICE_REQUEST_TIMEOUT_MS`: the most a client may take to send a whole request, body included. */
+  readonly requestTimeoutMs: number
+  /** `BOXOFFICE_KEEP_ALIVE_TIMEOUT_MS`: how long an idle keep-alive connection stays open. */
+  readonly keepAliveTimeoutMs: number
+  /** `BOXOFFICE_MAX_CONNECTIONS`: open connections past which new ones are closed at once. */
+  readonly maxConnections: number
+}
+
+/**
+ * Loopback unless told otherwise (a demo is not put on the network by accident; a deployment sets
+ * `HOST=0.0.0.0`), and bounds far tighter than Node's own (60 s for headers, 300 s for a request, no
+ * connection limit): a queue's clients send small requests, and SSE streams are bounded by answers, not these.
+ */
+export const listenerDefaults: Listener = {
+  host: "127.0.0.1",
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 10_000
+}
+
 /** 32 random bytes, hex: the secret of a lone in-memory instance. */
 const randomSecret = () =>
   Array.from(globalThis.crypto.getRandomValues(new Uint8Array(32)), (byte) => byte.toString(16).padStart(2, "0")).join(
@@ -55,6 +82,8 @@ export interface ServerConfig {
   readonly workers?: number
   /** The built demo page (`pnpm run build:web`); default `examples/server/dist-web`. */
   readonly webRoot?: string
+  /** How the server listens: `HOST` and the connection bounds (defaults in `listenerDefaults`). */
+  readonly listener?: Listener
 }
 
 export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | ServerConfigError> = Effect.gen(
@@ -86,6 +115,12 @@ export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | Serv
     }
     const redisKeyPrefix = yield* Config.String("BOXOFFICE_REDIS_PREFIX").pipe(Config.withDefault("boxoffice:"))
     const otlpEndpoint = yield* Config.option(Config.String("OTEL_EXPORTER_OTLP_ENDPOINT"))
+    // Effect's config reads an empty variable as unset; an empty admin key is a mistake to refuse, not to ignore.
+    if (process.env["BOXOFFICE_ADMIN_KEY"] === "") {
+      return yield* new ServerConfigError({
+        message: `BOXOFFICE_ADMIN_KEY is empty: set at least ${adminKeyLengthMin} characters, or unset it to disable /admin`
+      })
+    }
     const adminKey = yield* Config.Redacted("BOXOFFICE_ADMIN_KEY").pipe(Config.option)
     const configuredSecret = yield* Config.Redacted("BOXOFFICE_SECRET").pipe(Config.option)
     if (store === "postgres" && Option.isNone(databaseUrl)) {
@@ -110,6 +145,24 @@ export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | Serv
       Config.withDefault("errors" as const)
     )
     const requestMetrics = yield* Config.Boolean("BOXOFFICE_REQUEST_METRICS").pipe(Config.withDefault(true))
+    const bound = (name: string, fallback: number, min: number, max: number) =>
+      Effect.flatMap(Config.Int(name).pipe(Config.withDefault(fallback)), (value) =>
+        value >= min && value <= max
+          ? Effect.succeed(value)
+          : Effect.fail(new ServerConfigError({ message: `${name} must be between ${min} and ${max}` }))
+      )
+    const listener: Listener = {
+      host: yield* Config.String("HOST").pipe(Config.withDefault(listenerDefaults.host)),
+      headersTimeoutMs: yield* bound("BOXOFFICE_HEADERS_TIMEOUT_MS", listenerDefaults.headersTimeoutMs, 1_000, 120_000),
+      requestTimeoutMs: yield* bound("BOXOFFICE_REQUEST_TIMEOUT_MS", listenerDefaults.requestTimeoutMs, 1_000, 600_000),
+      keepAliveTimeoutMs: yield* bound("BOXOFFICE_KEEP_ALIVE_TIMEOUT_MS", listenerDefaults.keepAliveTimeoutMs, 1_000, 120_000),
+      maxConnections: yield* bound("BOXOFFICE_MAX_CONNECTIONS", listenerDefaults.maxConnections, 1, 1_000_000)
+    }
+    if (listener.headersTimeoutMs > listener.requestTimeoutMs) {
+      return yield* new ServerConfigError({
+        message: "BOXOFFICE_HEADERS_TIMEOUT_MS may not exceed BOXOFFICE_REQUEST_TIMEOUT_MS"
+      })
+    }
     const logLevel = yield* Config.LogLevel("BOXOFFICE_LOG_LEVEL").pipe(Config.withDefault("Info" as const))
     const workers = yield* Config.Int("BOXOFFICE_WORKERS").pipe(Config.withDefault(1))
     if (workers < 1 || workers > 64) {
@@ -138,6 +191,7 @@ export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | Serv
       otlpEndpoint,
       accessLog,
       requestMetrics,
+      listener,
       logLevel,
       workers
     }

@@ -12,6 +12,7 @@ import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
 import { resourceFromAttributes } from "@opentelemetry/resources"
 import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { Effect, Layer, Option, References } from "effect"
+import { UrlParams } from "effect/http"
 import type { ServerConfig } from "./ServerConfig.ts"
 
 /** The tracer, or nothing when `endpoint` is none. */
@@ -20,7 +21,11 @@ export const tracingLayer = (endpoint: Option.Option<string>) =>
     // Nothing would read the spans: each use case and store call then makes none.
     onNone: () => Layer.succeed(References.TracerEnabled, false),
     onSome: () =>
-      OtelTracer.layer.pipe(
+      Layer.merge(
+        OtelTracer.layer,
+        // A queue token rides in the event stream's query (browsers' EventSource sends no headers): never exported.
+        Layer.succeed(UrlParams.CurrentRedactedNames, [...UrlParams.CurrentRedactedNames.defaultValue(), "token"])
+      ).pipe(
         Layer.provide(
           Layer.effect(
             OtelTracer.OtelTracerProvider,

@@ -7,12 +7,15 @@ import { createServer, type Server } from "node:http"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
 import { freePort, type ServerProcess, spawnServer } from "./support/ServerProcess.ts"
 import { createStores, type Stores } from "./support/Stores.ts"
-import { call, newUser } from "./support/TestServer.ts"
+import { admittedUser, call, newConcert, newUser } from "./support/TestServer.ts"
 
 let stores: Stores
 let receiver: Server
 let server: ServerProcess
 const spanNames = new Set<string>()
+/** Every export's raw body, and who waits for the next one. */
+const exported: Array<string> = []
+const onExport: Array<() => void> = []
 
 interface OtlpBody {
   readonly resourceSpans?: ReadonlyArray<{
@@ -31,6 +34,8 @@ beforeAll(async () => {
         for (const resource of parsed.resourceSpans ?? []) {
           for (const scope of resource.scopeSpans ?? []) for (const span of scope.spans ?? []) spanNames.add(span.name)
         }
+        exported.push(body)
+        for (const notify of onExport.splice(0)) notify()
       }
       response.writeHead(200, { "content-type": "application/json" }).end("{}")
     })
@@ -76,5 +81,20 @@ describe("tracing over OTLP", () => {
       [...spanNames].some((name) => /POST/.test(name) || /http/i.test(name)),
       [...spanNames].join(", ")
     )
+  }, 30_000)
+
+  it("never exports a queue token carried in the event stream's query", async () => {
+    const concert = await newConcert(server.url)
+    const user = await admittedUser(server.url, concert.concertId)
+    const stream = await fetch(`${server.url}/queue/events?token=${encodeURIComponent(user.queueToken)}`)
+    assert.strictEqual(stream.status, 200)
+    await stream.body?.cancel()
+    // The stream's span ends when it closes; wait for an export that names the events route.
+    for (let i = 0; i < 100 && !exported.some((body) => body.includes("/queue/events")); i++) {
+      await new Promise<void>((resolve) => onExport.push(resolve))
+    }
+    assert.isTrue(exported.some((body) => body.includes("/queue/events")), "the stream's span was exported")
+    const signature = user.queueToken.split(".").at(-1)!
+    assert.isFalse(exported.some((body) => body.includes(signature)), "no exported span holds the token")
   }, 30_000)
 })
