@@ -64,7 +64,8 @@ const mintUsers = (count: number): Promise<Array<string>> =>
     Effect.gen(function* () {
       const identity = yield* Identity
       const tokens: Array<string> = new Array(count)
-      for (let i = 0; i < count; i++) tokens[i] = Redacted.value((yield* identity.register).accessToken)
+      const register = yield* Effect.fromOption(identity.register)
+      for (let i = 0; i < count; i++) tokens[i] = Redacted.value((yield* register).accessToken)
       return tokens
     }).pipe(Effect.provide(Identity.layerHmac(Redacted.make(secret))))
   )

@@ -273,7 +273,11 @@ export class PublicGroup extends HttpApiGroup.make("public", { topLevel: true })
     success: Schema.Struct({ status: Schema.Literal("ready") }),
     error: stores
   }),
-  HttpApiEndpoint.post("createUser", "/users", { success: NewUserResponse.pipe(HttpApiSchema.status(201)) }),
+  HttpApiEndpoint.post("createUser", "/users", {
+    success: NewUserResponse.pipe(HttpApiSchema.status(201)),
+    // With a host's identity provider, which issues the accounts.
+    error: NotFoundProblem
+  }),
   HttpApiEndpoint.get("listConcerts", "/concerts", { success: Schema.Array(ConcertSummary), error: stores }),
   HttpApiEndpoint.get("queueEvents", "/queue/events", {
     query: { token: Schema.String },

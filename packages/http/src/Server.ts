@@ -77,6 +77,11 @@ const sameSecret = (given: string, expected: string): boolean => {
   return difference === 0
 }
 
+const accountsFromHost = new NotFoundProblem({
+  code: "not-found",
+  detail: "accounts come from the host's identity provider"
+})
+
 const PublicLive = (options: HttpOptions) =>
   HttpApiBuilder.group(BoxofficeApi, "public", (handlers) =>
     Effect.gen(function* () {
@@ -89,10 +94,15 @@ const PublicLive = (options: HttpOptions) =>
         .handle("health", () => Effect.succeed({ status: "ok" as const }))
         .handle("ready", () => Effect.as(answer(booking.checkStores), { status: "ready" as const }))
         .handle("createUser", () =>
-          Effect.map(
-            identity.register,
-            ({ userId, accessToken }) => new NewUserResponse({ userId, accessToken: Redacted.value(accessToken) })
-          )
+          Option.match(identity.register, {
+            // A host's identity provider issues the accounts and their tokens.
+            onNone: () => Effect.fail(accountsFromHost),
+            onSome: (register) =>
+              Effect.map(
+                register,
+                ({ userId, accessToken }) => new NewUserResponse({ userId, accessToken: Redacted.value(accessToken) })
+              )
+          })
         )
         .handle("listConcerts", () =>
           Effect.map(answer(booking.listConcerts), (concerts) =>

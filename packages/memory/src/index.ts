@@ -29,7 +29,7 @@ export { Catalog, IdempotencyRecords, Payments, Queue, SeatInventory, Wallet }
  * import { Layer, Redacted } from "effect"
  * const BookingLive = Booking.layer.pipe(
  *   Layer.provide(MemoryStores.layer),
- *   Layer.provide(QueueTokenSigner.layerHmac(Redacted.make("secret")))
+ *   Layer.provide(QueueTokenSigner.layerHmac(Redacted.make("a random secret of at least 32 bytes")))
  * )
  * ```
  * @category layers

@@ -45,7 +45,7 @@ const instanceLayer = (database: TestDatabase) =>
   Booking.layer.pipe(
     Layer.provideMerge(PostgresStores.layerFromClient(database.pool(20))),
     Layer.provideMerge(MemoryQueue.layer),
-    Layer.provideMerge(QueueTokenSigner.layerHmac(Redacted.make("concurrency-secret")))
+    Layer.provideMerge(QueueTokenSigner.layerHmac(Redacted.make("concurrency-secret-of-32-bytes-or-more")))
   )
 type Instance = ManagedRuntime.ManagedRuntime<Layer.Success<ReturnType<typeof instanceLayer>>, never>
 

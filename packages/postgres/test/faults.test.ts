@@ -40,7 +40,7 @@ const instance = (pool: ReturnType<TestDatabase["pool"]>) =>
     Booking.layer.pipe(
       Layer.provideMerge(PostgresStores.layerFromClient(pool)),
       Layer.provideMerge(MemoryQueue.layer),
-      Layer.provideMerge(QueueTokenSigner.layerHmac(Redacted.make("faults-secret")))
+      Layer.provideMerge(QueueTokenSigner.layerHmac(Redacted.make("faults-secret-of-32-bytes-or-more")))
     )
   )
 

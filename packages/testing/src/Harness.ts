@@ -13,7 +13,7 @@ import type { StoreStall } from "./StoreStall.ts"
 export const suiteEpochMs = Date.UTC(2026, 0, 1)
 
 /** The signing secret of the suites; any instance sharing it accepts the tokens. @category constants */
-export const suiteSecret = Redacted.make("boxoffice-test-suite-secret")
+export const suiteSecret = Redacted.make("boxoffice-test-suite-secret-of-32-bytes-or-more")
 
 /** Everything a suite test can reach. @category models */
 export type HarnessServices = Booking | StorePorts | StoreClock | StoreStall | QueueTokenSigner

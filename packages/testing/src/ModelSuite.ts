@@ -248,7 +248,10 @@ export const modelSuite = (adapter: AdapterUnderTest): void => {
           const runtime = ManagedRuntime.make(
             Booking.layer.pipe(
               Layer.provideMerge(
-                Layer.merge(adapter.layer, QueueTokenSigner.layerHmac(Redacted.make("boxoffice-model")))
+                Layer.merge(
+                  adapter.layer,
+                  QueueTokenSigner.layerHmac(Redacted.make("boxoffice-model-secret-of-32-bytes-or-more"))
+                )
               )
             )
           )

@@ -169,7 +169,12 @@ export interface PropertyTally {
 const worldLayer = (adapter: AdapterUnderTest) =>
   Booking.layer.pipe(
     Layer.provide(gatedStores),
-    Layer.provideMerge(Layer.merge(adapter.layer, QueueTokenSigner.layerHmac(Redacted.make("boxoffice-law-world"))))
+    Layer.provideMerge(
+      Layer.merge(
+        adapter.layer,
+        QueueTokenSigner.layerHmac(Redacted.make("boxoffice-law-world-secret-of-32-bytes-or-more"))
+      )
+    )
   )
 
 type WorldRuntime = ManagedRuntime.ManagedRuntime<Layer.Success<ReturnType<typeof worldLayer>>, unknown>

@@ -44,6 +44,9 @@ const show = (id: string, visible: boolean) => {
 
 /** Reports a failed call in plain words; anything that is not a problem is rethrown. */
 const tell = (error: unknown) => {
+  // An expired access token: the next load of the page signs up anew.
+  if (error instanceof ProblemError && error.problem.code === "unauthenticated")
+    sessionStorage.removeItem("boxoffice-user")
   if (error instanceof ProblemError) say(messageFor(error.problem), "problem")
   else throw error
 }

@@ -6,7 +6,9 @@
  */
 import { hmac } from "@noble/hashes/hmac.js"
 import { sha256 } from "@noble/hashes/sha2.js"
-import { Redacted } from "effect"
+import { Effect, Redacted } from "effect"
+import { Limits } from "../model/Limits.ts"
+import { Base64Url } from "./base64url.ts"
 
 const encoder = new TextEncoder()
 
@@ -33,3 +35,20 @@ export const makeHmacKey = (secret: Redacted.Redacted<string>, purpose: string):
   const sign = (message: string) => keyed.clone().update(encoder.encode(message)).digest()
   return { sign, verify: (message, signature) => equalInConstantTime(sign(message), signature) }
 }
+
+/**
+ * A secret of at least `Limits.secretBytesMin` UTF-8 bytes, or a defect
+ * naming `what` (a short secret is a programmer's error, and a guessable key).
+ */
+export const requireLongSecret = (secret: Redacted.Redacted<string>, what: string): Effect.Effect<void> =>
+  encoder.encode(Redacted.value(secret)).length >= Limits.secretBytesMin
+    ? Effect.void
+    : Effect.die(new Error(`${what} must be at least ${Limits.secretBytesMin} bytes (UTF-8)`))
+
+/**
+ * The id of a secret's keys: 8 base64url characters (48 bits) of an HMAC of
+ * a fixed label, so a token can name the secret that signed it without
+ * revealing anything of it.
+ */
+export const keyIdOf = (secret: Redacted.Redacted<string>): string =>
+  Base64Url.encode(makeHmacKey(secret, "boxoffice/key-id").sign("key id").subarray(0, 6))

@@ -56,6 +56,10 @@ export const Limits = {
   endedEntryRetentionSeconds: 86_400,
   /** How many verified tokens an instance remembers (about 200 bytes each). */
   verifiedTokensMax: 100_000,
+  /** The shortest signing secret, in UTF-8 bytes: 32, the HMAC-SHA256 key size. Shorter ones can be guessed. */
+  secretBytesMin: 32,
+  /** How long a demo access token is valid by default: a day, so a stolen one does not work for ever. */
+  accessTokenLifetimeSecondsDefault: 86_400,
   /** How many recent admissions the ETA looks at. */
   etaSampleSize: 64,
   /** How far back the ETA looks for admissions, in seconds. */

@@ -9,17 +9,17 @@
  */
 import type { Identity, UserId } from "@boxoffice/core"
 import { Effect, type Redacted } from "effect"
-import { InvalidRequestProblem, UnauthenticatedProblem } from "../Problems.ts"
+import { InvalidRequestProblem, toProblem, type UnauthenticatedProblem, type UnavailableProblem } from "../Problems.ts"
 
-/** The user of a bearer credential, or `unauthenticated` saying why. */
+/**
+ * The user of a bearer credential, `unauthenticated` saying why, or
+ * `unavailable` when the identity cannot judge (its key source is down).
+ */
 export const authenticateUser = (
   identity: Identity["Service"],
   credential: Redacted.Redacted<string>
-): Effect.Effect<UserId, UnauthenticatedProblem> =>
-  Effect.mapError(
-    identity.authenticate(credential),
-    (error) => new UnauthenticatedProblem({ code: "unauthenticated", detail: error.detail })
-  )
+): Effect.Effect<UserId, UnauthenticatedProblem | UnavailableProblem> =>
+  Effect.mapError(identity.authenticate(credential), toProblem)
 
 /** Longest detail of a schema failure: the issue tree can echo a whole body back. */
 const detailLengthMax = 1_000
