@@ -12,6 +12,22 @@
  * hashes faster than a whole token of 150–250 characters. Two tokens that end
  * alike only cost a full verification.
  */
+/**
+ * A bounded memory of tokens that passed full verification, for an
+ * `Identity` (or any verifier) that checks the same tokens again and again:
+ * `get` answers only a token byte-for-byte equal to one remembered, and the
+ * oldest are forgotten first. What a remembered token still needs judged
+ * (its expiry) is the caller's to judge.
+ *
+ * @example
+ * ```ts
+ * import { makeVerifiedTokens } from "@boxoffice/core"
+ * const verified = makeVerifiedTokens<{ readonly userId: string; readonly untilMs: number }>(100_000)
+ * verified.remember("eyJ…", { userId: "6f9619ff-8b86-4011-b42d-00c04fc964ff", untilMs: 1_900_000_000_000 })
+ * verified.get("eyJ…") // { userId: "6f9619ff-…", untilMs: 1_900_000_000_000 }
+ * ```
+ * @category identity
+ */
 export interface VerifiedTokens<A> {
   readonly get: (token: string) => A | undefined
   readonly remember: (token: string, value: A) => void
@@ -22,6 +38,7 @@ const keyLength = 12
 
 const keyOf = (token: string) => token.slice(-keyLength)
 
+/** A verified-token memory of at most `capacity` tokens. See `VerifiedTokens`. @category identity */
 export const makeVerifiedTokens = <A>(capacity: number): VerifiedTokens<A> => {
   const slotByKey = new Map<string, number>()
   const keys: Array<string | undefined> = new Array(capacity).fill(undefined)
