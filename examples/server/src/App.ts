@@ -4,7 +4,7 @@
  * configured, with migrations applied at start.
  */
 import { Booking, Identity, QueueTokenSigner } from "@boxoffice/core"
-import { BoxofficeHttp } from "@boxoffice/http"
+import { BoxofficeHttp, JwtIdentity } from "@boxoffice/http"
 import { MemoryQueue, MemoryStores } from "@boxoffice/memory"
 import { migrateDatabase, PostgresStores, sweepExpiredHolds, sweepIdempotencyRecords } from "@boxoffice/postgres"
 import { RedisQueue } from "@boxoffice/redis"
@@ -54,6 +54,20 @@ const queue = (config: ServerConfig) => {
   })
 }
 
+/** `BOXOFFICE_SECRET_PREVIOUS`, for the token layers: the tokens it signed still verify. */
+const previousSecretOf = (config: ServerConfig) =>
+  Option.match(config.previousSecret ?? Option.none(), {
+    onNone: () => ({}),
+    onSome: (previousSecret) => ({ previousSecret })
+  })
+
+/** The host's identity provider when `BOXOFFICE_JWT_*` name one, else the demo identity (`POST /users`). */
+const identity = (config: ServerConfig) =>
+  Option.match(config.jwt ?? Option.none(), {
+    onNone: () => Identity.layerHmac(config.secret, previousSecretOf(config)),
+    onSome: ({ source, options }) => JwtIdentity.layer(source, options)
+  })
+
 /** A demo concert, when the store has none: three dates a week out, 50 seats each. */
 const seedDemo = Layer.effectDiscard(
   Effect.gen(function* () {
@@ -77,8 +91,8 @@ export const engineLayer = (config: ServerConfig) => {
       Layer.mergeAll(
         stores(config),
         queue(config),
-        QueueTokenSigner.layerHmac(config.secret),
-        Identity.layerHmac(config.secret)
+        QueueTokenSigner.layerHmac(config.secret, previousSecretOf(config)),
+        identity(config)
       )
     )
   )

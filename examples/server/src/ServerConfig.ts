@@ -4,6 +4,7 @@
  */
 import { Config, Effect, type LogLevel, Option, Redacted, Schema } from "effect"
 import type { AccessLogMode } from "./AccessLog.ts"
+import { type JwtConfig, jwtConfig } from "./JwtConfig.ts"
 
 /** A configuration that cannot run: said at start, before anything listens. */
 export class ServerConfigError extends Schema.TaggedError<ServerConfigError>()("ServerConfigError", {
@@ -60,6 +61,10 @@ export interface ServerConfig {
   /** Prefix of every Redis key, so several deployments can share one Redis. */
   readonly redisKeyPrefix: string
   readonly secret: Redacted.Redacted<string>
+  /** `BOXOFFICE_SECRET_PREVIOUS`: the secret before a rotation; the tokens it signed still verify. */
+  readonly previousSecret?: Option.Option<Redacted.Redacted<string>>
+  /** `BOXOFFICE_JWT_*`: the host's identity provider, whose JWTs name the users; else the demo identity. */
+  readonly jwt?: Option.Option<JwtConfig>
   readonly adminKey: Option.Option<Redacted.Redacted<string>>
   readonly demo: boolean
   /** `OTEL_EXPORTER_OTLP_ENDPOINT`: spans are exported over OTLP/HTTP when set. */
@@ -136,6 +141,21 @@ export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | Serv
     ) {
       return yield* new ServerConfigError({ message: `BOXOFFICE_SECRET must be at least ${secretBytesMin} bytes` })
     }
+    const previousSecret = yield* Config.Redacted("BOXOFFICE_SECRET_PREVIOUS").pipe(Config.option)
+    if (Option.isSome(previousSecret) && Option.isNone(configuredSecret)) {
+      return yield* new ServerConfigError({ message: "BOXOFFICE_SECRET_PREVIOUS needs BOXOFFICE_SECRET" })
+    }
+    if (
+      Option.isSome(previousSecret) &&
+      new TextEncoder().encode(Redacted.value(previousSecret.value)).length < secretBytesMin
+    ) {
+      return yield* new ServerConfigError({
+        message: `BOXOFFICE_SECRET_PREVIOUS must be at least ${secretBytesMin} bytes`
+      })
+    }
+    const jwt = yield* Effect.catchTag(jwtConfig, "JwtConfigError", ({ message }) =>
+      Effect.fail(new ServerConfigError({ message }))
+    )
     if (Option.isSome(adminKey) && Redacted.value(adminKey.value).length < adminKeyLengthMin) {
       return yield* new ServerConfigError({
         message: `BOXOFFICE_ADMIN_KEY must be at least ${adminKeyLengthMin} characters`
@@ -186,6 +206,8 @@ export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | Serv
       redisClusterNodes,
       redisKeyPrefix,
       secret,
+      previousSecret,
+      jwt,
       adminKey,
       demo,
       otlpEndpoint,
