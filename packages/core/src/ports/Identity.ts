@@ -74,7 +74,7 @@ export interface HmacIdentityOptions {
  *
  * @example
  * ```ts
- * import { Effect, Option, Redacted } from "effect"
+ * import { Effect, Redacted } from "effect"
  * import { Identity } from "@boxoffice/core"
  * const program = Effect.gen(function*() {
  *   const identity = yield* Identity
