@@ -64,7 +64,10 @@ describe("HTTP contract on the embedded engine", () => {
     const forged = `${user.accessToken.slice(0, -2)}${user.accessToken.endsWith("AA") ? "BB" : "AA"}`
     assert.isTrue(isProblem(await call(base, "GET", "/wallet", { token: forged }), 401, "unauthenticated"))
     assert.isTrue(isProblem(await call(base, "GET", "/wallet", { token: "garbage" }), 401, "unauthenticated"))
-    assert.deepStrictEqual((await call(base, "GET", "/wallet", { token: user.accessToken })).body, { balance: 0 })
+    assert.deepStrictEqual((await call(base, "GET", "/wallet", { token: user.accessToken })).body, {
+      balance: 0,
+      available: 0
+    })
   })
 
   it("POST /admin/concerts needs the admin key; GET /concerts lists it", async () => {
@@ -85,6 +88,32 @@ describe("HTTP contract on the embedded engine", () => {
     )
     const bad = await call(base, "POST", "/admin/concerts", { token: adminKey, body: { title: "", dates: [] } })
     assert.isTrue(isProblem(bad, 400, "invalid-request"))
+  })
+
+  it("holdNeedsFunds: set at creation, reported to the operator; a hold reserves its amount, 402 when available is short", async () => {
+    const concert = await newConcert(base, { holdNeedsFunds: true })
+    const report = await call(base, "GET", `/admin/concerts/${concert.concertId}`, { token: adminKey })
+    assert.isTrue(report.body.settings.holdNeedsFunds)
+    const user = await admittedUser(base, concert.concertId)
+    const me = { token: user.accessToken, queueToken: user.queueToken }
+    const dateId = concert.dates[0]!.dateId
+    const broke = await call(base, "POST", `/dates/${dateId}/holds`, { ...me, body: { seatNumbers: [1] } })
+    assert.isTrue(isProblem(broke, 402, "insufficient-balance"))
+    assert.deepStrictEqual([broke.body.balance, broke.body.needed], [0, 10_000])
+    await call(base, "POST", "/wallet/charges", { ...me, body: { amount: 25_000 } })
+    const hold = await call(base, "POST", `/dates/${dateId}/holds`, { ...me, body: { seatNumbers: [1, 2] } })
+    assert.strictEqual(hold.status, 201)
+    assert.deepStrictEqual((await call(base, "GET", "/wallet", me)).body, { balance: 25_000, available: 5_000 })
+    const short = await call(base, "POST", `/dates/${dateId}/holds`, { ...me, body: { seatNumbers: [3] } })
+    assert.isTrue(isProblem(short, 402, "insufficient-balance"))
+    assert.deepStrictEqual([short.body.balance, short.body.needed], [5_000, 10_000])
+    assert.strictEqual((await call(base, "DELETE", `/holds/${hold.body.holdId}`, me)).status, 204)
+    assert.deepStrictEqual((await call(base, "GET", "/wallet", me)).body, { balance: 25_000, available: 25_000 })
+    const invalid = await call(base, "POST", "/admin/concerts", {
+      token: adminKey,
+      body: { title: "x", dates: [{ startsAt: "2030-01-01T19:00:00Z", price: 1 }], holdNeedsFunds: "yes" }
+    })
+    assert.isTrue(isProblem(invalid, 400, "invalid-request"))
   })
 
   it("GET /admin/concerts/{id}: the sale's settings, queue numbers and each date's seats and revenue, admin only", async () => {
@@ -110,7 +139,8 @@ describe("HTTP contract on the embedded engine", () => {
       admitPerMinute: null,
       paused: false,
       holdSeconds: 120,
-      maxSeatsPerUser: 4
+      maxSeatsPerUser: 4,
+      holdNeedsFunds: false
     })
     assert.deepStrictEqual(report.body.queue, { pending: 0, waiting: 1, active: 1, admittedLastMinute: 1 })
     assert.deepStrictEqual(
@@ -246,7 +276,7 @@ describe("HTTP contract on the embedded engine", () => {
     // Replayed with the same key: the same answer, though the token has ended.
     const replayed = await call(base, "POST", `/holds/${hold.body.holdId}/payment`, { ...me, idempotencyKey: "pay-1" })
     assert.deepStrictEqual(replayed.body, paid.body)
-    assert.deepStrictEqual((await call(base, "GET", "/wallet", me)).body, { balance: 30_000 })
+    assert.deepStrictEqual((await call(base, "GET", "/wallet", me)).body, { balance: 30_000, available: 30_000 })
     assert.strictEqual((await call(base, "GET", `/holds/${hold.body.holdId}`, me)).body.status, "paid")
     const payments = await call(base, "GET", "/payments", me)
     assert.strictEqual(payments.body.length, 1)
@@ -322,7 +352,7 @@ describe("HTTP contract on the embedded engine", () => {
     const fresh = { token: user.accessToken, queueToken: rejoined.body.queueToken }
     assert.isTrue(isProblem(await call(base, "POST", `/holds/${hold.body.holdId}/payment`, fresh), 409, "already-paid"))
     assert.isTrue(isProblem(await call(base, "DELETE", `/holds/${hold.body.holdId}`, fresh), 409, "already-paid"))
-    assert.deepStrictEqual((await call(base, "GET", "/wallet", me)).body, { balance: 90_000 })
+    assert.deepStrictEqual((await call(base, "GET", "/wallet", me)).body, { balance: 90_000, available: 90_000 })
   })
 
   it("queue tokens: missing, forged, another user's, another concert's, left", async () => {
@@ -400,7 +430,10 @@ describe("HTTP contract on the embedded engine", () => {
         "balance-limit-exceeded"
       )
     )
-    assert.deepStrictEqual((await call(base, "GET", "/wallet", me)).body, { balance: 1_000_000_000 })
+    assert.deepStrictEqual((await call(base, "GET", "/wallet", me)).body, {
+      balance: 1_000_000_000,
+      available: 1_000_000_000
+    })
   })
 
   it("SSE: a waiting client receives its position and its admission without polling", async () => {

@@ -70,7 +70,10 @@ describe("HTTP bounds", () => {
     assert.strictEqual(problemIn(text).code, "payload-too-large")
     assert.isTrue(closed, "the connection was left open for the rest of the body")
     assert.isBelow(performance.now() - started, 1_500)
-    assert.deepStrictEqual((await call(base, "GET", "/wallet", { token: user.accessToken })).body, { balance: 0 })
+    assert.deepStrictEqual((await call(base, "GET", "/wallet", { token: user.accessToken })).body, {
+      balance: 0,
+      available: 0
+    })
   })
 
   it("a streamed (chunked) body over 64 KiB is refused too, and nothing is charged", async () => {
@@ -83,7 +86,10 @@ describe("HTTP bounds", () => {
     )
     assert.match(text, /^HTTP\/1\.1 413 /)
     assert.strictEqual(problemIn(text).code, "payload-too-large")
-    assert.deepStrictEqual((await call(base, "GET", "/wallet", { token: user.accessToken })).body, { balance: 0 })
+    assert.deepStrictEqual((await call(base, "GET", "/wallet", { token: user.accessToken })).body, {
+      balance: 0,
+      available: 0
+    })
   })
 
   it("a body that is not JSON is 415 unsupported-media-type", async () => {
@@ -99,7 +105,10 @@ describe("HTTP bounds", () => {
       body: await response.json()
     }
     assert.isTrue(isProblem(answer, 415, "unsupported-media-type"), JSON.stringify(answer))
-    assert.deepStrictEqual((await call(base, "GET", "/wallet", { token: user.accessToken })).body, { balance: 0 })
+    assert.deepStrictEqual((await call(base, "GET", "/wallet", { token: user.accessToken })).body, {
+      balance: 0,
+      available: 0
+    })
   })
 
   it("a known path with another method is 405 method-not-allowed with Allow; an unknown path is 404", async () => {

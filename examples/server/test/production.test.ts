@@ -54,7 +54,7 @@ describe("HTTP on Postgres + Redis", () => {
     const paid = await call(base, "POST", `/holds/${hold.body.holdId}/payment`, { ...me, idempotencyKey: "journey" })
     assert.strictEqual(paid.status, 201)
     assert.strictEqual(paid.body.balance, 5_000)
-    assert.deepStrictEqual((await call(base, "GET", "/wallet", me)).body, { balance: 5_000 })
+    assert.deepStrictEqual((await call(base, "GET", "/wallet", me)).body, { balance: 5_000, available: 5_000 })
     assert.strictEqual((await call(base, "GET", "/queue/status", me)).body.status, "expired")
 
     const next = { token: second.accessToken, queueToken: waiting.body.queueToken }
@@ -89,7 +89,10 @@ describe("HTTP on Postgres + Redis", () => {
       body: { amount: 1_000 }
     })
     assert.isTrue(isProblem(answer, 409, "idempotency-in-flight"), JSON.stringify(answer))
-    assert.deepStrictEqual((await call(base, "GET", "/wallet", { token: user.accessToken })).body, { balance: 0 })
+    assert.deepStrictEqual((await call(base, "GET", "/wallet", { token: user.accessToken })).body, {
+      balance: 0,
+      available: 0
+    })
     finish()
     await first
     const retried = await call(base, "POST", "/wallet/charges", {
@@ -98,7 +101,10 @@ describe("HTTP on Postgres + Redis", () => {
       body: { amount: 1_000 }
     })
     assert.strictEqual(retried.status, 200, JSON.stringify(retried))
-    assert.deepStrictEqual((await call(base, "GET", "/wallet", { token: user.accessToken })).body, { balance: 1_000 })
+    assert.deepStrictEqual((await call(base, "GET", "/wallet", { token: user.accessToken })).body, {
+      balance: 1_000,
+      available: 1_000
+    })
   })
 
   for (const cutOff of ["postgres", "redis"] as const) {
@@ -165,7 +171,7 @@ describe("HTTP on Postgres + Redis", () => {
         await new Promise((resolve) => setTimeout(resolve, 100))
         back = await call(fragile.url, "GET", "/wallet", { token: user.accessToken })
       }
-      assert.deepStrictEqual(back.body, { balance: 0 })
+      assert.deepStrictEqual(back.body, { balance: 0, available: 0 })
     } finally {
       await fragile.close()
       await proxy.close()

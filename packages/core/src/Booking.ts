@@ -48,7 +48,7 @@ import type { QueueSettings, QueueSettingsChange } from "./model/QueueSettings.t
 import type { DateSeatCounts, QueueStats } from "./model/SaleReport.ts"
 import { type QueueEntry, QueueTokenClaims } from "./model/QueueEntry.ts"
 import type { Seat } from "./model/Seat.ts"
-import type { ChargeReceipt } from "./model/Wallet.ts"
+import type { ChargeReceipt, WalletFunds } from "./model/Wallet.ts"
 import { Catalog } from "./ports/Catalog.ts"
 import { IdempotencyClaim, IdempotencyRecords, type IdempotentOutcome } from "./ports/IdempotencyRecords.ts"
 import { Payments } from "./ports/Payments.ts"
@@ -151,6 +151,7 @@ export class Booking extends Context.Service<
       | SaleClosed
       | SeatUnavailable
       | HoldLimitExceeded
+      | InsufficientBalance
       | Unavailable
       | OutcomeUnknown
     >
@@ -168,6 +169,8 @@ export class Booking extends Context.Service<
       BalanceLimitExceeded | IdempotencyInFlight | IdempotencyKeyReused | Unavailable | OutcomeUnknown
     >
     readonly balance: (userId: UserId) => Effect.Effect<number, Unavailable>
+    /** The balance and what the user's live reserving holds leave available of it, read in one step. */
+    readonly funds: (userId: UserId) => Effect.Effect<WalletFunds, Unavailable>
     /**
      * Debits the wallet, sells the hold's seats and records that the queue
      * token has paid, in one atomic step of the store that holds the money,
@@ -291,7 +294,8 @@ export class Booking extends Context.Service<
             ...(input.opensAt === undefined ? {} : { opensAt: input.opensAt })
           }),
           holdSeconds: input.holdSeconds ?? defaults.holdSeconds,
-          maxSeatsPerUser: input.maxSeatsPerUser ?? defaults.maxSeatsPerUser
+          maxSeatsPerUser: input.maxSeatsPerUser ?? defaults.maxSeatsPerUser,
+          holdNeedsFunds: input.holdNeedsFunds ?? defaults.holdNeedsFunds
         })
         const dates = yield* Effect.forEach(input.dates, (date) =>
           Effect.map(
@@ -414,7 +418,8 @@ export class Booking extends Context.Service<
           amountKrw: holdAmountKrw(date.priceKrw, seatNumbers),
           holdSeconds: concert.policy.holdSeconds,
           maxSeatsPerUser: concert.policy.maxSeatsPerUser,
-          activeUntil: entry.activeUntil!
+          activeUntil: entry.activeUntil!,
+          reservesFunds: concert.policy.holdNeedsFunds
         })
         yield* Metric.update(BookingMetrics.holds, 1)
         return held
@@ -442,6 +447,10 @@ export class Booking extends Context.Service<
         if (receipt.chargeId === chargeId) yield* Metric.update(BookingMetrics.chargedKrw, amountKrw)
         return receipt
       }, spanWhenTracing("Booking.charge"))
+
+      const funds = Effect.fnUntraced(function* (userId: UserId) {
+        return yield* wallet.funds(userId)
+      }, spanWhenTracing("Booking.funds"))
 
       const balance = Effect.fnUntraced(function* (userId: UserId) {
         return yield* wallet.balance(userId)
@@ -552,6 +561,7 @@ export class Booking extends Context.Service<
         releaseHold,
         charge,
         balance,
+        funds,
         pay,
         listPayments
       })

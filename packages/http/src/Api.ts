@@ -69,7 +69,9 @@ export const CreateConcertBody = Schema.Struct({
   holdSeconds: Schema.optionalKey(intBetween(Limits.holdSecondsMin, Limits.holdSecondsMax)),
   maxSeatsPerUser: Schema.optionalKey(intBetween(1, Limits.seatsPerUserMax)),
   /** When the sale opens: joins before it are drawn at random into the line then. A past time means now. */
-  opensAt: Schema.optionalKey(Instant)
+  opensAt: Schema.optionalKey(Instant),
+  /** A hold reserves its amount from the wallet, refused (402) when the available balance is short. Default false. */
+  holdNeedsFunds: Schema.optionalKey(Schema.Boolean)
 })
 
 /** @category schemas */
@@ -90,7 +92,8 @@ export class SaleReportResponse extends Schema.Class<SaleReportResponse>("SaleRe
     admitPerMinute: Schema.NullOr(Schema.Int),
     paused: Schema.Boolean,
     holdSeconds: Schema.Int,
-    maxSeatsPerUser: Schema.Int
+    maxSeatsPerUser: Schema.Int,
+    holdNeedsFunds: Schema.Boolean
   }),
   queue: Schema.Struct({
     /** Joined before the opening, awaiting the draw. */
@@ -211,7 +214,11 @@ export class HoldResponse extends Schema.Class<HoldResponse>("HoldResponse")({
 }) {}
 
 /** @category schemas */
-export class WalletResponse extends Schema.Class<WalletResponse>("WalletResponse")({ balance: Schema.Int }) {}
+export class WalletResponse extends Schema.Class<WalletResponse>("WalletResponse")({
+  balance: Schema.Int,
+  /** The balance less the amounts of the user's live holds that reserve funds (`holdNeedsFunds`). */
+  available: Schema.Int
+}) {}
 
 /** @category schemas */
 export const ChargeBody = Schema.Struct({ amount: intBetween(Limits.chargeKrwMin, Limits.chargeKrwMax) })
@@ -358,6 +365,7 @@ const hold = HttpApiEndpoint.post("hold", "/dates/:dateId/holds", {
     SaleClosedProblem,
     SeatUnavailableProblem,
     HoldLimitExceededProblem,
+    InsufficientBalanceProblem,
     ...bodies,
     ...writes
   ]

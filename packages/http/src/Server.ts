@@ -164,7 +164,8 @@ const AdminLive = HttpApiBuilder.group(BoxofficeApi, "admin", (handlers) =>
                 admitPerMinute: queue.settings.admitPerMinute,
                 paused: queue.settings.paused,
                 holdSeconds: concert.policy.holdSeconds,
-                maxSeatsPerUser: concert.policy.maxSeatsPerUser
+                maxSeatsPerUser: concert.policy.maxSeatsPerUser,
+                holdNeedsFunds: concert.policy.holdNeedsFunds
               },
               queue: {
                 pending: queue.pending,
@@ -204,7 +205,8 @@ const AdminLive = HttpApiBuilder.group(BoxofficeApi, "admin", (handlers) =>
               ...(payload.queue === undefined ? {} : { queue: payload.queue }),
               ...(payload.holdSeconds === undefined ? {} : { holdSeconds: payload.holdSeconds }),
               ...(payload.maxSeatsPerUser === undefined ? {} : { maxSeatsPerUser: payload.maxSeatsPerUser }),
-              ...(payload.opensAt === undefined ? {} : { opensAt: payload.opensAt })
+              ...(payload.opensAt === undefined ? {} : { opensAt: payload.opensAt }),
+              ...(payload.holdNeedsFunds === undefined ? {} : { holdNeedsFunds: payload.holdNeedsFunds })
             })
           ),
           (concert) =>
@@ -293,7 +295,8 @@ const UserLive = HttpApiBuilder.group(BoxofficeApi, "user", (handlers) =>
       .handle("wallet", () =>
         Effect.gen(function* () {
           const { userId } = yield* CurrentUser
-          return new WalletResponse({ balance: yield* answer(booking.balance(userId)) })
+          const funds = yield* answer(booking.funds(userId))
+          return new WalletResponse({ balance: funds.balanceKrw, available: funds.availableKrw })
         })
       )
       .handle("charge", ({ headers, payload }) =>

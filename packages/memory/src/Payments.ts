@@ -8,11 +8,10 @@
 import {
   checkPayable,
   checkSaleOpen,
-  debit,
+  debitAvailable,
   Forbidden,
   HoldExpired,
   holdStatus,
-  InsufficientBalance,
   LedgerEntry,
   NotFound,
   Payment,
@@ -21,7 +20,7 @@ import {
   QueueTokenExpired
 } from "@boxoffice/core"
 import { DateTime, Effect, Layer, Option, Result } from "effect"
-import { seatsOf, tidy, userDateKey } from "./internal/MemoryState.ts"
+import { liveReservationsKrw, seatsOf, tidy, userDateKey } from "./internal/MemoryState.ts"
 import { atomically, claimKey, MemoryStore, recordOutcome, receiptOf } from "./internal/MemoryStore.ts"
 
 /** @category layers */
@@ -52,12 +51,16 @@ export const layer: Layer.Layer<Payments, never, MemoryStore> = Layer.effect(
           const payable = checkPayable(hold.holdId, holdStatus(hold.state, expiresAtMs, nowMs))
           if (Result.isFailure(payable)) return Result.fail(payable.failure)
           const balanceBefore = state.balances.get(request.userId) ?? 0
+          // L2: the amount must fit in what the user's other live reservations leave; a reserving hold
+          // pays out of its own reservation.
           const balance = state.faults.skipBalanceGuard
             ? Result.succeed(balanceBefore - hold.amountKrw)
-            : debit(balanceBefore, hold.amountKrw)
-          if (Result.isFailure(balance)) {
-            return Result.fail(new InsufficientBalance({ balanceKrw: balanceBefore, neededKrw: hold.amountKrw }))
-          }
+            : debitAvailable(
+                balanceBefore,
+                liveReservationsKrw(state, request.userId, nowMs, hold.holdId),
+                hold.amountKrw
+              )
+          if (Result.isFailure(balance)) return Result.fail(balance.failure)
           const seats = seatsOf(state, hold.dateId)
           // Sell only seats whose newest hold is this one: a live hold always is, so this is the
           // audit twin of the Postgres function's check on the locked seat rows.

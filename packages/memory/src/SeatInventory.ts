@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import {
+  availableKrw,
   checkReleasable,
   checkSeatLimit,
   Forbidden,
@@ -13,6 +14,7 @@ import {
   isStillActive,
   NotFound,
   QueueTokenExpired,
+  reserve,
   DateSeatCounts,
   Seat,
   SeatInventory,
@@ -22,7 +24,14 @@ import {
   Limits
 } from "@boxoffice/core"
 import { DateTime, Layer, Option, Result } from "effect"
-import { type HoldRecord, type MemoryState, seatsOf, tidy, userDateKey } from "./internal/MemoryState.ts"
+import {
+  type HoldRecord,
+  liveReservationsKrw,
+  type MemoryState,
+  seatsOf,
+  tidy,
+  userDateKey
+} from "./internal/MemoryState.ts"
 import { atomically, MemoryStore } from "./internal/MemoryStore.ts"
 
 export const toHold = (record: HoldRecord, nowMs: number): Hold =>
@@ -107,6 +116,15 @@ export const layer: Layer.Layer<SeatInventory, never, MemoryStore> = Layer.effec
             maxSeatsPerUser: request.maxSeatsPerUser
           })
           if (Result.isFailure(limit)) return Result.fail(limit.failure)
+          if (request.reservesFunds && !state.faults.skipFundsCheck) {
+            // L2: the reservation must fit in what the balance less the user's live reservations leaves.
+            const available = availableKrw(
+              state.balances.get(request.userId) ?? 0,
+              liveReservationsKrw(state, request.userId, nowMs)
+            )
+            const reserved = reserve(available, request.amountKrw)
+            if (Result.isFailure(reserved)) return Result.fail(reserved.failure)
+          }
           const record: HoldRecord = {
             holdId: request.holdId,
             userId: request.userId,
@@ -115,11 +133,17 @@ export const layer: Layer.Layer<SeatInventory, never, MemoryStore> = Layer.effec
             amountKrw: request.amountKrw,
             state: "held",
             createdAtMs: nowMs,
-            expiresAtMs: nowMs + request.holdSeconds * 1000
+            expiresAtMs: nowMs + request.holdSeconds * 1000,
+            reservesFunds: request.reservesFunds
           }
           state.holds.set(record.holdId, record)
           state.holdsToForget.push(record.expiresAtMs + Limits.endedHoldRetentionSeconds * 1000, record.holdId)
           for (const n of record.seatNumbers) seats.lastHold.set(n, record.holdId)
+          if (record.reservesFunds) {
+            const reserving = state.reservingHoldsByUser.get(record.userId) ?? []
+            reserving.push(record.holdId)
+            state.reservingHoldsByUser.set(record.userId, reserving)
+          }
           // Only live holds count towards the limit, so drop the others while here.
           state.holdsByUserDate.set(key, [
             ...userHolds.filter((holdId) => isLiveHold(state, holdId, nowMs)),

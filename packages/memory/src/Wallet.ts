@@ -3,9 +3,9 @@
  *
  * @since 0.1.0
  */
-import { ChargeReceipt, credit, LedgerEntry, Wallet } from "@boxoffice/core"
+import { availableKrw, ChargeReceipt, credit, LedgerEntry, Wallet, WalletFunds } from "@boxoffice/core"
 import { DateTime, Effect, Layer, Option, Result } from "effect"
-import { tidy } from "./internal/MemoryState.ts"
+import { liveReservationsKrw, tidy } from "./internal/MemoryState.ts"
 import { atomically, claimKey, MemoryStore, recordOutcome, receiptOf } from "./internal/MemoryStore.ts"
 
 /** @category layers */
@@ -42,6 +42,12 @@ export const layer: Layer.Layer<Wallet, never, MemoryStore> = Layer.effect(
           return Result.succeed(receipt)
         }),
       balance: (userId) => Effect.sync(() => state.balances.get(userId) ?? 0),
+      funds: (userId) =>
+        atomically((nowMs) => {
+          const balanceKrw = state.balances.get(userId) ?? 0
+          const available = availableKrw(balanceKrw, liveReservationsKrw(state, userId, nowMs))
+          return Result.succeed(new WalletFunds({ balanceKrw, availableKrw: available }))
+        }),
       ledger: (userId) => Effect.sync(() => [...(state.ledgers.get(userId) ?? [])])
     })
   )

@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { ConcertId, DateId } from "./Ids.ts"
 import { Limits } from "./Limits.ts"
 import { PriceKrw } from "./Money.ts"
@@ -34,9 +34,24 @@ export class QueuePolicy extends Schema.Class<QueuePolicy>("@boxoffice/core/Queu
 export class SalePolicy extends Schema.Class<SalePolicy>("@boxoffice/core/SalePolicy")({
   queue: QueuePolicy,
   holdSeconds: intBetween(Limits.holdSecondsMin, Limits.holdSecondsMax),
-  maxSeatsPerUser: intBetween(1, Limits.seatsPerUserMax)
+  maxSeatsPerUser: intBetween(1, Limits.seatsPerUserMax),
+  /**
+   * When true, a hold reserves its amount from the user's wallet and is
+   * refused (`InsufficientBalance`) when the balance less the user's live
+   * reservations is short (L2). False by default, and for a policy stored
+   * before the setting existed.
+   */
+  holdNeedsFunds: Schema.Boolean.pipe(
+    Schema.withDecodingDefaultKey(Effect.succeed(false)),
+    Schema.withConstructorDefault(Effect.succeed(false))
+  )
 }) {
-  static readonly default = new SalePolicy({ queue: QueuePolicy.default, holdSeconds: 300, maxSeatsPerUser: 4 })
+  static readonly default = new SalePolicy({
+    queue: QueuePolicy.default,
+    holdSeconds: 300,
+    maxSeatsPerUser: 4,
+    holdNeedsFunds: false
+  })
 }
 
 /** One performance: its seats all cost `priceKrw`. @category models */
@@ -81,7 +96,9 @@ export const NewConcert = Schema.Struct({
   holdSeconds: Schema.optionalKey(intBetween(Limits.holdSecondsMin, Limits.holdSecondsMax)),
   maxSeatsPerUser: Schema.optionalKey(intBetween(1, Limits.seatsPerUserMax)),
   /** When the sale opens (a past time means now); absent, it is open at once. */
-  opensAt: Schema.optionalKey(Schema.DateTimeUtc)
+  opensAt: Schema.optionalKey(Schema.DateTimeUtc),
+  /** Holds reserve their amount from the wallet; absent, false. */
+  holdNeedsFunds: Schema.optionalKey(Schema.Boolean)
 })
 /** @category models */
 export type NewConcert = typeof NewConcert.Type

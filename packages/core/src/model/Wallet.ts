@@ -27,3 +27,16 @@ export class ChargeReceipt extends Schema.Class<ChargeReceipt>("@boxoffice/core/
   amountKrw: ChargeAmountKrw,
   balanceKrw: Krw
 }) {}
+
+/**
+ * A wallet now: its balance, and what the user's live reserving holds leave
+ * of it to spend or reserve, read in one step. L2 keeps both in 0..cap; they
+ * are plain integers so that a store which broke L2 reports what it holds
+ * and the law suites name the law, rather than failing to build the answer.
+ *
+ * @category models
+ */
+export class WalletFunds extends Schema.Class<WalletFunds>("@boxoffice/core/WalletFunds")({
+  balanceKrw: Schema.Int,
+  availableKrw: Schema.Int
+}) {}

@@ -49,8 +49,9 @@ export interface PaymentRequest {
  * the first receipt, L7), it checks that no payment was made with the queue
  * token yet (else `QueueTokenExpired`), that the hold is live, owned, unpaid
  * and of the token's concert, and that its date has not started, by the
- * store's clock; it debits the wallet by the hold's amount without going
- * below 0, makes the seats the user's, records the payment with its queue
+ * store's clock; it debits the wallet by the hold's amount, which must fit
+ * in the balance less the user's other live reservations (a reserving hold
+ * pays out of its own reservation), makes the seats the user's, records the payment with its queue
  * token, marks the hold paid and records the idempotency outcome. All of it
  * happens or none. Of concurrent payments with one token, at most one
  * succeeds.

@@ -8,6 +8,7 @@ import type {
   AlreadyPaid,
   Forbidden,
   HoldLimitExceeded,
+  InsufficientBalance,
   NotFound,
   OutcomeUnknown,
   QueueTokenExpired,
@@ -36,6 +37,13 @@ export interface HoldRequest {
    * the store refuses the hold when its own clock has reached this (L6).
    */
   readonly activeUntil: DateTime.Utc
+  /**
+   * The concert's `holdNeedsFunds`: the hold reserves `amountKrw` from the
+   * user's wallet until it is paid, released or expires, and is refused with
+   * `InsufficientBalance` when the user's available balance (the balance less
+   * their live reservations) is short (L2).
+   */
+  readonly reservesFunds: boolean
 }
 
 /**
@@ -43,6 +51,9 @@ export interface HoldRequest {
  * seats or none (L1), judges liveness by the store's clock (L4) and counts
  * the user's seats on the date under the same guard as the seats themselves,
  * and refuses with `QueueTokenExpired` once its clock reaches `activeUntil`.
+ * A hold that `reservesFunds` is judged against the user's available
+ * balance in the same step, under a guard that every other change of that
+ * balance (a payment, another reserving hold) also takes (L2).
  *
  * @example
  * ```ts
@@ -69,10 +80,17 @@ export class SeatInventory extends Context.Service<
     readonly seatCounts: (
       dates: ReadonlyArray<ConcertDate>
     ) => Effect.Effect<ReadonlyArray<DateSeatCounts>, Unavailable>
-    /** All seats or none. Fails with `SeatUnavailable` naming the taken seats. */
+    /**
+     * All seats or none. Fails with `SeatUnavailable` naming the taken seats,
+     * then `HoldLimitExceeded`, then (a hold that reserves funds)
+     * `InsufficientBalance` naming what was available.
+     */
     readonly hold: (
       request: HoldRequest
-    ) => Effect.Effect<Hold, SeatUnavailable | HoldLimitExceeded | QueueTokenExpired | Unavailable | OutcomeUnknown>
+    ) => Effect.Effect<
+      Hold,
+      SeatUnavailable | HoldLimitExceeded | InsufficientBalance | QueueTokenExpired | Unavailable | OutcomeUnknown
+    >
     /** The hold with its status judged now. */
     readonly findHold: (holdId: HoldId) => Effect.Effect<Option.Option<Hold>, Unavailable>
     /** Frees a live hold's seats at once. Releasing an expired or released hold is a no-op. */

@@ -12,7 +12,7 @@ import type {
   Unavailable
 } from "../Errors.ts"
 import type { ChargeId, UserId } from "../model/Ids.ts"
-import type { ChargeReceipt, LedgerEntry } from "../model/Wallet.ts"
+import type { ChargeReceipt, LedgerEntry, WalletFunds } from "../model/Wallet.ts"
 import type { IdempotencyClaim } from "./IdempotencyRecords.ts"
 
 /** @category models */
@@ -32,8 +32,9 @@ export interface ChargeRequest {
 
 /**
  * An append-only ledger per user. The balance always equals the sum of the
- * ledger and never leaves 0..balanceKrwMax (L2). Concurrent charges never
- * fail because of each other.
+ * ledger and never leaves 0..balanceKrwMax, and what is available (the
+ * balance less the user's live reserving holds) never goes below 0 (L2).
+ * Concurrent charges never fail because of each other.
  *
  * @example
  * ```ts
@@ -53,6 +54,12 @@ export class Wallet extends Context.Service<
       BalanceLimitExceeded | IdempotencyInFlight | IdempotencyKeyReused | Unavailable | OutcomeUnknown
     >
     readonly balance: (userId: UserId) => Effect.Effect<number, Unavailable>
+    /**
+     * The balance and what is available of it now: the balance less the
+     * amounts of the user's live reserving holds, judged by the store's clock
+     * (L4), both read in one step.
+     */
+    readonly funds: (userId: UserId) => Effect.Effect<WalletFunds, Unavailable>
     /** The user's ledger, oldest first. */
     readonly ledger: (userId: UserId) => Effect.Effect<ReadonlyArray<LedgerEntry>, Unavailable>
   }

@@ -10,6 +10,7 @@ import {
   type DateId,
   type HoldId,
   type HoldState,
+  holdIsLive,
   type IdempotentOutcome,
   type LedgerEntry,
   Limits,
@@ -32,6 +33,8 @@ export interface Faults {
   readonly ignoreHoldExpiryAtPayment?: boolean
   /** Lines up joins made before the opening in join order, as if there were no pre-queue. */
   readonly ignoreOpening?: boolean
+  /** Lets a hold reserve funds without checking what is available (L2). */
+  readonly skipFundsCheck?: boolean
 }
 
 export interface HoldRecord {
@@ -43,6 +46,8 @@ export interface HoldRecord {
   state: HoldState
   readonly createdAtMs: number
   readonly expiresAtMs: number
+  /** It reserves `amountKrw` from the user's wallet while it is live (the concert's `holdNeedsFunds`). */
+  readonly reservesFunds: boolean
 }
 
 export interface DateSeats {
@@ -119,6 +124,8 @@ export interface MemoryState {
   /** `${userId}/${dateId}` → seats the user bought on the date */
   readonly seatsSoldByUserDate: Map<string, number>
   readonly balances: Map<UserId, number>
+  /** The user's holds that reserve funds; those no longer live are dropped when read. */
+  readonly reservingHoldsByUser: Map<UserId, Array<HoldId>>
   readonly ledgers: Map<UserId, Array<LedgerEntry>>
   readonly paymentsByUser: Map<UserId, Array<Payment>>
   /** queue token → the payment made with it: a token pays once (the twin of the unique `payments.queue_token_id`). */
@@ -139,6 +146,7 @@ export const makeMemoryState = (faults: Faults = {}): MemoryState => ({
   holdsByUserDate: new Map(),
   seatsSoldByUserDate: new Map(),
   balances: new Map(),
+  reservingHoldsByUser: new Map(),
   ledgers: new Map(),
   paymentsByUser: new Map(),
   paymentByQueueToken: new Map(),
@@ -157,6 +165,28 @@ export const seatsOf = (state: MemoryState, dateId: DateId): DateSeats => {
     state.seats.set(dateId, seats)
   }
   return seats
+}
+
+/**
+ * The amounts of the user's live reserving holds (L4: not expired by
+ * `nowMs`, not released, not paid), but `exceptHoldId`'s. A hold that is no
+ * longer live never is again, so those are dropped from the index here.
+ */
+export const liveReservationsKrw = (
+  state: MemoryState,
+  userId: UserId,
+  nowMs: number,
+  exceptHoldId: HoldId | null = null
+): Array<number> => {
+  const holdIds = state.reservingHoldsByUser.get(userId)
+  if (holdIds === undefined) return []
+  const live = holdIds.filter((holdId) => {
+    const hold = state.holds.get(holdId)
+    return hold !== undefined && holdIsLive(hold.state, hold.expiresAtMs, nowMs)
+  })
+  if (live.length === 0) state.reservingHoldsByUser.delete(userId)
+  else if (live.length < holdIds.length) state.reservingHoldsByUser.set(userId, live)
+  return live.filter((holdId) => holdId !== exceptHoldId).map((holdId) => state.holds.get(holdId)!.amountKrw)
 }
 
 /**
