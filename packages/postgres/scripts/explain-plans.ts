@@ -51,6 +51,10 @@ try {
     ["ledger of a user", `select * from ledger_entries where user_id = '${wallet!.user_id}' order by entry_id`],
     ["payments of a user", `select * from payments where user_id = '${wallet!.user_id}' order by paid_at`],
     [
+      "funds of a user (balance and live reservations, one read)",
+      `select coalesce((select w.balance_krw from wallets w where w.user_id = '${wallet!.user_id}'), 0)::int, (select coalesce(sum(h.amount_krw), 0) from holds h where h.user_id = '${wallet!.user_id}' and h.reserves_funds and h.state = 'held' and h.expires_at > (select boxoffice_now()))::int`
+    ],
+    [
       "sweeper batch",
       `select date_id, seat_number from seats where hold_expires_at <= boxoffice_now() order by hold_expires_at limit 500 for update skip locked`
     ]
@@ -70,7 +74,7 @@ try {
   const calls: Array<[string, string]> = [
     [
       "boxoffice_hold",
-      `select * from boxoffice_hold(gen_random_uuid(), '${user}', '${date!.date_id}', '{3,4}', 20000, 300, 4, 4102444800000)`
+      `select * from boxoffice_hold(gen_random_uuid(), '${user}', '${date!.date_id}', '{3,4}', 20000, 300, 4, 4102444800000, true)`
     ],
     ["boxoffice_release", `select * from boxoffice_release('${hold!.hold_id}', '${hold!.user_id}')`],
     [

@@ -1,10 +1,11 @@
 /**
  * Postgres `Payments`: a payment, with the claim of its key, is one call of
- * `boxoffice_pay` (migration 0006), one transaction (L3) and a prepared
+ * `boxoffice_pay` (migration 0007), one transaction (L3) and a prepared
  * statement. It claims the key, then locks its queue token and refuses the
  * token if a payment was made with it, locks the hold, the wallet and the
  * hold's seats, then judges the sale window and the hold by the clock read
- * after those locks, and sells only seats that are still this hold's. The
+ * after those locks, and sells only seats that are still this hold's. It
+ * debits only what the user's other live reserving holds leave (L2). The
  * payment row carries its queue token, unique: a token pays once. The unique
  * (date, seat) key of `sales` is the final guard against a double sale.
  *

@@ -1,10 +1,11 @@
 /**
- * Postgres `SeatInventory`. A hold is one call of `boxoffice_hold` and a
- * release one call of `boxoffice_release` (migration 0003), each a prepared
- * statement: each locks the
- * seat rows it touches, in seat order, and judges liveness by the clock read
- * after its locks (`hold_expires_at > boxoffice_now()`), so an expired hold
- * frees its seats with no sweeper (L4).
+ * Postgres `SeatInventory`. A hold is one call of `boxoffice_hold`
+ * (migration 0007) and a release one call of `boxoffice_release` (migration
+ * 0004), each a prepared statement: each locks the seat rows it touches, in
+ * seat order, and judges liveness by the clock read after its locks
+ * (`hold_expires_at > boxoffice_now()`), so an expired hold frees its seats
+ * with no sweeper (L4). A hold that reserves funds also locks its user's
+ * wallet row first and is judged against what is available (L2).
  *
  * @since 0.1.0
  */
@@ -18,6 +19,7 @@ import {
   type HoldLimitExceeded,
   type HoldState,
   holdStatus,
+  InsufficientBalance,
   NotFound,
   QueueTokenExpired,
   Seat,
@@ -30,11 +32,12 @@ import { PgDatabase, rows } from "./internal/Database.ts"
 import { holdColumns, type HoldRow, intArrayLiteral, toHold } from "./internal/rows.ts"
 
 interface HoldCallRow {
-  readonly outcome: "held" | "seat-unavailable" | "hold-limit" | "queue-token-expired"
+  readonly outcome: "held" | "seat-unavailable" | "hold-limit" | "queue-token-expired" | "insufficient"
   readonly taken: Array<number> | null
   readonly seats_already: number
   readonly created_at_ms: number
   readonly expires_at_ms: number
+  readonly available_krw: number | null
 }
 
 interface ReleaseRow {
@@ -104,11 +107,15 @@ export const layer: Layer.Layer<SeatInventory, never, PgDatabase> = Layer.effect
             const [row] = await client<Array<HoldCallRow>>`
               select * from boxoffice_hold(${request.holdId}, ${request.userId}, ${request.date.dateId},
                 ${intArrayLiteral(request.seatNumbers)}::int[], ${request.amountKrw}, ${request.holdSeconds},
-                ${request.maxSeatsPerUser}, ${DateTime.toEpochMillis(request.activeUntil)})`
+                ${request.maxSeatsPerUser}, ${DateTime.toEpochMillis(request.activeUntil)}, ${request.reservesFunds})`
             return row!
           }),
-          (row): Effect.Effect<Hold, SeatUnavailable | HoldLimitExceeded | QueueTokenExpired> => {
+          (row): Effect.Effect<Hold, SeatUnavailable | HoldLimitExceeded | InsufficientBalance | QueueTokenExpired> => {
             switch (row.outcome) {
+              case "insufficient":
+                return Effect.fail(
+                  new InsufficientBalance({ balanceKrw: row.available_krw ?? 0, neededKrw: request.amountKrw })
+                )
               case "queue-token-expired":
                 return Effect.fail(new QueueTokenExpired())
               case "seat-unavailable":

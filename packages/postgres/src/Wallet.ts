@@ -2,11 +2,14 @@
  * Postgres `Wallet`: an append-only ledger and a balance row whose check
  * constraint keeps it in 0..cap. A charge, with the claim of its key, is one
  * call of `boxoffice_charge` (migration 0004), a prepared statement.
- * Concurrent charges queue on the balance row and all succeed.
+ * Concurrent charges queue on the balance row and all succeed. What is
+ * available is the balance less the user's live reserving holds, which
+ * `boxoffice_hold` and `boxoffice_pay` (migration 0007) keep ≥ 0 (L2).
  *
  * @since 0.1.0
  */
 import {
+  availableKrw,
   BalanceLimitExceeded,
   type ChargeId,
   ChargeReceipt,
@@ -15,7 +18,8 @@ import {
   LedgerEntry,
   Limits,
   type UserId,
-  Wallet
+  Wallet,
+  WalletFunds
 } from "@boxoffice/core"
 import { sql } from "drizzle-orm"
 import { DateTime, Effect, Layer } from "effect"
@@ -73,6 +77,19 @@ export const layer: Layer.Layer<Wallet, never, PgDatabase> = Layer.effect(
             select balance_krw::int as balance_krw from wallets where user_id = ${userId}`
           )
           return row?.balance_krw ?? 0
+        }),
+      funds: (userId) =>
+        database.run(async () => {
+          // One statement, so one snapshot: the balance and the live reservations (L4: state 'held' and
+          // expires_at after the store's clock) as of the same instant. Copy of holdIsLive; available is
+          // availableKrw of the two.
+          const [row] = await client<Array<{ balance_krw: number; reserved_krw: number }>>`
+            select coalesce((select w.balance_krw from wallets w where w.user_id = ${userId}), 0)::int as balance_krw,
+              (select coalesce(sum(h.amount_krw), 0) from holds h
+               where h.user_id = ${userId} and h.reserves_funds and h.state = 'held'
+                 and h.expires_at > (select boxoffice_now()))::int as reserved_krw`
+          const { balance_krw, reserved_krw } = row!
+          return new WalletFunds({ balanceKrw: balance_krw, availableKrw: availableKrw(balance_krw, [reserved_krw]) })
         }),
       ledger: (userId) =>
         database.run(async (db) => {

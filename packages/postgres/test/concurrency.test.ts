@@ -93,7 +93,8 @@ const holdRequest = (date: ConcertDate, userId: UserId, seatNumbers: Array<numbe
     amountKrw: date.priceKrw * seatNumbers.length,
     holdSeconds: 300,
     maxSeatsPerUser: 4,
-    activeUntil: activeAllDay
+    activeUntil: activeAllDay,
+    reservesFunds: false
   }))
 
 const hold = (date: ConcertDate, userId: UserId, seatNumbers: Array<number>) =>

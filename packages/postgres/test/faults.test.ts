@@ -304,7 +304,8 @@ describe("faults", () => {
             amountKrw: 10_000,
             holdSeconds: 1,
             maxSeatsPerUser: 10,
-            activeUntil: activeAllDay
+            activeUntil: activeAllDay,
+            reservesFunds: false
           })
         })
       )
@@ -339,7 +340,8 @@ describe("faults", () => {
             amountKrw: 10_000,
             holdSeconds: 300,
             maxSeatsPerUser: 4,
-            activeUntil: activeAllDay
+            activeUntil: activeAllDay,
+            reservesFunds: false
           })
         })
       )
@@ -392,7 +394,8 @@ describe("faults", () => {
               amountKrw: 10_000,
               holdSeconds: 1,
               maxSeatsPerUser: 4,
-              activeUntil: activeAllDay
+              activeUntil: activeAllDay,
+              reservesFunds: false
             })
           })
         )

@@ -7,6 +7,7 @@ import { sql } from "drizzle-orm"
 import {
   bigint,
   bigserial,
+  boolean,
   check,
   index,
   integer,
@@ -81,9 +82,19 @@ export const holds = pgTable(
     amountKrw: integer("amount_krw").notNull(),
     state: text("state", { enum: ["held", "paid", "released"] }).notNull(),
     createdAt: instant("created_at").notNull(),
-    expiresAt: instant("expires_at").notNull()
+    expiresAt: instant("expires_at").notNull(),
+    /**
+     * The hold reserves `amount_krw` from its user's wallet while it is live
+     * (its concert's `holdNeedsFunds`, migration 0007). False on holds made
+     * before.
+     */
+    reservesFunds: boolean("reserves_funds").notNull().default(false)
   },
-  (t) => [check("holds_state_check", sql`${t.state} in ('held', 'paid', 'released')`)]
+  (t) => [
+    check("holds_state_check", sql`${t.state} in ('held', 'paid', 'released')`),
+    // A user's reservations: only reserving holds in state 'held', by expiry, so a read ranges over the live ones.
+    index("holds_reserving_user_idx").on(t.userId, t.expiresAt).where(sql`${t.reservesFunds} and ${t.state} = 'held'`)
+  ]
 )
 
 /** The final guard of L1: a seat of a date is sold once. */
