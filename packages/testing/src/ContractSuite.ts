@@ -30,6 +30,7 @@ import { assert, describe, it } from "vitest"
 import type { AdapterUnderTest } from "./AdapterUnderTest.ts"
 import { createConcert, harnessLayer, type HarnessServices, newUser } from "./Harness.ts"
 import { fairStartCases } from "./FairStartCases.ts"
+import { holdFundsCases } from "./HoldFundsCases.ts"
 import { lockWaitCases } from "./LockWaitCases.ts"
 import { paymentTokenCases } from "./PaymentTokenCases.ts"
 import { queueGraceCases, queueWindowCases } from "./QueueWindowCases.ts"
@@ -607,6 +608,8 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           assert.strictEqual(results.filter(Result.isSuccess).length, 1)
           assert.isTrue(results.filter(Result.isFailure).every((r) => r.failure._tag === "SeatUnavailable"))
         }))
+
+      holdFundsCases(adapter)
     })
 
     describe("Wallet", () => {

@@ -1,6 +1,8 @@
 /**
  * The model-based suite: sequences of calls generated with `fc.commands`,
- * each of whose exact outcome a small model predicts.
+ * each of whose exact outcome a small model predicts. Date 0 is of a concert
+ * without `holdNeedsFunds`, date 1 of one with it, so the model's wallets
+ * know reservations and how they meet payments of the other concert.
  *
  * @since 0.1.0
  */
@@ -14,7 +16,10 @@ import { StoreClock } from "./StoreClock.ts"
 
 const users = 3
 const seatCount = 4
+/** One date per concert: date `i` is concert `i`'s. */
 const priceKrw = [1_000, 1_500] as const
+/** Whether the concert of date `i` sells under `holdNeedsFunds`. */
+const holdNeedsFunds = [false, true] as const
 const holdSeconds = 60
 const maxSeatsPerUser = 3
 
@@ -24,6 +29,8 @@ interface ModelHold {
   readonly seats: ReadonlyArray<number>
   readonly amountKrw: number
   readonly expiresAtMs: number
+  /** It reserves its amount from the wallet while live. */
+  readonly reserves: boolean
   state: "held" | "paid" | "released"
 }
 
@@ -35,13 +42,20 @@ interface Model {
 
 interface Real {
   readonly run: <A, E>(effect: Effect.Effect<A, E, Booking | StoreClock>) => Promise<Result.Result<A, E>>
-  readonly concert: Concert
+  /** Concert `i` has date `i`. */
+  readonly concerts: ReadonlyArray<Concert>
   readonly users: ReadonlyArray<UserId>
-  readonly tokens: Array<string>
+  /** Each user's token per concert. */
+  readonly tokens: Array<Array<string>>
   readonly holds: Array<Hold>
 }
 
 const isLive = (model: Model, hold: ModelHold) => hold.state === "held" && hold.expiresAtMs > model.nowMs
+/** The user's balance less their live reserving holds, but `except`. */
+const availableOf = (model: Model, user: number, except: ModelHold | null = null) =>
+  model.holds
+    .filter((h) => h.user === user && h.reserves && h !== except && isLive(model, h))
+    .reduce((available, h) => available - h.amountKrw, model.balances[user]!)
 const outcome = (result: Result.Result<unknown, { readonly _tag: string }>) =>
   Result.isSuccess(result) ? "success" : result.failure._tag
 
@@ -87,7 +101,12 @@ class HoldSeats implements Command {
   async run(model: Model, real: Real) {
     const result = await real.run(
       Booking.use((b) =>
-        b.hold(real.users[this.user]!, real.tokens[this.user]!, real.concert.dates[this.date]!.dateId, this.seats)
+        b.hold(
+          real.users[this.user]!,
+          real.tokens[this.user]![this.date]!,
+          real.concerts[this.date]!.dates[0]!.dateId,
+          this.seats
+        )
       )
     )
     const onDate = model.holds.filter((h) => h.date === this.date)
@@ -97,14 +116,20 @@ class HoldSeats implements Command {
     const mine = onDate
       .filter((h) => h.user === this.user && (h.state === "paid" || isLive(model, h)))
       .reduce((sum, h) => sum + h.seats.length, 0)
+    const amountKrw = priceKrw[this.date]! * this.seats.length
+    const reserves = holdNeedsFunds[this.date]!
     const expected = taken
       ? "SeatUnavailable"
       : mine + this.seats.length > maxSeatsPerUser
         ? "HoldLimitExceeded"
-        : "success"
+        : reserves && amountKrw > availableOf(model, this.user)
+          ? "InsufficientBalance"
+          : "success"
     assert.strictEqual(outcome(result), expected)
+    if (Result.isFailure(result) && result.failure._tag === "InsufficientBalance") {
+      assert.strictEqual(result.failure.balanceKrw, availableOf(model, this.user))
+    }
     if (Result.isSuccess(result)) {
-      const amountKrw = priceKrw[this.date]! * this.seats.length
       assert.strictEqual(result.success.amountKrw, amountKrw)
       assert.strictEqual(DateTime.toEpochMillis(result.success.expiresAt), model.nowMs + holdSeconds * 1000)
       model.holds.push({
@@ -113,6 +138,7 @@ class HoldSeats implements Command {
         seats: this.seats,
         amountKrw,
         expiresAtMs: model.nowMs + holdSeconds * 1000,
+        reserves,
         state: "held"
       })
       real.holds.push(result.success)
@@ -137,8 +163,9 @@ class Pay implements Command {
     const index = this.hold % model.holds.length
     const hold = model.holds[index]!
     const userId = real.users[this.user]!
+    const concert = real.concerts[hold.date]!
     const result = await real.run(
-      Booking.use((b) => b.pay(userId, real.tokens[this.user]!, real.holds[index]!.holdId, null))
+      Booking.use((b) => b.pay(userId, real.tokens[this.user]![hold.date]!, real.holds[index]!.holdId, null))
     )
     const expected =
       hold.user !== this.user
@@ -147,18 +174,22 @@ class Pay implements Command {
           ? "AlreadyPaid"
           : !isLive(model, hold)
             ? "HoldExpired"
-            : model.balances[this.user]! < hold.amountKrw
+            : // A reserving hold pays out of its own reservation; any other needs what the rest leave.
+              availableOf(model, this.user, hold) < hold.amountKrw
               ? "InsufficientBalance"
               : "success"
     assert.strictEqual(outcome(result), expected)
+    if (Result.isFailure(result) && result.failure._tag === "InsufficientBalance") {
+      assert.strictEqual(result.failure.balanceKrw, availableOf(model, this.user, hold))
+    }
     if (Result.isSuccess(result)) {
       hold.state = "paid"
       model.balances[this.user]! -= hold.amountKrw
       assert.strictEqual(result.success.balanceKrw, model.balances[this.user])
       // Payment ended the token; the user queues again (there is room for all).
-      const ticket = await real.run(Booking.use((b) => b.joinQueue(userId, real.concert.concertId)))
+      const ticket = await real.run(Booking.use((b) => b.joinQueue(userId, concert.concertId)))
       assert.isTrue(Result.isSuccess(ticket) && ticket.success.entry.status === "active")
-      if (Result.isSuccess(ticket)) real.tokens[this.user] = ticket.success.queueToken
+      if (Result.isSuccess(ticket)) real.tokens[this.user]![hold.date] = ticket.success.queueToken
     }
   }
   toString() {
@@ -192,6 +223,29 @@ class Release implements Command {
   }
 }
 
+class Funds implements Command {
+  readonly user: number
+  constructor(user: number) {
+    this.user = user
+  }
+  check() {
+    return true
+  }
+  async run(model: Model, real: Real) {
+    const result = await real.run(Booking.use((b) => b.funds(real.users[this.user]!)))
+    assert.isTrue(Result.isSuccess(result))
+    if (Result.isSuccess(result)) {
+      assert.deepStrictEqual(
+        [result.success.balanceKrw, result.success.availableKrw],
+        [model.balances[this.user]!, availableOf(model, this.user)]
+      )
+    }
+  }
+  toString() {
+    return `funds(user ${this.user})`
+  }
+}
+
 class Advance implements Command {
   readonly seconds: number
   constructor(seconds: number) {
@@ -222,6 +276,7 @@ const commands = fc.commands(
       .map(([u, d, s]) => new HoldSeats(u, d, s)),
     fc.tuple(user, fc.nat({ max: 20 })).map(([u, h]) => new Pay(u, h)),
     fc.tuple(user, fc.nat({ max: 20 })).map(([u, h]) => new Release(u, h)),
+    user.map((u) => new Funds(u)),
     fc.constantFrom(1, 30, 59, 61).map((s) => new Advance(s))
   ],
   { maxCommands: 40 }
@@ -240,7 +295,7 @@ const commands = fc.commands(
  */
 export const modelSuite = (adapter: AdapterUnderTest): void => {
   describe(`model suite: ${adapter.name}`, () => {
-    it("each call's outcome is exactly what a small model of holds and wallets predicts", async () => {
+    it("each call's outcome is exactly what a small model of holds, wallets and reservations predicts", async () => {
       const runs = propertyRuns()
       let commandsRun = 0
       await fc.assert(
@@ -262,26 +317,29 @@ export const modelSuite = (adapter: AdapterUnderTest): void => {
               Effect.gen(function* () {
                 const booking = yield* Booking
                 const nowMs = yield* StoreClock.use((clock) => clock.nowMs)
-                const concert = yield* booking.createConcert({
-                  title: "Model world",
-                  dates: priceKrw.map((price, index) => ({
-                    startsAt: DateTime.makeUnsafe(nowMs + (30 + index) * 86_400_000),
-                    priceKrw: price,
-                    seatCount
-                  })),
-                  queue: { maxActive: 1_000, activeSeconds: Limits.activeSecondsMax },
-                  holdSeconds,
-                  maxSeatsPerUser
-                })
+                const concerts = yield* Effect.forEach(priceKrw, (price, index) =>
+                  booking.createConcert({
+                    title: `Model world ${index}`,
+                    dates: [
+                      { startsAt: DateTime.makeUnsafe(nowMs + (30 + index) * 86_400_000), priceKrw: price, seatCount }
+                    ],
+                    queue: { maxActive: 1_000, activeSeconds: Limits.activeSecondsMax },
+                    holdSeconds,
+                    maxSeatsPerUser,
+                    holdNeedsFunds: holdNeedsFunds[index]!
+                  })
+                )
                 const ids = yield* Effect.forEach(Array.from({ length: users }), () => newId(UserId))
                 const tokens = yield* Effect.forEach(ids, (id) =>
-                  Effect.map(booking.joinQueue(id, concert.concertId), (t) => t.queueToken)
+                  Effect.forEach(concerts, (concert) =>
+                    Effect.map(booking.joinQueue(id, concert.concertId), (t) => t.queueToken)
+                  )
                 )
-                return { concert, ids, tokens, nowMs }
+                return { concerts, ids, tokens, nowMs }
               })
             )
             const model: Model = { nowMs: setup.nowMs, balances: setup.ids.map(() => 0), holds: [] }
-            const real: Real = { run, concert: setup.concert, users: setup.ids, tokens: setup.tokens, holds: [] }
+            const real: Real = { run, concerts: setup.concerts, users: setup.ids, tokens: setup.tokens, holds: [] }
             commandsRun += [...sequence].length
             await fc.asyncModelRun(() => ({ model, real }), sequence)
           } finally {

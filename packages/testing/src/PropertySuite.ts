@@ -37,7 +37,8 @@ export type Operation =
 
 /**
  * A slow store call: the operation's payment, release or charge waits on a
- * lock of its hold or wallet while the clock moves on by `seconds`.
+ * lock of its hold or wallet (a hold that reserves funds, on its wallet)
+ * while the clock moves on by `seconds`.
  *
  * @category models
  */
@@ -66,15 +67,18 @@ export type Step =
 /**
  * The sale every case runs: small, so that users collide often. Half the
  * cases open the sale a little later, so joins land both before and after
- * the fair-start draw.
+ * the fair-start draw. Half of them sell under `holdNeedsFunds`, where each
+ * user starts with 0, 1,000 or 2,500 KRW and charges little, so holds both
+ * fit and would over-reserve.
  *
  * @category constants
  */
 export const lawWorld = {
   users: 4,
   seatCount: 4,
-  concert: (nowMs: number, opensInSeconds: number | null = null): NewConcert => ({
+  concert: (nowMs: number, opensInSeconds: number | null = null, holdNeedsFunds = false): NewConcert => ({
     ...(opensInSeconds === null ? {} : { opensAt: DateTime.makeUnsafe(nowMs + opensInSeconds * 1000) }),
+    ...(holdNeedsFunds ? { holdNeedsFunds } : {}),
     title: "Law world",
     dates: [
       { startsAt: DateTime.makeUnsafe(nowMs + 30 * 86_400_000), priceKrw: 1_000, seatCount: 4 },
@@ -163,6 +167,10 @@ export interface PropertyTally {
   pauses: number
   /** Cases whose sale opened later, with a pre-queue drawn at the opening. */
   openings: number
+  /** Cases sold under `holdNeedsFunds`, the holds made there, and those refused for want of funds. */
+  fundedCases: number
+  reservingHolds: number
+  fundsRefusals: number
   lawChecks: number
 }
 
@@ -187,6 +195,7 @@ interface World {
   readonly tokenIdOf: Map<string, QueueTokenId>
   /** L7: the first answer per user and key. */
   readonly answers: Map<string, string>
+  readonly tally: PropertyTally
 }
 
 /** `token` is the user's newest token when the step starts: the one this call uses. */
@@ -235,7 +244,7 @@ const learn = (
   exit: Exit.Exit<unknown, unknown>,
   interrupted: boolean
 ): Error | null => {
-  const { knowledge } = world
+  const { concert, knowledge } = world
   // The token this call used, not the user's newest: a join in the same step may have replaced it.
   const usedTokenId = world.tokenIdOf.get(token)
   const lostAnswer =
@@ -254,6 +263,12 @@ const learn = (
     if (op.kind === "forged" && error._tag !== "QueueTokenInvalid") {
       throw new LawViolation(`L6: a forged token got ${error._tag}`)
     }
+    if (op.kind === "hold" && error._tag === "InsufficientBalance") {
+      if (!concert.policy.holdNeedsFunds) {
+        throw new LawViolation("L2: a hold of a concert without holdNeedsFunds was refused for want of funds")
+      }
+      world.tally.fundsRefusals++
+    }
     return null
   }
   const value = exit.value as Record<string, unknown> | undefined
@@ -268,6 +283,7 @@ const learn = (
     }
     case "hold":
       knowledge.holds.push({ hold: value as never, tokenId: usedTokenId! })
+      if (concert.policy.holdNeedsFunds) world.tally.reservingHolds++
       return null
     case "forged":
       throw new LawViolation("L6: a forged token was accepted")
@@ -306,7 +322,7 @@ const takeSlowLock = async (
   const op = slow === null ? undefined : step.operations[slow.operation]
   if (slow === null || op === undefined) return null
   const { knowledge } = world
-  if (slow.lock === "wallet" && (op.kind === "pay" || op.kind === "charge")) {
+  if (slow.lock === "wallet" && (op.kind === "pay" || op.kind === "charge" || op.kind === "hold")) {
     const userId = knowledge.users[op.user]!
     return runtime.runPromise(StoreStall.use((stall) => stall.lockWallet(userId)))
   }
@@ -417,7 +433,7 @@ const runStep = async (
 export const checkBookingLaws = (
   adapter: AdapterUnderTest,
   options: { readonly runs: number; readonly seed?: number; readonly path?: string; readonly tally?: PropertyTally }
-): Promise<fc.RunDetails<[fc.Scheduler, Array<Step>, number | null]>> => {
+): Promise<fc.RunDetails<[fc.Scheduler, Array<Step>, number | null, Array<number> | null]>> => {
   const tally = options.tally ?? {
     cases: 0,
     steps: 0,
@@ -426,21 +442,36 @@ export const checkBookingLaws = (
     slowed: 0,
     pauses: 0,
     openings: 0,
+    fundedCases: 0,
+    reservingHolds: 0,
+    fundsRefusals: 0,
     lawChecks: 0
   }
   const property = fc.asyncProperty(
     fc.scheduler(),
     fc.array(stepArbitrary, { minLength: 1, maxLength: 30 }),
     fc.option(fc.constantFrom<number>(30, 61, 181), { nil: null, freq: 2 }),
-    async (scheduler, steps, opensInSeconds) => {
+    // Under holdNeedsFunds: each user's balance at the start. Without it (null), users start with nothing.
+    fc.option(
+      fc.array(fc.constantFrom<number>(0, 1_000, 2_500), { minLength: lawWorld.users, maxLength: lawWorld.users }),
+      {
+        nil: null,
+        freq: 2
+      }
+    ),
+    async (scheduler, steps, opensInSeconds, funding) => {
+      const holdNeedsFunds = funding !== null
       tally.cases++
       if (opensInSeconds !== null) tally.openings++
+      if (holdNeedsFunds) tally.fundedCases++
       const runtime: WorldRuntime = ManagedRuntime.make(worldLayer(adapter))
       try {
         const world = await runtime.runPromise(
           Effect.gen(function* () {
             const nowMs = yield* StoreClock.use((clock) => clock.nowMs)
-            const concert = yield* (yield* Booking).createConcert(lawWorld.concert(nowMs, opensInSeconds))
+            const concert = yield* (yield* Booking).createConcert(
+              lawWorld.concert(nowMs, opensInSeconds, holdNeedsFunds)
+            )
             const users = yield* Effect.forEach(Array.from({ length: lawWorld.users }), () => newId(UserId))
             const knowledge: Knowledge = {
               users,
@@ -455,7 +486,20 @@ export const checkBookingLaws = (
               chargeSuccesses: users.map(() => new Set<string>()),
               pausedSinceMs: null
             }
-            return { concert, knowledge, tokenOf: new Map(), tokenIdOf: new Map(), answers: new Map() } satisfies World
+            for (const [user, amountKrw] of (funding ?? []).entries()) {
+              if (amountKrw === 0) continue
+              knowledge.chargeAttempts[user]!.unkeyed++
+              const receipt = yield* (yield* Booking).charge(users[user]!, amountKrw, null)
+              knowledge.chargeSuccesses[user]!.add(receipt.chargeId)
+            }
+            return {
+              concert,
+              knowledge,
+              tokenOf: new Map(),
+              tokenIdOf: new Map(),
+              answers: new Map(),
+              tally
+            } satisfies World
           })
         )
         for (const step of steps) {
@@ -501,6 +545,9 @@ export const propertySuite = (adapter: AdapterUnderTest): void => {
         slowed: 0,
         pauses: 0,
         openings: 0,
+        fundedCases: 0,
+        reservingHolds: 0,
+        fundsRefusals: 0,
         lawChecks: 0
       }
       // A failure prints its seed and path; set both to replay exactly that case.
@@ -518,6 +565,8 @@ export const propertySuite = (adapter: AdapterUnderTest): void => {
           `${tally.steps} steps, ${tally.operations} operations, ${tally.interrupted} interrupted, ` +
           `${tally.slowed} slowed inside a store by a lock while the clock moved, ${tally.pauses} pauses or resumes, ` +
           `${tally.openings} cases with a later opening, ` +
+          `${tally.fundedCases} cases under holdNeedsFunds with ${tally.reservingHolds} reserving holds and ` +
+          `${tally.fundsRefusals} holds refused for want of funds, ` +
           `${tally.lawChecks} law checks`
       )
       assert.isFalse(

@@ -37,7 +37,7 @@ export class StoreStall extends Context.Service<
   {
     /** The lock a payment or release of this hold waits on. */
     readonly lockHold: (holdId: HoldId) => Effect.Effect<HeldLock, unknown>
-    /** The lock a charge or payment by this user waits on. */
+    /** The lock a charge, payment or reserving hold (`holdNeedsFunds`) by this user waits on. */
     readonly lockWallet: (userId: UserId) => Effect.Effect<HeldLock, unknown>
     /** The lock a hold of this seat waits on. */
     readonly lockSeat: (dateId: DateId, seatNumber: number) => Effect.Effect<HeldLock, unknown>
@@ -45,7 +45,8 @@ export class StoreStall extends Context.Service<
 >()("@boxoffice/testing/StoreStall") {
   /**
    * For atomic stores: wraps `Payments`, `Wallet` and `SeatInventory` so
-   * that a call on a locked hold, wallet or seat waits in front of the store.
+   * that a call on a locked hold, wallet or seat waits in front of the store
+   * (a hold that reserves funds waits on its user's wallet, then its seats).
    */
   static readonly layerInFront: Layer.Layer<StoreStall | StorePorts, never, StorePorts> = Layer.effectContext(
     Effect.gen(function* () {
@@ -103,9 +104,12 @@ export class StoreStall extends Context.Service<
           ...inventory,
           hold: (request) =>
             Effect.andThen(
-              Effect.forEach(request.seatNumbers, (n) => waitFor(seats, seatKey(request.date.dateId, n)), {
-                discard: true
-              }),
+              Effect.andThen(
+                request.reservesFunds ? waitFor(wallets, request.userId) : Effect.void,
+                Effect.forEach(request.seatNumbers, (n) => waitFor(seats, seatKey(request.date.dateId, n)), {
+                  discard: true
+                })
+              ),
               inventory.hold(request)
             ),
           release: (holdId, userId) => Effect.andThen(waitFor(holds, holdId), inventory.release(holdId, userId))

@@ -17,7 +17,8 @@ import {
   type Seat,
   SeatInventory,
   type UserId,
-  Wallet
+  Wallet,
+  type WalletFunds
 } from "@boxoffice/core"
 import { DateTime, Effect, Option } from "effect"
 import { StoreClock } from "../StoreClock.ts"
@@ -65,6 +66,8 @@ export interface Snapshot {
   readonly payments: ReadonlyArray<Payment>
   readonly seats: ReadonlyArray<ReadonlyArray<Seat>>
   readonly balances: ReadonlyArray<number>
+  /** Each user's balance and available balance as the wallet reports them, in one read. */
+  readonly funds: ReadonlyArray<WalletFunds>
   readonly ledgers: ReadonlyArray<ReadonlyArray<LedgerEntry>>
   readonly entries: ReadonlyArray<QueueEntry>
 }
@@ -110,6 +113,7 @@ export const takeSnapshot = (concert: Concert, knowledge: Knowledge) =>
       payments: paymentLists.flat(),
       seats: yield* Effect.forEach(concert.dates, inventory.seats),
       balances: yield* Effect.forEach(knowledge.users, wallet.balance),
+      funds: yield* Effect.forEach(knowledge.users, wallet.funds),
       ledgers: yield* Effect.forEach(knowledge.users, wallet.ledger),
       entries
     } satisfies Snapshot
@@ -144,9 +148,14 @@ const checkL1 = (concert: Concert, snapshot: Snapshot) => {
   })
 }
 
-/** L2: balance = Σ charges − Σ payments, within 0..cap; no charge applied more often than sent. */
-const checkL2 = (knowledge: Knowledge, snapshot: Snapshot) => {
-  knowledge.users.forEach((_, user) => {
+/**
+ * L2: balance = Σ charges − Σ payments, within 0..cap; no charge applied more
+ * often than sent; available = balance − the amounts of the user's live
+ * reserving holds (those of a concert with `holdNeedsFunds` that read held
+ * now) is ≥ 0, and is what the wallet reports.
+ */
+const checkL2 = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot) => {
+  knowledge.users.forEach((userId, user) => {
     const ledger = snapshot.ledgers[user]!
     const balance = snapshot.balances[user]!
     const sum = ledger.reduce(
@@ -156,6 +165,24 @@ const checkL2 = (knowledge: Knowledge, snapshot: Snapshot) => {
     if (balance !== sum) violated("L2", `user ${user} has balance ${balance} but a ledger summing to ${sum}`)
     if (balance < 0) violated("L2", `user ${user} has a negative balance ${balance}`)
     if (balance > Limits.balanceKrwMax) violated("L2", `user ${user} has a balance past the cap`)
+    // Every hold of the world is of its one concert: all of them reserve, or none does.
+    const reserved = concert.policy.holdNeedsFunds
+      ? snapshot.holds
+          .filter(({ hold }) => hold.userId === userId && hold.status === "held")
+          .reduce((total, { hold }) => total + hold.amountKrw, 0)
+      : 0
+    const available = balance - reserved
+    if (available < 0) {
+      violated("L2", `user ${user} has ${available} available: a balance of ${balance} less ${reserved} reserved`)
+    }
+    const funds = snapshot.funds[user]!
+    if (funds.balanceKrw !== balance || funds.availableKrw !== available) {
+      violated(
+        "L2",
+        `user ${user}'s wallet reports ${funds.balanceKrw} with ${funds.availableKrw} available, ` +
+          `but holds ${balance} with ${available} available`
+      )
+    }
     const charges = ledger.filter((entry) => entry.kind === "charge")
     const chargeIds = new Set(charges.map((entry) => entry.referenceId))
     if (chargeIds.size !== charges.length) violated("L2", `user ${user} has a charge recorded twice`)
@@ -345,7 +372,7 @@ const checkL6 = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot) => 
 /** Checks L1–L6 on the snapshot (L7 is checked on each answer, as it arrives). */
 export const checkLaws = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot): void => {
   checkL1(concert, snapshot)
-  checkL2(knowledge, snapshot)
+  checkL2(concert, knowledge, snapshot)
   checkL3(concert, knowledge, snapshot)
   checkL4(snapshot)
   checkL5(concert, knowledge, snapshot)
