@@ -20,6 +20,7 @@ export interface AnswerBatch {
 const writeNow = (response: ServerResponse, answer: PlainAnswer) => {
   if (response.destroyed) return
   response.writeHead(answer.status, {
+    ...answer.headers,
     "content-type": answer.contentType,
     "content-length": Buffer.byteLength(answer.body)
   })

@@ -4,13 +4,14 @@
  * configured, with migrations applied at start.
  */
 import { Booking, Identity, QueueTokenSigner } from "@boxoffice/core"
-import { BoxofficeHttp, JwtIdentity } from "@boxoffice/http"
-import { MemoryQueue, MemoryStores } from "@boxoffice/memory"
+import { BoxofficeHttp, JwtIdentity, RateLimitGate, RateLimitSettings } from "@boxoffice/http"
+import { MemoryQueue, MemoryRateLimitCounters, MemoryStores } from "@boxoffice/memory"
 import { migrateDatabase, PostgresStores, sweepExpiredHolds, sweepIdempotencyRecords } from "@boxoffice/postgres"
-import { RedisQueue } from "@boxoffice/redis"
+import { RedisQueue, RedisRateLimitCounters } from "@boxoffice/redis"
 import { DateTime, Duration, Effect, Layer, Option, Schedule } from "effect"
 import { HttpRouter } from "effect/http"
 import { accessLogHook } from "./AccessLog.ts"
+import { AltchaHumanCheck, altchaDefaults } from "./AltchaHumanCheck.ts"
 import { defaultWebRoot, demoPageLayer } from "./DemoPage.ts"
 import { JsonLog } from "./JsonLog.ts"
 import { MetricsLive } from "./Metrics.ts"
@@ -54,6 +55,29 @@ const queue = (config: ServerConfig) => {
   })
 }
 
+/**
+ * The counters of the rate limits and of spent human-check proofs: in Redis
+ * when the queue is there (every instance shares the counts), else in this
+ * process.
+ */
+const rateLimitCounters = (config: ServerConfig) => {
+  const cluster = config.redisClusterNodes ?? Option.none()
+  return Option.isSome(cluster)
+    ? RedisRateLimitCounters.layer({ clusterNodes: cluster.value, keyPrefix: config.redisKeyPrefix })
+    : Option.match(config.redisUrl, {
+        onNone: () => MemoryRateLimitCounters.layer,
+        onSome: (url) => RedisRateLimitCounters.layer({ url, keyPrefix: config.redisKeyPrefix })
+      })
+}
+
+/** The rate limits' gate, over the engine's counters and identity. */
+const rateLimitGate = (config: ServerConfig) =>
+  RateLimitGate.layer(config.rateLimits ?? RateLimitSettings.defaults, { trustedProxies: config.trustedProxies ?? [] })
+
+/** The human check at the door (`BOXOFFICE_HUMAN_CHECK=altcha`), or none. */
+const humanCheck = (config: ServerConfig) =>
+  config.humanCheck === "altcha" ? AltchaHumanCheck.layer({ secret: config.secret, ...altchaDefaults }) : Layer.empty
+
 /** `BOXOFFICE_SECRET_PREVIOUS`, for the token layers: the tokens it signed still verify. */
 const previousSecretOf = (config: ServerConfig) =>
   Option.match(config.previousSecret ?? Option.none(), {
@@ -84,6 +108,7 @@ const seedDemo = Layer.effectDiscard(
 
 /** The engine: Booking over the configured stores and queue, with HMAC tokens. */
 export const engineLayer = (config: ServerConfig) => {
+  const counters = rateLimitCounters(config)
   const engine = Booking.layer.pipe(
     // Store calls that leave the process are timed by port and operation (and traced, when tracing is on).
     Layer.provide(storeInstrumentation(config, config.otlpEndpoint ?? Option.none())),
@@ -92,7 +117,9 @@ export const engineLayer = (config: ServerConfig) => {
         stores(config),
         queue(config),
         QueueTokenSigner.layerHmac(config.secret, previousSecretOf(config)),
-        identity(config)
+        identity(config),
+        humanCheck(config).pipe(Layer.provide(counters)),
+        counters
       )
     )
   )
@@ -113,9 +140,13 @@ export const serverLayer = (config: ServerConfig, options: { readonly logRequest
       BoxofficeHttp.layer({
         adminKey: config.adminKey,
         requestMetrics,
+        walletCharges: config.walletCharges ?? "open",
         ...(accessLog === null ? {} : { onAnswer: accessLogHook(accessLog) })
       }),
       demoPageLayer(config.webRoot ?? defaultWebRoot),
+      config.humanCheck === "altcha"
+        ? AltchaHumanCheck.challengeRoute({ secret: config.secret, ...altchaDefaults })
+        : Layer.empty,
       config.queueShortcut === false
         ? Layer.empty
         : queueShortcutFrontLayer({ requestMetrics, accessLog, drainTimeout: shutdownTimeout })
@@ -123,10 +154,12 @@ export const serverLayer = (config: ServerConfig, options: { readonly logRequest
     { disableLogger: true, disableListenLog: options.logRequests === false }
   ).pipe(
     Layer.provide(MetricsLive),
-    Layer.provide(engineLayer(config)),
+    Layer.provide(Layer.provideMerge(rateLimitGate(config), engineLayer(config))),
     // Listens before the engine is built, answering 503 until the app is ready (see NodeServer.ts);
     // on SIGTERM, requests in flight get up to 10 s to finish.
-    Layer.provideMerge(nodeServerLayer({ port: config.port, listener: config.listener ?? listenerDefaults, shutdownTimeout })),
+    Layer.provideMerge(
+      nodeServerLayer({ port: config.port, listener: config.listener ?? listenerDefaults, shutdownTimeout })
+    ),
     Layer.provide(JsonLog),
     Layer.provide(tracingLayer(config.otlpEndpoint ?? Option.none()))
   )

@@ -66,15 +66,18 @@ const make = (options: {
     let app: Handler | undefined
     let front: Front | undefined
     const { listener } = options
-    const server = createServer({
-      headersTimeout: listener.headersTimeoutMs,
-      requestTimeout: listener.requestTimeoutMs,
-      keepAliveTimeout: listener.keepAliveTimeoutMs
-    }, (request, response) => {
-      if (app === undefined) return answerWhileStarting(request, response)
-      if (front?.(request, response)) return
-      app(request, response)
-    })
+    const server = createServer(
+      {
+        headersTimeout: listener.headersTimeoutMs,
+        requestTimeout: listener.requestTimeoutMs,
+        keepAliveTimeout: listener.keepAliveTimeoutMs
+      },
+      (request, response) => {
+        if (app === undefined) return answerWhileStarting(request, response)
+        if (front?.(request, response)) return
+        app(request, response)
+      }
+    )
     server.on("clientError", answerParseError)
     server.maxConnections = listener.maxConnections
 

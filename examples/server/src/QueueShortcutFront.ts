@@ -14,8 +14,16 @@
  * shutdown it stops taking requests and waits for those in flight before the
  * stores close.
  */
-import { internalErrorJson, logDefect, type PlainAnswer, QueueShortcut, RequestMetrics } from "@boxoffice/http"
-import { Cause, type Context, type Duration, Effect, Exit, Fiber, Layer, References } from "effect"
+import {
+  internalErrorJson,
+  logDefect,
+  type PlainAnswer,
+  QueueShortcut,
+  RateLimitGate,
+  RequestMetrics,
+  rateLimitedAnswer
+} from "@boxoffice/http"
+import { Cause, type Context, type Duration, Effect, Exit, Fiber, Layer, Option, References } from "effect"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { type AccessLogMode, logAnswer } from "./AccessLog.ts"
 import { makeAnswerBatch } from "./AnswerBatch.ts"
@@ -118,6 +126,30 @@ export const queueShortcutFrontLayer = (options: {
         })
       }
 
+      /** A join passes the same rate-limit gate as on the router: its limits are counted once, here. */
+      const gate = Option.getOrUndefined(yield* Effect.serviceOption(RateLimitGate))
+      const limited = (
+        request: IncomingMessage,
+        url: string,
+        authorization: string | undefined,
+        answer: Effect.Effect<PlainAnswer>
+      ): Effect.Effect<PlainAnswer> => {
+        const address = gate!.clientAddress(
+          request.socket.remoteAddress,
+          request.headers["x-forwarded-for"] as string | undefined
+        )
+        return Effect.flatMap(gate!.check("POST", url, address, authorization), (refusal) => {
+          if (refusal === undefined) return answer
+          const refused = rateLimitedAnswer(refusal)
+          return Effect.succeed<PlainAnswer>({
+            status: refused.status,
+            contentType: "application/problem+json",
+            body: refused.body,
+            headers: refused.headers
+          })
+        })
+      }
+
       const front = (request: IncomingMessage, response: ServerResponse): boolean => {
         if (!bodiless(request)) return false
         const url = request.url ?? ""
@@ -132,7 +164,9 @@ export const queueShortcutFrontLayer = (options: {
         }
         const concertId = request.method === "POST" ? joinPath.exec(url)?.[1] : undefined
         if (concertId === undefined) return false
-        serve(joinRoute, url, shortcut.join(request.headers.authorization, concertId), response)
+        const authorization = request.headers.authorization
+        const join = shortcut.join(authorization, concertId, request.headers["human-check"] as string | undefined)
+        serve(joinRoute, url, gate === undefined ? join : limited(request, url, authorization, join), response)
         return true
       }
 

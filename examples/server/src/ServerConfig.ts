@@ -2,7 +2,8 @@
  * The server's configuration, from the environment only (docs/spec.md, Server configuration).
  * Secrets are `Redacted` and never logged.
  */
-import { Config, Effect, type LogLevel, Option, Redacted, Schema } from "effect"
+import { Config, Effect, type LogLevel, Option, Redacted, Result, Schema } from "effect"
+import { RateLimitSettings } from "@boxoffice/http"
 import type { AccessLogMode } from "./AccessLog.ts"
 import { type JwtConfig, jwtConfig } from "./JwtConfig.ts"
 
@@ -89,6 +90,17 @@ export interface ServerConfig {
   readonly webRoot?: string
   /** How the server listens: `HOST` and the connection bounds (defaults in `listenerDefaults`). */
   readonly listener?: Listener
+  /**
+   * `BOXOFFICE_WALLET_CHARGES`: `open` (users charge their own wallets: demos) or `admin` (only the host, through
+   * the admin route). Default `admin` with a host's identity provider, `open` with the demo identity.
+   */
+  readonly walletCharges?: "open" | "admin"
+  /** `BOXOFFICE_HUMAN_CHECK`: `altcha` puts a proof of work before every join; `off` (the default) none. */
+  readonly humanCheck?: "altcha" | "off"
+  /** `BOXOFFICE_RATE_LIMITS`: the limits (default `RateLimitSettings.defaults`; `off` for load tests). */
+  readonly rateLimits?: RateLimitSettings
+  /** `BOXOFFICE_TRUST_PROXY`: the proxies whose `X-Forwarded-For` is believed (addresses or CIDR ranges). */
+  readonly trustedProxies?: ReadonlyArray<string>
 }
 
 export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | ServerConfigError> = Effect.gen(
@@ -175,9 +187,29 @@ export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | Serv
       host: yield* Config.String("HOST").pipe(Config.withDefault(listenerDefaults.host)),
       headersTimeoutMs: yield* bound("BOXOFFICE_HEADERS_TIMEOUT_MS", listenerDefaults.headersTimeoutMs, 1_000, 120_000),
       requestTimeoutMs: yield* bound("BOXOFFICE_REQUEST_TIMEOUT_MS", listenerDefaults.requestTimeoutMs, 1_000, 600_000),
-      keepAliveTimeoutMs: yield* bound("BOXOFFICE_KEEP_ALIVE_TIMEOUT_MS", listenerDefaults.keepAliveTimeoutMs, 1_000, 120_000),
+      keepAliveTimeoutMs: yield* bound(
+        "BOXOFFICE_KEEP_ALIVE_TIMEOUT_MS",
+        listenerDefaults.keepAliveTimeoutMs,
+        1_000,
+        120_000
+      ),
       maxConnections: yield* bound("BOXOFFICE_MAX_CONNECTIONS", listenerDefaults.maxConnections, 1, 1_000_000)
     }
+    const walletCharges = yield* Config.Literals(["open", "admin"], "BOXOFFICE_WALLET_CHARGES").pipe(
+      Config.withDefault(Option.isSome(jwt) ? ("admin" as const) : ("open" as const))
+    )
+    const humanCheck = yield* Config.Literals(["altcha", "off"], "BOXOFFICE_HUMAN_CHECK").pipe(
+      Config.withDefault("off" as const)
+    )
+    const rateLimitsText = yield* Config.String("BOXOFFICE_RATE_LIMITS").pipe(Config.withDefault(""))
+    const rateLimits = RateLimitSettings.parse(rateLimitsText)
+    if (Result.isFailure(rateLimits)) {
+      return yield* new ServerConfigError({ message: `BOXOFFICE_RATE_LIMITS: ${rateLimits.failure}` })
+    }
+    const trustedProxies = (yield* Config.String("BOXOFFICE_TRUST_PROXY").pipe(Config.withDefault("")))
+      .split(",")
+      .map((proxy) => proxy.trim())
+      .filter((proxy) => proxy !== "")
     if (listener.headersTimeoutMs > listener.requestTimeoutMs) {
       return yield* new ServerConfigError({
         message: "BOXOFFICE_HEADERS_TIMEOUT_MS may not exceed BOXOFFICE_REQUEST_TIMEOUT_MS"
@@ -214,6 +246,10 @@ export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | Serv
       accessLog,
       requestMetrics,
       listener,
+      humanCheck,
+      walletCharges,
+      rateLimits: rateLimits.success,
+      trustedProxies,
       logLevel,
       workers
     }

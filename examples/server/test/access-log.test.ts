@@ -23,7 +23,9 @@ const linesLogged = async (mode: AccessLogMode, paths: ReadonlyArray<string | Re
     HttpRouter.add("GET", "/ok", Effect.succeed(HttpServerResponse.text("ok"))),
     HttpRouter.add("GET", "/missing", Effect.succeed(HttpServerResponse.text("no", { status: 404 }))),
     HttpRouter.add("GET", "/down", Effect.succeed(HttpServerResponse.text("down", { status: 503 }))),
-    HttpRouter.add("POST", "/body", (request) => Effect.as(Effect.orDie(request.text), HttpServerResponse.text("read"))),
+    HttpRouter.add("POST", "/body", (request) =>
+      Effect.as(Effect.orDie(request.text), HttpServerResponse.text("read"))
+    ),
     TransportGuards.layer({ maxBodyBytes: 16, onAnswer: accessLogHook(mode) }),
     capture
   )
@@ -66,7 +68,13 @@ describe("access log", () => {
       duplex: "half"
     } as RequestInit)
     const lines = await linesLogged("errors", [streamed, "/concerts/%ZZ"])
-    assert.deepStrictEqual(lines.filter((l) => l.level === "Error"), [])
-    assert.deepStrictEqual(lines.map((l) => l.level), ["Warn", "Warn"])
+    assert.deepStrictEqual(
+      lines.filter((l) => l.level === "Error"),
+      []
+    )
+    assert.deepStrictEqual(
+      lines.map((l) => l.level),
+      ["Warn", "Warn"]
+    )
   })
 })

@@ -114,7 +114,8 @@ describe("the demo page in Chromium", () => {
 
     const user = await userOf(page)
     assert.deepStrictEqual((await call(server.url, "GET", "/wallet", { token: user.accessToken })).body, {
-      balance: 30_000
+      balance: 30_000,
+      available: 30_000
     })
     const payments = (await call(server.url, "GET", "/payments", { token: user.accessToken })).body
     assert.strictEqual(payments.length, 1)
@@ -259,4 +260,35 @@ describe("the demo page in Chromium", () => {
     const report = await call(server.url, "GET", `/admin/concerts/${sale.concertId}`, { token: adminKey })
     assert.deepStrictEqual([report.body.settings.maxActive, report.body.settings.paused], [3, false])
   })
+
+  it("with the human check on, the page solves ALTCHA's proof of work and joins; a bare join is refused", async () => {
+    const guarded = await startServer({ humanCheck: "altcha" })
+    try {
+      const created = await call(guarded.url, "POST", "/admin/concerts", {
+        token: adminKey,
+        body: { title: "Guarded concert", dates: [{ startsAt: "2031-05-01T19:00:00Z", price: 10_000 }] }
+      })
+      const context = await browser.newContext()
+      contexts.push(context)
+      const page = await context.newPage()
+      const problems: Array<string> = []
+      page.on("console", (message) => {
+        if (message.type() === "error") problems.push(message.text())
+      })
+      await page.goto(guarded.url)
+      await page.waitForSelector("body[data-ready=true]")
+      await page.waitForSelector("altcha-widget")
+      await page.getByRole("button", { name: "Join the queue for Guarded concert" }).click()
+      await page.waitForSelector("#queue-status[data-status=active]", { timeout: 60_000 })
+      assert.deepStrictEqual(problems, [], "no content-security-policy or script errors")
+      const user = await userOf(page)
+      const bare = await call(guarded.url, "POST", `/concerts/${created.body.concertId}/queue`, {
+        token: user.accessToken
+      })
+      assert.strictEqual(bare.status, 403)
+      assert.strictEqual(bare.body.code, "human-check-failed")
+    } finally {
+      await guarded.close()
+    }
+  }, 90_000)
 })

@@ -26,7 +26,13 @@ const started = async (host: string, env: Record<string, string>) => {
   })
   stops.push(() => child.kill("SIGTERM"))
   for (let i = 0; i < 100; i++) {
-    if (await fetch(`http://${host}:${port}/health`).then((r) => r.ok, () => false)) return port
+    if (
+      await fetch(`http://${host}:${port}/health`).then(
+        (r) => r.ok,
+        () => false
+      )
+    )
+      return port
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   throw new Error("the server did not start")

@@ -94,7 +94,7 @@ describe("the READMEs' examples", () => {
       await runExample("http", exampleIn("packages/http/README.md", "<!-- example -->"), {
         PORT: String(await freePort())
       }),
-      [`wallet: {"balance":0}`]
+      [`wallet: {"balance":0,"available":0}`]
     )
   }, 90_000)
 

@@ -93,8 +93,14 @@ describe("tracing over OTLP", () => {
     for (let i = 0; i < 100 && !exported.some((body) => body.includes("/queue/events")); i++) {
       await new Promise<void>((resolve) => onExport.push(resolve))
     }
-    assert.isTrue(exported.some((body) => body.includes("/queue/events")), "the stream's span was exported")
+    assert.isTrue(
+      exported.some((body) => body.includes("/queue/events")),
+      "the stream's span was exported"
+    )
     const signature = user.queueToken.split(".").at(-1)!
-    assert.isFalse(exported.some((body) => body.includes(signature)), "no exported span holds the token")
+    assert.isFalse(
+      exported.some((body) => body.includes(signature)),
+      "no exported span holds the token"
+    )
   }, 30_000)
 })

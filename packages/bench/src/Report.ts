@@ -334,7 +334,8 @@ through every waiter for ${results.sizes["pollSeconds"]} s, and every answer is 
 outcome is checked exactly.${warmUpText(results.sizes)}
 Latencies are wrk's. The per-user booking flow, whose steps depend on earlier answers, runs on the bench's
 undici generator at a rate where that is not the limit. Every process (wrk, the servers, PostgreSQL, Redis)
-shares these cores.
+shares these cores. The servers run with rate limits off (\`BOXOFFICE_RATE_LIMITS=off\`): the bench is one
+address making tens of thousands of users, exactly what the limits exist to stop.
 
 ## Reference servers
 

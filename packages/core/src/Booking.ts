@@ -25,6 +25,7 @@ import {
   type BalanceLimitExceeded,
   Forbidden,
   type HoldExpired,
+  type HumanCheckFailed,
   type HoldLimitExceeded,
   type IdempotencyInFlight,
   type IdempotencyKeyReused,
@@ -50,6 +51,7 @@ import { type QueueEntry, QueueTokenClaims } from "./model/QueueEntry.ts"
 import type { Seat } from "./model/Seat.ts"
 import type { ChargeReceipt, WalletFunds } from "./model/Wallet.ts"
 import { Catalog } from "./ports/Catalog.ts"
+import { HumanCheck } from "./ports/HumanCheck.ts"
 import { IdempotencyClaim, IdempotencyRecords, type IdempotentOutcome } from "./ports/IdempotencyRecords.ts"
 import { Payments } from "./ports/Payments.ts"
 import { Queue } from "./ports/Queue.ts"
@@ -117,7 +119,16 @@ export class Booking extends Context.Service<
       concertId: ConcertId,
       change: QueueSettingsChange
     ) => Effect.Effect<QueueSettings, NotFound | Unavailable>
-    readonly joinQueue: (userId: UserId, concertId: ConcertId) => Effect.Effect<QueueTicket, NotFound | Unavailable>
+    /**
+     * Joins the concert's queue, or answers the same token again to a user
+     * already in it. With a `HumanCheck` provided, `humanProof` must pass it
+     * first (each proof once); without one, it is ignored.
+     */
+    readonly joinQueue: (
+      userId: UserId,
+      concertId: ConcertId,
+      humanProof?: string | null
+    ) => Effect.Effect<QueueTicket, NotFound | HumanCheckFailed | Unavailable>
     readonly queueStatus: (
       userId: UserId,
       queueToken: string
@@ -223,6 +234,8 @@ export class Booking extends Context.Service<
       const queue = yield* Queue
       const idempotencyRecords = yield* IdempotencyRecords
       const signer = yield* QueueTokenSigner
+      // The host's check at the door, if it plugged one in.
+      const humanCheck = Option.getOrUndefined(yield* Effect.serviceOption(HumanCheck))
 
       const findConcert = (concertId: ConcertId) =>
         Effect.flatMap(
@@ -315,8 +328,13 @@ export class Booking extends Context.Service<
         return concert
       }, spanWhenTracing("Booking.createConcert"))
 
-      const joinQueue = Effect.fnUntraced(function* (userId: UserId, concertId: ConcertId) {
+      const joinQueue = Effect.fnUntraced(function* (
+        userId: UserId,
+        concertId: ConcertId,
+        humanProof: string | null = null
+      ) {
         const concert = yield* findConcert(concertId)
+        if (humanCheck !== undefined) yield* humanCheck.verify(humanProof)
         const { entry, created } = yield* queue.join({
           tokenId: yield* newId(QueueTokenId),
           concertId,

@@ -52,6 +52,15 @@ export class QueueTokenExpired extends OutcomeError<QueueTokenExpired>()("QueueT
   }
 }
 
+/** The human check at the door (a proof of work, a captcha) was missing, wrong, spent or expired. @category errors */
+export class HumanCheckFailed extends OutcomeError<HumanCheckFailed>()("HumanCheckFailed", {
+  detail: Schema.String
+}) {
+  get code() {
+    return "human-check-failed" as const
+  }
+}
+
 /** Another user's hold or token, or a token for another concert. @category errors */
 export class Forbidden extends OutcomeError<Forbidden>()("Forbidden", {
   detail: Schema.String
@@ -185,6 +194,7 @@ export const BookingError = Schema.Union([
   QueueTokenInvalid,
   QueueNotAdmitted,
   QueueTokenExpired,
+  HumanCheckFailed,
   Forbidden,
   NotFound,
   SeatUnavailable,

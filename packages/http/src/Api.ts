@@ -24,6 +24,8 @@ import {
   QueueNotAdmittedProblem,
   QueueTokenExpiredProblem,
   QueueTokenInvalidProblem,
+  HumanCheckFailedProblem,
+  RateLimitedProblem,
   SaleClosedProblem,
   SeatUnavailableProblem,
   TooManyStreamsProblem,
@@ -283,7 +285,7 @@ export class PublicGroup extends HttpApiGroup.make("public", { topLevel: true })
   HttpApiEndpoint.post("createUser", "/users", {
     success: NewUserResponse.pipe(HttpApiSchema.status(201)),
     // With a host's identity provider, which issues the accounts.
-    error: NotFoundProblem
+    error: [NotFoundProblem, RateLimitedProblem]
   }),
   HttpApiEndpoint.get("listConcerts", "/concerts", { success: Schema.Array(ConcertSummary), error: stores }),
   HttpApiEndpoint.get("queueEvents", "/queue/events", {
@@ -315,6 +317,20 @@ export class AdminGroup extends HttpApiGroup.make("admin")
       payload: QueueSettingsPatch,
       success: QueueSettingsResponse,
       error: [NotFoundProblem, ...bodies, ...stores]
+    }),
+    // The host credits a wallet (its payment provider's webhook): the user is the engine's id or the host's `sub`.
+    HttpApiEndpoint.post("chargeUserWallet", "/admin/users/:userId/wallet/charges", {
+      params: { userId: Schema.String.check(Schema.isBetweenLength(1, Limits.subjectLengthMax)) },
+      headers: { "idempotency-key": IdempotencyKey },
+      payload: ChargeBody,
+      success: ChargeResponse,
+      error: [
+        BalanceLimitExceededProblem,
+        IdempotencyInFlightProblem,
+        IdempotencyKeyReusedProblem,
+        ...bodies,
+        ...writes
+      ]
     })
   )
   .middleware(AdminAuth) {}
@@ -323,8 +339,10 @@ export class AdminGroup extends HttpApiGroup.make("admin")
 
 const joinQueue = HttpApiEndpoint.post("joinQueue", "/concerts/:concertId/queue", {
   params: { concertId: ConcertId },
+  // The answer to the server's human check, when it has one (an ALTCHA payload, a captcha token).
+  headers: { "human-check": Schema.optional(Schema.String) },
   success: [QueueJoined.pipe(HttpApiSchema.status(201)), QueueRejoined],
-  error: [NotFoundProblem, ...stores]
+  error: [NotFoundProblem, HumanCheckFailedProblem, RateLimitedProblem, ...stores]
 })
 
 const queueStatus = HttpApiEndpoint.get("queueStatus", "/queue/status", {
@@ -366,6 +384,7 @@ const hold = HttpApiEndpoint.post("hold", "/dates/:dateId/holds", {
     SeatUnavailableProblem,
     HoldLimitExceededProblem,
     InsufficientBalanceProblem,
+    RateLimitedProblem,
     ...bodies,
     ...writes
   ]
@@ -389,7 +408,16 @@ const charge = HttpApiEndpoint.post("charge", "/wallet/charges", {
   headers: idempotencyHeader,
   payload: ChargeBody,
   success: ChargeResponse,
-  error: [BalanceLimitExceededProblem, IdempotencyInFlightProblem, IdempotencyKeyReusedProblem, ...bodies, ...writes]
+  error: [
+    BalanceLimitExceededProblem,
+    IdempotencyInFlightProblem,
+    IdempotencyKeyReusedProblem,
+    // Where the host charges wallets itself (`BOXOFFICE_WALLET_CHARGES=admin`).
+    ForbiddenProblem,
+    RateLimitedProblem,
+    ...bodies,
+    ...writes
+  ]
 })
 
 const pay = HttpApiEndpoint.post("pay", "/holds/:holdId/payment", {
@@ -405,6 +433,7 @@ const pay = HttpApiEndpoint.post("pay", "/holds/:holdId/payment", {
     InsufficientBalanceProblem,
     IdempotencyInFlightProblem,
     IdempotencyKeyReusedProblem,
+    RateLimitedProblem,
     ...writes
   ]
 })

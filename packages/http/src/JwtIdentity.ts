@@ -6,6 +6,7 @@
  */
 import {
   Identity,
+  Limits,
   makeVerifiedTokens,
   Unauthenticated,
   Unavailable,
@@ -75,7 +76,7 @@ const algorithms: ReadonlyArray<JWSAlgorithm> = [
 ]
 
 /** The longest `sub`, in characters (Unicode code points). */
-const subjectLengthMax = 255
+const subjectLengthMax = Limits.subjectLengthMax
 /** A longer header value is no access token; it is refused before it is parsed. */
 const tokenLengthMax = 8_192
 /** How many verified tokens an instance remembers: a JWT is larger than a demo token, so fewer (about 1 KB each). */

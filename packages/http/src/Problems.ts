@@ -227,6 +227,28 @@ export class TooManyStreamsProblem extends HttpApiError.Problem<TooManyStreamsPr
   fields("too-many-streams")
 ) {}
 
+/** 403: the human check at the door was missing, wrong, spent or expired. @category problems */
+export class HumanCheckFailedProblem extends HttpApiError.Problem<HumanCheckFailedProblem>()(
+  "HumanCheckFailedProblem",
+  {
+    type: typeOf("human-check-failed"),
+    status: 403,
+    title: "Human check failed"
+  },
+  fields("human-check-failed")
+) {}
+
+/** 429: a rate limit is spent (`Retry-After` says when to come back). @category problems */
+export class RateLimitedProblem extends HttpApiError.Problem<RateLimitedProblem>()(
+  "RateLimitedProblem",
+  {
+    type: typeOf("rate-limited"),
+    status: 429,
+    title: "Rate limited"
+  },
+  fields("rate-limited")
+) {}
+
 /** 413: the body is larger than the server reads (64 KiB by default). @category problems */
 export class PayloadTooLargeProblem extends HttpApiError.Problem<PayloadTooLargeProblem>()(
   "PayloadTooLargeProblem",
@@ -254,6 +276,7 @@ export interface ProblemByTag {
   readonly InvalidRequest: InvalidRequestProblem
   readonly Unauthenticated: UnauthenticatedProblem
   readonly QueueTokenInvalid: QueueTokenInvalidProblem
+  readonly HumanCheckFailed: HumanCheckFailedProblem
   readonly QueueNotAdmitted: QueueNotAdmittedProblem
   readonly QueueTokenExpired: QueueTokenExpiredProblem
   readonly Forbidden: ForbiddenProblem
@@ -306,6 +329,8 @@ const problemOf = (error: BookingError): ProblemByTag[keyof ProblemByTag] => {
         code: error.code,
         detail: "the queue token was ended by payment, timed out or was left"
       })
+    case "HumanCheckFailed":
+      return new HumanCheckFailedProblem({ code: error.code, detail: error.detail })
     case "Forbidden":
       return new ForbiddenProblem({ code: error.code, detail: error.detail })
     case "NotFound":

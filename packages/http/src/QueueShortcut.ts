@@ -35,14 +35,20 @@ export interface PlainAnswer {
   readonly status: number
   readonly contentType: "application/json" | "application/problem+json"
   readonly body: string
+  /** Any other header fields of the answer (a rate limit's). */
+  readonly headers?: Readonly<Record<string, string>>
 }
 
 /** The two answerers. Their effects never fail: refusals are problem answers; defects stay defects. @category models */
 export interface QueueShortcut {
   /** A poll, from its `Authorization` and `Queue-Token` headers. */
   readonly status: (authorization: string | undefined, queueToken: string | undefined) => Effect.Effect<PlainAnswer>
-  /** A join, from its `Authorization` header and the concert id in its path. */
-  readonly join: (authorization: string | undefined, concertId: string) => Effect.Effect<PlainAnswer>
+  /** A join, from its `Authorization` and `Human-Check` headers and the concert id in its path. */
+  readonly join: (
+    authorization: string | undefined,
+    concertId: string,
+    humanProof: string | undefined
+  ) => Effect.Effect<PlainAnswer>
 }
 
 type AnyProblem = ProblemFor<BookingError> | InvalidRequestProblem | QueueTokenInvalidProblem | UnauthenticatedProblem
@@ -126,10 +132,10 @@ export const QueueShortcut = {
             })
           })
         }),
-      join: (authorization, concertId) =>
+      join: (authorization, concertId, humanProof) =>
         asUser(authorization, (userId) =>
           Effect.flatMap(decodeJoinParams({ concertId }), (params) =>
-            Effect.mapBoth(booking.joinQueue(userId, params.concertId), {
+            Effect.mapBoth(booking.joinQueue(userId, params.concertId, humanProof ?? null), {
               onFailure: toProblem,
               // QueueJoined (201) and QueueRejoined (200) have the same fields.
               onSuccess: (ticket): PlainAnswer => ({

@@ -8,7 +8,7 @@
 import type { UserId } from "@boxoffice/core"
 import { Context } from "effect"
 import { HttpApiMiddleware, HttpApiSecurity } from "effect/http-api"
-import { InvalidRequestProblem, UnauthenticatedProblem, UnavailableProblem } from "./Problems.ts"
+import { InvalidRequestProblem, RateLimitedProblem, UnauthenticatedProblem, UnavailableProblem } from "./Problems.ts"
 
 /** The authenticated user of the request. @category services */
 export class CurrentUser extends Context.Service<CurrentUser, { readonly userId: UserId }>()(
@@ -28,7 +28,7 @@ export class UserAuth extends HttpApiMiddleware.Service<UserAuth, { provides: Cu
 /** `Authorization: Bearer <BOXOFFICE_ADMIN_KEY>`. @category middleware */
 export class AdminAuth extends HttpApiMiddleware.Service<AdminAuth>()("@boxoffice/http/AdminAuth", {
   security: { bearer: HttpApiSecurity.bearer },
-  error: UnauthenticatedProblem,
+  error: [UnauthenticatedProblem, RateLimitedProblem],
   requiredForClient: true
 }) {}
 

@@ -5,9 +5,16 @@
  *
  * @since 0.1.0
  */
-import { Booking, type BookingError, Identity, QueueSettingsChange, QueueTokenSigner } from "@boxoffice/core"
+import {
+  Booking,
+  type BookingError,
+  Identity,
+  QueueSettingsChange,
+  QueueTokenSigner,
+  userIdOfSubject
+} from "@boxoffice/core"
 import { DateTime, Duration, Effect, Layer, Option, Redacted, Stream } from "effect"
-import { HttpRouter } from "effect/http"
+import { HttpRouter, HttpServerRequest } from "effect/http"
 import { HttpApiBuilder, HttpApiMiddleware, HttpApiSwagger } from "effect/http-api"
 import {
   BoxofficeApi,
@@ -28,6 +35,7 @@ import {
 } from "./Api.ts"
 import { authenticateUser, invalidRequest } from "./internal/RequestChecks.ts"
 import {
+  ForbiddenProblem,
   NotFoundProblem,
   type ProblemFor,
   QueueTokenInvalidProblem,
@@ -37,6 +45,7 @@ import {
 } from "./Problems.ts"
 import { MetricsExposition } from "./MetricsExposition.ts"
 import { QueueEventsHub } from "./QueueEventsHub.ts"
+import { RateLimitGate } from "./RateLimits.ts"
 import { holdOf, paymentFields, statusFields, statusOf } from "./Responses.ts"
 import { RequestMetrics } from "./RequestMetrics.ts"
 import { AdminAuth, CurrentUser, RequestValidation, UserAuth } from "./Security.ts"
@@ -54,6 +63,12 @@ export interface HttpOptions {
   readonly maxStreamsPerToken?: number
   /** Record every request's route, status and latency as metrics. Default true. */
   readonly requestMetrics?: boolean
+  /**
+   * Who charges wallets: `open` lets users charge their own (`POST /wallet/charges`, for demos);
+   * `admin` refuses that with 403, and only the host charges, through
+   * `POST /admin/users/{userId}/wallet/charges`. Default `open`.
+   */
+  readonly walletCharges?: "open" | "admin"
   /** Told of every answered request, as the transport guards answered it (the host's access log). */
   readonly onAnswer?: AnswerHook
 }
@@ -186,6 +201,13 @@ const AdminLive = HttpApiBuilder.group(BoxofficeApi, "admin", (handlers) =>
             })
         )
       )
+      .handle("chargeUserWallet", ({ params, headers, payload }) =>
+        Effect.map(
+          answer(booking.charge(userIdOfSubject(params.userId), payload.amount, headers["idempotency-key"])),
+          (receipt) =>
+            new ChargeResponse({ chargeId: receipt.chargeId, amount: receipt.amountKrw, balance: receipt.balanceKrw })
+        )
+      )
       .handle("configureQueue", ({ params, payload }) =>
         Effect.map(
           answer(booking.configureQueue(params.concertId, new QueueSettingsChange(payload))),
@@ -219,116 +241,123 @@ const AdminLive = HttpApiBuilder.group(BoxofficeApi, "admin", (handlers) =>
   })
 )
 
-const UserLive = HttpApiBuilder.group(BoxofficeApi, "user", (handlers) =>
-  Effect.gen(function* () {
-    const booking = yield* Booking
-    return handlers
-      .handle("joinQueue", ({ params }) =>
-        Effect.gen(function* () {
-          const { userId } = yield* CurrentUser
-          const ticket = yield* answer(booking.joinQueue(userId, params.concertId))
-          const fields = { queueToken: ticket.queueToken, ...statusFields(ticket.entry) }
-          return ticket.created ? new QueueJoined(fields) : new QueueRejoined(fields)
-        })
-      )
-      .handle("queueStatus", ({ headers }) =>
-        Effect.gen(function* () {
-          const { userId } = yield* CurrentUser
-          return statusOf(yield* answer(booking.queueStatus(userId, yield* queueToken(headers))))
-        })
-      )
-      .handle("leaveQueue", ({ headers }) =>
-        Effect.gen(function* () {
-          const { userId } = yield* CurrentUser
-          yield* answer(booking.leaveQueue(userId, yield* queueToken(headers)))
-        })
-      )
-      .handle("listDates", ({ params, headers }) =>
-        Effect.gen(function* () {
-          const { userId } = yield* CurrentUser
-          const dates = yield* answer(booking.listDates(userId, yield* queueToken(headers), params.concertId))
-          return dates.map(
-            ({ date, availableSeats }) =>
-              new DateResponse({
-                dateId: date.dateId,
-                startsAt: date.startsAt,
-                seatCount: date.seatCount,
-                availableSeats
-              })
-          )
-        })
-      )
-      .handle("listSeats", ({ params, headers }) =>
-        Effect.gen(function* () {
-          const { userId } = yield* CurrentUser
-          const seats = yield* answer(booking.listSeats(userId, yield* queueToken(headers), params.dateId))
-          return seats.map((s) => new SeatResponse({ seatNumber: s.seatNumber, price: s.priceKrw, status: s.status }))
-        })
-      )
-      .handle("hold", ({ params, headers, payload }) =>
-        Effect.gen(function* () {
-          const { userId } = yield* CurrentUser
-          const token = yield* queueToken(headers)
-          return holdOf(yield* answer(booking.hold(userId, token, params.dateId, payload.seatNumbers)))
-        })
-      )
-      .handle("pay", ({ params, headers }) =>
-        Effect.gen(function* () {
-          const { userId } = yield* CurrentUser
-          const token = yield* queueToken(headers)
-          const receipt = yield* answer(booking.pay(userId, token, params.holdId, headers["idempotency-key"] ?? null))
-          return new PaymentResponse(paymentFields(receipt))
-        })
-      )
-      .handle("getHold", ({ params }) =>
-        Effect.gen(function* () {
-          const { userId } = yield* CurrentUser
-          return holdOf(yield* answer(booking.getHold(userId, params.holdId)))
-        })
-      )
-      .handle("releaseHold", ({ params }) =>
-        Effect.gen(function* () {
-          const { userId } = yield* CurrentUser
-          yield* answer(booking.releaseHold(userId, params.holdId))
-        })
-      )
-      .handle("wallet", () =>
-        Effect.gen(function* () {
-          const { userId } = yield* CurrentUser
-          const funds = yield* answer(booking.funds(userId))
-          return new WalletResponse({ balance: funds.balanceKrw, available: funds.availableKrw })
-        })
-      )
-      .handle("charge", ({ headers, payload }) =>
-        Effect.gen(function* () {
-          const { userId } = yield* CurrentUser
-          const receipt = yield* answer(booking.charge(userId, payload.amount, headers["idempotency-key"] ?? null))
-          return new ChargeResponse({
-            chargeId: receipt.chargeId,
-            amount: receipt.amountKrw,
-            balance: receipt.balanceKrw
+const UserLive = (options: HttpOptions) =>
+  HttpApiBuilder.group(BoxofficeApi, "user", (handlers) =>
+    Effect.gen(function* () {
+      const booking = yield* Booking
+      return handlers
+        .handle("joinQueue", ({ params, headers }) =>
+          Effect.gen(function* () {
+            const { userId } = yield* CurrentUser
+            const ticket = yield* answer(booking.joinQueue(userId, params.concertId, headers["human-check"] ?? null))
+            const fields = { queueToken: ticket.queueToken, ...statusFields(ticket.entry) }
+            return ticket.created ? new QueueJoined(fields) : new QueueRejoined(fields)
           })
-        })
-      )
-      .handle("listPayments", () =>
-        Effect.gen(function* () {
-          const { userId } = yield* CurrentUser
-          const payments = yield* answer(booking.listPayments(userId))
-          return payments.map(
-            (p) =>
-              new PaymentSummary({
-                paymentId: p.paymentId,
-                holdId: p.holdId,
-                dateId: p.dateId,
-                amount: p.amountKrw,
-                seatNumbers: p.seatNumbers,
-                paidAt: p.paidAt
+        )
+        .handle("queueStatus", ({ headers }) =>
+          Effect.gen(function* () {
+            const { userId } = yield* CurrentUser
+            return statusOf(yield* answer(booking.queueStatus(userId, yield* queueToken(headers))))
+          })
+        )
+        .handle("leaveQueue", ({ headers }) =>
+          Effect.gen(function* () {
+            const { userId } = yield* CurrentUser
+            yield* answer(booking.leaveQueue(userId, yield* queueToken(headers)))
+          })
+        )
+        .handle("listDates", ({ params, headers }) =>
+          Effect.gen(function* () {
+            const { userId } = yield* CurrentUser
+            const dates = yield* answer(booking.listDates(userId, yield* queueToken(headers), params.concertId))
+            return dates.map(
+              ({ date, availableSeats }) =>
+                new DateResponse({
+                  dateId: date.dateId,
+                  startsAt: date.startsAt,
+                  seatCount: date.seatCount,
+                  availableSeats
+                })
+            )
+          })
+        )
+        .handle("listSeats", ({ params, headers }) =>
+          Effect.gen(function* () {
+            const { userId } = yield* CurrentUser
+            const seats = yield* answer(booking.listSeats(userId, yield* queueToken(headers), params.dateId))
+            return seats.map((s) => new SeatResponse({ seatNumber: s.seatNumber, price: s.priceKrw, status: s.status }))
+          })
+        )
+        .handle("hold", ({ params, headers, payload }) =>
+          Effect.gen(function* () {
+            const { userId } = yield* CurrentUser
+            const token = yield* queueToken(headers)
+            return holdOf(yield* answer(booking.hold(userId, token, params.dateId, payload.seatNumbers)))
+          })
+        )
+        .handle("pay", ({ params, headers }) =>
+          Effect.gen(function* () {
+            const { userId } = yield* CurrentUser
+            const token = yield* queueToken(headers)
+            const receipt = yield* answer(booking.pay(userId, token, params.holdId, headers["idempotency-key"] ?? null))
+            return new PaymentResponse(paymentFields(receipt))
+          })
+        )
+        .handle("getHold", ({ params }) =>
+          Effect.gen(function* () {
+            const { userId } = yield* CurrentUser
+            return holdOf(yield* answer(booking.getHold(userId, params.holdId)))
+          })
+        )
+        .handle("releaseHold", ({ params }) =>
+          Effect.gen(function* () {
+            const { userId } = yield* CurrentUser
+            yield* answer(booking.releaseHold(userId, params.holdId))
+          })
+        )
+        .handle("wallet", () =>
+          Effect.gen(function* () {
+            const { userId } = yield* CurrentUser
+            const funds = yield* answer(booking.funds(userId))
+            return new WalletResponse({ balance: funds.balanceKrw, available: funds.availableKrw })
+          })
+        )
+        .handle("charge", ({ headers, payload }) =>
+          Effect.gen(function* () {
+            const { userId } = yield* CurrentUser
+            if (options.walletCharges === "admin") {
+              return yield* new ForbiddenProblem({
+                code: "forbidden",
+                detail: "wallets are charged by the host: POST /admin/users/{userId}/wallet/charges"
               })
-          )
-        })
-      )
-  })
-)
+            }
+            const receipt = yield* answer(booking.charge(userId, payload.amount, headers["idempotency-key"] ?? null))
+            return new ChargeResponse({
+              chargeId: receipt.chargeId,
+              amount: receipt.amountKrw,
+              balance: receipt.balanceKrw
+            })
+          })
+        )
+        .handle("listPayments", () =>
+          Effect.gen(function* () {
+            const { userId } = yield* CurrentUser
+            const payments = yield* answer(booking.listPayments(userId))
+            return payments.map(
+              (p) =>
+                new PaymentSummary({
+                  paymentId: p.paymentId,
+                  holdId: p.holdId,
+                  dateId: p.dateId,
+                  amount: p.amountKrw,
+                  seatNumbers: p.seatNumbers,
+                  paidAt: p.paidAt
+                })
+            )
+          })
+        )
+    })
+  )
 
 const UserAuthLive = Layer.effect(
   UserAuth,
@@ -342,6 +371,19 @@ const UserAuthLive = Layer.effect(
   )
 )
 
+/** A wrong admin key counts against its address (`adminFailuresPerAddress`), when the host limits rates. */
+const countAdminFailure = Effect.flatMap(Effect.serviceOption(RateLimitGate), (gate) =>
+  Option.isNone(gate)
+    ? Effect.void
+    : Effect.flatMap(
+        HttpServerRequest.HttpServerRequest.useSync((request) => request),
+        (request) =>
+          gate.value.adminFailed(
+            gate.value.clientAddress(Option.getOrUndefined(request.remoteAddress), request.headers["x-forwarded-for"])
+          )
+      )
+)
+
 const AdminAuthLive = (options: HttpOptions) =>
   Layer.succeed(
     AdminAuth,
@@ -350,8 +392,11 @@ const AdminAuthLive = (options: HttpOptions) =>
         Option.isSome(options.adminKey) &&
         sameSecret(Redacted.value(credential), Redacted.value(options.adminKey.value))
           ? httpEffect
-          : Effect.fail(
-              new UnauthenticatedProblem({ code: "unauthenticated", detail: "the admin key is missing or wrong" })
+          : Effect.andThen(
+              countAdminFailure,
+              Effect.fail(
+                new UnauthenticatedProblem({ code: "unauthenticated", detail: "the admin key is missing or wrong" })
+              )
             )
     })
   )
@@ -418,11 +463,13 @@ export const BoxofficeHttp = {
   layer: (options: HttpOptions) =>
     Layer.mergeAll(
       HttpApiBuilder.layer(BoxofficeApi, { openapiPath: "/openapi.json" }).pipe(
-        Layer.provide([PublicLive(options), AdminLive, UserLive]),
+        Layer.provide([PublicLive(options), AdminLive, UserLive(options)]),
         Layer.provide([UserAuthLive, AdminAuthLive(options), RequestValidationLive])
       ),
       HttpApiSwagger.layer(BoxofficeApi, { path: "/docs" }),
       FallbackRoute,
+      // Registered before the metrics and the guards, so that they count and log its refusals.
+      RateLimitGate.middleware,
       options.requestMetrics === false ? Layer.empty : RequestMetrics.layer(routeOf),
       TransportGuards.layer({
         ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),

@@ -152,23 +152,29 @@ export const TransportGuards = {
           Effect.map(asProblem),
           Effect.catchCause((cause) => {
             if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
-            return Effect.flatMap(HttpServerRequest.HttpServerRequest.useSync((request) => request), (request) => {
-              const where = { "http.method": request.method, "http.url": request.url.split("?")[0]! }
-              if (isRouteNotFound(cause)) {
-                const malformed = !decodablePath(request.url)
-                const answer = malformed
-                  ? transportProblemResponse("invalid-request", "the path is not valid percent-encoding")
-                  : transportProblemResponse("not-found", `no route ${request.method} ${where["http.url"]}`)
-                return Effect.as(Effect.annotateLogs(Effect.logWarning("no route for the path"), where), answer)
+            return Effect.flatMap(
+              HttpServerRequest.HttpServerRequest.useSync((request) => request),
+              (request) => {
+                const where = { "http.method": request.method, "http.url": request.url.split("?")[0]! }
+                if (isRouteNotFound(cause)) {
+                  const malformed = !decodablePath(request.url)
+                  const answer = malformed
+                    ? transportProblemResponse("invalid-request", "the path is not valid percent-encoding")
+                    : transportProblemResponse("not-found", `no route ${request.method} ${where["http.url"]}`)
+                  return Effect.as(Effect.annotateLogs(Effect.logWarning("no route for the path"), where), answer)
+                }
+                if (!Cause.hasDies(cause)) return Effect.failCause(cause)
+                const bodyFailure = unreadableBody(Cause.squash(cause))
+                if (bodyFailure !== null) {
+                  const answer = bodyFailure === "too-large" ? tooLarge() : unreadable()
+                  return Effect.as(
+                    Effect.annotateLogs(Effect.logWarning(`request body refused: ${bodyFailure}`), where),
+                    answer
+                  )
+                }
+                return Effect.as(logDefect(request.method, request.url, cause), internalError())
               }
-              if (!Cause.hasDies(cause)) return Effect.failCause(cause)
-              const bodyFailure = unreadableBody(Cause.squash(cause))
-              if (bodyFailure !== null) {
-                const answer = bodyFailure === "too-large" ? tooLarge() : unreadable()
-                return Effect.as(Effect.annotateLogs(Effect.logWarning(`request body refused: ${bodyFailure}`), where), answer)
-              }
-              return Effect.as(logDefect(request.method, request.url, cause), internalError())
-            })
+            )
           })
         )
         const checked = Effect.flatMap(
@@ -200,8 +206,9 @@ export const TransportGuards = {
         const onAnswer = options.onAnswer
         if (onAnswer === undefined) return checked
         return Effect.onExit(checked, (exit) =>
-          Effect.flatMap(HttpServerRequest.HttpServerRequest.useSync((request) => request), (request) =>
-            onAnswer(request.method, request.url, exit)
+          Effect.flatMap(
+            HttpServerRequest.HttpServerRequest.useSync((request) => request),
+            (request) => onAnswer(request.method, request.url, exit)
           )
         )
       },

@@ -1,8 +1,8 @@
 /**
  * Problems of the transport rather than of a use case: the answers every
  * layer below the API gives (no route, wrong method, a body too large or of
- * the wrong type, headers too large, too many streams, a defect, a server
- * still starting), each as RFC 9457 problem+json with a stable `code`.
+ * the wrong type, headers too large, too many streams, a rate limit, a defect,
+ * a server still starting), each as RFC 9457 problem+json with a stable `code`.
  *
  * @since 0.2.0
  */
@@ -15,6 +15,7 @@ export const transportCodes = {
   "payload-too-large": 413,
   "unsupported-media-type": 415,
   "too-many-streams": 429,
+  "rate-limited": 429,
   "request-header-fields-too-large": 431,
   "internal-error": 500,
   unavailable: 503
@@ -30,6 +31,7 @@ const titles: Record<TransportCode, string> = {
   "payload-too-large": "Payload too large",
   "unsupported-media-type": "Unsupported media type",
   "too-many-streams": "Too many streams",
+  "rate-limited": "Rate limited",
   "request-header-fields-too-large": "Request header fields too large",
   "internal-error": "Internal error",
   unavailable: "Service unavailable"

@@ -17,6 +17,7 @@ import * as SeatInventory from "./SeatInventory.ts"
 import * as Wallet from "./Wallet.ts"
 
 export { Catalog, IdempotencyRecords, Payments, Queue, SeatInventory, Wallet }
+export { MemoryRateLimitCounters } from "./RateLimitCounters.ts"
 
 /**
  * Every store port in memory, sharing one state. Time comes from Effect's

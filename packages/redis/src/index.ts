@@ -5,10 +5,11 @@
  * @packageDocumentation
  * @module @boxoffice/redis
  */
-import { Queue } from "@boxoffice/core"
+import { Queue, RateLimitCounters } from "@boxoffice/core"
 import { Effect, Layer, Redacted } from "effect"
 import { Cluster, Redis } from "ioredis"
 import { layerFromClient, makeQueue, type RedisClient, type RedisQueueOptions } from "./Queue.ts"
+import { makeRateLimitCounters } from "./RateLimitCounters.ts"
 
 export { queueKeys, type RedisClient, type RedisQueueOptions } from "./Queue.ts"
 
@@ -93,6 +94,32 @@ const checkNodeEvictionPolicy = (client: Redis): Effect.Effect<void> =>
   )
 
 /**
+ * A client connected to the configured Redis, closed with its scope. It waits
+ * for the connection up to its timeout, so the first calls find it up; if
+ * Redis is away, it is made anyway: calls fail fast while it reconnects.
+ */
+const connectedClient = (options: RedisConnectionOptions) =>
+  Effect.acquireRelease(
+    Effect.gen(function* () {
+      const client = makeClient(options)
+      const connected = client.connect().then(
+        () => true,
+        () => false
+      )
+      // A real timer, not Effect's Clock, which a test may hold still.
+      const up = yield* Effect.promise(() =>
+        Promise.race([
+          connected,
+          new Promise<false>((resolve) => setTimeout(resolve, options.timeoutMs ?? 2_000, false))
+        ])
+      )
+      if (up) yield* checkEvictionPolicy(client)
+      return client
+    }),
+    (client) => Effect.promise(() => client.quit().catch(() => client.disconnect()))
+  )
+
+/**
  * The queue port on Redis.
  *
  * @example
@@ -107,30 +134,30 @@ export const RedisQueue = {
   layer: (options: RedisConnectionOptions): Layer.Layer<Queue> =>
     Layer.effect(
       Queue,
-      Effect.map(
-        Effect.acquireRelease(
-          Effect.gen(function* () {
-            const client = makeClient(options)
-            // Waits for the connection up to its timeout, so the first calls find it up. If Redis is away,
-            // the layer is built anyway: calls fail fast with unavailable while the client keeps reconnecting.
-            // A real timer, not Effect's Clock, which a test may hold still.
-            const connected = client.connect().then(
-              () => true,
-              () => false
-            )
-            const up = yield* Effect.promise(() =>
-              Promise.race([
-                connected,
-                new Promise<false>((resolve) => setTimeout(resolve, options.timeoutMs ?? 2_000, false))
-              ])
-            )
-            if (up) yield* checkEvictionPolicy(client)
-            return client
-          }),
-          (client) => Effect.promise(() => client.quit().catch(() => client.disconnect()))
-        ),
-        (client) => makeQueue(client, options)
-      )
+      Effect.map(connectedClient(options), (client) => makeQueue(client, options))
     ),
   layerFromClient
+}
+
+/**
+ * Rate-limit counters in Redis, shared by every instance: core's
+ * `RateLimitCounters` port over `rate-limiter-flexible`'s Redis limiter (one
+ * key per counted key, so cluster-safe). While Redis cannot be reached, each
+ * instance counts in its own memory instead, so limits hold per instance
+ * rather than not at all.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { RedisRateLimitCounters } from "@boxoffice/redis"
+ * const counters = RedisRateLimitCounters.layer({ url: Redacted.make("redis://127.0.0.1:6379"), keyPrefix: "boxoffice:" })
+ * ```
+ * @category layers
+ */
+export const RedisRateLimitCounters = {
+  layer: (options: RedisConnectionOptions): Layer.Layer<RateLimitCounters> =>
+    Layer.effect(
+      RateLimitCounters,
+      Effect.map(connectedClient(options), (client) => makeRateLimitCounters(client, options.keyPrefix))
+    )
 }

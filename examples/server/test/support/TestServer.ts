@@ -4,6 +4,7 @@
  */
 import { HttpServer } from "effect/http"
 import { ManagedRuntime, Option, Redacted } from "effect"
+import { RateLimitSettings } from "@boxoffice/http"
 import { serverLayer } from "../../src/App.ts"
 import type { ServerConfig } from "../../src/ServerConfig.ts"
 import { redisUrl, type Stores } from "./Stores.ts"
@@ -26,6 +27,8 @@ export const startServer = async (overrides: Partial<ServerConfig> = {}): Promis
     secret: Redacted.make("test-secret-of-the-http-suite-32b"),
     adminKey: Option.some(Redacted.make(adminKey)),
     demo: false,
+    // Tests make many users from one address; the rate-limit tests turn limits on themselves.
+    rateLimits: RateLimitSettings.off,
     ...overrides
   }
   // Quiet unless a test asks for an access log.

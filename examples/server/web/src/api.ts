@@ -91,6 +91,10 @@ export const messageFor = (problem: Problem): string => {
       return "The box office is busy right now; nothing happened. Try again in a moment."
     case "too-many-streams":
       return "This ticket is open in too many tabs."
+    case "rate-limited":
+      return "Too many tries in a short time. Wait a minute, then try again."
+    case "human-check-failed":
+      return "The check that you are a person did not pass. Let it finish, then join again."
     default:
       return "The box office could not be reached. Check your connection and try again."
   }

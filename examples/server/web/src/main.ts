@@ -8,6 +8,7 @@ import type { BoxofficeClient } from "@boxoffice/http"
 import { DateTime } from "effect"
 import { clientFor, clock, formatKrw, messageFor, ProblemError, run } from "./api.ts"
 import { byId, element, say } from "./dom.ts"
+import { humanCheckWidget, humanProof } from "./humanCheck.ts"
 
 interface QueueView {
   readonly status: "pending" | "waiting" | "active" | "expired"
@@ -37,6 +38,8 @@ let seatPoll: ReturnType<typeof setInterval> | null = null
 const selected = new Set<number>()
 let hold: HoldView | null = null
 let justPaid = false
+/** The human check's widget, when the server checks joins. */
+let humanWidget: HTMLElement | null = null
 
 const show = (id: string, visible: boolean) => {
   byId(id).hidden = !visible
@@ -109,7 +112,10 @@ const listen = (token: string) => {
 
 const join = async (id: ConcertId, title: string) => {
   try {
-    const ticket = await run(client.user.joinQueue({ params: { concertId: id } }))
+    const proof = humanWidget === null ? undefined : await humanProof(humanWidget)
+    const ticket = await run(
+      client.user.joinQueue({ params: { concertId: id }, headers: proof === undefined ? {} : { "human-check": proof } })
+    )
     concertId = id
     queueToken = ticket.queueToken
     justPaid = false
@@ -387,6 +393,7 @@ const start = async () => {
       return item
     })
   )
+  humanWidget = await humanCheckWidget(byId("concerts-section"))
   await Promise.all([refreshWallet(), loadPayments()])
   document.body.dataset["ready"] = "true"
 }

@@ -36,6 +36,8 @@ export const Limits = {
   admitPerMinuteMax: 1_000_000,
   /** The longest Idempotency-Key. */
   idempotencyKeyLengthMax: 255,
+  /** The longest subject (`sub`) of a host's access token: identity providers' ids fit with room to spare. */
+  subjectLengthMax: 255,
   /**
    * How long a waiter keeps their place after their last join or status
    * call. Waiters who stopped polling are dropped, so the line ahead of the
