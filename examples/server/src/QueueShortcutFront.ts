@@ -166,7 +166,8 @@ export const queueShortcutFrontLayer = (options: {
         if (concertId === undefined) return false
         const authorization = request.headers.authorization
         const join = shortcut.join(authorization, concertId, request.headers["human-check"] as string | undefined)
-        serve(joinRoute, url, gate === undefined ? join : limited(request, url, authorization, join), response)
+        const counted = gate?.counts("POST", url) === true
+        serve(joinRoute, url, counted ? limited(request, url, authorization, join) : join, response)
         return true
       }
 

@@ -151,12 +151,16 @@ const routeLimits: ReadonlyArray<readonly [RegExp, RouteLimits]> = [
 /** The admin routes, which an address that spent its wrong keys may not try again until its window ends. */
 const isAdminPath = (path: string) => path.startsWith("/admin/") || path === "/metrics"
 
-/** Only these calls write; every other request passes the gate at once. */
-const limitsOf = (method: string, path: string): RouteLimits | undefined => {
-  if (method !== "POST") return undefined
-  for (const [pattern, limits] of routeLimits) if (pattern.test(path)) return limits
-  return undefined
-}
+/** The routes' limits that `settings` keeps (a route with none left is dropped). */
+const activeRouteLimits = (settings: RateLimitSettings) =>
+  routeLimits
+    .map(([pattern, limits]) => {
+      const active = (names: ReadonlyArray<RateLimitName>) => names.filter((name) => settings[name] !== null)
+      return [pattern, { perAddress: active(limits.perAddress), perUser: active(limits.perUser) }] as const
+    })
+    .filter(([, limits]) => limits.perAddress.length + limits.perUser.length > 0)
+
+const passes: Effect.Effect<RateLimitRefusal | undefined> = Effect.succeed(undefined)
 
 /**
  * The gate: decides each request against its limits, over core's
@@ -174,6 +178,8 @@ export class RateLimitGate extends Context.Service<
   {
     /** The client address of a request, as the limits count it. */
     readonly clientAddress: ClientAddressOf
+    /** Whether any limit counts this request; most pass at once (polls, reads), and need no address. */
+    readonly counts: (method: string, path: string) => boolean
     /** The refusal of the first spent limit of this request, counting it against each; undefined when it may go on. */
     readonly check: (
       method: string,
@@ -233,16 +239,26 @@ export class RateLimitGate extends Context.Service<
           )
         }
 
-        const anyPerUser = rateLimitNames.some((name) => name.endsWith("PerUser") && settings[name] !== null)
+        const routes = activeRouteLimits(settings)
+        const adminLimited = settings.adminFailuresPerAddress !== null
+        /** Only writes count; every other request passes the gate at once. */
+        const limitsOf = (method: string, path: string): RouteLimits | undefined => {
+          if (method !== "POST" || routes.length === 0) return undefined
+          for (const [pattern, limits] of routes) if (pattern.test(path)) return limits
+          return undefined
+        }
+        const counts = (method: string, path: string) =>
+          isAdminPath(path) ? adminLimited : limitsOf(method, path) !== undefined
 
         return RateLimitGate.of({
           clientAddress: clientAddressOf(options.trustedProxies),
+          counts,
           check: (method, path, clientAddress, authorization) => {
-            if (isAdminPath(path)) return adminBlocked(clientAddress)
+            if (isAdminPath(path)) return adminLimited ? adminBlocked(clientAddress) : passes
             const limits = limitsOf(method, path)
-            if (limits === undefined) return Effect.succeed(undefined)
+            if (limits === undefined) return passes
             const byAddress = limits.perAddress.map((name) => consume(name, clientAddress))
-            if (limits.perUser.length === 0 || !anyPerUser) return firstRefusal(byAddress)
+            if (limits.perUser.length === 0) return firstRefusal(byAddress)
             return Effect.flatMap(userOf(authorization), (userId) =>
               firstRefusal(
                 userId === undefined
@@ -262,7 +278,8 @@ export class RateLimitGate extends Context.Service<
     RateLimitGate,
     RateLimitGate.of({
       clientAddress: clientAddressOf([]),
-      check: () => Effect.succeed(undefined),
+      counts: () => false,
+      check: () => passes,
       adminBlocked: () => Effect.succeed(undefined),
       adminFailed: () => Effect.void
     })
@@ -282,12 +299,14 @@ export class RateLimitGate extends Context.Service<
         return Effect.flatMap(
           HttpServerRequest.HttpServerRequest.useSync((request) => request),
           (request) => {
+            const path = request.url.split("?")[0]!
+            if (!gate.counts(request.method, path)) return httpEffect
             const address = gate.clientAddress(
               Option.getOrUndefined(request.remoteAddress),
               request.headers["x-forwarded-for"]
             )
             return Effect.flatMap(
-              gate.check(request.method, request.url.split("?")[0]!, address, request.headers["authorization"]),
+              gate.check(request.method, path, address, request.headers["authorization"]),
               (refusal) => {
                 if (refusal === undefined) return httpEffect
                 const answer = rateLimitedAnswer(refusal)
