@@ -10,7 +10,7 @@ import { createChallenge, solveChallenge } from "altcha-lib"
 import { deriveKey } from "altcha-lib/algorithms/sha"
 import { createHmac } from "node:crypto"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import { freePort, spawnServer, type ServerProcess } from "./support/ServerProcess.ts"
+import { freePort, readyServer, type ServerProcess, spawnServer, stopServer } from "./support/ServerProcess.ts"
 import { createStores, type Stores } from "./support/Stores.ts"
 import { adminKey, call, isProblem, newConcert, newUser } from "./support/TestServer.ts"
 
@@ -47,25 +47,11 @@ describe("the human check across two instances sharing Redis", () => {
     stores = await createStores()
     for (let i = 0; i < 2; i++) {
       const server = spawnServer(stores, await freePort(), secret, { BOXOFFICE_HUMAN_CHECK: "altcha" })
-      servers.push(server)
-      for (let attempt = 0; attempt < 100; attempt++) {
-        if (
-          await fetch(`${server.url}/ready`).then(
-            (r) => r.ok,
-            () => false
-          )
-        )
-          break
-        await new Promise((resolve) => setTimeout(resolve, 100))
-      }
+      servers.push(await readyServer(server))
     }
   }, 60_000)
   afterAll(async () => {
-    for (const server of servers) {
-      const exited = new Promise((resolve) => server.child.once("exit", resolve))
-      server.child.kill("SIGTERM")
-      await exited
-    }
+    await Promise.all(servers.map(stopServer))
     await stores?.drop()
   }, 30_000)
 

@@ -14,7 +14,7 @@
  */
 import { RateLimitSettings } from "@boxoffice/http"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import { freePort, spawnServer, type ServerProcess } from "./support/ServerProcess.ts"
+import { freePort, readyServer, type ServerProcess, spawnServer, stopServer } from "./support/ServerProcess.ts"
 import { createStores, type Stores } from "./support/Stores.ts"
 import { adminKey, newConcert, type RunningServer, startServer } from "./support/TestServer.ts"
 
@@ -139,25 +139,11 @@ describe("rate limits across two instances sharing Redis", () => {
         BOXOFFICE_RATE_LIMITS: "",
         BOXOFFICE_TRUST_PROXY: "127.0.0.1"
       })
-      servers.push(server)
-      for (let attempt = 0; attempt < 100; attempt++) {
-        if (
-          await fetch(`${server.url}/ready`).then(
-            (r) => r.ok,
-            () => false
-          )
-        )
-          break
-        await new Promise((resolve) => setTimeout(resolve, 100))
-      }
+      servers.push(await readyServer(server))
     }
   }, 60_000)
   afterAll(async () => {
-    for (const server of servers) {
-      const exited = new Promise((resolve) => server.child.once("exit", resolve))
-      server.child.kill("SIGTERM")
-      await exited
-    }
+    await Promise.all(servers.map(stopServer))
     await stores?.drop()
   }, 30_000)
 

@@ -89,3 +89,24 @@ export const runUntilExit = (env: Record<string, string | undefined>) =>
     child.stderr!.on("data", (chunk) => (output += chunk))
     child.on("exit", (code) => resolve({ code, output }))
   })
+
+/** Resolves once the server answers `/ready` (or throws, with its output, after 10 s). */
+export const readyServer = async (server: ServerProcess): Promise<ServerProcess> => {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const ready = await fetch(`${server.url}/ready`).then(
+      (response) => response.ok,
+      () => false
+    )
+    if (ready) return server
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`the server did not get ready:\n${server.output()}`)
+}
+
+/** Sends SIGTERM and resolves once the process has exited. */
+export const stopServer = (server: ServerProcess): Promise<void> =>
+  new Promise((resolve) => {
+    if (server.child.exitCode !== null) return resolve()
+    server.child.once("exit", () => resolve())
+    server.child.kill("SIGTERM")
+  })
