@@ -41,7 +41,7 @@ import {
   type SeatUnavailable,
   type Unavailable
 } from "./Errors.ts"
-import { Concert, ConcertDate, type NewConcert, QueuePolicy, SalePolicy } from "./model/Concert.ts"
+import { Concert, ConcertDate, type NewConcert, QueuePolicy, SalePolicy, SeatClass } from "./model/Concert.ts"
 import type { Hold } from "./model/Hold.ts"
 import { ChargeId, ConcertId, DateId, HoldId, newId, PaymentId, QueueTokenId, type UserId } from "./model/Ids.ts"
 import type { Payment, PaymentReceipt } from "./model/Payment.ts"
@@ -58,8 +58,8 @@ import { Queue } from "./ports/Queue.ts"
 import { QueueTokenSigner } from "./ports/QueueTokenSigner.ts"
 import { SeatInventory } from "./ports/SeatInventory.ts"
 import { Wallet } from "./ports/Wallet.ts"
-import { holdAmountKrw } from "./rules/PaymentPlan.ts"
 import { checkSaleOpen } from "./rules/SaleWindow.ts"
+import { checkSeatClasses } from "./rules/SeatClasses.ts"
 import { checkSeatRange } from "./rules/SeatLimit.ts"
 
 /** What a join returns: the signed token and the entry it names. @category models */
@@ -70,10 +70,12 @@ export interface QueueTicket {
   readonly created: boolean
 }
 
-/** A date with the number of seats still available now. @category models */
+/** A date with the number of seats still available now, and their price range (null when none is left). @category models */
 export interface DateAvailability {
   readonly date: ConcertDate
   readonly availableSeats: number
+  readonly minPriceKrw: number | null
+  readonly maxPriceKrw: number | null
 }
 
 /** A concert with its queue's numbers and each date's seats, for the operator. @category models */
@@ -107,7 +109,8 @@ export type AdmissionError = QueueTokenInvalid | QueueNotAdmitted | QueueTokenEx
 export class Booking extends Context.Service<
   Booking,
   {
-    readonly createConcert: (input: NewConcert) => Effect.Effect<Concert, Unavailable | OutcomeUnknown>
+    /** Refuses a date's seat classes that break `checkSeatClasses` (`InvalidRequest` naming the field). */
+    readonly createConcert: (input: NewConcert) => Effect.Effect<Concert, InvalidRequest | Unavailable | OutcomeUnknown>
     readonly listConcerts: Effect.Effect<ReadonlyArray<Concert>, Unavailable>
     /** The operator's view of a sale: counted by the stores, so every instance answers alike. */
     readonly saleReport: (concertId: ConcertId) => Effect.Effect<SaleReport, NotFound | Unavailable>
@@ -310,6 +313,11 @@ export class Booking extends Context.Service<
           maxSeatsPerUser: input.maxSeatsPerUser ?? defaults.maxSeatsPerUser,
           holdNeedsFunds: input.holdNeedsFunds ?? defaults.holdNeedsFunds
         })
+        for (const [index, date] of input.dates.entries()) {
+          yield* Effect.fromResult(
+            checkSeatClasses(date.classes ?? [], date.seatCount ?? 50, `dates[${index}].classes`)
+          )
+        }
         const dates = yield* Effect.forEach(input.dates, (date) =>
           Effect.map(
             newId(DateId),
@@ -319,7 +327,8 @@ export class Booking extends Context.Service<
                 concertId,
                 startsAt: date.startsAt,
                 priceKrw: date.priceKrw,
-                seatCount: date.seatCount ?? 50
+                seatCount: date.seatCount ?? 50,
+                classes: (date.classes ?? []).map((seatClass) => new SeatClass(seatClass))
               })
           )
         )
@@ -398,8 +407,13 @@ export class Booking extends Context.Service<
         yield* requireActive(claims, concert)
         const nowMs = yield* Clock.currentTimeMillis
         const upcoming = concert.dates.filter((date) => DateTime.toEpochMillis(date.startsAt) > nowMs)
-        const counts = upcoming.length === 0 ? [] : yield* inventory.availableSeatCounts(upcoming)
-        return upcoming.map((date, index) => ({ date, availableSeats: counts[index]! }))
+        const left = upcoming.length === 0 ? [] : yield* inventory.availability(upcoming)
+        return upcoming.map((date, index) => ({
+          date,
+          availableSeats: left[index]!.available,
+          minPriceKrw: left[index]!.minPriceKrw,
+          maxPriceKrw: left[index]!.maxPriceKrw
+        }))
       }, spanWhenTracing("Booking.listDates"))
 
       /** The date, its concert, and proof that the caller may act on it. */
@@ -433,7 +447,6 @@ export class Booking extends Context.Service<
           userId,
           date,
           seatNumbers: [...seatNumbers].sort((a, b) => a - b),
-          amountKrw: holdAmountKrw(date.priceKrw, seatNumbers),
           holdSeconds: concert.policy.holdSeconds,
           maxSeatsPerUser: concert.policy.maxSeatsPerUser,
           activeUntil: entry.activeUntil!,

@@ -83,6 +83,7 @@ export const layer: Layer.Layer<Payments, never, MemoryStore> = Layer.effect(
             dateId: hold.dateId,
             amountKrw: hold.amountKrw,
             seatNumbers: hold.seatNumbers,
+            seats: hold.seats,
             paidAt
           })
           const receipt = new PaymentReceipt({
@@ -91,6 +92,7 @@ export const layer: Layer.Layer<Payments, never, MemoryStore> = Layer.effect(
             dateId: payment.dateId,
             amountKrw: payment.amountKrw,
             seatNumbers: payment.seatNumbers,
+            seats: payment.seats,
             // Only the skipBalanceGuard fault gets here with a negative balance; like a store
             // without the guard, it answers normally and keeps the wrong balance.
             balanceKrw: Math.max(0, balance.success),

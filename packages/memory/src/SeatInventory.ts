@@ -14,10 +14,15 @@ import {
   isStillActive,
   NotFound,
   QueueTokenExpired,
+  priceSeats,
   reserve,
+  ClassSeatCounts,
   DateSeatCounts,
   Seat,
+  SeatAvailability,
   SeatInventory,
+  seatClassOf,
+  seatsAmountKrw,
   SeatUnavailable,
   type ConcertDate,
   type HoldId,
@@ -41,6 +46,7 @@ export const toHold = (record: HoldRecord, nowMs: number): Hold =>
     dateId: record.dateId,
     seatNumbers: record.seatNumbers,
     amountKrw: record.amountKrw,
+    seats: record.seats,
     status: holdStatus(record.state, record.expiresAtMs, nowMs),
     createdAt: DateTime.makeUnsafe(record.createdAtMs),
     expiresAt: DateTime.makeUnsafe(record.expiresAtMs)
@@ -60,9 +66,42 @@ const seatStatuses = (state: MemoryState, date: ConcertDate, nowMs: number): Arr
       : isLiveHold(state, seats.lastHold.get(seatNumber), nowMs)
         ? "held"
         : "available"
-    result.push(new Seat({ seatNumber, priceKrw: date.priceKrw, status }))
+    const seatClass = seatClassOf(date, seatNumber)
+    result.push(
+      new Seat({
+        seatNumber,
+        priceKrw: seatClass?.priceKrw ?? date.priceKrw,
+        status,
+        className: seatClass?.name ?? null
+      })
+    )
   }
   return result
+}
+
+/** The available, held and sold seats among `seats`, and the sum of the sold ones' prices. */
+const countsOf = (seats: ReadonlyArray<Seat>) => {
+  let held = 0
+  let sold = 0
+  let revenueKrw = 0
+  for (const seat of seats) {
+    if (seat.status === "held") held++
+    else if (seat.status === "sold") {
+      sold++
+      revenueKrw += seat.priceKrw
+    }
+  }
+  return { available: seats.length - held - sold, held, sold, revenueKrw }
+}
+
+/** The available seats of a date and their price range. */
+const availabilityOf = (seats: ReadonlyArray<Seat>): SeatAvailability => {
+  const prices = seats.filter((seat) => seat.status === "available").map((seat) => seat.priceKrw)
+  return new SeatAvailability({
+    available: prices.length,
+    minPriceKrw: prices.length === 0 ? null : Math.min(...prices),
+    maxPriceKrw: prices.length === 0 ? null : Math.max(...prices)
+  })
 }
 
 /** @category layers */
@@ -77,19 +116,24 @@ export const layer: Layer.Layer<SeatInventory, never, MemoryStore> = Layer.effec
             dates.map((date) => seatStatuses(state, date, nowMs).filter((seat) => seat.status === "available").length)
           )
         ),
+      availability: (dates) =>
+        atomically((nowMs) => Result.succeed(dates.map((date) => availabilityOf(seatStatuses(state, date, nowMs))))),
       seatCounts: (dates) =>
         atomically((nowMs) =>
           Result.succeed(
             dates.map((date) => {
               const statuses = seatStatuses(state, date, nowMs)
-              const sold = statuses.filter((seat) => seat.status === "sold").length
-              const held = statuses.filter((seat) => seat.status === "held").length
               return new DateSeatCounts({
                 dateId: date.dateId,
-                available: statuses.length - sold - held,
-                held,
-                sold,
-                revenueKrw: sold * date.priceKrw
+                ...countsOf(statuses),
+                classes: date.classes.map(
+                  (seatClass) =>
+                    new ClassSeatCounts({
+                      name: seatClass.name,
+                      priceKrw: seatClass.priceKrw,
+                      ...countsOf(statuses.filter((seat) => seat.className === seatClass.name))
+                    })
+                )
               })
             })
           )
@@ -116,13 +160,16 @@ export const layer: Layer.Layer<SeatInventory, never, MemoryStore> = Layer.effec
             maxSeatsPerUser: request.maxSeatsPerUser
           })
           if (Result.isFailure(limit)) return Result.fail(limit.failure)
+          // L3: each seat's own price, as the store's date sets it, fixed into the hold.
+          const pricedSeats = priceSeats(state.dates.get(request.date.dateId) ?? request.date, request.seatNumbers)
+          const amountKrw = seatsAmountKrw(pricedSeats)
           if (request.reservesFunds && !state.faults.skipFundsCheck) {
             // L2: the reservation must fit in what the balance less the user's live reservations leaves.
             const available = availableKrw(
               state.balances.get(request.userId) ?? 0,
               liveReservationsKrw(state, request.userId, nowMs)
             )
-            const reserved = reserve(available, request.amountKrw)
+            const reserved = reserve(available, amountKrw)
             if (Result.isFailure(reserved)) return Result.fail(reserved.failure)
           }
           const record: HoldRecord = {
@@ -130,7 +177,8 @@ export const layer: Layer.Layer<SeatInventory, never, MemoryStore> = Layer.effec
             userId: request.userId,
             dateId: request.date.dateId,
             seatNumbers: request.seatNumbers,
-            amountKrw: request.amountKrw,
+            amountKrw,
+            seats: pricedSeats,
             state: "held",
             createdAtMs: nowMs,
             expiresAtMs: nowMs + request.holdSeconds * 1000,

@@ -1,6 +1,7 @@
 /**
- * Postgres `Catalog`. A concert, its dates and their seats are saved by one
- * call of `boxoffice_create_concert` (migration 0004). Concerts are
+ * Postgres `Catalog`. A concert, its dates (with their seat classes) and
+ * their seats, each with its own price and class, are saved by one call of
+ * `boxoffice_create_concert` (migration 0008). Concerts are
  * immutable once saved, so found ones are
  * cached in the instance, up to `catalogCacheConcertsMax` (the oldest cached
  * is dropped first).
@@ -14,6 +15,7 @@ import {
   type ConcertId,
   type DateId,
   SalePolicy,
+  SeatClass,
   type Unavailable
 } from "@boxoffice/core"
 import { asc, eq, inArray } from "drizzle-orm"
@@ -24,6 +26,8 @@ import { concertDates, concerts } from "./internal/schema.ts"
 
 const encodePolicy = Schema.encodeSync(Schema.toCodecJson(SalePolicy))
 const decodePolicy = Schema.decodeUnknownSync(Schema.toCodecJson(SalePolicy))
+const encodeClasses = Schema.encodeSync(Schema.toCodecJson(Schema.Array(SeatClass)))
+const decodeClasses = Schema.decodeUnknownSync(Schema.toCodecJson(Schema.Array(SeatClass)))
 
 const loadConcerts = async (db: Database, concertIds: ReadonlyArray<string> | null): Promise<Array<Concert>> => {
   const concertRows =
@@ -59,7 +63,8 @@ const loadConcerts = async (db: Database, concertIds: ReadonlyArray<string> | nu
                 concertId: d.concertId as ConcertId,
                 startsAt: DateTime.makeUnsafe(d.startsAt),
                 priceKrw: d.priceKrw,
-                seatCount: d.seatCount
+                seatCount: d.seatCount,
+                classes: decodeClasses(d.classes)
               })
           )
       })
@@ -98,7 +103,8 @@ export const layer: Layer.Layer<Catalog, never, PgDatabase> = Layer.effect(
               dateId: date.dateId,
               startsAt: DateTime.formatIso(date.startsAt),
               priceKrw: date.priceKrw,
-              seatCount: date.seatCount
+              seatCount: date.seatCount,
+              classes: encodeClasses(date.classes)
             }))
             await client`select boxoffice_create_concert(${concert.concertId}, ${concert.title},
               ${JSON.stringify(encodePolicy(concert.policy))}::jsonb, ${JSON.stringify(dates)}::jsonb)`

@@ -1,6 +1,6 @@
 /**
  * Postgres `Payments`: a payment, with the claim of its key, is one call of
- * `boxoffice_pay` (migration 0007), one transaction (L3) and a prepared
+ * `boxoffice_pay` (migration 0008), one transaction (L3) and a prepared
  * statement. It claims the key, then locks its queue token and refuses the
  * token if a payment was made with it, locks the hold, the wallet and the
  * hold's seats, then judges the sale window and the hold by the clock read
@@ -28,6 +28,7 @@ import {
   type PaymentId,
   PaymentReceipt,
   Payments,
+  type PricedSeat,
   QueueTokenExpired,
   SaleClosed,
   type UserId
@@ -57,6 +58,8 @@ interface PayRow {
   readonly now_ms: number
   readonly balance_krw: number
   readonly recorded: unknown
+  /** The hold's seats with the prices and classes it fixed; set once the payment is judged payable. */
+  readonly priced_seats: ReadonlyArray<PricedSeat> | null
 }
 
 /** @category layers */
@@ -120,6 +123,7 @@ export const layer: Layer.Layer<Payments, never, PgDatabase> = Layer.effect(
                     dateId: row.date_id as DateId,
                     amountKrw: row.amount_krw,
                     seatNumbers: row.seat_numbers,
+                    seats: row.priced_seats!,
                     balanceKrw: row.balance_krw,
                     paidAt: DateTime.makeUnsafe(row.now_ms)
                   })
@@ -135,12 +139,16 @@ export const layer: Layer.Layer<Payments, never, PgDatabase> = Layer.effect(
             date_id: string
             amount_krw: number
             seat_numbers: Array<number>
+            seats: ReadonlyArray<PricedSeat>
             paid_at_ms: number
           }>(
             db,
             sql`
-            select payment_id, hold_id, date_id, amount_krw, seat_numbers, ${sql.raw(epochMs("paid_at"))} as paid_at_ms
-            from payments where user_id = ${userId} order by paid_at, payment_id`
+            select p.payment_id, p.hold_id, p.date_id, p.amount_krw, p.seat_numbers,
+              boxoffice_priced_seats(h.seat_numbers, h.seat_prices, h.seat_classes) as seats,
+              ${sql.raw(epochMs("p.paid_at"))} as paid_at_ms
+            from payments p join holds h on h.hold_id = p.hold_id
+            where p.user_id = ${userId} order by p.paid_at, p.payment_id`
           )
           return found.map(
             (row) =>
@@ -151,6 +159,7 @@ export const layer: Layer.Layer<Payments, never, PgDatabase> = Layer.effect(
                 dateId: row.date_id as DateId,
                 amountKrw: row.amount_krw,
                 seatNumbers: row.seat_numbers,
+                seats: row.seats,
                 paidAt: DateTime.makeUnsafe(row.paid_at_ms)
               })
           )

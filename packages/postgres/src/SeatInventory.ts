@@ -1,11 +1,13 @@
 /**
  * Postgres `SeatInventory`. A hold is one call of `boxoffice_hold`
- * (migration 0007) and a release one call of `boxoffice_release` (migration
+ * (migration 0008) and a release one call of `boxoffice_release` (migration
  * 0004), each a prepared statement: each locks the seat rows it touches, in
  * seat order, and judges liveness by the clock read after its locks
  * (`hold_expires_at > boxoffice_now()`), so an expired hold frees its seats
  * with no sweeper (L4). A hold that reserves funds also locks its user's
- * wallet row first and is judged against what is available (L2).
+ * wallet row first and is judged against what is available (L2). A hold
+ * prices itself from the seat rows it locks, each with its own price and
+ * class, and fixes them into the hold (L3).
  *
  * @since 0.1.0
  */
@@ -13,6 +15,7 @@ import {
   type AlreadyPaid,
   checkReleasable,
   checkSeatLimit,
+  ClassSeatCounts,
   DateSeatCounts,
   Forbidden,
   Hold,
@@ -22,7 +25,9 @@ import {
   InsufficientBalance,
   NotFound,
   QueueTokenExpired,
+  type PricedSeat,
   Seat,
+  SeatAvailability,
   SeatInventory,
   SeatUnavailable
 } from "@boxoffice/core"
@@ -38,6 +43,9 @@ interface HoldCallRow {
   readonly created_at_ms: number
   readonly expires_at_ms: number
   readonly available_krw: number | null
+  /** The hold's amount: the sum of its seats' prices, read from the locked seat rows. */
+  readonly amount_krw: number | null
+  readonly priced_seats: ReadonlyArray<PricedSeat> | null
 }
 
 interface ReleaseRow {
@@ -56,17 +64,28 @@ export const layer: Layer.Layer<SeatInventory, never, PgDatabase> = Layer.effect
     return SeatInventory.of({
       seats: (date) =>
         database.run(async (db) => {
-          const found = await rows<{ seat_number: number; status: "available" | "held" | "sold" }>(
+          const found = await rows<{
+            seat_number: number
+            price_krw: number
+            class_name: string | null
+            status: "available" | "held" | "sold"
+          }>(
             db,
             sql`
-            select seat_number,
+            select seat_number, price_krw, class_name,
                    case when sold_user_id is not null then 'sold'
                         when hold_expires_at > (select boxoffice_now()) then 'held'
                         else 'available' end as status
             from seats where date_id = ${date.dateId} order by seat_number`
           )
           return found.map(
-            (row) => new Seat({ seatNumber: row.seat_number, priceKrw: date.priceKrw, status: row.status })
+            (row) =>
+              new Seat({
+                seatNumber: row.seat_number,
+                priceKrw: row.price_krw,
+                status: row.status,
+                className: row.class_name
+              })
           )
         }),
       availableSeatCounts: (dates) =>
@@ -79,25 +98,66 @@ export const layer: Layer.Layer<SeatInventory, never, PgDatabase> = Layer.effect
           const byDate = new Map(found.map((row) => [row.date_id, row.available]))
           return dates.map((date) => byDate.get(date.dateId) ?? 0)
         }),
-      seatCounts: (dates) =>
+      availability: (dates) =>
         database.run(async () => {
-          const found = await client<Array<{ date_id: string; sold: number; held: number; total: number }>>`
-            select s.date_id,
-              count(*) filter (where s.sold_user_id is not null)::int as sold,
-              count(*) filter (where s.sold_user_id is null and s.hold_expires_at > (select boxoffice_now()))::int as held,
-              count(*)::int as total
-            from seats s where s.date_id = any(${`{${dates.map((date) => date.dateId).join(",")}}`}::uuid[])
+          const found = await client<
+            Array<{ date_id: string; available: number; min_price_krw: number; max_price_krw: number }>
+          >`
+            select s.date_id, count(*)::int as available, min(s.price_krw) as min_price_krw,
+              max(s.price_krw) as max_price_krw
+            from seats s
+            where s.date_id = any(${`{${dates.map((date) => date.dateId).join(",")}}`}::uuid[])
+              and s.sold_user_id is null and (s.hold_expires_at is null or s.hold_expires_at <= (select boxoffice_now()))
             group by s.date_id`
           const byDate = new Map(found.map((row) => [row.date_id, row]))
           return dates.map((date) => {
-            const row = byDate.get(date.dateId) ?? { sold: 0, held: 0, total: 0 }
+            const row = byDate.get(date.dateId)
+            return new SeatAvailability({
+              available: row?.available ?? 0,
+              minPriceKrw: row?.min_price_krw ?? null,
+              maxPriceKrw: row?.max_price_krw ?? null
+            })
+          })
+        }),
+      seatCounts: (dates) =>
+        database.run(async () => {
+          const found = await client<
+            Array<{
+              date_id: string
+              class_name: string | null
+              sold: number
+              held: number
+              total: number
+              revenue_krw: number
+            }>
+          >`
+            select s.date_id, s.class_name,
+              count(*) filter (where s.sold_user_id is not null)::int as sold,
+              count(*) filter (where s.sold_user_id is null and s.hold_expires_at > (select boxoffice_now()))::int as held,
+              count(*)::int as total,
+              -- Each sold seat's own price: seats and their prices never change, so no scan of payments.
+              coalesce(sum(s.price_krw) filter (where s.sold_user_id is not null), 0)::float8 as revenue_krw
+            from seats s where s.date_id = any(${`{${dates.map((date) => date.dateId).join(",")}}`}::uuid[])
+            group by s.date_id, s.class_name`
+          const countsOf = (groups: ReadonlyArray<(typeof found)[number]>) => {
+            const sum = (pick: (row: (typeof found)[number]) => number) =>
+              groups.reduce((total, row) => total + pick(row), 0)
+            const [sold, held, total] = [sum((r) => r.sold), sum((r) => r.held), sum((r) => r.total)]
+            return { available: total - sold - held, held, sold, revenueKrw: sum((r) => r.revenue_krw) }
+          }
+          return dates.map((date) => {
+            const groups = found.filter((row) => row.date_id === date.dateId)
             return new DateSeatCounts({
               dateId: date.dateId,
-              available: row.total - row.sold - row.held,
-              held: row.held,
-              sold: row.sold,
-              // Every seat of a date costs its price, so revenue needs no scan of payments.
-              revenueKrw: row.sold * date.priceKrw
+              ...countsOf(groups),
+              classes: date.classes.map(
+                (seatClass) =>
+                  new ClassSeatCounts({
+                    name: seatClass.name,
+                    priceKrw: seatClass.priceKrw,
+                    ...countsOf(groups.filter((row) => row.class_name === seatClass.name))
+                  })
+              )
             })
           })
         }),
@@ -106,7 +166,7 @@ export const layer: Layer.Layer<SeatInventory, never, PgDatabase> = Layer.effect
           database.write(async () => {
             const [row] = await client<Array<HoldCallRow>>`
               select * from boxoffice_hold(${request.holdId}, ${request.userId}, ${request.date.dateId},
-                ${intArrayLiteral(request.seatNumbers)}::int[], ${request.amountKrw}, ${request.holdSeconds},
+                ${intArrayLiteral(request.seatNumbers)}::int[], ${request.holdSeconds},
                 ${request.maxSeatsPerUser}, ${DateTime.toEpochMillis(request.activeUntil)}, ${request.reservesFunds})`
             return row!
           }),
@@ -114,7 +174,7 @@ export const layer: Layer.Layer<SeatInventory, never, PgDatabase> = Layer.effect
             switch (row.outcome) {
               case "insufficient":
                 return Effect.fail(
-                  new InsufficientBalance({ balanceKrw: row.available_krw ?? 0, neededKrw: request.amountKrw })
+                  new InsufficientBalance({ balanceKrw: row.available_krw ?? 0, neededKrw: row.amount_krw ?? 0 })
                 )
               case "queue-token-expired":
                 return Effect.fail(new QueueTokenExpired())
@@ -137,7 +197,8 @@ export const layer: Layer.Layer<SeatInventory, never, PgDatabase> = Layer.effect
                     userId: request.userId,
                     dateId: request.date.dateId,
                     seatNumbers: request.seatNumbers,
-                    amountKrw: request.amountKrw,
+                    amountKrw: row.amount_krw!,
+                    seats: row.priced_seats!,
                     status: "held",
                     createdAt: DateTime.makeUnsafe(row.created_at_ms),
                     expiresAt: DateTime.makeUnsafe(row.expires_at_ms)

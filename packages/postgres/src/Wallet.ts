@@ -4,7 +4,7 @@
  * call of `boxoffice_charge` (migration 0004), a prepared statement.
  * Concurrent charges queue on the balance row and all succeed. What is
  * available is the balance less the user's live reserving holds, which
- * `boxoffice_hold` and `boxoffice_pay` (migration 0007) keep ≥ 0 (L2).
+ * `boxoffice_hold` and `boxoffice_pay` (migration 0008) keep ≥ 0 (L2).
  *
  * @since 0.1.0
  */

@@ -32,6 +32,7 @@ import { createConcert, harnessLayer, type HarnessServices, newUser } from "./Ha
 import { fairStartCases } from "./FairStartCases.ts"
 import { holdFundsCases } from "./HoldFundsCases.ts"
 import { lockWaitCases } from "./LockWaitCases.ts"
+import { seatClassCases } from "./SeatClassCases.ts"
 import { paymentTokenCases } from "./PaymentTokenCases.ts"
 import { queueGraceCases, queueWindowCases } from "./QueueWindowCases.ts"
 import { StoreClock } from "./StoreClock.ts"
@@ -610,6 +611,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
         }))
 
       holdFundsCases(adapter)
+      seatClassCases(adapter)
     })
 
     describe("Wallet", () => {
@@ -1013,8 +1015,8 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           assert.deepStrictEqual(
             after.dates.map((d) => ({ ...d })),
             [
-              { dateId: first!.dateId, available: 7, held: 2, sold: 1, revenueKrw: 10_000 },
-              { dateId: second!.dateId, available: 10, held: 0, sold: 0, revenueKrw: 0 }
+              { dateId: first!.dateId, available: 7, held: 2, sold: 1, revenueKrw: 10_000, classes: [] },
+              { dateId: second!.dateId, available: 10, held: 0, sold: 0, revenueKrw: 0, classes: [] }
             ]
           )
           // Admissions age out of the minute; an expired hold's seats count as available again.
@@ -1023,7 +1025,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           assert.strictEqual(later.queue.admittedLastMinute, 0)
           assert.deepStrictEqual(
             { ...later.dates[0]! },
-            { dateId: first!.dateId, available: 9, held: 0, sold: 1, revenueKrw: 10_000 }
+            { dateId: first!.dateId, available: 9, held: 0, sold: 1, revenueKrw: 10_000, classes: [] }
           )
           yield* expectFailure(booking.saleReport(yield* newId(ConcertId)), "NotFound")
         }))

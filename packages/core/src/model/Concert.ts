@@ -7,6 +7,7 @@ import { Effect, Schema } from "effect"
 import { ConcertId, DateId } from "./Ids.ts"
 import { Limits } from "./Limits.ts"
 import { PriceKrw } from "./Money.ts"
+import { SeatNumber } from "./SeatNumber.ts"
 
 const intBetween = (minimum: number, maximum: number) => Schema.Int.check(Schema.isBetween({ minimum, maximum }))
 
@@ -54,13 +55,40 @@ export class SalePolicy extends Schema.Class<SalePolicy>("@boxoffice/core/SalePo
   })
 }
 
-/** One performance: its seats all cost `priceKrw`. @category models */
+/** The name of a seat class: 1 to 40 characters, unique within its date. @category models */
+export const SeatClassName = Schema.String.check(Schema.isBetweenLength(1, Limits.seatClassNameLengthMax))
+
+/**
+ * A class of seats of one date: the seats `from..to` (inclusive) cost
+ * `priceKrw`. A date's classes lie within its seats and do not overlap
+ * (`checkSeatClasses`).
+ *
+ * @category models
+ */
+export class SeatClass extends Schema.Class<SeatClass>("@boxoffice/core/SeatClass")({
+  name: SeatClassName,
+  priceKrw: PriceKrw,
+  from: SeatNumber,
+  to: SeatNumber
+}) {}
+
+/**
+ * One performance. A seat inside one of its `classes` costs that class's
+ * price; every other seat costs `priceKrw`. No classes (the default, and
+ * every date stored before classes existed): every seat costs `priceKrw`.
+ *
+ * @category models
+ */
 export class ConcertDate extends Schema.Class<ConcertDate>("@boxoffice/core/ConcertDate")({
   dateId: DateId,
   concertId: ConcertId,
   startsAt: Schema.DateTimeUtc,
   priceKrw: PriceKrw,
-  seatCount: intBetween(1, Limits.seatCountMax)
+  seatCount: intBetween(1, Limits.seatCountMax),
+  classes: Schema.Array(SeatClass).pipe(
+    Schema.withDecodingDefaultKey(Effect.succeed([])),
+    Schema.withConstructorDefault(Effect.succeed([]))
+  )
 }) {}
 
 /** A concert with its dates and policy. @category models */
@@ -83,7 +111,17 @@ export const NewConcert = Schema.Struct({
     Schema.Struct({
       startsAt: Schema.DateTimeUtc,
       priceKrw: PriceKrw,
-      seatCount: Schema.optionalKey(intBetween(1, Limits.seatCountMax))
+      seatCount: Schema.optionalKey(intBetween(1, Limits.seatCountMax)),
+      /**
+       * Seat classes with their own prices; seats outside every class cost
+       * `priceKrw`. `createConcert` refuses (`InvalidRequest`, naming the
+       * field) ranges outside the date's seats, overlaps and repeated names.
+       */
+      classes: Schema.optionalKey(
+        Schema.Array(
+          Schema.Struct({ name: SeatClassName, priceKrw: PriceKrw, from: SeatNumber, to: SeatNumber })
+        ).check(Schema.isMaxLength(Limits.seatClassesPerDateMax))
+      )
     })
   ).check(Schema.isBetweenLength(1, Limits.datesPerConcertMax)),
   queue: Schema.optionalKey(

@@ -7,6 +7,7 @@
 import { Schema } from "effect"
 import { DateId, HoldId, UserId } from "./Ids.ts"
 import { Krw } from "./Money.ts"
+import { PricedSeat } from "./Seat.ts"
 import { SeatNumbers } from "./SeatNumber.ts"
 
 /**
@@ -31,7 +32,10 @@ export class Hold extends Schema.Class<Hold>("@boxoffice/core/Hold")({
   userId: UserId,
   dateId: DateId,
   seatNumbers: SeatNumbers,
+  /** The sum of `seats`' prices. */
   amountKrw: Krw,
+  /** Each of `seatNumbers`, in their order, with the price and class fixed when the hold was made. */
+  seats: Schema.Array(PricedSeat),
   status: HoldStatus,
   createdAt: Schema.DateTimeUtc,
   expiresAt: Schema.DateTimeUtc

@@ -24,6 +24,14 @@ export const Limits = {
   datesPerConcertMax: 100,
   /** The longest title. */
   titleLengthMax: 200,
+  /** The longest name of a seat class ("VIP", "R", "Balcony left"): a legend's label, not prose. */
+  seatClassNameLengthMax: 40,
+  /**
+   * The most seat classes of one date. Halls sell a handful of tiers (VIP, R, S, A); 20 leaves room for
+   * sections priced apart, while it bounds the legend a buyer reads, the per-class rows of the operator's
+   * report and the work of creating a date (each seat is matched against its date's classes).
+   */
+  seatClassesPerDateMax: 20,
   /** The shortest and longest hold. Shorter holds cannot be paid in time; longer ones hoard seats. */
   holdSecondsMin: 10,
   holdSecondsMax: 3_600,

@@ -6,6 +6,7 @@
 import { Schema } from "effect"
 import { DateId, HoldId, PaymentId, UserId } from "./Ids.ts"
 import { Krw } from "./Money.ts"
+import { PricedSeat } from "./Seat.ts"
 import { SeatNumbers } from "./SeatNumber.ts"
 
 /** @category models */
@@ -16,6 +17,8 @@ export class Payment extends Schema.Class<Payment>("@boxoffice/core/Payment")({
   dateId: DateId,
   amountKrw: Krw,
   seatNumbers: SeatNumbers,
+  /** Each seat paid, with the price and class its hold fixed: `amountKrw` is their sum (L3). */
+  seats: Schema.Array(PricedSeat),
   paidAt: Schema.DateTimeUtc
 }) {}
 
@@ -26,6 +29,8 @@ export class PaymentReceipt extends Schema.Class<PaymentReceipt>("@boxoffice/cor
   dateId: DateId,
   amountKrw: Krw,
   seatNumbers: SeatNumbers,
+  /** Each seat paid, with the price and class its hold fixed: `amountKrw` is their sum (L3). */
+  seats: Schema.Array(PricedSeat),
   balanceKrw: Krw,
   paidAt: Schema.DateTimeUtc
 }) {}

@@ -22,11 +22,28 @@ export class QueueStats extends Schema.Class<QueueStats>("@boxoffice/core/QueueS
   admittedLastMinute: count
 }) {}
 
-/** The seats of one date now, and what its sold seats brought in. @category models */
+/** The seats of one class of a date now, and what its sold seats brought in. @category models */
+export class ClassSeatCounts extends Schema.Class<ClassSeatCounts>("@boxoffice/core/ClassSeatCounts")({
+  name: Schema.String,
+  priceKrw: count,
+  available: count,
+  held: count,
+  sold: count,
+  revenueKrw: count
+}) {}
+
+/**
+ * The seats of one date now, and what its sold seats brought in (the sum of
+ * their prices); `classes` counts the seats of each of the date's classes,
+ * in the date's order (none for a date without classes).
+ *
+ * @category models
+ */
 export class DateSeatCounts extends Schema.Class<DateSeatCounts>("@boxoffice/core/DateSeatCounts")({
   dateId: DateId,
   available: count,
   held: count,
   sold: count,
-  revenueKrw: count
+  revenueKrw: count,
+  classes: Schema.Array(ClassSeatCounts)
 }) {}

@@ -19,7 +19,7 @@ import type { ConcertDate } from "../model/Concert.ts"
 import type { Hold } from "../model/Hold.ts"
 import type { HoldId, UserId } from "../model/Ids.ts"
 import type { DateSeatCounts } from "../model/SaleReport.ts"
-import type { Seat } from "../model/Seat.ts"
+import type { Seat, SeatAvailability } from "../model/Seat.ts"
 
 /** A request to hold seats, already checked against the date's range by the engine. @category models */
 export interface HoldRequest {
@@ -27,8 +27,14 @@ export interface HoldRequest {
   readonly userId: UserId
   readonly date: ConcertDate
   readonly seatNumbers: ReadonlyArray<number>
-  /** The sum of the seats' prices, computed by the engine. */
-  readonly amountKrw: number
+  /**
+   * Ignored. The store prices a hold itself, from its seats' own prices in
+   * the same atomic step, and fixes them into the hold (L3); the field is
+   * kept so that callers written before seat classes still compile.
+   *
+   * @deprecated
+   */
+  readonly amountKrw?: number
   readonly holdSeconds: number
   readonly maxSeatsPerUser: number
   /**
@@ -51,6 +57,9 @@ export interface HoldRequest {
  * seats or none (L1), judges liveness by the store's clock (L4) and counts
  * the user's seats on the date under the same guard as the seats themselves,
  * and refuses with `QueueTokenExpired` once its clock reaches `activeUntil`.
+ * It prices the hold in the same step from each seat's own price (its class's,
+ * or the date's outside every class: `priceSeats`) and fixes those prices
+ * into the hold, whose amount is their sum (L3).
  * A hold that `reservesFunds` is judged against the user's available
  * balance in the same step, under a guard that every other change of that
  * balance (a payment, another reserving hold) also takes (L2).
@@ -67,15 +76,23 @@ export interface HoldRequest {
 export class SeatInventory extends Context.Service<
   SeatInventory,
   {
-    /** Every seat of the date, 1..seatCount, with its status now. */
+    /** Every seat of the date, 1..seatCount, with its price, class and status now. */
     readonly seats: (date: ConcertDate) => Effect.Effect<ReadonlyArray<Seat>, Unavailable>
     /** The number of seats available now on each of `dates`, in their order, read in one step. */
     readonly availableSeatCounts: (
       dates: ReadonlyArray<ConcertDate>
     ) => Effect.Effect<ReadonlyArray<number>, Unavailable>
     /**
+     * Each of `dates`' available seats now, with the lowest and highest price
+     * among them (null when none is available), in their order, read in one step.
+     */
+    readonly availability: (
+      dates: ReadonlyArray<ConcertDate>
+    ) => Effect.Effect<ReadonlyArray<SeatAvailability>, Unavailable>
+    /**
      * Each date's seats now (available, held, sold) and the revenue of its
-     * sold seats, in one read. The counts cover each date's own seats only.
+     * sold seats (the sum of their prices), in one read, with the same counts
+     * for each of the date's classes. The counts cover each date's own seats only.
      */
     readonly seatCounts: (
       dates: ReadonlyArray<ConcertDate>

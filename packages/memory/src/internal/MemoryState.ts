@@ -16,6 +16,7 @@ import {
   Limits,
   type Payment,
   type PaymentId,
+  type PricedSeat,
   type QueueSettings,
   type QueueTokenId,
   type UserId
@@ -43,6 +44,8 @@ export interface HoldRecord {
   readonly dateId: DateId
   readonly seatNumbers: ReadonlyArray<number>
   readonly amountKrw: number
+  /** `seatNumbers` with the prices and classes the hold fixed; `amountKrw` is their sum. */
+  readonly seats: ReadonlyArray<PricedSeat>
   state: HoldState
   readonly createdAtMs: number
   readonly expiresAtMs: number

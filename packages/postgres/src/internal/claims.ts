@@ -6,10 +6,29 @@ import {
   IdempotentOutcome,
   type PaymentReceipt
 } from "@boxoffice/core"
-import { Effect, Schema } from "effect"
+import { Effect, Predicate, Schema } from "effect"
+
+const decodeRecorded = Schema.decodeUnknownSync(Schema.toCodecJson(IdempotentOutcome))
+
+/**
+ * A receipt recorded before migration 0008 lists no `seats`: every seat of
+ * its date cost the date's price then, so each cost the amount's equal share,
+ * and none had a class.
+ */
+const withSeats = (recorded: unknown): unknown => {
+  if (!Predicate.isObject(recorded) || recorded["_tag"] !== "Paid") return recorded
+  const receipt = recorded["receipt"]
+  if (!Predicate.isObject(receipt) || receipt["seats"] !== undefined) return recorded
+  const seatNumbers = receipt["seatNumbers"]
+  const amountKrw = receipt["amountKrw"]
+  if (!Array.isArray(seatNumbers) || seatNumbers.length === 0 || !Predicate.isNumber(amountKrw)) return recorded
+  const priceKrw = amountKrw / seatNumbers.length
+  const seats = seatNumbers.map((seatNumber: unknown) => ({ seatNumber, priceKrw, className: null }))
+  return { ...recorded, receipt: { ...receipt, seats } }
+}
 
 /** Decodes what `boxoffice_charge` and `boxoffice_pay` recorded. */
-export const decodeOutcome = Schema.decodeUnknownSync(Schema.toCodecJson(IdempotentOutcome))
+export const decodeOutcome = (recorded: unknown) => decodeRecorded(withSeats(recorded))
 
 /** What `boxoffice_idempotency_claim` answers when the write must not run. */
 export type KeyedOutcome = "replay" | "in-flight" | "key-reused"

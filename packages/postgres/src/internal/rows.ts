@@ -1,5 +1,13 @@
 /** Row shapes of the raw statements, and their conversion to core models. */
-import { Hold, type DateId, type HoldId, holdStatus, type HoldState, type UserId } from "@boxoffice/core"
+import {
+  Hold,
+  type DateId,
+  type HoldId,
+  holdStatus,
+  type HoldState,
+  type PricedSeat,
+  type UserId
+} from "@boxoffice/core"
 import { DateTime } from "effect"
 
 /** An int[] as one text parameter, to be cast with `::int[]`. */
@@ -15,6 +23,8 @@ export interface HoldRow {
   readonly date_id: string
   readonly seat_numbers: Array<number>
   readonly amount_krw: number
+  /** `boxoffice_priced_seats` of the row: its seats with the prices and classes the hold fixed. */
+  readonly seats: ReadonlyArray<PricedSeat>
   readonly state: HoldState
   readonly created_at_ms: number
   readonly expires_at_ms: number
@@ -24,6 +34,7 @@ export interface HoldRow {
 
 export const holdColumns = [
   "hold_id, user_id, date_id, seat_numbers, amount_krw, state",
+  "boxoffice_priced_seats(seat_numbers, seat_prices, seat_classes) as seats",
   `${epochMs("created_at")} as created_at_ms`,
   `${epochMs("expires_at")} as expires_at_ms`,
   `${epochMs("(select boxoffice_now())")} as now_ms`
@@ -36,6 +47,7 @@ export const toHold = (row: HoldRow): Hold =>
     dateId: row.date_id as DateId,
     seatNumbers: row.seat_numbers,
     amountKrw: row.amount_krw,
+    seats: row.seats,
     status: holdStatus(row.state, row.expires_at_ms, row.now_ms),
     createdAt: DateTime.makeUnsafe(row.created_at_ms),
     expiresAt: DateTime.makeUnsafe(row.expires_at_ms)

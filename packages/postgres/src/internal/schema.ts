@@ -39,7 +39,13 @@ export const concertDates = pgTable(
     position: integer("position").notNull(),
     startsAt: instant("starts_at").notNull(),
     priceKrw: integer("price_krw").notNull(),
-    seatCount: integer("seat_count").notNull()
+    seatCount: integer("seat_count").notNull(),
+    /**
+     * The date's seat classes, `[{ name, priceKrw, from, to }]` (migration
+     * 0008): immutable, as the date. Each seat row carries its own class and
+     * price too, set from these when the date was created.
+     */
+    classes: jsonb("classes").notNull().default(sql`'[]'::jsonb`)
   },
   (t) => [index("concert_dates_concert_idx").on(t.concertId, t.position)]
 )
@@ -47,7 +53,8 @@ export const concertDates = pgTable(
 /**
  * One row per seat: the row every hold and sale of that seat locks. A seat
  * is sold when `sold_user_id` is set, and held while `hold_expires_at` is
- * after the database's clock.
+ * after the database's clock. Its price and class (null outside every
+ * class) are set when its date is created and never change (migration 0008).
  */
 export const seats = pgTable(
   "seats",
@@ -56,6 +63,8 @@ export const seats = pgTable(
       .notNull()
       .references(() => concertDates.dateId),
     seatNumber: integer("seat_number").notNull(),
+    priceKrw: integer("price_krw").notNull(),
+    className: text("class_name"),
     holdId: uuid("hold_id"),
     holdUserId: uuid("hold_user_id"),
     holdExpiresAt: instant("hold_expires_at"),
@@ -79,7 +88,15 @@ export const holds = pgTable(
       .notNull()
       .references(() => concertDates.dateId),
     seatNumbers: integer("seat_numbers").array().notNull(),
+    /** The sum of `seat_prices`. */
     amountKrw: integer("amount_krw").notNull(),
+    /**
+     * The price of each of `seat_numbers`, in their order, fixed when the hold
+     * was made from the seat rows (migration 0008), and its class (null
+     * outside every class). A payment pays these (L3).
+     */
+    seatPrices: integer("seat_prices").array().notNull(),
+    seatClasses: text("seat_classes").array().notNull(),
     state: text("state", { enum: ["held", "paid", "released"] }).notNull(),
     createdAt: instant("created_at").notNull(),
     expiresAt: instant("expires_at").notNull(),
