@@ -116,6 +116,112 @@ describe("HTTP contract on the embedded engine", () => {
     assert.isTrue(isProblem(invalid, 400, "invalid-request"))
   })
 
+  it("seat classes: each rule refused with 400 naming the field; seats, dates, hold, receipt and report by class", async () => {
+    const startsAt = new Date(Date.now() + 30 * 86_400_000).toISOString()
+    const create = (classes: unknown) =>
+      call(base, "POST", "/admin/concerts", {
+        token: adminKey,
+        body: { title: "Seat classes", dates: [{ startsAt, price: 10_000, seatCount: 30, classes }] }
+      })
+    const concertsBefore = (await call(base, "GET", "/concerts")).body.length
+    const one = (name: string, price: number, from: number, to: number) => ({ name, price, from, to })
+    const refusals: ReadonlyArray<readonly [unknown, RegExp]> = [
+      // The engine's rules (checkSeatClasses): the detail names the field and the rule.
+      [
+        [one("VIP", 50_000, 1, 4), one("R", 30_000, 4, 6)],
+        /dates\[0\]\.classes\[1\]: seats 4\.\.6 overlap dates\[0\]\.classes\[0\] "VIP"/
+      ],
+      [[one("VIP", 50_000, 28, 31)], /dates\[0\]\.classes\[0\]\.to: 31 is past the date's last seat, 30/],
+      [[one("VIP", 50_000, 3, 2)], /dates\[0\]\.classes\[0\]\.from: 3 is after to, 2/],
+      [
+        [one("VIP", 1, 1, 1), one("VIP", 2, 2, 2)],
+        /dates\[0\]\.classes\[1\]\.name: "VIP" already names dates\[0\]\.classes\[0\]/
+      ],
+      // What a schema can check, the body's schema does: the detail names the path.
+      [[one("", 1, 1, 1)], /"dates"\]\[0\]\["classes"\]\[0\]\["name"\]/],
+      [[one("x".repeat(41), 1, 1, 1)], /"dates"\]\[0\]\["classes"\]\[0\]\["name"\]/],
+      [[one("A", 500_001, 1, 1)], /"dates"\]\[0\]\["classes"\]\[0\]\["price"\]/],
+      [[one("A", 1, 0, 1)], /"dates"\]\[0\]\["classes"\]\[0\]\["from"\]/],
+      [[{ name: "A", price: 1, from: 1 }], /"dates"\]\[0\]\["classes"\]\[0\]\["to"\]/],
+      [Array.from({ length: 21 }, (_, i) => one(`C${i}`, 1, i + 1, i + 1)), /"dates"\]\[0\]\["classes"\]/]
+    ]
+    for (const [classes, detail] of refusals) {
+      const refused = await create(classes)
+      assert.isTrue(isProblem(refused, 400, "invalid-request"), JSON.stringify(refused.body))
+      assert.match(refused.body.detail, detail)
+    }
+    assert.strictEqual((await call(base, "GET", "/concerts")).body.length, concertsBefore)
+
+    const created = await call(base, "POST", "/admin/concerts", {
+      token: adminKey,
+      body: {
+        title: "Seat classes",
+        dates: [
+          { startsAt, price: 10_000, seatCount: 10, classes: [one("VIP", 50_000, 1, 2), one("R", 30_000, 3, 5)] },
+          { startsAt, price: 20_000, seatCount: 4 }
+        ]
+      }
+    })
+    assert.strictEqual(created.status, 201)
+    const [classed, plain] = created.body.dates as Array<{ dateId: string }>
+    const user = await admittedUser(base, created.body.concertId)
+    const me = { token: user.accessToken, queueToken: user.queueToken }
+    const dates = await call(base, "GET", `/concerts/${created.body.concertId}/dates`, me)
+    assert.deepStrictEqual(
+      dates.body.map((d: Record<string, unknown>) => [d["availableSeats"], d["minPrice"], d["maxPrice"]]),
+      [
+        [10, 10_000, 50_000],
+        [4, 20_000, 20_000]
+      ]
+    )
+    const seats = (await call(base, "GET", `/dates/${classed!.dateId}/seats`, me)).body
+    assert.deepStrictEqual(seats[0], { seatNumber: 1, price: 50_000, status: "available", class: "VIP" })
+    assert.deepStrictEqual(seats[4], { seatNumber: 5, price: 30_000, status: "available", class: "R" })
+    assert.deepStrictEqual(seats[9], { seatNumber: 10, price: 10_000, status: "available", class: null })
+
+    // A hold across two classes and an unclassed seat costs the sum of their prices.
+    const hold = await call(base, "POST", `/dates/${classed!.dateId}/holds`, {
+      ...me,
+      body: { seatNumbers: [6, 2, 3] }
+    })
+    assert.strictEqual(hold.status, 201)
+    const heldSeats = [
+      { seatNumber: 2, price: 50_000, class: "VIP" },
+      { seatNumber: 3, price: 30_000, class: "R" },
+      { seatNumber: 6, price: 10_000, class: null }
+    ]
+    assert.deepStrictEqual([hold.body.seatNumbers, hold.body.amount, hold.body.seats], [[2, 3, 6], 90_000, heldSeats])
+    assert.deepStrictEqual((await call(base, "GET", `/holds/${hold.body.holdId}`, me)).body.seats, heldSeats)
+    await call(base, "POST", "/wallet/charges", { ...me, body: { amount: 100_000 } })
+    const paid = await call(base, "POST", `/holds/${hold.body.holdId}/payment`, { ...me, idempotencyKey: "classes" })
+    assert.strictEqual(paid.status, 201)
+    assert.deepStrictEqual(
+      [paid.body.seatNumbers, paid.body.amount, paid.body.seats, paid.body.balance],
+      [[2, 3, 6], 90_000, heldSeats, 10_000]
+    )
+    const replayed = await call(base, "POST", `/holds/${hold.body.holdId}/payment`, {
+      ...me,
+      idempotencyKey: "classes"
+    })
+    assert.deepStrictEqual(replayed.body, paid.body)
+    assert.deepStrictEqual((await call(base, "GET", "/payments", me)).body[0].seats, heldSeats)
+
+    const report = (await call(base, "GET", `/admin/concerts/${created.body.concertId}`, { token: adminKey })).body
+    assert.deepStrictEqual(
+      report.dates.map((d: Record<string, unknown>) => [d["available"], d["held"], d["sold"], d["revenue"]]),
+      [
+        [7, 0, 3, 90_000],
+        [4, 0, 0, 0]
+      ]
+    )
+    assert.deepStrictEqual(report.dates[0].classes, [
+      { name: "VIP", price: 50_000, available: 1, held: 0, sold: 1, revenue: 50_000 },
+      { name: "R", price: 30_000, available: 2, held: 0, sold: 1, revenue: 30_000 }
+    ])
+    assert.deepStrictEqual(report.dates[1].classes, [])
+    assert.strictEqual(plain!.dateId, report.dates[1].dateId)
+  })
+
   it("GET /admin/concerts/{id}: the sale's settings, queue numbers and each date's seats and revenue, admin only", async () => {
     const concert = await newConcert(base, { queue: { maxActive: 1 }, holdSeconds: 120 })
     const path = `/admin/concerts/${concert.concertId}`
@@ -258,7 +364,7 @@ describe("HTTP contract on the embedded engine", () => {
     const dateId = dates.body[0].dateId
     const seats = await call(base, "GET", `/dates/${dateId}/seats`, me)
     assert.strictEqual(seats.body.length, 50)
-    assert.deepStrictEqual(seats.body[0], { seatNumber: 1, price: 10_000, status: "available" })
+    assert.deepStrictEqual(seats.body[0], { seatNumber: 1, price: 10_000, status: "available", class: null })
     const hold = await call(base, "POST", `/dates/${dateId}/holds`, { ...me, body: { seatNumbers: [11, 12] } })
     assert.strictEqual(hold.status, 201)
     assert.strictEqual(hold.body.amount, 20_000)

@@ -51,14 +51,31 @@ export class NewUserResponse extends Schema.Class<NewUserResponse>("NewUserRespo
   accessToken: Schema.String
 }) {}
 
+/**
+ * A class of seats of a date: seats `from..to` (inclusive) cost `price`. The
+ * engine refuses (400 `invalid-request`, naming the field) ranges outside
+ * the date's seats, overlapping ranges and a name used twice in the date.
+ *
+ * @category schemas
+ */
+export const SeatClassBody = Schema.Struct({
+  name: Schema.String.check(Schema.isBetweenLength(1, Limits.seatClassNameLengthMax)),
+  price: intBetween(0, Limits.priceKrwMax),
+  from: intBetween(1, Limits.seatCountMax),
+  to: intBetween(1, Limits.seatCountMax)
+})
+
 /** @category schemas */
 export const CreateConcertBody = Schema.Struct({
   title: Schema.String.check(Schema.isBetweenLength(1, Limits.titleLengthMax)),
   dates: Schema.Array(
     Schema.Struct({
       startsAt: Instant,
+      /** The price of every seat outside the date's classes. */
       price: intBetween(0, Limits.priceKrwMax),
-      seatCount: Schema.optionalKey(intBetween(1, Limits.seatCountMax))
+      seatCount: Schema.optionalKey(intBetween(1, Limits.seatCountMax)),
+      /** Seat classes with their own prices; none by default. */
+      classes: Schema.optionalKey(Schema.Array(SeatClassBody).check(Schema.isMaxLength(Limits.seatClassesPerDateMax)))
     })
   ).check(Schema.isBetweenLength(1, Limits.datesPerConcertMax)),
   queue: Schema.optionalKey(
@@ -114,7 +131,18 @@ export class SaleReportResponse extends Schema.Class<SaleReportResponse>("SaleRe
       held: Schema.Int,
       sold: Schema.Int,
       /** KRW taken for the date's sold seats. */
-      revenue: Schema.Int
+      revenue: Schema.Int,
+      /** The same counts for each of the date's seat classes, in the date's order; none without classes. */
+      classes: Schema.Array(
+        Schema.Struct({
+          name: Schema.String,
+          price: Schema.Int,
+          available: Schema.Int,
+          held: Schema.Int,
+          sold: Schema.Int,
+          revenue: Schema.Int
+        })
+      )
     })
   )
 }) {}
@@ -192,15 +220,29 @@ export class DateResponse extends Schema.Class<DateResponse>("DateResponse")({
   dateId: DateId,
   startsAt: Instant,
   seatCount: Schema.Int,
-  availableSeats: Schema.Int
+  availableSeats: Schema.Int,
+  /** The lowest price among the available seats; null when none is left. */
+  minPrice: Schema.NullOr(Schema.Int),
+  /** The highest price among the available seats; null when none is left. */
+  maxPrice: Schema.NullOr(Schema.Int)
 }) {}
 
 /** @category schemas */
 export class SeatResponse extends Schema.Class<SeatResponse>("SeatResponse")({
   seatNumber: Schema.Int,
+  /** The seat's own price: its class's, or the date's outside every class. */
   price: Schema.Int,
-  status: Schema.Literals(["available", "held", "sold"])
+  status: Schema.Literals(["available", "held", "sold"]),
+  /** The seat's class; null outside every class. */
+  class: Schema.NullOr(Schema.String)
 }) {}
+
+/** A seat of a hold or payment, with the price and class fixed when the hold was made. @category schemas */
+export const PricedSeatResponse = Schema.Struct({
+  seatNumber: Schema.Int,
+  price: Schema.Int,
+  class: Schema.NullOr(Schema.String)
+})
 
 /** @category schemas */
 export const HoldBody = Schema.Struct({ seatNumbers: SeatNumbers })
@@ -211,7 +253,10 @@ export class HoldResponse extends Schema.Class<HoldResponse>("HoldResponse")({
   dateId: DateId,
   status: Schema.Literals(["held", "paid", "expired", "released"]),
   seatNumbers: Schema.Array(Schema.Int),
+  /** The sum of `seats`' prices. */
   amount: Schema.Int,
+  /** Each seat held, with its price and class: the payment pays these. */
+  seats: Schema.Array(PricedSeatResponse),
   expiresAt: Instant
 }) {}
 
@@ -238,6 +283,8 @@ export class PaymentResponse extends Schema.Class<PaymentResponse>("PaymentRespo
   holdId: HoldId,
   amount: Schema.Int,
   seatNumbers: Schema.Array(Schema.Int),
+  /** Each seat paid, with its price and class as the hold fixed them; `amount` is their sum. */
+  seats: Schema.Array(PricedSeatResponse),
   balance: Schema.Int,
   paidAt: Instant
 }) {}
@@ -249,6 +296,8 @@ export class PaymentSummary extends Schema.Class<PaymentSummary>("PaymentSummary
   dateId: DateId,
   amount: Schema.Int,
   seatNumbers: Schema.Array(Schema.Int),
+  /** Each seat paid, with its price and class. */
+  seats: Schema.Array(PricedSeatResponse),
   paidAt: Instant
 }) {}
 
@@ -301,7 +350,8 @@ export class AdminGroup extends HttpApiGroup.make("admin")
     HttpApiEndpoint.post("createConcert", "/admin/concerts", {
       payload: CreateConcertBody,
       success: CreatedConcert.pipe(HttpApiSchema.status(201)),
-      error: [...bodies, ...writes]
+      // Seat classes that break the engine's rules (checkSeatClasses).
+      error: [InvalidRequestProblem, ...bodies, ...writes]
     }),
     HttpApiEndpoint.get("saleReport", "/admin/concerts/:concertId", {
       params: { concertId: ConcertId },

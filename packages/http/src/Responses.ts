@@ -5,7 +5,7 @@
  * @since 0.2.0
  * @internal
  */
-import type { Hold, PaymentReceipt, QueueEntry } from "@boxoffice/core"
+import type { Hold, PaymentReceipt, PricedSeat, QueueEntry } from "@boxoffice/core"
 import { HoldResponse, QueueStatusResponse } from "./Api.ts"
 
 /** The fields of a `QueueStatusResponse`, as a plain object. @internal */
@@ -20,6 +20,10 @@ export const statusFields = (entry: QueueEntry) => ({
 /** @internal */
 export const statusOf = (entry: QueueEntry) => new QueueStatusResponse(statusFields(entry))
 
+/** A hold's or payment's seats as the API names their fields. @internal */
+export const seatsOf = (seats: ReadonlyArray<PricedSeat>) =>
+  seats.map((seat) => ({ seatNumber: seat.seatNumber, price: seat.priceKrw, class: seat.className }))
+
 /** The fields of a `HoldResponse`, as a plain object. @internal */
 export const holdFields = (hold: Hold) => ({
   holdId: hold.holdId,
@@ -27,6 +31,7 @@ export const holdFields = (hold: Hold) => ({
   status: hold.status,
   seatNumbers: hold.seatNumbers,
   amount: hold.amountKrw,
+  seats: seatsOf(hold.seats),
   expiresAt: hold.expiresAt
 })
 
@@ -39,6 +44,7 @@ export const paymentFields = (receipt: PaymentReceipt) => ({
   holdId: receipt.holdId,
   amount: receipt.amountKrw,
   seatNumbers: receipt.seatNumbers,
+  seats: seatsOf(receipt.seats),
   balance: receipt.balanceKrw,
   paidAt: receipt.paidAt
 })

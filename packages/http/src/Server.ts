@@ -46,7 +46,7 @@ import {
 import { MetricsExposition } from "./MetricsExposition.ts"
 import { QueueEventsHub } from "./QueueEventsHub.ts"
 import { RateLimitGate } from "./RateLimits.ts"
-import { holdOf, paymentFields, statusFields, statusOf } from "./Responses.ts"
+import { holdOf, paymentFields, seatsOf, statusFields, statusOf } from "./Responses.ts"
 import { RequestMetrics } from "./RequestMetrics.ts"
 import { AdminAuth, CurrentUser, RequestValidation, UserAuth } from "./Security.ts"
 import { type AnswerHook, TransportGuards, transportProblemResponse } from "./TransportGuards.ts"
@@ -196,7 +196,15 @@ const AdminLive = HttpApiBuilder.group(BoxofficeApi, "admin", (handlers) =>
                 available: dates[index]!.available,
                 held: dates[index]!.held,
                 sold: dates[index]!.sold,
-                revenue: dates[index]!.revenueKrw
+                revenue: dates[index]!.revenueKrw,
+                classes: dates[index]!.classes.map((counts) => ({
+                  name: counts.name,
+                  price: counts.priceKrw,
+                  available: counts.available,
+                  held: counts.held,
+                  sold: counts.sold,
+                  revenue: counts.revenueKrw
+                }))
               }))
             })
         )
@@ -222,7 +230,10 @@ const AdminLive = HttpApiBuilder.group(BoxofficeApi, "admin", (handlers) =>
               dates: payload.dates.map((date) => ({
                 startsAt: date.startsAt,
                 priceKrw: date.price,
-                ...(date.seatCount === undefined ? {} : { seatCount: date.seatCount })
+                ...(date.seatCount === undefined ? {} : { seatCount: date.seatCount }),
+                ...(date.classes === undefined
+                  ? {}
+                  : { classes: date.classes.map(({ price, ...seatClass }) => ({ ...seatClass, priceKrw: price })) })
               })),
               ...(payload.queue === undefined ? {} : { queue: payload.queue }),
               ...(payload.holdSeconds === undefined ? {} : { holdSeconds: payload.holdSeconds }),
@@ -271,12 +282,14 @@ const UserLive = (options: HttpOptions) =>
             const { userId } = yield* CurrentUser
             const dates = yield* answer(booking.listDates(userId, yield* queueToken(headers), params.concertId))
             return dates.map(
-              ({ date, availableSeats }) =>
+              ({ date, availableSeats, minPriceKrw, maxPriceKrw }) =>
                 new DateResponse({
                   dateId: date.dateId,
                   startsAt: date.startsAt,
                   seatCount: date.seatCount,
-                  availableSeats
+                  availableSeats,
+                  minPrice: minPriceKrw,
+                  maxPrice: maxPriceKrw
                 })
             )
           })
@@ -285,7 +298,10 @@ const UserLive = (options: HttpOptions) =>
           Effect.gen(function* () {
             const { userId } = yield* CurrentUser
             const seats = yield* answer(booking.listSeats(userId, yield* queueToken(headers), params.dateId))
-            return seats.map((s) => new SeatResponse({ seatNumber: s.seatNumber, price: s.priceKrw, status: s.status }))
+            return seats.map(
+              (s) =>
+                new SeatResponse({ seatNumber: s.seatNumber, price: s.priceKrw, status: s.status, class: s.className })
+            )
           })
         )
         .handle("hold", ({ params, headers, payload }) =>
@@ -351,6 +367,7 @@ const UserLive = (options: HttpOptions) =>
                   dateId: p.dateId,
                   amount: p.amountKrw,
                   seatNumbers: p.seatNumbers,
+                  seats: seatsOf(p.seats),
                   paidAt: p.paidAt
                 })
             )
