@@ -161,7 +161,11 @@ export const layer: Layer.Layer<SeatInventory, never, MemoryStore> = Layer.effec
           })
           if (Result.isFailure(limit)) return Result.fail(limit.failure)
           // L3: each seat's own price, as the store's date sets it, fixed into the hold.
-          const pricedSeats = priceSeats(state.dates.get(request.date.dateId) ?? request.date, request.seatNumbers)
+          const date = state.dates.get(request.date.dateId) ?? request.date
+          const pricedSeats = priceSeats(
+            state.faults.ignoreSeatClasses ? { priceKrw: date.priceKrw, classes: [] } : date,
+            request.seatNumbers
+          )
           const amountKrw = seatsAmountKrw(pricedSeats)
           if (request.reservesFunds && !state.faults.skipFundsCheck) {
             // L2: the reservation must fit in what the balance less the user's live reservations leaves.

@@ -14,7 +14,8 @@ const variants: ReadonlyArray<{ readonly name: string; readonly faults: Faults; 
   { name: "debits without the balance guard", faults: { skipBalanceGuard: true }, law: /L2/ },
   { name: "ignores hold expiry at payment", faults: { ignoreHoldExpiryAtPayment: true }, law: /L4/ },
   { name: "lines up joins before the opening in join order", faults: { ignoreOpening: true }, law: /L5/ },
-  { name: "reserves funds without checking what is available", faults: { skipFundsCheck: true }, law: /L2/ }
+  { name: "reserves funds without checking what is available", faults: { skipFundsCheck: true }, law: /L2/ },
+  { name: "prices every seat at its date's price", faults: { ignoreSeatClasses: true }, law: /L3/ }
 ]
 
 describe("broken memory variants are caught by the property suite", () => {

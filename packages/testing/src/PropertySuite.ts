@@ -69,7 +69,9 @@ export type Step =
  * cases open the sale a little later, so joins land both before and after
  * the fair-start draw. Half of them sell under `holdNeedsFunds`, where each
  * user starts with 0, 1,000 or 2,500 KRW and charges little, so holds both
- * fit and would over-reserve.
+ * fit and would over-reserve. The second date has a seat class (seats 1 and
+ * 2 at 2,000) beside seats at its own price, so holds mix prices and L3 is
+ * checked per seat.
  *
  * @category constants
  */
@@ -82,7 +84,12 @@ export const lawWorld = {
     title: "Law world",
     dates: [
       { startsAt: DateTime.makeUnsafe(nowMs + 30 * 86_400_000), priceKrw: 1_000, seatCount: 4 },
-      { startsAt: DateTime.makeUnsafe(nowMs + 31 * 86_400_000), priceKrw: 1_500, seatCount: 4 }
+      {
+        startsAt: DateTime.makeUnsafe(nowMs + 31 * 86_400_000),
+        priceKrw: 1_500,
+        seatCount: 4,
+        classes: [{ name: "VIP", priceKrw: 2_000, from: 1, to: 2 }]
+      }
     ],
     queue: { maxActive: 2, activeSeconds: 180, admitPerMinute: 3 },
     holdSeconds: 60,

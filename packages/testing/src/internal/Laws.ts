@@ -11,6 +11,7 @@ import {
   opensAtMsOf,
   type Payment,
   Payments,
+  type PricedSeat,
   Queue,
   QueueEntry,
   type QueueTokenId,
@@ -200,8 +201,38 @@ const checkL2 = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot) => 
   })
 }
 
-/** L3: every sale has exactly one payment by its owner for its price; no payment half-happens. */
+/** What seat `seatNumber` of `date` costs and its class, read from the concert as created. */
+const priceOf = (date: Concert["dates"][number], seatNumber: number) => {
+  const seatClass = date.classes.find((c) => c.from <= seatNumber && seatNumber <= c.to)
+  return { seatNumber, priceKrw: seatClass?.priceKrw ?? date.priceKrw, className: seatClass?.name ?? null }
+}
+
+/**
+ * L3: every sale has exactly one payment by its owner for its price; no
+ * payment half-happens. Per seat: each seat listed has its own price (its
+ * class's, or the date's), a hold fixes those prices, and a payment's amount
+ * is the sum of its seats' prices as its hold fixed them.
+ */
 const checkL3 = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot) => {
+  concert.dates.forEach((date, index) => {
+    for (const seat of snapshot.seats[index]!) {
+      const expected = priceOf(date, seat.seatNumber)
+      if (seat.priceKrw !== expected.priceKrw || seat.className !== expected.className) {
+        violated("L3", `seat ${seat.seatNumber} of date ${index} is listed at ${seat.priceKrw} (${seat.className})`)
+      }
+    }
+  })
+  for (const { hold } of snapshot.holds) {
+    const date = concert.dates.find((d) => d.dateId === hold.dateId)!
+    const fixed = hold.seats.map((seat) => `${seat.seatNumber}:${seat.priceKrw}:${seat.className}`).join()
+    const priced = hold.seatNumbers
+      .map((n) => priceOf(date, n))
+      .map((seat) => `${seat.seatNumber}:${seat.priceKrw}:${seat.className}`)
+      .join()
+    if (fixed !== priced) violated("L3", `hold ${hold.holdId} fixed ${fixed}, not its seats' prices ${priced}`)
+    const sum = hold.seats.reduce((total, seat) => total + seat.priceKrw, 0)
+    if (hold.amountKrw !== sum) violated("L3", `hold ${hold.holdId} of ${hold.amountKrw} is not its seats' sum ${sum}`)
+  }
   const holds = new Map(snapshot.holds.map(({ hold }) => [hold.holdId, hold]))
   const paymentsPerHold = new Map<string, number>()
   for (const payment of snapshot.payments) {
@@ -213,8 +244,17 @@ const checkL3 = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot) => 
     if (hold.userId !== payment.userId) violated("L3", `payment ${payment.paymentId} is not by the hold's owner`)
     if (hold.seatNumbers.join() !== payment.seatNumbers.join())
       violated("L3", `payment ${payment.paymentId} lacks seats`)
-    if (payment.amountKrw !== hold.amountKrw || payment.amountKrw !== date.priceKrw * payment.seatNumbers.length) {
-      violated("L3", `payment ${payment.paymentId} of ${payment.amountKrw} is not the seats' price`)
+    const seatsSum = payment.seatNumbers.reduce((total, n) => total + priceOf(date, n).priceKrw, 0)
+    if (payment.amountKrw !== hold.amountKrw || payment.amountKrw !== seatsSum) {
+      violated("L3", `payment ${payment.paymentId} of ${payment.amountKrw} is not its seats' prices, ${seatsSum}`)
+    }
+    const listed = (seats: ReadonlyArray<PricedSeat>) =>
+      seats.map((seat) => `${seat.seatNumber}:${seat.priceKrw}:${seat.className}`).join()
+    if (listed(payment.seats) !== listed(hold.seats)) {
+      violated(
+        "L3",
+        `payment ${payment.paymentId} lists seats ${listed(payment.seats)}, its hold ${listed(hold.seats)}`
+      )
     }
     paymentsPerHold.set(hold.holdId, (paymentsPerHold.get(hold.holdId) ?? 0) + 1)
   }
