@@ -39,6 +39,7 @@ import {
   QueueTokenInvalid as QueueTokenInvalidError,
   type SaleClosed,
   type SeatUnavailable,
+  SoldOut,
   type Unavailable
 } from "./Errors.ts"
 import { Concert, ConcertDate, type NewConcert, QueuePolicy, SalePolicy, SeatClass } from "./model/Concert.ts"
@@ -53,7 +54,7 @@ import type { ChargeReceipt, WalletFunds } from "./model/Wallet.ts"
 import { Catalog } from "./ports/Catalog.ts"
 import { HumanCheck } from "./ports/HumanCheck.ts"
 import { IdempotencyClaim, IdempotencyRecords, type IdempotentOutcome } from "./ports/IdempotencyRecords.ts"
-import { Payments } from "./ports/Payments.ts"
+import { Payments, type SeatsLeft } from "./ports/Payments.ts"
 import { Queue } from "./ports/Queue.ts"
 import { QueueTokenSigner } from "./ports/QueueTokenSigner.ts"
 import { SeatInventory } from "./ports/SeatInventory.ts"
@@ -61,6 +62,7 @@ import { Wallet } from "./ports/Wallet.ts"
 import { checkSaleOpen } from "./rules/SaleWindow.ts"
 import { checkSeatClasses } from "./rules/SeatClasses.ts"
 import { checkSeatRange } from "./rules/SeatLimit.ts"
+import { isSoldOut, soldOutCheckIntervalMs, soldOutRetryIntervalMs, upcomingDates } from "./rules/SoldOut.ts"
 
 /** What a join returns: the signed token and the entry it names. @category models */
 export interface QueueTicket {
@@ -78,6 +80,13 @@ export interface DateAvailability {
   readonly maxPriceKrw: number | null
 }
 
+/** A concert as the public list shows it. @category models */
+export interface ConcertListing {
+  readonly concert: Concert
+  /** Every seat of every date that has not started is sold (`isSoldOut`), as the seat store counts now. */
+  readonly soldOut: boolean
+}
+
 /** A concert with its queue's numbers and each date's seats, for the operator. @category models */
 export interface SaleReport {
   readonly concert: Concert
@@ -87,7 +96,7 @@ export interface SaleReport {
 }
 
 /** Errors of the steps that need an active queue token (L6). @category errors */
-export type AdmissionError = QueueTokenInvalid | QueueNotAdmitted | QueueTokenExpired | Forbidden
+export type AdmissionError = QueueTokenInvalid | QueueNotAdmitted | QueueTokenExpired | Forbidden | SoldOut
 
 /**
  * The engine. Every method is one use case of the spec (docs/spec.md).
@@ -112,6 +121,8 @@ export class Booking extends Context.Service<
     /** Refuses a date's seat classes that break `checkSeatClasses` (`InvalidRequest` naming the field). */
     readonly createConcert: (input: NewConcert) => Effect.Effect<Concert, InvalidRequest | Unavailable | OutcomeUnknown>
     readonly listConcerts: Effect.Effect<ReadonlyArray<Concert>, Unavailable>
+    /** Every concert, each with whether it is sold out now, counted by the seat store in one read for all. */
+    readonly listConcertsForSale: Effect.Effect<ReadonlyArray<ConcertListing>, Unavailable>
     /** The operator's view of a sale: counted by the stores, so every instance answers alike. */
     readonly saleReport: (concertId: ConcertId) => Effect.Effect<SaleReport, NotFound | Unavailable>
     /**
@@ -125,18 +136,19 @@ export class Booking extends Context.Service<
     /**
      * Joins the concert's queue, or answers the same token again to a user
      * already in it. With a `HumanCheck` provided, `humanProof` must pass it
-     * first (each proof once); without one, it is ignored.
+     * first (each proof once); without one, it is ignored. A line marked sold
+     * out refuses the join (`SoldOut`), unless the user is active in it.
      */
     readonly joinQueue: (
       userId: UserId,
       concertId: ConcertId,
       humanProof?: string | null
-    ) => Effect.Effect<QueueTicket, NotFound | HumanCheckFailed | Unavailable>
+    ) => Effect.Effect<QueueTicket, NotFound | HumanCheckFailed | SoldOut | Unavailable>
     readonly queueStatus: (
       userId: UserId,
       queueToken: string
     ) => Effect.Effect<QueueEntry, QueueTokenInvalid | Forbidden | Unavailable>
-    /** The status each time it changes, until the entry ends; for the holder of the token. */
+    /** The status each time it changes, until the entry ends or reads sold out; for the holder of the token. */
     readonly queueEvents: (queueToken: string) => Stream.Stream<QueueEntry, QueueTokenInvalid | Unavailable>
     readonly leaveQueue: (
       userId: UserId,
@@ -189,9 +201,11 @@ export class Booking extends Context.Service<
      * Debits the wallet, sells the hold's seats and records that the queue
      * token has paid, in one atomic step of the store that holds the money,
      * which refuses a second payment with the token (`QueueTokenExpired`).
-     * Then it ends the token in the queue. Once the payment is recorded nothing
-     * turns it into an error: ending the token is retried, and if the queue
-     * store stays away the token ends with its active window.
+     * Then it ends the token in the queue, after marking the line sold out if
+     * this payment sold the concert's last seat. Once the payment is recorded
+     * nothing turns it into an error: marking and ending are retried, and if
+     * the queue store stays away the token ends with its active window and the
+     * mark is left to the first call after (see `settleSoldOut`).
      */
     readonly pay: (
       userId: UserId,
@@ -240,6 +254,61 @@ export class Booking extends Context.Service<
       // The host's check at the door, if it plugged one in.
       const humanCheck = Option.getOrUndefined(yield* Effect.serviceOption(HumanCheck))
 
+      // Sold out (rules/SoldOut), per instance: when this instance next reads each concert's seats to catch a
+      // sold-out concert whose line is not marked, and the concerts whose mark a call of this instance failed
+      // to set, which the next call on any of them sets first.
+      const soldOutCheckAtMs = new Map<ConcertId, number>()
+      const soldOutOwed = new Set<ConcertId>()
+
+      /** Whether the concert is sold out now, by one read of the seat store. */
+      const readSoldOut = Effect.fnUntraced(function* (concert: Concert) {
+        const upcoming = upcomingDates(concert.dates, yield* Clock.currentTimeMillis)
+        return upcoming.length > 0 && isSoldOut(yield* inventory.seatCounts(upcoming))
+      })
+
+      /** Reads the seat store, and marks the concert's line if it is sold out. */
+      const markIfSoldOut = (concert: Concert) =>
+        Effect.flatMap(readSoldOut(concert), (soldOut) =>
+          soldOut ? queue.markSoldOut(concert.concertId, concert.policy.queue) : Effect.void
+        )
+
+      /**
+       * Runs before a queue call on `concert`. A mark that this instance owes (its
+       * payment's mark failed) is set first by whichever call comes next, so that
+       * nobody is admitted past it. A poll (`periodic`) also reads the seat store
+       * once per `soldOutCheckIntervalMs` per concert at most, the first time one
+       * interval after this instance's first poll of the concert: that catches a
+       * sold-out concert whose mark was lost (another instance's failure or
+       * crash, forgotten queue keys) or that sold out as a date started. A check
+       * that fails is tried again after `soldOutRetryIntervalMs` and never fails
+       * the call. It only ever sets the mark: a seat once sold stays sold (until
+       * refunds, which clear the mark themselves).
+       */
+      const settleSoldOut = (concert: Concert, periodic: boolean): Effect.Effect<void> => {
+        const owed = soldOutOwed.has(concert.concertId)
+        if (!owed && !periodic) return Effect.void
+        return Effect.flatMap(Clock.currentTimeMillis, (nowMs) => {
+          const dueAtMs = soldOutCheckAtMs.get(concert.concertId)
+          // An owed mark is due at once; a poll's check one interval after the first poll this instance saw.
+          const due = dueAtMs === undefined ? owed : nowMs >= dueAtMs
+          if (dueAtMs === undefined || due) {
+            // Bounded as the catalog's cache is: forgetting a concert only starts its interval again.
+            if (dueAtMs === undefined && soldOutCheckAtMs.size >= 10_000) soldOutCheckAtMs.clear()
+            soldOutCheckAtMs.set(concert.concertId, nowMs + soldOutCheckIntervalMs)
+          }
+          if (!due) return Effect.void
+          return markIfSoldOut(concert).pipe(
+            Effect.andThen(Effect.sync(() => soldOutOwed.delete(concert.concertId))),
+            Effect.catch((error) =>
+              Effect.andThen(
+                Effect.sync(() => soldOutCheckAtMs.set(concert.concertId, nowMs + soldOutRetryIntervalMs)),
+                Effect.logWarning("the sold-out check of a concert failed; it is tried again", error)
+              )
+            )
+          )
+        })
+      }
+
       const findConcert = (concertId: ConcertId) =>
         Effect.flatMap(
           catalog.findConcert(concertId),
@@ -286,7 +355,9 @@ export class Booking extends Context.Service<
         if (claims.concertId !== concert.concertId) {
           return yield* new Forbidden({ detail: "the queue token is for another concert" })
         }
+        yield* settleSoldOut(concert, false)
         const entry = yield* currentEntry(claims, concert.policy.queue)
+        if (entry.status === "sold-out") return yield* new SoldOut({ concertId: concert.concertId })
         if (entry.status === "waiting" || entry.status === "pending") {
           return yield* new QueueNotAdmitted({ position: entry.position })
         }
@@ -344,6 +415,7 @@ export class Booking extends Context.Service<
       ) {
         const concert = yield* findConcert(concertId)
         if (humanCheck !== undefined) yield* humanCheck.verify(humanProof)
+        yield* settleSoldOut(concert, false)
         const { entry, created } = yield* queue.join({
           tokenId: yield* newId(QueueTokenId),
           concertId,
@@ -373,7 +445,9 @@ export class Booking extends Context.Service<
         )
 
       const statusOf = (claims: QueueTokenClaims) =>
-        Effect.flatMap(concertOf(claims), (concert) => currentEntry(claims, concert.policy.queue))
+        Effect.flatMap(concertOf(claims), (concert) =>
+          Effect.andThen(settleSoldOut(concert, true), currentEntry(claims, concert.policy.queue))
+        )
 
       const queueStatus = Effect.fnUntraced(function* (userId: UserId, queueToken: string) {
         return yield* statusOf(yield* verifyFor(userId, queueToken))
@@ -390,7 +464,8 @@ export class Booking extends Context.Service<
           Effect.map(signer.verify(queueToken), (claims) =>
             Stream.fromEffectSchedule(statusOf(claims), Schedule.spaced(Booking.eventsPollInterval)).pipe(
               Stream.changesWith(sameStatus),
-              Stream.takeUntil((entry) => entry.status === "expired")
+              // Both are final for the holder: an ended entry, and a line that admits nobody.
+              Stream.takeUntil((entry) => entry.status === "expired" || entry.status === "sold-out")
             )
           )
         )
@@ -398,6 +473,7 @@ export class Booking extends Context.Service<
       const leaveQueue = Effect.fnUntraced(function* (userId: UserId, queueToken: string) {
         const claims = yield* verifyFor(userId, queueToken)
         const concert = yield* concertOf(claims)
+        yield* settleSoldOut(concert, false)
         yield* queue.end(claims.concertId, claims.tokenId, concert.policy.queue)
       }, spanWhenTracing("Booking.leaveQueue"))
 
@@ -502,24 +578,30 @@ export class Booking extends Context.Service<
           // A first success ended the token: its retry still gets the first answer.
           const first = idempotency === null ? Option.none() : yield* idempotencyRecords.replay(idempotency)
           if (Option.isNone(first)) return yield* admitted.failure
-          yield* endTokenAfterPayment(claims)
+          // The first success marked the line if it sold out, or left the mark owed.
+          yield* endTokenAfterPayment(claims, null)
           return yield* paidReceipt(first.value)
         }
         const paymentId = yield* newId(PaymentId)
-        const receipt = yield* payments.pay({
+        const request = {
           paymentId,
           holdId,
           userId,
           concertId: claims.concertId,
           queueTokenId: claims.tokenId,
           idempotency
-        })
-        if (receipt.paymentId === paymentId) {
+        }
+        // What the payment left to sell, as its own step saw it; a store that does not say is asked after it.
+        const { receipt, seatsLeft } = yield* payments.payReportingSeatsLeft?.(request) ??
+          Effect.map(payments.pay(request), (receipt) => ({ receipt, seatsLeft: "held" as SeatsLeft | null }))
+        const own = receipt.paymentId === paymentId
+        if (own) {
           yield* Metric.update(BookingMetrics.payments, 1)
           yield* Metric.update(BookingMetrics.seatsSold, receipt.seatNumbers.length)
           yield* Metric.update(BookingMetrics.paidKrw, receipt.amountKrw)
         }
-        yield* endTokenAfterPayment(claims)
+        // A replay's first success did its own marking.
+        yield* endTokenAfterPayment(claims, own ? seatsLeft : null)
         return receipt
       }, spanWhenTracing("Booking.pay"))
 
@@ -530,23 +612,43 @@ export class Booking extends Context.Service<
           : Effect.die(new Error("idempotency record holds another operation's outcome"))
 
       /**
-       * The payment has committed: the receipt must reach the client. If the
-       * queue store fails to end the token now, ending it is retried apart
-       * from this request; if the store stays away, the token ends with its
-       * active window.
+       * The payment has committed: the receipt must reach the client. If it
+       * sold the concert's last seat (`seatsLeft` none; held: read the seat
+       * store again, now that it has committed, as the payments that hold the
+       * rest may have committed too), the line is marked sold out before the
+       * token ends, so that its end admits nobody into a sold-out sale. If the
+       * queue store fails now, marking and ending are retried apart from this
+       * request; if it stays away, the token ends with its active window, and
+       * the mark is owed: this instance's next call on the concert sets it
+       * first (`settleSoldOut`).
        */
-      const endTokenAfterPayment = (claims: QueueTokenClaims) => {
+      const endTokenAfterPayment = (claims: QueueTokenClaims, seatsLeft: SeatsLeft | null) => {
+        const mayBeSoldOut = seatsLeft === "none" || seatsLeft === "held"
         const end = Effect.gen(function* () {
           const concert = yield* catalog.findConcert(claims.concertId)
-          if (Option.isSome(concert)) yield* queue.end(claims.concertId, claims.tokenId, concert.value.policy.queue)
+          if (Option.isNone(concert)) return
+          if (seatsLeft === "none") yield* queue.markSoldOut(claims.concertId, concert.value.policy.queue)
+          else if (seatsLeft === "held") yield* markIfSoldOut(concert.value)
+          yield* queue.end(claims.concertId, claims.tokenId, concert.value.policy.queue)
         })
         const endLater = end.pipe(
           Effect.retry(Booking.endTokenRetry),
+          Effect.andThen(Effect.sync(() => void soldOutOwed.delete(claims.concertId))),
           Effect.catchCause((cause) =>
             Effect.logWarning("a paid queue token could not be ended; it ends with its active window", cause)
           )
         )
-        return end.pipe(Effect.catchCause(() => Effect.asVoid(Effect.forkDetach(endLater))))
+        return end.pipe(
+          Effect.catchCause(() =>
+            Effect.suspend(() => {
+              if (mayBeSoldOut) {
+                soldOutOwed.add(claims.concertId)
+                soldOutCheckAtMs.delete(claims.concertId)
+              }
+              return Effect.asVoid(Effect.forkDetach(endLater))
+            })
+          )
+        )
       }
 
       const listPayments = Effect.fnUntraced(function* (userId: UserId) {
@@ -570,6 +672,20 @@ export class Booking extends Context.Service<
         return { concert, queue: queueStats, dates }
       }, spanWhenTracing("Booking.saleReport"))
 
+      const listConcertsForSale = Effect.gen(function* () {
+        const concerts = yield* catalog.listConcerts
+        const nowMs = yield* Clock.currentTimeMillis
+        const upcoming = concerts.map((concert) => upcomingDates(concert.dates, nowMs))
+        const all = upcoming.flat()
+        const counts = all.length === 0 ? [] : yield* inventory.seatCounts(all)
+        let first = 0
+        return concerts.map((concert, index) => {
+          const own = counts.slice(first, first + upcoming[index]!.length)
+          first += upcoming[index]!.length
+          return { concert, soldOut: isSoldOut(own) }
+        })
+      }).pipe(spanWhenTracing("Booking.listConcertsForSale"))
+
       const configureQueue = Effect.fnUntraced(function* (concertId: ConcertId, change: QueueSettingsChange) {
         const concert = yield* findConcert(concertId)
         return yield* queue.configure(concertId, change, concert.policy.queue)
@@ -581,6 +697,7 @@ export class Booking extends Context.Service<
         saleReport,
         configureQueue,
         listConcerts: catalog.listConcerts,
+        listConcertsForSale,
         joinQueue,
         queueStatus,
         queueEvents,

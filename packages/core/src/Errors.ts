@@ -171,6 +171,20 @@ export class SaleClosed extends OutcomeError<SaleClosed>()("SaleClosed", {
 }
 
 /**
+ * Every seat of every date of the concert that has not started is sold: a
+ * join makes no entry, and a token still waiting is never admitted.
+ *
+ * @category errors
+ */
+export class SoldOut extends OutcomeError<SoldOut>()("SoldOut", {
+  concertId: Schema.String
+}) {
+  get code() {
+    return "sold-out" as const
+  }
+}
+
+/**
  * A write reached the store, but its answer was lost (the connection broke
  * while the write was in flight, or the call outlived its bound): it may or
  * may not have happened. Retry with the same `Idempotency-Key`, which
@@ -199,6 +213,7 @@ export const BookingError = Schema.Union([
   NotFound,
   SeatUnavailable,
   SaleClosed,
+  SoldOut,
   HoldLimitExceeded,
   AlreadyPaid,
   IdempotencyInFlight,

@@ -28,6 +28,7 @@ import {
   RateLimitedProblem,
   SaleClosedProblem,
   SeatUnavailableProblem,
+  SoldOutProblem,
   TooManyStreamsProblem,
   UnsupportedMediaTypeProblem,
   UnavailableProblem
@@ -187,12 +188,18 @@ export class QueueSettingsResponse extends Schema.Class<QueueSettingsResponse>("
 /** @category schemas */
 export class ConcertSummary extends Schema.Class<ConcertSummary>("ConcertSummary")({
   concertId: ConcertId,
-  title: Schema.String
+  title: Schema.String,
+  /** Every seat of every date that has not started is sold: a join is refused (409 `sold-out`). */
+  soldOut: Schema.Boolean
 }) {}
 
 const queueStatusFields = {
-  /** `pending`: joined before the sale opens, awaiting the draw. */
-  status: Schema.Literals(["pending", "waiting", "active", "expired"]),
+  /**
+   * `pending`: joined before the sale opens, awaiting the draw. `sold-out`: the
+   * concert sold out while this token was pending or waiting; nobody more is
+   * admitted, and the event stream ends with it.
+   */
+  status: Schema.Literals(["pending", "waiting", "active", "expired", "sold-out"]),
   position: Schema.NullOr(Schema.Int),
   etaSeconds: Schema.NullOr(Schema.Int),
   activeUntil: Schema.NullOr(Instant),
@@ -319,7 +326,8 @@ const admission = [
   QueueTokenInvalidProblem,
   QueueNotAdmittedProblem,
   QueueTokenExpiredProblem,
-  ForbiddenProblem
+  ForbiddenProblem,
+  SoldOutProblem
 ] as const
 
 // ---- groups ---------------------------------------------------------------
@@ -392,7 +400,7 @@ const joinQueue = HttpApiEndpoint.post("joinQueue", "/concerts/:concertId/queue"
   // The answer to the server's human check, when it has one (an ALTCHA payload, a captcha token).
   headers: { "human-check": Schema.optional(Schema.String) },
   success: [QueueJoined.pipe(HttpApiSchema.status(201)), QueueRejoined],
-  error: [NotFoundProblem, HumanCheckFailedProblem, RateLimitedProblem, ...stores]
+  error: [NotFoundProblem, HumanCheckFailedProblem, SoldOutProblem, RateLimitedProblem, ...stores]
 })
 
 const queueStatus = HttpApiEndpoint.get("queueStatus", "/queue/status", {

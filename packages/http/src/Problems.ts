@@ -199,6 +199,17 @@ export class SaleClosedProblem extends HttpApiError.Problem<SaleClosedProblem>()
   fields("sale-closed")
 ) {}
 
+/** 409: every seat of every upcoming date is sold: a join makes no entry, and a waiting token is never admitted. @category problems */
+export class SoldOutProblem extends HttpApiError.Problem<SoldOutProblem>()(
+  "SoldOutProblem",
+  {
+    type: typeOf("sold-out"),
+    status: 409,
+    title: "Sold out"
+  },
+  fields("sold-out")
+) {}
+
 /**
  * 504: the write reached the store but its answer was lost, so it may have
  * happened. Retry with the same `Idempotency-Key` (the first answer is
@@ -291,6 +302,7 @@ export interface ProblemByTag {
   readonly IdempotencyKeyReused: IdempotencyKeyReusedProblem
   readonly Unavailable: UnavailableProblem
   readonly SaleClosed: SaleClosedProblem
+  readonly SoldOut: SoldOutProblem
   readonly OutcomeUnknown: OutcomeUnknownProblem
 }
 
@@ -376,6 +388,11 @@ const problemOf = (error: BookingError): ProblemByTag[keyof ProblemByTag] => {
       return new UnavailableProblem({ code: error.code, detail: `the ${error.store} store is unreachable; retry` })
     case "SaleClosed":
       return new SaleClosedProblem({ code: error.code, detail: `date ${error.dateId} has started; its sale is closed` })
+    case "SoldOut":
+      return new SoldOutProblem({
+        code: error.code,
+        detail: `concert ${error.concertId} is sold out: every seat of every upcoming date is sold`
+      })
     case "OutcomeUnknown":
       return new OutcomeUnknownProblem({
         code: error.code,

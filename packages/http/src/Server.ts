@@ -120,8 +120,11 @@ const PublicLive = (options: HttpOptions) =>
           })
         )
         .handle("listConcerts", () =>
-          Effect.map(answer(booking.listConcerts), (concerts) =>
-            concerts.map((c) => new ConcertSummary({ concertId: c.concertId, title: c.title }))
+          Effect.map(answer(booking.listConcertsForSale), (listings) =>
+            listings.map(
+              ({ concert, soldOut }) =>
+                new ConcertSummary({ concertId: concert.concertId, title: concert.title, soldOut })
+            )
           )
         )
         .handle("queueEvents", ({ query }) =>

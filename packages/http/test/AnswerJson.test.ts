@@ -23,7 +23,7 @@ const instant = fc
   .map((date) => DateTime.makeUnsafe(date.getTime()))
 const count = fc.oneof(fc.integer({ min: 0, max: 1_000 }), fc.maxSafeInteger())
 const statusFields = fc.record({
-  status: fc.constantFrom("pending", "waiting", "active", "expired"),
+  status: fc.constantFrom("pending", "waiting", "active", "expired", "sold-out"),
   position: fc.option(count, { nil: null }),
   etaSeconds: fc.option(count, { nil: null }),
   activeUntil: fc.option(instant, { nil: null }),

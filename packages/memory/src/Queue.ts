@@ -17,6 +17,8 @@ import {
   Queue,
   QueueEntry,
   QueueStats,
+  queueStatusOf,
+  SoldOut,
   type ConcertId,
   type QueuePolicy,
   type QueueTokenId,
@@ -48,6 +50,7 @@ const queueOf = (state: MemoryState, concertId: ConcertId): QueueState => {
       active: new Set(),
       activeUntil: new MinHeap(),
       settings: null,
+      soldOut: false,
       admissionTimesMs: [],
       waitedAdmissionTimesMs: []
     }
@@ -130,6 +133,7 @@ const admit = (queue: QueueState, policy: QueuePolicy, nowMs: number, arrivingTo
   const count = admissionsAllowed({
     policy: live,
     paused: queue.settings?.paused ?? false,
+    soldOut: queue.soldOut,
     opensAtMs,
     nowMs,
     activeCount: queue.active.size,
@@ -198,7 +202,8 @@ const etaOf = (
   })
 
 const toEntry = (queue: QueueState, record: QueueRecord, policy: QueuePolicy, nowMs: number): QueueEntry => {
-  const position = record.state === "waiting" ? queue.line.position(record.joinSequence) : null
+  const status = queueStatusOf(record.state, queue.soldOut)
+  const position = status === "waiting" ? queue.line.position(record.joinSequence) : null
   // Built from this process's own records, which were checked on the way in: nothing to parse again.
   return QueueEntry.trusted({
     tokenId: record.tokenId,
@@ -206,7 +211,7 @@ const toEntry = (queue: QueueState, record: QueueRecord, policy: QueuePolicy, no
     userId: record.userId,
     joinSequence: record.joinSequence,
     joinedAt: DateTime.makeUnsafe(record.joinedAtMs),
-    status: record.state === "ended" ? "expired" : record.state,
+    status,
     position,
     etaSeconds: position === null ? null : etaOf(queue.settings ?? policy, queue, nowMs, position),
     admittedAt: record.admittedAtMs === null ? null : DateTime.makeUnsafe(record.admittedAtMs),
@@ -227,6 +232,10 @@ export const layer: Layer.Layer<Queue, never, MemoryStore> = Layer.effect(
           const currentId = queue.currentByUser.get(request.userId)
           const current = currentId === undefined ? undefined : queue.entries.get(currentId)!
           if (current !== undefined) settle(queue, current, nowMs)
+          // A line marked sold out answers only an active user's join; it makes no entry.
+          if (queue.soldOut && current?.state !== "active") {
+            return Result.fail(new SoldOut({ concertId: request.concertId }))
+          }
           if (current !== undefined && current.state !== "ended") {
             seen(current, nowMs)
             const entry = toEntry(queue, current, request.policy, nowMs)
@@ -292,6 +301,22 @@ export const layer: Layer.Layer<Queue, never, MemoryStore> = Layer.effect(
           // Raised caps or a resume admit the next waiters in this same step.
           admit(queue, policy, nowMs)
           return Result.succeed(queue.settings)
+        }),
+      markSoldOut: (concertId, policy) =>
+        atomically((nowMs) => {
+          const queue = queueOf(state, concertId)
+          admit(queue, policy, nowMs)
+          queue.soldOut = true
+          return Result.succeed(undefined)
+        }),
+      clearSoldOut: (concertId, policy) =>
+        atomically((nowMs) => {
+          const queue = queueOf(state, concertId)
+          admit(queue, policy, nowMs)
+          queue.soldOut = false
+          // Waiters are admitted again at once, in order, as a resume admits them.
+          admit(queue, policy, nowMs)
+          return Result.succeed(undefined)
         }),
       end: (concertId, tokenId, policy) =>
         atomically((nowMs) => {

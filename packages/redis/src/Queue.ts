@@ -17,6 +17,7 @@ import {
   QueueSettings,
   QueueStats,
   type QueueTokenId,
+  SoldOut,
   Unavailable,
   type UserId
 } from "@boxoffice/core"
@@ -24,7 +25,15 @@ import { Clock, DateTime, Effect, Layer, Option } from "effect"
 import type { Cluster, Redis } from "ioredis"
 import { makeCommandBatch } from "./internal/CommandBatch.ts"
 import { makeTurnGroups } from "./internal/TurnGroups.ts"
-import { configureScript, endScript, joinScript, queueKeyNames, statsScript, statusScript } from "./internal/scripts.ts"
+import {
+  configureScript,
+  endScript,
+  joinScript,
+  queueKeyNames,
+  soldOutScript,
+  statsScript,
+  statusScript
+} from "./internal/scripts.ts"
 
 /** @category models */
 export interface RedisQueueOptions {
@@ -57,6 +66,7 @@ interface QueueCommands {
     ...args: Array<string | number>
   ): Promise<[number, number, number, number, number, number, number, number]>
   boxofficeConfigure(...args: Array<string | number>): Promise<[number, number, number, number]>
+  boxofficeSoldOut(...args: Array<string | number>): Promise<number>
 }
 
 /** Registers the scripts on the client once; ioredis then calls them by EVALSHA. */
@@ -70,6 +80,7 @@ const withScripts = (client: RedisClient): RedisClient & QueueCommands => {
     client.defineCommand("boxofficeEnd", { numberOfKeys, lua: endScript })
     client.defineCommand("boxofficeStats", { numberOfKeys, lua: statsScript })
     client.defineCommand("boxofficeConfigure", { numberOfKeys, lua: configureScript })
+    client.defineCommand("boxofficeSoldOut", { numberOfKeys, lua: soldOutScript })
   }
   return commands
 }
@@ -90,7 +101,11 @@ const settingsOf = (maxActive: number, activeMs: number, rate: number, paused: n
     paused: Number(paused) === 1
   })
 
-const statusOfState = { p: "pending", w: "waiting", a: "active", e: "expired" } as const
+/** `s`: a pending or waiting entry of a line marked sold out, as the scripts' `view` answers it. */
+const statusOfState = { p: "pending", w: "waiting", a: "active", e: "expired", s: "sold-out" } as const
+
+/** What the join script answers, instead of a view, for a join the line refuses because it is sold out. */
+const soldOutView = "sold-out"
 
 /**
  * A reply the scripts cannot have written: the adapter and its scripts disagree, or someone else wrote the
@@ -279,8 +294,13 @@ export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queu
           ]),
           (view) => {
             if (view === null) throw new MalformedEntryReply("")
+            if (view === soldOutView) return null
             return { entry: toEntry(request.concertId, request.policy, view), created: view.startsWith("1,") }
           }
+        ).pipe(
+          Effect.flatMap((joined) =>
+            joined === null ? Effect.fail(new SoldOut({ concertId: request.concertId })) : Effect.succeed(joined)
+          )
         )
       ),
     status: (concertId, tokenId, policy) =>
@@ -305,6 +325,14 @@ export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queu
             active,
             admittedLastMinute
           })
+      ),
+    markSoldOut: (concertId, policy) =>
+      Effect.asVoid(
+        call((now) => redis.boxofficeSoldOut(...scriptArguments(options.keyPrefix, concertId, now, policy), "1"))
+      ),
+    clearSoldOut: (concertId, policy) =>
+      Effect.asVoid(
+        call((now) => redis.boxofficeSoldOut(...scriptArguments(options.keyPrefix, concertId, now, policy), "0"))
       ),
     configure: (concertId, change, policy) =>
       Effect.map(

@@ -205,6 +205,54 @@ describe("calls grouped per turn", () => {
     assert.strictEqual(together[5]!.entry.tokenId, together[3]!.entry.tokenId)
   })
 
+  it("a line marked sold out answers a turn's polls sold-out and refuses its joins, the active's aside", async () => {
+    const { concertId, tokens } = await queueOf(6)
+    await runtime.runPromise(Queue.use((queue) => queue.markSoldOut(concertId, policy)))
+    const { result: polls, calls } = await scriptCallsDuring(() =>
+      pollTogether(tokens.map((tokenId) => ({ concertId, tokenId })))
+    )
+    assert.deepStrictEqual(calls, ["status 6"])
+    assert.deepStrictEqual(
+      polls.map((entry) => Option.getOrNull(Option.map(entry, (e) => [e.status, e.position, e.etaSeconds]))),
+      [
+        ["active", null, null],
+        ["active", null, null],
+        ["sold-out", null, null],
+        ["sold-out", null, null],
+        ["sold-out", null, null],
+        ["sold-out", null, null]
+      ]
+    )
+    // Three newcomers and a waiter are refused in one call; the active user's join answers the entry.
+    const active = Option.getOrThrow(polls[0]!)
+    const users = [
+      ...Effect.runSync(Effect.forEach([1, 2, 3], () => newId(UserId))),
+      Option.getOrThrow(polls[3]!).userId,
+      active.userId
+    ]
+    const { result: joins, calls: joinCalls } = await scriptCallsDuring(() =>
+      runtime.runPromise(
+        Queue.use((queue) =>
+          Effect.forEach(
+            users,
+            (userId) =>
+              Effect.flatMap(newId(QueueTokenId), (tokenId) =>
+                Effect.result(queue.join({ tokenId, concertId, userId, policy }))
+              ),
+            { concurrency: "unbounded" }
+          )
+        )
+      )
+    )
+    assert.deepStrictEqual(joinCalls, ["join 5"])
+    assert.deepStrictEqual(
+      joins.map((joined) =>
+        joined._tag === "Success" ? [joined.success.created, joined.success.entry.status] : joined.failure._tag
+      ),
+      ["SoldOut", "SoldOut", "SoldOut", "SoldOut", [false, "active"]]
+    )
+  })
+
   it("keeps polls and joins of one turn in the order they were made", async () => {
     const {
       concertId,

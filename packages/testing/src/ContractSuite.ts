@@ -35,6 +35,7 @@ import { lockWaitCases } from "./LockWaitCases.ts"
 import { seatClassCases } from "./SeatClassCases.ts"
 import { paymentTokenCases } from "./PaymentTokenCases.ts"
 import { queueGraceCases, queueWindowCases } from "./QueueWindowCases.ts"
+import { soldOutCases } from "./SoldOutCases.ts"
 import { StoreClock } from "./StoreClock.ts"
 import type { StoreStall } from "./StoreStall.ts"
 
@@ -354,6 +355,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
 
       queueWindowCases(adapter)
       queueGraceCases(adapter)
+      soldOutCases(adapter)
     })
 
     describe("tokens (L6)", () => {

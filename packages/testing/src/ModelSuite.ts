@@ -38,6 +38,11 @@ interface Model {
   nowMs: number
   readonly balances: Array<number>
   readonly holds: Array<ModelHold>
+  /**
+   * `${user}/${date}` of users whose payment sold the date's concert out: their token ended with the payment
+   * and the line refused their join, so every call they make with it is `QueueTokenExpired`.
+   */
+  readonly tokenless: Set<string>
 }
 
 interface Real {
@@ -118,13 +123,15 @@ class HoldSeats implements Command {
       .reduce((sum, h) => sum + h.seats.length, 0)
     const amountKrw = priceKrw[this.date]! * this.seats.length
     const reserves = holdNeedsFunds[this.date]!
-    const expected = taken
-      ? "SeatUnavailable"
-      : mine + this.seats.length > maxSeatsPerUser
-        ? "HoldLimitExceeded"
-        : reserves && amountKrw > availableOf(model, this.user)
-          ? "InsufficientBalance"
-          : "success"
+    const expected = model.tokenless.has(`${this.user}/${this.date}`)
+      ? "QueueTokenExpired"
+      : taken
+        ? "SeatUnavailable"
+        : mine + this.seats.length > maxSeatsPerUser
+          ? "HoldLimitExceeded"
+          : reserves && amountKrw > availableOf(model, this.user)
+            ? "InsufficientBalance"
+            : "success"
     assert.strictEqual(outcome(result), expected)
     if (Result.isFailure(result) && result.failure._tag === "InsufficientBalance") {
       assert.strictEqual(result.failure.balanceKrw, availableOf(model, this.user))
@@ -167,8 +174,9 @@ class Pay implements Command {
     const result = await real.run(
       Booking.use((b) => b.pay(userId, real.tokens[this.user]![hold.date]!, real.holds[index]!.holdId, null))
     )
-    const expected =
-      hold.user !== this.user
+    const expected = model.tokenless.has(`${this.user}/${hold.date}`)
+      ? "QueueTokenExpired"
+      : hold.user !== this.user
         ? "Forbidden"
         : hold.state === "paid"
           ? "AlreadyPaid"
@@ -186,9 +194,17 @@ class Pay implements Command {
       hold.state = "paid"
       model.balances[this.user]! -= hold.amountKrw
       assert.strictEqual(result.success.balanceKrw, model.balances[this.user])
-      // Payment ended the token; the user queues again (there is room for all).
+      // Payment ended the token; the user queues again (there is room for all), unless this payment sold the
+      // concert's last seat: then its line refuses every join.
+      const sold = model.holds.filter((h) => h.date === hold.date && h.state === "paid")
+      const soldOut = sold.reduce((count, h) => count + h.seats.length, 0) === seatCount
       const ticket = await real.run(Booking.use((b) => b.joinQueue(userId, concert.concertId)))
-      assert.isTrue(Result.isSuccess(ticket) && ticket.success.entry.status === "active")
+      if (soldOut) {
+        assert.strictEqual(outcome(ticket), "SoldOut")
+        model.tokenless.add(`${this.user}/${hold.date}`)
+      } else {
+        assert.isTrue(Result.isSuccess(ticket) && ticket.success.entry.status === "active")
+      }
       if (Result.isSuccess(ticket)) real.tokens[this.user]![hold.date] = ticket.success.queueToken
     }
   }
@@ -338,7 +354,12 @@ export const modelSuite = (adapter: AdapterUnderTest): void => {
                 return { concerts, ids, tokens, nowMs }
               })
             )
-            const model: Model = { nowMs: setup.nowMs, balances: setup.ids.map(() => 0), holds: [] }
+            const model: Model = {
+              nowMs: setup.nowMs,
+              balances: setup.ids.map(() => 0),
+              holds: [],
+              tokenless: new Set()
+            }
             const real: Real = { run, concerts: setup.concerts, users: setup.ids, tokens: setup.tokens, holds: [] }
             commandsRun += [...sequence].length
             await fc.asyncModelRun(() => ({ model, real }), sequence)

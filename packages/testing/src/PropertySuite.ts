@@ -178,6 +178,9 @@ export interface PropertyTally {
   fundedCases: number
   reservingHolds: number
   fundsRefusals: number
+  /** Cases that started with every seat but one sold and that one held (or sold); the answers that said sold out. */
+  nearlySoldOutCases: number
+  soldOutAnswers: number
   lawChecks: number
 }
 
@@ -239,6 +242,55 @@ const runOperation = (world: World, op: Operation, token: string) =>
     }
   })
 
+/** An answer said the concert is sold out: the laws check that it was, after the step. */
+const toldSoldOut = (world: World) => {
+  world.knowledge.soldOutAnswers++
+  world.tally.soldOutAnswers++
+}
+
+/**
+ * A prelude that sells every seat but the last of the first date (user 0
+ * buys three of each date, user 1 the last of the second) and leaves user 1
+ * holding that seat, all through the engine as any step does, so that the
+ * generated steps that follow race around it: the last sale, or the hold's
+ * expiry and someone else's, with joins and polls.
+ *
+ * @category constants
+ */
+export const nearlySoldOut: ReadonlyArray<Step> = (() => {
+  const alone = (operation: Operation): Step => ({
+    kind: "concurrently",
+    operations: [operation],
+    interrupt: null,
+    slow: null
+  })
+  return [
+    alone({ kind: "charge", user: 0, amountKrw: 10_000, key: null }),
+    alone({ kind: "join", user: 0 }),
+    alone({ kind: "hold", user: 0, date: 0, seats: [1, 2, 3] }),
+    alone({ kind: "pay", user: 0, hold: 0, key: null }),
+    alone({ kind: "join", user: 0 }),
+    alone({ kind: "hold", user: 0, date: 1, seats: [1, 2, 3] }),
+    alone({ kind: "pay", user: 0, hold: 1, key: null }),
+    alone({ kind: "charge", user: 1, amountKrw: 10_000, key: null }),
+    alone({ kind: "join", user: 1 }),
+    alone({ kind: "hold", user: 1, date: 1, seats: [4] }),
+    alone({ kind: "pay", user: 1, hold: 2, key: null }),
+    // The rate cap has admitted three this minute.
+    { kind: "advance", seconds: 61 },
+    alone({ kind: "join", user: 1 }),
+    alone({ kind: "hold", user: 1, date: 0, seats: [4] })
+  ]
+})()
+
+/** After {@link nearlySoldOut}: the last sale. @category constants */
+export const soldOutStep: Step = {
+  kind: "concurrently",
+  operations: [{ kind: "pay", user: 1, hold: 3, key: null }],
+  interrupt: null,
+  slow: null
+}
+
 /**
  * Learns from one answer, and checks what can only be checked on answers
  * (L6 forgeries, L7). Returns a defect to report once the laws were checked,
@@ -266,6 +318,7 @@ const learn = (
     if (Cause.hasDies(exit.cause)) return new Error(`${op.kind} died: ${Cause.pretty(exit.cause)}`)
     if (Cause.hasInterruptsOnly(exit.cause)) return null
     const error = Cause.squash(exit.cause) as { readonly _tag?: string }
+    if (error._tag === "SoldOut") toldSoldOut(world)
     if (error._tag === "Unavailable") return new Error(`${op.kind} found a store unavailable`)
     if (op.kind === "forged" && error._tag !== "QueueTokenInvalid") {
       throw new LawViolation(`L6: a forged token got ${error._tag}`)
@@ -279,6 +332,8 @@ const learn = (
     return null
   }
   const value = exit.value as Record<string, unknown> | undefined
+  const entry = (op.kind === "join" ? value?.["entry"] : value) as { readonly status?: string } | undefined
+  if (entry?.status === "sold-out") toldSoldOut(world)
   switch (op.kind) {
     case "join": {
       const ticket = value as unknown as { queueToken: string; entry: { tokenId: QueueTokenId } }
@@ -440,7 +495,11 @@ const runStep = async (
 export const checkBookingLaws = (
   adapter: AdapterUnderTest,
   options: { readonly runs: number; readonly seed?: number; readonly path?: string; readonly tally?: PropertyTally }
-): Promise<fc.RunDetails<[fc.Scheduler, Array<Step>, number | null, Array<number> | null]>> => {
+): Promise<
+  fc.RunDetails<
+    [fc.Scheduler, Array<Step>, number | null, Array<number> | null, "open" | "last-seat-held" | "sold-out"]
+  >
+> => {
   const tally = options.tally ?? {
     cases: 0,
     steps: 0,
@@ -452,6 +511,8 @@ export const checkBookingLaws = (
     fundedCases: 0,
     reservingHolds: 0,
     fundsRefusals: 0,
+    nearlySoldOutCases: 0,
+    soldOutAnswers: 0,
     lawChecks: 0
   }
   const property = fc.asyncProperty(
@@ -466,8 +527,22 @@ export const checkBookingLaws = (
         freq: 2
       }
     ),
-    async (scheduler, steps, opensInSeconds, funding) => {
+    // Of the cases without an opening, a quarter start with every seat but one sold and that one held, and a
+    // quarter sold out.
+    fc.oneof(
+      { weight: 2, arbitrary: fc.constant("open" as const) },
+      { weight: 1, arbitrary: fc.constant("last-seat-held" as const) },
+      { weight: 1, arbitrary: fc.constant("sold-out" as const) }
+    ),
+    async (scheduler, steps, opensInSeconds, funding, start) => {
       const holdNeedsFunds = funding !== null
+      const prelude =
+        opensInSeconds !== null || start === "open"
+          ? []
+          : start === "sold-out"
+            ? [...nearlySoldOut, soldOutStep]
+            : nearlySoldOut
+      if (prelude.length > 0) tally.nearlySoldOutCases++
       tally.cases++
       if (opensInSeconds !== null) tally.openings++
       if (holdNeedsFunds) tally.fundedCases++
@@ -491,7 +566,8 @@ export const checkBookingLaws = (
               uncertainPaymentKeys: new Set(),
               chargeAttempts: users.map(() => ({ unkeyed: 0, keys: new Set<string>() })),
               chargeSuccesses: users.map(() => new Set<string>()),
-              pausedSinceMs: null
+              pausedSinceMs: null,
+              soldOutAnswers: 0
             }
             for (const [user, amountKrw] of (funding ?? []).entries()) {
               if (amountKrw === 0) continue
@@ -509,7 +585,7 @@ export const checkBookingLaws = (
             } satisfies World
           })
         )
-        for (const step of steps) {
+        for (const step of [...prelude, ...steps]) {
           const defects = await runStep(runtime, scheduler, world, step, tally)
           const snapshot = await runtime.runPromise(takeSnapshot(world.concert, world.knowledge))
           checkLaws(world.concert, world.knowledge, snapshot)
@@ -555,6 +631,8 @@ export const propertySuite = (adapter: AdapterUnderTest): void => {
         fundedCases: 0,
         reservingHolds: 0,
         fundsRefusals: 0,
+        nearlySoldOutCases: 0,
+        soldOutAnswers: 0,
         lawChecks: 0
       }
       // A failure prints its seed and path; set both to replay exactly that case.
@@ -574,6 +652,7 @@ export const propertySuite = (adapter: AdapterUnderTest): void => {
           `${tally.openings} cases with a later opening, ` +
           `${tally.fundedCases} cases under holdNeedsFunds with ${tally.reservingHolds} reserving holds and ` +
           `${tally.fundsRefusals} holds refused for want of funds, ` +
+          `${tally.nearlySoldOutCases} cases around the last seat with ${tally.soldOutAnswers} sold-out answers, ` +
           `${tally.lawChecks} law checks`
       )
       assert.isFalse(

@@ -4,7 +4,15 @@
  *
  * @since 0.2.0
  */
-import { type DateId, type HoldId, Payments, SeatInventory, type UserId, Wallet } from "@boxoffice/core"
+import {
+  type DateId,
+  type HoldId,
+  type PaymentRequest,
+  Payments,
+  SeatInventory,
+  type UserId,
+  Wallet
+} from "@boxoffice/core"
 import { Context, Deferred, Effect, Layer } from "effect"
 import type { StorePorts } from "./AdapterUnderTest.ts"
 
@@ -79,6 +87,7 @@ export class StoreStall extends Context.Service<
         })
       const stores = yield* Effect.context<StorePorts>()
       const payments = yield* Payments
+      const payReportingSeatsLeft = payments.payReportingSeatsLeft
       const wallet = yield* Wallet
       const inventory = yield* SeatInventory
       const stall = StoreStall.of({
@@ -94,7 +103,17 @@ export class StoreStall extends Context.Service<
             Effect.andThen(
               Effect.andThen(waitFor(holds, request.holdId), waitFor(wallets, request.userId)),
               payments.pay(request)
-            )
+            ),
+          // A store that reports what a payment left waits the same way.
+          ...(payReportingSeatsLeft === undefined
+            ? {}
+            : {
+                payReportingSeatsLeft: (request: PaymentRequest) =>
+                  Effect.andThen(
+                    Effect.andThen(waitFor(holds, request.holdId), waitFor(wallets, request.userId)),
+                    payReportingSeatsLeft(request)
+                  )
+              })
         }),
         Context.add(Wallet, {
           ...wallet,

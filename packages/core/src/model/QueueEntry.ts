@@ -9,11 +9,13 @@ import { ConcertId, QueueTokenId, UserId } from "./Ids.ts"
 
 /**
  * `pending` is a join before the sale opens, in the pre-queue with no place
- * yet; `expired` covers every end: paid, left or timed out.
+ * yet; `expired` covers every end: paid, left or timed out; `sold-out` is a
+ * pending or waiting entry of a line marked sold out, which admits nobody
+ * (its place is kept, should seats come back).
  *
  * @category models
  */
-export const QueueStatusKind = Schema.Literals(["pending", "waiting", "active", "expired"])
+export const QueueStatusKind = Schema.Literals(["pending", "waiting", "active", "expired", "sold-out"])
 /** @category models */
 export type QueueStatusKind = typeof QueueStatusKind.Type
 
@@ -34,7 +36,7 @@ export class QueueEntry extends Schema.Class<QueueEntry>("@boxoffice/core/QueueE
   joinSequence: Schema.Int,
   joinedAt: Schema.DateTimeUtc,
   status: QueueStatusKind,
-  /** 1 for the next to be admitted; `null` unless waiting. */
+  /** 1 for the next to be admitted; `null` unless waiting (so also while sold out). */
   position: Schema.NullOr(Schema.Int),
   /** The expected wait in whole seconds; `null` unless waiting. */
   etaSeconds: Schema.NullOr(Schema.Int),

@@ -45,6 +45,32 @@ export interface PaymentRequest {
 }
 
 /**
+ * What was left to sell of a payment's concert, over its dates that have not
+ * started, as the payment's own step saw it right after selling: `available`,
+ * some seat is available; `held`, none is, but some are under live holds
+ * (whose payments may be committing as this one does); `none`, every seat is
+ * sold. The engine marks the line sold out on `none`, and on `held` reads the
+ * seat store once more after the commit.
+ *
+ * @category models
+ */
+export type SeatsLeft = "available" | "held" | "none"
+
+/** Everything `pay` may fail with. @category models */
+export type PaymentError =
+  | NotFound
+  | Forbidden
+  | SaleClosed
+  | AlreadyPaid
+  | HoldExpired
+  | InsufficientBalance
+  | QueueTokenExpired
+  | IdempotencyInFlight
+  | IdempotencyKeyReused
+  | Unavailable
+  | OutcomeUnknown
+
+/**
  * `pay` is one atomic step (L3): after the idempotency key (a replay answers
  * the first receipt, L7), it checks that no payment was made with the queue
  * token yet (else `QueueTokenExpired`), that the hold is live, owned, unpaid
@@ -83,6 +109,16 @@ export class Payments extends Context.Service<
       | Unavailable
       | OutcomeUnknown
     >
+    /**
+     * Optional: `pay`, answering with the receipt what was left of the
+     * concert's seats as the same step saw them after selling (`null` for a
+     * receipt replayed under its key), so that the engine learns that a
+     * payment sold the last seat without another call to the store. Without
+     * it the engine reads `SeatInventory.seatCounts` after each payment.
+     */
+    readonly payReportingSeatsLeft?: (
+      request: PaymentRequest
+    ) => Effect.Effect<{ readonly receipt: PaymentReceipt; readonly seatsLeft: SeatsLeft | null }, PaymentError>
     /** The user's payments, oldest first. */
     readonly listPayments: (userId: UserId) => Effect.Effect<ReadonlyArray<Payment>, Unavailable>
   }

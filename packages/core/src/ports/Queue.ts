@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import { Context, type Effect, type Option } from "effect"
-import type { Unavailable } from "../Errors.ts"
+import type { SoldOut, Unavailable } from "../Errors.ts"
 import type { QueuePolicy } from "../model/Concert.ts"
 import type { ConcertId, QueueTokenId, UserId } from "../model/Ids.ts"
 import type { QueueEntry } from "../model/QueueEntry.ts"
@@ -29,6 +29,11 @@ export interface JoinRequest {
  * many front waiters as both caps allow. A freed slot is therefore reused by
  * the very next call, on any instance.
  *
+ * A line marked sold out (`markSoldOut`, until `clearSoldOut`) admits nobody,
+ * refuses joins with `SoldOut` (making no entry; an active user's join still
+ * answers their entry), and answers each pending or waiting entry as
+ * `sold-out` (core's `queueStatusOf`); active users keep their windows.
+ *
  * @example
  * ```ts
  * import { Queue } from "@boxoffice/core"
@@ -43,10 +48,12 @@ export class Queue extends Context.Service<
     /**
      * Adds the user in arrival order, or returns their waiting or active entry
      * unchanged (`created: false`). A user whose entry ended joins anew.
+     * While the line is marked sold out, only an active entry is returned:
+     * any other join fails with `SoldOut` and changes nothing.
      */
     readonly join: (
       request: JoinRequest
-    ) => Effect.Effect<{ readonly entry: QueueEntry; readonly created: boolean }, Unavailable>
+    ) => Effect.Effect<{ readonly entry: QueueEntry; readonly created: boolean }, SoldOut | Unavailable>
     readonly status: (
       concertId: ConcertId,
       tokenId: QueueTokenId,
@@ -70,5 +77,20 @@ export class Queue extends Context.Service<
       change: QueueSettingsChange,
       policy: QueuePolicy
     ) => Effect.Effect<QueueSettings, Unavailable>
+    /**
+     * Marks the line sold out, in one atomic step with the admission step,
+     * which from then on admits nobody. Marking a marked line does nothing.
+     * The mark lives with the queue's settings; a store that loses it (a
+     * Redis key that expired or was evicted) has it set again by the engine's
+     * next check of the seat store.
+     */
+    readonly markSoldOut: (concertId: ConcertId, policy: QueuePolicy) => Effect.Effect<void, Unavailable>
+    /**
+     * Clears the mark, when seats of an upcoming date are for sale again, and
+     * admits the next waiters at once, in order, as a resume does: pending and
+     * waiting entries read as before, with their places. Clearing an unmarked
+     * line does nothing.
+     */
+    readonly clearSoldOut: (concertId: ConcertId, policy: QueuePolicy) => Effect.Effect<void, Unavailable>
   }
 >()("@boxoffice/core/Queue") {}

@@ -16,6 +16,8 @@ export interface AdmissionInput {
   readonly policy: Pick<QueuePolicy, "maxActive" | "admitPerMinute">
   /** A paused queue admits nobody. */
   readonly paused?: boolean
+  /** Nor does a line marked sold out (`rules/SoldOut`). */
+  readonly soldOut?: boolean
   /** Nobody is admitted before the sale opens (`null`: open at once). */
   readonly opensAtMs?: number | null
   readonly nowMs: number
@@ -61,7 +63,7 @@ export const admissionsInWindow = (admissionTimesMs: ReadonlyArray<number>, nowM
  * @category rules
  */
 export const admissionsAllowed = (input: AdmissionInput): number => {
-  if (input.paused === true || !isSaleOpen(input.opensAtMs ?? null, input.nowMs)) return 0
+  if (input.paused === true || input.soldOut === true || !isSaleOpen(input.opensAtMs ?? null, input.nowMs)) return 0
   const bySlots = input.policy.maxActive - input.activeCount
   const byRate =
     input.policy.admitPerMinute === null

@@ -19,7 +19,7 @@ const instant = (value: DateTime.Utc | null): string | null => (value === null ?
 
 /** The fields of a `QueueStatusResponse`. */
 export interface StatusFields {
-  readonly status: "pending" | "waiting" | "active" | "expired"
+  readonly status: "pending" | "waiting" | "active" | "expired" | "sold-out"
   readonly position: number | null
   readonly etaSeconds: number | null
   readonly activeUntil: DateTime.Utc | null

@@ -112,6 +112,8 @@ export interface QueueState {
   readonly activeUntil: MinHeap<QueueTokenId>
   /** The settings in force once the operator changed them; until then the concert's policy. */
   settings: QueueSettings | null
+  /** Marked sold out (`Queue.markSoldOut`): nobody is admitted, joins are refused, waiters read `sold-out`. */
+  soldOut: boolean
   /** Recent admission times, ascending, bounded: the rate cap's window. */
   readonly admissionTimesMs: Array<number>
   /** Recent admission times of users who had waited, ascending, bounded: the ETA's sample. */

@@ -9,6 +9,8 @@
  *
  * Entries are packed as `userId|joinSequence|joinedAtMs|state|admittedAtMs|activeUntilMs|writtenAtMs`
  * with state `p` (pending: joined before the opening), `w` (waiting), `a` (active) or `e` (ended).
+ * A line marked sold out (`soldOut` in `settings`) admits nobody and answers its pending and waiting
+ * entries with state `s` (core's queueStatusOf); the entries themselves keep their state and place.
  * A poll does not rewrite its entry: when a waiter was last seen is only its score in `seen`.
  * A pending entry is not rewritten by the draw, which only places its token in the waiting set: one
  * found there is waiting, at the place the draw gave it.
@@ -87,11 +89,15 @@ local open = not opensAt or now >= opensAt
 -- Their text is kept for view(), which would otherwise format them again for every reply.
 local maxActiveText, activeMsText, rateText = ARGV[2], ARGV[3], ARGV[4]
 local paused = false
-local configured = redis.call('HMGET', K_SETTINGS, 'maxActive', 'activeMs', 'rate', 'paused', 'touchedMs', 'tidyAtMs')
+local configured = redis.call('HMGET', K_SETTINGS, 'maxActive', 'activeMs', 'rate', 'paused', 'touchedMs', 'tidyAtMs',
+  'soldOut')
 if configured[1] then
   maxActiveText, activeMsText, rateText = configured[1], configured[2], configured[3]
   paused = configured[4] == '1'
 end
+-- Marked sold out (core's rules/SoldOut): admitFront admits nobody, joins are refused, and view() answers pending
+-- and waiting entries as 's'. Read with the settings, so it costs a call nothing.
+local soldOut = configured[7] == '1'
 local maxActive, activeMs, rate = tonumber(maxActiveText), tonumber(activeMsText), tonumber(rateText)
 local touchedMs = tonumber(configured[5])
 -- No call before tidyAtMs has anything to tidy: tidy() sets it from the earliest time in each timed set, and
@@ -254,9 +260,10 @@ end
 -- The arriving joiner's entry, once admitFront has admitted them at once.
 local arrivalAdmitted = nil
 
--- Admits front waiters while both caps allow. Nobody is admitted before the opening (core's admissionsAllowed).
+-- Admits front waiters while both caps allow. Nobody is admitted before the opening, while paused, or while sold
+-- out (core's admissionsAllowed).
 local function admitFront(arriving)
-  if not open then return end
+  if not open or soldOut then return end
   activeCount = activeCount or redis.call('ZCARD', K_ACTIVE)
   local room = maxActive - activeCount
   -- tidy() has pruned the admissions to the last minute, or none was older.
@@ -355,11 +362,14 @@ end
 -- 18 array items. Every field is an id, a state letter or an integer, none with a comma; integers stay
 -- below 1e14 (the %.14g that table.concat formats numbers with), milliseconds until the year 5138.
 local function view(token, e, created)
+  -- core's queueStatusOf: a pending or waiting entry of a line marked sold out reads 's', with no place or ETA.
+  local state = e.state
+  if soldOut and (state == 'w' or state == 'p') then state = 's' end
   local position = '-1'
-  if e.state == 'w' then position = (e.rank or redis.call('ZRANK', K_WAITING, token)) + 1 end
-  local reply = { created, token, e.state, e.u, e.seq, e.joined, e.admitted or '-1', e.untilMs or '-1', position, nowText,
+  if state == 'w' then position = (e.rank or redis.call('ZRANK', K_WAITING, token)) + 1 end
+  local reply = { created, token, state, e.u, e.seq, e.joined, e.admitted or '-1', e.untilMs or '-1', position, nowText,
     maxActiveText, activeMsText, rateText }
-  if e.state == 'w' then
+  if state == 'w' then
     reply[#reply + 1] = activeCount or redis.call('ZCARD', K_ACTIVE)
     -- Of the waited sample, only what the ETA uses (core's waitedAdmissionsOf): the oldest admission in the
     -- ETA window, and how many came strictly after it. The whole sample cost Redis more than the rest of a poll.
@@ -391,7 +401,8 @@ end
 /**
  * ARGV[6..] a user id and the token id to use if the join is new, for each of one or more joins of the queue made
  * in one turn of a server's event loop. Each is answered exactly as a call of its own at the same time would be, in
- * order, each after its own admission step: the views joined by ';'.
+ * order, each after its own admission step: the views joined by ';'. While the line is marked sold out, a join
+ * other than an active user's answers 'sold-out' and writes nothing.
  */
 export const joinScript = `${prelude}
 local function joinOne(userId, token)
@@ -399,6 +410,7 @@ local function joinOne(userId, token)
   local current = redis.call('HGET', K_USERS, userId)
   local existing = current and load(current)
   if existing then reconcile(current, existing) end
+  if soldOut and not (existing and existing.state == 'a') then return 'sold-out' end
   if existing and existing.state ~= 'e' then
     refresh(current, existing)
     return view(current, existing, '0')
@@ -478,6 +490,19 @@ if e and e.state ~= 'e' then
   finish(token, e)
   admit(nil)
 end
+touch()
+return 1
+`
+
+/**
+ * Marks the line sold out (ARGV[6] '1') or clears the mark ('0'), in one step with the admission step; clearing
+ * admits at once, as a resume does.
+ */
+export const soldOutScript = `${prelude}
+admit(nil)
+soldOut = ARGV[6] == '1'
+write('HSET', K_SETTINGS, 'soldOut', ARGV[6])
+admit(nil)
 touch()
 return 1
 `

@@ -59,6 +59,8 @@ export interface Knowledge {
   readonly chargeSuccesses: Array<Set<string>>
   /** Since when the operator has kept the queue paused, or null while it runs. */
   pausedSinceMs: number | null
+  /** Answers that said sold out (a refused join or act, a `sold-out` status) since the last check. */
+  soldOutAnswers: number
 }
 
 export interface Snapshot {
@@ -379,6 +381,26 @@ const checkL5 = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot) => 
   }
 }
 
+/**
+ * L5 when sold out: nobody is told `sold-out` while a seat of a date that has
+ * not started is available or held. An entry that reads `sold-out` now, or an
+ * answer that said so since the last check, needs every seat of every
+ * upcoming date sold now. A seat once sold stays sold, so one that is not sold
+ * now was not sold when the answer was given either.
+ */
+const checkSoldOut = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot) => {
+  const told = knowledge.soldOutAnswers > 0 || snapshot.entries.some((entry) => entry.status === "sold-out")
+  knowledge.soldOutAnswers = 0
+  if (!told) return
+  concert.dates.forEach((date, index) => {
+    if (ms(date.startsAt) <= snapshot.nowMs) return
+    const unsold = snapshot.seats[index]!.find((seat) => seat.status !== "sold")
+    if (unsold !== undefined) {
+      violated("L5", `told sold-out while seat ${unsold.seatNumber} of date ${index} is ${unsold.status}`)
+    }
+  })
+}
+
 /** L6: holds were made with an active token of their owner; a token paid at most once; payment ended the token. */
 const checkL6 = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot) => {
   const entries = new Map(snapshot.entries.map((e) => [e.tokenId, e]))
@@ -416,5 +438,6 @@ export const checkLaws = (concert: Concert, knowledge: Knowledge, snapshot: Snap
   checkL3(concert, knowledge, snapshot)
   checkL4(snapshot)
   checkL5(concert, knowledge, snapshot)
+  checkSoldOut(concert, knowledge, snapshot)
   checkL6(concert, knowledge, snapshot)
 }
