@@ -123,9 +123,10 @@ export const layer: Layer.Layer<SeatInventory, never, MemoryStore> = Layer.effec
           Result.succeed(
             dates.map((date) => {
               const statuses = seatStatuses(state, date, nowMs)
+              const counts = countsOf(statuses)
               return new DateSeatCounts({
                 dateId: date.dateId,
-                ...countsOf(statuses),
+                ...(state.faults.countHeldAsSold ? { ...counts, held: 0, sold: counts.sold + counts.held } : counts),
                 classes: date.classes.map(
                   (seatClass) =>
                     new ClassSeatCounts({

@@ -15,7 +15,8 @@ const variants: ReadonlyArray<{ readonly name: string; readonly faults: Faults; 
   { name: "ignores hold expiry at payment", faults: { ignoreHoldExpiryAtPayment: true }, law: /L4/ },
   { name: "lines up joins before the opening in join order", faults: { ignoreOpening: true }, law: /L5/ },
   { name: "reserves funds without checking what is available", faults: { skipFundsCheck: true }, law: /L2/ },
-  { name: "prices every seat at its date's price", faults: { ignoreSeatClasses: true }, law: /L3/ }
+  { name: "prices every seat at its date's price", faults: { ignoreSeatClasses: true }, law: /L3/ },
+  { name: "counts held seats as sold", faults: { countHeldAsSold: true }, law: /L5: told sold-out/ }
 ]
 
 describe("broken memory variants are caught by the property suite", () => {

@@ -567,7 +567,8 @@ export const checkBookingLaws = (
               chargeAttempts: users.map(() => ({ unkeyed: 0, keys: new Set<string>() })),
               chargeSuccesses: users.map(() => new Set<string>()),
               pausedSinceMs: null,
-              soldOutAnswers: 0
+              soldOutAnswers: 0,
+              soldOutSinceMs: null
             }
             for (const [user, amountKrw] of (funding ?? []).entries()) {
               if (amountKrw === 0) continue

@@ -36,6 +36,8 @@ export interface Faults {
   readonly ignoreOpening?: boolean
   /** Lets a hold reserve funds without checking what is available (L2). */
   readonly skipFundsCheck?: boolean
+  /** Counts held seats as sold in `seatCounts`, so a sale looks sold out while a seat may come back (L5). */
+  readonly countHeldAsSold?: boolean
   /** Prices a hold's seats at their date's price, as if the date had no seat classes (L3 per seat). */
   readonly ignoreSeatClasses?: boolean
 }

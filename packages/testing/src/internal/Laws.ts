@@ -61,6 +61,8 @@ export interface Knowledge {
   pausedSinceMs: number | null
   /** Answers that said sold out (a refused join or act, a `sold-out` status) since the last check. */
   soldOutAnswers: number
+  /** When a check first found the line said sold out: nobody may be admitted after it. */
+  soldOutSinceMs: number | null
 }
 
 export interface Snapshot {
@@ -386,12 +388,19 @@ const checkL5 = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot) => 
  * not started is available or held. An entry that reads `sold-out` now, or an
  * answer that said so since the last check, needs every seat of every
  * upcoming date sold now. A seat once sold stays sold, so one that is not sold
- * now was not sold when the answer was given either.
+ * now was not sold when the answer was given either. And once the line has
+ * said so, nobody is admitted (nothing in these cases clears the mark).
  */
 const checkSoldOut = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot) => {
+  const sinceMs = knowledge.soldOutSinceMs
+  const late = snapshot.entries.find(
+    (entry) => sinceMs !== null && entry.admittedAt !== null && ms(entry.admittedAt) > sinceMs
+  )
+  if (late !== undefined) violated("L5", `#${late.joinSequence} was admitted after the line said sold out`)
   const told = knowledge.soldOutAnswers > 0 || snapshot.entries.some((entry) => entry.status === "sold-out")
   knowledge.soldOutAnswers = 0
   if (!told) return
+  knowledge.soldOutSinceMs ??= snapshot.nowMs
   concert.dates.forEach((date, index) => {
     if (ms(date.startsAt) <= snapshot.nowMs) return
     const unsold = snapshot.seats[index]!.find((seat) => seat.status !== "sold")
