@@ -154,6 +154,86 @@ describe("the demo page in Chromium", () => {
     assert.strictEqual(await b.locator("#seat-map button[data-status=available]").count(), 19)
   })
 
+  it("seat classes: the seat map is coloured by class with a legend of names and prices; the operator counts each", async () => {
+    const sale = await concert({
+      dates: [
+        {
+          startsAt: "2031-05-01T19:00:00Z",
+          price: 10_000,
+          seatCount: 20,
+          classes: [
+            { name: "VIP", price: 50_000, from: 1, to: 4 },
+            { name: "R", price: 30_000, from: 5, to: 10 }
+          ]
+        }
+      ]
+    })
+    const page = await visitor()
+    await chargeWallet(page, 200_000)
+    await join(page, sale.title, "active")
+    await page.waitForSelector("#class-legend .tier[data-class=standard]")
+    // The date says what its available seats cost.
+    assert.match(await text(page, "#dates button"), /20 left · 10,000–50,000 KRW$/)
+    assert.deepStrictEqual(await page.locator("#class-legend .tier").allInnerTexts(), [
+      "VIP · 50,000 KRW",
+      "R · 30,000 KRW",
+      "standard · 10,000 KRW"
+    ])
+    const seat = (n: number) => page.locator(`#seat-map button[data-seat="${n}"]`)
+    assert.deepStrictEqual(await Promise.all([1, 5, 11].map((n) => seat(n).getAttribute("data-class"))), [
+      "VIP",
+      "R",
+      "standard"
+    ])
+    assert.strictEqual(await seat(1).getAttribute("aria-label"), "Seat 1, available, VIP, 50,000 KRW")
+    // Each class has its own colour, on the seats and on its legend swatch.
+    const colour = (selector: string) =>
+      page.locator(selector).evaluate((node) => getComputedStyle(node).getPropertyValue("--tier").trim())
+    const [vip, r, standard] = await Promise.all([
+      colour(`#seat-map button[data-seat="1"]`),
+      colour(`#seat-map button[data-seat="5"]`),
+      colour(`#seat-map button[data-seat="11"]`)
+    ])
+    assert.strictEqual(new Set([vip, r, standard]).size, 3)
+    assert.strictEqual(await colour("#class-legend .tier[data-class=VIP] .swatch"), vip)
+    // A hold across classes costs the sum of its seats' prices.
+    await holdSeats(page, [4, 5, 11])
+    assert.match(await text(page, "#hold-status"), /Seats 4, 5, 11 are yours for \d:\d\d: 90,000 KRW to pay/)
+    await page.getByRole("button", { name: "Pay" }).click()
+    await page.waitForSelector("#receipt-section:not([hidden])")
+
+    const operator = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage()
+    contexts.push(operator.context())
+    await operator.goto(`${server.url}/operator`)
+    await operator.getByLabel("Admin key (kept in this tab's memory only)").fill(adminKey)
+    await operator.getByRole("button", { name: "Connect" }).click()
+    await operator.waitForSelector("body[data-ready=true]")
+    await operator.getByLabel("Concert").selectOption(sale.concertId)
+    const row = (name: string) => operator.locator(`#dates-table tr[data-class="${name}"]`)
+    await row("VIP").waitFor()
+    assert.deepStrictEqual(await row("VIP").locator("th, td").allInnerTexts(), [
+      "VIP · 50,000 KRW",
+      "3",
+      "0",
+      "1",
+      "50,000"
+    ])
+    assert.deepStrictEqual(await row("R").locator("th, td").allInnerTexts(), [
+      "R · 30,000 KRW",
+      "5",
+      "0",
+      "1",
+      "30,000"
+    ])
+    assert.deepStrictEqual(await row("standard").locator("th, td").allInnerTexts(), [
+      "standard · 10,000 KRW",
+      "9",
+      "0",
+      "1",
+      "10,000"
+    ])
+  })
+
   it("a hold that runs out (holdSeconds at its minimum, 10 s) is told plainly, and its seat is free again", async () => {
     const sale = await concert({ holdSeconds: 10 })
     const page = await visitor({ width: 390, height: 844 })

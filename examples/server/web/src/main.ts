@@ -150,6 +150,14 @@ const stopSeats = () => {
   seatPoll = null
 }
 
+/** " · 10,000 KRW" or " · 10,000–50,000 KRW" for what the available seats cost; nothing when none is left. */
+const priceRange = (min: number | null, max: number | null) =>
+  min === null || max === null
+    ? ""
+    : min === max
+      ? ` · ${formatKrw(min)}`
+      : ` · ${formatKrw(min).replace(" KRW", "")}–${formatKrw(max)}`
+
 const loadDates = async () => {
   if (queueToken === null || concertId === null) return
   try {
@@ -160,7 +168,7 @@ const loadDates = async () => {
         const button = element(
           "button",
           { type: "button", "aria-pressed": "false", "data-date-id": date.dateId },
-          `${new Date(ms(date.startsAt)).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" })} UTC · ${date.availableSeats} left`
+          `${new Date(ms(date.startsAt)).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" })} UTC · ${date.availableSeats} left${priceRange(date.minPrice, date.maxPrice)}`
         )
         button.addEventListener("click", () => openDate(date.dateId))
         return button
@@ -184,6 +192,43 @@ const openDate = (id: DateId) => {
   seatPoll = setInterval(() => void refreshSeats(), seatPollMs)
 }
 
+/** One class of a date's seats as the legend shows it: unclassed seats are "standard", at the date's price. */
+interface Tier {
+  readonly name: string
+  readonly price: number
+  readonly colour: string
+}
+
+/** The seats' classes in seat order, then "standard" if any seat is outside every class; each with its colour. */
+const tiersOf = (seats: ReadonlyArray<{ readonly price: number; readonly class: string | null }>) => {
+  const tiers = new Map<string, Omit<Tier, "colour">>()
+  for (const seat of seats) {
+    if (seat.class !== null && !tiers.has(seat.class)) tiers.set(seat.class, { name: seat.class, price: seat.price })
+  }
+  const standard = seats.find((seat) => seat.class === null)
+  // Hues a golden angle apart stay distinct for any number of classes; standard seats stay white.
+  const colours = [...tiers.values()].map((tier, index) => ({
+    ...tier,
+    colour: `hsl(${Math.round((index * 137.5 + 210) % 360)} 70% 82%)`
+  }))
+  return new Map<string | null, Tier>([
+    ...colours.map((tier) => [tier.name, tier] as const),
+    ...(standard === undefined ? [] : [[null, { name: "standard", price: standard.price, colour: "#ffffff" }] as const])
+  ])
+}
+
+const renderLegend = (tiers: ReadonlyMap<string | null, Tier>) => {
+  byId("class-legend").replaceChildren(
+    ...[...tiers.values()].map((tier) => {
+      const item = element("span", { class: "tier", "data-class": tier.name })
+      const swatch = element("span", { class: "swatch", "aria-hidden": "true" })
+      swatch.style.setProperty("--tier", tier.colour)
+      item.append(swatch, `${tier.name} · ${formatKrw(tier.price)}`)
+      return item
+    })
+  )
+}
+
 const refreshSeats = async () => {
   if (queueToken === null || dateId === null) return
   const shownDate = dateId
@@ -193,6 +238,8 @@ const refreshSeats = async () => {
     )
     if (shownDate !== dateId) return
     const mine = new Set(hold !== null && hold.dateId === shownDate ? hold.seatNumbers : [])
+    const tiers = tiersOf(seats)
+    renderLegend(tiers)
     const map = byId("seat-map")
     map.replaceChildren(
       ...seats.map((seat) => {
@@ -206,11 +253,14 @@ const refreshSeats = async () => {
             class: `seat ${state}`,
             "data-seat": String(seat.seatNumber),
             "data-status": seat.status,
+            "data-class": tiers.get(seat.class)!.name,
             "aria-pressed": String(selected.has(seat.seatNumber)),
-            "aria-label": `Seat ${seat.seatNumber}, ${state === "mine" ? "held by you" : seat.status}, ${formatKrw(seat.price)}`
+            "aria-label": `Seat ${seat.seatNumber}, ${state === "mine" ? "held by you" : seat.status}, ${tiers.get(seat.class)!.name}, ${formatKrw(seat.price)}`
           },
           String(seat.seatNumber)
         )
+        // The class's colour, set through the CSSOM: the page's CSP allows no style attribute.
+        button.style.setProperty("--tier", tiers.get(seat.class)!.colour)
         button.disabled = seat.status !== "available"
         button.addEventListener("click", () => toggleSeat(seat.seatNumber))
         return button

@@ -6,7 +6,7 @@
 import type { ConcertId } from "@boxoffice/core"
 import type { BoxofficeClient } from "@boxoffice/http"
 import { DateTime } from "effect"
-import { clientFor, messageFor, ProblemError, run } from "./api.ts"
+import { clientFor, formatKrw, messageFor, ProblemError, run } from "./api.ts"
 import { byId, element, say } from "./dom.ts"
 
 const reportPollMs = 1_000
@@ -58,16 +58,47 @@ const refresh = async () => {
     byId("dates-table")
       .querySelector("tbody")!
       .replaceChildren(
-        ...report.dates.map((date) => {
-          const row = element("tr")
-          row.append(
-            element("th", { scope: "row" }, DateTime.formatIso(date.startsAt).slice(0, 16).replace("T", " ")),
-            element("td", {}, String(date.available)),
-            element("td", {}, String(date.held)),
-            element("td", {}, String(date.sold)),
-            element("td", {}, date.revenue.toLocaleString("en-US"))
+        ...report.dates.flatMap((date) => {
+          const row = (label: string, counts: typeof date, attributes: Record<string, string> = {}) => {
+            const made = element("tr", attributes)
+            made.append(
+              element("th", { scope: "row" }, label),
+              element("td", {}, String(counts.available)),
+              element("td", {}, String(counts.held)),
+              element("td", {}, String(counts.sold)),
+              element("td", {}, counts.revenue.toLocaleString("en-US"))
+            )
+            return made
+          }
+          // Under a date with seat classes, a row per class, then the seats outside every class as "standard".
+          const classed = (pick: (counts: (typeof date.classes)[number]) => number) =>
+            date.classes.reduce((sum, counts) => sum + pick(counts), 0)
+          const standard = {
+            ...date,
+            available: date.available - classed((c) => c.available),
+            held: date.held - classed((c) => c.held),
+            sold: date.sold - classed((c) => c.sold),
+            revenue: date.revenue - classed((c) => c.revenue)
+          }
+          const classRows = date.classes.map((counts) =>
+            row(
+              `${counts.name} · ${formatKrw(counts.price)}`,
+              { ...date, ...counts },
+              {
+                class: "class-row",
+                "data-class": counts.name
+              }
+            )
           )
-          return row
+          const standardRow =
+            date.classes.length > 0 && standard.available + standard.held + standard.sold > 0
+              ? [row(`standard · ${formatKrw(date.price)}`, standard, { class: "class-row", "data-class": "standard" })]
+              : []
+          return [
+            row(DateTime.formatIso(date.startsAt).slice(0, 16).replace("T", " "), date),
+            ...classRows,
+            ...standardRow
+          ]
         })
       )
   } catch (error) {
