@@ -298,6 +298,47 @@ describe("the demo page in Chromium", () => {
     )
   })
 
+  it("sold out: a waiter is told so over SSE, a stale page's join gets the sentence, the list says so", async () => {
+    const sale = await concert({
+      dates: [{ startsAt: "2031-05-01T19:00:00Z", price: 10_000, seatCount: 1 }],
+      queue: { maxActive: 1 }
+    })
+    const buyer = (await call(server.url, "POST", "/users")).body
+    await call(server.url, "POST", "/wallet/charges", { token: buyer.accessToken, body: { amount: 10_000 } })
+    const ticket = await call(server.url, "POST", `/concerts/${sale.concertId}/queue`, { token: buyer.accessToken })
+    assert.strictEqual(ticket.body.status, "active")
+    const waiting = await visitor()
+    const stale = await visitor()
+    await join(waiting, sale.title, "waiting")
+    const held = await call(server.url, "POST", `/dates/${sale.dateId}/holds`, {
+      token: buyer.accessToken,
+      queueToken: ticket.body.queueToken,
+      body: { seatNumbers: [1] }
+    })
+    const paid = await call(server.url, "POST", `/holds/${held.body.holdId}/payment`, {
+      token: buyer.accessToken,
+      queueToken: ticket.body.queueToken
+    })
+    assert.strictEqual(paid.status, 201)
+    // No reload: the last sale reaches the waiter over SSE, in plain words.
+    await waiting.waitForSelector("#queue-status[data-status=sold-out]", { timeout: 10_000 })
+    assert.strictEqual(
+      await text(waiting, "#queue-status"),
+      "Sold out: every seat has been bought, so nobody more will be let in from the line."
+    )
+    const soldOut = "Sold out: every seat of every date has been bought. Nobody more can join the queue or be let in."
+    assert.strictEqual(await text(waiting, "#message"), soldOut)
+    // A page loaded before the sale ended still offers the join: the answer is the sentence.
+    await stale.getByRole("button", { name: `Join the queue for ${sale.title}` }).click()
+    await stale.waitForFunction((sentence) => document.querySelector("#message")?.textContent === sentence, soldOut)
+    assert.isTrue(await stale.locator("#queue-section").isHidden())
+    // A fresh page lists the concert as sold out.
+    const fresh = await visitor()
+    const button = fresh.getByRole("button", { name: `Join the queue for ${sale.title}` })
+    assert.strictEqual(await button.innerText(), "Sold out")
+    assert.isTrue(await button.isDisabled())
+  })
+
   it("the operator pauses the queue: a waiting user stays put when a slot frees; resuming admits them", async () => {
     const sale = await concert({ queue: { maxActive: 1 } })
     const admitted = await visitor()

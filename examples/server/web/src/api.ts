@@ -71,6 +71,8 @@ export const messageFor = (problem: Problem): string => {
       return "This hold is paid already; see your payments."
     case "sale-closed":
       return "Sales for this date have closed."
+    case "sold-out":
+      return "Sold out: every seat of every date has been bought. Nobody more can join the queue or be let in."
     case "balance-limit-exceeded":
       return "That would take your wallet past its limit."
     case "forbidden":

@@ -11,7 +11,7 @@ import { byId, element, say } from "./dom.ts"
 import { humanCheckWidget, humanProof } from "./humanCheck.ts"
 
 interface QueueView {
-  readonly status: "pending" | "waiting" | "active" | "expired"
+  readonly status: "pending" | "waiting" | "active" | "expired" | "sold-out"
   readonly position: number | null
   readonly etaSeconds: number | null
   readonly activeUntil: string | null
@@ -82,6 +82,9 @@ const renderQueue = () => {
     case "expired":
       status.textContent = justPaid ? "Paid. Your turn is complete; enjoy the show." : "Your turn has ended."
       break
+    case "sold-out":
+      status.textContent = "Sold out: every seat has been bought, so nobody more will be let in from the line."
+      break
   }
 }
 
@@ -91,6 +94,11 @@ const onQueue = (view: QueueView) => {
   show("queue-section", true)
   renderQueue()
   if (view.status === "active" && was !== "active") void loadDates()
+  if (view.status === "sold-out") {
+    events?.close()
+    events = null
+    say(messageFor({ code: "sold-out", fields: {} }), "problem")
+  }
   if (view.status === "expired") {
     events?.close()
     events = null
@@ -435,8 +443,12 @@ const start = async () => {
       const item = element("li", {}, `${concert.title} `)
       const button = element(
         "button",
-        { type: "button", "aria-label": `Join the queue for ${concert.title}` },
-        "Join the queue"
+        {
+          type: "button",
+          "aria-label": `Join the queue for ${concert.title}`,
+          ...(concert.soldOut ? { disabled: "", "data-sold-out": "true" } : {})
+        },
+        concert.soldOut ? "Sold out" : "Join the queue"
       )
       button.addEventListener("click", () => void join(concert.concertId, concert.title))
       item.append(button)
