@@ -1,4 +1,4 @@
--- Seat classes (decision 76): a date may declare classes `[{ name, priceKrw, from, to }]`; a seat inside one
+-- Seat classes (decision 77): a date may declare classes `[{ name, priceKrw, from, to }]`; a seat inside one
 -- costs the class's price, any other the date's. Each seat row carries its own price and class, set when its
 -- date is created; a hold prices itself from the seat rows it locks and fixes each seat's price and class into
 -- the hold, so a payment pays the sum of its seats' prices at the time of the hold (L3).
