@@ -151,7 +151,7 @@ export const serverLayer = (config: ServerConfig, options: { readonly logRequest
         ? Layer.empty
         : queueShortcutFrontLayer({ requestMetrics, accessLog, drainTimeout: shutdownTimeout })
     ),
-    { disableLogger: true, disableListenLog: options.logRequests === false }
+    { routerConfig: BoxofficeHttp.routerConfig, disableLogger: true, disableListenLog: options.logRequests === false }
   ).pipe(
     Layer.provide(MetricsLive),
     Layer.provide(Layer.provideMerge(rateLimitGate(config), engineLayer(config))),

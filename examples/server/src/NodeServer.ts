@@ -70,7 +70,9 @@ const make = (options: {
       {
         headersTimeout: listener.headersTimeoutMs,
         requestTimeout: listener.requestTimeoutMs,
-        keepAliveTimeout: listener.keepAliveTimeoutMs
+        keepAliveTimeout: listener.keepAliveTimeoutMs,
+        // Node checks the two timeouts above only this often (30 s by default), so it bounds how late they act.
+        connectionsCheckingInterval: Math.min(1_000, listener.headersTimeoutMs / 2)
       },
       (request, response) => {
         if (app === undefined) return answerWhileStarting(request, response)

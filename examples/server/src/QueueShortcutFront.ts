@@ -23,7 +23,7 @@ import {
   RequestMetrics,
   rateLimitedAnswer
 } from "@boxoffice/http"
-import { Cause, type Context, type Duration, Effect, Exit, Fiber, Layer, Option, References } from "effect"
+import { Cause, type Context, type Duration, Effect, Exit, Fiber, Layer, Metric, Option, References } from "effect"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { type AccessLogMode, logAnswer } from "./AccessLog.ts"
 import { makeAnswerBatch } from "./AnswerBatch.ts"
@@ -44,6 +44,8 @@ interface ShortcutRoute {
   readonly method: "GET" | "POST"
   readonly template: string
   readonly record: ((status: number, durationMs: number, context: Context.Context<never>) => void) | undefined
+  /** Answers the shortcut gave, whatever their status: shows the front door takes its traffic. */
+  readonly answered: Metric.Counter<number>
 }
 
 /**
@@ -70,7 +72,12 @@ export const queueShortcutFrontLayer = (options: {
       const route = (method: "GET" | "POST", template: string): ShortcutRoute => ({
         method,
         template,
-        record: options.requestMetrics ? RequestMetrics.recorder(method, template) : undefined
+        record: options.requestMetrics ? RequestMetrics.recorder(method, template) : undefined,
+        answered: Metric.counter("boxoffice_queue_shortcut_answers_total", {
+          description: "Requests answered by the queue shortcut at the front door, by route",
+          incremental: true,
+          attributes: { route: template }
+        })
       })
       const statusRoute = route("GET", "/queue/status")
       const joinRoute = route("POST", "/concerts/:concertId/queue")
@@ -86,6 +93,7 @@ export const queueShortcutFrontLayer = (options: {
       ) => {
         const answered = Exit.isSuccess(exit) ? exit.value : internalError
         shortcutRoute.record?.(answered.status, performance.now() - startedMs, context)
+        shortcutRoute.answered.updateUnsafe(1, context)
         const defect = Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)
         const logged = options.accessLog !== null && (options.accessLog === "all" || answered.status >= 500)
         if (!defect && !logged) return answered
@@ -126,19 +134,20 @@ export const queueShortcutFrontLayer = (options: {
         })
       }
 
-      /** A join passes the same rate-limit gate as on the router: its limits are counted once, here. */
-      const gate = Option.getOrUndefined(yield* Effect.serviceOption(RateLimitGate))
+      /** A join passes the same rate-limit gate as HttpApi's `joinQueue`: its limits are counted once, here. */
+      const found = yield* Effect.serviceOption(RateLimitGate)
+      const gate = Option.isSome(found) && found.value.counts("joinQueue") ? found.value : undefined
       const limited = (
+        gate: RateLimitGate["Service"],
         request: IncomingMessage,
-        url: string,
         authorization: string | undefined,
         answer: Effect.Effect<PlainAnswer>
       ): Effect.Effect<PlainAnswer> => {
-        const address = gate!.clientAddress(
+        const address = gate.clientAddress(
           request.socket.remoteAddress,
           request.headers["x-forwarded-for"] as string | undefined
         )
-        return Effect.flatMap(gate!.check("POST", url, address, authorization), (refusal) => {
+        return Effect.flatMap(gate.check("joinQueue", address, authorization), (refusal) => {
           if (refusal === undefined) return answer
           const refused = rateLimitedAnswer(refusal)
           return Effect.succeed<PlainAnswer>({
@@ -166,8 +175,7 @@ export const queueShortcutFrontLayer = (options: {
         if (concertId === undefined) return false
         const authorization = request.headers.authorization
         const join = shortcut.join(authorization, concertId, request.headers["human-check"] as string | undefined)
-        const counted = gate?.counts("POST", url) === true
-        serve(joinRoute, url, counted ? limited(request, url, authorization, join) : join, response)
+        serve(joinRoute, url, gate === undefined ? join : limited(gate, request, authorization, join), response)
         return true
       }
 

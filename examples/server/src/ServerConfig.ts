@@ -132,11 +132,12 @@ export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | Serv
     }
     const redisKeyPrefix = yield* Config.String("BOXOFFICE_REDIS_PREFIX").pipe(Config.withDefault("boxoffice:"))
     const otlpEndpoint = yield* Config.option(Config.String("OTEL_EXPORTER_OTLP_ENDPOINT"))
-    // Effect's config reads an empty variable as unset; an empty admin key is a mistake to refuse, not to ignore.
-    if (process.env["BOXOFFICE_ADMIN_KEY"] === "") {
-      return yield* new ServerConfigError({
-        message: `BOXOFFICE_ADMIN_KEY is empty: set at least ${adminKeyLengthMin} characters, or unset it to disable /admin`
-      })
+    // Effect's config reads an empty variable as unset; an empty secret or key is a mistake to refuse, not to
+    // ignore (an empty previous secret would end a rotation's grace in silence).
+    for (const name of ["BOXOFFICE_SECRET", "BOXOFFICE_SECRET_PREVIOUS", "BOXOFFICE_ADMIN_KEY"]) {
+      if (process.env[name] === "") {
+        return yield* new ServerConfigError({ message: `${name} is empty: set it, or unset it` })
+      }
     }
     const adminKey = yield* Config.Redacted("BOXOFFICE_ADMIN_KEY").pipe(Config.option)
     const configuredSecret = yield* Config.Redacted("BOXOFFICE_SECRET").pipe(Config.option)

@@ -5,7 +5,8 @@
  * same request with `?via=contract` is left to HttpApi. Status, headers (all
  * but the date) and body must be equal, for each kind of poll and join and
  * each way they can be refused. Both are counted in the same request
- * metrics series, whether or not the full access log is on.
+ * metrics series, whether or not the full access log is on, and the
+ * shortcut's own counter shows it answered exactly the exact paths.
  */
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
 import {
@@ -157,6 +158,20 @@ for (const accessLog of ["errors", "all"] as const) {
           )
         return line === undefined ? 0 : Number(line.split(" ").at(-1))
       }
+      /** Answers the shortcut itself gave on a route: proves it took the exact paths and left the others. */
+      const shortcutAnswers = async (route: string) => {
+        const text = await (
+          await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${adminKey}` } })
+        ).text()
+        const line = text
+          .split("\n")
+          .find((l) => l.startsWith("boxoffice_queue_shortcut_answers_total{") && l.includes(`route="${route}"`))
+        return line === undefined ? 0 : Number(line.split(" ").at(-1))
+      }
+      const [statusBefore, joinBefore] = [
+        await shortcutAnswers("/queue/status"),
+        await shortcutAnswers("/concerts/:concertId/queue")
+      ]
       const joinRoute = "/concerts/:concertId/queue"
       const [joinedBefore, rejoinedBefore] = [
         await count("201", joinRoute, "POST"),
@@ -178,6 +193,12 @@ for (const accessLog of ["errors", "all"] as const) {
       for (let i = 0; i < 3; i++) await call(server.url, "GET", "/queue/status", { token: user.accessToken })
       assert.strictEqual((await count("200")) - okBefore, 6)
       assert.strictEqual((await count("401")) - refusedBefore, 3)
+      assert.strictEqual(
+        (await shortcutAnswers("/queue/status")) - statusBefore,
+        8,
+        "5 polls, 3 refusals; not the ?via"
+      )
+      assert.strictEqual((await shortcutAnswers("/concerts/:concertId/queue")) - joinBefore, 2, "2 joins; not the ?via")
     })
   })
 }

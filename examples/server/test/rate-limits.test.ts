@@ -18,6 +18,8 @@ import { freePort, readyServer, type ServerProcess, spawnServer, stopServer } fr
 import { createStores, type Stores } from "./support/Stores.ts"
 import { adminKey, newConcert, type RunningServer, startServer } from "./support/TestServer.ts"
 
+const newConcertOn = (base: string) => newConcert(base, { queue: { maxActive: 1_000 } })
+
 const defaults = RateLimitSettings.defaults
 const bot = "203.0.113.66"
 const person = "198.51.100.7"
@@ -126,6 +128,45 @@ describe("rate limits on one instance", () => {
     assertRateLimited(await report(bot, "wrong-key-again-of-the-admin"), "adminFailuresPerAddress", points)
     assertRateLimited(await report(bot, adminKey), "adminFailuresPerAddress", points)
     assert.strictEqual((await report(person, adminKey)).status, 200)
+    // Right keys give their attempt back: an operator's own reads never lock the address.
+    for (let i = 0; i < points * 2; i++) assert.strictEqual((await report("192.0.2.250", adminKey)).status, 200)
+  })
+
+  it("counts a call by the route it reaches, whatever the path's spelling", async () => {
+    const variants = ["/users", "/users/", "/USERS", "//users", "/%75sers"]
+    const points = defaults.accountsPerAddress!.points
+    const answers: Array<Sent> = []
+    for (let i = 0; i < points + variants.length; i++) {
+      answers.push(await send(`${server.url}${variants[i % variants.length]}`, "POST", "203.0.113.90"))
+    }
+    assert.strictEqual(answers.filter((a) => a.status === 201).length, points)
+    for (const answer of answers.slice(points)) assertRateLimited(answer, "accountsPerAddress", points)
+    // Wrong admin keys on every spelling of every admin route count against one address, and lock them all.
+    const adminVariants = [
+      "/metrics",
+      "/METRICS",
+      "/metrics/",
+      "/admin/concerts",
+      "//admin/concerts",
+      "/%61dmin/concerts"
+    ]
+    const from = "203.0.113.91"
+    const adminPoints = defaults.adminFailuresPerAddress!.points
+    for (let i = 0; i < adminPoints; i++) {
+      const path = adminVariants[i % adminVariants.length]!
+      const method = path.includes("concerts") ? "POST" : "GET"
+      assert.strictEqual(
+        (await send(`${server.url}${path}`, method, from, { token: `wrong-${i}-of-the-admin-key` })).status,
+        401
+      )
+    }
+    for (const path of ["/METRICS", "/%61dmin/concerts/0b6f0000-0000-4000-8000-000000000000"]) {
+      assertRateLimited(
+        await send(`${server.url}${path}`, "GET", from, { token: adminKey }),
+        "adminFailuresPerAddress",
+        adminPoints
+      )
+    }
   })
 })
 
@@ -146,6 +187,30 @@ describe("rate limits across two instances sharing Redis", () => {
     await Promise.all(servers.map(stopServer))
     await stores?.drop()
   }, 30_000)
+
+  it("count one address's joins together, while a person joins at once on either", async () => {
+    const concert = await newConcertOn(servers[0]!.url)
+    const tokens = await Promise.all(
+      Array.from({ length: defaults.joinsPerAddress!.points + 6 }, (_, i) =>
+        send(`${servers[i % 2]!.url}/users`, "POST", `192.0.2.${i + 1}`).then((a) => a.body.accessToken as string)
+      )
+    )
+    const joins = await Promise.all(
+      tokens.map((token, i) =>
+        send(`${servers[i % 2]!.url}/concerts/${concert.concertId}/queue`, "POST", bot, { token })
+      )
+    )
+    assert.strictEqual(joins.filter((a) => a.status === 201).length, defaults.joinsPerAddress!.points)
+    for (const refused of joins.filter((a) => a.status !== 201)) {
+      assertRateLimited(refused, "joinsPerAddress", defaults.joinsPerAddress!.points)
+    }
+    for (const server of servers) {
+      const token = (await send(`${server.url}/users`, "POST", person)).body.accessToken as string
+      const joined = await send(`${server.url}/concerts/${concert.concertId}/queue`, "POST", person, { token })
+      assert.strictEqual(joined.status, 201)
+      assert.strictEqual(joined.body.status, "active")
+    }
+  })
 
   it("count one address's accounts together", async () => {
     const points = defaults.accountsPerAddress!.points

@@ -186,10 +186,15 @@ export class Booking extends Context.Service<
       userId: UserId,
       holdId: HoldId
     ) => Effect.Effect<void, NotFound | Forbidden | AlreadyPaid | Unavailable | OutcomeUnknown>
+    /**
+     * Credits the wallet. `by` says who charges: the user (the default) or the host (its payment provider's
+     * webhook); their `Idempotency-Key`s are apart, so a user cannot take the key of a host's charge first.
+     */
     readonly charge: (
       userId: UserId,
       amountKrw: number,
-      idempotencyKey: string | null
+      idempotencyKey: string | null,
+      by?: "user" | "host"
     ) => Effect.Effect<
       ChargeReceipt,
       BalanceLimitExceeded | IdempotencyInFlight | IdempotencyKeyReused | Unavailable | OutcomeUnknown
@@ -542,13 +547,18 @@ export class Booking extends Context.Service<
         yield* inventory.release(holdId, userId)
       }, spanWhenTracing("Booking.releaseHold"))
 
-      const charge = Effect.fnUntraced(function* (userId: UserId, amountKrw: number, idempotencyKey: string | null) {
+      const charge = Effect.fnUntraced(function* (
+        userId: UserId,
+        amountKrw: number,
+        idempotencyKey: string | null,
+        by: "user" | "host" = "user"
+      ) {
         const chargeId = yield* newId(ChargeId)
         const receipt = yield* wallet.charge({
           chargeId,
           userId,
           amountKrw,
-          idempotency: claimOf(userId, idempotencyKey, `charge:${amountKrw}`)
+          idempotency: claimOf(userId, idempotencyKey, `${by === "host" ? "host-charge" : "charge"}:${amountKrw}`)
         })
         // A replay answers the first charge's receipt: it was counted then.
         if (receipt.chargeId === chargeId) yield* Metric.update(BookingMetrics.chargedKrw, amountKrw)

@@ -9,7 +9,7 @@
 export * from "./Booking.ts"
 export * from "./BookingMetrics.ts"
 export * from "./Errors.ts"
-export { makeVerifiedTokens, type VerifiedTokens } from "./internal/VerifiedTokens.ts"
+export { makeVerifiedTokens, type VerifiedTokens } from "./VerifiedTokens.ts"
 export * from "./model/Concert.ts"
 export * from "./model/Hold.ts"
 export * from "./model/Ids.ts"

@@ -4,7 +4,7 @@
  * the exact text it remembered, though its index keys on a token's end.
  */
 import { assert, describe, it } from "vitest"
-import { makeVerifiedTokens } from "../src/internal/VerifiedTokens.ts"
+import { makeVerifiedTokens } from "../src/VerifiedTokens.ts"
 
 describe("VerifiedTokens", () => {
   it("keeps the newest `capacity` tokens, oldest out first", () => {

@@ -33,7 +33,7 @@ import {
   UnsupportedMediaTypeProblem,
   UnavailableProblem
 } from "./Problems.ts"
-import { AdminAuth, RequestValidation, UserAuth } from "./Security.ts"
+import { AdminAuth, RateLimited, RequestValidation, UserAuth } from "./Security.ts"
 
 const intBetween = (minimum: number, maximum: number) => Schema.Int.check(Schema.isBetween({ minimum, maximum }))
 /**
@@ -343,7 +343,7 @@ export class PublicGroup extends HttpApiGroup.make("public", { topLevel: true })
     success: NewUserResponse.pipe(HttpApiSchema.status(201)),
     // With a host's identity provider, which issues the accounts.
     error: [NotFoundProblem, RateLimitedProblem]
-  }),
+  }).middleware(RateLimited),
   HttpApiEndpoint.get("listConcerts", "/concerts", { success: Schema.Array(ConcertSummary), error: stores }),
   HttpApiEndpoint.get("queueEvents", "/queue/events", {
     query: { token: Schema.String },
@@ -401,7 +401,7 @@ const joinQueue = HttpApiEndpoint.post("joinQueue", "/concerts/:concertId/queue"
   headers: { "human-check": Schema.optional(Schema.String) },
   success: [QueueJoined.pipe(HttpApiSchema.status(201)), QueueRejoined],
   error: [NotFoundProblem, HumanCheckFailedProblem, SoldOutProblem, RateLimitedProblem, ...stores]
-})
+}).middleware(RateLimited)
 
 const queueStatus = HttpApiEndpoint.get("queueStatus", "/queue/status", {
   headers: queueTokenHeader,
@@ -446,7 +446,7 @@ const hold = HttpApiEndpoint.post("hold", "/dates/:dateId/holds", {
     ...bodies,
     ...writes
   ]
-})
+}).middleware(RateLimited)
 
 const getHold = HttpApiEndpoint.get("getHold", "/holds/:holdId", {
   params: { holdId: HoldId },
@@ -476,7 +476,7 @@ const charge = HttpApiEndpoint.post("charge", "/wallet/charges", {
     ...bodies,
     ...writes
   ]
-})
+}).middleware(RateLimited)
 
 const pay = HttpApiEndpoint.post("pay", "/holds/:holdId/payment", {
   params: { holdId: HoldId },
@@ -494,7 +494,7 @@ const pay = HttpApiEndpoint.post("pay", "/holds/:holdId/payment", {
     RateLimitedProblem,
     ...writes
   ]
-})
+}).middleware(RateLimited)
 
 const listPayments = HttpApiEndpoint.get("listPayments", "/payments", {
   success: Schema.Array(PaymentSummary),

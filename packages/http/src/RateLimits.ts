@@ -5,15 +5,15 @@
  * `RateLimitCounters` port: in this process (`@boxoffice/memory`), or in Redis
  * so that every instance shares them (`@boxoffice/redis`).
  *
- * `RateLimitGate` decides a request against its limits. One gate serves every
- * path a request can take: the router's middleware (`RateLimitGate.middleware`)
- * and the example server's queue shortcut ask the same `check`.
+ * `RateLimitGate` decides a call against its limits, by the endpoint the
+ * router matched (never by the URL's spelling): HttpApi's `RateLimited`
+ * middleware and the example server's queue shortcut ask the same `check`,
+ * and the admin key's middleware counts attempts.
  *
  * @since 0.2.0
  */
 import { Identity, type RateLimit, RateLimitCounters, type UserId } from "@boxoffice/core"
-import { Context, Effect, Layer, Option, Result } from "effect"
-import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { Context, Effect, Layer, Result } from "effect"
 import { type ClientAddressOf, clientAddressOf } from "./ClientAddress.ts"
 import { bearerCredential } from "./internal/EffectInternals.ts"
 import { transportProblem } from "./TransportProblems.ts"
@@ -134,36 +134,27 @@ export const rateLimitedAnswer = (refusal: RateLimitRefusal) => ({
   )
 })
 
-/** Which limits a request counts against: by client address, and by user once it names one. */
-interface RouteLimits {
+/** The endpoints that limits count, by the names of `BoxofficeApi`. @category models */
+export type LimitedEndpoint = "createUser" | "joinQueue" | "hold" | "charge" | "pay"
+
+/** Which limits a call counts against: by client address, and by user once it names one. */
+interface EndpointLimits {
   readonly perAddress: ReadonlyArray<RateLimitName>
   readonly perUser: ReadonlyArray<RateLimitName>
 }
 
-const routeLimits: ReadonlyArray<readonly [RegExp, RouteLimits]> = [
-  [/^\/users$/, { perAddress: ["accountsPerAddress"], perUser: [] }],
-  [/^\/concerts\/[^/]+\/queue$/, { perAddress: ["joinsPerAddress"], perUser: ["joinsPerUser"] }],
-  [/^\/dates\/[^/]+\/holds$/, { perAddress: [], perUser: ["holdsPerUser"] }],
-  [/^\/wallet\/charges$/, { perAddress: [], perUser: ["chargesPerUser"] }],
-  [/^\/holds\/[^/]+\/payment$/, { perAddress: [], perUser: ["paymentsPerUser"] }]
-]
-
-/** The admin routes, which an address that spent its wrong keys may not try again until its window ends. */
-const isAdminPath = (path: string) => path.startsWith("/admin/") || path === "/metrics"
-
-/** The routes' limits that `settings` keeps (a route with none left is dropped). */
-const activeRouteLimits = (settings: RateLimitSettings) =>
-  routeLimits
-    .map(([pattern, limits]) => {
-      const active = (names: ReadonlyArray<RateLimitName>) => names.filter((name) => settings[name] !== null)
-      return [pattern, { perAddress: active(limits.perAddress), perUser: active(limits.perUser) }] as const
-    })
-    .filter(([, limits]) => limits.perAddress.length + limits.perUser.length > 0)
+const endpointLimits: Readonly<Record<LimitedEndpoint, EndpointLimits>> = {
+  createUser: { perAddress: ["accountsPerAddress"], perUser: [] },
+  joinQueue: { perAddress: ["joinsPerAddress"], perUser: ["joinsPerUser"] },
+  hold: { perAddress: [], perUser: ["holdsPerUser"] },
+  charge: { perAddress: [], perUser: ["chargesPerUser"] },
+  pay: { perAddress: [], perUser: ["paymentsPerUser"] }
+}
 
 const passes: Effect.Effect<RateLimitRefusal | undefined> = Effect.succeed(undefined)
 
 /**
- * The gate: decides each request against its limits, over core's
+ * The gate: decides each call against its limits, over core's
  * `RateLimitCounters` and `Identity` (for the per-user limits).
  *
  * @example
@@ -178,19 +169,21 @@ export class RateLimitGate extends Context.Service<
   {
     /** The client address of a request, as the limits count it. */
     readonly clientAddress: ClientAddressOf
-    /** Whether any limit counts this request; most pass at once (polls, reads), and need no address. */
-    readonly counts: (method: string, path: string) => boolean
-    /** The refusal of the first spent limit of this request, counting it against each; undefined when it may go on. */
+    /** Whether any limit counts calls of `endpoint`; the others pass at once and need no address. */
+    readonly counts: (endpoint: string) => boolean
+    /** The refusal of the first spent limit of this call, counting it against each; undefined when it may go on. */
     readonly check: (
-      method: string,
-      path: string,
+      endpoint: string,
       clientAddress: string,
       authorization: string | undefined
     ) => Effect.Effect<RateLimitRefusal | undefined>
-    /** A refusal when this address has spent its wrong admin keys: even a right key waits out the window. */
-    readonly adminBlocked: (clientAddress: string) => Effect.Effect<RateLimitRefusal | undefined>
-    /** Counts a wrong admin key against its address. */
-    readonly adminFailed: (clientAddress: string) => Effect.Effect<void>
+    /**
+     * Counts an admin-key attempt from `clientAddress` before the key is compared, so that a burst of
+     * guesses cannot run ahead of the count; a refusal once the address spent its attempts.
+     */
+    readonly adminAttempt: (clientAddress: string) => Effect.Effect<RateLimitRefusal | undefined>
+    /** Gives the attempt back: the key was right, and only wrong keys count. */
+    readonly adminSucceeded: (clientAddress: string) => Effect.Effect<void>
   }
 >()("@boxoffice/http/RateLimitGate") {
   static readonly layer = (settings: RateLimitSettings, options: { readonly trustedProxies: ReadonlyArray<string> }) =>
@@ -205,10 +198,10 @@ export class RateLimitGate extends Context.Service<
           retryAfterSeconds: Math.max(1, Math.ceil(resetInMs / 1000))
         })
 
-        /** Counts one request against `name` for `key`; its refusal when the window is spent. */
+        /** Counts one call against `name` for `key`; its refusal when the window is spent. */
         const consume = (name: RateLimitName, key: string): Effect.Effect<RateLimitRefusal | undefined> => {
           const limit = settings[name]
-          if (limit === null) return Effect.succeed(undefined)
+          if (limit === null) return passes
           return Effect.map(counters.take(name, limit, key), (count) =>
             count.refused ? refusalOf(name, limit, count.resetInMs) : undefined
           )
@@ -227,35 +220,25 @@ export class RateLimitGate extends Context.Service<
         const userOf = (authorization: string | undefined): Effect.Effect<UserId | undefined> =>
           bearerCredential(authorization).pipe(
             Effect.flatMap((credential) => identity.authenticate(credential)),
-            // The route itself answers a caller it cannot authenticate; no user, no per-user count.
+            // The endpoint itself answers a caller it cannot authenticate; no user, no per-user count.
             Effect.catch(() => Effect.succeed(undefined))
           )
 
-        const adminBlocked = (clientAddress: string): Effect.Effect<RateLimitRefusal | undefined> => {
-          const limit = settings.adminFailuresPerAddress
-          if (limit === null) return Effect.succeed(undefined)
-          return Effect.map(counters.look("adminFailuresPerAddress", limit, clientAddress), (count) =>
-            count.refused ? refusalOf("adminFailuresPerAddress", limit, count.resetInMs) : undefined
-          )
+        /** Each endpoint's limits that `settings` keeps; an endpoint with none left is absent. */
+        const active = new Map<string, EndpointLimits>()
+        for (const [endpoint, limits] of Object.entries(endpointLimits)) {
+          const kept = (names: ReadonlyArray<RateLimitName>) => names.filter((name) => settings[name] !== null)
+          const perAddress = kept(limits.perAddress)
+          const perUser = kept(limits.perUser)
+          if (perAddress.length + perUser.length > 0) active.set(endpoint, { perAddress, perUser })
         }
-
-        const routes = activeRouteLimits(settings)
-        const adminLimited = settings.adminFailuresPerAddress !== null
-        /** Only writes count; every other request passes the gate at once. */
-        const limitsOf = (method: string, path: string): RouteLimits | undefined => {
-          if (method !== "POST" || routes.length === 0) return undefined
-          for (const [pattern, limits] of routes) if (pattern.test(path)) return limits
-          return undefined
-        }
-        const counts = (method: string, path: string) =>
-          isAdminPath(path) ? adminLimited : limitsOf(method, path) !== undefined
+        const adminLimit = settings.adminFailuresPerAddress
 
         return RateLimitGate.of({
           clientAddress: clientAddressOf(options.trustedProxies),
-          counts,
-          check: (method, path, clientAddress, authorization) => {
-            if (isAdminPath(path)) return adminLimited ? adminBlocked(clientAddress) : passes
-            const limits = limitsOf(method, path)
+          counts: (endpoint) => active.has(endpoint),
+          check: (endpoint, clientAddress, authorization) => {
+            const limits = active.get(endpoint)
             if (limits === undefined) return passes
             const byAddress = limits.perAddress.map((name) => consume(name, clientAddress))
             if (limits.perUser.length === 0) return firstRefusal(byAddress)
@@ -267,8 +250,9 @@ export class RateLimitGate extends Context.Service<
               )
             )
           },
-          adminBlocked,
-          adminFailed: (clientAddress) => Effect.asVoid(consume("adminFailuresPerAddress", clientAddress))
+          adminAttempt: (clientAddress) => consume("adminFailuresPerAddress", clientAddress),
+          adminSucceeded: (clientAddress) =>
+            adminLimit === null ? Effect.void : counters.giveBack("adminFailuresPerAddress", adminLimit, clientAddress)
         })
       })
     )
@@ -280,48 +264,8 @@ export class RateLimitGate extends Context.Service<
       clientAddress: clientAddressOf([]),
       counts: () => false,
       check: () => passes,
-      adminBlocked: () => Effect.succeed(undefined),
-      adminFailed: () => Effect.void
+      adminAttempt: () => passes,
+      adminSucceeded: () => Effect.void
     })
-  )
-
-  /** The gate as a global router middleware: a refused request is answered 429 before any route runs. */
-  /**
-   * The gate as a global router middleware: a refused request is answered 429
-   * before any route runs. Without a `RateLimitGate` in context, it lets
-   * everything through: limits are the host's choice.
-   */
-  static readonly middleware = HttpRouter.middleware(
-    (httpEffect) =>
-      Effect.flatMap(Effect.serviceOption(RateLimitGate), (found) => {
-        if (Option.isNone(found)) return httpEffect
-        const gate = found.value
-        return Effect.flatMap(
-          HttpServerRequest.HttpServerRequest.useSync((request) => request),
-          (request) => {
-            const path = request.url.split("?")[0]!
-            if (!gate.counts(request.method, path)) return httpEffect
-            const address = gate.clientAddress(
-              Option.getOrUndefined(request.remoteAddress),
-              request.headers["x-forwarded-for"]
-            )
-            return Effect.flatMap(
-              gate.check(request.method, path, address, request.headers["authorization"]),
-              (refusal) => {
-                if (refusal === undefined) return httpEffect
-                const answer = rateLimitedAnswer(refusal)
-                return Effect.succeed(
-                  HttpServerResponse.text(answer.body, {
-                    status: answer.status,
-                    contentType: "application/problem+json",
-                    headers: answer.headers
-                  })
-                )
-              }
-            )
-          }
-        )
-      }),
-    { global: true }
   )
 }

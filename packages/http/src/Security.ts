@@ -32,6 +32,16 @@ export class AdminAuth extends HttpApiMiddleware.Service<AdminAuth>()("@boxoffic
   requiredForClient: true
 }) {}
 
+/**
+ * The rate limits of an endpoint (`RateLimitGate`), decided by the endpoint the router matched, so no
+ * spelling of a path walks around them; a refusal is `429 rate-limited` with `Retry-After`.
+ *
+ * @category middleware
+ */
+export class RateLimited extends HttpApiMiddleware.Service<RateLimited>()("@boxoffice/http/RateLimited", {
+  error: RateLimitedProblem
+}) {}
+
 /** Answers every request that fails its schema with a 400 `invalid-request` problem. @category middleware */
 export class RequestValidation extends HttpApiMiddleware.Service<RequestValidation>()(
   "@boxoffice/http/RequestValidation",

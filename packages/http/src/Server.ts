@@ -14,7 +14,7 @@ import {
   userIdOfSubject
 } from "@boxoffice/core"
 import { DateTime, Duration, Effect, Layer, Option, Redacted, Stream } from "effect"
-import { HttpRouter, HttpServerRequest } from "effect/http"
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, HttpApiMiddleware, HttpApiSwagger } from "effect/http-api"
 import {
   BoxofficeApi,
@@ -45,10 +45,10 @@ import {
 } from "./Problems.ts"
 import { MetricsExposition } from "./MetricsExposition.ts"
 import { QueueEventsHub } from "./QueueEventsHub.ts"
-import { RateLimitGate } from "./RateLimits.ts"
+import { RateLimitGate, type RateLimitRefusal, rateLimitedAnswer } from "./RateLimits.ts"
 import { holdOf, paymentFields, seatsOf, statusFields, statusOf } from "./Responses.ts"
 import { RequestMetrics } from "./RequestMetrics.ts"
-import { AdminAuth, CurrentUser, RequestValidation, UserAuth } from "./Security.ts"
+import { AdminAuth, CurrentUser, RateLimited, RequestValidation, UserAuth } from "./Security.ts"
 import { type AnswerHook, TransportGuards, transportProblemResponse } from "./TransportGuards.ts"
 
 /** @category models */
@@ -214,7 +214,7 @@ const AdminLive = HttpApiBuilder.group(BoxofficeApi, "admin", (handlers) =>
       )
       .handle("chargeUserWallet", ({ params, headers, payload }) =>
         Effect.map(
-          answer(booking.charge(userIdOfSubject(params.userId), payload.amount, headers["idempotency-key"])),
+          answer(booking.charge(userIdOfSubject(params.userId), payload.amount, headers["idempotency-key"], "host")),
           (receipt) =>
             new ChargeResponse({ chargeId: receipt.chargeId, amount: receipt.amountKrw, balance: receipt.balanceKrw })
         )
@@ -391,35 +391,73 @@ const UserAuthLive = Layer.effect(
   )
 )
 
-/** A wrong admin key counts against its address (`adminFailuresPerAddress`), when the host limits rates. */
-const countAdminFailure = Effect.flatMap(Effect.serviceOption(RateLimitGate), (gate) =>
-  Option.isNone(gate)
-    ? Effect.void
-    : Effect.flatMap(
-        HttpServerRequest.HttpServerRequest.useSync((request) => request),
-        (request) =>
-          gate.value.adminFailed(
-            gate.value.clientAddress(Option.getOrUndefined(request.remoteAddress), request.headers["x-forwarded-for"])
-          )
-      )
-)
+/** The client address of the request in hand, as the rate limits count it. */
+const clientAddressIn = (gate: RateLimitGate["Service"]) =>
+  HttpServerRequest.HttpServerRequest.useSync((request) =>
+    gate.clientAddress(Option.getOrUndefined(request.remoteAddress), request.headers["x-forwarded-for"])
+  )
 
+/** A refusal of the rate limits, answered with its headers. */
+const rateLimitedResponse = (refusal: RateLimitRefusal) => {
+  const answer = rateLimitedAnswer(refusal)
+  return HttpServerResponse.text(answer.body, {
+    status: answer.status,
+    contentType: "application/problem+json",
+    headers: answer.headers
+  })
+}
+
+/**
+ * The admin key. When the host limits rates, every attempt counts against its address before the key is
+ * compared (so a burst of guesses cannot run ahead of the count), a right key gives its attempt back, and an
+ * address that spent its attempts waits out the window, whichever admin route or spelling it tries.
+ */
 const AdminAuthLive = (options: HttpOptions) =>
-  Layer.succeed(
+  Layer.effect(
     AdminAuth,
-    AdminAuth.of({
-      bearer: (httpEffect, { credential }) =>
+    Effect.map(Effect.serviceOption(RateLimitGate), (gate) => {
+      const rightKey = (credential: Redacted.Redacted<string>) =>
         Option.isSome(options.adminKey) &&
         sameSecret(Redacted.value(credential), Redacted.value(options.adminKey.value))
-          ? httpEffect
-          : Effect.andThen(
-              countAdminFailure,
-              Effect.fail(
-                new UnauthenticatedProblem({ code: "unauthenticated", detail: "the admin key is missing or wrong" })
-              )
-            )
+      const wrongKey = Effect.fail(
+        new UnauthenticatedProblem({ code: "unauthenticated", detail: "the admin key is missing or wrong" })
+      )
+      return AdminAuth.of({
+        bearer: (httpEffect, { credential }) => {
+          if (Option.isNone(gate)) return rightKey(credential) ? httpEffect : wrongKey
+          const limits = gate.value
+          return Effect.gen(function* () {
+            const address = yield* clientAddressIn(limits)
+            const refusal = yield* limits.adminAttempt(address)
+            if (refusal !== undefined) return rateLimitedResponse(refusal)
+            if (!rightKey(credential)) return yield* wrongKey
+            yield* limits.adminSucceeded(address)
+            return yield* httpEffect
+          })
+        }
+      })
     })
   )
+
+/** The rate limits of the endpoints that carry `RateLimited`, by the endpoint the router matched. */
+const RateLimitedLive = Layer.effect(
+  RateLimited,
+  Effect.map(Effect.serviceOption(RateLimitGate), (gate) =>
+    RateLimited.of((httpEffect, { endpoint }) => {
+      if (Option.isNone(gate) || !gate.value.counts(endpoint.identifier)) return httpEffect
+      return Effect.flatMap(
+        HttpServerRequest.HttpServerRequest.useSync((request) => request),
+        (request) =>
+          Effect.flatMap(clientAddressIn(gate.value), (address) =>
+            Effect.flatMap(
+              gate.value.check(endpoint.identifier, address, request.headers["authorization"]),
+              (refusal) => (refusal === undefined ? httpEffect : Effect.succeed(rateLimitedResponse(refusal)))
+            )
+          )
+      )
+    })
+  )
+)
 
 /** Every request that fails its schema gets a 400 `invalid-request` problem saying where. */
 const RequestValidationLive = HttpApiMiddleware.layerSchemaErrorTransform(RequestValidation, (error) =>
@@ -453,6 +491,10 @@ const routeOf = (method: string, path: string): string | null =>
 const FallbackRoute = HttpRouter.add("*", "*", (request) => {
   const path = request.url.split("?")[0]!
   const allowed = [...new Set(routes.filter((route) => route.pattern.test(path)).map((route) => route.method))]
+  // The path's shape fits a route of this very method, yet the router did not take it: a part of it is too long.
+  if (allowed.includes(request.method)) {
+    return Effect.succeed(transportProblemResponse("invalid-request", `a part of ${path} is too long`))
+  }
   return Effect.succeed(
     allowed.length > 0
       ? transportProblemResponse("method-not-allowed", `${path} allows ${allowed.join(", ")}`, {
@@ -480,16 +522,20 @@ const FallbackRoute = HttpRouter.add("*", "*", (request) => {
  * @category layers
  */
 export const BoxofficeHttp = {
+  /**
+   * The router configuration to serve the API with (`HttpRouter.serve(layer, { routerConfig })`): path
+   * parameters up to 1,024 characters, since `POST /admin/users/{userId}/wallet/charges` takes a host's `sub`
+   * of up to 255 characters, percent-encoded.
+   */
+  routerConfig: { maxParamLength: 1_024 },
   layer: (options: HttpOptions) =>
     Layer.mergeAll(
       HttpApiBuilder.layer(BoxofficeApi, { openapiPath: "/openapi.json" }).pipe(
         Layer.provide([PublicLive(options), AdminLive, UserLive(options)]),
-        Layer.provide([UserAuthLive, AdminAuthLive(options), RequestValidationLive])
+        Layer.provide([UserAuthLive, AdminAuthLive(options), RequestValidationLive, RateLimitedLive])
       ),
       HttpApiSwagger.layer(BoxofficeApi, { path: "/docs" }),
       FallbackRoute,
-      // Registered before the metrics and the guards, so that they count and log its refusals.
-      RateLimitGate.middleware,
       options.requestMetrics === false ? Layer.empty : RequestMetrics.layer(routeOf),
       TransportGuards.layer({
         ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),

@@ -47,6 +47,7 @@ export const MemoryRateLimitCounters = {
               (result: unknown) => countOf(result instanceof RateLimiterRes ? result : null, true)
             )
         ),
+      giveBack: (name, limit, key) => Effect.promise(() => limiterFor(name, limit).reward(key, 1)).pipe(Effect.asVoid),
       look: (name, limit, key) =>
         Effect.promise(() => limiterFor(name, limit).get(key)).pipe(
           Effect.map((result) => countOf(result, (result?.consumedPoints ?? 0) >= limit.points))

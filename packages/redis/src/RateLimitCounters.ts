@@ -50,6 +50,11 @@ export const makeRateLimitCounters = (client: RedisClient, keyPrefix: string): R
               )
         )
       ),
+    giveBack: (name, limit, key) =>
+      Effect.tryPromise({ try: () => limiterFor(name, limit).reward(key, 1), catch: (cause) => cause }).pipe(
+        Effect.asVoid,
+        Effect.catch(() => Effect.void)
+      ),
     look: (name, limit, key) =>
       Effect.tryPromise({ try: () => limiterFor(name, limit).get(key), catch: (cause) => cause }).pipe(
         Effect.map((result) => countOf(result, (result?.consumedPoints ?? 0) >= limit.points)),

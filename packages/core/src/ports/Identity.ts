@@ -8,7 +8,7 @@ import { Unauthenticated, type Unavailable } from "../Errors.ts"
 import { Base64Url } from "../internal/base64url.ts"
 import { type HmacKey, keyIdOf, makeHmacKey, requireLongSecret } from "../internal/hmac.ts"
 import { uuidV5 } from "../internal/uuidV5.ts"
-import { makeVerifiedTokens } from "../internal/VerifiedTokens.ts"
+import { makeVerifiedTokens } from "../VerifiedTokens.ts"
 import { Limits } from "../model/Limits.ts"
 import { newId, UserId } from "../model/Ids.ts"
 

@@ -7,7 +7,7 @@ import { Context, Effect, Layer, type Redacted, Result, Schema } from "effect"
 import { QueueTokenInvalid } from "../Errors.ts"
 import { Base64Url } from "../internal/base64url.ts"
 import { makeHmacKey, requireLongSecret } from "../internal/hmac.ts"
-import { makeVerifiedTokens } from "../internal/VerifiedTokens.ts"
+import { makeVerifiedTokens } from "../VerifiedTokens.ts"
 import { Limits } from "../model/Limits.ts"
 import { QueueTokenClaims } from "../model/QueueEntry.ts"
 

@@ -45,5 +45,7 @@ export class RateLimitCounters extends Context.Service<
     readonly take: (name: string, limit: RateLimit, key: string) => Effect.Effect<RateLimitCount>
     /** Where `key` stands, without counting an event. */
     readonly look: (name: string, limit: RateLimit, key: string) => Effect.Effect<RateLimitCount>
+    /** Gives back one event of `key` taken by `take`: an attempt that turned out not to count (a right admin key). */
+    readonly giveBack: (name: string, limit: RateLimit, key: string) => Effect.Effect<void>
   }
 >()("@boxoffice/core/RateLimitCounters") {}
