@@ -108,6 +108,24 @@ export class AlreadyPaid extends OutcomeError<AlreadyPaid>()("AlreadyPaid", {
   }
 }
 
+/** The payment was refunded already. @category errors */
+export class AlreadyRefunded extends OutcomeError<AlreadyRefunded>()("AlreadyRefunded", {
+  paymentId: Schema.String
+}) {
+  get code() {
+    return "already-refunded" as const
+  }
+}
+
+/** The concert's refund cutoff has passed for this payment's date: the buyer can no longer cancel. @category errors */
+export class RefundClosed extends OutcomeError<RefundClosed>()("RefundClosed", {
+  paymentId: Schema.String
+}) {
+  get code() {
+    return "refund-closed" as const
+  }
+}
+
 /** The same Idempotency-Key is still running. @category errors */
 export class IdempotencyInFlight extends OutcomeError<IdempotencyInFlight>()("IdempotencyInFlight", {}) {
   get code() {
