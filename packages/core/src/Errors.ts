@@ -70,9 +70,9 @@ export class Forbidden extends OutcomeError<Forbidden>()("Forbidden", {
   }
 }
 
-/** An unknown concert, date or hold. @category errors */
+/** An unknown concert, date, hold or payment. @category errors */
 export class NotFound extends OutcomeError<NotFound>()("NotFound", {
-  entity: Schema.Literals(["concert", "date", "hold"]),
+  entity: Schema.Literals(["concert", "date", "hold", "payment"]),
   id: Schema.String
 }) {
   get code() {
