@@ -22,6 +22,7 @@ import { BookingMetrics } from "./BookingMetrics.ts"
 import { spanWhenTracing } from "./internal/EffectInternals.ts"
 import {
   type AlreadyPaid,
+  type AlreadyRefunded,
   type BalanceLimitExceeded,
   Forbidden,
   type HoldExpired,
@@ -34,6 +35,7 @@ import {
   NotFound,
   type OutcomeUnknown,
   QueueNotAdmitted,
+  type RefundClosed,
   type QueueTokenInvalid,
   QueueTokenExpired,
   QueueTokenInvalid as QueueTokenInvalidError,
@@ -42,10 +44,21 @@ import {
   SoldOut,
   type Unavailable
 } from "./Errors.ts"
+import { Limits } from "./model/Limits.ts"
 import { Concert, ConcertDate, type NewConcert, QueuePolicy, SalePolicy, SeatClass } from "./model/Concert.ts"
 import type { Hold } from "./model/Hold.ts"
-import { ChargeId, ConcertId, DateId, HoldId, newId, PaymentId, QueueTokenId, type UserId } from "./model/Ids.ts"
-import type { Payment, PaymentReceipt } from "./model/Payment.ts"
+import {
+  ChargeId,
+  ConcertId,
+  DateId,
+  HoldId,
+  newId,
+  PaymentId,
+  QueueTokenId,
+  RefundId,
+  type UserId
+} from "./model/Ids.ts"
+import type { Payment, PaymentReceipt, RefundReceipt } from "./model/Payment.ts"
 import type { QueueSettings, QueueSettingsChange } from "./model/QueueSettings.ts"
 import type { DateSeatCounts, QueueStats } from "./model/SaleReport.ts"
 import { type QueueEntry, QueueTokenClaims } from "./model/QueueEntry.ts"
@@ -59,10 +72,23 @@ import { Queue } from "./ports/Queue.ts"
 import { QueueTokenSigner } from "./ports/QueueTokenSigner.ts"
 import { SeatInventory } from "./ports/SeatInventory.ts"
 import { Wallet } from "./ports/Wallet.ts"
+import { refundDeadlineMs, refundFeeKrw } from "./rules/Refunds.ts"
 import { checkSaleOpen } from "./rules/SaleWindow.ts"
 import { checkSeatClasses } from "./rules/SeatClasses.ts"
 import { checkSeatRange } from "./rules/SeatLimit.ts"
 import { isSoldOut, soldOutCheckIntervalMs, soldOutRetryIntervalMs, upcomingDates } from "./rules/SoldOut.ts"
+
+/** Everything a refund may fail with. @category models */
+export type RefundFailure =
+  | NotFound
+  | Forbidden
+  | AlreadyRefunded
+  | RefundClosed
+  | BalanceLimitExceeded
+  | IdempotencyInFlight
+  | IdempotencyKeyReused
+  | Unavailable
+  | OutcomeUnknown
 
 /** What a join returns: the signed token and the entry it names. @category models */
 export interface QueueTicket {
@@ -232,6 +258,35 @@ export class Booking extends Context.Service<
     >
     readonly listPayments: (userId: UserId) => Effect.Effect<ReadonlyArray<Payment>, Unavailable>
     /**
+     * The buyer cancels a payment (no queue token needed): until the
+     * concert's `refundUntilHours` before its date starts, by the seat
+     * store's clock, the wallet gets back the amount less the concert's fee
+     * (`refundFeeKrw`), and the seats are for sale again at once, in one
+     * atomic step. A concert marked sold out is open again.
+     */
+    readonly refund: (
+      userId: UserId,
+      paymentId: PaymentId,
+      idempotencyKey: string | null
+    ) => Effect.Effect<RefundReceipt, RefundFailure>
+    /** The host refunds a payment in full, until its date starts (a cancelled show). */
+    readonly refundAsHost: (
+      paymentId: PaymentId,
+      idempotencyKey: string | null
+    ) => Effect.Effect<RefundReceipt, RefundFailure>
+    /**
+     * The host refunds every payment of a date, each exactly once, at most
+     * `Limits.refundsPerCallMax` per call: it answers how many this call
+     * refunded and how many remain, and a call after an interruption goes on
+     * where the last one stopped.
+     */
+    readonly refundDate: (
+      dateId: DateId
+    ) => Effect.Effect<
+      { readonly refunded: number; readonly remaining: number },
+      NotFound | RefundClosed | BalanceLimitExceeded | Unavailable | OutcomeUnknown
+    >
+    /**
      * Readiness: one cheap read through the catalog and one through the queue,
      * so every configured store is asked (the wallet and payments share the
      * catalog's database in every adapter set). `Unavailable` names the first
@@ -276,6 +331,31 @@ export class Booking extends Context.Service<
         Effect.flatMap(readSoldOut(concert), (soldOut) =>
           soldOut ? queue.markSoldOut(concert.concertId, concert.policy.queue) : Effect.void
         )
+
+      // When this instance last read the seat store for a line that refused a join as sold out.
+      const reopenCheckAtMs = new Map<ConcertId, number>()
+
+      /**
+       * A refund puts seats back on sale: the seat store is read, and if the
+       * concert is not sold out its line's mark is cleared. After a refund it
+       * always reads; on a join refused as sold out (`rateLimited`), at most
+       * once per `soldOutCheckIntervalMs` per concert, which repairs a mark
+       * whose clearing was lost (an instance that crashed between a refund and
+       * its clear). Answers whether the line was reopened.
+       */
+      const reopenIfSeatsBack = (concert: Concert, rateLimited: boolean): Effect.Effect<boolean, Unavailable> =>
+        Effect.flatMap(Clock.currentTimeMillis, (nowMs) => {
+          if (rateLimited) {
+            if (nowMs < (reopenCheckAtMs.get(concert.concertId) ?? 0)) return Effect.succeed(false)
+            if (reopenCheckAtMs.size >= 10_000) reopenCheckAtMs.clear()
+            reopenCheckAtMs.set(concert.concertId, nowMs + soldOutCheckIntervalMs)
+          }
+          return Effect.flatMap(readSoldOut(concert), (soldOut) =>
+            soldOut
+              ? Effect.succeed(false)
+              : Effect.as(queue.clearSoldOut(concert.concertId, concert.policy.queue), true)
+          )
+        })
 
       /**
        * Runs before a queue call on `concert`. A mark that this instance owes (its
@@ -387,7 +467,9 @@ export class Booking extends Context.Service<
           }),
           holdSeconds: input.holdSeconds ?? defaults.holdSeconds,
           maxSeatsPerUser: input.maxSeatsPerUser ?? defaults.maxSeatsPerUser,
-          holdNeedsFunds: input.holdNeedsFunds ?? defaults.holdNeedsFunds
+          holdNeedsFunds: input.holdNeedsFunds ?? defaults.holdNeedsFunds,
+          refundUntilHours: input.refundUntilHours ?? defaults.refundUntilHours,
+          refundFeePercent: input.refundFeePercent ?? defaults.refundFeePercent
         })
         for (const [index, date] of input.dates.entries()) {
           yield* Effect.fromResult(
@@ -421,12 +503,16 @@ export class Booking extends Context.Service<
         const concert = yield* findConcert(concertId)
         if (humanCheck !== undefined) yield* humanCheck.verify(humanProof)
         yield* settleSoldOut(concert, false)
-        const { entry, created } = yield* queue.join({
-          tokenId: yield* newId(QueueTokenId),
-          concertId,
-          userId,
-          policy: concert.policy.queue
-        })
+        const request = { tokenId: yield* newId(QueueTokenId), concertId, userId, policy: concert.policy.queue }
+        const { entry, created } = yield* queue
+          .join(request)
+          .pipe(
+            Effect.catchTag("SoldOut", (soldOut) =>
+              Effect.flatMap(reopenIfSeatsBack(concert, true), (reopened) =>
+                reopened ? queue.join(request) : Effect.fail(soldOut)
+              )
+            )
+          )
         // Signing the stored entry again yields the same token for a repeated join. Its ids are the entry's.
         const queueToken = yield* signer.sign(
           QueueTokenClaims.trusted({
@@ -665,6 +751,85 @@ export class Booking extends Context.Service<
         return yield* payments.listPayments(userId)
       }, spanWhenTracing("Booking.listPayments"))
 
+      const findPayment = (paymentId: PaymentId) =>
+        Effect.flatMap(
+          payments.findPayment(paymentId),
+          Option.match({
+            onNone: () => Effect.fail(new NotFound({ entity: "payment", id: paymentId })),
+            onSome: Effect.succeed
+          })
+        )
+
+      /**
+       * Refunds a payment: the engine prices the fee and the deadline from the
+       * concert's policy (rules/Refunds), the store judges them by its clock in
+       * one atomic step. A committed refund reopens a sold-out line; if that
+       * fails, the refund stands and the next join refused as sold out repairs it.
+       */
+      const refundPayment = Effect.fnUntraced(function* (
+        payment: Payment,
+        by: "user" | "host",
+        idempotencyKey: string | null
+      ) {
+        const date = yield* findDate(payment.dateId)
+        const concert = yield* findConcert(date.concertId)
+        const refundId = yield* newId(RefundId)
+        const receipt = yield* payments.refund({
+          refundId,
+          paymentId: payment.paymentId,
+          userId: by === "user" ? payment.userId : null,
+          feeKrw: by === "user" ? refundFeeKrw(payment.amountKrw, concert.policy.refundFeePercent) : 0,
+          deadlineMs: refundDeadlineMs(concert.policy, DateTime.toEpochMillis(date.startsAt), by),
+          by,
+          idempotency: claimOf(
+            payment.userId,
+            idempotencyKey,
+            `${by === "host" ? "host-refund" : "refund"}:${payment.paymentId}`
+          )
+        })
+        if (receipt.refundId === refundId) {
+          yield* Metric.update(BookingMetrics.refunds, 1)
+          yield* Metric.update(BookingMetrics.refundedKrw, receipt.amountKrw)
+          yield* reopenIfSeatsBack(concert, false).pipe(
+            Effect.catchCause((cause) =>
+              Effect.logWarning("a refunded concert's line could not be reopened; the next join does it", cause)
+            )
+          )
+        }
+        return receipt
+      })
+
+      const refund = Effect.fnUntraced(function* (userId: UserId, paymentId: PaymentId, idempotencyKey: string | null) {
+        const payment = yield* findPayment(paymentId)
+        if (payment.userId !== userId) return yield* new Forbidden({ detail: "the payment is another user's" })
+        return yield* refundPayment(payment, "user", idempotencyKey)
+      }, spanWhenTracing("Booking.refund"))
+
+      const refundAsHost = Effect.fnUntraced(function* (paymentId: PaymentId, idempotencyKey: string | null) {
+        return yield* refundPayment(yield* findPayment(paymentId), "host", idempotencyKey)
+      }, spanWhenTracing("Booking.refundAsHost"))
+
+      const refundDate = Effect.fnUntraced(function* (dateId: DateId) {
+        yield* findDate(dateId)
+        const { payments: batch, total } = yield* payments.unrefundedPayments(dateId, Limits.refundsPerCallMax)
+        let refunded = 0
+        for (const payment of batch) {
+          // A refund that a concurrent call made first counts as done: each payment is refunded once.
+          const done = yield* refundPayment(payment, "host", null).pipe(
+            Effect.as(true),
+            Effect.catchTags({
+              AlreadyRefunded: () => Effect.succeed(false),
+              NotFound: (error) => Effect.fail(error),
+              Forbidden: (error) => Effect.die(error),
+              IdempotencyInFlight: (error) => Effect.die(error),
+              IdempotencyKeyReused: (error) => Effect.die(error)
+            })
+          )
+          if (done) refunded++
+        }
+        return { refunded, remaining: total - batch.length }
+      }, spanWhenTracing("Booking.refundDate"))
+
       // Ids that name nothing: the reads find nothing and change nothing.
       const probeConcertId = "00000000-0000-4000-8000-000000000000" as ConcertId
       const probeTokenId = "00000000-0000-4000-8000-000000000000" as QueueTokenId
@@ -721,7 +886,10 @@ export class Booking extends Context.Service<
         balance,
         funds,
         pay,
-        listPayments
+        listPayments,
+        refund,
+        refundAsHost,
+        refundDate
       })
     })
   )

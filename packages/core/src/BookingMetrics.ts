@@ -37,7 +37,12 @@ export const BookingMetrics = {
     description: "KRW charged to wallets",
     incremental: true
   }),
-  paidKrw: Metric.counter("boxoffice_paid_krw_total", { description: "KRW paid for seats", incremental: true })
+  paidKrw: Metric.counter("boxoffice_paid_krw_total", { description: "KRW paid for seats", incremental: true }),
+  refunds: Metric.counter("boxoffice_refunds_total", { description: "Payments refunded", incremental: true }),
+  refundedKrw: Metric.counter("boxoffice_refunded_krw_total", {
+    description: "KRW refunded to wallets",
+    incremental: true
+  })
 } as const
 
 /** The same service, with each call's latency recorded under its port and operation (and a span, if `traced`). */

@@ -1,12 +1,16 @@
 /**
  * In-memory `Payments`: the payment step, atomic because it is one
  * synchronous block over the shared state. It records the queue token with
- * the payment and refuses a second payment with that token.
+ * the payment and refuses a second payment with that token. A refund is one
+ * such block too: it credits the wallet, records the refund beside the
+ * payment and takes the seats off the sold map.
  *
  * @since 0.1.0
  */
 import {
+  AlreadyRefunded,
   checkPayable,
+  credit,
   checkSaleOpen,
   debitAvailable,
   Forbidden,
@@ -17,7 +21,10 @@ import {
   Payment,
   PaymentReceipt,
   Payments,
-  QueueTokenExpired
+  QueueTokenExpired,
+  Refund,
+  RefundClosed,
+  RefundReceipt
 } from "@boxoffice/core"
 import { DateTime, Effect, Layer, Option, Result } from "effect"
 import { liveReservationsKrw, seatsOf, tidy, userDateKey } from "./internal/MemoryState.ts"
@@ -118,8 +125,92 @@ export const layer: Layer.Layer<Payments, never, MemoryStore> = Layer.effect(
           payments.push(payment)
           state.paymentsByUser.set(request.userId, payments)
           state.paymentByQueueToken.set(request.queueTokenId, payment.paymentId)
+          state.paymentsById.set(payment.paymentId, payment)
+          const unrefunded = state.unrefundedByDate.get(payment.dateId) ?? new Set()
+          unrefunded.add(payment.paymentId)
+          state.unrefundedByDate.set(payment.dateId, unrefunded)
           recordOutcome(state, request.idempotency, { _tag: "Paid", receipt }, nowMs)
           return Result.succeed(receipt)
+        }),
+      refund: (request) =>
+        atomically((nowMs) => {
+          tidy(state, nowMs)
+          const found = state.paymentsById.get(request.paymentId)
+          // The claim is the payment owner's: the engine scopes keys per user.
+          const claimed = claimKey(state, request.idempotency)
+          if (Result.isFailure(claimed)) return Result.fail(claimed.failure)
+          if (Option.isSome(claimed.success)) return Result.succeed(receiptOf(claimed.success.value, "Refunded"))
+          if (found === undefined) return Result.fail(new NotFound({ entity: "payment", id: request.paymentId }))
+          if (request.userId !== null && found.userId !== request.userId) {
+            return Result.fail(new Forbidden({ detail: "the payment is another user's" }))
+          }
+          if (found.refund !== null) return Result.fail(new AlreadyRefunded({ paymentId: found.paymentId }))
+          if (nowMs >= request.deadlineMs) return Result.fail(new RefundClosed({ paymentId: found.paymentId }))
+          const amountKrw = found.amountKrw - request.feeKrw
+          const balanceBefore = state.balances.get(found.userId) ?? 0
+          const balance = state.faults.refundWithoutMoney
+            ? Result.succeed(balanceBefore)
+            : credit(balanceBefore, amountKrw)
+          if (Result.isFailure(balance)) return Result.fail(balance.failure)
+          const refundedAt = DateTime.makeUnsafe(nowMs)
+          const refund = new Refund({
+            refundId: request.refundId,
+            amountKrw,
+            feeKrw: request.feeKrw,
+            by: request.by,
+            refundedAt
+          })
+          const refunded = new Payment({ ...found, refund })
+          const receipt = new RefundReceipt({
+            refundId: request.refundId,
+            paymentId: found.paymentId,
+            amountKrw,
+            feeKrw: request.feeKrw,
+            balanceKrw: balance.success,
+            refundedAt
+          })
+          const creditEntry = new LedgerEntry({
+            userId: found.userId,
+            kind: "refund",
+            referenceId: request.refundId,
+            amountKrw,
+            at: refundedAt
+          })
+          // Every value is built before the first write: nothing below can throw halfway.
+          const seats = seatsOf(state, found.dateId)
+          for (const n of found.seatNumbers) {
+            if (seats.sold.get(n)?.paymentId === found.paymentId) seats.sold.delete(n)
+          }
+          const key = userDateKey(found.userId, found.dateId)
+          state.seatsSoldByUserDate.set(key, (state.seatsSoldByUserDate.get(key) ?? 0) - found.seatNumbers.length)
+          if (!state.faults.refundWithoutMoney) {
+            state.balances.set(found.userId, balance.success)
+            const ledger = state.ledgers.get(found.userId) ?? []
+            ledger.push(creditEntry)
+            state.ledgers.set(found.userId, ledger)
+          }
+          if (!state.faults.refundCreditsTwice) {
+            state.paymentsById.set(found.paymentId, refunded)
+            const own = state.paymentsByUser.get(found.userId) ?? []
+            state.paymentsByUser.set(
+              found.userId,
+              own.map((payment) => (payment.paymentId === found.paymentId ? refunded : payment))
+            )
+            state.unrefundedByDate.get(found.dateId)?.delete(found.paymentId)
+          }
+          recordOutcome(state, request.idempotency, { _tag: "Refunded", receipt }, nowMs)
+          return Result.succeed(receipt)
+        }),
+      findPayment: (paymentId) => Effect.sync(() => Option.fromNullishOr(state.paymentsById.get(paymentId))),
+      unrefundedPayments: (dateId, limit) =>
+        Effect.sync(() => {
+          const ids = state.unrefundedByDate.get(dateId) ?? new Set()
+          const payments = []
+          for (const paymentId of ids) {
+            if (payments.length >= limit) break
+            payments.push(state.paymentsById.get(paymentId)!)
+          }
+          return { payments, total: ids.size }
         }),
       listPayments: (userId) => Effect.sync(() => [...(state.paymentsByUser.get(userId) ?? [])])
     })

@@ -7,12 +7,18 @@
  * after those locks, and sells only seats that are still this hold's. It
  * debits only what the user's other live reserving holds leave (L2). The
  * payment row carries its queue token, unique: a token pays once. The unique
- * (date, seat) key of `sales` is the final guard against a double sale.
+ * (date, seat) key of `sales` is the final guard against a double sale. A
+ * refund is one call of `boxoffice_refund` (migration 0009), one transaction
+ * (L2, L3): it locks the payment, the wallet and the seats, judges the
+ * deadline by the clock after those locks, credits the wallet, records the
+ * refund (unique per payment) and unsells the seats.
  *
  * @since 0.1.0
  */
 import {
   type AlreadyPaid,
+  AlreadyRefunded,
+  BalanceLimitExceeded,
   checkPayable,
   type DateId,
   Forbidden,
@@ -31,12 +37,19 @@ import {
   Payments,
   type PricedSeat,
   QueueTokenExpired,
+  Refund,
+  RefundClosed,
+  type RefundId,
+  RefundReceipt,
+  type RefundError,
+  type RefundRequest,
+  Limits,
   SaleClosed,
   type SeatsLeft,
   type UserId
 } from "@boxoffice/core"
 import { sql } from "drizzle-orm"
-import { DateTime, Effect, Layer } from "effect"
+import { DateTime, Effect, Layer, Option } from "effect"
 import type { Sql } from "postgres"
 import { keyedAnswer, type KeyedOutcome } from "./internal/claims.ts"
 import { PgDatabase, rows } from "./internal/Database.ts"
@@ -140,6 +153,98 @@ const seatsLeftColumn = (client: Sql, request: PaymentRequest) => client`
         and s.hold_id is distinct from ${request.holdId}::uuid and s.sold_user_id is null) then 'held'
     else 'none' end`
 
+interface RefundRow {
+  readonly outcome:
+    | "refunded"
+    | "not-found"
+    | "forbidden"
+    | "already-refunded"
+    | "refund-closed"
+    | "balance-limit"
+    | KeyedOutcome
+  readonly amount_krw: number | null
+  readonly balance_krw: number | null
+  readonly refunded_at_ms: number | null
+  readonly recorded: unknown
+}
+
+/** The receipt a row of `boxoffice_refund` answers, or the refusal it names. */
+const refundReceiptOf = (request: RefundRequest, row: RefundRow): Effect.Effect<RefundReceipt, RefundError> => {
+  switch (row.outcome) {
+    case "replay":
+    case "in-flight":
+    case "key-reused":
+      return keyedAnswer(row.outcome, row.recorded, "Refunded")
+    case "not-found":
+      return Effect.fail(new NotFound({ entity: "payment", id: request.paymentId }))
+    case "forbidden":
+      return Effect.fail(new Forbidden({ detail: "the payment is another user's" }))
+    case "already-refunded":
+      return Effect.fail(new AlreadyRefunded({ paymentId: request.paymentId }))
+    case "refund-closed":
+      return Effect.fail(new RefundClosed({ paymentId: request.paymentId }))
+    case "balance-limit":
+      return Effect.fail(
+        new BalanceLimitExceeded({ balanceKrw: Number(row.balance_krw), balanceKrwMax: Limits.balanceKrwMax })
+      )
+    case "refunded":
+      return Effect.succeed(
+        new RefundReceipt({
+          refundId: request.refundId,
+          paymentId: request.paymentId,
+          amountKrw: row.amount_krw!,
+          feeKrw: request.feeKrw,
+          balanceKrw: Number(row.balance_krw),
+          refundedAt: DateTime.makeUnsafe(row.refunded_at_ms!)
+        })
+      )
+  }
+}
+
+interface PaymentRow {
+  readonly payment_id: string
+  readonly user_id: string
+  readonly hold_id: string
+  readonly date_id: string
+  readonly amount_krw: number
+  readonly seat_numbers: Array<number>
+  readonly seats: ReadonlyArray<PricedSeat>
+  readonly paid_at_ms: number
+  readonly refund_id: string | null
+  readonly refund_amount_krw: number | null
+  readonly fee_krw: number | null
+  readonly refunded_by: "user" | "host" | null
+  readonly refunded_at_ms: number | null
+}
+
+/** The columns of a `PaymentRow`, over `payments p join holds h left join refunds r`. */
+const paymentColumns = sql.raw(`p.payment_id, p.user_id, p.hold_id, p.date_id, p.amount_krw, p.seat_numbers,
+  boxoffice_priced_seats(h.seat_numbers, h.seat_prices, h.seat_classes) as seats,
+  ${epochMs("p.paid_at")} as paid_at_ms, r.refund_id, r.amount_krw as refund_amount_krw, r.fee_krw,
+  r.by as refunded_by, ${epochMs("r.refunded_at")} as refunded_at_ms`)
+
+const paymentOf = (row: PaymentRow) =>
+  new Payment({
+    paymentId: row.payment_id as PaymentId,
+    userId: row.user_id as UserId,
+    holdId: row.hold_id as HoldId,
+    dateId: row.date_id as DateId,
+    amountKrw: row.amount_krw,
+    seatNumbers: row.seat_numbers,
+    seats: row.seats,
+    paidAt: DateTime.makeUnsafe(row.paid_at_ms),
+    refund:
+      row.refund_id === null
+        ? null
+        : new Refund({
+            refundId: row.refund_id as RefundId,
+            amountKrw: row.refund_amount_krw!,
+            feeKrw: row.fee_krw!,
+            by: row.refunded_by!,
+            refundedAt: DateTime.makeUnsafe(row.refunded_at_ms!)
+          })
+  })
+
 /** @category layers */
 export const layer: Layer.Layer<Payments, never, PgDatabase> = Layer.effect(
   Payments,
@@ -168,37 +273,47 @@ export const layer: Layer.Layer<Payments, never, PgDatabase> = Layer.effect(
       pay: (request) => Effect.map(payReportingSeatsLeft(request), (paid) => paid.receipt),
       listPayments: (userId) =>
         database.run(async (db) => {
-          const found = await rows<{
-            payment_id: string
-            hold_id: string
-            date_id: string
-            amount_krw: number
-            seat_numbers: Array<number>
-            seats: ReadonlyArray<PricedSeat>
-            paid_at_ms: number
-          }>(
+          const found = await rows<PaymentRow>(
             db,
-            sql`
-            select p.payment_id, p.hold_id, p.date_id, p.amount_krw, p.seat_numbers,
-              boxoffice_priced_seats(h.seat_numbers, h.seat_prices, h.seat_classes) as seats,
-              ${sql.raw(epochMs("p.paid_at"))} as paid_at_ms
-            from payments p join holds h on h.hold_id = p.hold_id
+            sql`select ${paymentColumns}
+            from payments p join holds h on h.hold_id = p.hold_id left join refunds r on r.payment_id = p.payment_id
             where p.user_id = ${userId} order by p.paid_at, p.payment_id`
           )
-          return found.map(
-            (row) =>
-              new Payment({
-                paymentId: row.payment_id as PaymentId,
-                userId: userId as UserId,
-                holdId: row.hold_id as HoldId,
-                dateId: row.date_id as DateId,
-                amountKrw: row.amount_krw,
-                seatNumbers: row.seat_numbers,
-                seats: row.seats,
-                paidAt: DateTime.makeUnsafe(row.paid_at_ms)
-              })
+          return found.map(paymentOf)
+        }),
+      findPayment: (paymentId) =>
+        database.run(async (db) => {
+          const [found] = await rows<PaymentRow>(
+            db,
+            sql`select ${paymentColumns}
+            from payments p join holds h on h.hold_id = p.hold_id left join refunds r on r.payment_id = p.payment_id
+            where p.payment_id = ${paymentId}`
           )
-        })
+          return Option.map(Option.fromNullishOr(found), paymentOf)
+        }),
+      unrefundedPayments: (dateId, limit) =>
+        database.run(async (db) => {
+          const found = await rows<PaymentRow & { readonly total: number }>(
+            db,
+            sql`select ${paymentColumns}, count(*) over ()::int as total
+            from payments p join holds h on h.hold_id = p.hold_id left join refunds r on r.payment_id = p.payment_id
+            where p.date_id = ${dateId} and r.refund_id is null
+            order by p.paid_at, p.payment_id limit ${limit}`
+          )
+          const total = found.length > 0 ? found[0]!.total : 0
+          return { payments: found.map(paymentOf), total }
+        }),
+      refund: (request) =>
+        Effect.flatMap(
+          database.write(async () => {
+            const [row] = await client<Array<RefundRow>>`
+              select * from boxoffice_refund(${request.refundId}, ${request.paymentId}, ${request.userId},
+                ${request.feeKrw}, ${request.deadlineMs}, ${request.by}, ${request.idempotency?.userId ?? null},
+                ${request.idempotency?.key ?? null}, ${request.idempotency?.fingerprint ?? null})`
+            return row!
+          }),
+          (row) => refundReceiptOf(request, row)
+        )
     })
   })
 )

@@ -45,13 +45,29 @@ export class SalePolicy extends Schema.Class<SalePolicy>("@boxoffice/core/SalePo
   holdNeedsFunds: Schema.Boolean.pipe(
     Schema.withDecodingDefaultKey(Effect.succeed(false)),
     Schema.withConstructorDefault(Effect.succeed(false))
+  ),
+  /**
+   * A buyer may cancel a payment until this many hours before its date
+   * starts (0: until the start). 24 by default, and for a policy stored
+   * before refunds existed.
+   */
+  refundUntilHours: intBetween(0, Limits.refundUntilHoursMax).pipe(
+    Schema.withDecodingDefaultKey(Effect.succeed(Limits.refundUntilHoursDefault)),
+    Schema.withConstructorDefault(Effect.succeed(Limits.refundUntilHoursDefault))
+  ),
+  /** The share of a buyer's refund the organiser keeps, in percent (`refundFeeKrw`); 0 by default. */
+  refundFeePercent: intBetween(0, 100).pipe(
+    Schema.withDecodingDefaultKey(Effect.succeed(0)),
+    Schema.withConstructorDefault(Effect.succeed(0))
   )
 }) {
   static readonly default = new SalePolicy({
     queue: QueuePolicy.default,
     holdSeconds: 300,
     maxSeatsPerUser: 4,
-    holdNeedsFunds: false
+    holdNeedsFunds: false,
+    refundUntilHours: Limits.refundUntilHoursDefault,
+    refundFeePercent: 0
   })
 }
 
@@ -136,7 +152,11 @@ export const NewConcert = Schema.Struct({
   /** When the sale opens (a past time means now); absent, it is open at once. */
   opensAt: Schema.optionalKey(Schema.DateTimeUtc),
   /** Holds reserve their amount from the wallet; absent, false. */
-  holdNeedsFunds: Schema.optionalKey(Schema.Boolean)
+  holdNeedsFunds: Schema.optionalKey(Schema.Boolean),
+  /** Hours before a date's start until which a buyer may cancel; absent, 24. */
+  refundUntilHours: Schema.optionalKey(intBetween(0, Limits.refundUntilHoursMax)),
+  /** The organiser's share of a buyer's refund, in percent; absent, 0. */
+  refundFeePercent: Schema.optionalKey(intBetween(0, 100))
 })
 /** @category models */
 export type NewConcert = typeof NewConcert.Type

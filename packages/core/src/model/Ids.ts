@@ -31,6 +31,10 @@ export const PaymentId = Uuid.pipe(Schema.brand("PaymentId"))
 /** @category ids */
 export type PaymentId = typeof PaymentId.Type
 /** @category ids */
+export const RefundId = Uuid.pipe(Schema.brand("RefundId"))
+/** @category ids */
+export type RefundId = typeof RefundId.Type
+/** @category ids */
 export const ChargeId = Uuid.pipe(Schema.brand("ChargeId"))
 /** @category ids */
 export type ChargeId = typeof ChargeId.Type

@@ -32,6 +32,15 @@ export const Limits = {
    * report and the work of creating a date (each seat is matched against its date's classes).
    */
   seatClassesPerDateMax: 20,
+  /**
+   * The latest refund cutoff, in hours before a date starts: a year. A buyer may cancel until
+   * `refundUntilHours` before the start; a bound keeps the policy a cutoff and not a typo.
+   */
+  refundUntilHoursMax: 8_760,
+  /** The default refund cutoff: a day before the date starts, as ticket sellers commonly allow. */
+  refundUntilHoursDefault: 24,
+  /** The most payments one call of `refundDate` refunds: one request stays short; the operator calls again. */
+  refundsPerCallMax: 200,
   /** The shortest and longest hold. Shorter holds cannot be paid in time; longer ones hoard seats. */
   holdSecondsMin: 10,
   holdSecondsMax: 3_600,

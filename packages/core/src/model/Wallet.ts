@@ -4,19 +4,19 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
-import { ChargeId, PaymentId, UserId } from "./Ids.ts"
+import { ChargeId, PaymentId, RefundId, UserId } from "./Ids.ts"
 import { ChargeAmountKrw, Krw } from "./Money.ts"
 
 /**
- * One ledger line. A charge adds `amountKrw`; a payment subtracts it.
+ * One ledger line. A charge and a refund add `amountKrw`; a payment subtracts it.
  *
  * @category models
  */
 export class LedgerEntry extends Schema.Class<LedgerEntry>("@boxoffice/core/LedgerEntry")({
   userId: UserId,
-  kind: Schema.Literals(["charge", "payment"]),
-  /** The charge or payment this line records. */
-  referenceId: Schema.Union([ChargeId, PaymentId]),
+  kind: Schema.Literals(["charge", "payment", "refund"]),
+  /** The charge, payment or refund this line records. */
+  referenceId: Schema.Union([ChargeId, PaymentId, RefundId]),
   amountKrw: Krw,
   at: Schema.DateTimeUtc
 }) {}

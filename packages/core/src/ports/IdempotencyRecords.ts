@@ -7,7 +7,7 @@ import { Context, type Effect, type Option, Schema } from "effect"
 import type { IdempotencyKeyReused, Unavailable } from "../Errors.ts"
 import { UserId } from "../model/Ids.ts"
 import { Limits } from "../model/Limits.ts"
-import { PaymentReceipt } from "../model/Payment.ts"
+import { PaymentReceipt, RefundReceipt } from "../model/Payment.ts"
 import { ChargeReceipt } from "../model/Wallet.ts"
 
 /** An `Idempotency-Key` header value. @category models */
@@ -35,7 +35,8 @@ export class IdempotencyClaim extends Schema.Class<IdempotencyClaim>("@boxoffice
  */
 export const IdempotentOutcome = Schema.Union([
   Schema.TaggedStruct("Charged", { receipt: ChargeReceipt }),
-  Schema.TaggedStruct("Paid", { receipt: PaymentReceipt })
+  Schema.TaggedStruct("Paid", { receipt: PaymentReceipt }),
+  Schema.TaggedStruct("Refunded", { receipt: RefundReceipt })
 ])
 /** @category models */
 export type IdempotentOutcome = typeof IdempotentOutcome.Type

@@ -3,9 +3,11 @@
  *
  * @since 0.1.0
  */
-import { Context, type Effect } from "effect"
+import { Context, type Effect, type Option } from "effect"
 import type {
   AlreadyPaid,
+  AlreadyRefunded,
+  BalanceLimitExceeded,
   Forbidden,
   HoldExpired,
   IdempotencyInFlight,
@@ -14,11 +16,12 @@ import type {
   NotFound,
   OutcomeUnknown,
   QueueTokenExpired,
+  RefundClosed,
   SaleClosed,
   Unavailable
 } from "../Errors.ts"
-import type { ConcertId, HoldId, PaymentId, QueueTokenId, UserId } from "../model/Ids.ts"
-import type { Payment, PaymentReceipt } from "../model/Payment.ts"
+import type { ConcertId, DateId, HoldId, PaymentId, QueueTokenId, RefundId, UserId } from "../model/Ids.ts"
+import type { Payment, PaymentReceipt, RefundReceipt } from "../model/Payment.ts"
 import type { IdempotencyClaim } from "./IdempotencyRecords.ts"
 
 /** @category models */
@@ -55,6 +58,33 @@ export interface PaymentRequest {
  * @category models
  */
 export type SeatsLeft = "available" | "held" | "none"
+
+/** @category models */
+export interface RefundRequest {
+  readonly refundId: RefundId
+  readonly paymentId: PaymentId
+  /** The buyer who cancels (another user's payment is `Forbidden`), or null when the host refunds. */
+  readonly userId: UserId | null
+  /** The organiser's share, kept back: `refundFeeKrw` of the payment's amount, 0 when the host refunds. */
+  readonly feeKrw: number
+  /** The refund is `RefundClosed` once the store's clock, read after its locks, reaches this instant (epoch ms). */
+  readonly deadlineMs: number
+  readonly by: "user" | "host"
+  /** As for a charge: claimed in the same atomic step, a success recorded with its effect. */
+  readonly idempotency: IdempotencyClaim | null
+}
+
+/** Everything `refund` may fail with. @category models */
+export type RefundError =
+  | NotFound
+  | Forbidden
+  | AlreadyRefunded
+  | RefundClosed
+  | BalanceLimitExceeded
+  | IdempotencyInFlight
+  | IdempotencyKeyReused
+  | Unavailable
+  | OutcomeUnknown
 
 /** Everything `pay` may fail with. @category models */
 export type PaymentError =
@@ -119,7 +149,27 @@ export class Payments extends Context.Service<
     readonly payReportingSeatsLeft?: (
       request: PaymentRequest
     ) => Effect.Effect<{ readonly receipt: PaymentReceipt; readonly seatsLeft: SeatsLeft | null }, PaymentError>
-    /** The user's payments, oldest first. */
+    /** The user's payments, oldest first, each with its refund if it has one. */
     readonly listPayments: (userId: UserId) => Effect.Effect<ReadonlyArray<Payment>, Unavailable>
+    /** One payment with its refund, if it exists. */
+    readonly findPayment: (paymentId: PaymentId) => Effect.Effect<Option.Option<Payment>, Unavailable>
+    /**
+     * Refunds a payment in one atomic step (L2, L3): the key's claim first,
+     * then, by the clock read after the locks, refuses a refunded payment
+     * (`AlreadyRefunded`), one past `deadlineMs` (`RefundClosed`) or a
+     * credit past the balance cap; otherwise credits the wallet the amount
+     * less `feeKrw`, records the refund beside the payment (which stays),
+     * and makes its seats available at once. Of concurrent refunds of one
+     * payment, exactly one succeeds.
+     */
+    readonly refund: (request: RefundRequest) => Effect.Effect<RefundReceipt, RefundError>
+    /**
+     * Up to `limit` payments of the date that have no refund, oldest first,
+     * and how many such payments the date has in all.
+     */
+    readonly unrefundedPayments: (
+      dateId: DateId,
+      limit: number
+    ) => Effect.Effect<{ readonly payments: ReadonlyArray<Payment>; readonly total: number }, Unavailable>
   }
 >()("@boxoffice/core/Payments") {}

@@ -40,6 +40,10 @@ export interface Faults {
   readonly countHeldAsSold?: boolean
   /** Prices a hold's seats at their date's price, as if the date had no seat classes (L3 per seat). */
   readonly ignoreSeatClasses?: boolean
+  /** Credits a refund but leaves the payment standing, so it can be refunded again (L2). */
+  readonly refundCreditsTwice?: boolean
+  /** Frees a refunded payment's seats without crediting the wallet (L2). */
+  readonly refundWithoutMoney?: boolean
 }
 
 export interface HoldRecord {
@@ -137,6 +141,10 @@ export interface MemoryState {
   readonly reservingHoldsByUser: Map<UserId, Array<HoldId>>
   readonly ledgers: Map<UserId, Array<LedgerEntry>>
   readonly paymentsByUser: Map<UserId, Array<Payment>>
+  /** Every payment by id, the newest version (with its refund once it has one). */
+  readonly paymentsById: Map<PaymentId, Payment>
+  /** A date's payments that have no refund, oldest first (a Set keeps insertion order). */
+  readonly unrefundedByDate: Map<DateId, Set<PaymentId>>
   /** queue token → the payment made with it: a token pays once (the twin of the unique `payments.queue_token_id`). */
   readonly paymentByQueueToken: Map<QueueTokenId, PaymentId>
   /** `${userId}/${key}` → record, oldest first (a Map keeps insertion order). */
@@ -158,6 +166,8 @@ export const makeMemoryState = (faults: Faults = {}): MemoryState => ({
   reservingHoldsByUser: new Map(),
   ledgers: new Map(),
   paymentsByUser: new Map(),
+  paymentsById: new Map(),
+  unrefundedByDate: new Map(),
   paymentByQueueToken: new Map(),
   idempotency: new Map(),
   holdsToForget: new MinHeap(),

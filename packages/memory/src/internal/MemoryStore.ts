@@ -8,7 +8,8 @@ import {
   type IdempotencyClaim,
   IdempotencyKeyReused,
   type IdempotentOutcome,
-  type PaymentReceipt
+  type PaymentReceipt,
+  type RefundReceipt
 } from "@boxoffice/core"
 import { type Faults, idempotencyKeyOf, makeMemoryState, type MemoryState } from "./MemoryState.ts"
 
@@ -66,6 +67,7 @@ export const recordOutcome = (
 interface ReceiptOf {
   readonly Charged: ChargeReceipt
   readonly Paid: PaymentReceipt
+  readonly Refunded: RefundReceipt
 }
 
 /** The receipt of a recorded outcome; the fingerprint names the operation, so another kind is a defect. */

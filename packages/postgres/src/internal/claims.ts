@@ -4,7 +4,8 @@ import {
   IdempotencyInFlight,
   IdempotencyKeyReused,
   IdempotentOutcome,
-  type PaymentReceipt
+  type PaymentReceipt,
+  type RefundReceipt
 } from "@boxoffice/core"
 import { Effect, Predicate, Schema } from "effect"
 
@@ -27,7 +28,7 @@ const withSeats = (recorded: unknown): unknown => {
   return { ...recorded, receipt: { ...receipt, seats } }
 }
 
-/** Decodes what `boxoffice_charge` and `boxoffice_pay` recorded. */
+/** Decodes what `boxoffice_charge`, `boxoffice_pay` and `boxoffice_refund` recorded. */
 export const decodeOutcome = (recorded: unknown) => decodeRecorded(withSeats(recorded))
 
 /** What `boxoffice_idempotency_claim` answers when the write must not run. */
@@ -36,6 +37,7 @@ export type KeyedOutcome = "replay" | "in-flight" | "key-reused"
 interface ReceiptOf {
   readonly Charged: ChargeReceipt
   readonly Paid: PaymentReceipt
+  readonly Refunded: RefundReceipt
 }
 
 /**

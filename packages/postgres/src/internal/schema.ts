@@ -147,7 +147,33 @@ export const payments = pgTable(
      */
     queueTokenId: uuid("queue_token_id").unique()
   },
-  (t) => [index("payments_user_idx").on(t.userId, t.paidAt)]
+  (t) => [index("payments_user_idx").on(t.userId, t.paidAt), index("payments_date_idx").on(t.dateId, t.paidAt)]
+)
+
+/**
+ * A payment's refund (migration 0009): `payment_id` unique, so a payment is
+ * refunded once. The payment row stays; `amount_krw` went back to the
+ * wallet and `fee_krw` was kept, and they sum to the payment's amount.
+ */
+export const refunds = pgTable(
+  "refunds",
+  {
+    refundId: uuid("refund_id").primaryKey(),
+    paymentId: uuid("payment_id")
+      .notNull()
+      .unique()
+      .references(() => payments.paymentId),
+    userId: uuid("user_id").notNull(),
+    dateId: uuid("date_id").notNull(),
+    amountKrw: integer("amount_krw").notNull(),
+    feeKrw: integer("fee_krw").notNull(),
+    by: text("by", { enum: ["user", "host"] }).notNull(),
+    refundedAt: instant("refunded_at").notNull()
+  },
+  (t) => [
+    check("refunds_by_check", sql`${t.by} in ('user', 'host')`),
+    check("refunds_amounts_check", sql`${t.amountKrw} >= 0 and ${t.feeKrw} >= 0`)
+  ]
 )
 
 export const wallets = pgTable(
@@ -165,13 +191,13 @@ export const ledgerEntries = pgTable(
   {
     entryId: bigserial("entry_id", { mode: "number" }).primaryKey(),
     userId: uuid("user_id").notNull(),
-    kind: text("kind", { enum: ["charge", "payment"] }).notNull(),
+    kind: text("kind", { enum: ["charge", "payment", "refund"] }).notNull(),
     referenceId: uuid("reference_id").notNull().unique(),
     amountKrw: bigint("amount_krw", { mode: "number" }).notNull(),
     at: instant("at").notNull()
   },
   (t) => [
-    check("ledger_entries_kind_check", sql`${t.kind} in ('charge', 'payment')`),
+    check("ledger_entries_kind_check", sql`${t.kind} in ('charge', 'payment', 'refund')`),
     check("ledger_entries_amount_check", sql`${t.amountKrw} >= 0`),
     index("ledger_entries_user_idx").on(t.userId, t.entryId)
   ]
