@@ -234,6 +234,8 @@ export const BookingError = Schema.Union([
   SoldOut,
   HoldLimitExceeded,
   AlreadyPaid,
+  AlreadyRefunded,
+  RefundClosed,
   IdempotencyInFlight,
   HoldExpired,
   InsufficientBalance,

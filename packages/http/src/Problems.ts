@@ -122,6 +122,28 @@ export class AlreadyPaidProblem extends HttpApiError.Problem<AlreadyPaidProblem>
   fields("already-paid")
 ) {}
 
+/** 409: the payment was refunded already. @category problems */
+export class AlreadyRefundedProblem extends HttpApiError.Problem<AlreadyRefundedProblem>()(
+  "AlreadyRefundedProblem",
+  {
+    type: typeOf("already-refunded"),
+    status: 409,
+    title: "Already refunded"
+  },
+  fields("already-refunded")
+) {}
+
+/** 409: the refund cutoff has passed: the buyer's, or the date's start for the host. @category problems */
+export class RefundClosedProblem extends HttpApiError.Problem<RefundClosedProblem>()(
+  "RefundClosedProblem",
+  {
+    type: typeOf("refund-closed"),
+    status: 409,
+    title: "Refund closed"
+  },
+  fields("refund-closed")
+) {}
+
 /** 409: the same Idempotency-Key is still running. @category problems */
 export class IdempotencyInFlightProblem extends HttpApiError.Problem<IdempotencyInFlightProblem>()(
   "IdempotencyInFlightProblem",
@@ -295,6 +317,8 @@ export interface ProblemByTag {
   readonly SeatUnavailable: SeatUnavailableProblem
   readonly HoldLimitExceeded: HoldLimitExceededProblem
   readonly AlreadyPaid: AlreadyPaidProblem
+  readonly AlreadyRefunded: AlreadyRefundedProblem
+  readonly RefundClosed: RefundClosedProblem
   readonly IdempotencyInFlight: IdempotencyInFlightProblem
   readonly HoldExpired: HoldExpiredProblem
   readonly InsufficientBalance: InsufficientBalanceProblem
@@ -360,6 +384,13 @@ const problemOf = (error: BookingError): ProblemByTag[keyof ProblemByTag] => {
       })
     case "AlreadyPaid":
       return new AlreadyPaidProblem({ code: error.code, detail: `hold ${error.holdId} was paid already` })
+    case "AlreadyRefunded":
+      return new AlreadyRefundedProblem({ code: error.code, detail: `payment ${error.paymentId} was refunded already` })
+    case "RefundClosed":
+      return new RefundClosedProblem({
+        code: error.code,
+        detail: `payment ${error.paymentId} can no longer be refunded: its cutoff has passed`
+      })
     case "IdempotencyInFlight":
       return new IdempotencyInFlightProblem({
         code: error.code,
