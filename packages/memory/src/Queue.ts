@@ -172,7 +172,7 @@ const draw = (queue: QueueState): void => {
     record.joinSequence = queue.nextSequence++
     record.state = "waiting"
     queue.tokenBySequence.set(record.joinSequence, tokenId)
-    queue.line.push(record.joinSequence)
+    queue.line.insert(record.joinSequence)
   }
   queue.pending.clear()
 }
@@ -263,7 +263,7 @@ export const layer: Layer.Layer<Queue, never, MemoryStore> = Layer.effect(
             queue.pending.add(record.tokenId)
           } else {
             queue.tokenBySequence.set(record.joinSequence, record.tokenId)
-            queue.line.push(record.joinSequence)
+            queue.line.insert(record.joinSequence)
           }
           queue.waitingBySeen.push(nowMs, record.tokenId)
           admit(queue, request.policy, nowMs, record.tokenId)
