@@ -10,6 +10,7 @@ import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import {
   AlreadyPaidProblem,
+  AlreadyRefundedProblem,
   BalanceLimitExceededProblem,
   ForbiddenProblem,
   HoldExpiredProblem,
@@ -24,6 +25,7 @@ import {
   QueueNotAdmittedProblem,
   QueueTokenExpiredProblem,
   QueueTokenInvalidProblem,
+  RefundClosedProblem,
   HumanCheckFailedProblem,
   RateLimitedProblem,
   SaleClosedProblem,
@@ -91,7 +93,11 @@ export const CreateConcertBody = Schema.Struct({
   /** When the sale opens: joins before it are drawn at random into the line then. A past time means now. */
   opensAt: Schema.optionalKey(Instant),
   /** A hold reserves its amount from the wallet, refused (402) when the available balance is short. Default false. */
-  holdNeedsFunds: Schema.optionalKey(Schema.Boolean)
+  holdNeedsFunds: Schema.optionalKey(Schema.Boolean),
+  /** A buyer may cancel until this many hours before a date starts (0: until the start). Default 24. */
+  refundUntilHours: Schema.optionalKey(intBetween(0, Limits.refundUntilHoursMax)),
+  /** The share of a buyer's refund the organiser keeps, in percent, rounded down to the won. Default 0. */
+  refundFeePercent: Schema.optionalKey(intBetween(0, 100))
 })
 
 /** @category schemas */
@@ -113,7 +119,9 @@ export class SaleReportResponse extends Schema.Class<SaleReportResponse>("SaleRe
     paused: Schema.Boolean,
     holdSeconds: Schema.Int,
     maxSeatsPerUser: Schema.Int,
-    holdNeedsFunds: Schema.Boolean
+    holdNeedsFunds: Schema.Boolean,
+    refundUntilHours: Schema.Int,
+    refundFeePercent: Schema.Int
   }),
   queue: Schema.Struct({
     /** Joined before the opening, awaiting the draw. */
@@ -296,17 +304,56 @@ export class PaymentResponse extends Schema.Class<PaymentResponse>("PaymentRespo
   paidAt: Instant
 }) {}
 
+/** A payment's refund: `amount` went back to the wallet, `fee` the organiser kept. @category schemas */
+export const RefundSummary = Schema.Struct({
+  refundId: Schema.String,
+  amount: Schema.Int,
+  fee: Schema.Int,
+  /** `user`: the buyer cancelled; `host`: the organiser refunded. */
+  by: Schema.Literals(["user", "host"]),
+  refundedAt: Instant
+})
+
 /** @category schemas */
 export class PaymentSummary extends Schema.Class<PaymentSummary>("PaymentSummary")({
   paymentId: PaymentId,
   holdId: HoldId,
   dateId: DateId,
+  /** `refunded` once refunded: its seats went back on sale. */
+  status: Schema.Literals(["paid", "refunded"]),
   amount: Schema.Int,
   seatNumbers: Schema.Array(Schema.Int),
   /** Each seat paid, with its price and class. */
   seats: Schema.Array(PricedSeatResponse),
-  paidAt: Instant
+  paidAt: Instant,
+  /** Null while the payment stands. */
+  refund: Schema.NullOr(RefundSummary)
 }) {}
+
+/** The answer to a refund: `amount` went back to the wallet, `fee` was kept, `balance` is the wallet's now. @category schemas */
+export class RefundResponse extends Schema.Class<RefundResponse>("RefundResponse")({
+  refundId: Schema.String,
+  paymentId: PaymentId,
+  amount: Schema.Int,
+  fee: Schema.Int,
+  balance: Schema.Int
+}) {}
+
+/** What one call of a date's refunds did, and how many payments are left for the next call. @category schemas */
+export class DateRefundsResponse extends Schema.Class<DateRefundsResponse>("DateRefundsResponse")({
+  refunded: Schema.Int,
+  remaining: Schema.Int
+}) {}
+
+const refundErrors = [
+  NotFoundProblem,
+  ForbiddenProblem,
+  AlreadyRefundedProblem,
+  RefundClosedProblem,
+  BalanceLimitExceededProblem,
+  IdempotencyInFlightProblem,
+  IdempotencyKeyReusedProblem
+] as const
 
 /** An SSE heartbeat, sent while nothing changes. @category schemas */
 export class QueueHeartbeat extends Schema.Class<QueueHeartbeat>("QueueHeartbeat")({ heartbeat: Instant }) {}
@@ -375,6 +422,19 @@ export class AdminGroup extends HttpApiGroup.make("admin")
       payload: QueueSettingsPatch,
       success: QueueSettingsResponse,
       error: [NotFoundProblem, ...bodies, ...stores]
+    }),
+    // The organiser refunds a payment in full, until its date starts (a cancelled show).
+    HttpApiEndpoint.post("refundPaymentAsHost", "/admin/payments/:paymentId/refund", {
+      params: { paymentId: PaymentId },
+      headers: { "idempotency-key": IdempotencyKey },
+      success: RefundResponse,
+      error: [...refundErrors, ...writes]
+    }),
+    // Every payment of a date, at most Limits.refundsPerCallMax a call: the answer says how many remain.
+    HttpApiEndpoint.post("refundDate", "/admin/dates/:dateId/refunds", {
+      params: { dateId: DateId },
+      success: DateRefundsResponse,
+      error: [NotFoundProblem, RefundClosedProblem, BalanceLimitExceededProblem, ...writes]
     }),
     // The host credits a wallet (its payment provider's webhook): the user is the engine's id or the host's `sub`.
     HttpApiEndpoint.post("chargeUserWallet", "/admin/users/:userId/wallet/charges", {
@@ -501,6 +561,13 @@ const listPayments = HttpApiEndpoint.get("listPayments", "/payments", {
   error: stores
 })
 
+const refundPayment = HttpApiEndpoint.post("refundPayment", "/payments/:paymentId/refund", {
+  params: { paymentId: PaymentId },
+  headers: idempotencyHeader,
+  success: RefundResponse,
+  error: [...refundErrors, ...writes]
+})
+
 /** Routes of an authenticated user. @category groups */
 export class UserGroup extends HttpApiGroup.make("user")
   .add(
@@ -515,7 +582,8 @@ export class UserGroup extends HttpApiGroup.make("user")
     wallet,
     charge,
     pay,
-    listPayments
+    listPayments,
+    refundPayment
   )
   .middleware(UserAuth) {}
 

@@ -11,6 +11,7 @@ import {
   Identity,
   QueueSettingsChange,
   QueueTokenSigner,
+  type RefundReceipt,
   userIdOfSubject
 } from "@boxoffice/core"
 import { DateTime, Duration, Effect, Layer, Option, Redacted, Stream } from "effect"
@@ -27,6 +28,8 @@ import {
   NewUserResponse,
   PaymentResponse,
   PaymentSummary,
+  RefundResponse,
+  DateRefundsResponse,
   QueueHeartbeat,
   QueueJoined,
   QueueRejoined,
@@ -155,6 +158,15 @@ const PublicLive = (options: HttpOptions) =>
     })
   )
 
+const refundResponseOf = (receipt: RefundReceipt) =>
+  new RefundResponse({
+    refundId: receipt.refundId,
+    paymentId: receipt.paymentId,
+    amount: receipt.amountKrw,
+    fee: receipt.feeKrw,
+    balance: receipt.balanceKrw
+  })
+
 const AdminLive = HttpApiBuilder.group(BoxofficeApi, "admin", (handlers) =>
   Effect.gen(function* () {
     const booking = yield* Booking
@@ -183,7 +195,9 @@ const AdminLive = HttpApiBuilder.group(BoxofficeApi, "admin", (handlers) =>
                 paused: queue.settings.paused,
                 holdSeconds: concert.policy.holdSeconds,
                 maxSeatsPerUser: concert.policy.maxSeatsPerUser,
-                holdNeedsFunds: concert.policy.holdNeedsFunds
+                holdNeedsFunds: concert.policy.holdNeedsFunds,
+                refundUntilHours: concert.policy.refundUntilHours,
+                refundFeePercent: concert.policy.refundFeePercent
               },
               queue: {
                 pending: queue.pending,
@@ -219,6 +233,12 @@ const AdminLive = HttpApiBuilder.group(BoxofficeApi, "admin", (handlers) =>
             new ChargeResponse({ chargeId: receipt.chargeId, amount: receipt.amountKrw, balance: receipt.balanceKrw })
         )
       )
+      .handle("refundPaymentAsHost", ({ params, headers }) =>
+        Effect.map(answer(booking.refundAsHost(params.paymentId, headers["idempotency-key"])), refundResponseOf)
+      )
+      .handle("refundDate", ({ params }) =>
+        Effect.map(answer(booking.refundDate(params.dateId)), (done) => new DateRefundsResponse(done))
+      )
       .handle("configureQueue", ({ params, payload }) =>
         Effect.map(
           answer(booking.configureQueue(params.concertId, new QueueSettingsChange(payload))),
@@ -242,7 +262,9 @@ const AdminLive = HttpApiBuilder.group(BoxofficeApi, "admin", (handlers) =>
               ...(payload.holdSeconds === undefined ? {} : { holdSeconds: payload.holdSeconds }),
               ...(payload.maxSeatsPerUser === undefined ? {} : { maxSeatsPerUser: payload.maxSeatsPerUser }),
               ...(payload.opensAt === undefined ? {} : { opensAt: payload.opensAt }),
-              ...(payload.holdNeedsFunds === undefined ? {} : { holdNeedsFunds: payload.holdNeedsFunds })
+              ...(payload.holdNeedsFunds === undefined ? {} : { holdNeedsFunds: payload.holdNeedsFunds }),
+              ...(payload.refundUntilHours === undefined ? {} : { refundUntilHours: payload.refundUntilHours }),
+              ...(payload.refundFeePercent === undefined ? {} : { refundFeePercent: payload.refundFeePercent })
             })
           ),
           (concert) =>
@@ -370,9 +392,28 @@ const UserLive = (options: HttpOptions) =>
                   dateId: p.dateId,
                   amount: p.amountKrw,
                   seatNumbers: p.seatNumbers,
+                  status: p.refund === null ? "paid" : "refunded",
                   seats: seatsOf(p.seats),
-                  paidAt: p.paidAt
+                  paidAt: p.paidAt,
+                  refund:
+                    p.refund === null
+                      ? null
+                      : {
+                          refundId: p.refund.refundId,
+                          amount: p.refund.amountKrw,
+                          fee: p.refund.feeKrw,
+                          by: p.refund.by,
+                          refundedAt: p.refund.refundedAt
+                        }
                 })
+            )
+          })
+        )
+        .handle("refundPayment", ({ params, headers }) =>
+          Effect.gen(function* () {
+            const { userId } = yield* CurrentUser
+            return refundResponseOf(
+              yield* answer(booking.refund(userId, params.paymentId, headers["idempotency-key"] ?? null))
             )
           })
         )
