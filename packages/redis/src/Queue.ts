@@ -24,12 +24,14 @@ import {
 import { Clock, DateTime, Effect, Layer, Option } from "effect"
 import type { Cluster, Redis } from "ioredis"
 import { makeCommandBatch } from "./internal/CommandBatch.ts"
+import type { LineReader } from "./internal/LineSnapshot.ts"
 import { makeTurnGroups } from "./internal/TurnGroups.ts"
 import {
   configureScript,
   endScript,
   joinScript,
   queueKeyNames,
+  snapshotScript,
   soldOutScript,
   statsScript,
   statusScript
@@ -67,6 +69,7 @@ interface QueueCommands {
   ): Promise<[number, number, number, number, number, number, number, number]>
   boxofficeConfigure(...args: Array<string | number>): Promise<[number, number, number, number]>
   boxofficeSoldOut(...args: Array<string | number>): Promise<number>
+  boxofficeSnapshot(...args: Array<string | number>): Promise<unknown>
 }
 
 /** Registers the scripts on the client once; ioredis then calls them by EVALSHA. */
@@ -81,8 +84,23 @@ const withScripts = (client: RedisClient): RedisClient & QueueCommands => {
     client.defineCommand("boxofficeStats", { numberOfKeys, lua: statsScript })
     client.defineCommand("boxofficeConfigure", { numberOfKeys, lua: configureScript })
     client.defineCommand("boxofficeSoldOut", { numberOfKeys, lua: soldOutScript })
+    client.defineCommand("boxofficeSnapshot", { numberOfKeys, lua: snapshotScript })
   }
   return commands
+}
+
+/**
+ * What a line's copy reads through the client: the snapshot script and the line's log.
+ *
+ * @internal
+ */
+export const lineReaderOf = (client: RedisClient): LineReader => {
+  const redis = withScripts(client)
+  return {
+    snapshot: (key, ...args) => redis.boxofficeSnapshot(key, ...args),
+    range: (key, afterId, count) =>
+      client.xrange(key, `(${afterId}`, "+", "COUNT", count) as Promise<Array<[string, Array<string>]>>
+  }
 }
 
 /** The keys of one queue: one hash tag, so one cluster slot. */

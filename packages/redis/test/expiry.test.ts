@@ -81,7 +81,8 @@ describe("the expiry of a queue's keys", () => {
       "admissions",
       "waited",
       "ended",
-      "settings"
+      "settings",
+      "log"
     ])
     assertAllExpire(found)
   })

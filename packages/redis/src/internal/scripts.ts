@@ -7,6 +7,14 @@
  * each script is passed the first in KEYS and names the others from it, so
  * the scripts run on Redis Cluster.
  *
+ * Every script that changes the line appends what changed to the line's log (`P{q:C}:log`, a stream), in the
+ * same script, so atomically: one entry per call that changed anything, `c` = `n,t;change;change...` with `n`
+ * the line's log counter (`logSeq` in settings: a copy that finds a gap in it rebuilds) and `t` the call's time.
+ * A change is `j,token,user,seq,joinedAt,p|w` (a new entry), `a,token,seq,admittedAt,activeUntil,waited 1|0`
+ * (an admission), `x,token` (an entry ended, or a lost one passed over), `d,firstSeq,token,...` (drawn tokens
+ * placed in that order), `s,maxActive,activeMs,rate,paused` (settings) or `o,1|0` (the sold-out mark). Each
+ * says what an entry or setting now is, not what to add, so a copy may replay it over a snapshot taken later.
+ *
  * Entries are packed as `userId|joinSequence|joinedAtMs|state|admittedAtMs|activeUntilMs|writtenAtMs`
  * with state `p` (pending: joined before the opening), `w` (waiting), `a` (active) or `e` (ended).
  * A line marked sold out (`soldOut` in `settings`) admits nobody and answers its pending and waiting
@@ -49,8 +57,20 @@ export const queueKeyNames = [
   "waited",
   "ended",
   "settings",
-  "pending"
+  "pending",
+  "log"
 ] as const
+
+/**
+ * The most entries a line's log keeps (XADD MAXLEN ~): a copy that falls further behind rebuilds from the line's
+ * keys. One entry is one script call's changes, about 100 bytes a change, so at most a few MB a line; at the
+ * fastest join storm measured (about 2,000 grouped calls a second) it spans about 25 s, well over the 2 s a
+ * rebuild of 10^6 waiters may take, during which the copy must not lose the log's tail.
+ */
+export const lineLogEntriesMax = 50_000
+
+/** The most changes one log entry carries: a draw of 10^5 or a raise of maxActive admitting thousands is split. */
+export const lineLogChangesPerEntryMax = 1_000
 
 const limits = [
   Limits.waitingGraceSeconds * 1000,
@@ -68,6 +88,7 @@ local base = string.sub(KEYS[1], 1, -4)
 local K_SEQ, K_ENTRIES, K_USERS, K_WAITING, K_SEEN, K_ACTIVE, K_ADMISSIONS, K_WAITED, K_ENDED, K_SETTINGS, K_PENDING =
   KEYS[1], base .. 'entries', base .. 'users', base .. 'waiting', base .. 'seen', base .. 'active',
   base .. 'admissions', base .. 'waited', base .. 'ended', base .. 'settings', base .. 'pending'
+local K_LOG = base .. 'log'
 -- now also as text, for what the call sends to Redis or answers: Lua formats a number as text with sprintf
 -- each time it is passed or joined, a visible share of Redis's CPU per join.
 local now, nowText
@@ -118,6 +139,19 @@ local function writerFor(...)
   if redis.call('EXISTS', ...) == select('#', ...) then return redis.call end
   return write
 end
+
+-- This call's changes to the line, for its log (see the module's comment), appended by flushLog in one XADD.
+local changes = {}
+local function flushLog()
+  if #changes == 0 then return end
+  local n = write('HINCRBY', K_SETTINGS, 'logSeq', 1)
+  write('XADD', K_LOG, 'MAXLEN', '~', ${lineLogEntriesMax}, '*', 'c', n .. ',' .. nowText .. ';' .. table.concat(changes, ';'))
+  changes = {}
+end
+local function logged(change)
+  changes[#changes + 1] = change
+  if #changes >= ${lineLogChangesPerEntryMax} then flushLog() end
+end
 -- ZCARD of the active set, once read, kept up to date by this call's admissions and endings.
 local activeCount = nil
 -- The ETA's two numbers about the waited sample, read once per call until an admission adds to the sample: a
@@ -155,6 +189,7 @@ end
 
 -- Ends an entry. A missing one (evicted) only leaves the indexes: it is ended already.
 local function finish(token, e)
+  logged('x,' .. token)
   if not e then
     redis.call('ZREM', K_WAITING, token)
     redis.call('SREM', K_PENDING, token)
@@ -214,6 +249,12 @@ local function draw()
   end
   if #batch > 0 then write('ZADD', K_WAITING, unpack(batch)) end
   redis.call('DEL', K_PENDING)
+  -- The log carries the order drawn: a copy cannot draw again, Redis's generator is its own.
+  for from = 1, #drawn, ${lineLogChangesPerEntryMax} do
+    local to = math.min(from + ${lineLogChangesPerEntryMax} - 1, #drawn)
+    logged('d,' .. (first + from - 1) .. ',' .. table.concat(drawn, ',', from, to))
+    flushLog()
+  end
 end
 
 -- The earliest score in a sorted set, or nil for an empty one.
@@ -278,6 +319,7 @@ local function admitFront(arriving)
       local e = load(token)
       redis.call('ZREM', K_SEEN, token)
       -- A waiter whose entry was evicted is passed over; the slot goes to the next.
+      if not e then logged('x,' .. token) end
       if e then
         -- A drawn entry's place lives only in the waiting set, which it has just left.
         e.seq = front[i + 1]
@@ -289,6 +331,7 @@ local function admitFront(arriving)
         activeCount = activeCount + 1
         write('ZADD', K_ADMISSIONS, nowText, token)
         dueAt(now + rateWindowMs)
+        logged(table.concat({ 'a', token, e.seq, nowText, e.untilMs, token == arriving and '0' or '1' }, ','))
         if token == arriving then
           arrivalAdmitted = e
         else
@@ -315,11 +358,12 @@ end
 -- All keys' expiries are set again every touchEveryMs; in between, only on the keys this call may have made.
 local touchEveryMs = 10000
 local function touch()
+  flushLog()
   local ttlMs = tostring(retentionMs + activeMs + touchEveryMs)
   if not touchedMs or now < touchedMs or now - touchedMs >= touchEveryMs then
     redis.call('HSET', K_SETTINGS, 'touchedMs', nowText)
     for _, key in ipairs({ K_SEQ, K_ENTRIES, K_USERS, K_WAITING, K_SEEN, K_ACTIVE, K_ADMISSIONS, K_WAITED, K_ENDED,
-      K_SETTINGS, K_PENDING }) do
+      K_SETTINGS, K_PENDING, K_LOG }) do
       redis.call('PEXPIRE', key, ttlMs)
     end
   else
@@ -426,6 +470,7 @@ local function joinOne(userId, token)
     put('SADD', K_PENDING, token)
     put('ZADD', K_SEEN, nowText, token)
     dueAt(now + graceMs)
+    logged(table.concat({ 'j', token, userId, '0', nowText, 'p' }, ','))
     return view(token, e, '1')
   end
   local put = writerFor(K_SEQ, K_ENTRIES, K_USERS, K_WAITING, K_SEEN)
@@ -446,6 +491,7 @@ local function joinOne(userId, token)
   put('ZADD', K_WAITING, e.seq, token)
   put('ZADD', K_SEEN, nowText, token)
   dueAt(now + graceMs)
+  logged(table.concat({ 'j', token, userId, e.seq, nowText, 'w' }, ','))
   arrivalAdmitted = nil
   admitFront(token)
   return view(token, arrivalAdmitted or e, '1')
@@ -500,6 +546,7 @@ return 1
  */
 export const soldOutScript = `${prelude}
 admit(nil)
+if soldOut ~= (ARGV[6] == '1') then logged('o,' .. ARGV[6]) end
 soldOut = ARGV[6] == '1'
 write('HSET', K_SETTINGS, 'soldOut', ARGV[6])
 admit(nil)
@@ -531,7 +578,65 @@ if ARGV[8] ~= '' then rate = tonumber(ARGV[8]) end
 if ARGV[9] ~= '' then paused = ARGV[9] == '1' end
 maxActiveText, activeMsText, rateText = tostring(maxActive), tostring(activeMs), tostring(rate)
 write('HSET', K_SETTINGS, 'maxActive', maxActive, 'activeMs', activeMs, 'rate', rate, 'paused', paused and '1' or '0')
+logged(table.concat({ 's', maxActiveText, activeMsText, rateText, paused and '1' or '0' }, ','))
 admit(nil)
 touch()
 return { maxActive, activeMs, rate, paused and 1 or 0 }
+`
+
+/**
+ * Reads a line's keys for a copy to start from, without the admission step and without writing: ARGV[1] names the
+ * part. `head`: { maxActive, activeMs, rate, paused, soldOut ('' for each not set), the log counter, the last log
+ * entry's id ('0-0' for none), the rate cap's window and the waited sample as 'token,ms,token,ms...' }, read at
+ * once, so the replay of the log after that id starts where they stand. `waiting`: up to ARGV[3] waiters after
+ * the score bound ARGV[2] ('-inf', or '(' and the last sequence read), by sequence: { the last sequence,
+ * 'token|sequence|packed;...' }. `pending` and `active`: SSCAN and ZSCAN from cursor ARGV[2], about ARGV[3] at a
+ * time: { the next cursor, 'token|packed;...' }. `packed` is the entry as stored, '' when it was lost. The parts
+ * are read one call each, while the line goes on changing; the log's changes since the head put the copy right.
+ */
+export const snapshotScript = `
+local base = string.sub(KEYS[1], 1, -4)
+local K_ENTRIES, K_WAITING, K_ACTIVE, K_ADMISSIONS, K_WAITED, K_SETTINGS, K_PENDING, K_LOG =
+  base .. 'entries', base .. 'waiting', base .. 'active', base .. 'admissions', base .. 'waited', base .. 'settings',
+  base .. 'pending', base .. 'log'
+local part = ARGV[1]
+if part == 'head' then
+  local s = redis.call('HMGET', K_SETTINGS, 'maxActive', 'activeMs', 'rate', 'paused', 'soldOut', 'logSeq')
+  local last = redis.call('XREVRANGE', K_LOG, '+', '-', 'COUNT', 1)
+  return { s[1] or '', s[2] or '', s[3] or '', s[4] or '', s[5] or '', s[6] or '0', last[1] and last[1][1] or '0-0',
+    table.concat(redis.call('ZRANGE', K_ADMISSIONS, 0, -1, 'WITHSCORES'), ','),
+    table.concat(redis.call('ZRANGE', K_WAITED, 0, -1, 'WITHSCORES'), ',') }
+end
+local tokens, scores, next
+if part == 'waiting' then
+  local page = redis.call('ZRANGEBYSCORE', K_WAITING, ARGV[2], '+inf', 'WITHSCORES', 'LIMIT', 0, ARGV[3])
+  tokens, scores = {}, {}
+  for i = 1, #page, 2 do
+    tokens[#tokens + 1] = page[i]
+    scores[#scores + 1] = page[i + 1]
+  end
+  next = scores[#scores] or ''
+else
+  local scan
+  if part == 'pending' then
+    scan = redis.call('SSCAN', K_PENDING, ARGV[2], 'COUNT', ARGV[3])
+    tokens = scan[2]
+  else
+    scan = redis.call('ZSCAN', K_ACTIVE, ARGV[2], 'COUNT', ARGV[3])
+    tokens = {}
+    for i = 1, #scan[2], 2 do tokens[#tokens + 1] = scan[2][i] end
+  end
+  next = scan[1]
+end
+if #tokens == 0 then return { next, '' } end
+-- HMGET in slices: unpack passes at most a few thousand arguments, and a scan's COUNT is only a hint.
+local out = {}
+for from = 1, #tokens, 1000 do
+  local to = math.min(from + 999, #tokens)
+  local packed = redis.call('HMGET', K_ENTRIES, unpack(tokens, from, to))
+  for i = from, to do
+    out[i] = tokens[i] .. '|' .. (scores and (scores[i] .. '|') or '') .. (packed[i - from + 1] or '')
+  end
+end
+return { next, table.concat(out, ';') }
 `

@@ -1,0 +1,151 @@
+/**
+ * Reads a line for a copy to start from: the snapshot script's parts, page by page, then the log since the
+ * snapshot's head replayed on top (see `snapshotScript`). The parts are read while the line goes on changing;
+ * every change since the head is in the log, and each says what it sets, so the replay ends where the line is.
+ */
+import { LineCopy, type LineSnapshot, type SnapshotEntry } from "./LineCopy.ts"
+import { type LineLogEntry, MalformedLogEntry, parseLogEntry } from "./LineLog.ts"
+
+/** Waiters per page of a snapshot: a page costs Redis a few ms, so other calls are not held up long. */
+export const snapshotPageSize = 5_000
+
+/** Log entries per read: each up to 1,000 changes (`lineLogChangesPerEntryMax`). */
+export const logEntriesPerRead = 500
+
+/** What the copy needs of a client: the snapshot script, and reading the log. */
+export interface LineReader {
+  snapshot(key: string, ...args: Array<string | number>): Promise<unknown>
+  /** XRANGE key (after count: the entries after `afterId`, oldest first, as [id, [field, value]] pairs. */
+  range(key: string, afterId: string, count: number): Promise<Array<[string, Array<string>]>>
+}
+
+/** The log's changes do not follow on from the copy: the log was trimmed, or the line's keys were lost. */
+export class LogGap extends Error {
+  override readonly name = "LogGap"
+}
+
+const entryOf = (record: string, withSequence: boolean): readonly [string, SnapshotEntry] | undefined => {
+  const fields = record.split("|")
+  const token = fields[0]!
+  const offset = withSequence ? 2 : 1
+  // userId|seq|joinedAt|state|admittedAt|activeUntil|writtenAt; nothing for an entry that was lost.
+  const [userId, seq, joined, state, admitted, until] = fields.slice(offset)
+  if (userId === undefined || userId === "") return undefined
+  const number = (text: string | undefined) => {
+    const value = Number(text)
+    if (text === undefined || text === "" || !Number.isSafeInteger(value)) throw new MalformedLogEntry(record)
+    return value
+  }
+  // A pending entry found in the waiting set was drawn there: its place is its score.
+  const waiting = withSequence
+  return [
+    token,
+    {
+      userId,
+      sequence: waiting ? number(fields[1]) : number(seq),
+      joinedAtMs: number(joined),
+      state: waiting ? "w" : state === "a" ? "a" : "p",
+      admittedAtMs: admitted === "" || admitted === undefined ? null : number(admitted),
+      activeUntilMs: until === "" || until === undefined ? null : number(until)
+    }
+  ]
+}
+
+const pairsOf = (flat: string): Array<readonly [string, number]> => {
+  if (flat === "") return []
+  const parts = flat.split(",")
+  const pairs: Array<readonly [string, number]> = []
+  for (let i = 0; i < parts.length; i += 2) pairs.push([parts[i]!, Number(parts[i + 1])])
+  return pairs
+}
+
+/** The log entries after `afterId`, oldest first, and whether the read reached the end of the log. */
+export const readLog = async (
+  reader: LineReader,
+  logKey: string,
+  afterId: string,
+  count = logEntriesPerRead
+): Promise<{ readonly entries: Array<LineLogEntry>; readonly drained: boolean }> => {
+  const raw = await reader.range(logKey, afterId, count)
+  return { entries: raw.map(([id, fields]) => parseLogEntry(id, fields[1] ?? "")), drained: raw.length < count }
+}
+
+/**
+ * Applies log entries to a copy, in order; fails with `LogGap` when an entry's counter does not follow the
+ * copy's (a trimmed log, or a line whose keys were lost and started again).
+ */
+export const applyLog = (copy: LineCopy, entries: ReadonlyArray<LineLogEntry>, ordered: boolean): void => {
+  for (const entry of entries) {
+    if (entry.counter !== copy.counter + 1) {
+      throw new LogGap(`log entry ${entry.counter} after ${copy.counter}`)
+    }
+    copy.applyEntry(entry, ordered)
+  }
+}
+
+/**
+ * A copy of the line whose first key is `seqKey`, read from its keys and then brought up to the end of its
+ * log. Fails with `LogGap` when the log lost entries it needed meanwhile (the caller tries again).
+ */
+export const readLine = async (reader: LineReader, seqKey: string): Promise<LineCopy> => {
+  const logKey = `${seqKey.slice(0, -3)}log`
+  const head = (await reader.snapshot(seqKey, "head")) as Array<string>
+  const [maxActive, activeMs, rate, paused, soldOut, counter, lastId, admissions, waited] = head
+  const entries: Array<readonly [string, SnapshotEntry]> = []
+  let bound = "-inf"
+  for (;;) {
+    const [last, page] = (await reader.snapshot(seqKey, "waiting", bound, snapshotPageSize)) as [string, string]
+    if (page !== "") {
+      for (const record of page.split(";")) {
+        const entry = entryOf(record, true)
+        // A waiter whose entry was lost still holds a rank in the store: kept in line, answered by the store.
+        entries.push(entry ?? [record.split("|")[0]!, lostWaiter(Number(record.split("|")[1]))])
+      }
+    }
+    if (last === "" || page.split(";").length < snapshotPageSize) break
+    bound = `(${last}`
+  }
+  for (const part of ["pending", "active"] as const) {
+    let cursor = "0"
+    do {
+      const [next, page] = (await reader.snapshot(seqKey, part, cursor, 1_000)) as [string, string]
+      if (page !== "") {
+        for (const record of page.split(";")) {
+          const entry = entryOf(record, false)
+          if (entry !== undefined) entries.push(entry)
+        }
+      }
+      cursor = next
+    } while (cursor !== "0")
+  }
+  const snapshot: LineSnapshot = {
+    counter: Number(counter),
+    lastId: lastId!,
+    settings:
+      maxActive === ""
+        ? null
+        : { maxActive: Number(maxActive), activeMs: Number(activeMs), rate: Number(rate), paused: paused === "1" },
+    soldOut: soldOut === "1",
+    admissions: pairsOf(admissions!),
+    waited: pairsOf(waited!),
+    entries
+  }
+  const copy = LineCopy.fromSnapshot(snapshot)
+  for (;;) {
+    const { entries: read, drained } = await readLog(reader, logKey, copy.lastId)
+    applyLog(copy, read, false)
+    if (drained) break
+  }
+  copy.reorder()
+  return copy
+}
+
+/** A waiter whose entry was lost: it keeps its rank, and the copy answers nothing for it (see LineCopy.answer). */
+const lostWaiter = (sequence: number): SnapshotEntry => ({
+  userId: "",
+  sequence,
+  joinedAtMs: 0,
+  state: "w",
+  admittedAtMs: null,
+  activeUntilMs: null
+})
