@@ -125,6 +125,36 @@ describe("the demo page in Chromium", () => {
     )
   })
 
+  it("cancel: the fee is shown before confirming; the money comes back and the seats are for sale again", async () => {
+    const sale = await concert({ refundFeePercent: 10 })
+    const page = await visitor()
+    await chargeWallet(page, 50_000)
+    await join(page, sale.title, "active")
+    await holdSeats(page, [8, 9])
+    await page.getByRole("button", { name: "Pay" }).click()
+    await page.waitForSelector("#receipt-section:not([hidden])")
+    await page.getByRole("button", { name: "Cancel Seats 8, 9 · 20,000 KRW" }).click()
+    assert.match(await text(page, "#payments .confirm-cancel"), /You get back 18,000 KRW \(a fee of 2,000 KRW\)/)
+    // Keeping the seats changes nothing.
+    await page.getByRole("button", { name: "Keep my seats" }).click()
+    assert.strictEqual(await page.locator("#payments .confirm-cancel").count(), 0)
+    await page.getByRole("button", { name: "Cancel Seats 8, 9 · 20,000 KRW" }).click()
+    await page.getByRole("button", { name: "Confirm cancel" }).click()
+    await page.waitForSelector("#payments li[data-status=refunded]")
+    assert.match(await text(page, "#payments"), /cancelled, 18,000 KRW refunded/)
+    assert.match(await text(page, "#message"), /Cancelled: 18,000 KRW is back in your wallet/)
+    assert.strictEqual(await text(page, "#balance"), "48,000 KRW")
+    const user = await userOf(page)
+    const [payment] = (await call(server.url, "GET", "/payments", { token: user.accessToken })).body
+    assert.deepInclude(payment, { status: "refunded", cancel: null })
+    assert.deepInclude(payment.refund, { amount: 18_000, fee: 2_000, by: "user" })
+    // Another visitor finds the seats available.
+    const other = await visitor()
+    await join(other, sale.title, "active")
+    await other.waitForSelector("#seat-map button[data-seat='8'][data-status=available]")
+    await other.waitForSelector("#seat-map button[data-seat='9'][data-status=available]")
+  })
+
   it("with maxActive 1, one context is admitted, the other sees its place, then is admitted when the first pays", async () => {
     const sale = await concert({ queue: { maxActive: 1 } })
     const first = await visitor()

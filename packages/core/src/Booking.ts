@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import {
+  Cause,
   Clock,
   Context,
   DateTime,
@@ -77,6 +78,13 @@ import { checkSaleOpen } from "./rules/SaleWindow.ts"
 import { checkSeatClasses } from "./rules/SeatClasses.ts"
 import { checkSeatRange } from "./rules/SeatLimit.ts"
 import { isSoldOut, soldOutCheckIntervalMs, soldOutRetryIntervalMs, upcomingDates } from "./rules/SoldOut.ts"
+
+/** What cancelling a payment gives back, and until when it may be cancelled. @category models */
+export interface RefundQuote {
+  readonly amountKrw: number
+  readonly feeKrw: number
+  readonly until: DateTime.Utc
+}
 
 /** Everything a refund may fail with. @category models */
 export type RefundFailure =
@@ -269,6 +277,13 @@ export class Booking extends Context.Service<
       paymentId: PaymentId,
       idempotencyKey: string | null
     ) => Effect.Effect<RefundReceipt, RefundFailure>
+    /**
+     * What the buyer would get back by cancelling `payment` now, by its
+     * concert's policy: the fee, the amount, and until when they may cancel
+     * (null once refunded). A quote, not a promise: the store judges the
+     * deadline by its clock when the refund is made.
+     */
+    readonly refundQuote: (payment: Payment) => Effect.Effect<RefundQuote | null, NotFound | Unavailable>
     /** The host refunds a payment in full, until its date starts (a cancelled show). */
     readonly refundAsHost: (
       paymentId: PaymentId,
@@ -332,8 +347,11 @@ export class Booking extends Context.Service<
           soldOut ? queue.markSoldOut(concert.concertId, concert.policy.queue) : Effect.void
         )
 
-      // When this instance last read the seat store for a line that refused a join as sold out.
+      // When this instance last read the seat store for a line that refused a join as sold out, and the
+      // concerts whose refund may have committed without its line reopened (the call was cut off or failed
+      // after the store's step): the next call on any of them reopens it first.
       const reopenCheckAtMs = new Map<ConcertId, number>()
+      const reopenOwed = new Set<ConcertId>()
 
       /**
        * A refund puts seats back on sale: the seat store is read, and if the
@@ -369,7 +387,20 @@ export class Booking extends Context.Service<
        * the call. It only ever sets the mark: a seat once sold stays sold (until
        * refunds, which clear the mark themselves).
        */
-      const settleSoldOut = (concert: Concert, periodic: boolean): Effect.Effect<void> => {
+      const settleSoldOut = (concert: Concert, periodic: boolean): Effect.Effect<void> =>
+        reopenOwed.has(concert.concertId)
+          ? reopenIfSeatsBack(concert, false).pipe(
+              Effect.andThen(Effect.sync(() => reopenOwed.delete(concert.concertId))),
+              Effect.catchCause((cause) =>
+                Cause.hasInterruptsOnly(cause)
+                  ? Effect.void
+                  : Effect.logWarning("a refunded concert's line could not be reopened; it is tried again", cause)
+              ),
+              Effect.andThen(settleSoldMark(concert, periodic))
+            )
+          : settleSoldMark(concert, periodic)
+
+      const settleSoldMark = (concert: Concert, periodic: boolean): Effect.Effect<void> => {
         const owed = soldOutOwed.has(concert.concertId)
         if (!owed && !periodic) return Effect.void
         return Effect.flatMap(Clock.currentTimeMillis, (nowMs) => {
@@ -764,7 +795,10 @@ export class Booking extends Context.Service<
        * Refunds a payment: the engine prices the fee and the deadline from the
        * concert's policy (rules/Refunds), the store judges them by its clock in
        * one atomic step. A committed refund reopens a sold-out line; if that
-       * fails, the refund stands and the next join refused as sold out repairs it.
+       * fails or is cut off, the refund stands and this instance's next call on
+       * the concert reopens it first (`reopenOwed`); a join refused as sold out
+       * also reads the seat store, at most every `soldOutCheckIntervalMs`, which
+       * repairs a line whose instance crashed between the two.
        */
       const refundPayment = Effect.fnUntraced(function* (
         payment: Payment,
@@ -774,6 +808,8 @@ export class Booking extends Context.Service<
         const date = yield* findDate(payment.dateId)
         const concert = yield* findConcert(date.concertId)
         const refundId = yield* newId(RefundId)
+        // Owed until the line is reopened below: a call cut off after the store's step leaves it to the next.
+        reopenOwed.add(concert.concertId)
         const receipt = yield* payments.refund({
           refundId,
           paymentId: payment.paymentId,
@@ -791,8 +827,11 @@ export class Booking extends Context.Service<
           yield* Metric.update(BookingMetrics.refunds, 1)
           yield* Metric.update(BookingMetrics.refundedKrw, receipt.amountKrw)
           yield* reopenIfSeatsBack(concert, false).pipe(
+            Effect.andThen(Effect.sync(() => reopenOwed.delete(concert.concertId))),
             Effect.catchCause((cause) =>
-              Effect.logWarning("a refunded concert's line could not be reopened; the next join does it", cause)
+              Cause.hasInterruptsOnly(cause)
+                ? Effect.void
+                : Effect.logWarning("a refunded concert's line could not be reopened; the next call does it", cause)
             )
           )
         }
@@ -804,6 +843,18 @@ export class Booking extends Context.Service<
         if (payment.userId !== userId) return yield* new Forbidden({ detail: "the payment is another user's" })
         return yield* refundPayment(payment, "user", idempotencyKey)
       }, spanWhenTracing("Booking.refund"))
+
+      const refundQuote = Effect.fnUntraced(function* (payment: Payment) {
+        if (payment.refund !== null) return null
+        const date = yield* findDate(payment.dateId)
+        const { policy } = yield* findConcert(date.concertId)
+        const feeKrw = refundFeeKrw(payment.amountKrw, policy.refundFeePercent)
+        return {
+          amountKrw: payment.amountKrw - feeKrw,
+          feeKrw,
+          until: DateTime.makeUnsafe(refundDeadlineMs(policy, DateTime.toEpochMillis(date.startsAt), "user"))
+        }
+      })
 
       const refundAsHost = Effect.fnUntraced(function* (paymentId: PaymentId, idempotencyKey: string | null) {
         return yield* refundPayment(yield* findPayment(paymentId), "host", idempotencyKey)
@@ -888,6 +939,7 @@ export class Booking extends Context.Service<
         pay,
         listPayments,
         refund,
+        refundQuote,
         refundAsHost,
         refundDate
       })

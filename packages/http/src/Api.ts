@@ -327,7 +327,12 @@ export class PaymentSummary extends Schema.Class<PaymentSummary>("PaymentSummary
   seats: Schema.Array(PricedSeatResponse),
   paidAt: Instant,
   /** Null while the payment stands. */
-  refund: Schema.NullOr(RefundSummary)
+  refund: Schema.NullOr(RefundSummary),
+  /**
+   * What cancelling it now would give back (`amount`) and keep (`fee`), and until
+   * when it may be cancelled; null once refunded.
+   */
+  cancel: Schema.NullOr(Schema.Struct({ amount: Schema.Int, fee: Schema.Int, until: Instant }))
 }) {}
 
 /** The answer to a refund: `amount` went back to the wallet, `fee` was kept, `balance` is the wallet's now. @category schemas */

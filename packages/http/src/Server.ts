@@ -384,8 +384,14 @@ const UserLive = (options: HttpOptions) =>
           Effect.gen(function* () {
             const { userId } = yield* CurrentUser
             const payments = yield* answer(booking.listPayments(userId))
+            // A payment names a date the catalog holds: not finding it is a defect.
+            const quotes = yield* answer(
+              Effect.forEach(payments, (payment) =>
+                Effect.catchTag(booking.refundQuote(payment), "NotFound", Effect.die)
+              )
+            )
             return payments.map(
-              (p) =>
+              (p, index) =>
                 new PaymentSummary({
                   paymentId: p.paymentId,
                   holdId: p.holdId,
@@ -404,7 +410,11 @@ const UserLive = (options: HttpOptions) =>
                           fee: p.refund.feeKrw,
                           by: p.refund.by,
                           refundedAt: p.refund.refundedAt
-                        }
+                        },
+                  cancel: ((quote) =>
+                    quote === null ? null : { amount: quote.amountKrw, fee: quote.feeKrw, until: quote.until })(
+                    quotes[index]!
+                  )
                 })
             )
           })

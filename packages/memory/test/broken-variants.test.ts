@@ -16,7 +16,9 @@ const variants: ReadonlyArray<{ readonly name: string; readonly faults: Faults; 
   { name: "lines up joins before the opening in join order", faults: { ignoreOpening: true }, law: /L5/ },
   { name: "reserves funds without checking what is available", faults: { skipFundsCheck: true }, law: /L2/ },
   { name: "prices every seat at its date's price", faults: { ignoreSeatClasses: true }, law: /L3/ },
-  { name: "counts held seats as sold", faults: { countHeldAsSold: true }, law: /L5: told sold-out/ }
+  { name: "counts held seats as sold", faults: { countHeldAsSold: true }, law: /L5: told sold-out/ },
+  { name: "credits a refund but leaves the payment standing", faults: { refundCreditsTwice: true }, law: /L[12]/ },
+  { name: "frees refunded seats without the money", faults: { refundWithoutMoney: true }, law: /L2/ }
 ]
 
 describe("broken memory variants are caught by the property suite", () => {

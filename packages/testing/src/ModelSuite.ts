@@ -2,11 +2,21 @@
  * The model-based suite: sequences of calls generated with `fc.commands`,
  * each of whose exact outcome a small model predicts. Date 0 is of a concert
  * without `holdNeedsFunds`, date 1 of one with it, so the model's wallets
- * know reservations and how they meet payments of the other concert.
+ * know reservations and how they meet payments of the other concert. Buyers
+ * and the host refund paid holds; date 1's concert keeps a 10% fee.
  *
  * @since 0.1.0
  */
-import { Booking, type Concert, type Hold, Limits, newId, QueueTokenSigner, UserId } from "@boxoffice/core"
+import {
+  Booking,
+  type Concert,
+  type Hold,
+  Limits,
+  newId,
+  type PaymentId,
+  QueueTokenSigner,
+  UserId
+} from "@boxoffice/core"
 import { DateTime, Effect, Layer, ManagedRuntime, Redacted, Result } from "effect"
 import * as fc from "fast-check"
 import { assert, describe, it } from "vitest"
@@ -20,6 +30,8 @@ const seatCount = 4
 const priceKrw = [1_000, 1_500] as const
 /** Whether the concert of date `i` sells under `holdNeedsFunds`. */
 const holdNeedsFunds = [false, true] as const
+/** The share of a buyer's refund the concert of date `i` keeps, in percent. */
+const refundFeePercent = [0, 10] as const
 const holdSeconds = 60
 const maxSeatsPerUser = 3
 
@@ -32,6 +44,8 @@ interface ModelHold {
   /** It reserves its amount from the wallet while live. */
   readonly reserves: boolean
   state: "held" | "paid" | "released"
+  /** Its payment was refunded: the seats are for sale again, and the hold still reads paid. */
+  refunded: boolean
 }
 
 interface Model {
@@ -53,6 +67,8 @@ interface Real {
   /** Each user's token per concert. */
   readonly tokens: Array<Array<string>>
   readonly holds: Array<Hold>
+  /** The payment of each paid hold, by the hold's index. */
+  readonly paymentIds: Map<number, string>
 }
 
 const isLive = (model: Model, hold: ModelHold) => hold.state === "held" && hold.expiresAtMs > model.nowMs
@@ -116,10 +132,10 @@ class HoldSeats implements Command {
     )
     const onDate = model.holds.filter((h) => h.date === this.date)
     const taken = this.seats.some((seat) =>
-      onDate.some((h) => (h.state === "paid" || isLive(model, h)) && h.seats.includes(seat))
+      onDate.some((h) => ((h.state === "paid" && !h.refunded) || isLive(model, h)) && h.seats.includes(seat))
     )
     const mine = onDate
-      .filter((h) => h.user === this.user && (h.state === "paid" || isLive(model, h)))
+      .filter((h) => h.user === this.user && ((h.state === "paid" && !h.refunded) || isLive(model, h)))
       .reduce((sum, h) => sum + h.seats.length, 0)
     const amountKrw = priceKrw[this.date]! * this.seats.length
     const reserves = holdNeedsFunds[this.date]!
@@ -146,7 +162,8 @@ class HoldSeats implements Command {
         amountKrw,
         expiresAtMs: model.nowMs + holdSeconds * 1000,
         reserves,
-        state: "held"
+        state: "held",
+        refunded: false
       })
       real.holds.push(result.success)
     }
@@ -192,11 +209,12 @@ class Pay implements Command {
     }
     if (Result.isSuccess(result)) {
       hold.state = "paid"
+      real.paymentIds.set(index, result.success.paymentId)
       model.balances[this.user]! -= hold.amountKrw
       assert.strictEqual(result.success.balanceKrw, model.balances[this.user])
       // Payment ended the token; the user queues again (there is room for all), unless this payment sold the
       // concert's last seat: then its line refuses every join.
-      const sold = model.holds.filter((h) => h.date === hold.date && h.state === "paid")
+      const sold = model.holds.filter((h) => h.date === hold.date && h.state === "paid" && !h.refunded)
       const soldOut = sold.reduce((count, h) => count + h.seats.length, 0) === seatCount
       const ticket = await real.run(Booking.use((b) => b.joinQueue(userId, concert.concertId)))
       if (soldOut) {
@@ -236,6 +254,57 @@ class Release implements Command {
   }
   toString() {
     return `release(user ${this.user}, hold #${this.hold})`
+  }
+}
+
+class Refund implements Command {
+  readonly user: number
+  readonly hold: number
+  readonly by: "user" | "host"
+  constructor(user: number, hold: number, by: "user" | "host") {
+    this.user = user
+    this.hold = hold
+    this.by = by
+  }
+  check(model: Readonly<Model>) {
+    return model.holds.some((h) => h.state === "paid")
+  }
+  async run(model: Model, real: Real) {
+    const paid = model.holds.flatMap((h, index) => (h.state === "paid" ? [index] : []))
+    const index = paid[this.hold % paid.length]!
+    const hold = model.holds[index]!
+    const paymentId = real.paymentIds.get(index)! as PaymentId
+    const result = await real.run(
+      Booking.use((b) =>
+        this.by === "host" ? b.refundAsHost(paymentId, null) : b.refund(real.users[this.user]!, paymentId, null)
+      )
+    )
+    const expected =
+      this.by === "user" && hold.user !== this.user ? "Forbidden" : hold.refunded ? "AlreadyRefunded" : "success"
+    assert.strictEqual(outcome(result), expected)
+    if (Result.isSuccess(result)) {
+      // The fee rounds down to the won; the host keeps none.
+      const feeKrw = this.by === "host" ? 0 : Math.floor((hold.amountKrw * refundFeePercent[hold.date]!) / 100)
+      hold.refunded = true
+      model.balances[hold.user]! += hold.amountKrw - feeKrw
+      assert.deepStrictEqual(
+        [result.success.amountKrw, result.success.feeKrw, result.success.balanceKrw],
+        [hold.amountKrw - feeKrw, feeKrw, model.balances[hold.user]!]
+      )
+      // A seat is for sale again: a line that refused joins as sold out takes them now.
+      for (const key of [...model.tokenless].filter((k) => k.endsWith(`/${hold.date}`))) {
+        const user = Number(key.split("/")[0])
+        const ticket = await real.run(
+          Booking.use((b) => b.joinQueue(real.users[user]!, real.concerts[hold.date]!.concertId))
+        )
+        assert.isTrue(Result.isSuccess(ticket) && ticket.success.entry.status === "active")
+        if (Result.isSuccess(ticket)) real.tokens[user]![hold.date] = ticket.success.queueToken
+        model.tokenless.delete(key)
+      }
+    }
+  }
+  toString() {
+    return `refund(${this.by} ${this.user}, paid hold #${this.hold})`
   }
 }
 
@@ -292,6 +361,9 @@ const commands = fc.commands(
       .map(([u, d, s]) => new HoldSeats(u, d, s)),
     fc.tuple(user, fc.nat({ max: 20 })).map(([u, h]) => new Pay(u, h)),
     fc.tuple(user, fc.nat({ max: 20 })).map(([u, h]) => new Release(u, h)),
+    fc
+      .tuple(user, fc.nat({ max: 20 }), fc.constantFrom("user" as const, "host" as const))
+      .map(([u, h, by]) => new Refund(u, h, by)),
     user.map((u) => new Funds(u)),
     fc.constantFrom(1, 30, 59, 61).map((s) => new Advance(s))
   ],
@@ -342,7 +414,8 @@ export const modelSuite = (adapter: AdapterUnderTest): void => {
                     queue: { maxActive: 1_000, activeSeconds: Limits.activeSecondsMax },
                     holdSeconds,
                     maxSeatsPerUser,
-                    holdNeedsFunds: holdNeedsFunds[index]!
+                    holdNeedsFunds: holdNeedsFunds[index]!,
+                    refundFeePercent: refundFeePercent[index]!
                   })
                 )
                 const ids = yield* Effect.forEach(Array.from({ length: users }), () => newId(UserId))
@@ -360,7 +433,14 @@ export const modelSuite = (adapter: AdapterUnderTest): void => {
               holds: [],
               tokenless: new Set()
             }
-            const real: Real = { run, concerts: setup.concerts, users: setup.ids, tokens: setup.tokens, holds: [] }
+            const real: Real = {
+              run,
+              concerts: setup.concerts,
+              users: setup.ids,
+              tokens: setup.tokens,
+              holds: [],
+              paymentIds: new Map()
+            }
             commandsRun += [...sequence].length
             await fc.asyncModelRun(() => ({ model, real }), sequence)
           } finally {

@@ -9,6 +9,7 @@ import {
   type Concert,
   type NewConcert,
   newId,
+  type PaymentId,
   type QueueEntry,
   QueueSettingsChange,
   type QueueTokenId,
@@ -34,6 +35,13 @@ export type Operation =
   | { readonly kind: "charge"; readonly user: number; readonly amountKrw: number; readonly key: string | null }
   | { readonly kind: "pay"; readonly user: number; readonly hold: number; readonly key: string | null }
   | { readonly kind: "forged"; readonly user: number; readonly date: number }
+  | {
+      readonly kind: "refund"
+      readonly user: number
+      readonly payment: number
+      readonly by: "user" | "host"
+      readonly key: string | null
+    }
 
 /**
  * A slow store call: the operation's payment, release or charge waits on a
@@ -125,7 +133,17 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
     })
   },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant("pay" as const), user, hold: fc.nat({ max: 15 }), key }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("forged" as const), user, date }) }
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("forged" as const), user, date }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("refund" as const),
+      user,
+      payment: fc.nat({ max: 7 }),
+      by: fc.constantFrom("user" as const, "host" as const),
+      key
+    })
+  }
 )
 
 /** @category arbitraries */
@@ -181,6 +199,8 @@ export interface PropertyTally {
   /** Cases that started with every seat but one sold and that one held (or sold); the answers that said sold out. */
   nearlySoldOutCases: number
   soldOutAnswers: number
+  /** Refunds that succeeded. */
+  refunds: number
   lawChecks: number
 }
 
@@ -234,6 +254,14 @@ const runOperation = (world: World, op: Operation, token: string) =>
       case "pay": {
         const hold = holdAt(op.hold)
         return hold === null ? undefined : yield* booking.pay(userId, token, hold.holdId, op.key)
+      }
+      case "refund": {
+        const paymentIds = knowledge.paymentIds
+        if (paymentIds.length === 0) return undefined
+        const paymentId = paymentIds[op.payment % paymentIds.length]! as PaymentId
+        return op.by === "host"
+          ? yield* booking.refundAsHost(paymentId, op.key)
+          : yield* booking.refund(userId, paymentId, op.key)
       }
       case "forged": {
         const forged = token === "" ? "forged" : `${token.slice(0, -3)}${token.endsWith("AAA") ? "BBB" : "AAA"}`
@@ -314,6 +342,11 @@ const learn = (
     // It may have paid unseen: a later success with the key may be its replay, got with another token.
     knowledge.uncertainPaymentKeys.add(`${op.user}/${op.key}`)
   }
+  if (op.kind === "refund" && (interrupted || lostAnswer || Exit.isSuccess(exit))) {
+    // Seats may have come back: the line may reopen, and until a later call settles it, may not have yet.
+    knowledge.refundedInStep = true
+    if (interrupted || lostAnswer) knowledge.reopenUnsettled = true
+  }
   if (Exit.isFailure(exit)) {
     if (Cause.hasDies(exit.cause)) return new Error(`${op.kind} died: ${Cause.pretty(exit.cause)}`)
     if (Cause.hasInterruptsOnly(exit.cause)) return null
@@ -349,10 +382,25 @@ const learn = (
       return null
     case "forged":
       throw new LawViolation("L6: a forged token was accepted")
+    case "refund": {
+      if (value === undefined) return null
+      world.tally.refunds++
+      // A host's key is scoped to the payment's owner, not to the user who sent it: only a buyer's is checked here.
+      if (op.key === null || op.by === "host") return null
+      const answerKey = `${op.user}/${op.key}`
+      const answer = JSON.stringify(value)
+      const first = world.answers.get(answerKey)
+      if (first !== undefined && first !== answer) {
+        throw new LawViolation(`L7: key ${op.key} of user ${op.user} answered ${answer} after ${first}`)
+      }
+      world.answers.set(answerKey, answer)
+      return null
+    }
     case "charge":
     case "pay": {
       if (value === undefined) return null
       if (op.kind === "charge") knowledge.chargeSuccesses[op.user]!.add(value["chargeId"] as string)
+      if (op.kind === "pay") knowledge.paymentIds.push(value["paymentId"] as string)
       if (op.kind === "pay" && !interrupted) {
         knowledge.paidTokens.add(usedTokenId!)
         const paymentId = value["paymentId"] as string
@@ -473,10 +521,16 @@ const runStep = async (
         ]).then(([done]) => done)
   )
   tally.operations += exits.length
-  return exits.flatMap((exit, index) => {
+  const defects = exits.flatMap((exit, index) => {
     if (controls[index]!.interrupted) tally.interrupted++
     return learn(world, step.operations[index]!, tokens[index]!, exit, controls[index]!.interrupted) ?? []
   })
+  // A join settles what a cut-off refund left owed (the engine reopens the line first), unless it too was cut off.
+  const settled = step.operations.some(
+    (op, index) => op.kind === "join" && !controls[index]!.interrupted && !world.knowledge.refundedInStep
+  )
+  if (settled) world.knowledge.reopenUnsettled = false
+  return defects
 }
 
 /**
@@ -513,6 +567,7 @@ export const checkBookingLaws = (
     fundsRefusals: 0,
     nearlySoldOutCases: 0,
     soldOutAnswers: 0,
+    refunds: 0,
     lawChecks: 0
   }
   const property = fc.asyncProperty(
@@ -568,7 +623,10 @@ export const checkBookingLaws = (
               chargeSuccesses: users.map(() => new Set<string>()),
               pausedSinceMs: null,
               soldOutAnswers: 0,
-              soldOutSinceMs: null
+              soldOutSinceMs: null,
+              paymentIds: [],
+              refundedInStep: false,
+              reopenUnsettled: false
             }
             for (const [user, amountKrw] of (funding ?? []).entries()) {
               if (amountKrw === 0) continue
@@ -634,6 +692,7 @@ export const propertySuite = (adapter: AdapterUnderTest): void => {
         fundsRefusals: 0,
         nearlySoldOutCases: 0,
         soldOutAnswers: 0,
+        refunds: 0,
         lawChecks: 0
       }
       // A failure prints its seed and path; set both to replay exactly that case.
@@ -654,6 +713,7 @@ export const propertySuite = (adapter: AdapterUnderTest): void => {
           `${tally.fundedCases} cases under holdNeedsFunds with ${tally.reservingHolds} reserving holds and ` +
           `${tally.fundsRefusals} holds refused for want of funds, ` +
           `${tally.nearlySoldOutCases} cases around the last seat with ${tally.soldOutAnswers} sold-out answers, ` +
+          `${tally.refunds} refunds, ` +
           `${tally.lawChecks} law checks`
       )
       assert.isFalse(

@@ -69,6 +69,10 @@ export const messageFor = (problem: Problem): string => {
       return "That is more seats than one person may hold for this date."
     case "already-paid":
       return "This hold is paid already; see your payments."
+    case "already-refunded":
+      return "This payment was refunded already; the money is back in your wallet."
+    case "refund-closed":
+      return "It is too late to cancel: cancellations close before the show."
     case "sale-closed":
       return "Sales for this date have closed."
     case "sold-out":

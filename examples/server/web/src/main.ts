@@ -3,8 +3,8 @@
  * typed client. The queue moves over SSE; the seat map is polled once a
  * second while a date is open (docs/decisions.md explains the choice).
  */
-import type { ConcertId, DateId, HoldId } from "@boxoffice/core"
-import type { BoxofficeClient } from "@boxoffice/http"
+import type { ConcertId, DateId, HoldId, PaymentId } from "@boxoffice/core"
+import type { BoxofficeClient, PaymentSummary } from "@boxoffice/http"
 import { DateTime } from "effect"
 import { clientFor, clock, formatKrw, messageFor, ProblemError, run } from "./api.ts"
 import { byId, element, say } from "./dom.ts"
@@ -393,18 +393,55 @@ const charge = async (amount: number) => {
   }
 }
 
+const cancelPayment = async (paymentId: string) => {
+  try {
+    const refund = await run(
+      client.user.refundPayment({
+        params: { paymentId: paymentId as PaymentId },
+        headers: { "idempotency-key": crypto.randomUUID() }
+      })
+    )
+    byId("balance").textContent = formatKrw(refund.balance)
+    say(`Cancelled: ${formatKrw(refund.amount)} is back in your wallet; your seats are for sale again.`)
+  } catch (error) {
+    tell(error)
+  }
+  await loadPayments()
+}
+
+/** One payment: what it bought, and a cancel button that shows the fee before it asks to confirm. */
+const paymentItem = (payment: PaymentSummary) => {
+  const seats = `Seats ${payment.seatNumbers.join(", ")} · ${formatKrw(payment.amount)}`
+  const item = element("li", { "data-status": payment.status }, `${seats} · ${DateTime.formatIso(payment.paidAt)}`)
+  if (payment.refund !== null) {
+    item.append(` · cancelled, ${formatKrw(payment.refund.amount)} refunded`)
+    return item
+  }
+  const cancel = payment.cancel
+  if (cancel === null || DateTime.toEpochMillis(cancel.until) <= Date.now()) return item
+  const ask = element("button", { type: "button", class: "cancel", "aria-label": `Cancel ${seats}` }, "Cancel")
+  ask.addEventListener("click", () => {
+    const fee = cancel.fee === 0 ? "no fee" : `a fee of ${formatKrw(cancel.fee)}`
+    const confirmRow = element(
+      "span",
+      { class: "confirm-cancel", role: "group", "aria-label": "Confirm the cancellation" },
+      ` You get back ${formatKrw(cancel.amount)} (${fee}). `
+    )
+    const yes = element("button", { type: "button", class: "confirm" }, "Confirm cancel")
+    const no = element("button", { type: "button", class: "keep" }, "Keep my seats")
+    yes.addEventListener("click", () => void cancelPayment(payment.paymentId))
+    no.addEventListener("click", () => confirmRow.replaceWith(ask))
+    confirmRow.append(yes, " ", no)
+    ask.replaceWith(confirmRow)
+    yes.focus()
+  })
+  item.append(" ", ask)
+  return item
+}
+
 const loadPayments = async () => {
   try {
-    const payments = await run(client.user.listPayments())
-    byId("payments").replaceChildren(
-      ...payments.map((payment) =>
-        element(
-          "li",
-          {},
-          `Seats ${payment.seatNumbers.join(", ")} · ${formatKrw(payment.amount)} · ${DateTime.formatIso(payment.paidAt)}`
-        )
-      )
-    )
+    byId("payments").replaceChildren(...(await run(client.user.listPayments())).map(paymentItem))
   } catch (error) {
     tell(error)
   }

@@ -61,8 +61,14 @@ export interface Knowledge {
   pausedSinceMs: number | null
   /** Answers that said sold out (a refused join or act, a `sold-out` status) since the last check. */
   soldOutAnswers: number
-  /** When a check first found the line said sold out: nobody may be admitted after it. */
+  /** When a check first found the line said sold out: nobody may be admitted after it (until a refund). */
   soldOutSinceMs: number | null
+  /** Every payment id any pay call answered, in order: what refund calls name. */
+  readonly paymentIds: Array<string>
+  /** A refund in this step succeeded or may have: seats may have come back while answers were given. */
+  refundedInStep: boolean
+  /** A refund was cut off after its store step, maybe: its line's reopening waits for the engine's next join. */
+  reopenUnsettled: boolean
 }
 
 export interface Snapshot {
@@ -130,7 +136,8 @@ const ms = DateTime.toEpochMillis
 const checkL1 = (concert: Concert, snapshot: Snapshot) => {
   concert.dates.forEach((date, index) => {
     const soldBy = new Map<number, Payment>()
-    for (const payment of snapshot.payments.filter((p) => p.dateId === date.dateId)) {
+    // L3: a refunded payment's seats are sold to nobody by it.
+    for (const payment of snapshot.payments.filter((p) => p.dateId === date.dateId && p.refund === null)) {
       for (const seat of payment.seatNumbers) {
         if (soldBy.has(seat)) violated("L1", `seat ${seat} of date ${index} sold twice`)
         soldBy.set(seat, payment)
@@ -164,7 +171,7 @@ const checkL2 = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot) => 
     const ledger = snapshot.ledgers[user]!
     const balance = snapshot.balances[user]!
     const sum = ledger.reduce(
-      (total, entry) => total + (entry.kind === "charge" ? entry.amountKrw : -entry.amountKrw),
+      (total, entry) => total + (entry.kind === "payment" ? -entry.amountKrw : entry.amountKrw),
       0
     )
     if (balance !== sum) violated("L2", `user ${user} has balance ${balance} but a ledger summing to ${sum}`)
@@ -267,7 +274,25 @@ const checkL3 = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot) => 
     if (count > 1) violated("L3", `hold ${hold.holdId} was paid ${count} times`)
     if (hold.status === "paid" && count === 0) violated("L3", `hold ${hold.holdId} reads paid but has no payment`)
   }
+  for (const payment of snapshot.payments) {
+    const refund = payment.refund
+    if (refund !== null && refund.amountKrw + refund.feeKrw !== payment.amountKrw) {
+      violated(
+        "L2",
+        `payment ${payment.paymentId} of ${payment.amountKrw} was refunded ${refund.amountKrw} + fee ${refund.feeKrw}`
+      )
+    }
+  }
   knowledge.users.forEach((userId, user) => {
+    const credits = snapshot.ledgers[user]!.filter((entry) => entry.kind === "refund")
+    const refunded = snapshot.payments.filter((p) => p.userId === userId && p.refund !== null)
+    const credited = new Map(credits.map((entry) => [entry.referenceId as string, entry.amountKrw]))
+    if (
+      credits.length !== refunded.length ||
+      refunded.some((p) => credited.get(p.refund!.refundId) !== p.refund!.amountKrw)
+    ) {
+      violated("L2", `user ${user}'s ledger credits ${credits.length} refunds for ${refunded.length} refunded payments`)
+    }
     const debits = snapshot.ledgers[user]!.filter((entry) => entry.kind === "payment")
     const own = snapshot.payments.filter((p) => p.userId === userId)
     const debited = new Map(debits.map((entry) => [entry.referenceId as string, entry.amountKrw]))
@@ -387,11 +412,16 @@ const checkL5 = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot) => 
  * L5 when sold out: nobody is told `sold-out` while a seat of a date that has
  * not started is available or held. An entry that reads `sold-out` now, or an
  * answer that said so since the last check, needs every seat of every
- * upcoming date sold now. A seat once sold stays sold, so one that is not sold
- * now was not sold when the answer was given either. And once the line has
- * said so, nobody is admitted (nothing in these cases clears the mark).
+ * upcoming date sold now. Only a refund un-sells a seat, so without one in the
+ * step a seat that is not sold now was not sold when the answer was given
+ * either. And once the line has said so, nobody is admitted until a refund.
  */
 const checkSoldOut = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot) => {
+  // A refund reopens the line: admissions may follow, and answers given while it committed, or while a
+  // cut-off refund left the reopening to the next call, are not judged.
+  const refunded = knowledge.refundedInStep
+  knowledge.refundedInStep = false
+  if (refunded) knowledge.soldOutSinceMs = null
   const sinceMs = knowledge.soldOutSinceMs
   const late = snapshot.entries.find(
     (entry) => sinceMs !== null && entry.admittedAt !== null && ms(entry.admittedAt) > sinceMs
@@ -399,7 +429,7 @@ const checkSoldOut = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot
   if (late !== undefined) violated("L5", `#${late.joinSequence} was admitted after the line said sold out`)
   const told = knowledge.soldOutAnswers > 0 || snapshot.entries.some((entry) => entry.status === "sold-out")
   knowledge.soldOutAnswers = 0
-  if (!told) return
+  if (!told || refunded || knowledge.reopenUnsettled) return
   knowledge.soldOutSinceMs ??= snapshot.nowMs
   concert.dates.forEach((date, index) => {
     if (ms(date.startsAt) <= snapshot.nowMs) return
