@@ -63,6 +63,22 @@ const balanceOf = async (accessToken: string) =>
   (await call(on(0), "GET", "/wallet", { token: accessToken })).body.balance as number
 
 describe("refunds over HTTP", () => {
+  it("OpenAPI names the three routes, with 409 for already-refunded and refund-closed", async () => {
+    const openapi = (await call(on(0), "GET", "/openapi.json")).body
+    for (const path of [
+      "/payments/{paymentId}/refund",
+      "/admin/payments/{paymentId}/refund",
+      "/admin/dates/{dateId}/refunds"
+    ]) {
+      assert.property(openapi.paths, path)
+      assert.property(openapi.paths[path].post.responses, "409", path)
+    }
+    const conflicts = JSON.stringify(openapi.paths["/payments/{paymentId}/refund"].post.responses["409"])
+    assert.include(conflicts, "AlreadyRefundedProblem")
+    assert.include(conflicts, "RefundClosedProblem")
+    assert.property(openapi.paths["/payments/{paymentId}/refund"].post.responses, "200")
+  })
+
   it("a buyer cancels: 200 with the fee, the payment reads refunded, the seats are for sale again", async () => {
     const concert = await concertOf({
       dates: [{ startsAt: inDays(30), price: 12_345, seatCount: 10 }],
