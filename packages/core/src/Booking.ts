@@ -69,7 +69,7 @@ import { Catalog } from "./ports/Catalog.ts"
 import { HumanCheck } from "./ports/HumanCheck.ts"
 import { IdempotencyClaim, IdempotencyRecords, type IdempotentOutcome } from "./ports/IdempotencyRecords.ts"
 import { Payments, type SeatsLeft } from "./ports/Payments.ts"
-import { Queue } from "./ports/Queue.ts"
+import { Queue, QueueStatusForDisplay } from "./ports/Queue.ts"
 import { QueueTokenSigner } from "./ports/QueueTokenSigner.ts"
 import { SeatInventory } from "./ports/SeatInventory.ts"
 import { Wallet } from "./ports/Wallet.ts"
@@ -566,9 +566,13 @@ export class Booking extends Context.Service<
           })
         )
 
+      // A poll or a stream only shows the holder where they stand: a store may answer it from its copy of the line.
       const statusOf = (claims: QueueTokenClaims) =>
         Effect.flatMap(concertOf(claims), (concert) =>
-          Effect.andThen(settleSoldOut(concert, true), currentEntry(claims, concert.policy.queue))
+          Effect.andThen(
+            settleSoldOut(concert, true),
+            Effect.provideService(currentEntry(claims, concert.policy.queue), QueueStatusForDisplay, true)
+          )
         )
 
       const queueStatus = Effect.fnUntraced(function* (userId: UserId, queueToken: string) {

@@ -11,6 +11,25 @@ import type { QueueEntry } from "../model/QueueEntry.ts"
 import type { QueueSettings, QueueSettingsChange } from "../model/QueueSettings.ts"
 import type { QueueStats } from "../model/SaleReport.ts"
 
+/**
+ * Whether a `Queue.status` read only shows the caller where they stand (a poll, an event stream), and so may be
+ * answered from an instance's copy of the line that is at most the store's staleness bound old. `Booking` sets it
+ * for `queueStatus` and `queueEvents` only; every read that decides (L6: may this token act now?) keeps the
+ * default, `false`, and is answered by the store.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Queue, QueueStatusForDisplay } from "@boxoffice/core"
+ * declare const read: Effect.Effect<unknown, never, Queue>
+ * const poll = read.pipe(Effect.provideService(QueueStatusForDisplay, true))
+ * ```
+ * @category references
+ */
+export const QueueStatusForDisplay = Context.Reference<boolean>("@boxoffice/core/QueueStatusForDisplay", {
+  defaultValue: () => false
+})
+
 /** @category models */
 export interface JoinRequest {
   /** The id to use if this join creates a new entry. */
