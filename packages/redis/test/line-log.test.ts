@@ -95,9 +95,9 @@ const run = (concertId: ConcertId, policy: QueuePolicy, steps: ReadonlyArray<Ste
 
 /** The copy holds exactly what Redis holds: every waiter at their rank, every pending and active entry. */
 const assertSameLine = async (copy: LineCopy, concertId: ConcertId, label: string) => {
-  const waiting = await client.zrange(keyOf(concertId, "waiting"), 0, -1)
+  const waiting = await client.zrange(keyOf(concertId, "waiting"), "0", "-1")
   const pending = await client.smembers(keyOf(concertId, "pending"))
-  const active = await client.zrange(keyOf(concertId, "active"), 0, -1)
+  const active = await client.zrange(keyOf(concertId, "active"), "0", "-1")
   assert.deepStrictEqual(copy.sizes, { waiting: waiting.length, pending: pending.length, active: active.length }, label)
   for (const [index, token] of waiting.entries()) assert.strictEqual(copy.positionOf(token), index + 1, label)
   for (const token of pending) assert.strictEqual(copy.stateOf(token), "p", label)
