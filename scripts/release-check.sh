@@ -2,10 +2,13 @@
 # What a release ships, checked as a user gets it: packs every published
 # package from a clean build (prepack builds), lints each tarball (publint,
 # and attw with the ESM-only profile), installs the tarballs with npm into a
-# fresh app outside the workspace, typechecks and runs the README's
-# embedding example there on the project's Node and on the oldest Node the
-# packages declare (when the machine has it), and runs the Postgres driver
-# fault check against the stock postgres.js.
+# fresh app outside the workspace together with the newest version of each
+# peer that the packages' ranges allow (failing on any peer warning, then
+# adding TypeScript as a second `npm install -D`, as a user would),
+# typechecks the app with `skipLibCheck: false` on the newest TypeScript and
+# on 5.9, and runs the README's examples (embedded, then Postgres + Redis)
+# and the Postgres driver fault check on the project's Node and on the
+# oldest Node the packages declare (when the machine has it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
@@ -29,39 +32,85 @@ for tarball in "$work"/tarballs/*.tgz; do
 done
 echo "release: $(ls "$work"/tarballs | wc -l) tarballs pass publint and attw (esm-only)"
 
+# Every peer the packed packages declare (other than each other), as the intersection of their ranges:
+# npm installs the newest version inside it, which is what a user gets today.
+peers="$(
+  "$node24" -e '
+    const { execFileSync } = require("node:child_process")
+    const ranges = new Map()
+    for (const tarball of process.argv.slice(1)) {
+      const manifest = JSON.parse(execFileSync("tar", ["xzOf", tarball, "package/package.json"], { encoding: "utf8" }))
+      for (const [name, range] of Object.entries(manifest.peerDependencies ?? {})) {
+        if (name.startsWith("@boxoffice/")) continue
+        ranges.set(name, [...new Set([...(ranges.get(name) ?? []), range])])
+      }
+    }
+    console.log([...ranges].map(([name, list]) => `${name}@${list.join(" ")}`).join("\n"))
+  ' "$work"/tarballs/*.tgz
+)"
+echo "release: peers, newest in range: $(echo "$peers" | tr '\n' ' ')"
+
+# npm's output on stdout and stderr, failing on any warning about peers (an overridden or conflicting
+# peer, ERESOLVE) and on any error.
+npm_checked() {
+  local log="$work/npm.log"
+  if ! npm "$@" --no-audit --no-fund --loglevel=warn >"$log" 2>&1; then
+    cat "$log"; echo "release: npm $1 failed"; exit 1
+  fi
+  if grep -iE "peer|ERESOLVE" "$log"; then echo "release: npm $1 warned about peers"; exit 1; fi
+}
+
 echo "release: installing the tarballs into a fresh app with npm"
 cp -r scripts/consumer "$work/app"
-sed -n '/<!-- embedding-example -->/,$p' README.md | sed -n '/^```ts$/,/^```$/p' | sed '1d;$d' > "$work/app/example.ts"
+"$node24" scripts/readme-block.mjs README.md "<!-- embedding-example -->" >"$work/app/example.ts"
+"$node24" scripts/readme-block.mjs README.md "<!-- production-example -->" >"$work/app/production.ts"
 (
   cd "$work/app"
-  npm install --no-audit --no-fund --loglevel=error "$work"/tarballs/*.tgz \
-    effect@4.1.0 postgres@3.4.9 ioredis@6.0.0 fast-check@4.10.2 vitest@5.1.1 typescript@5.9 @types/node@24 >/dev/null
-  "$node24" node_modules/typescript/bin/tsc -p .
+  mapfile -t peer_specs <<<"$peers"
+  npm_checked install "$work"/tarballs/*.tgz "${peer_specs[@]}" @types/node@24
+  # A user adds TypeScript afterwards; it must install beside the peers without a conflict.
+  npm_checked install --save-dev typescript
+  npm ls --all >"$work/tree" 2>&1 || { grep -E "invalid|missing|UNMET" "$work/tree"; echo "release: npm ls found a broken tree"; exit 1; }
+  echo "release: installed $(npm ls --depth=0 --parseable 2>/dev/null | sed 's|.*/node_modules/||' | grep -vE '^/' | tr '\n' ' ')"
+  # The public types compile with nothing skipped: no optional driver's types (drizzle's gel, mysql2, …) may be reached.
+  "$node24" node_modules/typescript/bin/tsc -p . || { echo "release: the app does not compile with skipLibCheck: false"; exit 1; }
+  echo "release: the app compiles with skipLibCheck: false on TypeScript $("$node24" node_modules/typescript/bin/tsc --version)"
+  npm_checked install --no-save typescript5@npm:typescript@5.9
+  "$node24" node_modules/typescript5/bin/tsc -p . --noEmit || { echo "release: the app does not compile on TypeScript 5.9"; exit 1; }
+  echo "release: and on TypeScript $("$node24" node_modules/typescript5/bin/tsc --version)"
 )
 
-expected=$'queue: active\npaid 100000 KRW for seats 7, 8'
-run_example() {
+postgres_server="${BOXOFFICE_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/postgres}"
+redis_url="${BOXOFFICE_TEST_REDIS:-redis://127.0.0.1:6379}"
+run_examples() {
   local node="$1"
   local output
   output="$(cd "$work/app" && env -u BOXOFFICE_SECRET "$node" dist/example.js)"
-  [ "$output" = "$expected" ] || { echo "release: the README example printed: $output"; exit 1; }
-  echo "release: the README example ran a whole booking on Node $("$node" --version)"
+  [ "$output" = $'queue: active\npaid 100000 KRW for seats 7, 8' ] || { echo "release: the README example printed: $output"; exit 1; }
+  # The Postgres + Redis variant, on a database of its own.
+  local name="boxoffice_release_$$_${RANDOM}"
+  psql_admin "create database $name"
+  output="$(cd "$work/app" && env -u BOXOFFICE_SECRET DATABASE_URL="${postgres_server%/*}/$name" REDIS_URL="$redis_url" \
+    BOXOFFICE_REDIS_PREFIX="boxoffice:release:$$:" "$node" dist/production.js)" || { psql_admin "drop database $name with (force)"; exit 1; }
+  psql_admin "drop database $name with (force)"
+  [ "$output" = $'queue: active\npaid 100000 KRW for seats 7, 8' ] || { echo "release: the Postgres + Redis example printed: $output"; exit 1; }
+  echo "release: the README examples ran a whole booking, embedded and on Postgres + Redis, on Node $("$node" --version)"
+  (cd "$work/app" && "$node" dist/driver-fault.js)
 }
-run_example "$node24"
+# A statement on the server's admin database, through the installed driver (no psql needed).
+psql_admin() {
+  (cd "$work/app" && "$node24" --input-type=module -e '
+    const postgres = (await import("postgres")).default
+    const sql = postgres(process.argv[1], { max: 1, onnotice: () => {} })
+    try { await sql.unsafe(process.argv[2]) } finally { await sql.end({ timeout: 1 }) }
+  ' "$postgres_server" "$1")
+}
+
+run_examples "$node24"
 # The oldest runtime the packages declare is Node 20.19; the machine's node is used when it is one.
 system_node="$(command -v node)"
 if "$system_node" -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a===20&&b>=19 ? 0 : 1)'; then
-  run_example "$system_node"
+  run_examples "$system_node"
 else
   echo "release: the machine's node is $("$system_node" --version), not 20.19+ on line 20: the oldest runtime was not tried here"
 fi
-
-echo "release: the stock postgres.js still has the failure a client-side transaction meets"
-if (cd "$work/app" && "$node24" driver-fault-control.mjs >"$work/control.log" 2>&1); then
-  echo "release: the stock driver no longer crashes; the control is obsolete (see docs/postgres.md)"
-elif grep -q "reading 'write'" "$work/control.log"; then
-  echo "release: reproduced: the process died on a write to a dropped socket"
-else
-  cat "$work/control.log"; exit 1
-fi
-(cd "$work/app" && "$node24" dist/driver-fault.js)

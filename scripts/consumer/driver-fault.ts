@@ -1,10 +1,9 @@
 /**
- * The packed `@boxoffice/postgres` on the stock postgres.js (3.4.9, which
- * throws from a deferred write when a backend dies inside a client-side
- * transaction; see driver-fault-control.mjs): keyed charges are held on a
- * row lock inside their function, their backends are terminated, and the
- * process must live on with every call answered by a success or a typed
- * error, and with exactly one credit per key in the end.
+ * The packed `@boxoffice/postgres` on the newest postgres.js its peer range
+ * allows, used as it comes: keyed charges are held on a row lock inside
+ * their function, their backends are terminated, and the process must live
+ * on with every call answered by a success or a typed error, and with
+ * exactly one credit per key in the end.
  */
 import { Booking, newId, QueueTokenSigner, UserId } from "@boxoffice/core"
 import { MemoryQueue } from "@boxoffice/memory"

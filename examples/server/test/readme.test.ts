@@ -58,6 +58,17 @@ describe("the READMEs' examples", () => {
     ])
   }, 90_000)
 
+  it("root README: the same booking on Postgres + Redis, after migrating", async () => {
+    assert.deepStrictEqual(
+      await runExample("root-production", exampleIn("README.md", "<!-- production-example -->"), {
+        DATABASE_URL: stores.databaseUrl,
+        REDIS_URL: redisUrl,
+        BOXOFFICE_REDIS_PREFIX: stores.redisKeyPrefix
+      }),
+      ["queue: active", "paid 100000 KRW for seats 7, 8"]
+    )
+  }, 90_000)
+
   it("@boxoffice/core: a whole booking", async () => {
     assert.deepStrictEqual(await runExample("core", exampleIn("packages/core/README.md", "<!-- example -->")), [
       "paid 100000 KRW; balance 0"

@@ -11,7 +11,6 @@ import { drizzle } from "drizzle-orm/postgres-js"
 import { migrate } from "drizzle-orm/postgres-js/migrator"
 import { Effect, Redacted } from "effect"
 import postgres from "postgres"
-import { driverTypes } from "./internal/DriverTypes.ts"
 
 /** The advisory lock key of the migrator: "boxoffice" in ASCII, as a number. @category constants */
 export const migrationLockKey = 0x626f786f6666
@@ -26,16 +25,13 @@ export const migrationsFolder = fileURLToPath(new URL("../drizzle", import.meta.
  * ```ts
  * import { Effect, Redacted } from "effect"
  * import { migrateDatabase } from "@boxoffice/postgres"
-import { driverTypes } from "./internal/DriverTypes.ts"
  * await Effect.runPromise(migrateDatabase(Redacted.make("postgres://postgres@127.0.0.1/boxoffice")))
  * ```
  * @category migrations
  */
 export const migrateDatabase = (url: Redacted.Redacted<string>): Effect.Effect<void, Unavailable> =>
   Effect.acquireUseRelease(
-    Effect.sync(() =>
-      postgres(Redacted.value(url), { max: 1, connect_timeout: 5, onnotice: () => {}, ...driverTypes })
-    ),
+    Effect.sync(() => postgres(Redacted.value(url), { max: 1, connect_timeout: 5, onnotice: () => {} })),
     (client) =>
       Effect.tryPromise({
         try: async () => {

@@ -12,7 +12,6 @@ import postgres, { type Sql } from "postgres"
 import * as Catalog from "./Catalog.ts"
 import * as IdempotencyRecords from "./IdempotencyRecords.ts"
 import { PgDatabase } from "./internal/Database.ts"
-import { driverTypes } from "./internal/DriverTypes.ts"
 import * as Payments from "./Payments.ts"
 import * as SeatInventory from "./SeatInventory.ts"
 import * as Wallet from "./Wallet.ts"
@@ -21,7 +20,6 @@ export { Catalog, IdempotencyRecords, Payments, SeatInventory, Wallet }
 export * from "./Migrator.ts"
 export * from "./Sweeper.ts"
 export { PgDatabase }
-export { driverTypes } from "./internal/DriverTypes.ts"
 
 /** @category models */
 export interface PostgresOptions {
@@ -71,8 +69,7 @@ export const makeClient = (options: PostgresOptions): Sql => {
     idle_timeout: 30,
     max_lifetime: 60 * 30,
     onnotice: () => {},
-    connection: PgDatabase.connectionParameters(timeouts),
-    ...driverTypes
+    connection: PgDatabase.connectionParameters(timeouts)
   })
 }
 

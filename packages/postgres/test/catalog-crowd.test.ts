@@ -6,7 +6,7 @@
  */
 import { Booking, Catalog, type Concert, QueueTokenSigner } from "@boxoffice/core"
 import { MemoryQueue } from "@boxoffice/memory"
-import { driverTypes, PgDatabase, PostgresStores, serverTimeouts } from "@boxoffice/postgres"
+import { PgDatabase, PostgresStores, serverTimeouts } from "@boxoffice/postgres"
 import { DateTime, Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import postgres from "postgres"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
@@ -47,8 +47,7 @@ beforeAll(async () => {
     max: 20,
     onnotice: () => {},
     connection: PgDatabase.connectionParameters(serverTimeouts({})),
-    debug: (_connection, statement) => void sent.push(statement),
-    ...driverTypes
+    debug: (_connection, statement) => void sent.push(statement)
   })
   reader = ManagedRuntime.make(PostgresStores.layerFromClient(readerClient))
 }, 60_000)

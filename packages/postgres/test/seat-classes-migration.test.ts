@@ -17,7 +17,6 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import postgres, { type Sql } from "postgres"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import { driverTypes } from "@boxoffice/postgres"
 import { serverUrl } from "./support/TestDatabase.ts"
 
 const name = `boxoffice_migration_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
@@ -28,7 +27,7 @@ let before0008: string
 
 beforeAll(async () => {
   await admin.unsafe(`create database ${name}`)
-  sql = postgres(serverUrl.replace(/\/[^/]*$/, `/${name}`), { max: 2, onnotice: () => {}, ...driverTypes })
+  sql = postgres(serverUrl.replace(/\/[^/]*$/, `/${name}`), { max: 2, onnotice: () => {} })
   // The migrations as they were before seat classes: the journal up to the one before it.
   before0008 = mkdtempSync(join(tmpdir(), "boxoffice-before-classes-"))
   cpSync(migrationsFolder, before0008, { recursive: true })

@@ -11,6 +11,7 @@ import { Context, Duration, Effect } from "effect"
 import type { Sql } from "postgres"
 import * as schema from "./schema.ts"
 
+/** @internal */
 export type Database = PostgresJsDatabase<typeof schema>
 
 /**
@@ -101,21 +102,33 @@ export interface ServerTimeouts {
   readonly lockTimeoutMs: number
 }
 
-export class PgDatabase extends Context.Service<
-  PgDatabase,
-  {
-    readonly client: Sql
-    readonly db: Database
-    /** A read: any failure means nothing changed. */
-    readonly run: <A>(f: (db: Database) => Promise<A>) => Effect.Effect<A, Unavailable>
-    /**
-     * One statement that changes state. A connection lost while it was in
-     * flight, or a call that outlived its bound, may have committed: that is
-     * `OutcomeUnknown`, never `Unavailable`.
-     */
-    readonly write: <A>(f: (db: Database) => Promise<A>) => Effect.Effect<A, Unavailable | OutcomeUnknown>
-  }
->()("@boxoffice/postgres/PgDatabase") {
+/**
+ * The pool the stores share. Only `client` is public: the rest is how the
+ * stores use it, and names drizzle's types, which a host's compiler should
+ * never have to read (the published declarations leave it out).
+ */
+export interface PgDatabaseService {
+  /** The postgres.js pool. */
+  readonly client: Sql
+  /** @internal */
+  readonly db: Database
+  /**
+   * A read: any failure means nothing changed.
+   *
+   * @internal
+   */
+  readonly run: <A>(f: (db: Database) => Promise<A>) => Effect.Effect<A, Unavailable>
+  /**
+   * One statement that changes state. A connection lost while it was in
+   * flight, or a call that outlived its bound, may have committed: that is
+   * `OutcomeUnknown`, never `Unavailable`.
+   *
+   * @internal
+   */
+  readonly write: <A>(f: (db: Database) => Promise<A>) => Effect.Effect<A, Unavailable | OutcomeUnknown>
+}
+
+export class PgDatabase extends Context.Service<PgDatabase, PgDatabaseService>()("@boxoffice/postgres/PgDatabase") {
   /**
    * The startup parameters that bound every statement on the server: the
    * database aborts a statement (and rolls it back) after
@@ -134,6 +147,8 @@ export class PgDatabase extends Context.Service<
    * `statement_timeout`, so that the server, not the client, ends a slow
    * statement; a read that outlives it is `unavailable`, a write
    * `outcome-unknown`.
+   *
+   * @internal
    */
   static readonly make = (client: Sql, callTimeout: Duration.Input = "10 seconds"): PgDatabase["Service"] => {
     const db = drizzle(client, { schema })
@@ -156,6 +171,10 @@ export class PgDatabase extends Context.Service<
   }
 }
 
-/** Rows of a raw statement, typed by the caller. */
+/**
+ * Rows of a raw statement, typed by the caller.
+ *
+ * @internal
+ */
 export const rows = async <Row>(db: Database, query: Parameters<Database["execute"]>[0]): Promise<Array<Row>> =>
   (await db.execute(query)) as unknown as Array<Row>

@@ -2,7 +2,7 @@
  * A throwaway database per test file: created with a random name, migrated,
  * and dropped afterwards, so runs never see each other's data.
  */
-import { driverTypes, migrateDatabase, PgDatabase, PostgresStores, serverTimeouts } from "@boxoffice/postgres"
+import { migrateDatabase, PgDatabase, PostgresStores, serverTimeouts } from "@boxoffice/postgres"
 import { MemoryQueue } from "@boxoffice/memory"
 import { type AdapterUnderTest, type HeldLock, StoreClock, StoreStall, suiteEpochMs } from "@boxoffice/testing"
 import { Effect, Layer, Redacted } from "effect"
@@ -40,8 +40,7 @@ export const createTestDatabase = async (): Promise<TestDatabase> => {
         max: poolSize,
         connect_timeout: 2,
         onnotice: () => {},
-        connection: PgDatabase.connectionParameters(serverTimeouts({})),
-        ...driverTypes
+        connection: PgDatabase.connectionParameters(serverTimeouts({}))
       })
       pools.push(pool)
       return pool
