@@ -46,6 +46,7 @@ import {
   type Unavailable
 } from "./Errors.ts"
 import { Limits } from "./model/Limits.ts"
+import type { BookingEvent } from "./model/BookingEvent.ts"
 import { Concert, ConcertDate, type NewConcert, QueuePolicy, SalePolicy, SeatClass } from "./model/Concert.ts"
 import type { Hold } from "./model/Hold.ts"
 import {
@@ -66,6 +67,7 @@ import { type QueueEntry, QueueTokenClaims } from "./model/QueueEntry.ts"
 import type { Seat } from "./model/Seat.ts"
 import type { ChargeReceipt, WalletFunds } from "./model/Wallet.ts"
 import { Catalog } from "./ports/Catalog.ts"
+import { Events } from "./ports/Events.ts"
 import { HumanCheck } from "./ports/HumanCheck.ts"
 import { IdempotencyClaim, IdempotencyRecords, type IdempotentOutcome } from "./ports/IdempotencyRecords.ts"
 import { Payments, type SeatsLeft } from "./ports/Payments.ts"
@@ -184,6 +186,13 @@ export class Booking extends Context.Service<
     ) => Effect.Effect<QueueEntry, QueueTokenInvalid | Forbidden | Unavailable>
     /** The status each time it changes, until the entry ends or reads sold out; for the holder of the token. */
     readonly queueEvents: (queueToken: string) => Stream.Stream<QueueEntry, QueueTokenInvalid | Unavailable>
+    /**
+     * The store's events after `afterSequence`, in sequence order, then each
+     * new one as it is recorded (looked for every `eventsPollInterval`):
+     * at least once, for a reader that resumes from the last sequence it
+     * handled. The stream ends only with a failure of the store.
+     */
+    readonly events: (afterSequence: number) => Stream.Stream<BookingEvent, Unavailable>
     readonly leaveQueue: (
       userId: UserId,
       queueToken: string
@@ -325,6 +334,7 @@ export class Booking extends Context.Service<
       const payments = yield* Payments
       const queue = yield* Queue
       const idempotencyRecords = yield* IdempotencyRecords
+      const events = yield* Events
       const signer = yield* QueueTokenSigner
       // The host's check at the door, if it plugged one in.
       const humanCheck = Option.getOrUndefined(yield* Effect.serviceOption(HumanCheck))
@@ -335,6 +345,10 @@ export class Booking extends Context.Service<
       const soldOutCheckAtMs = new Map<ConcertId, number>()
       const soldOutOwed = new Set<ConcertId>()
 
+      /** Marks the line, then records `concert.sold-out` (once since the concert's last refund). */
+      const markSoldOut = (concertId: ConcertId, policy: QueuePolicy) =>
+        Effect.andThen(queue.markSoldOut(concertId, policy), events.recordSoldOut(concertId))
+
       /** Whether the concert is sold out now, by one read of the seat store. */
       const readSoldOut = Effect.fnUntraced(function* (concert: Concert) {
         const upcoming = upcomingDates(concert.dates, yield* Clock.currentTimeMillis)
@@ -344,7 +358,7 @@ export class Booking extends Context.Service<
       /** Reads the seat store, and marks the concert's line if it is sold out. */
       const markIfSoldOut = (concert: Concert) =>
         Effect.flatMap(readSoldOut(concert), (soldOut) =>
-          soldOut ? queue.markSoldOut(concert.concertId, concert.policy.queue) : Effect.void
+          soldOut ? markSoldOut(concert.concertId, concert.policy.queue) : Effect.void
         )
 
       // When this instance last read the seat store for a line that refused a join as sold out, and the
@@ -758,7 +772,7 @@ export class Booking extends Context.Service<
         const end = Effect.gen(function* () {
           const concert = yield* catalog.findConcert(claims.concertId)
           if (Option.isNone(concert)) return
-          if (seatsLeft === "none") yield* queue.markSoldOut(claims.concertId, concert.value.policy.queue)
+          if (seatsLeft === "none") yield* markSoldOut(claims.concertId, concert.value.policy.queue)
           else if (seatsLeft === "held") yield* markIfSoldOut(concert.value)
           yield* queue.end(claims.concertId, claims.tokenId, concert.value.policy.queue)
         })
@@ -916,6 +930,18 @@ export class Booking extends Context.Service<
         })
       }).pipe(spanWhenTracing("Booking.listConcertsForSale"))
 
+      const eventPage = 100
+      const eventsAfter = (afterSequence: number): Stream.Stream<BookingEvent, Unavailable> =>
+        Stream.paginate(afterSequence, (cursor) =>
+          Effect.map(events.read(cursor, eventPage), (page) => {
+            const next = page.length === 0 ? cursor : page[page.length - 1]!.sequence
+            return [page, Option.some(next)] as const
+          }).pipe(
+            // An empty page waits before asking again; a full one asks at once.
+            Effect.tap(([page]) => (page.length === 0 ? Effect.sleep(Booking.eventsPollInterval) : Effect.void))
+          )
+        )
+
       const configureQueue = Effect.fnUntraced(function* (concertId: ConcertId, change: QueueSettingsChange) {
         const concert = yield* findConcert(concertId)
         return yield* queue.configure(concertId, change, concert.policy.queue)
@@ -931,6 +957,7 @@ export class Booking extends Context.Service<
         joinQueue,
         queueStatus,
         queueEvents,
+        events: eventsAfter,
         leaveQueue,
         listDates,
         listSeats,

@@ -27,6 +27,7 @@ import {
   RefundReceipt
 } from "@boxoffice/core"
 import { DateTime, Effect, Layer, Option, Result } from "effect"
+import { holdEventData, recordEvent } from "./internal/EventLog.ts"
 import { liveReservationsKrw, seatsOf, tidy, userDateKey } from "./internal/MemoryState.ts"
 import { atomically, claimKey, MemoryStore, recordOutcome, receiptOf } from "./internal/MemoryStore.ts"
 
@@ -129,6 +130,10 @@ export const layer: Layer.Layer<Payments, never, MemoryStore> = Layer.effect(
           const unrefunded = state.unrefundedByDate.get(payment.dateId) ?? new Set()
           unrefunded.add(payment.paymentId)
           state.unrefundedByDate.set(payment.dateId, unrefunded)
+          recordEvent(state, "payment.completed", nowMs, {
+            ...holdEventData(state, hold),
+            paymentId: payment.paymentId
+          })
           recordOutcome(state, request.idempotency, { _tag: "Paid", receipt }, nowMs)
           return Result.succeed(receipt)
         }),
@@ -198,6 +203,20 @@ export const layer: Layer.Layer<Payments, never, MemoryStore> = Layer.effect(
             )
             state.unrefundedByDate.get(found.dateId)?.delete(found.paymentId)
           }
+          const concertId = state.dates.get(found.dateId)?.concertId ?? null
+          // Seats are back: a later sell-out is a new one.
+          if (concertId !== null) state.soldOutRecorded.delete(concertId)
+          recordEvent(state, "payment.refunded", nowMs, {
+            concertId,
+            dateId: found.dateId,
+            userId: found.userId,
+            holdId: found.holdId,
+            paymentId: found.paymentId,
+            refundId: request.refundId,
+            seatNumbers: found.seatNumbers,
+            amountKrw,
+            feeKrw: request.feeKrw
+          })
           recordOutcome(state, request.idempotency, { _tag: "Refunded", receipt }, nowMs)
           return Result.succeed(receipt)
         }),

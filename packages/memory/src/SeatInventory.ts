@@ -29,6 +29,7 @@ import {
   Limits
 } from "@boxoffice/core"
 import { DateTime, Layer, Option, Result } from "effect"
+import { holdEventData, recordEvent } from "./internal/EventLog.ts"
 import {
   type HoldRecord,
   liveReservationsKrw,
@@ -191,6 +192,11 @@ export const layer: Layer.Layer<SeatInventory, never, MemoryStore> = Layer.effec
           }
           state.holds.set(record.holdId, record)
           state.holdsToForget.push(record.expiresAtMs + Limits.endedHoldRetentionSeconds * 1000, record.holdId)
+          state.holdsToExpire.push(record.expiresAtMs, record.holdId)
+          recordEvent(state, "hold.created", nowMs, {
+            ...holdEventData(state, record),
+            expiresAt: DateTime.makeUnsafe(record.expiresAtMs)
+          })
           for (const n of record.seatNumbers) seats.lastHold.set(n, record.holdId)
           if (record.reservesFunds) {
             const reserving = state.reservingHoldsByUser.get(record.userId) ?? []
@@ -216,7 +222,10 @@ export const layer: Layer.Layer<SeatInventory, never, MemoryStore> = Layer.effec
           if (record.userId !== userId) return Result.fail(new Forbidden({ detail: "the hold is another user's" }))
           const releasable = checkReleasable(holdId, holdStatus(record.state, record.expiresAtMs, nowMs))
           if (Result.isFailure(releasable)) return Result.fail(releasable.failure)
-          if (releasable.success) record.state = "released"
+          if (releasable.success) {
+            record.state = "released"
+            recordEvent(state, "hold.released", nowMs, holdEventData(state, record))
+          }
           return Result.succeed(undefined)
         })
     })

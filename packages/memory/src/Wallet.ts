@@ -5,6 +5,7 @@
  */
 import { availableKrw, ChargeReceipt, credit, LedgerEntry, Wallet, WalletFunds } from "@boxoffice/core"
 import { DateTime, Effect, Layer, Option, Result } from "effect"
+import { recordEvent } from "./internal/EventLog.ts"
 import { liveReservationsKrw, tidy } from "./internal/MemoryState.ts"
 import { atomically, claimKey, MemoryStore, recordOutcome, receiptOf } from "./internal/MemoryStore.ts"
 
@@ -38,6 +39,11 @@ export const layer: Layer.Layer<Wallet, never, MemoryStore> = Layer.effect(
           const ledger = state.ledgers.get(request.userId) ?? []
           ledger.push(entry)
           state.ledgers.set(request.userId, ledger)
+          recordEvent(state, "wallet.charged", nowMs, {
+            userId: request.userId,
+            chargeId: request.chargeId,
+            amountKrw: request.amountKrw
+          })
           recordOutcome(state, request.idempotency, { _tag: "Charged", receipt }, nowMs)
           return Result.succeed(receipt)
         }),

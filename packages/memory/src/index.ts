@@ -8,6 +8,7 @@
  */
 import { Layer } from "effect"
 import * as Catalog from "./Catalog.ts"
+import * as Events from "./Events.ts"
 import * as IdempotencyRecords from "./IdempotencyRecords.ts"
 import { memoryStoresLayer } from "./internal/layer.ts"
 import { MemoryStore } from "./internal/MemoryStore.ts"
@@ -16,7 +17,7 @@ import * as Queue from "./Queue.ts"
 import * as SeatInventory from "./SeatInventory.ts"
 import * as Wallet from "./Wallet.ts"
 
-export { Catalog, IdempotencyRecords, Payments, Queue, SeatInventory, Wallet }
+export { Catalog, Events, IdempotencyRecords, Payments, Queue, SeatInventory, Wallet }
 export { MemoryRateLimitCounters } from "./RateLimitCounters.ts"
 
 /**
@@ -43,7 +44,8 @@ export const MemoryStores = {
     SeatInventory.layer,
     Wallet.layer,
     Payments.layer,
-    IdempotencyRecords.layer
+    IdempotencyRecords.layer,
+    Events.layer
   ).pipe(Layer.provide(MemoryStore.layer()))
 }
 

@@ -10,13 +10,14 @@
 import { Effect, Layer, Redacted } from "effect"
 import postgres, { type Sql } from "postgres"
 import * as Catalog from "./Catalog.ts"
+import * as Events from "./Events.ts"
 import * as IdempotencyRecords from "./IdempotencyRecords.ts"
 import { PgDatabase } from "./internal/Database.ts"
 import * as Payments from "./Payments.ts"
 import * as SeatInventory from "./SeatInventory.ts"
 import * as Wallet from "./Wallet.ts"
 
-export { Catalog, IdempotencyRecords, Payments, SeatInventory, Wallet }
+export { Catalog, Events, IdempotencyRecords, Payments, SeatInventory, Wallet }
 export * from "./Migrator.ts"
 export * from "./Sweeper.ts"
 export { PgDatabase }
@@ -73,7 +74,14 @@ export const makeClient = (options: PostgresOptions): Sql => {
   })
 }
 
-const ports = Layer.mergeAll(Catalog.layer, SeatInventory.layer, Wallet.layer, Payments.layer, IdempotencyRecords.layer)
+const ports = Layer.mergeAll(
+  Catalog.layer,
+  SeatInventory.layer,
+  Wallet.layer,
+  Payments.layer,
+  IdempotencyRecords.layer,
+  Events.layer
+)
 
 /**
  * The Postgres store ports: `Catalog`, `SeatInventory`, `Wallet`,

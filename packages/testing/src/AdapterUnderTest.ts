@@ -3,13 +3,13 @@
  *
  * @since 0.1.0
  */
-import type { Catalog, IdempotencyRecords, Payments, Queue, SeatInventory, Wallet } from "@boxoffice/core"
+import type { Catalog, Events, IdempotencyRecords, Payments, Queue, SeatInventory, Wallet } from "@boxoffice/core"
 import type { Layer } from "effect"
 import type { StoreClock } from "./StoreClock.ts"
 import type { StoreStall } from "./StoreStall.ts"
 
 /** Every store port of `@boxoffice/core`. @category models */
-export type StorePorts = Catalog | SeatInventory | Wallet | Payments | Queue | IdempotencyRecords
+export type StorePorts = Catalog | SeatInventory | Wallet | Payments | Queue | IdempotencyRecords | Events
 
 /**
  * An adapter set under test. `layer` must give fresh, empty stores each time

@@ -35,6 +35,7 @@ import { lockWaitCases } from "./LockWaitCases.ts"
 import { seatClassCases } from "./SeatClassCases.ts"
 import { paymentTokenCases } from "./PaymentTokenCases.ts"
 import { queueGraceCases, queueWindowCases } from "./QueueWindowCases.ts"
+import { eventCases } from "./EventCases.ts"
 import { refundCases } from "./RefundCases.ts"
 import { soldOutCases } from "./SoldOutCases.ts"
 import { StoreClock } from "./StoreClock.ts"
@@ -960,6 +961,7 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
 
       paymentTokenCases(adapter)
       refundCases(adapter)
+      eventCases(adapter)
     })
 
     describe("sale window", () => {

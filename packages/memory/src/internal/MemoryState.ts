@@ -4,6 +4,7 @@
  * interleave inside it: that is what makes the operations atomic.
  */
 import {
+  type BookingEvent,
   type Concert,
   type ConcertDate,
   type ConcertId,
@@ -21,6 +22,7 @@ import {
   type QueueTokenId,
   type UserId
 } from "@boxoffice/core"
+import { noteExpiries } from "./EventLog.ts"
 import { MinHeap } from "./MinHeap.ts"
 import type { WaitingLine } from "./WaitingLine.ts"
 
@@ -44,6 +46,17 @@ export interface Faults {
   readonly refundCreditsTwice?: boolean
   /** Frees a refunded payment's seats without crediting the wallet (L2). */
   readonly refundWithoutMoney?: boolean
+  /** Sells without writing `payment.completed`: the events no longer tell the sale. */
+  readonly dropPaymentEvents?: boolean
+}
+
+/** Where one event's webhook delivery stands. */
+export interface DeliveryState {
+  attempts: number
+  dueAtMs: number
+  leaseUntilMs: number
+  delivered: number | null
+  parked: boolean
 }
 
 export interface HoldRecord {
@@ -149,6 +162,14 @@ export interface MemoryState {
   readonly paymentByQueueToken: Map<QueueTokenId, PaymentId>
   /** `${userId}/${key}` → record, oldest first (a Map keeps insertion order). */
   readonly idempotency: Map<string, IdempotencyRecord>
+  /** The outbox, oldest first; `eventsPurged` delivered events were deleted from its front. */
+  readonly events: Array<BookingEvent>
+  eventsPurged: number
+  readonly deliveries: Map<string, DeliveryState>
+  /** Concerts whose `concert.sold-out` is recorded since their last refund. */
+  readonly soldOutRecorded: Set<ConcertId>
+  /** Holds by their expiry, to record `hold.expired` once the clock passes it. */
+  readonly holdsToExpire: MinHeap<HoldId>
   /** Holds by when they may be forgotten: their expiry plus the retention. */
   readonly holdsToForget: MinHeap<HoldId>
   readonly queues: Map<ConcertId, QueueState>
@@ -170,6 +191,11 @@ export const makeMemoryState = (faults: Faults = {}): MemoryState => ({
   unrefundedByDate: new Map(),
   paymentByQueueToken: new Map(),
   idempotency: new Map(),
+  events: [],
+  eventsPurged: 0,
+  deliveries: new Map(),
+  soldOutRecorded: new Set(),
+  holdsToExpire: new MinHeap(),
   holdsToForget: new MinHeap(),
   queues: new Map()
 })
@@ -215,6 +241,8 @@ export const liveReservationsKrw = (
  * so the memory store holds a bounded working set.
  */
 export const tidy = (state: MemoryState, nowMs: number): void => {
+  // Expiries first: a hold is forgotten only well after its expiry was recorded.
+  noteExpiries(state, nowMs)
   for (let i = 0; i < Limits.queueTidyBatchMax; i++) {
     const dueMs = state.holdsToForget.peekKey()
     if (dueMs === undefined || dueMs > nowMs) break

@@ -4,6 +4,7 @@
  */
 import { Layer } from "effect"
 import * as Catalog from "../Catalog.ts"
+import * as Events from "../Events.ts"
 import * as IdempotencyRecords from "../IdempotencyRecords.ts"
 import * as Payments from "../Payments.ts"
 import * as Queue from "../Queue.ts"
@@ -19,5 +20,6 @@ export const memoryStoresLayer = (faults: Faults = {}) =>
     Wallet.layer,
     Payments.layer,
     Queue.layer,
-    IdempotencyRecords.layer
+    IdempotencyRecords.layer,
+    Events.layer
   ).pipe(Layer.provide(MemoryStore.layer(faults)))

@@ -105,12 +105,19 @@ export const holds = pgTable(
      * (its concert's `holdNeedsFunds`, migration 0007). False on holds made
      * before.
      */
-    reservesFunds: boolean("reserves_funds").notNull().default(false)
+    reservesFunds: boolean("reserves_funds").notNull().default(false),
+    /**
+     * Its `hold.expired` event is recorded (migration 0010): set once, by the
+     * first read of the events or sweep after its expiry. True on holds made
+     * before the outbox, which record nothing.
+     */
+    expiryRecorded: boolean("expiry_recorded").notNull().default(false)
   },
   (t) => [
     check("holds_state_check", sql`${t.state} in ('held', 'paid', 'released')`),
     // A user's reservations: only reserving holds in state 'held', by expiry, so a read ranges over the live ones.
-    index("holds_reserving_user_idx").on(t.userId, t.expiresAt).where(sql`${t.reservesFunds} and ${t.state} = 'held'`)
+    index("holds_reserving_user_idx").on(t.userId, t.expiresAt).where(sql`${t.reservesFunds} and ${t.state} = 'held'`),
+    index("holds_unrecorded_expiry_idx").on(t.expiresAt).where(sql`${t.state} = 'held' and not ${t.expiryRecorded}`)
   ]
 )
 
@@ -175,6 +182,42 @@ export const refunds = pgTable(
     check("refunds_amounts_check", sql`${t.amountKrw} >= 0 and ${t.feeKrw} >= 0`)
   ]
 )
+
+/**
+ * The outbox (migration 0010): triggers on the tables the write functions
+ * change insert one row per event in the same transaction, numbered under a
+ * lock held to the commit, so numbers follow commit order (decision 79);
+ * delivery state follows.
+ */
+export const events = pgTable(
+  "events",
+  {
+    eventId: uuid("event_id").primaryKey().defaultRandom(),
+    /** From a sequence, taken under the outbox lock: a number once visible has every smaller one visible or aborted. */
+    seq: bigserial("seq", { mode: "number" }).notNull().unique(),
+    type: text("type").notNull(),
+    at: instant("at").notNull(),
+    concertId: uuid("concert_id"),
+    userId: uuid("user_id"),
+    data: jsonb("data").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    dueAt: instant("due_at").notNull().default(sql`boxoffice_now()`),
+    leaseUntil: instant("lease_until"),
+    deliveredAt: instant("delivered_at"),
+    parkedAt: instant("parked_at")
+  },
+  (t) => [
+    index("events_undelivered_idx")
+      .on(sql`coalesce(${t.concertId}, ${t.userId})`, t.seq)
+      .where(sql`${t.deliveredAt} is null and ${t.parkedAt} is null`),
+    index("events_at_idx").on(t.at)
+  ]
+)
+
+/** Concerts whose `concert.sold-out` is recorded since their last refund. */
+export const soldOutConcerts = pgTable("sold_out_concerts", {
+  concertId: uuid("concert_id").primaryKey()
+})
 
 export const wallets = pgTable(
   "wallets",

@@ -4,7 +4,7 @@
  * shrunk and replayed from the seed. An operation can also be interrupted
  * at one of these points, as a crash between two steps.
  */
-import { Catalog, IdempotencyRecords, Payments, Queue, SeatInventory, Wallet } from "@boxoffice/core"
+import { Catalog, Events, IdempotencyRecords, Payments, Queue, SeatInventory, Wallet } from "@boxoffice/core"
 import { Context, Effect, Layer } from "effect"
 import type * as fc from "fast-check"
 import type { StorePorts } from "../AdapterUnderTest.ts"
@@ -56,7 +56,8 @@ export const gatedStores: Layer.Layer<StorePorts, never, StorePorts> = Layer.eff
       Context.add(Wallet, gated("Wallet", yield* Wallet)),
       Context.add(Payments, gated("Payments", yield* Payments)),
       Context.add(Queue, gated("Queue", yield* Queue)),
-      Context.add(IdempotencyRecords, gated("IdempotencyRecords", yield* IdempotencyRecords))
+      Context.add(IdempotencyRecords, gated("IdempotencyRecords", yield* IdempotencyRecords)),
+      Context.add(Events, gated("Events", yield* Events))
     )
   })
 )
