@@ -12,8 +12,11 @@ import type { Effect } from "effect"
 import { PgDatabase, rows } from "./internal/Database.ts"
 
 /**
- * Clears up to `batchSize` expired holds from their seat rows, and returns
- * how many seat rows it cleared.
+ * Records `hold.expired` for up to `batchSize` holds whose expiry has passed
+ * (each once; a read of the events does the same), then clears up to
+ * `batchSize` expired holds from their seat rows, and returns how many seat
+ * rows it cleared. An expiry's event is therefore late by at most the
+ * sweeper's interval, or less if the events are read sooner.
  *
  * @example
  * ```ts
@@ -26,6 +29,7 @@ import { PgDatabase, rows } from "./internal/Database.ts"
 export const sweepExpiredHolds = (batchSize: number): Effect.Effect<number, Unavailable, PgDatabase> =>
   PgDatabase.use((database) =>
     database.run(async (db) => {
+      await rows(db, sql`select boxoffice_record_expiries(${batchSize})`)
       const cleared = await rows<{ cleared: number }>(
         db,
         sql`
