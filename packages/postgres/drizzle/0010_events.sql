@@ -154,7 +154,9 @@ $$;
 --> statement-breakpoint
 -- Claims up to `p_limit` events for delivery, leasing them for `p_lease_ms`: of each concert's (or, without one,
 -- each user's) undelivered, unparked events only the oldest, when it is due and nobody's lease on it runs.
--- SKIP LOCKED lets instances claim at once without taking the same event or waiting on each other.
+-- SKIP LOCKED lets instances claim at once without taking the same event or waiting on each other. `due` tests
+-- the event's own row again: a row another claim leased or settled after this statement's snapshot is re-read
+-- under its lock, and only conditions on that row are checked again (`heads` keeps the stale values).
 CREATE FUNCTION boxoffice_claim_deliveries(p_limit int, p_lease_ms int)
   RETURNS TABLE (event_id uuid, seq bigint, type text, at_ms float8, data jsonb, attempts int)
   LANGUAGE sql
@@ -167,7 +169,8 @@ CREATE FUNCTION boxoffice_claim_deliveries(p_limit int, p_lease_ms int)
     ORDER BY coalesce(e.concert_id, e.user_id), e.seq
   ), due AS (
     SELECT e.event_id FROM events e JOIN heads h ON h.event_id = e.event_id
-    WHERE h.due_at <= boxoffice_now() AND (h.lease_until IS NULL OR h.lease_until <= boxoffice_now())
+    WHERE e.delivered_at IS NULL AND e.parked_at IS NULL AND e.due_at <= boxoffice_now()
+      AND (e.lease_until IS NULL OR e.lease_until <= boxoffice_now())
     ORDER BY h.seq LIMIT p_limit
     FOR UPDATE OF e SKIP LOCKED
   )
