@@ -18,7 +18,8 @@ const variants: ReadonlyArray<{ readonly name: string; readonly faults: Faults; 
   { name: "prices every seat at its date's price", faults: { ignoreSeatClasses: true }, law: /L3/ },
   { name: "counts held seats as sold", faults: { countHeldAsSold: true }, law: /L5: told sold-out/ },
   { name: "credits a refund but leaves the payment standing", faults: { refundCreditsTwice: true }, law: /L[12]/ },
-  { name: "frees refunded seats without the money", faults: { refundWithoutMoney: true }, law: /L2/ }
+  { name: "frees refunded seats without the money", faults: { refundWithoutMoney: true }, law: /L2/ },
+  { name: "sells without recording the payment's event", faults: { dropPaymentEvents: true }, law: /events/ }
 ]
 
 describe("broken memory variants are caught by the property suite", () => {

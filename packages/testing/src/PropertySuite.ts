@@ -626,7 +626,9 @@ export const checkBookingLaws = (
               soldOutSinceMs: null,
               paymentIds: [],
               refundedInStep: false,
-              reopenUnsettled: false
+              reopenUnsettled: false,
+              events: [],
+              eventCursor: 0
             }
             for (const [user, amountKrw] of (funding ?? []).entries()) {
               if (amountKrw === 0) continue

@@ -4,7 +4,9 @@
  * whose message starts with the law's name.
  */
 import {
+  type BookingEvent,
   type Concert,
+  Events,
   type Hold,
   type LedgerEntry,
   Limits,
@@ -69,6 +71,9 @@ export interface Knowledge {
   refundedInStep: boolean
   /** A refund was cut off after its store step, maybe: its line's reopening waits for the engine's next join. */
   reopenUnsettled: boolean
+  /** The events of this world's users and concert read so far, and the sequence read up to. */
+  readonly events: Array<BookingEvent>
+  eventCursor: number
 }
 
 export interface Snapshot {
@@ -81,6 +86,8 @@ export interface Snapshot {
   readonly funds: ReadonlyArray<WalletFunds>
   readonly ledgers: ReadonlyArray<ReadonlyArray<LedgerEntry>>
   readonly entries: ReadonlyArray<QueueEntry>
+  /** Every event of this world recorded so far, in sequence order. */
+  readonly events: ReadonlyArray<BookingEvent>
 }
 
 /** Reads everything the laws speak of, through the ports (not the scheduler). */
@@ -91,6 +98,21 @@ export const takeSnapshot = (concert: Concert, knowledge: Knowledge) =>
     const payments = yield* Payments
     const queue = yield* Queue
     const nowMs = yield* StoreClock.use((clock) => clock.nowMs)
+    // The events since the last check; a store shared by other worlds (Postgres) holds theirs too.
+    const outbox = yield* Events
+    const ownUsers = new Set<string>(knowledge.users)
+    for (;;) {
+      const page = yield* outbox.read(knowledge.eventCursor, 500)
+      if (page.length === 0) break
+      knowledge.eventCursor = page[page.length - 1]!.sequence
+      knowledge.events.push(
+        ...page.filter(
+          (event) =>
+            event.data.concertId === concert.concertId ||
+            (event.data.userId !== null && ownUsers.has(event.data.userId))
+        )
+      )
+    }
     const paymentLists = yield* Effect.forEach(knowledge.users, payments.listPayments)
     const paidHolds = new Set(paymentLists.flat().map((payment) => payment.holdId))
     const found = yield* Effect.forEach(knowledge.holds, ({ hold, tokenId }) =>
@@ -126,6 +148,7 @@ export const takeSnapshot = (concert: Concert, knowledge: Knowledge) =>
       balances: yield* Effect.forEach(knowledge.users, wallet.balance),
       funds: yield* Effect.forEach(knowledge.users, wallet.funds),
       ledgers: yield* Effect.forEach(knowledge.users, wallet.ledger),
+      events: knowledge.events,
       entries
     } satisfies Snapshot
   })
@@ -470,6 +493,95 @@ const checkL6 = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot) => 
   }
 }
 
+/**
+ * The outbox: every change has exactly one event, written with it, and the
+ * events alone rebuild every seat's state and every balance exactly.
+ */
+const checkEvents = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot) => {
+  /** One event per change; `exact`: and none for a change not listed (a hold whose answer was lost is not). */
+  const once = (
+    type: string,
+    key: (event: BookingEvent) => string | null,
+    expected: ReadonlyArray<string>,
+    exact = true
+  ) => {
+    const seen = snapshot.events.filter((event) => event.type === type).map(key)
+    if (new Set(seen).size !== seen.length) violated("events", `a ${type} event was recorded twice`)
+    const missing = expected.filter((id) => !seen.includes(id))
+    if (missing.length > 0 || (exact && seen.length !== expected.length)) {
+      violated("events", `${type}: ${seen.length} events for ${expected.length} changes (missing ${missing.join()})`)
+    }
+  }
+  once(
+    "payment.completed",
+    (e) => e.data.paymentId,
+    snapshot.payments.map((p) => p.paymentId)
+  )
+  once(
+    "payment.refunded",
+    (e) => e.data.refundId,
+    snapshot.payments.flatMap((p) => (p.refund === null ? [] : [p.refund.refundId]))
+  )
+  once(
+    "wallet.charged",
+    (e) => e.data.chargeId,
+    snapshot.ledgers.flat().flatMap((entry) => (entry.kind === "charge" ? [entry.referenceId as string] : []))
+  )
+  once(
+    "hold.created",
+    (e) => e.data.holdId,
+    snapshot.holds.map(({ hold }) => hold.holdId),
+    false
+  )
+  // Balances: what charges added, payments took and refunds gave back.
+  knowledge.users.forEach((userId, user) => {
+    const rebuilt = snapshot.events
+      .filter((event) => event.data.userId === userId)
+      .reduce(
+        (sum, event) =>
+          event.type === "wallet.charged" || event.type === "payment.refunded"
+            ? sum + event.data.amountKrw
+            : event.type === "payment.completed"
+              ? sum - event.data.amountKrw
+              : sum,
+        0
+      )
+    if (rebuilt !== snapshot.balances[user]) {
+      violated("events", `user ${user}'s events rebuild a balance of ${rebuilt}, not ${snapshot.balances[user]}`)
+    }
+  })
+  // Seats: replayed in sequence order; a hold counts until its expiry, as L4 says.
+  concert.dates.forEach((date, index) => {
+    const sold = new Map<number, string>()
+    const held = new Map<number, { holdId: string; untilMs: number }>()
+    for (const event of snapshot.events.filter((e) => e.data.dateId === date.dateId)) {
+      for (const seat of event.data.seatNumbers) {
+        if (event.type === "hold.created") {
+          held.set(seat, { holdId: event.data.holdId!, untilMs: ms(event.data.expiresAt!) })
+        } else if (event.type === "hold.released" || event.type === "hold.expired") {
+          if (held.get(seat)?.holdId === event.data.holdId) held.delete(seat)
+        } else if (event.type === "payment.completed") {
+          held.delete(seat)
+          sold.set(seat, event.data.paymentId!)
+        } else if (event.type === "payment.refunded" && sold.get(seat) === event.data.paymentId) {
+          sold.delete(seat)
+        }
+      }
+    }
+    for (const seat of snapshot.seats[index]!) {
+      const hold = held.get(seat.seatNumber)
+      const rebuilt = sold.has(seat.seatNumber)
+        ? "sold"
+        : hold !== undefined && hold.untilMs > snapshot.nowMs
+          ? "held"
+          : "available"
+      if (rebuilt !== seat.status) {
+        violated("events", `seat ${seat.seatNumber} of date ${index} is ${seat.status}; its events say ${rebuilt}`)
+      }
+    }
+  })
+}
+
 /** Checks L1–L6 on the snapshot (L7 is checked on each answer, as it arrives). */
 export const checkLaws = (concert: Concert, knowledge: Knowledge, snapshot: Snapshot): void => {
   checkL1(concert, snapshot)
@@ -479,4 +591,5 @@ export const checkLaws = (concert: Concert, knowledge: Knowledge, snapshot: Snap
   checkL5(concert, knowledge, snapshot)
   checkSoldOut(concert, knowledge, snapshot)
   checkL6(concert, knowledge, snapshot)
+  checkEvents(concert, knowledge, snapshot)
 }
