@@ -5,7 +5,19 @@
  *
  * @since 0.1.0
  */
-import { ConcertId, DateId, HoldId, IdempotencyKey, Limits, PaymentId, SeatNumbers, UserId } from "@boxoffice/core"
+import {
+  BookingEventType,
+  ChargeId,
+  ConcertId,
+  DateId,
+  HoldId,
+  IdempotencyKey,
+  Limits,
+  PaymentId,
+  RefundId,
+  SeatNumbers,
+  UserId
+} from "@boxoffice/core"
 import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import {
@@ -36,6 +48,11 @@ import {
   UnavailableProblem
 } from "./Problems.ts"
 import { AdminAuth, RateLimited, RequestValidation, UserAuth } from "./Security.ts"
+
+/** The most events one `GET /admin/events` lists: a page stays well under a megabyte. */
+export const eventsPageMax = 500
+/** The events `GET /admin/events` lists when `limit` is not given. */
+export const eventsPageDefault = 100
 
 const intBetween = (minimum: number, maximum: number) => Schema.Int.check(Schema.isBetween({ minimum, maximum }))
 /**
@@ -350,6 +367,68 @@ export class DateRefundsResponse extends Schema.Class<DateRefundsResponse>("Date
   remaining: Schema.Int
 }) {}
 
+/**
+ * One event of the store's outbox, as `GET /admin/events` lists it and the
+ * example server's webhooks POST it (docs/webhooks.md): `timestamp` is when
+ * it happened by the store's clock. A field of `data` that does not apply to
+ * the type is null (a charge names no concert), `seatNumbers` then empty and
+ * `amount` 0.
+ *
+ * @category schemas
+ */
+export class EventMessage extends Schema.Class<EventMessage>("EventMessage")({
+  type: BookingEventType,
+  timestamp: Instant,
+  data: Schema.Struct({
+    /** Stable: the same event keeps it across retries (the `webhook-id`). */
+    eventId: Schema.String,
+    /** The event's place in the store's order; rising, with gaps where a write rolled back. */
+    sequence: Schema.Int,
+    concertId: Schema.NullOr(ConcertId),
+    dateId: Schema.NullOr(DateId),
+    userId: Schema.NullOr(UserId),
+    holdId: Schema.NullOr(HoldId),
+    paymentId: Schema.NullOr(PaymentId),
+    refundId: Schema.NullOr(RefundId),
+    chargeId: Schema.NullOr(ChargeId),
+    seatNumbers: Schema.Array(Schema.Int),
+    /** KRW a charge added, a hold reserves or a payment took, or a refund gave back. */
+    amount: Schema.Int,
+    /** KRW of a refund the organiser kept; 0 otherwise. */
+    fee: Schema.Int,
+    /** A new hold's expiry; null otherwise. */
+    expiresAt: Schema.NullOr(Instant)
+  })
+}) {}
+
+/** What waits for the webhook: null where this server delivers none. @category schemas */
+export const EventDeliveryBacklog = Schema.NullOr(
+  Schema.Struct({
+    /** Events not delivered yet (retries included). */
+    pending: Schema.Int,
+    /** Events given up on after 24 h of failed attempts. */
+    parked: Schema.Int,
+    /** The oldest pending event's sequence; null when none is pending. */
+    oldestPendingSequence: Schema.NullOr(Schema.Int)
+  })
+)
+
+/** A page of the outbox, and the webhook's backlog. @category schemas */
+export class EventsPage extends Schema.Class<EventsPage>("EventsPage")({
+  /** In sequence order, all after the `after` asked for. */
+  events: Schema.Array(EventMessage),
+  /** The `after` of the next page: the last sequence listed, or the `after` asked for when none is. */
+  next: Schema.Int,
+  delivery: EventDeliveryBacklog
+}) {}
+
+/** A sequence in a query: decimal digits only, so `1e3`, `0x10` and ` 1` are refused rather than coerced. */
+const SequenceParam = Schema.String.check(Schema.isPattern(/^\d{1,15}$/)).pipe(Schema.decodeTo(Schema.FiniteFromString))
+/** A page size in a query, 1..`eventsPageMax`. */
+const PageSizeParam = Schema.String.check(Schema.isPattern(/^\d{1,3}$/)).pipe(
+  Schema.decodeTo(Schema.FiniteFromString.check(Schema.isBetween({ minimum: 1, maximum: eventsPageMax })))
+)
+
 const refundErrors = [
   NotFoundProblem,
   ForbiddenProblem,
@@ -440,6 +519,12 @@ export class AdminGroup extends HttpApiGroup.make("admin")
       params: { dateId: DateId },
       success: DateRefundsResponse,
       error: [NotFoundProblem, RefundClosedProblem, BalanceLimitExceededProblem, ...writes]
+    }),
+    // The outbox in sequence order, to read and replay what the webhooks sent (docs/webhooks.md).
+    HttpApiEndpoint.get("listEvents", "/admin/events", {
+      query: { after: Schema.optionalKey(SequenceParam), limit: Schema.optionalKey(PageSizeParam) },
+      success: EventsPage,
+      error: [...stores]
     }),
     // The host credits a wallet (its payment provider's webhook): the user is the engine's id or the host's `sub`.
     HttpApiEndpoint.post("chargeUserWallet", "/admin/users/:userId/wallet/charges", {

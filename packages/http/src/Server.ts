@@ -8,6 +8,7 @@
 import {
   Booking,
   type BookingError,
+  Events,
   Identity,
   QueueSettingsChange,
   QueueTokenSigner,
@@ -30,12 +31,15 @@ import {
   PaymentSummary,
   RefundResponse,
   DateRefundsResponse,
+  EventsPage,
+  eventsPageDefault,
   QueueHeartbeat,
   QueueJoined,
   QueueRejoined,
   SeatResponse,
   WalletResponse
 } from "./Api.ts"
+import { eventMessageOf } from "./EventMessages.ts"
 import { authenticateUser, invalidRequest } from "./internal/RequestChecks.ts"
 import {
   ForbiddenProblem,
@@ -74,6 +78,11 @@ export interface HttpOptions {
   readonly walletCharges?: "open" | "admin"
   /** Told of every answered request, as the transport guards answered it (the host's access log). */
   readonly onAnswer?: AnswerHook
+  /**
+   * This server delivers the store's events to a webhook: `GET /admin/events` then reports the backlog
+   * (`delivery`), which is null otherwise. Default false.
+   */
+  readonly eventDelivery?: boolean
 }
 
 /** Runs a use case and answers its typed errors as problems. */
@@ -167,115 +176,125 @@ const refundResponseOf = (receipt: RefundReceipt) =>
     balance: receipt.balanceKrw
   })
 
-const AdminLive = HttpApiBuilder.group(BoxofficeApi, "admin", (handlers) =>
-  Effect.gen(function* () {
-    const booking = yield* Booking
-    return handlers
-      .handle("metrics", () =>
-        Effect.flatMap(Effect.serviceOption(MetricsExposition), (exposition) =>
-          exposition._tag === "Some"
-            ? exposition.value.render
-            : Effect.fail(
-                new NotFoundProblem({ code: "not-found", detail: "metrics are not configured on this server" })
-              )
+const AdminLive = (options: HttpOptions) =>
+  HttpApiBuilder.group(BoxofficeApi, "admin", (handlers) =>
+    Effect.gen(function* () {
+      const booking = yield* Booking
+      const events = yield* Events
+      return handlers
+        .handle("listEvents", ({ query }) =>
+          Effect.gen(function* () {
+            const after = query.after ?? 0
+            const page = yield* answer(events.read(after, query.limit ?? eventsPageDefault))
+            const delivery = options.eventDelivery === true ? yield* answer(events.deliveryBacklog) : null
+            return new EventsPage({ events: page.map(eventMessageOf), next: page.at(-1)?.sequence ?? after, delivery })
+          })
         )
-      )
-      .handle("saleReport", ({ params }) =>
-        Effect.map(
-          answer(booking.saleReport(params.concertId)),
-          ({ concert, queue, dates }) =>
-            new SaleReportResponse({
-              concertId: concert.concertId,
-              title: concert.title,
-              opensAt: concert.policy.queue.opensAt ?? null,
-              settings: {
-                maxActive: queue.settings.maxActive,
-                activeSeconds: queue.settings.activeSeconds,
-                admitPerMinute: queue.settings.admitPerMinute,
-                paused: queue.settings.paused,
-                holdSeconds: concert.policy.holdSeconds,
-                maxSeatsPerUser: concert.policy.maxSeatsPerUser,
-                holdNeedsFunds: concert.policy.holdNeedsFunds,
-                refundUntilHours: concert.policy.refundUntilHours,
-                refundFeePercent: concert.policy.refundFeePercent
-              },
-              queue: {
-                pending: queue.pending,
-                waiting: queue.waiting,
-                active: queue.active,
-                admittedLastMinute: queue.admittedLastMinute
-              },
-              dates: concert.dates.map((date, index) => ({
-                dateId: date.dateId,
-                startsAt: date.startsAt,
-                price: date.priceKrw,
-                seatCount: date.seatCount,
-                available: dates[index]!.available,
-                held: dates[index]!.held,
-                sold: dates[index]!.sold,
-                revenue: dates[index]!.revenueKrw,
-                classes: dates[index]!.classes.map((counts) => ({
-                  name: counts.name,
-                  price: counts.priceKrw,
-                  available: counts.available,
-                  held: counts.held,
-                  sold: counts.sold,
-                  revenue: counts.revenueKrw
+        .handle("metrics", () =>
+          Effect.flatMap(Effect.serviceOption(MetricsExposition), (exposition) =>
+            exposition._tag === "Some"
+              ? exposition.value.render
+              : Effect.fail(
+                  new NotFoundProblem({ code: "not-found", detail: "metrics are not configured on this server" })
+                )
+          )
+        )
+        .handle("saleReport", ({ params }) =>
+          Effect.map(
+            answer(booking.saleReport(params.concertId)),
+            ({ concert, queue, dates }) =>
+              new SaleReportResponse({
+                concertId: concert.concertId,
+                title: concert.title,
+                opensAt: concert.policy.queue.opensAt ?? null,
+                settings: {
+                  maxActive: queue.settings.maxActive,
+                  activeSeconds: queue.settings.activeSeconds,
+                  admitPerMinute: queue.settings.admitPerMinute,
+                  paused: queue.settings.paused,
+                  holdSeconds: concert.policy.holdSeconds,
+                  maxSeatsPerUser: concert.policy.maxSeatsPerUser,
+                  holdNeedsFunds: concert.policy.holdNeedsFunds,
+                  refundUntilHours: concert.policy.refundUntilHours,
+                  refundFeePercent: concert.policy.refundFeePercent
+                },
+                queue: {
+                  pending: queue.pending,
+                  waiting: queue.waiting,
+                  active: queue.active,
+                  admittedLastMinute: queue.admittedLastMinute
+                },
+                dates: concert.dates.map((date, index) => ({
+                  dateId: date.dateId,
+                  startsAt: date.startsAt,
+                  price: date.priceKrw,
+                  seatCount: date.seatCount,
+                  available: dates[index]!.available,
+                  held: dates[index]!.held,
+                  sold: dates[index]!.sold,
+                  revenue: dates[index]!.revenueKrw,
+                  classes: dates[index]!.classes.map((counts) => ({
+                    name: counts.name,
+                    price: counts.priceKrw,
+                    available: counts.available,
+                    held: counts.held,
+                    sold: counts.sold,
+                    revenue: counts.revenueKrw
+                  }))
                 }))
-              }))
-            })
+              })
+          )
         )
-      )
-      .handle("chargeUserWallet", ({ params, headers, payload }) =>
-        Effect.map(
-          answer(booking.charge(userIdOfSubject(params.userId), payload.amount, headers["idempotency-key"], "host")),
-          (receipt) =>
-            new ChargeResponse({ chargeId: receipt.chargeId, amount: receipt.amountKrw, balance: receipt.balanceKrw })
+        .handle("chargeUserWallet", ({ params, headers, payload }) =>
+          Effect.map(
+            answer(booking.charge(userIdOfSubject(params.userId), payload.amount, headers["idempotency-key"], "host")),
+            (receipt) =>
+              new ChargeResponse({ chargeId: receipt.chargeId, amount: receipt.amountKrw, balance: receipt.balanceKrw })
+          )
         )
-      )
-      .handle("refundPaymentAsHost", ({ params, headers }) =>
-        Effect.map(answer(booking.refundAsHost(params.paymentId, headers["idempotency-key"])), refundResponseOf)
-      )
-      .handle("refundDate", ({ params }) =>
-        Effect.map(answer(booking.refundDate(params.dateId)), (done) => new DateRefundsResponse(done))
-      )
-      .handle("configureQueue", ({ params, payload }) =>
-        Effect.map(
-          answer(booking.configureQueue(params.concertId, new QueueSettingsChange(payload))),
-          (settings) => new QueueSettingsResponse({ ...settings })
+        .handle("refundPaymentAsHost", ({ params, headers }) =>
+          Effect.map(answer(booking.refundAsHost(params.paymentId, headers["idempotency-key"])), refundResponseOf)
         )
-      )
-      .handle("createConcert", ({ payload }) =>
-        Effect.map(
-          answer(
-            booking.createConcert({
-              title: payload.title,
-              dates: payload.dates.map((date) => ({
-                startsAt: date.startsAt,
-                priceKrw: date.price,
-                ...(date.seatCount === undefined ? {} : { seatCount: date.seatCount }),
-                ...(date.classes === undefined
-                  ? {}
-                  : { classes: date.classes.map(({ price, ...seatClass }) => ({ ...seatClass, priceKrw: price })) })
-              })),
-              ...(payload.queue === undefined ? {} : { queue: payload.queue }),
-              ...(payload.holdSeconds === undefined ? {} : { holdSeconds: payload.holdSeconds }),
-              ...(payload.maxSeatsPerUser === undefined ? {} : { maxSeatsPerUser: payload.maxSeatsPerUser }),
-              ...(payload.opensAt === undefined ? {} : { opensAt: payload.opensAt }),
-              ...(payload.holdNeedsFunds === undefined ? {} : { holdNeedsFunds: payload.holdNeedsFunds }),
-              ...(payload.refundUntilHours === undefined ? {} : { refundUntilHours: payload.refundUntilHours }),
-              ...(payload.refundFeePercent === undefined ? {} : { refundFeePercent: payload.refundFeePercent })
-            })
-          ),
-          (concert) =>
-            new CreatedConcert({
-              concertId: concert.concertId,
-              dates: concert.dates.map((d) => ({ dateId: d.dateId, startsAt: d.startsAt, seatCount: d.seatCount }))
-            })
+        .handle("refundDate", ({ params }) =>
+          Effect.map(answer(booking.refundDate(params.dateId)), (done) => new DateRefundsResponse(done))
         )
-      )
-  })
-)
+        .handle("configureQueue", ({ params, payload }) =>
+          Effect.map(
+            answer(booking.configureQueue(params.concertId, new QueueSettingsChange(payload))),
+            (settings) => new QueueSettingsResponse({ ...settings })
+          )
+        )
+        .handle("createConcert", ({ payload }) =>
+          Effect.map(
+            answer(
+              booking.createConcert({
+                title: payload.title,
+                dates: payload.dates.map((date) => ({
+                  startsAt: date.startsAt,
+                  priceKrw: date.price,
+                  ...(date.seatCount === undefined ? {} : { seatCount: date.seatCount }),
+                  ...(date.classes === undefined
+                    ? {}
+                    : { classes: date.classes.map(({ price, ...seatClass }) => ({ ...seatClass, priceKrw: price })) })
+                })),
+                ...(payload.queue === undefined ? {} : { queue: payload.queue }),
+                ...(payload.holdSeconds === undefined ? {} : { holdSeconds: payload.holdSeconds }),
+                ...(payload.maxSeatsPerUser === undefined ? {} : { maxSeatsPerUser: payload.maxSeatsPerUser }),
+                ...(payload.opensAt === undefined ? {} : { opensAt: payload.opensAt }),
+                ...(payload.holdNeedsFunds === undefined ? {} : { holdNeedsFunds: payload.holdNeedsFunds }),
+                ...(payload.refundUntilHours === undefined ? {} : { refundUntilHours: payload.refundUntilHours }),
+                ...(payload.refundFeePercent === undefined ? {} : { refundFeePercent: payload.refundFeePercent })
+              })
+            ),
+            (concert) =>
+              new CreatedConcert({
+                concertId: concert.concertId,
+                dates: concert.dates.map((d) => ({ dateId: d.dateId, startsAt: d.startsAt, seatCount: d.seatCount }))
+              })
+          )
+        )
+    })
+  )
 
 const UserLive = (options: HttpOptions) =>
   HttpApiBuilder.group(BoxofficeApi, "user", (handlers) =>
@@ -582,7 +601,7 @@ export const BoxofficeHttp = {
   layer: (options: HttpOptions) =>
     Layer.mergeAll(
       HttpApiBuilder.layer(BoxofficeApi, { openapiPath: "/openapi.json" }).pipe(
-        Layer.provide([PublicLive(options), AdminLive, UserLive(options)]),
+        Layer.provide([PublicLive(options), AdminLive(options), UserLive(options)]),
         Layer.provide([UserAuthLive, AdminAuthLive(options), RequestValidationLive, RateLimitedLive])
       ),
       HttpApiSwagger.layer(BoxofficeApi, { path: "/docs" }),

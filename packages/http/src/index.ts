@@ -7,6 +7,7 @@
  */
 export * from "./Api.ts"
 export * from "./Client.ts"
+export * from "./EventMessages.ts"
 export * from "./JwtIdentity.ts"
 export * from "./Problems.ts"
 export * from "./QueueEventsHub.ts"
