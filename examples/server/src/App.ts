@@ -13,12 +13,14 @@ import { HttpRouter } from "effect/http"
 import { accessLogHook } from "./AccessLog.ts"
 import { AltchaHumanCheck, altchaDefaults } from "./AltchaHumanCheck.ts"
 import { defaultWebRoot, demoPageLayer } from "./DemoPage.ts"
+import { eventRetentionLayer } from "./EventRetention.ts"
 import { JsonLog } from "./JsonLog.ts"
 import { MetricsLive } from "./Metrics.ts"
 import { storeInstrumentation, tracingLayer } from "./Tracing.ts"
 import { nodeServerLayer } from "./NodeServer.ts"
 import { queueShortcutFrontLayer } from "./QueueShortcutFront.ts"
 import { listenerDefaults, type ServerConfig } from "./ServerConfig.ts"
+import { webhookDeliveryLayer } from "./WebhookDelivery.ts"
 
 const stores = (config: ServerConfig) =>
   config.store === "postgres"
@@ -123,7 +125,15 @@ export const engineLayer = (config: ServerConfig) => {
       )
     )
   )
-  return config.demo ? Layer.merge(engine, seedDemo.pipe(Layer.provide(engine))) : engine
+  const webhook = config.webhook ?? Option.none()
+  const background = Layer.mergeAll(
+    config.demo ? seedDemo : Layer.empty,
+    // Every instance purges and delivers; the store's claims keep them off each other's events. Undelivered
+    // events are kept only where a webhook will deliver them (docs/webhooks.md).
+    eventRetentionLayer({ deliveredOnly: Option.isSome(webhook) }),
+    Option.match(webhook, { onNone: () => Layer.empty, onSome: webhookDeliveryLayer })
+  )
+  return Layer.merge(engine, background.pipe(Layer.provide(engine)))
 }
 
 /**
@@ -141,6 +151,7 @@ export const serverLayer = (config: ServerConfig, options: { readonly logRequest
         adminKey: config.adminKey,
         requestMetrics,
         walletCharges: config.walletCharges ?? "open",
+        eventDelivery: Option.isSome(config.webhook ?? Option.none()),
         ...(accessLog === null ? {} : { onAnswer: accessLogHook(accessLog) })
       }),
       demoPageLayer(config.webRoot ?? defaultWebRoot),

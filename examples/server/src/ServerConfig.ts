@@ -6,6 +6,7 @@ import { Config, Effect, type LogLevel, Option, Redacted, Result, Schema } from 
 import { RateLimitSettings } from "@boxoffice/http"
 import type { AccessLogMode } from "./AccessLog.ts"
 import { type JwtConfig, jwtConfig } from "./JwtConfig.ts"
+import { type WebhookConfig, webhookConfig } from "./WebhookConfig.ts"
 
 /** A configuration that cannot run: said at start, before anything listens. */
 export class ServerConfigError extends Schema.TaggedError<ServerConfigError>()("ServerConfigError", {
@@ -101,6 +102,8 @@ export interface ServerConfig {
   readonly rateLimits?: RateLimitSettings
   /** `BOXOFFICE_TRUST_PROXY`: the proxies whose `X-Forwarded-For` is believed (addresses or CIDR ranges). */
   readonly trustedProxies?: ReadonlyArray<string>
+  /** `BOXOFFICE_WEBHOOK_URL` and `BOXOFFICE_WEBHOOK_SECRET`: where the store's events are POSTed, signed. */
+  readonly webhook?: Option.Option<WebhookConfig>
 }
 
 export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | ServerConfigError> = Effect.gen(
@@ -167,6 +170,9 @@ export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | Serv
       })
     }
     const jwt = yield* Effect.catchTag(jwtConfig, "JwtConfigError", ({ message }) =>
+      Effect.fail(new ServerConfigError({ message }))
+    )
+    const webhook = yield* Effect.catchTag(webhookConfig, "WebhookConfigError", ({ message }) =>
       Effect.fail(new ServerConfigError({ message }))
     )
     if (Option.isSome(adminKey) && Redacted.value(adminKey.value).length < adminKeyLengthMin) {
@@ -252,7 +258,8 @@ export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | Serv
       rateLimits: rateLimits.success,
       trustedProxies,
       logLevel,
-      workers
+      workers,
+      webhook
     }
   }
 )
