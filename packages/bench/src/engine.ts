@@ -5,6 +5,10 @@
  * queue in memory (Postgres's share alone), and on Postgres + Redis
  * (throwaway database and key prefix), and report paid bookings/s and
  * per-step p50/p99. Every booking's outcome is checked.
+ *
+ * `--outbox-rounds N`: instead, what the outbox costs Postgres: N rounds on
+ * Postgres (queue in memory), each once with the event triggers off and once
+ * on, alternating in one run so that the machine's drift falls on both.
  */
 import { Booking, newId, QueueTokenSigner, UserId } from "@boxoffice/core"
 import { MemoryQueue, MemoryStores } from "@boxoffice/memory"
@@ -24,6 +28,7 @@ const fibers = argument("--fibers", 64)
 const poolSize = argument("--pool", 20)
 /** One JSON line per profile instead of a table: how `pnpm bench` reads it. */
 const json = process.argv.includes("--json")
+const outboxRounds = argument("--outbox-rounds", 0)
 const postgresUrl = process.env["BOXOFFICE_TEST_POSTGRES"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
 const redisUrl = process.env["BOXOFFICE_TEST_REDIS"] ?? "redis://127.0.0.1:6379"
 const secret = QueueTokenSigner.layerHmac(Redacted.make("engine-bench-secret-of-at-least-32-bytes"))
@@ -100,7 +105,7 @@ const run = async (name: string, stores: Layer.Layer<any, any>) => {
 
 if (!json)
   console.log(`| profile | bookings | fibers | paid bookings/s | per step p50 / p99 ms |\n|---|---|---|---|---|`)
-await run("memory", Layer.merge(MemoryStores.layerWithoutQueue, MemoryQueue.layer))
+if (outboxRounds === 0) await run("memory", Layer.merge(MemoryStores.layerWithoutQueue, MemoryQueue.layer))
 
 const name = `boxoffice_engine_${process.pid}`
 const admin = postgres(postgresUrl, { max: 1, onnotice: () => {} })
@@ -109,17 +114,43 @@ const url = Redacted.make(postgresUrl.replace(/\/[^/]*$/, `/${name}`))
 const prefix = `boxoffice:engine:${process.pid}:`
 try {
   await Effect.runPromise(migrateDatabase(url))
-  await run(
-    `postgres (pool ${poolSize}), queue in memory`,
-    Layer.merge(PostgresStores.layer({ url, poolSize }), MemoryQueue.layer)
-  )
-  await run(
-    `postgres (pool ${poolSize}) + redis`,
-    Layer.merge(
-      PostgresStores.layer({ url, poolSize }),
-      RedisQueue.layer({ url: Redacted.make(redisUrl), keyPrefix: prefix })
+  if (outboxRounds > 0) {
+    const database = postgres(Redacted.value(url), { max: 1, onnotice: () => {} })
+    const triggers = [
+      ["ledger_entries", "boxoffice_charge_event"],
+      ["holds", "boxoffice_hold_event"],
+      ["payments", "boxoffice_payment_event"],
+      ["refunds", "boxoffice_refund_event"]
+    ]
+    const setTriggers = (on: boolean) =>
+      Promise.all(
+        triggers.map(([table, trigger]) =>
+          database.unsafe(`alter table ${table} ${on ? "enable" : "disable"} trigger ${trigger}`)
+        )
+      )
+    for (let round = 1; round <= outboxRounds; round++) {
+      for (const on of round % 2 === 0 ? [true, false] : [false, true]) {
+        await setTriggers(on)
+        await run(
+          `round ${round}: postgres (pool ${poolSize}), queue in memory, outbox ${on ? "on" : "off"}`,
+          Layer.merge(PostgresStores.layer({ url, poolSize }), MemoryQueue.layer)
+        )
+      }
+    }
+    await database.end()
+  } else {
+    await run(
+      `postgres (pool ${poolSize}), queue in memory`,
+      Layer.merge(PostgresStores.layer({ url, poolSize }), MemoryQueue.layer)
     )
-  )
+    await run(
+      `postgres (pool ${poolSize}) + redis`,
+      Layer.merge(
+        PostgresStores.layer({ url, poolSize }),
+        RedisQueue.layer({ url: Redacted.make(redisUrl), keyPrefix: prefix })
+      )
+    )
+  }
 } finally {
   await admin.unsafe(`drop database if exists ${name} with (force)`)
   await admin.end()

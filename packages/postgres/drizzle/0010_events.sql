@@ -1,6 +1,13 @@
+CREATE TABLE "event_sequence" (
+	"id" integer PRIMARY KEY NOT NULL,
+	"last" bigint NOT NULL,
+	CONSTRAINT "event_sequence_single_row" CHECK ("event_sequence"."id" = 1)
+);
+--> statement-breakpoint
 CREATE TABLE "events" (
 	"event_id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
-	"seq" bigserial NOT NULL,
+	"seq" bigint,
+	"ord" bigserial NOT NULL,
 	"type" text NOT NULL,
 	"at" timestamp with time zone NOT NULL,
 	"concert_id" uuid,
@@ -10,8 +17,7 @@ CREATE TABLE "events" (
 	"due_at" timestamp with time zone DEFAULT boxoffice_now() NOT NULL,
 	"lease_until" timestamp with time zone,
 	"delivered_at" timestamp with time zone,
-	"parked_at" timestamp with time zone,
-	CONSTRAINT "events_seq_unique" UNIQUE("seq")
+	"parked_at" timestamp with time zone
 );
 --> statement-breakpoint
 CREATE TABLE "sold_out_concerts" (
@@ -21,15 +27,12 @@ CREATE TABLE "sold_out_concerts" (
 -- Holds made before the outbox record no expiry: they had no hold.created either.
 ALTER TABLE "holds" ADD COLUMN "expiry_recorded" boolean DEFAULT true NOT NULL;--> statement-breakpoint
 ALTER TABLE "holds" ALTER COLUMN "expiry_recorded" SET DEFAULT false;--> statement-breakpoint
-CREATE INDEX "events_undelivered_idx" ON "events" USING btree (coalesce("concert_id", "user_id"),"seq") WHERE "events"."delivered_at" is null and "events"."parked_at" is null;--> statement-breakpoint
-CREATE INDEX "events_at_idx" ON "events" USING btree ("at");--> statement-breakpoint
+CREATE UNIQUE INDEX "events_seq_idx" ON "events" USING btree ("seq") WHERE "events"."seq" is not null;--> statement-breakpoint
+CREATE INDEX "events_unsequenced_idx" ON "events" USING btree ("ord") WHERE "events"."seq" is null;--> statement-breakpoint
+CREATE INDEX "events_undelivered_idx" ON "events" USING btree (coalesce("concert_id", "user_id"),"seq") WHERE "events"."seq" is not null and "events"."delivered_at" is null and "events"."parked_at" is null;--> statement-breakpoint
 CREATE INDEX "holds_unrecorded_expiry_idx" ON "holds" USING btree ("expires_at") WHERE "holds"."state" = 'held' and not "holds"."expiry_recorded";
 --> statement-breakpoint
--- The outbox lock: taken by every transaction that records an event, before it takes its number, and held to
--- its commit, so a number once visible has every smaller number visible already or rolled back (decision 79).
-CREATE FUNCTION boxoffice_lock_outbox() RETURNS void
-  LANGUAGE sql
-  AS $$ SELECT pg_advisory_xact_lock(hashtextextended('boxoffice-outbox', 0)) $$;
+INSERT INTO "event_sequence" ("id", "last") VALUES (1, 0) ON CONFLICT DO NOTHING;
 --> statement-breakpoint
 -- The outbox (decision 79). Each write function's change fires one of the triggers below in the same
 -- transaction and statement. The copy of core's event shapes (model/BookingEvent): `data` holds
@@ -53,9 +56,6 @@ CREATE FUNCTION boxoffice_record_event() RETURNS trigger
 DECLARE
   v_concert_id uuid;
 BEGIN
-  -- Numbers follow commit order: the lock is held to the commit, and each write's trigger fires in its last
-  -- statement, after every row lock it takes, so no transaction waits on a row while holding it.
-  PERFORM boxoffice_lock_outbox();
   IF TG_TABLE_NAME = 'ledger_entries' THEN
     INSERT INTO events (type, at, user_id, data)
     VALUES ('wallet.charged', NEW.at, NEW.user_id,
@@ -100,8 +100,13 @@ END $$;
 CREATE TRIGGER boxoffice_charge_event AFTER INSERT ON ledger_entries
   FOR EACH ROW WHEN (NEW.kind = 'charge') EXECUTE FUNCTION boxoffice_record_event();
 --> statement-breakpoint
-CREATE TRIGGER boxoffice_hold_event AFTER INSERT OR UPDATE OF state, expiry_recorded ON holds
+CREATE TRIGGER boxoffice_hold_event AFTER INSERT ON holds
   FOR EACH ROW EXECUTE FUNCTION boxoffice_record_event();
+--> statement-breakpoint
+-- Only a release or a recorded expiry: a payment's `state = 'paid'` has its own event, from `payments`.
+CREATE TRIGGER boxoffice_hold_end_event AFTER UPDATE OF state, expiry_recorded ON holds
+  FOR EACH ROW WHEN ((NEW.state = 'released' AND OLD.state = 'held') OR (NEW.expiry_recorded AND NOT OLD.expiry_recorded))
+  EXECUTE FUNCTION boxoffice_record_event();
 --> statement-breakpoint
 CREATE TRIGGER boxoffice_payment_event AFTER INSERT ON payments
   FOR EACH ROW EXECUTE FUNCTION boxoffice_record_event();
@@ -135,19 +140,45 @@ CREATE FUNCTION boxoffice_record_sold_out(p_concert_id uuid) RETURNS void
 BEGIN
   INSERT INTO sold_out_concerts (concert_id) VALUES (p_concert_id) ON CONFLICT DO NOTHING;
   IF FOUND THEN
-    PERFORM boxoffice_lock_outbox();
     INSERT INTO events (type, at, concert_id, data)
     VALUES ('concert.sold-out', boxoffice_now(), p_concert_id,
       boxoffice_event_data(p_concert_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL));
   END IF;
 END $$;
 --> statement-breakpoint
--- A page of events after `p_after`, in sequence order; expiries due are recorded first, so a read sees them.
+-- The sequencer (decision 79): numbers every committed event that has no number yet, in `ord` order, after
+-- recording the expiries due. A write that waited on another's locks inserted after it, and that one committed
+-- first, so cause comes before effect; a transaction still running is numbered by a later call, with a higher
+-- number. Callers take turns on a lock held to their commit, each numbering what its statement sees, so a number
+-- once read never has an unread one below it. Answers how many it numbered.
+CREATE FUNCTION boxoffice_sequence_events() RETURNS int
+  LANGUAGE plpgsql
+  AS $$
+DECLARE
+  v_top bigint;
+  v_count int;
+BEGIN
+  PERFORM boxoffice_record_expiries(500);
+  PERFORM pg_advisory_xact_lock(hashtextextended('boxoffice-event-sequencer', 0));
+  SELECT s.last INTO v_top FROM event_sequence s WHERE s.id = 1;
+  WITH next AS (
+    SELECT e.event_id, row_number() OVER (ORDER BY e.ord) AS rn
+    FROM events e WHERE e.seq IS NULL ORDER BY e.ord LIMIT 10000
+  )
+  UPDATE events e SET seq = v_top + next.rn FROM next WHERE e.event_id = next.event_id;
+  GET DIAGNOSTICS v_count = ROW_COUNT;
+  IF v_count > 0 THEN
+    UPDATE event_sequence s SET last = v_top + v_count WHERE s.id = 1;
+  END IF;
+  RETURN v_count;
+END $$;
+--> statement-breakpoint
+-- A page of events after `p_after`, in sequence order, numbering what has committed first.
 CREATE FUNCTION boxoffice_events_after(p_after bigint, p_limit int)
   RETURNS TABLE (event_id uuid, seq bigint, type text, at_ms float8, data jsonb, attempts int)
   LANGUAGE sql
   AS $$
-  SELECT boxoffice_record_expiries(500);
+  SELECT boxoffice_sequence_events();
   SELECT e.event_id, e.seq, e.type, boxoffice_epoch_ms(e.at), e.data, e.attempts
   FROM events e WHERE e.seq > p_after ORDER BY e.seq LIMIT p_limit;
 $$;
@@ -161,11 +192,11 @@ CREATE FUNCTION boxoffice_claim_deliveries(p_limit int, p_lease_ms int)
   RETURNS TABLE (event_id uuid, seq bigint, type text, at_ms float8, data jsonb, attempts int)
   LANGUAGE sql
   AS $$
-  SELECT boxoffice_record_expiries(500);
+  SELECT boxoffice_sequence_events();
   WITH heads AS (
     SELECT DISTINCT ON (coalesce(e.concert_id, e.user_id)) e.event_id, e.seq, e.due_at, e.lease_until
     FROM events e
-    WHERE e.delivered_at IS NULL AND e.parked_at IS NULL
+    WHERE e.seq IS NOT NULL AND e.delivered_at IS NULL AND e.parked_at IS NULL
     ORDER BY coalesce(e.concert_id, e.user_id), e.seq
   ), due AS (
     SELECT e.event_id FROM events e JOIN heads h ON h.event_id = e.event_id

@@ -1,8 +1,9 @@
 /**
  * Postgres `Events`: the outbox that triggers fill in each write's own
- * transaction (migration 0010), numbered in commit order under a lock held
- * to the commit, and claimed for delivery with `FOR UPDATE SKIP LOCKED` so
- * that instances share the work without taking the same event.
+ * transaction (migration 0010), numbered when read or claimed by
+ * `boxoffice_sequence_events` (committed rows, in insert order), and claimed
+ * for delivery with `FOR UPDATE SKIP LOCKED` so that instances share the work
+ * without taking the same event.
  *
  * @since 0.6.0
  */

@@ -55,8 +55,8 @@ export type BookingEventData = typeof BookingEventData.Type
 
 /**
  * One event: a stable id, its type, the store's time, and its place in the
- * store's order (`sequence`, rising, never repeated; a write rolled back after
- * taking its number leaves a gap).
+ * store's order (`sequence`, rising and never repeated: once a reader has
+ * seen one, no event with a smaller one appears later).
  *
  * @category models
  */

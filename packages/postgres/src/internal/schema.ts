@@ -16,6 +16,7 @@ import {
   primaryKey,
   text,
   timestamp,
+  uniqueIndex,
   uuid
 } from "drizzle-orm/pg-core"
 
@@ -185,16 +186,19 @@ export const refunds = pgTable(
 
 /**
  * The outbox (migration 0010): triggers on the tables the write functions
- * change insert one row per event in the same transaction, numbered under a
- * lock held to the commit, so numbers follow commit order (decision 79);
- * delivery state follows.
+ * change insert one row per event in the same transaction, with an `ord`
+ * from a sequence and no `seq` yet; the sequencer numbers committed rows in
+ * `ord` order when the events are read, so numbers only rise (decision 79).
+ * Delivery state follows.
  */
 export const events = pgTable(
   "events",
   {
     eventId: uuid("event_id").primaryKey().defaultRandom(),
-    /** From a sequence, taken under the outbox lock: a number once visible has every smaller one visible or aborted. */
-    seq: bigserial("seq", { mode: "number" }).notNull().unique(),
+    /** The event's number, given by the sequencer once its transaction committed; null until then. */
+    seq: bigint("seq", { mode: "number" }),
+    /** The insert order: a write that waited on another's locks inserts after it. */
+    ord: bigserial("ord", { mode: "number" }).notNull(),
     type: text("type").notNull(),
     at: instant("at").notNull(),
     concertId: uuid("concert_id"),
@@ -207,11 +211,23 @@ export const events = pgTable(
     parkedAt: instant("parked_at")
   },
   (t) => [
+    // Partial, so that a write's insert (no number yet) does not maintain it.
+    uniqueIndex("events_seq_idx").on(t.seq).where(sql`${t.seq} is not null`),
+    index("events_unsequenced_idx").on(t.ord).where(sql`${t.seq} is null`),
     index("events_undelivered_idx")
       .on(sql`coalesce(${t.concertId}, ${t.userId})`, t.seq)
-      .where(sql`${t.deliveredAt} is null and ${t.parkedAt} is null`),
-    index("events_at_idx").on(t.at)
+      .where(sql`${t.seq} is not null and ${t.deliveredAt} is null and ${t.parkedAt} is null`)
   ]
+)
+
+/** The last number the sequencer gave (one row). */
+export const eventSequence = pgTable(
+  "event_sequence",
+  {
+    id: integer("id").primaryKey(),
+    last: bigint("last", { mode: "number" }).notNull()
+  },
+  (t) => [check("event_sequence_single_row", sql`${t.id} = 1`)]
 )
 
 /** Concerts whose `concert.sold-out` is recorded since their last refund. */
