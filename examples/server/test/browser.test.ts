@@ -389,6 +389,8 @@ describe("the demo page in Chromium", () => {
     await operator.waitForSelector("body[data-ready=true]")
     await operator.getByLabel("Concert").selectOption(sale.concertId)
     await operator.waitForSelector("dd[data-stat=waiting]:text-is('1')")
+    // This server has no webhook: the backlog line says so.
+    await operator.waitForSelector("dd[data-stat=webhook]:text-is('off')")
     await operator.getByRole("button", { name: "Pause admissions" }).click()
     await operator.waitForSelector("dd[data-stat=admissions]:text-is('paused')")
 

@@ -1,6 +1,6 @@
 /**
- * The operator view: the numbers of `GET /admin/concerts/{id}`, live, and
- * the queue's controls. The admin key lives in this module's memory only:
+ * The operator view: the numbers of `GET /admin/concerts/{id}` and the
+ * webhook's backlog (`GET /admin/events`), live, and the queue's controls. The admin key lives in this module's memory only:
  * never in storage, so closing the tab forgets it.
  */
 import type { ConcertId } from "@boxoffice/core"
@@ -29,6 +29,8 @@ const refresh = async () => {
   if (admin === null || concertId() === "") return
   try {
     const report = await run(admin.admin.saleReport({ params: { concertId: concertId() } }))
+    // The webhook's backlog is the whole store's, not the concert's: one event is enough to read it.
+    const { delivery } = await run(admin.admin.listEvents({ query: { limit: 1 } }))
     const stats: Array<[string, string]> = [
       ["Opens", report.opensAt === null ? "open" : DateTime.formatIso(report.opensAt)],
       ["Admissions", report.settings.paused ? "paused" : "running"],
@@ -40,6 +42,13 @@ const refresh = async () => {
       [
         "Admissions per minute",
         report.settings.admitPerMinute === null ? "no cap" : String(report.settings.admitPerMinute)
+      ],
+      [
+        "Webhook",
+        delivery === null
+          ? "off"
+          : `${delivery.pending} pending, ${delivery.parked} parked` +
+            (delivery.oldestPendingSequence === null ? "" : ` (oldest #${delivery.oldestPendingSequence})`)
       ]
     ]
     byId("stats").replaceChildren(
