@@ -1,7 +1,9 @@
 /**
  * The deployable server, composed from configuration: the embedded (memory)
  * engine by default; Postgres for the stores and Redis for the queue when
- * configured, with migrations applied at start.
+ * configured, with migrations applied at start. A store that cannot be
+ * reached at start is logged and tried again until it answers; the server
+ * answers 503 meanwhile (`StoreReadiness.ts`).
  */
 import { Booking, Identity, QueueTokenSigner } from "@boxoffice/core"
 import { BoxofficeHttp, JwtIdentity, RateLimitGate, RateLimitSettings } from "@boxoffice/http"
@@ -18,42 +20,45 @@ import { JsonLog } from "./JsonLog.ts"
 import { MetricsLive } from "./Metrics.ts"
 import { storeInstrumentation, tracingLayer } from "./Tracing.ts"
 import { nodeServerLayer } from "./NodeServer.ts"
+import { untilReachable } from "./StoreReadiness.ts"
 import { queueShortcutFrontLayer } from "./QueueShortcutFront.ts"
 import { listenerDefaults, type ServerConfig } from "./ServerConfig.ts"
 import { webhookDeliveryLayer } from "./WebhookDelivery.ts"
 
 const stores = (config: ServerConfig) =>
-  config.store === "postgres"
-    ? Layer.unwrap(
-        Effect.gen(function* () {
-          const url = Option.getOrThrow(config.databaseUrl)
-          // Safe when several instances start at once: the migrator holds an advisory lock.
-          yield* migrateDatabase(url)
-          yield* Effect.logInfo("migrations applied")
-          const storesLayer = PostgresStores.layer({ url, poolSize: config.postgresPoolSize })
-          // Tidies seat rows of expired holds; correctness never depends on it (L4).
-          // Also forgets idempotency records past their 24 h.
-          const sweeper = Layer.effectDiscard(
-            Effect.forkScoped(
-              Effect.andThen(sweepExpiredHolds(500), sweepIdempotencyRecords(500)).pipe(
-                Effect.ignore,
-                Effect.repeat(Schedule.spaced("30 seconds"))
-              )
-            )
+  config.store === "postgres" ? untilReachable("postgres", postgresStores(config)) : MemoryStores.layerWithoutQueue
+
+/** The Postgres stores, migrated first (which is also how the database is found to answer), with the sweeper. */
+const postgresStores = (config: ServerConfig) =>
+  Layer.unwrap(
+    Effect.gen(function* () {
+      const url = Option.getOrThrow(config.databaseUrl)
+      // Safe when several instances start at once: the migrator holds an advisory lock.
+      yield* migrateDatabase(url)
+      yield* Effect.logInfo("migrations applied")
+      const storesLayer = PostgresStores.layer({ url, poolSize: config.postgresPoolSize })
+      // Tidies seat rows of expired holds; correctness never depends on it (L4).
+      // Also forgets idempotency records past their 24 h.
+      const sweeper = Layer.effectDiscard(
+        Effect.forkScoped(
+          Effect.andThen(sweepExpiredHolds(500), sweepIdempotencyRecords(500)).pipe(
+            Effect.ignore,
+            Effect.repeat(Schedule.spaced("30 seconds"))
           )
-          return Layer.merge(storesLayer, sweeper.pipe(Layer.provide(storesLayer)))
-        })
+        )
       )
-    : MemoryStores.layerWithoutQueue
+      return Layer.merge(storesLayer, sweeper.pipe(Layer.provide(storesLayer)))
+    })
+  )
 
 const queue = (config: ServerConfig) => {
   const cluster = config.redisClusterNodes ?? Option.none()
   if (Option.isSome(cluster)) {
-    return RedisQueue.layer({ clusterNodes: cluster.value, keyPrefix: config.redisKeyPrefix })
+    return untilReachable("redis", RedisQueue.layer({ clusterNodes: cluster.value, keyPrefix: config.redisKeyPrefix }))
   }
   return Option.match(config.redisUrl, {
     onNone: () => MemoryQueue.layer,
-    onSome: (url) => RedisQueue.layer({ url, keyPrefix: config.redisKeyPrefix })
+    onSome: (url) => untilReachable("redis", RedisQueue.layer({ url, keyPrefix: config.redisKeyPrefix }))
   })
 }
 

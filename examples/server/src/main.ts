@@ -22,6 +22,14 @@ const serve = (config: ServerConfig): Effect.Effect<never, unknown> =>
       )
     : Layer.launch(serverLayer(config))
 
+// A failure to start (a configuration it refuses) or to go on is logged as JSON, like every other line,
+// before the process exits; the runtime's own report, in text, is off.
 Effect.flatMap(serverConfig, (config) =>
   Effect.provideService(serve(config), References.MinimumLogLevel, config.logLevel ?? "Info")
-).pipe(Effect.provide(JsonLog), NodeRuntime.runMain({ teardown }))
+).pipe(
+  Effect.tapCause((cause) =>
+    Cause.hasInterruptsOnly(cause) ? Effect.void : Effect.logFatal("the server stopped", cause)
+  ),
+  Effect.provide(JsonLog),
+  NodeRuntime.runMain({ teardown, disableErrorReporting: true })
+)

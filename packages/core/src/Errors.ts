@@ -1,18 +1,32 @@
 /**
  * The engine's typed errors. Each maps one-to-one onto a stable `code` of
  * the spec (docs/spec.md); only the HTTP adapter turns a code into a status.
+ * Each has a `message` for logs and people: what failed and, for a store,
+ * which one, where and why.
  * Expected outcomes record no stack trace (decision 57); `Unavailable` and
  * `OutcomeUnknown`, failures of a store, keep theirs.
  *
  * @since 0.1.0
  */
 import { Schema } from "effect"
+import { describeCause } from "./internal/describeCause.ts"
 import { OutcomeError } from "./internal/EffectInternals.ts"
+
+/** `7`, `7 and 8`, `7, 8 and 9`. */
+const listed = (items: ReadonlyArray<number>): string =>
+  items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`
+
+/** ` at 127.0.0.1:5432/boxoffice`, or nothing when the adapter did not say where. */
+const at = (address: string | undefined): string => (address === undefined ? "" : ` at ${address}`)
 
 /** The body, path or query broke a rule, such as a seat outside the date's range. @category errors */
 export class InvalidRequest extends OutcomeError<InvalidRequest>()("InvalidRequest", {
   detail: Schema.String
 }) {
+  override get message(): string {
+    return `invalid request: ${this.detail}`
+  }
+
   get code() {
     return "invalid-request" as const
   }
@@ -22,6 +36,10 @@ export class InvalidRequest extends OutcomeError<InvalidRequest>()("InvalidReque
 export class Unauthenticated extends OutcomeError<Unauthenticated>()("Unauthenticated", {
   detail: Schema.String
 }) {
+  override get message(): string {
+    return `not authenticated: ${this.detail}`
+  }
+
   get code() {
     return "unauthenticated" as const
   }
@@ -31,6 +49,10 @@ export class Unauthenticated extends OutcomeError<Unauthenticated>()("Unauthenti
 export class QueueTokenInvalid extends OutcomeError<QueueTokenInvalid>()("QueueTokenInvalid", {
   detail: Schema.String
 }) {
+  override get message(): string {
+    return `the queue token is invalid: ${this.detail}`
+  }
+
   get code() {
     return "queue-token-invalid" as const
   }
@@ -40,6 +62,12 @@ export class QueueTokenInvalid extends OutcomeError<QueueTokenInvalid>()("QueueT
 export class QueueNotAdmitted extends OutcomeError<QueueNotAdmitted>()("QueueNotAdmitted", {
   position: Schema.NullOr(Schema.Int)
 }) {
+  override get message(): string {
+    return this.position === null
+      ? "the queue token is not admitted yet"
+      : `the queue token is not admitted yet: it waits at position ${this.position}`
+  }
+
   get code() {
     return "queue-not-admitted" as const
   }
@@ -47,6 +75,10 @@ export class QueueNotAdmitted extends OutcomeError<QueueNotAdmitted>()("QueueNot
 
 /** The queue token was ended by payment, timed out or was left. @category errors */
 export class QueueTokenExpired extends OutcomeError<QueueTokenExpired>()("QueueTokenExpired", {}) {
+  override get message(): string {
+    return "the queue token has ended (paid, timed out or left); join the queue again"
+  }
+
   get code() {
     return "queue-token-expired" as const
   }
@@ -56,6 +88,10 @@ export class QueueTokenExpired extends OutcomeError<QueueTokenExpired>()("QueueT
 export class HumanCheckFailed extends OutcomeError<HumanCheckFailed>()("HumanCheckFailed", {
   detail: Schema.String
 }) {
+  override get message(): string {
+    return `the human check failed: ${this.detail}`
+  }
+
   get code() {
     return "human-check-failed" as const
   }
@@ -65,6 +101,10 @@ export class HumanCheckFailed extends OutcomeError<HumanCheckFailed>()("HumanChe
 export class Forbidden extends OutcomeError<Forbidden>()("Forbidden", {
   detail: Schema.String
 }) {
+  override get message(): string {
+    return `forbidden: ${this.detail}`
+  }
+
   get code() {
     return "forbidden" as const
   }
@@ -75,6 +115,10 @@ export class NotFound extends OutcomeError<NotFound>()("NotFound", {
   entity: Schema.Literals(["concert", "date", "hold", "payment"]),
   id: Schema.String
 }) {
+  override get message(): string {
+    return `no ${this.entity} ${this.id}`
+  }
+
   get code() {
     return "not-found" as const
   }
@@ -84,6 +128,14 @@ export class NotFound extends OutcomeError<NotFound>()("NotFound", {
 export class SeatUnavailable extends OutcomeError<SeatUnavailable>()("SeatUnavailable", {
   seatNumbers: Schema.Array(Schema.Int)
 }) {
+  override get message(): string {
+    return this.seatNumbers.length === 0
+      ? "a requested seat is held or sold; nothing was held"
+      : `${this.seatNumbers.length === 1 ? "seat" : "seats"} ${listed(this.seatNumbers)} ${
+          this.seatNumbers.length === 1 ? "is" : "are"
+        } held or sold; nothing was held`
+  }
+
   get code() {
     return "seat-unavailable" as const
   }
@@ -94,6 +146,10 @@ export class HoldLimitExceeded extends OutcomeError<HoldLimitExceeded>()("HoldLi
   maxSeatsPerUser: Schema.Int,
   seatsAlready: Schema.Int
 }) {
+  override get message(): string {
+    return `a user holds or buys at most ${this.maxSeatsPerUser} seats of a date, and has ${this.seatsAlready} already; nothing was held`
+  }
+
   get code() {
     return "hold-limit-exceeded" as const
   }
@@ -103,6 +159,10 @@ export class HoldLimitExceeded extends OutcomeError<HoldLimitExceeded>()("HoldLi
 export class AlreadyPaid extends OutcomeError<AlreadyPaid>()("AlreadyPaid", {
   holdId: Schema.String
 }) {
+  override get message(): string {
+    return `hold ${this.holdId} is paid already`
+  }
+
   get code() {
     return "already-paid" as const
   }
@@ -112,6 +172,10 @@ export class AlreadyPaid extends OutcomeError<AlreadyPaid>()("AlreadyPaid", {
 export class AlreadyRefunded extends OutcomeError<AlreadyRefunded>()("AlreadyRefunded", {
   paymentId: Schema.String
 }) {
+  override get message(): string {
+    return `payment ${this.paymentId} was refunded already`
+  }
+
   get code() {
     return "already-refunded" as const
   }
@@ -121,6 +185,10 @@ export class AlreadyRefunded extends OutcomeError<AlreadyRefunded>()("AlreadyRef
 export class RefundClosed extends OutcomeError<RefundClosed>()("RefundClosed", {
   paymentId: Schema.String
 }) {
+  override get message(): string {
+    return `payment ${this.paymentId} can no longer be refunded: the refund cutoff of its date has passed`
+  }
+
   get code() {
     return "refund-closed" as const
   }
@@ -128,6 +196,10 @@ export class RefundClosed extends OutcomeError<RefundClosed>()("RefundClosed", {
 
 /** The same Idempotency-Key is still running. @category errors */
 export class IdempotencyInFlight extends OutcomeError<IdempotencyInFlight>()("IdempotencyInFlight", {}) {
+  override get message(): string {
+    return "a request with the same Idempotency-Key is still running; retry once it has answered"
+  }
+
   get code() {
     return "idempotency-in-flight" as const
   }
@@ -137,6 +209,10 @@ export class IdempotencyInFlight extends OutcomeError<IdempotencyInFlight>()("Id
 export class HoldExpired extends OutcomeError<HoldExpired>()("HoldExpired", {
   holdId: Schema.String
 }) {
+  override get message(): string {
+    return `hold ${this.holdId} expired or was released before payment`
+  }
+
   get code() {
     return "hold-expired" as const
   }
@@ -147,6 +223,10 @@ export class InsufficientBalance extends OutcomeError<InsufficientBalance>()("In
   balanceKrw: Schema.Int,
   neededKrw: Schema.Int
 }) {
+  override get message(): string {
+    return `the wallet has ${this.balanceKrw} KRW available and ${this.neededKrw} KRW are needed; nothing changed`
+  }
+
   get code() {
     return "insufficient-balance" as const
   }
@@ -157,6 +237,10 @@ export class BalanceLimitExceeded extends OutcomeError<BalanceLimitExceeded>()("
   balanceKrw: Schema.Int,
   balanceKrwMax: Schema.Int
 }) {
+  override get message(): string {
+    return `the charge would lift the balance of ${this.balanceKrw} KRW past its cap of ${this.balanceKrwMax} KRW; nothing changed`
+  }
+
   get code() {
     return "balance-limit-exceeded" as const
   }
@@ -164,6 +248,10 @@ export class BalanceLimitExceeded extends OutcomeError<BalanceLimitExceeded>()("
 
 /** The same Idempotency-Key came with a different body. @category errors */
 export class IdempotencyKeyReused extends OutcomeError<IdempotencyKeyReused>()("IdempotencyKeyReused", {}) {
+  override get message(): string {
+    return "the Idempotency-Key was used before with another request; nothing changed"
+  }
+
   get code() {
     return "idempotency-key-reused" as const
   }
@@ -172,8 +260,14 @@ export class IdempotencyKeyReused extends OutcomeError<IdempotencyKeyReused>()("
 /** A store is unreachable; the request did nothing and can be retried. @category errors */
 export class Unavailable extends Schema.TaggedError<Unavailable>()("Unavailable", {
   store: Schema.String,
+  /** Where the store is, as the adapter knows it (`host:port`, a database's name): never a credential. */
+  address: Schema.optionalKey(Schema.String),
   cause: Schema.Defect()
 }) {
+  override get message(): string {
+    return `the ${this.store} store${at(this.address)} is unavailable, so nothing happened: ${describeCause(this.cause)}`
+  }
+
   get code() {
     return "unavailable" as const
   }
@@ -183,6 +277,10 @@ export class Unavailable extends Schema.TaggedError<Unavailable>()("Unavailable"
 export class SaleClosed extends OutcomeError<SaleClosed>()("SaleClosed", {
   dateId: Schema.String
 }) {
+  override get message(): string {
+    return `date ${this.dateId} has started: its seats can no longer be held or paid`
+  }
+
   get code() {
     return "sale-closed" as const
   }
@@ -197,6 +295,10 @@ export class SaleClosed extends OutcomeError<SaleClosed>()("SaleClosed", {
 export class SoldOut extends OutcomeError<SoldOut>()("SoldOut", {
   concertId: Schema.String
 }) {
+  override get message(): string {
+    return `concert ${this.concertId} is sold out`
+  }
+
   get code() {
     return "sold-out" as const
   }
@@ -212,8 +314,14 @@ export class SoldOut extends OutcomeError<SoldOut>()("SoldOut", {
  */
 export class OutcomeUnknown extends Schema.TaggedError<OutcomeUnknown>()("OutcomeUnknown", {
   store: Schema.String,
+  /** Where the store is, as the adapter knows it (`host:port`, a database's name): never a credential. */
+  address: Schema.optionalKey(Schema.String),
   cause: Schema.Defect()
 }) {
+  override get message(): string {
+    return `the ${this.store} store${at(this.address)} took a write but its answer was lost, so it may or may not have happened (${describeCause(this.cause)}); retry with the same Idempotency-Key or look the result up`
+  }
+
   get code() {
     return "outcome-unknown" as const
   }

@@ -374,7 +374,8 @@ const problemOf = (error: BookingError): ProblemByTag[keyof ProblemByTag] => {
     case "SeatUnavailable":
       return new SeatUnavailableProblem({
         code: error.code,
-        detail: `seats ${error.seatNumbers.join(", ")} are held or sold`,
+        // "seat 12 is held or sold; …", "seats 12 and 13 are …": the engine's own words.
+        detail: error.message,
         seatNumbers: error.seatNumbers
       })
     case "HoldLimitExceeded":

@@ -11,6 +11,9 @@ import { drizzle } from "drizzle-orm/postgres-js"
 import { migrate } from "drizzle-orm/postgres-js/migrator"
 import { Effect, Redacted } from "effect"
 import postgres from "postgres"
+import { addressOf } from "./internal/StoreErrors.ts"
+
+export { MigrationMissing } from "./internal/StoreErrors.ts"
 
 /** The advisory lock key of the migrator: "boxoffice" in ASCII, as a number. @category constants */
 export const migrationLockKey = 0x626f786f6666
@@ -19,7 +22,9 @@ export const migrationLockKey = 0x626f786f6666
 export const migrationsFolder = fileURLToPath(new URL("../drizzle", import.meta.url))
 
 /**
- * Runs every pending migration of `@boxoffice/postgres`.
+ * Runs every pending migration of `@boxoffice/postgres`. A database that
+ * cannot be reached (refused, missing, a wrong password) fails with
+ * `Unavailable`, whose message names the address and the cause.
  *
  * @example
  * ```ts
@@ -42,7 +47,7 @@ export const migrateDatabase = (url: Redacted.Redacted<string>): Effect.Effect<v
             await client`select pg_advisory_unlock(${migrationLockKey})`
           }
         },
-        catch: (cause) => new Unavailable({ store: "postgres", cause })
+        catch: (cause) => new Unavailable({ store: "postgres", address: addressOf(client), cause })
       }),
     (client) => Effect.promise(() => client.end({ timeout: 5 }))
   )

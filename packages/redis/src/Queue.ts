@@ -18,12 +18,13 @@ import {
   QueueStats,
   type QueueTokenId,
   SoldOut,
-  Unavailable,
+  type Unavailable,
   type UserId
 } from "@boxoffice/core"
 import { Clock, DateTime, Effect, Layer, Option } from "effect"
 import type { Cluster, Redis } from "ioredis"
 import { makeCommandBatch } from "./internal/CommandBatch.ts"
+import { unavailableOf } from "./internal/Unreachable.ts"
 import type { LineReader } from "./internal/LineSnapshot.ts"
 import { makeTurnGroups } from "./internal/TurnGroups.ts"
 import {
@@ -263,7 +264,7 @@ export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queu
   const failure = (cause: unknown) =>
     isReplyError(cause) || cause instanceof MalformedEntryReply
       ? Effect.die(cause)
-      : Effect.fail(new Unavailable({ store: "redis", cause }))
+      : Effect.fail(unavailableOf(client, cause))
   // The polls of a turn, and its joins, one script call per queue: each answered as a call of its own at that time
   // would be. A request of one kind sends the open groups of the other first, and any other call sends both, so
   // that Redis runs the calls in the order they were made.

@@ -5,10 +5,11 @@
  * @packageDocumentation
  * @module @boxoffice/redis
  */
-import { Queue, RateLimitCounters } from "@boxoffice/core"
+import { Queue, RateLimitCounters, Unavailable } from "@boxoffice/core"
 import { Effect, Layer, Redacted } from "effect"
 import { Cluster, Redis } from "ioredis"
 import { layerFromClient, makeQueue, type RedisClient, type RedisQueueOptions } from "./Queue.ts"
+import { addressOf, lastConnectionError, trackConnection } from "./internal/Unreachable.ts"
 import { makeRateLimitCounters } from "./RateLimitCounters.ts"
 
 export { queueKeys, type RedisClient, type RedisQueueOptions } from "./Queue.ts"
@@ -32,9 +33,17 @@ const nodeOf = (url: Redacted.Redacted<string>) => {
   return { host: parsed.hostname, port: Number(parsed.port || 6379) }
 }
 
+/** `host:port` of each configured node, comma-separated: never the password. */
+const configuredAddress = (options: RedisConnectionOptions): string =>
+  (options.clusterNodes ?? [options.url!])
+    .map(nodeOf)
+    .map(({ host, port }) => `${host}:${port}`)
+    .join(",")
+
 /**
  * An ioredis client that fails fast while Redis is away (no offline queue,
- * bounded command time) and keeps reconnecting by itself.
+ * bounded command time) and keeps reconnecting by itself. Its failures name
+ * the configured address and its last connection error.
  *
  * @category constructors
  */
@@ -56,8 +65,8 @@ export const makeClient = (options: RedisConnectionOptions): RedisClient => {
           redisOptions: failFast
         })
       : new Redis(Redacted.value(options.url), { ...failFast, lazyConnect: true })
-  // Errors reach callers as failed commands; the event would otherwise be unhandled.
-  client.on("error", () => {})
+  // Errors reach callers as failed commands (which name the latest one); the event would otherwise be unhandled.
+  trackConnection(client, configuredAddress(options))
   return client
 }
 
@@ -94,11 +103,12 @@ const checkNodeEvictionPolicy = (client: Redis): Effect.Effect<void> =>
   )
 
 /**
- * A client connected to the configured Redis, closed with its scope. It waits
- * for the connection up to its timeout, so the first calls find it up; if
- * Redis is away, it is made anyway: calls fail fast while it reconnects.
+ * A client for the configured Redis, closed with its scope, and whether it
+ * connected: it waits for the connection up to its timeout. If Redis is
+ * away, the client is made anyway, keeps reconnecting, and its calls fail
+ * fast meanwhile.
  */
-const connectedClient = (options: RedisConnectionOptions) =>
+const connectingClient = (options: RedisConnectionOptions) =>
   Effect.acquireRelease(
     Effect.gen(function* () {
       const client = makeClient(options)
@@ -114,13 +124,37 @@ const connectedClient = (options: RedisConnectionOptions) =>
         ])
       )
       if (up) yield* checkEvictionPolicy(client)
-      return client
+      return { client, up }
     }),
-    (client) => Effect.promise(() => client.quit().catch(() => client.disconnect()))
+    ({ client }) => Effect.promise(() => client.quit().catch(() => client.disconnect()))
   )
 
 /**
- * The queue port on Redis.
+ * A client connected to the configured Redis, or `Unavailable` (naming the
+ * address and the connection error) when it cannot be reached within the
+ * timeout, so that nothing is built over a store that is not there. The
+ * client is closed with its scope either way.
+ */
+const connectedClient = (options: RedisConnectionOptions) =>
+  Effect.flatMap(connectingClient(options), ({ client, up }) =>
+    up
+      ? Effect.succeed(client)
+      : Effect.fail(
+          new Unavailable({
+            store: "redis",
+            address: addressOf(client),
+            cause: lastConnectionError(client) ?? new Error(`no connection within ${options.timeoutMs ?? 2_000} ms`)
+          })
+        )
+  )
+
+/**
+ * The queue port on Redis. Building the layer connects: a Redis that
+ * cannot be reached within `timeoutMs` fails it with `Unavailable`, whose
+ * message names the address and the cause (`connect ECONNREFUSED
+ * 127.0.0.1:6390`), before any other store is written. Once built, calls
+ * fail fast with `Unavailable` while Redis is away and work again when it
+ * is back.
  *
  * @example
  * ```ts
@@ -131,7 +165,7 @@ const connectedClient = (options: RedisConnectionOptions) =>
  * @category layers
  */
 export const RedisQueue = {
-  layer: (options: RedisConnectionOptions): Layer.Layer<Queue> =>
+  layer: (options: RedisConnectionOptions): Layer.Layer<Queue, Unavailable> =>
     Layer.effect(
       Queue,
       Effect.map(connectedClient(options), (client) => makeQueue(client, options))
@@ -158,6 +192,6 @@ export const RedisRateLimitCounters = {
   layer: (options: RedisConnectionOptions): Layer.Layer<RateLimitCounters> =>
     Layer.effect(
       RateLimitCounters,
-      Effect.map(connectedClient(options), (client) => makeRateLimitCounters(client, options.keyPrefix))
+      Effect.map(connectingClient(options), ({ client }) => makeRateLimitCounters(client, options.keyPrefix))
     )
 }

@@ -5,7 +5,7 @@
  * (empty: nothing was saved) its queues serve again, their lost entries
  * treated as ended.
  */
-import { ConcertId, newId, Queue, QueuePolicy, QueueTokenId, UserId } from "@boxoffice/core"
+import { ConcertId, newId, Queue, QueuePolicy, QueueTokenId, type Unavailable, UserId } from "@boxoffice/core"
 import { RedisQueue } from "@boxoffice/redis"
 import { startRedisCluster, type TestRedisCluster } from "@boxoffice/testing"
 import { Effect, ManagedRuntime, Option, Redacted, Result } from "effect"
@@ -15,7 +15,7 @@ import { runPrefix } from "./support/TestRedis.ts"
 
 const prefix = runPrefix()
 let cluster: TestRedisCluster
-let runtime: ManagedRuntime.ManagedRuntime<Queue, never>
+let runtime: ManagedRuntime.ManagedRuntime<Queue, Unavailable>
 
 beforeAll(async () => {
   cluster = await startRedisCluster()

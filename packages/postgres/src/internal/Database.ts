@@ -2,14 +2,17 @@
  * The one connection pool of the adapter, and the two ways to use it: a
  * read, or a write. Each is one statement: a write is one call of a
  * server-side function, its own transaction. Driver errors are sorted into
- * `Unavailable` (the work did not happen and may be retried),
+ * `Unavailable` (the work did not happen and may be retried; a database
+ * without the adapter's schema is one, caused by `MigrationMissing`),
  * `OutcomeUnknown` (a write that may have committed) and defects (a bug).
+ * Both name the database's address.
  */
 import { OutcomeUnknown, Unavailable } from "@boxoffice/core"
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js"
 import { Context, Duration, Effect } from "effect"
 import type { Sql } from "postgres"
 import * as schema from "./schema.ts"
+import { addressOf, migrationMissingOf } from "./StoreErrors.ts"
 
 /** @internal */
 export type Database = PostgresJsDatabase<typeof schema>
@@ -21,8 +24,13 @@ export type Database = PostgresJsDatabase<typeof schema>
 const rolledBackCodes = new Set([
   "ECONNREFUSED",
   "ENOTFOUND",
+  "EAI_AGAIN",
   "EHOSTUNREACH",
+  "ENETUNREACH",
   "CONNECT_TIMEOUT",
+  "3D000", // invalid_catalog_name: the database does not exist, so no connection was made
+  "28000", // invalid_authorization_specification: refused by pg_hba.conf
+  "28P01", // invalid_password
   "57P01", // admin_shutdown: the backend was terminated, its transaction rolled back
   "57P02", // crash_shutdown
   "57P03", // cannot_connect_now
@@ -43,16 +51,22 @@ const connectionLostCodes = new Set([
   "CONNECTION_DESTROYED"
 ])
 
-type Failure = "rolled-back" | "connection-lost"
+type Failure = "rolled-back" | "connection-lost" | "not-migrated"
 
-const failureOf = (error: unknown): Failure | undefined => {
+/**
+ * What an error proves, and the error in its chain that proves it: the
+ * driver's own error, with its code, rather than drizzle's wrapper around
+ * it (`Failed query: …`), so that what is reported names the reason.
+ */
+const failureOf = (error: unknown): { readonly failure: Failure; readonly cause: unknown } | undefined => {
   for (let e: unknown = error; typeof e === "object" && e !== null; e = (e as { cause?: unknown }).cause) {
     const code = (e as { code?: unknown }).code
     if (typeof code !== "string") continue
-    if (rolledBackCodes.has(code)) return "rolled-back"
+    if (migrationMissingOf(e) !== undefined) return { failure: "not-migrated", cause: e }
+    if (rolledBackCodes.has(code)) return { failure: "rolled-back", cause: e }
     if (connectionLostCodes.has(code) || code.startsWith("08")) {
       // A failed write syscall sent none of its bytes: the statement never reached the server.
-      return (e as { syscall?: unknown }).syscall === "write" ? "rolled-back" : "connection-lost"
+      return { failure: (e as { syscall?: unknown }).syscall === "write" ? "rolled-back" : "connection-lost", cause: e }
     }
   }
   return undefined
@@ -91,8 +105,8 @@ const withDeadline = <A>(promise: Promise<A>, ms: number): Promise<A> =>
 
 const classify = (cause: unknown): Failed => {
   if (cause instanceof CallTimedOut) return { _tag: "Failed", failure: "connection-lost", cause }
-  const failure = failureOf(cause)
-  if (failure !== undefined) return { _tag: "Failed", failure, cause }
+  const failed = failureOf(cause)
+  if (failed !== undefined) return { _tag: "Failed", ...failed }
   throw cause
 }
 
@@ -153,13 +167,16 @@ export class PgDatabase extends Context.Service<PgDatabase, PgDatabaseService>()
   static readonly make = (client: Sql, callTimeout: Duration.Input = "10 seconds"): PgDatabase["Service"] => {
     const db = drizzle(client, { schema })
     const callTimeoutMs = Duration.toMillis(Duration.fromInputUnsafe(callTimeout))
-    const unavailable = (cause: unknown) => new Unavailable({ store: "postgres", cause })
-    const unknown = (cause: unknown) => new OutcomeUnknown({ store: "postgres", cause })
+    const address = addressOf(client)
+    const unavailable = (cause: unknown) => new Unavailable({ store: "postgres", address, cause })
+    const unknown = (cause: unknown) => new OutcomeUnknown({ store: "postgres", address, cause })
     /** `ifInFlight` names what a lost connection or an overrun means for this kind of call. */
     const attempt = <A, L>(ifInFlight: (cause: unknown) => L, f: () => Promise<A>): Effect.Effect<A, Unavailable | L> =>
       Effect.tryPromise({ try: () => withDeadline(f(), callTimeoutMs), catch: classify }).pipe(
         Effect.mapError((failed) =>
-          failed.failure === "connection-lost" ? ifInFlight(failed.cause) : unavailable(failed.cause)
+          failed.failure === "connection-lost"
+            ? ifInFlight(failed.cause)
+            : unavailable(failed.failure === "not-migrated" ? migrationMissingOf(failed.cause) : failed.cause)
         )
       )
     return {
