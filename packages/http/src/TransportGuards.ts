@@ -1,12 +1,14 @@
 /**
  * The guards every request passes before and after the API: a bounded JSON
- * body, problem+json for whatever an inner layer answered without one, and
- * defects logged at ERROR and answered as `internal-error`.
+ * body, problem+json for whatever an inner layer answered without one,
+ * defects logged at ERROR and answered as `internal-error`, and the API's
+ * documents (`/docs`, `/openapi.json`) compressed and cacheable.
  *
  * @since 0.2.0
  */
 import { ByteSize, Cause, Effect, type Exit } from "effect"
 import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { documentAnswer, isDocumentRequest } from "./internal/DocumentAnswers.ts"
 import { unreadableBody } from "./internal/EffectInternals.ts"
 import { type TransportCode, transportCodeOf, transportProblem } from "./TransportProblems.ts"
 
@@ -125,6 +127,9 @@ const decodablePath = (url: string) => {
  *   percent-encoding) or 404, logged at WARN without a stack.
  * - A defect is logged at ERROR with its cause, and answered 500
  *   `internal-error` with nothing of the cause in the body.
+ * - `GET /docs` and `GET /openapi.json` go out with Brotli or gzip when the
+ *   client accepts it, a strong `ETag` and `Cache-Control: no-cache`, and as
+ *   `304` with no body when `If-None-Match` names the tag.
  * - `onAnswer`, when given, is told of every answer (the access log).
  *
  * @example
@@ -200,7 +205,10 @@ export const TransportGuards = {
                 )
               )
             }
-            return guarded
+            // The API's documents go out compressed and tagged (internal/DocumentAnswers.ts).
+            return isDocumentRequest(request.method, request.url)
+              ? Effect.flatMap(guarded, (response) => documentAnswer(request.headers, response))
+              : guarded
           }
         )
         const onAnswer = options.onAnswer
