@@ -20,7 +20,7 @@ import {
   stopServer
 } from "./support/ServerProcess.ts"
 import { createStores, type Stores } from "./support/Stores.ts"
-import { adminKey, admittedUser, call, newConcert, newUser, startServerOn } from "./support/TestServer.ts"
+import { adminKey, admittedUser, call, newConcert, newUser, startServer, startServerOn } from "./support/TestServer.ts"
 import {
   delivered,
   type EventBody,
@@ -270,12 +270,14 @@ describe("webhooks", () => {
         })
       )
     )
+    const writtenAtMs = Date.now()
     const listed = await listedEvents(one, cursor)
     assert.strictEqual(listed.length, 1_000)
     const ids = new Set(listed.map((e) => e.data.eventId))
     const ours = (receipts: ReadonlyArray<Receipt>) =>
       receipts.slice(receivedBefore).filter((r) => ids.has(r.body.data.eventId))
     await receiver.until("all 1,000 events", (receipts) => delivered(ours(receipts)).length >= 1_000, 30_000)
+    console.log(`[webhooks] the last of 1,000 events arrived ${Date.now() - writtenAtMs} ms after the last write`)
     const receipts = ours(receiver.receipts)
     // Exactly once each: every try answered 204, none sent twice, none missing.
     assert.strictEqual(receipts.length, 1_000)
@@ -361,6 +363,62 @@ describe("a receiver that fails", () => {
       await server.close()
     }
   }, 30_000)
+})
+
+describe("in this process", () => {
+  let ownStores: Stores
+  let own: WebhookReceiver
+  beforeAll(async () => {
+    ;[ownStores, own] = await Promise.all([createStores(), startWebhookReceiver(webhookSecret)])
+  }, 60_000)
+  afterAll(async () => {
+    await own?.close()
+    await ownStores?.drop()
+  })
+  const webhook = () =>
+    Option.some({ url: Redacted.make(own.url), key: Redacted.make(Result.getOrThrow(webhookKeyOf(webhookSecret))) })
+
+  it("a shutdown hands its claims back: the next instance delivers at once, not after the 30 s lease", async () => {
+    own.reply(() => "stall")
+    const first = await startServerOn(ownStores, { secret: Redacted.make(tokenSecret), webhook: webhook() })
+    const user = await newUser(first.url)
+    await call(first.url, "POST", "/wallet/charges", { token: user.accessToken, body: { amount: 1_000 } })
+    await own.until("the charge's event, held unanswered", (rs) => rs.length === 1, 5_000)
+    await first.close()
+    const [released] = await ownStores.sql<Array<{ leased: boolean; attempts: number }>>`
+      select lease_until is not null as leased, attempts from events where type = 'wallet.charged'`
+    assert.deepStrictEqual(released, { leased: false, attempts: 1 })
+    own.reply(() => 204)
+    const second = await startServerOn(ownStores, { secret: Redacted.make(tokenSecret), webhook: webhook() })
+    try {
+      await own.until("the charge's event delivered", (rs) => delivered(rs).length === 1, 5_000)
+      assert.deepStrictEqual(
+        own.receipts.map((r) => [r.body.data.userId, r.status, r.verified]),
+        [
+          [user.userId, null, true],
+          [user.userId, 204, true]
+        ]
+      )
+    } finally {
+      await second.close()
+    }
+  }, 30_000)
+
+  it("the embedded engine delivers too", async () => {
+    const before = own.receipts.length
+    const server = await startServer({ secret: Redacted.make(tokenSecret), webhook: webhook() })
+    try {
+      const user = await newUser(server.url)
+      await call(server.url, "POST", "/wallet/charges", { token: user.accessToken, body: { amount: 2_000 } })
+      await own.until("the charge's event", (rs) => delivered(rs.slice(before)).length === 1, 5_000)
+      const [receipt] = own.receipts.slice(before)
+      assert.deepInclude(receipt!.body, { type: "wallet.charged" })
+      assert.deepInclude(receipt!.body.data, { userId: user.userId, amount: 2_000, sequence: 1 })
+      assert.isTrue(receipt!.verified)
+    } finally {
+      await server.close()
+    }
+  })
 })
 
 describe("configuration", () => {
