@@ -34,9 +34,13 @@ const postgresStores = (config: ServerConfig) =>
     Effect.gen(function* () {
       const url = Option.getOrThrow(config.databaseUrl)
       // Safe when several instances start at once: the migrator holds an advisory lock.
-      yield* migrateDatabase(url)
+      yield* migrateDatabase(url, { schema: config.postgresSchema ?? "boxoffice" })
       yield* Effect.logInfo("migrations applied")
-      const storesLayer = PostgresStores.layer({ url, poolSize: config.postgresPoolSize })
+      const storesLayer = PostgresStores.layer({
+        url,
+        poolSize: config.postgresPoolSize,
+        schema: config.postgresSchema ?? "boxoffice"
+      })
       // Tidies seat rows of expired holds; correctness never depends on it (L4).
       // Also forgets idempotency records past their 24 h.
       const sweeper = Layer.effectDiscard(

@@ -57,6 +57,8 @@ export interface ServerConfig {
   readonly databaseUrl: Option.Option<Redacted.Redacted<string>>
   /** Connections in this instance's Postgres pool (`BOXOFFICE_PG_POOL`, default 20). */
   readonly postgresPoolSize: number
+  /** The Postgres schema of every table and function (`BOXOFFICE_PG_SCHEMA`, default `boxoffice`). */
+  readonly postgresSchema?: string
   readonly redisUrl: Option.Option<Redacted.Redacted<string>>
   /** `REDIS_CLUSTER_NODES`: some nodes of a Redis Cluster (comma-separated URLs), instead of `REDIS_URL`. */
   readonly redisClusterNodes?: Option.Option<ReadonlyArray<Redacted.Redacted<string>>>
@@ -132,6 +134,12 @@ export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | Serv
     const postgresPoolSize = yield* Config.Int("BOXOFFICE_PG_POOL").pipe(Config.withDefault(20))
     if (postgresPoolSize < 1 || postgresPoolSize > 500) {
       return yield* new ServerConfigError({ message: "BOXOFFICE_PG_POOL must be between 1 and 500" })
+    }
+    const postgresSchema = yield* Config.String("BOXOFFICE_PG_SCHEMA").pipe(Config.withDefault("boxoffice"))
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(postgresSchema)) {
+      return yield* new ServerConfigError({
+        message: "BOXOFFICE_PG_SCHEMA must be a lower-case identifier (a-z, 0-9, _), at most 63 characters"
+      })
     }
     const redisKeyPrefix = yield* Config.String("BOXOFFICE_REDIS_PREFIX").pipe(Config.withDefault("boxoffice:"))
     const otlpEndpoint = yield* Config.option(Config.String("OTEL_EXPORTER_OTLP_ENDPOINT"))
@@ -241,6 +249,7 @@ export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | Serv
       store,
       databaseUrl,
       postgresPoolSize,
+      postgresSchema,
       redisUrl,
       redisClusterNodes,
       redisKeyPrefix,

@@ -50,7 +50,11 @@ const probe = async (url: string): Promise<Probe> => {
 describe("startup", () => {
   it("every request during startup is answered within a second: 503 unavailable, then 200", async () => {
     // Holding the migrator's lock keeps the server in its startup for as long as the test wants.
-    const holder = postgres(stores.databaseUrl, { max: 1, onnotice: () => {} })
+    const holder = postgres(stores.databaseUrl, {
+      max: 1,
+      onnotice: () => {},
+      connection: { search_path: "boxoffice" }
+    })
     await holder`select pg_advisory_lock(${migrationLockKey})`
     const { child, url, output } = spawnServer(stores, await freePort(), "startup-test-secret-of-at-least-32-bytes")
     const probes: Array<Probe> = []

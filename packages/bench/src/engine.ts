@@ -12,7 +12,7 @@
  */
 import { Booking, newId, QueueTokenSigner, UserId } from "@boxoffice/core"
 import { MemoryQueue, MemoryStores } from "@boxoffice/memory"
-import { migrateDatabase, PostgresStores } from "@boxoffice/postgres"
+import { defaultSchema, migrateDatabase, PostgresStores } from "@boxoffice/postgres"
 import { RedisQueue } from "@boxoffice/redis"
 import { DateTime, Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { Redis } from "ioredis"
@@ -115,7 +115,11 @@ const prefix = `boxoffice:engine:${process.pid}:`
 try {
   await Effect.runPromise(migrateDatabase(url))
   if (outboxRounds > 0) {
-    const database = postgres(Redacted.value(url), { max: 1, onnotice: () => {} })
+    const database = postgres(Redacted.value(url), {
+      max: 1,
+      onnotice: () => {},
+      connection: { search_path: defaultSchema }
+    })
     const triggers = [
       ["ledger_entries", "boxoffice_charge_event"],
       ["holds", "boxoffice_hold_event"],

@@ -90,11 +90,11 @@ CREATE TABLE "wallets" (
 	CONSTRAINT "wallets_balance_check" CHECK ("wallets"."balance_krw" >= 0 and "wallets"."balance_krw" <= 1000000000)
 );
 --> statement-breakpoint
-ALTER TABLE "concert_dates" ADD CONSTRAINT "concert_dates_concert_id_concerts_concert_id_fk" FOREIGN KEY ("concert_id") REFERENCES "public"."concerts"("concert_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "holds" ADD CONSTRAINT "holds_date_id_concert_dates_date_id_fk" FOREIGN KEY ("date_id") REFERENCES "public"."concert_dates"("date_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "payments" ADD CONSTRAINT "payments_hold_id_holds_hold_id_fk" FOREIGN KEY ("hold_id") REFERENCES "public"."holds"("hold_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "sales" ADD CONSTRAINT "sales_date_id_concert_dates_date_id_fk" FOREIGN KEY ("date_id") REFERENCES "public"."concert_dates"("date_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "seats" ADD CONSTRAINT "seats_date_id_concert_dates_date_id_fk" FOREIGN KEY ("date_id") REFERENCES "public"."concert_dates"("date_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "concert_dates" ADD CONSTRAINT "concert_dates_concert_id_concerts_concert_id_fk" FOREIGN KEY ("concert_id") REFERENCES "concerts"("concert_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "holds" ADD CONSTRAINT "holds_date_id_concert_dates_date_id_fk" FOREIGN KEY ("date_id") REFERENCES "concert_dates"("date_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "payments" ADD CONSTRAINT "payments_hold_id_holds_hold_id_fk" FOREIGN KEY ("hold_id") REFERENCES "holds"("hold_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "sales" ADD CONSTRAINT "sales_date_id_concert_dates_date_id_fk" FOREIGN KEY ("date_id") REFERENCES "concert_dates"("date_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "seats" ADD CONSTRAINT "seats_date_id_concert_dates_date_id_fk" FOREIGN KEY ("date_id") REFERENCES "concert_dates"("date_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "concert_dates_concert_idx" ON "concert_dates" USING btree ("concert_id","position");--> statement-breakpoint
 CREATE INDEX "holds_sweep_idx" ON "holds" USING btree ("expires_at") WHERE "holds"."state" = 'held';--> statement-breakpoint
 CREATE INDEX "ledger_entries_user_idx" ON "ledger_entries" USING btree ("user_id","entry_id");--> statement-breakpoint

@@ -21,6 +21,7 @@ export { Catalog, Events, IdempotencyRecords, Payments, SeatInventory, Wallet }
 export * from "./Migrator.ts"
 export * from "./Sweeper.ts"
 export { PgDatabase }
+export { defaultSchema } from "./internal/SchemaName.ts"
 
 /** @category models */
 export interface PostgresOptions {
@@ -39,6 +40,12 @@ export interface PostgresOptions {
   readonly statementTimeoutMs?: number
   /** The server aborts a statement that waits longer for a lock. Default 2,000 ms. */
   readonly lockTimeoutMs?: number
+  /**
+   * The schema that holds every table and function (migrate it with the same
+   * name). Default `boxoffice`, so the host's own tables in `public` are never
+   * touched.
+   */
+  readonly schema?: string
 }
 
 /** The server-side bounds of a client made with these options. @category constructors */
@@ -70,7 +77,7 @@ export const makeClient = (options: PostgresOptions): Sql => {
     idle_timeout: 30,
     max_lifetime: 60 * 30,
     onnotice: () => {},
-    connection: PgDatabase.connectionParameters(timeouts)
+    connection: PgDatabase.connectionParameters(timeouts, options.schema)
   })
 }
 

@@ -17,7 +17,13 @@ import {
   Wallet
 } from "@boxoffice/core"
 import { MemoryQueue } from "@boxoffice/memory"
-import { PgDatabase, PostgresStores, sweepExpiredHolds, sweepIdempotencyRecords } from "@boxoffice/postgres"
+import {
+  defaultSchema,
+  PgDatabase,
+  PostgresStores,
+  sweepExpiredHolds,
+  sweepIdempotencyRecords
+} from "@boxoffice/postgres"
 import { DateTime, Effect, Layer, ManagedRuntime, Redacted, Result } from "effect"
 import postgres from "postgres"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
@@ -60,7 +66,7 @@ const buyerWithHold = Effect.gen(function* () {
 
 /** Takes `lock` in a transaction of another session and keeps it until the returned release is called. */
 const holdLock = async (url: string, lock: (tx: postgres.TransactionSql) => Promise<unknown>) => {
-  const blocker = postgres(url, { max: 1, onnotice: () => {} })
+  const blocker = postgres(url, { max: 1, onnotice: () => {}, connection: { search_path: defaultSchema } })
   let release!: () => void
   let locked!: () => void
   const isLocked = new Promise<void>((resolve) => (locked = resolve))

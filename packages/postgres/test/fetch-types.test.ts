@@ -22,7 +22,11 @@ let database: TestDatabase
 
 beforeAll(async () => {
   database = await createTestDatabase()
-  const sql = postgres(Redacted.value(database.url), { max: 1, onnotice: () => {} })
+  const sql = postgres(Redacted.value(database.url), {
+    max: 1,
+    onnotice: () => {},
+    connection: { search_path: "boxoffice" }
+  })
   await sql`create type boxoffice_test_mood as enum ('high', 'low')`
   await sql.end()
 }, 60_000)

@@ -21,7 +21,7 @@ export const createStores = async (): Promise<Stores> => {
   const admin = postgres(postgresServerUrl, { max: 1, onnotice: () => {} })
   await admin.unsafe(`create database ${name}`)
   const databaseUrl = postgresServerUrl.replace(/\/[^/]*$/, `/${name}`)
-  const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} })
+  const sql = postgres(databaseUrl, { max: 2, onnotice: () => {}, connection: { search_path: "boxoffice" } })
   const redisKeyPrefix = `boxoffice:test:${process.pid}:${Math.random().toString(36).slice(2, 10)}:`
   return {
     databaseUrl,

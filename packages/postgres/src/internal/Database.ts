@@ -12,6 +12,7 @@ import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js"
 import { Context, Duration, Effect } from "effect"
 import type { Sql } from "postgres"
 import * as schema from "./schema.ts"
+import { checkedSchema, defaultSchema } from "./SchemaName.ts"
 import { addressOf, migrationMissingOf } from "./StoreErrors.ts"
 
 /** @internal */
@@ -149,9 +150,14 @@ export class PgDatabase extends Context.Service<PgDatabase, PgDatabaseService>()
    * `statementTimeoutMs`, or when it waits on a lock for `lockTimeoutMs`,
    * so a slow call ends as `unavailable` with nothing done.
    */
-  static readonly connectionParameters = (timeouts: ServerTimeouts): Record<string, string> => ({
+  static readonly connectionParameters = (
+    timeouts: ServerTimeouts,
+    schema: string = defaultSchema
+  ): Record<string, string> => ({
     statement_timeout: `${timeouts.statementTimeoutMs}`,
-    lock_timeout: `${timeouts.lockTimeoutMs}`
+    lock_timeout: `${timeouts.lockTimeoutMs}`,
+    // Every table and function lives in the one schema (decision 80): unqualified names resolve there.
+    search_path: checkedSchema(schema)
   })
 
   /**

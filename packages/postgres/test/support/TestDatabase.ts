@@ -2,7 +2,7 @@
  * A throwaway database per test file: created with a random name, migrated,
  * and dropped afterwards, so runs never see each other's data.
  */
-import { migrateDatabase, PgDatabase, PostgresStores, serverTimeouts } from "@boxoffice/postgres"
+import { defaultSchema, migrateDatabase, PgDatabase, PostgresStores, serverTimeouts } from "@boxoffice/postgres"
 import { MemoryQueue } from "@boxoffice/memory"
 import { type AdapterUnderTest, type HeldLock, StoreClock, StoreStall, suiteEpochMs } from "@boxoffice/testing"
 import { Effect, Layer, Redacted } from "effect"
@@ -26,7 +26,11 @@ export const createTestDatabase = async (): Promise<TestDatabase> => {
   const url = Redacted.make(serverUrl.replace(/\/[^/]*$/, `/${name}`))
   await Effect.runPromise(migrateDatabase(url))
   // The suites' seam: the store's clock reads boxoffice_clock, so a test can freeze and move it.
-  const migrated = postgres(Redacted.value(url), { max: 1, onnotice: () => {} })
+  const migrated = postgres(Redacted.value(url), {
+    max: 1,
+    onnotice: () => {},
+    connection: { search_path: defaultSchema }
+  })
   await migrated.unsafe(`
     create or replace function boxoffice_now() returns timestamptz language sql volatile
     as $$ select coalesce((select frozen_at from boxoffice_clock where id = 1), clock_timestamp()) $$`)
@@ -63,7 +67,11 @@ const tables = "concerts, concert_dates, seats, holds, sales, payments, wallets,
 const rowLockStall = (observer: Sql, url: Redacted.Redacted<string>): StoreStall["Service"] => {
   const lockRow = (lock: (tx: postgres.TransactionSql) => Promise<unknown>) =>
     Effect.promise(async (): Promise<HeldLock> => {
-      const blocker = postgres(Redacted.value(url), { max: 1, onnotice: () => {} })
+      const blocker = postgres(Redacted.value(url), {
+        max: 1,
+        onnotice: () => {},
+        connection: { search_path: defaultSchema }
+      })
       let release!: () => void
       let locked!: (pid: number) => void
       const blockerPid = new Promise<number>((resolve) => (locked = resolve))
