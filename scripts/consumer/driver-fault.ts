@@ -37,7 +37,7 @@ try {
   const tally: Record<string, number> = {}
   for (let round = 0; round < 10; round++) {
     // Another session holds the wallet row, so the charges wait inside boxoffice_charge.
-    const blocker = postgres(url, { max: 1, onnotice: () => {} })
+    const blocker = postgres(url, { max: 1, onnotice: () => {}, connection: { search_path: "boxoffice" } })
     let release!: () => void
     const held = new Promise<void>((resolve) => {
       void blocker.begin(async (tx) => {
