@@ -21,9 +21,10 @@ import {
   type Unavailable,
   type UserId
 } from "@boxoffice/core"
-import { Clock, DateTime, Effect, Layer, Option } from "effect"
+import { Clock, DateTime, Effect, Exit, Layer, Option } from "effect"
 import type { Cluster, Redis } from "ioredis"
 import { makeCommandBatch } from "./internal/CommandBatch.ts"
+import { type LineCopiesOptions, makeLineCopies, withLineCopies } from "./internal/LineCopies.ts"
 import { unavailableOf } from "./internal/Unreachable.ts"
 import type { LineReader } from "./internal/LineSnapshot.ts"
 import { makeTurnGroups } from "./internal/TurnGroups.ts"
@@ -32,10 +33,12 @@ import {
   endScript,
   joinScript,
   queueKeyNames,
+  seenScript,
   snapshotScript,
   soldOutScript,
   statsScript,
-  statusScript
+  statusScript,
+  tickScript
 } from "./internal/scripts.ts"
 
 /** @category models */
@@ -47,6 +50,11 @@ export interface RedisQueueOptions {
    * or Effect's `Clock`, for tests that move time by hand.
    */
   readonly clock?: "server" | "effect"
+  /**
+   * Keep a copy of each line this instance serves, and answer polls and event streams from it (issue 38; see
+   * docs/redis.md, "Copies of the lines"). Off unless given.
+   */
+  readonly lineCopies?: LineCopiesOptions
 }
 
 /**
@@ -64,13 +72,17 @@ interface QueueCommands {
   boxofficeJoin(...args: Array<string | number>): Promise<string>
   /** For each token, in order, its entry's fields comma-separated, or '' for a token the queue does not know; joined by ';'. */
   boxofficeStatus(...args: Array<string | number>): Promise<string>
+  /** The line's log counter after the call, as every write's answer. */
   boxofficeEnd(...args: Array<string | number>): Promise<number>
   boxofficeStats(
     ...args: Array<string | number>
   ): Promise<[number, number, number, number, number, number, number, number]>
-  boxofficeConfigure(...args: Array<string | number>): Promise<[number, number, number, number]>
+  boxofficeConfigure(...args: Array<string | number>): Promise<[number, number, number, number, number]>
   boxofficeSoldOut(...args: Array<string | number>): Promise<number>
   boxofficeSnapshot(...args: Array<string | number>): Promise<unknown>
+  /** The log counter after the admission step, then id, value, id, value... of the log after the given id. */
+  boxofficeTick(...args: Array<string | number>): Promise<Array<string | number>>
+  boxofficeSeen(...args: Array<string | number>): Promise<number>
 }
 
 /** Registers the scripts on the client once; ioredis then calls them by EVALSHA. */
@@ -86,6 +98,8 @@ const withScripts = (client: RedisClient): RedisClient & QueueCommands => {
     client.defineCommand("boxofficeConfigure", { numberOfKeys, lua: configureScript })
     client.defineCommand("boxofficeSoldOut", { numberOfKeys, lua: soldOutScript })
     client.defineCommand("boxofficeSnapshot", { numberOfKeys, lua: snapshotScript })
+    client.defineCommand("boxofficeTick", { numberOfKeys, lua: tickScript })
+    client.defineCommand("boxofficeSeen", { numberOfKeys, lua: seenScript })
   }
   return commands
 }
@@ -102,6 +116,38 @@ export const lineReaderOf = (client: RedisClient): LineReader => {
     range: (key, afterId, count) =>
       client.xrange(key, `(${afterId}`, "+", "COUNT", count) as Promise<Array<[string, Array<string>]>>
   }
+}
+
+/**
+ * The calls an instance that keeps copies makes of each line it follows: the tick (admission step and the log
+ * after an id) and the report of waiters seen.
+ *
+ * @internal
+ */
+export const lineCallsOf = (client: RedisClient, keyPrefix: string) => {
+  const redis = withScripts(client)
+  return {
+    tick: (concertId: ConcertId, now: string, policy: QueuePolicy, afterId: string, count: number) =>
+      redis.boxofficeTick(...scriptArguments(keyPrefix, concertId, now, policy), afterId, count),
+    seen: (concertId: ConcertId, now: string, policy: QueuePolicy, tokenIds: ReadonlyArray<string>) =>
+      redis.boxofficeSeen(...scriptArguments(keyPrefix, concertId, now, policy), ...tokenIds)
+  }
+}
+
+/**
+ * What a queue tells whoever keeps copies of its lines, so that a copy answers no older than this instance's own
+ * calls (an instance reads its own writes, and runs its calls in the order it made them). A leave or payment,
+ * settings and the sold-out mark change what others read: while one is in flight on a line its copy does not
+ * answer, and after it the copy answers once it holds the log counter the call answered. A poll or join that
+ * changed more than its own entry (an admission due by time, say) answers a counter too.
+ *
+ * @internal
+ */
+export interface QueueWrites {
+  readonly lineWriting: (concertId: ConcertId) => void
+  /** The call is over: the counter it answered, or undefined when it failed. */
+  readonly lineWriteDone: (concertId: ConcertId, counter: number | undefined) => void
+  readonly lineWritten: (concertId: ConcertId, counter: number) => void
 }
 
 /** The keys of one queue: one hash tag, so one cluster slot. */
@@ -205,7 +251,30 @@ const toEntry = (concertId: ConcertId, queuePolicy: QueuePolicy, reply: string):
  * @category layers
  */
 export const layerFromClient = (client: RedisClient, options: RedisQueueOptions): Layer.Layer<Queue> =>
-  Layer.succeed(Queue, makeQueue(client, options))
+  options.lineCopies === undefined
+    ? Layer.succeed(Queue, makeQueue(client, options))
+    : Layer.effect(
+        Queue,
+        Effect.map(makeQueueWithCopies(client, options, options.lineCopies), ({ queue }) => queue)
+      )
+
+/**
+ * The queue over `client` whose polls are answered from copies of the lines, and the copies, whose tick loop runs
+ * until the scope closes.
+ *
+ * @internal
+ */
+export const makeQueueWithCopies = (client: RedisClient, options: RedisQueueOptions, copies: LineCopiesOptions) =>
+  Effect.map(
+    makeLineCopies({
+      keyPrefix: options.keyPrefix,
+      clock: options.clock ?? "server",
+      calls: lineCallsOf(client, options.keyPrefix),
+      reader: lineReaderOf(client),
+      copies
+    }),
+    (lineCopies) => ({ queue: withLineCopies(makeQueue(client, options, lineCopies), lineCopies), copies: lineCopies })
+  )
 
 /**
  * ARGV[2..5] of every script: the concert's policy (rate 0: no cap; opening '': open at once). ARGV[1] is the
@@ -244,6 +313,7 @@ const requestsPerCall = 8
 
 /** One poll or join, as a group of the turn's carries it: all of a group share their script arguments. */
 interface GroupedRequest {
+  readonly concertId: ConcertId
   readonly scriptArguments: ReadonlyArray<string | number>
   /** The token id of a poll; the user id and the token id of a join. */
   readonly perRequest: ReadonlyArray<string>
@@ -256,7 +326,7 @@ const viewsOf = (reply: string, count: number): Array<string | null> => {
   return views.map((view) => (view === "" ? null : view))
 }
 
-export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queue["Service"] => {
+export const makeQueue = (client: RedisClient, options: RedisQueueOptions, writes?: QueueWrites): Queue["Service"] => {
   const redis = withScripts(client)
   const nowArgument = options.clock === "effect" ? Effect.map(Clock.currentTimeMillis, String) : Effect.succeed("")
   const batched = makeCommandBatch(client, commandsPerWrite)
@@ -273,13 +343,21 @@ export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queu
       itemsPerGroup: requestsPerCall,
       send: (requests: ReadonlyArray<GroupedRequest>) =>
         redis[command](...requests[0]!.scriptArguments, ...requests.flatMap((r) => r.perRequest)),
-      answersOf: viewsOf
+      answersOf: (reply: string, count: number, requests: ReadonlyArray<GroupedRequest>) => {
+        // The line's log counter, when the call changed more than its callers' own entries: told before the callers
+        // resume, in the same callback, so that this instance's copies answer them no older than what the call did.
+        const mark = reply.lastIndexOf(";#")
+        if (mark < 0) return viewsOf(reply, count)
+        writes?.lineWritten(requests[0]!.concertId, Number(reply.slice(mark + 2)))
+        return viewsOf(reply.slice(0, mark), count)
+      }
     })
   const statuses = groupsOf("boxofficeStatus")
   const joins = groupsOf("boxofficeJoin")
   const grouped = (
     own: typeof statuses,
     other: typeof statuses,
+    concertId: ConcertId,
     scriptArgs: ReadonlyArray<string | number>,
     perRequest: ReadonlyArray<string>
   ) =>
@@ -287,7 +365,7 @@ export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queu
       other.sendOpen()
       own.add(
         scriptArgs.join("\u0000"),
-        { scriptArguments: scriptArgs, perRequest },
+        { concertId, scriptArguments: scriptArgs, perRequest },
         (view) => resume(Effect.succeed(view)),
         (cause) => resume(failure(cause))
       )
@@ -303,14 +381,29 @@ export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queu
         catch: (cause) => cause
       }).pipe(Effect.catch(failure))
     )
+  /** A call that changes what others read (see QueueWrites), told to the copies before it leaves and when it is over. */
+  const writeCall = <A>(concertId: ConcertId, run: (now: string) => Promise<A>, counterOf: (reply: A) => unknown) =>
+    writes === undefined
+      ? call(run)
+      : Effect.suspend(() => {
+          writes.lineWriting(concertId)
+          return Effect.onExit(call(run), (exit) =>
+            Effect.sync(() =>
+              writes.lineWriteDone(concertId, Exit.isSuccess(exit) ? Number(counterOf(exit.value)) : undefined)
+            )
+          )
+        })
   return Queue.of({
     join: (request) =>
       Effect.flatMap(nowArgument, (now) =>
         Effect.map(
-          grouped(joins, statuses, scriptArguments(options.keyPrefix, request.concertId, now, request.policy), [
-            request.userId,
-            request.tokenId
-          ]),
+          grouped(
+            joins,
+            statuses,
+            request.concertId,
+            scriptArguments(options.keyPrefix, request.concertId, now, request.policy),
+            [request.userId, request.tokenId]
+          ),
           (view) => {
             if (view === null) throw new MalformedEntryReply("")
             if (view === soldOutView) return null
@@ -325,13 +418,17 @@ export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queu
     status: (concertId, tokenId, policy) =>
       Effect.flatMap(nowArgument, (now) =>
         Effect.map(
-          grouped(statuses, joins, scriptArguments(options.keyPrefix, concertId, now, policy), [tokenId]),
+          grouped(statuses, joins, concertId, scriptArguments(options.keyPrefix, concertId, now, policy), [tokenId]),
           (view) => (view === null ? Option.none() : Option.some(toEntry(concertId, policy, view)))
         )
       ),
     end: (concertId, tokenId, policy) =>
       Effect.asVoid(
-        call((now) => redis.boxofficeEnd(...scriptArguments(options.keyPrefix, concertId, now, policy), tokenId))
+        writeCall(
+          concertId,
+          (now) => redis.boxofficeEnd(...scriptArguments(options.keyPrefix, concertId, now, policy), tokenId),
+          (counter) => counter
+        )
       ),
     stats: (concertId, policy) =>
       Effect.map(
@@ -347,22 +444,33 @@ export const makeQueue = (client: RedisClient, options: RedisQueueOptions): Queu
       ),
     markSoldOut: (concertId, policy) =>
       Effect.asVoid(
-        call((now) => redis.boxofficeSoldOut(...scriptArguments(options.keyPrefix, concertId, now, policy), "1"))
+        writeCall(
+          concertId,
+          (now) => redis.boxofficeSoldOut(...scriptArguments(options.keyPrefix, concertId, now, policy), "1"),
+          (counter) => counter
+        )
       ),
     clearSoldOut: (concertId, policy) =>
       Effect.asVoid(
-        call((now) => redis.boxofficeSoldOut(...scriptArguments(options.keyPrefix, concertId, now, policy), "0"))
+        writeCall(
+          concertId,
+          (now) => redis.boxofficeSoldOut(...scriptArguments(options.keyPrefix, concertId, now, policy), "0"),
+          (counter) => counter
+        )
       ),
     configure: (concertId, change, policy) =>
       Effect.map(
-        call((now) =>
-          redis.boxofficeConfigure(
-            ...scriptArguments(options.keyPrefix, concertId, now, policy),
-            change.maxActive ?? "",
-            change.activeSeconds === undefined ? "" : change.activeSeconds * 1000,
-            change.admitPerMinute === undefined ? "" : (change.admitPerMinute ?? 0),
-            change.paused === undefined ? "" : change.paused ? 1 : 0
-          )
+        writeCall(
+          concertId,
+          (now) =>
+            redis.boxofficeConfigure(
+              ...scriptArguments(options.keyPrefix, concertId, now, policy),
+              change.maxActive ?? "",
+              change.activeSeconds === undefined ? "" : change.activeSeconds * 1000,
+              change.admitPerMinute === undefined ? "" : (change.admitPerMinute ?? 0),
+              change.paused === undefined ? "" : change.paused ? 1 : 0
+            ),
+          (reply) => reply[4]
         ),
         ([maxActive, activeMs, rate, paused]) => settingsOf(maxActive, activeMs, rate, paused)
       )

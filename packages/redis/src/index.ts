@@ -8,10 +8,11 @@
 import { Queue, RateLimitCounters, Unavailable } from "@boxoffice/core"
 import { Effect, Layer, Redacted } from "effect"
 import { Cluster, Redis } from "ioredis"
-import { layerFromClient, makeQueue, type RedisClient, type RedisQueueOptions } from "./Queue.ts"
+import { layerFromClient, makeQueue, makeQueueWithCopies, type RedisClient, type RedisQueueOptions } from "./Queue.ts"
 import { addressOf, lastConnectionError, trackConnection } from "./internal/Unreachable.ts"
 import { makeRateLimitCounters } from "./RateLimitCounters.ts"
 
+export type { LineCopiesOptions } from "./internal/LineCopies.ts"
 export { queueKeys, type RedisClient, type RedisQueueOptions } from "./Queue.ts"
 
 /**
@@ -168,7 +169,11 @@ export const RedisQueue = {
   layer: (options: RedisConnectionOptions): Layer.Layer<Queue, Unavailable> =>
     Layer.effect(
       Queue,
-      Effect.map(connectedClient(options), (client) => makeQueue(client, options))
+      Effect.flatMap(connectedClient(options), (client) =>
+        options.lineCopies === undefined
+          ? Effect.succeed(makeQueue(client, options))
+          : Effect.map(makeQueueWithCopies(client, options, options.lineCopies), ({ queue }) => queue)
+      )
     ),
   layerFromClient
 }

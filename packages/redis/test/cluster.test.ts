@@ -2,7 +2,9 @@
  * The Redis queue on a real Redis Cluster (three masters: CI's, or started
  * for this file): the same contract, property and model suites as on one Redis, and
  * queues of many concerts spread over the cluster's nodes, each queue's keys
- * on one node.
+ * on one node; and the three suites again with polls answered from each
+ * instance's copies of the lines (issue 38), whose ticks and reads go to each
+ * line's node like every other call.
  */
 import { ConcertId, newId, Queue, QueuePolicy, QueueTokenId, UserId } from "@boxoffice/core"
 import { RedisQueue } from "@boxoffice/redis"
@@ -10,6 +12,7 @@ import { contractSuite, modelSuite, propertySuite, startRedisCluster, type TestR
 import { Effect } from "effect"
 import { Cluster } from "ioredis"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
+import { layerFromClient } from "../src/Queue.ts"
 import { redisAdapter, runPrefix } from "./support/TestRedis.ts"
 
 const prefix = runPrefix()
@@ -50,6 +53,18 @@ const adapter = redisAdapter(shared, prefix, "redis cluster")
 contractSuite(adapter)
 propertySuite(adapter)
 modelSuite(adapter)
+
+// Ticks every 5 ms, so that a line's copy is fresh within the few calls a case makes after its first poll.
+const withCopies = redisAdapter(
+  shared,
+  `${prefix}copies:`,
+  "redis cluster, polls from copies",
+  { lineCopies: { stalenessMs: 1_000, tickMs: 5 } },
+  layerFromClient
+)
+contractSuite(withCopies)
+propertySuite(withCopies)
+modelSuite(withCopies)
 
 /** Keys under `prefix` on one node. */
 const keysOn = async (node: import("ioredis").Redis, match: string) => {

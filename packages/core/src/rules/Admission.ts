@@ -25,6 +25,11 @@ export interface AdmissionInput {
   readonly waitingCount: number
   /** Admission times, ascending. Only those in the last window matter. */
   readonly admissionTimesMs: ReadonlyArray<number>
+  /**
+   * How many of the admissions fall in the last window, when the caller has counted them its own way (a copy of
+   * a Redis line keeps them in a structure of its own); `admissionTimesMs` is not read then.
+   */
+  readonly admittedInWindow?: number
 }
 
 /**
@@ -68,7 +73,8 @@ export const admissionsAllowed = (input: AdmissionInput): number => {
   const byRate =
     input.policy.admitPerMinute === null
       ? Number.POSITIVE_INFINITY
-      : input.policy.admitPerMinute - admissionsInWindow(input.admissionTimesMs, input.nowMs)
+      : input.policy.admitPerMinute -
+        (input.admittedInWindow ?? admissionsInWindow(input.admissionTimesMs, input.nowMs))
   return Math.max(0, Math.min(input.waitingCount, bySlots, byRate))
 }
 

@@ -5,8 +5,11 @@
  * over the same numbers the script reads. Pure: the follower feeds it, the decorated `Queue` asks it.
  */
 import {
+  admissionsAllowed,
   admissionWindowMs,
   type ConcertId,
+  isSaleOpen,
+  opensAtMsOf,
   etaSeconds,
   Limits,
   QueueEntry,
@@ -21,6 +24,21 @@ import {
 import { DateTime } from "effect"
 import type { LineChange, LineLogEntry } from "./LineLog.ts"
 
+/**
+ * How often a waiter answered from a copy is reported to the store as seen, at most: well inside the 300 s grace
+ * (`Limits.waitingGraceSeconds`), so a waiter who polls never loses their place, and rare enough that reports
+ * cost the store little (10^6 waiters: about 17,000 tokens a second, a thousand to a call).
+ */
+export const seenReportIntervalMs = 60_000
+
+/**
+ * How long after the store last saw a waiter (as far as this instance knows) a copy still answers for them: the
+ * grace less two report intervals. A copy's answer refreshes the waiter in the store only when its report lands,
+ * up to a report interval and a flush later, so the copy stops this far short of the grace; a waiter last seen
+ * before that is answered by the store, whose poll sees them at once, as it always has.
+ */
+export const copyAnswersWithinSeenMs = Limits.waitingGraceSeconds * 1000 - 2 * seenReportIntervalMs
+
 /** One entry of the line, as the copy keeps it: only live ones (an ended token is asked of the store). */
 interface CopiedEntry {
   readonly userId: string
@@ -29,6 +47,8 @@ interface CopiedEntry {
   state: "p" | "w" | "a"
   admittedAtMs: number | null
   activeUntilMs: number | null
+  /** When this instance last knew the store saw the waiter: the join, or its own last report. */
+  seenAtMs: number
 }
 
 /** The operator's settings, once changed, as the scripts keep them (rate 0: no cap). */
@@ -60,6 +80,8 @@ export interface SnapshotEntry {
   readonly state: "p" | "w" | "a"
   readonly admittedAtMs: number | null
   readonly activeUntilMs: number | null
+  /** When the store last saw a pending or waiting entry (its score in `seen`); 0 when not known. */
+  readonly seenAtMs: number
 }
 
 /**
@@ -147,6 +169,8 @@ export class LineCopy {
   private entries = new Map<string, CopiedEntry>()
   private line = new WaitingLine()
   private activeCount = 0
+  /** The active windows' ends, ascending: how many have run out by a time is a binary search. */
+  private activeUntils: Array<number> = []
   private settings: CopiedSettings | null = null
   private soldOut = false
   private readonly admissions = new TimedTokens()
@@ -191,14 +215,16 @@ export class LineCopy {
   /** Builds the waiting line afresh from the entries, in sequence order: O(n log n). */
   reorder(): void {
     const sequences: Array<number> = []
-    let active = 0
+    const untils: Array<number> = []
     for (const entry of this.entries.values()) {
       if (entry.state === "w") sequences.push(entry.sequence)
-      else if (entry.state === "a") active++
+      else if (entry.state === "a") untils.push(entry.activeUntilMs!)
     }
     sequences.sort((a, b) => a - b)
+    untils.sort((a, b) => a - b)
     this.line = WaitingLine.fromSorted(sequences)
-    this.activeCount = active
+    this.activeCount = untils.length
+    this.activeUntils = untils
   }
 
   private apply(change: LineChange, atMs: number, ordered: boolean): void {
@@ -211,7 +237,8 @@ export class LineCopy {
           joinedAtMs: change.joinedAtMs,
           state: change.pending ? "p" : "w",
           admittedAtMs: null,
-          activeUntilMs: null
+          activeUntilMs: null,
+          seenAtMs: change.joinedAtMs
         })
         if (!change.pending && ordered) this.line.insert(change.sequence)
         return
@@ -226,7 +253,9 @@ export class LineCopy {
         }
         if (entry === undefined) return
         if (ordered && entry.state === "w") this.line.remove(entry.sequence)
+        if (ordered && entry.state === "a") removeSorted(this.activeUntils, entry.activeUntilMs!)
         if (ordered && entry.state !== "a") this.activeCount++
+        if (ordered) insertSorted(this.activeUntils, change.activeUntilMs)
         entry.state = "a"
         entry.sequence = change.sequence
         entry.admittedAtMs = change.admittedAtMs
@@ -267,21 +296,57 @@ export class LineCopy {
     this.entries.delete(tokenId)
     if (!ordered) return
     if (entry.state === "w") this.line.remove(entry.sequence)
-    else if (entry.state === "a") this.activeCount--
+    else if (entry.state === "a") {
+      this.activeCount--
+      removeSorted(this.activeUntils, entry.activeUntilMs!)
+    }
   }
 
   /**
-   * The entry as the status script would answer it at `nowMs` over the line as the copy has it, or undefined
-   * when the copy does not answer for it: a token it does not hold (ended, or joined after the copy's last
-   * change), or an active one, whose answer decides (L6) and is asked of the store.
+   * The entry as the status script would answer it at `nowMs`, or undefined when the copy does not answer for it:
+   * a token it does not hold (ended, or joined after the copy's last change), an active one (its answer decides,
+   * L6, and is the store's), a lost one, or one whose answer the admission step at `nowMs` would change in a way
+   * the copy cannot know (the waiter's own admission, the opening draw).
+   *
+   * The copy stands where the line stood at its last change; the store's next call runs the admission step at its
+   * own time first. So the copy runs that step's arithmetic at `nowMs` (core's `admissionsAllowed`, over the
+   * windows still running then and the rate cap's window then) and answers each waiter as those admissions would
+   * leave them: `k` admissions move everyone `k` places up, and the first `k` are the store's to admit.
    */
   answer(concertId: ConcertId, tokenId: QueueTokenId, policy: QueuePolicy, nowMs: number): QueueEntry | undefined {
     const entry = this.entries.get(tokenId)
     // An active entry's answer decides (L6), and a lost one (an evicted entry still in the line) is the store's.
     if (entry === undefined || entry.state === "a" || entry.userId === "") return undefined
+    // Near the grace by what this instance knows, the waiter may be gone or about to be: the store judges and sees.
+    if (nowMs - entry.seenAtMs > copyAnswersWithinSeenMs) return undefined
+    const opensAtMs = opensAtMsOf(policy)
+    const open = isSaleOpen(opensAtMs, nowMs)
+    // At the opening the store draws the pending entries in an order only it knows.
+    if (entry.state === "p" && open && !this.soldOut) return undefined
     // A pending or waiting entry of a line marked sold out has no place and no ETA.
     const status = queueStatusOf(entry.state === "w" ? "waiting" : "pending", this.soldOut)
-    const position = status === "waiting" ? this.line.position(entry.sequence) : null
+    let position: number | null = null
+    let etaSecondsValue: number | null = null
+    if (status === "waiting") {
+      const inForce = this.policyInForce(policy)
+      const runOut = countUpTo(this.activeUntils, nowMs)
+      const windowStart = this.admissions.firstAfter(nowMs - admissionWindowMs)
+      const admitting = admissionsAllowed({
+        policy: inForce,
+        paused: this.settings?.paused ?? false,
+        soldOut: this.soldOut,
+        opensAtMs,
+        nowMs,
+        activeCount: this.activeCount - runOut,
+        waitingCount: this.line.size + (open ? this.entries.size - this.line.size - this.activeCount : 0),
+        admissionTimesMs: [],
+        admittedInWindow: this.admissions.size - windowStart
+      })
+      const rank = this.line.position(entry.sequence)!
+      if (rank <= admitting) return undefined
+      position = rank - admitting
+      etaSecondsValue = this.etaOf(inForce, position, nowMs, this.activeCount - runOut + admitting, admitting)
+    }
     return QueueEntry.trusted({
       tokenId,
       concertId,
@@ -290,11 +355,28 @@ export class LineCopy {
       joinedAt: DateTime.makeUnsafe(entry.joinedAtMs),
       status,
       position,
-      etaSeconds: position === null ? null : this.etaOf(policy, position, nowMs),
+      etaSeconds: etaSecondsValue,
       admittedAt: null,
       activeUntil: null,
       opensAt: policy.opensAt ?? null
     })
+  }
+
+  /** The store saw the waiter at `nowMs` (a poll it answered itself). */
+  seenByStore(tokenId: string, nowMs: number): void {
+    const entry = this.entries.get(tokenId)
+    if (entry !== undefined && nowMs > entry.seenAtMs) entry.seenAtMs = nowMs
+  }
+
+  /**
+   * Notes that the waiter was answered at `nowMs`: true when the store should hear of it (see
+   * `seenReportIntervalMs`), which then counts as done.
+   */
+  noteSeen(tokenId: string, nowMs: number): boolean {
+    const entry = this.entries.get(tokenId)
+    if (entry === undefined || nowMs - entry.seenAtMs < seenReportIntervalMs) return false
+    entry.seenAtMs = nowMs
+    return true
   }
 
   /** The place of a waiting token, or null: for tests and the follower's checks. */
@@ -308,32 +390,75 @@ export class LineCopy {
     return this.entries.get(tokenId)?.state
   }
 
-  /** Core's ETA over what the status script reads: the settings in force, the waited sample, the rate cap's window. */
-  private etaOf(policy: QueuePolicy, position: number, nowMs: number): number {
+  /** The settings in force: the operator's once changed, else the concert's policy (as the scripts read them). */
+  private policyInForce(policy: QueuePolicy) {
     const live = this.settings
-    const rate = live === null ? (policy.admitPerMinute ?? 0) : live.rate
-    const inForce = {
-      maxActive: live === null ? policy.maxActive : live.maxActive,
-      activeSeconds: live === null ? policy.activeSeconds : live.activeMs / 1000,
-      admitPerMinute: rate > 0 ? rate : null
+    if (live === null) return policy
+    return {
+      maxActive: live.maxActive,
+      activeSeconds: live.activeMs / 1000,
+      admitPerMinute: live.rate > 0 ? live.rate : null
     }
+  }
+
+  /**
+   * Core's ETA over what the status script reads, after `admitting` admissions at `nowMs`: the settings in force,
+   * the active count, the waited sample and the rate cap's window, each with those admissions in it.
+   */
+  private etaOf(
+    inForce: { readonly maxActive: number; readonly activeSeconds: number; readonly admitPerMinute: number | null },
+    position: number,
+    nowMs: number,
+    activeCount: number,
+    admitting: number
+  ): number {
+    const rate = inForce.admitPerMinute
+    const waitedTimes = this.waited.times()
+    for (let i = 0; i < admitting; i++) waitedTimes.push(nowMs)
     const rateCapWindow =
-      rate > 0
-        ? (() => {
+      rate === null
+        ? undefined
+        : (() => {
             // core's rateCapWindowOf, by a binary search: a window may hold tens of thousands of admissions.
             const first = this.admissions.firstAfter(nowMs - admissionWindowMs)
-            const count = this.admissions.size - first
+            const held = this.admissions.size - first
+            const count = held + admitting
             const index = rateCapPredecessorIndex(position, rate, count)
-            return { count, predecessorMs: index < 0 ? null : this.admissions.timeAt(first + index) }
+            const predecessorMs = index < 0 ? null : index < held ? this.admissions.timeAt(first + index) : nowMs
+            return { count, predecessorMs }
           })()
-        : undefined
     return etaSeconds({
       policy: inForce,
       nowMs,
       position,
-      activeCount: this.activeCount,
-      waitedAdmissions: waitedAdmissionsOf(this.waited.times(), nowMs),
+      activeCount,
+      waitedAdmissions: waitedAdmissionsOf(waitedTimes, nowMs),
       ...(rateCapWindow === undefined ? {} : { rateCapWindow })
     })
   }
+}
+
+/** How many of the ascending `values` are at most `bound`. */
+const countUpTo = (values: ReadonlyArray<number>, bound: number): number => {
+  let low = 0
+  let high = values.length
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    if (values[middle]! <= bound) low = middle + 1
+    else high = middle
+  }
+  return low
+}
+
+/** Inserts into ascending `values`: O(1) for the latest, as windows nearly always are. */
+const insertSorted = (values: Array<number>, value: number): void => {
+  const at = countUpTo(values, value)
+  if (at === values.length) values.push(value)
+  else values.splice(at, 0, value)
+}
+
+/** Removes one occurrence of `value` from ascending `values`. */
+const removeSorted = (values: Array<number>, value: number): void => {
+  const at = countUpTo(values, value) - 1
+  if (at >= 0 && values[at] === value) values.splice(at, 1)
 }

@@ -24,10 +24,11 @@ export class LogGap extends Error {
   override readonly name = "LogGap"
 }
 
+/** `token|seenMs|sequence|packed` (a waiter) or `token|seenMs|packed`; undefined for a lost entry. */
 const entryOf = (record: string, withSequence: boolean): readonly [string, SnapshotEntry] | undefined => {
   const fields = record.split("|")
   const token = fields[0]!
-  const offset = withSequence ? 2 : 1
+  const offset = withSequence ? 3 : 2
   // userId|seq|joinedAt|state|admittedAt|activeUntil|writtenAt; nothing for an entry that was lost.
   const [userId, seq, joined, state, admitted, until] = fields.slice(offset)
   if (userId === undefined || userId === "") return undefined
@@ -42,11 +43,12 @@ const entryOf = (record: string, withSequence: boolean): readonly [string, Snaps
     token,
     {
       userId,
-      sequence: waiting ? number(fields[1]) : number(seq),
+      sequence: waiting ? number(fields[2]) : number(seq),
       joinedAtMs: number(joined),
       state: waiting ? "w" : state === "a" ? "a" : "p",
       admittedAtMs: admitted === "" || admitted === undefined ? null : number(admitted),
-      activeUntilMs: until === "" || until === undefined ? null : number(until)
+      activeUntilMs: until === "" || until === undefined ? null : number(until),
+      seenAtMs: fields[1] === "" || fields[1] === undefined ? 0 : Number(fields[1])
     }
   ]
 }
@@ -99,7 +101,7 @@ export const readLine = async (reader: LineReader, seqKey: string): Promise<Line
       for (const record of page.split(";")) {
         const entry = entryOf(record, true)
         // A waiter whose entry was lost still holds a rank in the store: kept in line, answered by the store.
-        entries.push(entry ?? [record.split("|")[0]!, lostWaiter(Number(record.split("|")[1]))])
+        entries.push(entry ?? [record.split("|")[0]!, lostWaiter(Number(record.split("|")[2]))])
       }
     }
     if (last === "" || page.split(";").length < snapshotPageSize) break
@@ -147,5 +149,6 @@ const lostWaiter = (sequence: number): SnapshotEntry => ({
   joinedAtMs: 0,
   state: "w",
   admittedAtMs: null,
-  activeUntilMs: null
+  activeUntilMs: null,
+  seenAtMs: 0
 })

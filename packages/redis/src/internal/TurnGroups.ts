@@ -19,7 +19,7 @@ export interface TurnGroupsOptions<Item, Reply, Answer> {
   /** Sends one group of items, which share a key, in order. */
   readonly send: (items: ReadonlyArray<Item>) => Promise<Reply>
   /** The answer to each item of a group, in order; throws when the reply cannot be one. */
-  readonly answersOf: (reply: Reply, count: number) => ReadonlyArray<Answer>
+  readonly answersOf: (reply: Reply, count: number, items: ReadonlyArray<Item>) => ReadonlyArray<Answer>
 }
 
 export interface TurnGroups<Item, Answer> {
@@ -63,7 +63,7 @@ export const makeTurnGroups = <Item, Reply, Answer>(
       (reply) => {
         let answers: ReadonlyArray<Answer>
         try {
-          answers = options.answersOf(reply, group.items.length)
+          answers = options.answersOf(reply, group.items.length, group.items)
         } catch (error) {
           return fail(group, error)
         }

@@ -111,7 +111,7 @@ local open = not opensAt or now >= opensAt
 local maxActiveText, activeMsText, rateText = ARGV[2], ARGV[3], ARGV[4]
 local paused = false
 local configured = redis.call('HMGET', K_SETTINGS, 'maxActive', 'activeMs', 'rate', 'paused', 'touchedMs', 'tidyAtMs',
-  'soldOut')
+  'soldOut', 'logSeq')
 if configured[1] then
   maxActiveText, activeMsText, rateText = configured[1], configured[2], configured[3]
   paused = configured[4] == '1'
@@ -142,15 +142,34 @@ end
 
 -- This call's changes to the line, for its log (see the module's comment), appended by flushLog in one XADD.
 local changes = {}
+-- The log counter after this call's last entry, once it wrote one; before that, as the call found it.
+local logCounter = nil
+local storedCounter = tonumber(configured[8]) or 0
+-- Whether the call changed more than the caller's own new entry (a join, and its admission on arrival): then the
+-- status and join scripts tell the caller the counter, which a copy of the line must reach before it answers for
+-- anyone on that instance again (the instance reads its own writes).
+local othersChanged = false
 local function flushLog()
   if #changes == 0 then return end
   local n = write('HINCRBY', K_SETTINGS, 'logSeq', 1)
+  logCounter = n
   write('XADD', K_LOG, 'MAXLEN', '~', ${lineLogEntriesMax}, '*', 'c', n .. ',' .. nowText .. ';' .. table.concat(changes, ';'))
   changes = {}
 end
-local function logged(change)
+local function logged(change, own)
+  if not own then othersChanged = true end
   changes[#changes + 1] = change
   if #changes >= ${lineLogChangesPerEntryMax} then flushLog() end
+end
+-- The log counter as this call leaves it (after touch(), which appends the call's changes): a copy that has applied
+-- this many entries has seen everything the call did.
+local function counterNow()
+  return logCounter or storedCounter
+end
+-- What the status and join scripts append to their views: '#' and the counter, when others changed.
+local function counterSuffix()
+  if othersChanged then return ';#' .. counterNow() end
+  return ''
 end
 -- ZCARD of the active set, once read, kept up to date by this call's admissions and endings.
 local activeCount = nil
@@ -331,7 +350,8 @@ local function admitFront(arriving)
         activeCount = activeCount + 1
         write('ZADD', K_ADMISSIONS, nowText, token)
         dueAt(now + rateWindowMs)
-        logged(table.concat({ 'a', token, e.seq, nowText, e.untilMs, token == arriving and '0' or '1' }, ','))
+        logged(table.concat({ 'a', token, e.seq, nowText, e.untilMs, token == arriving and '0' or '1' }, ','),
+          token == arriving)
         if token == arriving then
           arrivalAdmitted = e
         else
@@ -446,7 +466,8 @@ end
  * ARGV[6..] a user id and the token id to use if the join is new, for each of one or more joins of the queue made
  * in one turn of a server's event loop. Each is answered exactly as a call of its own at the same time would be, in
  * order, each after its own admission step: the views joined by ';'. While the line is marked sold out, a join
- * other than an active user's answers 'sold-out' and writes nothing.
+ * other than an active user's answers 'sold-out' and writes nothing. When the call changed more than the joiners'
+ * own entries, ';#' and the line's log counter follow (`counterSuffix`).
  */
 export const joinScript = `${prelude}
 local function joinOne(userId, token)
@@ -470,7 +491,7 @@ local function joinOne(userId, token)
     put('SADD', K_PENDING, token)
     put('ZADD', K_SEEN, nowText, token)
     dueAt(now + graceMs)
-    logged(table.concat({ 'j', token, userId, '0', nowText, 'p' }, ','))
+    logged(table.concat({ 'j', token, userId, '0', nowText, 'p' }, ','), true)
     return view(token, e, '1')
   end
   local put = writerFor(K_SEQ, K_ENTRIES, K_USERS, K_WAITING, K_SEEN)
@@ -491,7 +512,7 @@ local function joinOne(userId, token)
   put('ZADD', K_WAITING, e.seq, token)
   put('ZADD', K_SEEN, nowText, token)
   dueAt(now + graceMs)
-  logged(table.concat({ 'j', token, userId, e.seq, nowText, 'w' }, ','))
+  logged(table.concat({ 'j', token, userId, e.seq, nowText, 'w' }, ','), true)
   arrivalAdmitted = nil
   admitFront(token)
   return view(token, arrivalAdmitted or e, '1')
@@ -501,13 +522,14 @@ for i = 6, #ARGV, 2 do
   replies[#replies + 1] = joinOne(ARGV[i], ARGV[i + 1])
 end
 touch()
-return table.concat(replies, ';')
+return table.concat(replies, ';') .. counterSuffix()
 `
 
 /**
  * ARGV[6..] the token ids of one or more polls of the queue, made in one turn of a server's event loop. Each is
  * answered exactly as a call of its own at the same time would be, in order, each after its own admission step:
- * the views joined by ';', '' for a token the queue does not know.
+ * the views joined by ';', '' for a token the queue does not know; then, when the call changed the line, ';#' and
+ * the line's log counter (`counterSuffix`).
  */
 export const statusScript = `${prelude}
 local replies = {}
@@ -524,10 +546,10 @@ for i = 6, #ARGV do
   end
 end
 touch()
-return table.concat(replies, ';')
+return table.concat(replies, ';') .. counterSuffix()
 `
 
-/** ARGV[6] the token id. */
+/** ARGV[6] the token id. Answers the log counter after the call (`counterNow`). */
 export const endScript = `${prelude}
 local token = ARGV[6]
 admit(nil)
@@ -537,12 +559,12 @@ if e and e.state ~= 'e' then
   admit(nil)
 end
 touch()
-return 1
+return counterNow()
 `
 
 /**
  * Marks the line sold out (ARGV[6] '1') or clears the mark ('0'), in one step with the admission step; clearing
- * admits at once, as a resume does.
+ * admits at once, as a resume does. Answers the log counter after the call.
  */
 export const soldOutScript = `${prelude}
 admit(nil)
@@ -551,7 +573,7 @@ soldOut = ARGV[6] == '1'
 write('HSET', K_SETTINGS, 'soldOut', ARGV[6])
 admit(nil)
 touch()
-return 1
+return counterNow()
 `
 
 /**
@@ -568,7 +590,7 @@ return { redis.call('SCARD', K_PENDING), redis.call('ZCARD', K_WAITING), redis.c
 /**
  * Changes the settings in force (core's applySettingsChange): ARGV[6..9] maxActive, activeMs, rate
  * (0: no cap), paused (1 or 0), each '' to keep. Admits at once under the new settings, and answers
- * { maxActive, activeMs, rate, paused }.
+ * { maxActive, activeMs, rate, paused, the log counter after the call }.
  */
 export const configureScript = `${prelude}
 admit(nil)
@@ -581,7 +603,43 @@ write('HSET', K_SETTINGS, 'maxActive', maxActive, 'activeMs', activeMs, 'rate', 
 logged(table.concat({ 's', maxActiveText, activeMsText, rateText, paused and '1' or '0' }, ','))
 admit(nil)
 touch()
-return { maxActive, activeMs, rate, paused and 1 or 0 }
+return { maxActive, activeMs, rate, paused and 1 or 0, counterNow() }
+`
+
+/**
+ * The tick of an instance that keeps a copy of the line: the admission step (so admissions, expiries, abandonment
+ * and the opening draw happen on time with nobody polling the store), then the log after ARGV[6] (an entry id),
+ * at most ARGV[7] entries. Answers { the log counter after the step, id, value, id, value... }. A step with nothing
+ * due costs the settings' read and the counts admitFront needs, so many instances ticking one line cost little.
+ */
+export const tickScript = `${prelude}
+admit(nil)
+touch()
+local reply = { counterNow() }
+for _, entry in ipairs(redis.call('XRANGE', K_LOG, '(' .. ARGV[6], '+', 'COUNT', ARGV[7])) do
+  reply[#reply + 1] = entry[1]
+  reply[#reply + 1] = entry[2][2]
+end
+return reply
+`
+
+/**
+ * Waiters an instance answered from its copy, reported in a batch (each at most once a minute): ARGV[6..] token
+ * ids. Each still pending or waiting, and not yet past the grace (core's isAbandoned), is seen now, as a poll of
+ * the store would have seen it; one past the grace is left for the tidy to end, as a poll would have ended it.
+ * Answers how many were seen.
+ */
+export const seenScript = `${prelude}
+local seenCount = 0
+for i = 6, #ARGV do
+  local token = ARGV[i]
+  local seenMs = redis.call('ZSCORE', K_SEEN, token)
+  if seenMs and tonumber(seenMs) > now - graceMs then
+    redis.call('ZADD', K_SEEN, nowText, token)
+    seenCount = seenCount + 1
+  end
+end
+return seenCount
 `
 
 /**
@@ -590,15 +648,16 @@ return { maxActive, activeMs, rate, paused and 1 or 0 }
  * entry's id ('0-0' for none), the rate cap's window and the waited sample as 'token,ms,token,ms...' }, read at
  * once, so the replay of the log after that id starts where they stand. `waiting`: up to ARGV[3] waiters after
  * the score bound ARGV[2] ('-inf', or '(' and the last sequence read), by sequence: { the last sequence,
- * 'token|sequence|packed;...' }. `pending` and `active`: SSCAN and ZSCAN from cursor ARGV[2], about ARGV[3] at a
- * time: { the next cursor, 'token|packed;...' }. `packed` is the entry as stored, '' when it was lost. The parts
+ * 'token|seenMs|sequence|packed;...' }. `pending` and `active`: SSCAN and ZSCAN from cursor ARGV[2], about ARGV[3]
+ * at a time: { the next cursor, 'token|seenMs|packed;...' }. `packed` is the entry as stored, '' when it was lost;
+ * `seenMs` when a pending or waiting entry was last seen, '' for an active one. The parts
  * are read one call each, while the line goes on changing; the log's changes since the head put the copy right.
  */
 export const snapshotScript = `
 local base = string.sub(KEYS[1], 1, -4)
-local K_ENTRIES, K_WAITING, K_ACTIVE, K_ADMISSIONS, K_WAITED, K_SETTINGS, K_PENDING, K_LOG =
+local K_ENTRIES, K_WAITING, K_ACTIVE, K_ADMISSIONS, K_WAITED, K_SETTINGS, K_PENDING, K_LOG, K_SEEN =
   base .. 'entries', base .. 'waiting', base .. 'active', base .. 'admissions', base .. 'waited', base .. 'settings',
-  base .. 'pending', base .. 'log'
+  base .. 'pending', base .. 'log', base .. 'seen'
 local part = ARGV[1]
 if part == 'head' then
   local s = redis.call('HMGET', K_SETTINGS, 'maxActive', 'activeMs', 'rate', 'paused', 'soldOut', 'logSeq')
@@ -629,13 +688,16 @@ else
   next = scan[1]
 end
 if #tokens == 0 then return { next, '' } end
--- HMGET in slices: unpack passes at most a few thousand arguments, and a scan's COUNT is only a hint.
+-- HMGET in slices: unpack passes at most a few thousand arguments, and a scan's COUNT is only a hint. Pending and
+-- waiting entries carry when they were last seen (their score in seen), active ones nothing there.
 local out = {}
 for from = 1, #tokens, 1000 do
   local to = math.min(from + 999, #tokens)
   local packed = redis.call('HMGET', K_ENTRIES, unpack(tokens, from, to))
+  local seen = part ~= 'active' and redis.call('ZMSCORE', K_SEEN, unpack(tokens, from, to)) or {}
   for i = from, to do
-    out[i] = tokens[i] .. '|' .. (scores and (scores[i] .. '|') or '') .. (packed[i - from + 1] or '')
+    out[i] = tokens[i] .. '|' .. (seen[i - from + 1] or '') .. '|' .. (scores and (scores[i] .. '|') or '') ..
+      (packed[i - from + 1] or '')
   end
 end
 return { next, table.concat(out, ';') }

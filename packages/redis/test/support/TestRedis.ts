@@ -3,7 +3,7 @@
  * cleanup that deletes them afterwards.
  */
 import { MemoryStores } from "@boxoffice/memory"
-import { type RedisClient, RedisQueue } from "@boxoffice/redis"
+import { type RedisClient, RedisQueue, type RedisQueueOptions } from "@boxoffice/redis"
 import { type AdapterUnderTest, StoreClock, StoreStall, suiteEpochMs } from "@boxoffice/testing"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { Redis } from "ioredis"
@@ -36,7 +36,13 @@ export const deleteKeys = async (client: Redis, prefix: string): Promise<number>
  * The Redis queue under the suites, with the other stores in memory. Each
  * build gets its own key prefix; the scripts read the suites' manual clock.
  */
-export const redisAdapter = (client: () => RedisClient, prefix: string, name = "redis"): AdapterUnderTest => {
+export const redisAdapter = (
+  client: () => RedisClient,
+  prefix: string,
+  name = "redis",
+  options: Pick<RedisQueueOptions, "lineCopies"> = {},
+  layerFromClient = RedisQueue.layerFromClient
+): AdapterUnderTest => {
   let builds = 0
   return {
     name,
@@ -47,7 +53,7 @@ export const redisAdapter = (client: () => RedisClient, prefix: string, name = "
             MemoryStores.layerWithoutQueue,
             Layer.unwrap(
               Effect.sync(() =>
-                RedisQueue.layerFromClient(client(), { keyPrefix: `${prefix}${builds++}:`, clock: "effect" })
+                layerFromClient(client(), { ...options, keyPrefix: `${prefix}${builds++}:`, clock: "effect" })
               )
             )
           )
@@ -62,7 +68,10 @@ export const redisAdapter = (client: () => RedisClient, prefix: string, name = "
  * The Redis adapter for one test file: one client, opened on first use, and
  * the file's keys deleted and the client closed after its tests.
  */
-export const redisAdapterForFile = (): AdapterUnderTest => {
+export const redisAdapterForFile = (
+  options: Pick<RedisQueueOptions, "lineCopies"> = {},
+  layerFromClient = RedisQueue.layerFromClient
+): AdapterUnderTest => {
   const prefix = runPrefix()
   let client: Redis | undefined
   afterAll(async () => {
@@ -71,7 +80,8 @@ export const redisAdapterForFile = (): AdapterUnderTest => {
       await client.quit()
     }
   })
-  return redisAdapter(() => (client ??= connect()), prefix)
+  const name = options.lineCopies === undefined ? "redis" : "redis, polls from copies"
+  return redisAdapter(() => (client ??= connect()), prefix, name, options, layerFromClient)
 }
 
 /**

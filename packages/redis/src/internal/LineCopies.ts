@@ -1,0 +1,314 @@
+/**
+ * The copies of the Redis lines one instance serves, and the `Queue` that answers polls from them (issue 38).
+ *
+ * A line is followed once a poll of it found a pending or waiting entry. Every `tickMs` the instance runs the
+ * line's tick script: the admission step (so admissions, expiries, abandonment and the opening draw happen on time
+ * with nobody polling the store) and the line's log since the copy's last entry, which the copy applies. The copy
+ * is fresh as of the time the tick was sent once it has applied the log up to the counter the tick answered.
+ *
+ * A status read marked `QueueStatusForDisplay` (a poll, an event stream) is answered from the copy when the copy
+ * is fresh within `stalenessMs`, has caught up with this instance's own writes to the line, and can answer for the
+ * entry (see `LineCopy.answer`); any other read, and every call that decides, goes to the store. Waiters answered
+ * from a copy are reported to the store as seen, in batches, at most once a minute each, so they keep their place.
+ */
+import { type ConcertId, type Queue, type QueueEntry, type QueuePolicy, QueueStatusForDisplay } from "@boxoffice/core"
+import { Clock, Effect, Option, type Scope } from "effect"
+import type { QueueWrites } from "../Queue.ts"
+import type { LineCopy } from "./LineCopy.ts"
+import { MalformedLogEntry, parseLogEntry } from "./LineLog.ts"
+import { applyLog, LogGap, type LineReader, logEntriesPerRead, readLine } from "./LineSnapshot.ts"
+
+/** @category models */
+export interface LineCopiesOptions {
+  /**
+   * How old, at most, the state a poll is answered from may be, in ms: a copy whose last confirmed state is older
+   * (Redis unreachable, the instance starved) sends polls to the store. Default 1,000.
+   */
+  readonly stalenessMs?: number
+  /**
+   * How often each followed line is ticked, in ms: how late an admission due by time may happen with nobody
+   * calling, and how long a change takes to reach the copies. Default 100 (10 calls a second per line and instance).
+   */
+  readonly tickMs?: number
+}
+
+/** Lines one instance follows at most: each costs Redis a tick per `tickMs`, and a sale's instance serves a few. */
+export const followedLinesMax = 32
+
+/** A line nobody polled on this instance for this long is no longer followed (its copy is dropped). */
+export const lineIdleMs = 60_000
+
+/** Waiters per report of seen waiters: one script call, a few ms of Redis at most. */
+const seenPerReportMax = 1_000
+
+/** How often a line's seen waiters are reported, at most: their grace is 300 s, so a second's delay is nothing. */
+const seenReportEveryMs = 1_000
+
+/** The calls the copies make of each line (see `lineCallsOf`). */
+export interface LineCalls {
+  readonly tick: (
+    concertId: ConcertId,
+    now: string,
+    policy: QueuePolicy,
+    afterId: string,
+    count: number
+  ) => Promise<Array<string | number>>
+  readonly seen: (
+    concertId: ConcertId,
+    now: string,
+    policy: QueuePolicy,
+    tokenIds: ReadonlyArray<string>
+  ) => Promise<number>
+}
+
+interface FollowedLine {
+  readonly concertId: ConcertId
+  readonly seqKey: string
+  readonly logKey: string
+  copy: LineCopy | undefined
+  /** Store time of the last tick whose changes the copy has applied; -Infinity before the first. */
+  freshAtMs: number
+  /** The log counter of this instance's last write that others may read; the copy answers once it holds it. */
+  requiredCounter: number
+  /** Such writes of this instance under way: the copy does not answer meanwhile (the write may be done already). */
+  writesInFlight: number
+  /** When a poll last asked for the line, by `performance.now()`. */
+  askedAtMs: number
+  /** The concert's policy and the clock, as the last poll passed them: the tick runs under them. */
+  policy: QueuePolicy
+  clock: Clock.Clock
+  /** Waiters answered from the copy that the store should hear of. */
+  seen: Array<string>
+  seenReportedAtMs: number
+  /** A tick, a catch-up or a rebuild is under way. */
+  busy: boolean
+}
+
+/** What the decorated `Queue` asks of the copies, and what the store's queue tells them (`QueueWrites`). */
+export interface LineCopies extends QueueWrites {
+  /** The entry as the copy answers it now, or undefined: the store answers. */
+  readonly answer: (
+    concertId: ConcertId,
+    tokenId: string,
+    policy: QueuePolicy,
+    clock: Clock.Clock
+  ) => QueueEntry | undefined
+  /** The store answered the waiter itself at `nowMs`, and so saw them. */
+  readonly seenByStore: (concertId: ConcertId, tokenId: string, nowMs: number) => void
+  /** Starts following the line, if it is not followed and there is room. */
+  readonly follow: (concertId: ConcertId, policy: QueuePolicy, clock: Clock.Clock) => void
+  /** The lines followed, each with its copy and whether a poll would be answered from it now: for tests. */
+  readonly followed: () => ReadonlyArray<{
+    readonly concertId: ConcertId
+    readonly copy: LineCopy | undefined
+    readonly answering: boolean
+  }>
+}
+
+/** A real timer, not Effect's Clock, which a test may hold still. */
+const realSleep = (ms: number) => Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, ms)))
+
+/**
+ * The copies of one instance, their tick loop running until the scope closes.
+ *
+ * @example
+ * ```ts
+ * const copies = yield* makeLineCopies({ keyPrefix: "boxoffice:", calls, reader, stalenessMs: 1_000 })
+ * const decorated = withLineCopies(queue, copies)
+ * ```
+ */
+export const makeLineCopies = (options: {
+  readonly keyPrefix: string
+  readonly clock: "server" | "effect"
+  readonly calls: LineCalls
+  readonly reader: LineReader
+  readonly copies?: LineCopiesOptions
+}): Effect.Effect<LineCopies, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const stalenessMs = options.copies?.stalenessMs ?? 1_000
+    const tickMs = options.copies?.tickMs ?? 100
+    const lines = new Map<ConcertId, FollowedLine>()
+    /** The scripts' ARGV[1]: the caller's clock in tests that move time by hand, else '' for Redis's own. */
+    const timeArgument = (nowMs: number) => (options.clock === "effect" ? String(nowMs) : "")
+
+    /** Reads the log on from the copy's last entry until it holds `counter`; false when the log ends short. */
+    const catchUp = async (line: FollowedLine, copy: LineCopy, counter: number) => {
+      while (copy.counter < counter) {
+        const raw = await options.reader.range(line.logKey, copy.lastId, logEntriesPerRead)
+        if (raw.length === 0) return false
+        applyLog(
+          copy,
+          raw.map(([id, fields]) => parseLogEntry(id, fields[1] ?? "")),
+          true
+        )
+      }
+      return true
+    }
+
+    const tickLine = async (line: FollowedLine) => {
+      // Waiters seen first, so that the admission step after them does not take them for gone.
+      const seenAtMs = line.clock.currentTimeMillisUnsafe()
+      if (
+        line.seen.length > 0 &&
+        (seenAtMs - line.seenReportedAtMs >= seenReportEveryMs || seenAtMs < line.seenReportedAtMs)
+      ) {
+        line.seenReportedAtMs = seenAtMs
+        const seen = line.seen.splice(0, seenPerReportMax)
+        await options.calls.seen(line.concertId, timeArgument(seenAtMs), line.policy, seen)
+      }
+      if (line.copy === undefined) line.copy = await readLine(options.reader, line.seqKey)
+      const copy = line.copy
+      const sentAtMs = line.clock.currentTimeMillisUnsafe()
+      const reply = await options.calls.tick(
+        line.concertId,
+        timeArgument(sentAtMs),
+        line.policy,
+        copy.lastId,
+        logEntriesPerRead
+      )
+      const counter = Number(reply[0])
+      const entries = []
+      for (let i = 1; i < reply.length; i += 2) entries.push(parseLogEntry(String(reply[i]), String(reply[i + 1])))
+      applyLog(copy, entries, true)
+      // The log ends before the tick's own counter: entries were lost (the log expired or was evicted alone).
+      if (!(await catchUp(line, copy, counter))) throw new LogGap(`the log ends before ${counter}`)
+      line.freshAtMs = sentAtMs
+    }
+
+    /** One tick of a line, unless it is busy; a broken log makes the copy read the line afresh next time. */
+    const runLine = (line: FollowedLine, work: (line: FollowedLine) => Promise<void>) => {
+      if (line.busy) return Promise.resolve()
+      line.busy = true
+      return work(line)
+        .catch((error: unknown) => {
+          // A gap or an entry it cannot read: the copy is read afresh. Redis away: the copy goes stale by itself.
+          if (error instanceof LogGap || error instanceof MalformedLogEntry) line.copy = undefined
+        })
+        .finally(() => {
+          line.busy = false
+        })
+    }
+
+    /** The copy answers once it holds `counter`; it catches up at once rather than at the next tick. */
+    const lineWritten = (line: FollowedLine, counter: number) => {
+      if (counter <= line.requiredCounter) return
+      line.requiredCounter = counter
+      const copy = line.copy
+      if (copy !== undefined) void runLine(line, (l) => catchUp(l, copy, counter).then(() => undefined))
+    }
+
+    const cycle = async () => {
+      const now = performance.now()
+      const ticks: Array<Promise<void>> = []
+      for (const line of lines.values()) {
+        if (now - line.askedAtMs > lineIdleMs) lines.delete(line.concertId)
+        else ticks.push(runLine(line, tickLine))
+      }
+      await Promise.all(ticks)
+    }
+
+    yield* Effect.forkScoped(Effect.forever(Effect.andThen(Effect.promise(cycle), realSleep(tickMs))))
+
+    return {
+      answer: (concertId, tokenId, policy, clock) => {
+        const line = lines.get(concertId)
+        if (line === undefined) return undefined
+        line.askedAtMs = performance.now()
+        line.policy = policy
+        line.clock = clock
+        const copy = line.copy
+        if (copy === undefined || line.writesInFlight > 0 || copy.counter < line.requiredCounter) return undefined
+        const nowMs = clock.currentTimeMillisUnsafe()
+        if (nowMs - line.freshAtMs > stalenessMs) return undefined
+        const entry = copy.answer(concertId, tokenId as never, policy, nowMs)
+        if (entry !== undefined && copy.noteSeen(tokenId, nowMs)) line.seen.push(tokenId)
+        return entry
+      },
+      seenByStore: (concertId, tokenId, nowMs) => lines.get(concertId)?.copy?.seenByStore(tokenId, nowMs),
+      follow: (concertId, policy, clock) => {
+        if (lines.has(concertId) || lines.size >= followedLinesMax) return
+        const seqKey = `${options.keyPrefix}{q:${concertId}}:seq`
+        lines.set(concertId, {
+          concertId,
+          seqKey,
+          logKey: `${options.keyPrefix}{q:${concertId}}:log`,
+          copy: undefined,
+          freshAtMs: Number.NEGATIVE_INFINITY,
+          requiredCounter: 0,
+          writesInFlight: 0,
+          askedAtMs: performance.now(),
+          policy,
+          clock,
+          seen: [],
+          seenReportedAtMs: 0,
+          busy: false
+        })
+      },
+      lineWriting: (concertId) => {
+        const line = lines.get(concertId)
+        if (line !== undefined) line.writesInFlight++
+      },
+      lineWriteDone: (concertId, counter) => {
+        const line = lines.get(concertId)
+        if (line === undefined) return
+        line.writesInFlight = Math.max(0, line.writesInFlight - 1)
+        if (counter !== undefined) lineWritten(line, counter)
+      },
+      lineWritten: (concertId, counter) => {
+        const line = lines.get(concertId)
+        if (line !== undefined) lineWritten(line, counter)
+      },
+      followed: () =>
+        Array.from(lines.values(), (line) => ({
+          concertId: line.concertId,
+          copy: line.copy,
+          answering:
+            line.copy !== undefined &&
+            line.writesInFlight === 0 &&
+            line.copy.counter >= line.requiredCounter &&
+            line.clock.currentTimeMillisUnsafe() - line.freshAtMs <= stalenessMs
+        }))
+    }
+  })
+
+/**
+ * Display reads answered from copies and by the store, in this process: what the suites run with copies check
+ * they exercised, and what a benchmark reads.
+ */
+export const displayReads = { fromCopy: 0, fromStore: 0 }
+
+/**
+ * The `Queue` whose display reads are answered from the copies when they can be: a poll the copy cannot answer
+ * goes to the store, and a poll or a join that finds a pending or waiting entry there starts the copy of its line.
+ */
+export const withLineCopies = (store: Queue["Service"], copies: LineCopies): Queue["Service"] => ({
+  ...store,
+  // A line that takes joins here will be polled here: its copy is started with the first join that waits.
+  join: (request) =>
+    Effect.withFiber((fiber) =>
+      Effect.map(store.join(request), (joined) => {
+        if (joined.entry.status === "waiting" || joined.entry.status === "pending") {
+          copies.follow(request.concertId, request.policy, fiber.getRef(Clock.Clock))
+        }
+        return joined
+      })
+    ),
+  status: (concertId, tokenId, policy) =>
+    Effect.withFiber((fiber) => {
+      if (!fiber.getRef(QueueStatusForDisplay)) return store.status(concertId, tokenId, policy)
+      const clock = fiber.getRef(Clock.Clock)
+      const answered = copies.answer(concertId, tokenId, policy, clock)
+      if (answered !== undefined) {
+        displayReads.fromCopy++
+        return Effect.succeed(Option.some(answered))
+      }
+      displayReads.fromStore++
+      return Effect.map(store.status(concertId, tokenId, policy), (entry) => {
+        if (Option.isSome(entry) && (entry.value.status === "waiting" || entry.value.status === "pending")) {
+          copies.follow(concertId, policy, clock)
+          copies.seenByStore(concertId, tokenId, clock.currentTimeMillisUnsafe())
+        }
+        return entry
+      })
+    })
+})
