@@ -57,12 +57,17 @@ const postgresStores = (config: ServerConfig) =>
 
 const queue = (config: ServerConfig) => {
   const cluster = config.redisClusterNodes ?? Option.none()
+  // Polls answered from each instance's copy of the line, when configured (issue 38).
+  const options = {
+    keyPrefix: config.redisKeyPrefix,
+    ...(config.lineStalenessMs ? { lineCopies: { stalenessMs: config.lineStalenessMs } } : {})
+  }
   if (Option.isSome(cluster)) {
-    return untilReachable("redis", RedisQueue.layer({ clusterNodes: cluster.value, keyPrefix: config.redisKeyPrefix }))
+    return untilReachable("redis", RedisQueue.layer({ ...options, clusterNodes: cluster.value }))
   }
   return Option.match(config.redisUrl, {
     onNone: () => MemoryQueue.layer,
-    onSome: (url) => untilReachable("redis", RedisQueue.layer({ url, keyPrefix: config.redisKeyPrefix }))
+    onSome: (url) => untilReachable("redis", RedisQueue.layer({ ...options, url }))
   })
 }
 

@@ -64,6 +64,12 @@ export interface ServerConfig {
   readonly redisClusterNodes?: Option.Option<ReadonlyArray<Redacted.Redacted<string>>>
   /** Prefix of every Redis key, so several deployments can share one Redis. */
   readonly redisKeyPrefix: string
+  /**
+   * `BOXOFFICE_LINE_STALENESS_MS`: with the Redis queue, answer polls and event streams from each instance's copy
+   * of the line while it is at most this old (docs/redis.md, "Copies of the lines"); unset or 0: every poll asks
+   * Redis. Opt-in until the bench has measured it (issue 38).
+   */
+  readonly lineStalenessMs?: number
   readonly secret: Redacted.Redacted<string>
   /** `BOXOFFICE_SECRET_PREVIOUS`: the secret before a rotation; the tokens it signed still verify. */
   readonly previousSecret?: Option.Option<Redacted.Redacted<string>>
@@ -142,6 +148,13 @@ export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | Serv
       })
     }
     const redisKeyPrefix = yield* Config.String("BOXOFFICE_REDIS_PREFIX").pipe(Config.withDefault("boxoffice:"))
+    const lineStalenessMs = yield* Config.Int("BOXOFFICE_LINE_STALENESS_MS").pipe(Config.withDefault(0))
+    // Below 100 ms a copy would go stale between two of its ticks; past a minute its places would mislead.
+    if (lineStalenessMs !== 0 && (lineStalenessMs < 100 || lineStalenessMs > 60_000)) {
+      return yield* new ServerConfigError({
+        message: "BOXOFFICE_LINE_STALENESS_MS must be 0 (off) or between 100 and 60000"
+      })
+    }
     const otlpEndpoint = yield* Config.option(Config.String("OTEL_EXPORTER_OTLP_ENDPOINT"))
     // Effect's config reads an empty variable as unset; an empty secret or key is a mistake to refuse, not to
     // ignore (an empty previous secret would end a rotation's grace in silence).
@@ -253,6 +266,7 @@ export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | Serv
       redisUrl,
       redisClusterNodes,
       redisKeyPrefix,
+      lineStalenessMs,
       secret,
       previousSecret,
       jwt,
