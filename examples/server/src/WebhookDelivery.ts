@@ -160,6 +160,10 @@ export const webhookDeliveryLayer = (config: WebhookConfig): Layer.Layer<never, 
           }
           yield* settle(event.eventId, outcome)
         }).pipe(
+          // A bug, not the receiver: said once per attempt; the lease runs out and the event is tried again.
+          Effect.catchDefect((defect) =>
+            Effect.logError(`webhook delivery of event ${delivery.event.eventId} failed unexpectedly`, defect)
+          ),
           // Cut off by a shutdown: hand the claim back, due at once (counted as an attempt: it may have arrived).
           Effect.onInterrupt(() =>
             Effect.flatMap(Clock.currentTimeMillis, (nowMs) =>
