@@ -246,7 +246,9 @@ describe("HTTP contract on the embedded engine", () => {
       paused: false,
       holdSeconds: 120,
       maxSeatsPerUser: 4,
-      holdNeedsFunds: false
+      holdNeedsFunds: false,
+      refundUntilHours: 24,
+      refundFeePercent: 0
     })
     assert.deepStrictEqual(report.body.queue, { pending: 0, waiting: 1, active: 1, admittedLastMinute: 1 })
     assert.deepStrictEqual(
