@@ -6,9 +6,10 @@
 # peer that the packages' ranges allow (failing on any peer warning, then
 # adding TypeScript as a second `npm install -D`, as a user would),
 # typechecks the app with `skipLibCheck: false` on the newest TypeScript and
-# on 5.9, and runs the README's examples (embedded, then Postgres + Redis)
-# and the Postgres driver fault check on the project's Node and on the
-# oldest Node the packages declare (when the machine has it).
+# on 5.9, runs each package README's install line and examples in an app of
+# its own, and runs the root README's examples (embedded, then Postgres +
+# Redis) and the Postgres driver fault check on the project's Node and on
+# the oldest Node the packages declare (when the machine has it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
@@ -57,7 +58,7 @@ npm_checked() {
   if ! npm "$@" --no-audit --no-fund --loglevel=warn >"$log" 2>&1; then
     cat "$log"; echo "release: npm $1 failed"; exit 1
   fi
-  if grep -iE "peer|ERESOLVE" "$log"; then echo "release: npm $1 warned about peers"; exit 1; fi
+  if grep -iE "peer|ERESOLVE" "$log"; then echo "release: npm $* warned about peers"; exit 1; fi
 }
 
 echo "release: installing the tarballs into a fresh app with npm"
@@ -105,6 +106,50 @@ psql_admin() {
     try { await sql.unsafe(process.argv[2]) } finally { await sql.end({ timeout: 1 }) }
   ' "$postgres_server" "$1")
 }
+
+# Each package's README as a new user on the project's Node follows it: its own `npm install` line (npm
+# run by Node 24, whose engines it then matches), in a fresh app, with the tarballs for boxoffice's
+# packages (a line that forgets a package the examples import fails here), then its examples, run by
+# Node 24 as TypeScript (the testing package's under vitest).
+readme_app() {
+  local pkg="$1"
+  local readme="packages/$pkg/README.md"
+  local dir="$work/readme-$pkg"
+  mkdir -p "$dir"
+  echo '{ "name": "readme-check", "private": true, "type": "module" }' >"$dir/package.json"
+  local line
+  line="$(sed -n '/^```sh$/,/^```$/p' "$readme" | grep '^npm install')" || { echo "release: $readme has no npm install line"; return 1; }
+  local args=()
+  for word in ${line#npm install }; do
+    case "$word" in
+      @boxoffice/*) args+=("$(ls "$work"/tarballs/boxoffice-"${word#@boxoffice/}"-*.tgz)") ;;
+      *) args+=("$word") ;;
+    esac
+  done
+  (cd "$dir" && PATH="$root/node_modules/.bin:$PATH" npm_checked install "${args[@]}") || return 1
+  local marker port
+  for marker in $(grep -o '<!-- example[^>]*-->' "$readme" | tr ' ' '~'); do
+    marker="${marker//\~/ }"
+    if [ "$marker" = "<!-- example: vitest -->" ]; then
+      "$node24" scripts/readme-block.mjs "$readme" "$marker" >"$dir/example.test.ts" || return 1
+      (cd "$dir" && BOXOFFICE_PROPERTY_RUNS=20 "$node24" node_modules/vitest/vitest.mjs run >"$dir/vitest.log" 2>&1) ||
+        { cat "$dir/vitest.log"; echo "release: $readme's example failed under vitest"; return 1; }
+    else
+      "$node24" scripts/readme-block.mjs "$readme" "$marker" >"$dir/example.ts" || return 1
+      port="$("$node24" -e 'const s=require("node:net").createServer().listen(0,()=>{console.log(s.address().port);s.close()})')"
+      (cd "$dir" && env -u BOXOFFICE_SECRET DATABASE_URL="$readme_database" REDIS_URL="$redis_url" PORT="$port" \
+        BOXOFFICE_REDIS_PREFIX="boxoffice:release:$$:$pkg:" "$node24" example.ts >"$dir/example.log" 2>&1) ||
+        { cat "$dir/example.log"; echo "release: $readme's example ($marker) failed"; return 1; }
+    fi
+  done
+  echo "release: $readme: its install line, then its examples ($(grep -c '<!-- example' "$readme")), in a fresh app"
+}
+readme_database="${postgres_server%/*}/boxoffice_release_readme_$$"
+psql_admin "create database boxoffice_release_readme_$$"
+for pkg in $packages; do
+  readme_app "$pkg" || { psql_admin "drop database boxoffice_release_readme_$$ with (force)"; exit 1; }
+done
+psql_admin "drop database boxoffice_release_readme_$$ with (force)"
 
 run_examples "$node24"
 # The oldest runtime the packages declare is Node 20.19; the machine's node is used when it is one.
