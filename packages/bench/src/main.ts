@@ -228,6 +228,34 @@ console.log(
   `redis CPU per status call: ${redisWork.map((r) => `${r.sale}: ${r.statusRedisCpuUs.toFixed(0)} µs (${r.groupedStatusRedisCpuUs.toFixed(0)} µs per poll, 8 to a call)`).join(", ")}`
 )
 
+// Copies of the lines (issue 38): Redis calls and CPU per poll, streams, change-to-copy latency, staleness, the
+// copy of 10^6 waiters, each beside the same build with copies off; writes docs/benchmarks/redis-copies.json.
+const copiesRun = spawnSync(
+  process.execPath,
+  [
+    "--expose-gc",
+    fileURLToPath(new URL("../../redis/scripts/bench-copies.ts", import.meta.url)),
+    ...(quick ? ["--quick"] : [])
+  ],
+  { encoding: "utf8" }
+)
+if (copiesRun.status !== 0) throw new Error(`line copies benchmark failed: ${copiesRun.stderr}`)
+const copies = Object.assign(
+  {},
+  ...copiesRun.stdout
+    .trim()
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+) as {
+  polls?: { copiesOn: { redisCallsPerPoll: number }; copiesOff: { redisCallsPerPoll: number } }
+  changeToCopy?: { p99Ms: number }
+}
+console.log(
+  `line copies: ${copies.polls?.copiesOn.redisCallsPerPoll} Redis calls per poll (off: ${copies.polls?.copiesOff.redisCallsPerPoll}), ` +
+    `change to copy p99 ${copies.changeToCopy?.p99Ms} ms`
+)
+
 // Engine level: `Booking` driven directly, no HTTP, on memory, Postgres alone and Postgres + Redis.
 const engineRun = spawnSync(
   process.execPath,
