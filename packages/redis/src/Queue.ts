@@ -24,7 +24,7 @@ import {
 import { Clock, DateTime, Effect, Exit, Layer, Option } from "effect"
 import type { Cluster, Redis } from "ioredis"
 import { makeCommandBatch } from "./internal/CommandBatch.ts"
-import { type LineCopiesOptions, makeLineCopies, withLineCopies } from "./internal/LineCopies.ts"
+import { type BlockingReader, type LineCopiesOptions, makeLineCopies, withLineCopies } from "./internal/LineCopies.ts"
 import { unavailableOf } from "./internal/Unreachable.ts"
 import type { LineReader } from "./internal/LineSnapshot.ts"
 import { makeTurnGroups } from "./internal/TurnGroups.ts"
@@ -115,6 +115,15 @@ export const lineReaderOf = (client: RedisClient): LineReader => {
     snapshot: (key, ...args) => redis.boxofficeSnapshot(key, ...args),
     range: (key, afterId, count) =>
       client.xrange(key, `(${afterId}`, "+", "COUNT", count) as Promise<Array<[string, Array<string>]>>
+  }
+}
+
+/** A connection for the copies' blocking reads of the logs; it reports its errors through failed reads. */
+const blockingReaderOf = (connection: Redis): BlockingReader => {
+  connection.on("error", () => {})
+  return {
+    xread: (...args) => connection.call("XREAD", ...args) as ReturnType<BlockingReader["xread"]>,
+    disconnect: () => connection.disconnect()
   }
 }
 
@@ -271,6 +280,10 @@ export const makeQueueWithCopies = (client: RedisClient, options: RedisQueueOpti
       clock: options.clock ?? "server",
       calls: lineCallsOf(client, options.keyPrefix),
       reader: lineReaderOf(client),
+      // One Redis: a connection of the copies' own for blocking reads of the logs. A cluster's copies read at ticks.
+      ...("isCluster" in client && client.isCluster
+        ? {}
+        : { blocking: blockingReaderOf((client as Redis).duplicate()) }),
       copies
     }),
     (lineCopies) => ({ queue: withLineCopies(makeQueue(client, options, lineCopies), lineCopies), copies: lineCopies })

@@ -45,6 +45,15 @@ const seenPerReportMax = 1_000
 /** How often a line's seen waiters are reported, at most: their grace is 300 s, so a second's delay is nothing. */
 const seenReportEveryMs = 1_000
 
+/** How long one blocking read of the logs waits for a change: a line followed meanwhile joins the next read. */
+const blockingReadMs = 500
+
+/** A connection of the copies' own for blocking reads of the logs (one Redis only), as `XREAD BLOCK` answers. */
+export interface BlockingReader {
+  readonly xread: (...args: Array<string | number>) => Promise<Array<[string, Array<[string, Array<string>]>]> | null>
+  readonly disconnect: () => void
+}
+
 /** The calls the copies make of each line (see `lineCallsOf`). */
 export interface LineCalls {
   readonly tick: (
@@ -125,6 +134,11 @@ export const makeLineCopies = (options: {
   readonly clock: "server" | "effect"
   readonly calls: LineCalls
   readonly reader: LineReader
+  /**
+   * With one Redis, a connection for blocking reads of the followed lines' logs: a change then reaches the copy
+   * within a round trip rather than at the next tick. A cluster's copies read at their ticks only.
+   */
+  readonly blocking?: BlockingReader
   readonly copies?: LineCopiesOptions
 }): Effect.Effect<LineCopies, never, Scope.Scope> =>
   Effect.gen(function* () {
@@ -211,6 +225,59 @@ export const makeLineCopies = (options: {
     }
 
     yield* Effect.forkScoped(Effect.forever(Effect.andThen(Effect.promise(cycle), realSleep(tickMs))))
+
+    const blocking = options.blocking
+    if (blocking !== undefined) {
+      let open = true
+      // Every followed line's log in one blocking read, from each copy's last entry; what it answers is applied at
+      // once. Freshness stays the ticks' to give: a read says nothing of the lines it did not answer for.
+      const readLogs = async () => {
+        while (open) {
+          const following = Array.from(lines.values()).filter((line) => line.copy !== undefined)
+          if (following.length === 0) {
+            await new Promise((resolve) => setTimeout(resolve, tickMs))
+            continue
+          }
+          let reply: Awaited<ReturnType<BlockingReader["xread"]>>
+          try {
+            reply = await blocking.xread(
+              "COUNT",
+              logEntriesPerRead,
+              "BLOCK",
+              blockingReadMs,
+              "STREAMS",
+              ...following.map((line) => line.logKey),
+              ...following.map((line) => line.copy!.lastId)
+            )
+          } catch {
+            // Redis away, or the connection closed: the ticks notice the one, the scope the other.
+            if (open) await new Promise((resolve) => setTimeout(resolve, tickMs))
+            continue
+          }
+          for (const [logKey, raw] of reply ?? []) {
+            const line = following.find((l) => l.logKey === logKey)
+            const copy = line?.copy
+            if (line === undefined || copy === undefined) continue
+            try {
+              applyLog(
+                copy,
+                raw.map(([id, fields]) => parseLogEntry(id, fields[1] ?? "")),
+                true
+              )
+            } catch (error) {
+              if (error instanceof LogGap || error instanceof MalformedLogEntry) line.copy = undefined
+            }
+          }
+        }
+      }
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          open = false
+          blocking.disconnect()
+        })
+      )
+      yield* Effect.forkScoped(Effect.promise(readLogs))
+    }
 
     return {
       answer: (concertId, tokenId, policy, clock) => {

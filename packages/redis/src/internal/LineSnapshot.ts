@@ -72,12 +72,21 @@ export const readLog = async (
   return { entries: raw.map(([id, fields]) => parseLogEntry(id, fields[1] ?? "")), drained: raw.length < count }
 }
 
+/** Whether stream entry id `a` comes after `b` (ids are `ms-sequence`, both numbers). */
+export const isAfter = (a: string, b: string): boolean => {
+  const [aMs, aSeq] = a.split("-").map(Number)
+  const [bMs, bSeq] = b.split("-").map(Number)
+  return aMs! > bMs! || (aMs === bMs && aSeq! > bSeq!)
+}
+
 /**
- * Applies log entries to a copy, in order; fails with `LogGap` when an entry's counter does not follow the
- * copy's (a trimmed log, or a line whose keys were lost and started again).
+ * Applies log entries to a copy, in order, passing over those it holds already (two readers may both have read
+ * them); fails with `LogGap` when an entry's counter does not follow the copy's (a trimmed log, or a line whose
+ * keys were lost and started again).
  */
 export const applyLog = (copy: LineCopy, entries: ReadonlyArray<LineLogEntry>, ordered: boolean): void => {
   for (const entry of entries) {
+    if (!isAfter(entry.id, copy.lastId)) continue
     if (entry.counter !== copy.counter + 1) {
       throw new LogGap(`log entry ${entry.counter} after ${copy.counter}`)
     }
