@@ -7,6 +7,7 @@
  */
 import { HoldId } from "@boxoffice/core"
 import { makeClient } from "@boxoffice/http"
+import { packageVersion } from "@boxoffice/http"
 import { Validator } from "@seriousme/openapi-schema-validator"
 import { DateTime, Effect } from "effect"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
@@ -39,6 +40,7 @@ describe("HTTP contract on the embedded engine", () => {
     const openapi = await call(base, "GET", "/openapi.json")
     assert.strictEqual(openapi.status, 200)
     assert.match(openapi.body.openapi, /^3\.1\./)
+    assert.strictEqual(openapi.body.info.version, packageVersion, "OpenAPI names the package's version")
     const validation = await new Validator().validate(openapi.body)
     assert.isTrue(validation.valid, JSON.stringify(validation).slice(0, 3_000))
     for (const path of [

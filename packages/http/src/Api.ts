@@ -48,6 +48,7 @@ import {
   UnavailableProblem
 } from "./Problems.ts"
 import { AdminAuth, RateLimited, RequestValidation, UserAuth } from "./Security.ts"
+import { packageVersion } from "./Version.ts"
 
 /** The most events one `GET /admin/events` lists: a page stays well under a megabyte. */
 export const eventsPageMax = 500
@@ -696,6 +697,7 @@ export class BoxofficeApi extends HttpApi.make("boxoffice")
   .annotateMerge(
     OpenApi.annotations({
       title: "boxoffice",
+      version: packageVersion,
       description:
         "A booking engine for ticket sales that sell out in seconds. Errors are RFC 9457 problems with a stable `code`."
     })

@@ -34,7 +34,7 @@ CREATE INDEX "holds_unrecorded_expiry_idx" ON "holds" USING btree ("expires_at")
 --> statement-breakpoint
 INSERT INTO "event_sequence" ("id", "last") VALUES (1, 0) ON CONFLICT DO NOTHING;
 --> statement-breakpoint
--- The outbox (decision 79). Each write function's change fires one of the triggers below in the same
+-- The outbox (decision 81). Each write function's change fires one of the triggers below in the same
 -- transaction and statement. The copy of core's event shapes (model/BookingEvent): `data` holds
 -- BookingEventData's fields.
 CREATE FUNCTION boxoffice_event_data(
@@ -146,7 +146,7 @@ BEGIN
   END IF;
 END $$;
 --> statement-breakpoint
--- The sequencer (decision 79): numbers every committed event that has no number yet, in `ord` order, after
+-- The sequencer (decision 81): numbers every committed event that has no number yet, in `ord` order, after
 -- recording the expiries due. A write that waited on another's locks inserted after it, and that one committed
 -- first, so cause comes before effect; a transaction still running is numbered by a later call, with a higher
 -- number. Callers take turns on a lock held to their commit, each numbering what its statement sees, so a number

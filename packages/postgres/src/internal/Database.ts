@@ -156,7 +156,7 @@ export class PgDatabase extends Context.Service<PgDatabase, PgDatabaseService>()
   ): Record<string, string> => ({
     statement_timeout: `${timeouts.statementTimeoutMs}`,
     lock_timeout: `${timeouts.lockTimeoutMs}`,
-    // Every table and function lives in the one schema (decision 80): unqualified names resolve there.
+    // Every table and function lives in the one schema (decision 84): unqualified names resolve there.
     search_path: checkedSchema(schema)
   })
 

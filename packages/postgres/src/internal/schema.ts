@@ -188,7 +188,7 @@ export const refunds = pgTable(
  * The outbox (migration 0010): triggers on the tables the write functions
  * change insert one row per event in the same transaction, with an `ord`
  * from a sequence and no `seq` yet; the sequencer numbers committed rows in
- * `ord` order when the events are read, so numbers only rise (decision 79).
+ * `ord` order when the events are read, so numbers only rise (decision 81).
  * Delivery state follows.
  */
 export const events = pgTable(
