@@ -345,20 +345,32 @@ export class Booking extends Context.Service<
       const soldOutCheckAtMs = new Map<ConcertId, number>()
       const soldOutOwed = new Set<ConcertId>()
 
-      /** Marks the line, then records `concert.sold-out` (once since the concert's last refund). */
-      const markSoldOut = (concertId: ConcertId, policy: QueuePolicy) =>
-        Effect.andThen(queue.markSoldOut(concertId, policy), events.recordSoldOut(concertId))
-
       /** Whether the concert is sold out now, by one read of the seat store. */
       const readSoldOut = Effect.fnUntraced(function* (concert: Concert) {
         const upcoming = upcomingDates(concert.dates, yield* Clock.currentTimeMillis)
         return upcoming.length > 0 && isSoldOut(yield* inventory.seatCounts(upcoming))
       })
 
+      /**
+       * Marks the line and records `concert.sold-out` (once since the concert's
+       * last refund), then reads the seat store once more: a refund that
+       * committed after what this mark was based on, and cleared the line
+       * before the mark, would otherwise leave it marked with a seat for sale.
+       * Seen so, the mark is cleared again.
+       */
+      const markSoldOut = (concert: Concert) =>
+        queue.markSoldOut(concert.concertId, concert.policy.queue).pipe(
+          Effect.andThen(events.recordSoldOut(concert.concertId)),
+          Effect.andThen(readSoldOut(concert)),
+          Effect.flatMap((stillSoldOut) =>
+            stillSoldOut ? Effect.void : queue.clearSoldOut(concert.concertId, concert.policy.queue)
+          )
+        )
+
       /** Reads the seat store, and marks the concert's line if it is sold out. */
       const markIfSoldOut = (concert: Concert) =>
         Effect.flatMap(readSoldOut(concert), (soldOut) =>
-          soldOut ? markSoldOut(concert.concertId, concert.policy.queue) : Effect.void
+          soldOut ? markSoldOut(concert) : Effect.void
         )
 
       // When this instance last read the seat store for a line that refused a join as sold out, and the
@@ -772,7 +784,7 @@ export class Booking extends Context.Service<
         const end = Effect.gen(function* () {
           const concert = yield* catalog.findConcert(claims.concertId)
           if (Option.isNone(concert)) return
-          if (seatsLeft === "none") yield* markSoldOut(claims.concertId, concert.value.policy.queue)
+          if (seatsLeft === "none") yield* markSoldOut(concert.value)
           else if (seatsLeft === "held") yield* markIfSoldOut(concert.value)
           yield* queue.end(claims.concertId, claims.tokenId, concert.value.policy.queue)
         })
