@@ -369,9 +369,7 @@ export class Booking extends Context.Service<
 
       /** Reads the seat store, and marks the concert's line if it is sold out. */
       const markIfSoldOut = (concert: Concert) =>
-        Effect.flatMap(readSoldOut(concert), (soldOut) =>
-          soldOut ? markSoldOut(concert) : Effect.void
-        )
+        Effect.flatMap(readSoldOut(concert), (soldOut) => (soldOut ? markSoldOut(concert) : Effect.void))
 
       // When this instance last read the seat store for a line that refused a join as sold out, and the
       // concerts whose refund may have committed without its line reopened (the call was cut off or failed
