@@ -836,21 +836,31 @@ export class Booking extends Context.Service<
         const date = yield* findDate(payment.dateId)
         const concert = yield* findConcert(date.concertId)
         const refundId = yield* newId(RefundId)
-        // Owed until the line is reopened below: a call cut off after the store's step leaves it to the next.
-        reopenOwed.add(concert.concertId)
-        const receipt = yield* payments.refund({
-          refundId,
-          paymentId: payment.paymentId,
-          userId: by === "user" ? payment.userId : null,
-          feeKrw: by === "user" ? refundFeeKrw(payment.amountKrw, concert.policy.refundFeePercent) : 0,
-          deadlineMs: refundDeadlineMs(concert.policy, DateTime.toEpochMillis(date.startsAt), by),
-          by,
-          idempotency: claimOf(
-            payment.userId,
-            idempotencyKey,
-            `${by === "host" ? "host-refund" : "refund"}:${payment.paymentId}`
+        // The store's step and the debt it leaves are one: a call cut off after the step still leaves the
+        // reopening owed to the next call. Owed only once the refund committed, so that a call reading the
+        // seats before the commit does not settle it.
+        const receipt = yield* payments
+          .refund({
+            refundId,
+            paymentId: payment.paymentId,
+            userId: by === "user" ? payment.userId : null,
+            feeKrw: by === "user" ? refundFeeKrw(payment.amountKrw, concert.policy.refundFeePercent) : 0,
+            deadlineMs: refundDeadlineMs(concert.policy, DateTime.toEpochMillis(date.startsAt), by),
+            by,
+            idempotency: claimOf(
+              payment.userId,
+              idempotencyKey,
+              `${by === "host" ? "host-refund" : "refund"}:${payment.paymentId}`
+            )
+          })
+          .pipe(
+            Effect.tap((done) =>
+              Effect.sync(() => {
+                if (done.refundId === refundId) reopenOwed.add(concert.concertId)
+              })
+            ),
+            Effect.uninterruptible
           )
-        })
         if (receipt.refundId === refundId) {
           yield* Metric.update(BookingMetrics.refunds, 1)
           yield* Metric.update(BookingMetrics.refundedKrw, receipt.amountKrw)
