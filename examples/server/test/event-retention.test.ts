@@ -29,9 +29,8 @@ const run = <A, E>(effect: Effect.Effect<A, E, Events>) =>
 /** Records `count` charge events `ageDays` old, delivered `deliveredDaysAgo` ago or parked (null). */
 const seed = async (name: string, count: number, ageDays: number, deliveredDaysAgo: number | null) => {
   await stores.sql.unsafe(
-    `insert into events (type, at, user_id, data, delivered_at, parked_at)
-     select 'wallet.charged', now() - make_interval(days => $1), u,
-       boxoffice_event_data(null, null, u, null, null, null, gen_random_uuid(), null, 1000, 0, null),
+    `insert into events (type, at, user_id, charge_id, amount_krw, delivered_at, parked_at)
+     select 'wallet.charged', now() - make_interval(days => $1), u, gen_random_uuid(), 1000,
        case when $2::int is null then null else now() - make_interval(days => $2::int) end,
        case when $2::int is null then now() - make_interval(days => $1) + interval '1 day' end
      from (select ('00000000-0000-4000-8000-' || lpad($3::text, 12, '0'))::uuid as u from generate_series(1, $4)) s`,

@@ -73,7 +73,7 @@ const listedEvents = async (base: string, after = 0): Promise<Array<EventBody>> 
 const untilRow = async (paymentId: string, condition: string) => {
   for (let i = 0; i < 500; i++) {
     const rows = await stores.sql.unsafe(
-      `select 1 from events where type = 'payment.completed' and data->>'paymentId' = $1 and ${condition}`,
+      `select 1 from events where type = 'payment.completed' and payment_id = $1::uuid and ${condition}`,
       [paymentId]
     )
     if (rows.length === 1) return
@@ -223,7 +223,7 @@ describe("webhooks", () => {
     servers.splice(servers.indexOf(first), 1)
     const [pending] = await stores.sql<Array<{ delivered: boolean }>>`
       select delivered_at is not null as delivered from events where type = 'payment.completed'
-      and data->>'paymentId' = ${paid.body.paymentId as string}`
+      and payment_id = ${paid.body.paymentId as string}::uuid`
     assert.deepStrictEqual(pending, { delivered: false })
     assert.isTrue(delivered(receiver.receipts).every((r) => !isPayment(r)))
 

@@ -3,8 +3,9 @@
  * the engine without HTTP. Many fibers each run whole bookings (join, hold,
  * charge, pay) through `Booking` directly, on memory, on Postgres with the
  * queue in memory (Postgres's share alone), and on Postgres + Redis
- * (throwaway database and key prefix), and report paid bookings/s and
- * per-step p50/p99. Every booking's outcome is checked.
+ * (throwaway database and key prefix), and report paid bookings/s, the CPU
+ * time the local Postgres processes spent per booking (where /proc shows
+ * them) and per-step p50/p99. Every booking's outcome is checked.
  *
  * `--outbox-rounds N`: instead, what the outbox costs Postgres: N rounds on
  * Postgres (queue in memory), each once with the event triggers off and once
@@ -18,6 +19,7 @@ import { DateTime, Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { Redis } from "ioredis"
 import postgres from "postgres"
 import { histogram, summarize } from "./LoadGenerator.ts"
+import { postgresCpuMs } from "./PostgresCpu.ts"
 
 const argument = (name: string, fallback: number) => {
   const index = process.argv.indexOf(name)
@@ -43,6 +45,7 @@ const run = async (name: string, stores: Layer.Layer<any, any>) => {
       steps[step].recordValue(Math.max(1, Number(process.hrtime.bigint() - started) / 1000))
       return value
     })
+  const postgresCpuBefore = postgresCpuMs()
   try {
     const result = await runtime.runPromise(
       Effect.gen(function* () {
@@ -90,13 +93,24 @@ const run = async (name: string, stores: Layer.Layer<any, any>) => {
       })
     )
     const paidBookingsPerSecond = result.paid / result.seconds
+    // Before the pool closes: a backend's time leaves the sum when it exits.
+    const postgresCpuAfter = postgresCpuMs()
+    const postgresCpuMsPerBooking =
+      postgresCpuBefore === undefined || postgresCpuAfter === undefined || name === "memory"
+        ? null
+        : (postgresCpuAfter - postgresCpuBefore) / bookings
     if (json) {
-      console.log(JSON.stringify({ profile: name, bookings, fibers, paidBookingsPerSecond, stepsMs }))
+      console.log(
+        JSON.stringify({ profile: name, bookings, fibers, paidBookingsPerSecond, postgresCpuMsPerBooking, stepsMs })
+      )
     } else {
       const perStep = Object.entries(stepsMs)
         .map(([step, s]) => `${step} ${s.p50.toFixed(1)} / ${s.p99.toFixed(1)}`)
         .join("; ")
-      console.log(`| ${name} | ${bookings} | ${fibers} | ${paidBookingsPerSecond.toFixed(0)} | ${perStep} |`)
+      const postgresCpu = postgresCpuMsPerBooking === null ? "–" : postgresCpuMsPerBooking.toFixed(2)
+      console.log(
+        `| ${name} | ${bookings} | ${fibers} | ${paidBookingsPerSecond.toFixed(0)} | ${postgresCpu} | ${perStep} |`
+      )
     }
   } finally {
     await runtime.dispose()
@@ -104,7 +118,9 @@ const run = async (name: string, stores: Layer.Layer<any, any>) => {
 }
 
 if (!json)
-  console.log(`| profile | bookings | fibers | paid bookings/s | per step p50 / p99 ms |\n|---|---|---|---|---|`)
+  console.log(
+    `| profile | bookings | fibers | paid bookings/s | postgres CPU ms/booking | per step p50 / p99 ms |\n|---|---|---|---|---|---|`
+  )
 if (outboxRounds === 0) await run("memory", Layer.merge(MemoryStores.layerWithoutQueue, MemoryQueue.layer))
 
 const name = `boxoffice_engine_${process.pid}`

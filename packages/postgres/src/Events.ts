@@ -1,6 +1,6 @@
 /**
  * Postgres `Events`: the outbox that triggers fill in each write's own
- * transaction (migration 0010), numbered when read or claimed by
+ * transaction (migrations 0010, 0011), numbered when read or claimed by
  * `boxoffice_sequence_events` (committed rows, in insert order), and claimed
  * for delivery with `FOR UPDATE SKIP LOCKED` so that instances share the work
  * without taking the same event.
@@ -24,20 +24,43 @@ interface EventRow {
   readonly seq: number | string
   readonly type: string
   readonly at_ms: number
-  readonly data: unknown
+  readonly concert_id: string | null
+  readonly date_id: string | null
+  readonly user_id: string | null
+  readonly hold_id: string | null
+  readonly payment_id: string | null
+  readonly refund_id: string | null
+  readonly charge_id: string | null
+  readonly seat_numbers: ReadonlyArray<number>
+  readonly amount_krw: number | string
+  readonly fee_krw: number
+  readonly expires_at_ms: number | null
   readonly attempts: number
 }
 
-const decodeData = Schema.decodeUnknownSync(Schema.toCodecJson(BookingEventData))
+const decodeData = Schema.decodeUnknownSync(BookingEventData)
 const decodeType = Schema.decodeUnknownSync(BookingEvent.fields.type)
 
+/** The event a row holds: its columns are BookingEventData's fields (migration 0011). */
 const eventOf = (row: EventRow) =>
   new BookingEvent({
     eventId: row.event_id,
     sequence: Number(row.seq),
     type: decodeType(row.type),
     at: DateTime.makeUnsafe(row.at_ms),
-    data: decodeData(row.data)
+    data: decodeData({
+      concertId: row.concert_id,
+      dateId: row.date_id,
+      userId: row.user_id,
+      holdId: row.hold_id,
+      paymentId: row.payment_id,
+      refundId: row.refund_id,
+      chargeId: row.charge_id,
+      seatNumbers: row.seat_numbers,
+      amountKrw: Number(row.amount_krw),
+      feeKrw: row.fee_krw,
+      expiresAt: row.expires_at_ms === null ? null : DateTime.makeUnsafe(row.expires_at_ms)
+    })
   })
 
 /** A write of the outbox's own bookkeeping may be retried: its answer being lost changes nothing the caller keeps. */

@@ -185,8 +185,8 @@ export const refunds = pgTable(
 )
 
 /**
- * The outbox (migration 0010): triggers on the tables the write functions
- * change insert one row per event in the same transaction, with an `ord`
+ * The outbox (migrations 0010, 0011): triggers on the tables the write
+ * functions change insert one row per event in the same transaction, with an `ord`
  * from a sequence and no `seq` yet; the sequencer numbers committed rows in
  * `ord` order when the events are read, so numbers only rise (decision 81).
  * Delivery state follows.
@@ -201,9 +201,19 @@ export const events = pgTable(
     ord: bigserial("ord", { mode: "number" }).notNull(),
     type: text("type").notNull(),
     at: instant("at").notNull(),
+    // What the event names, a column per field of core's BookingEventData (migration 0011): the triggers copy
+    // row values, and the adapter builds the event, so no JSON shape of core's is copied into SQL.
     concertId: uuid("concert_id"),
+    dateId: uuid("date_id"),
     userId: uuid("user_id"),
-    data: jsonb("data").notNull(),
+    holdId: uuid("hold_id"),
+    paymentId: uuid("payment_id"),
+    refundId: uuid("refund_id"),
+    chargeId: uuid("charge_id"),
+    seatNumbers: integer("seat_numbers").array().notNull().default(sql`'{}'::int[]`),
+    amountKrw: bigint("amount_krw", { mode: "number" }).notNull().default(0),
+    feeKrw: integer("fee_krw").notNull().default(0),
+    expiresAt: instant("expires_at"),
     attempts: integer("attempts").notNull().default(0),
     dueAt: instant("due_at").notNull().default(sql`boxoffice_now()`),
     leaseUntil: instant("lease_until"),
