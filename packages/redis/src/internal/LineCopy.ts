@@ -22,6 +22,7 @@ import {
   waitedAdmissionsOf
 } from "@boxoffice/core"
 import { DateTime } from "effect"
+import { CopiedEntries, type CopiedState } from "./CopiedEntries.ts"
 import type { LineChange, LineLogEntry } from "./LineLog.ts"
 
 /**
@@ -39,18 +40,6 @@ export const seenReportIntervalMs = 60_000
  */
 export const copyAnswersWithinSeenMs = Limits.waitingGraceSeconds * 1000 - 2 * seenReportIntervalMs
 
-/** One entry of the line, as the copy keeps it: only live ones (an ended token is asked of the store). */
-interface CopiedEntry {
-  readonly userId: string
-  sequence: number
-  readonly joinedAtMs: number
-  state: "p" | "w" | "a"
-  admittedAtMs: number | null
-  activeUntilMs: number | null
-  /** When this instance last knew the store saw the waiter: the join, or its own last report. */
-  seenAtMs: number
-}
-
 /** The operator's settings, once changed, as the scripts keep them (rate 0: no cap). */
 export interface CopiedSettings {
   readonly maxActive: number
@@ -59,8 +48,8 @@ export interface CopiedSettings {
   readonly paused: boolean
 }
 
-/** What a snapshot of the line's keys holds, read by the follower in chunks (see `snapshotScript`). */
-export interface LineSnapshot {
+/** What a snapshot's head holds, read by the follower before the entries (see `snapshotScript`). */
+export interface LineSnapshotHead {
   /** The log counter and the last log entry's id when the snapshot began: the replay starts after it. */
   readonly counter: number
   readonly lastId: string
@@ -69,7 +58,6 @@ export interface LineSnapshot {
   /** Token and time of each admission still in the rate cap's window, and of the ETA's waited sample. */
   readonly admissions: ReadonlyArray<readonly [string, number]>
   readonly waited: ReadonlyArray<readonly [string, number]>
-  readonly entries: ReadonlyArray<readonly [string, SnapshotEntry]>
 }
 
 /** An entry as the snapshot read it; `state` as the scripts store it, a drawn pending one already `w`. */
@@ -166,7 +154,7 @@ class TimedTokens {
  * ```
  */
 export class LineCopy {
-  private entries = new Map<string, CopiedEntry>()
+  private entries: CopiedEntries
   private line = new WaitingLine()
   private activeCount = 0
   /** The active windows' ends, ascending: how many have run out by a time is a binary search. */
@@ -179,17 +167,36 @@ export class LineCopy {
   counter = 0
   lastId = "0-0"
 
-  /** A copy of the line as a snapshot read it; the log after `snapshot.lastId` is replayed on top. */
-  static fromSnapshot(snapshot: LineSnapshot): LineCopy {
-    const copy = new LineCopy()
-    copy.counter = snapshot.counter
-    copy.lastId = snapshot.lastId
-    copy.settings = snapshot.settings
-    copy.soldOut = snapshot.soldOut
-    for (const [token, atMs] of snapshot.admissions) copy.admissions.add(token, atMs)
-    for (const [token, atMs] of snapshot.waited) copy.waited.add(token, atMs)
-    for (const [token, entry] of snapshot.entries) copy.entries.set(token, { ...entry })
+  /** An empty copy, with room for `expectedEntries` before its tables grow. */
+  constructor(expectedEntries?: number) {
+    this.entries = new CopiedEntries(expectedEntries)
+  }
+
+  /**
+   * A copy that starts from a snapshot's head; the snapshot's entries are loaded into it (`loadEntry`), then the
+   * log after `head.lastId` is replayed on top, unordered, and `reorder` lays out the line.
+   */
+  static fromHead(head: LineSnapshotHead, expectedEntries: number): LineCopy {
+    const copy = new LineCopy(expectedEntries)
+    copy.counter = head.counter
+    copy.lastId = head.lastId
+    copy.settings = head.settings
+    copy.soldOut = head.soldOut
+    for (const [token, atMs] of head.admissions) copy.admissions.add(token, atMs)
+    for (const [token, atMs] of head.waited) copy.waited.add(token, atMs)
     return copy
+  }
+
+  /** An entry as a snapshot read it (`lost`: a waiter whose entry is gone, kept in line); the line is laid out by `reorder`. */
+  loadEntry(token: string, entry: SnapshotEntry | "lost", lostSequence = 0): void {
+    const held = this.entries.slotOf(token)
+    if (held >= 0) this.entries.remove(held)
+    if (entry === "lost") {
+      this.entries.add(token, "", lostSequence, 0, "lost", 0)
+      return
+    }
+    const slot = this.entries.add(token, entry.userId, entry.sequence, entry.joinedAtMs, entry.state, entry.seenAtMs)
+    if (entry.state === "a") this.entries.setWindow(slot, entry.admittedAtMs ?? 0, entry.activeUntilMs ?? 0)
   }
 
   /** How many are waiting, pending and active. */
@@ -214,13 +221,17 @@ export class LineCopy {
 
   /** Builds the waiting line afresh from the entries, in sequence order: O(n log n). */
   reorder(): void {
-    const sequences: Array<number> = []
+    let waiting = 0
+    for (const slot of this.entries.slots()) if (isWaiting(this.entries.state(slot))) waiting++
+    const sequences = new Float64Array(waiting)
     const untils: Array<number> = []
-    for (const entry of this.entries.values()) {
-      if (entry.state === "w") sequences.push(entry.sequence)
-      else if (entry.state === "a") untils.push(entry.activeUntilMs!)
+    let at = 0
+    for (const slot of this.entries.slots()) {
+      const state = this.entries.state(slot)
+      if (isWaiting(state)) sequences[at++] = this.entries.sequence(slot)
+      else if (state === "a") untils.push(this.entries.window(slot)!.activeUntilMs)
     }
-    sequences.sort((a, b) => a - b)
+    sequences.sort()
     untils.sort((a, b) => a - b)
     this.line = WaitingLine.fromSorted(sequences)
     this.activeCount = untils.length
@@ -228,38 +239,38 @@ export class LineCopy {
   }
 
   private apply(change: LineChange, atMs: number, ordered: boolean): void {
+    const entries = this.entries
     switch (change.kind) {
       case "joined": {
         this.leave(change.tokenId, ordered)
-        this.entries.set(change.tokenId, {
-          userId: change.userId,
-          sequence: change.sequence,
-          joinedAtMs: change.joinedAtMs,
-          state: change.pending ? "p" : "w",
-          admittedAtMs: null,
-          activeUntilMs: null,
-          seenAtMs: change.joinedAtMs
-        })
+        entries.add(
+          change.tokenId,
+          change.userId,
+          change.sequence,
+          change.joinedAtMs,
+          change.pending ? "p" : "w",
+          change.joinedAtMs
+        )
         if (!change.pending && ordered) this.line.insert(change.sequence)
         return
       }
       case "admitted": {
-        const entry = this.entries.get(change.tokenId)
+        const slot = entries.slotOf(change.tokenId)
         this.admissions.add(change.tokenId, change.admittedAtMs)
         this.admissions.dropUpTo(atMs - admissionWindowMs)
         if (change.waited) {
           this.waited.add(change.tokenId, change.admittedAtMs)
           this.waited.keepLatest(Limits.etaSampleSize)
         }
-        if (entry === undefined) return
-        if (ordered && entry.state === "w") this.line.remove(entry.sequence)
-        if (ordered && entry.state === "a") removeSorted(this.activeUntils, entry.activeUntilMs!)
-        if (ordered && entry.state !== "a") this.activeCount++
+        if (slot < 0) return
+        const state = entries.state(slot)
+        if (ordered && isWaiting(state)) this.line.remove(entries.sequence(slot))
+        if (ordered && state === "a") removeSorted(this.activeUntils, entries.window(slot)!.activeUntilMs)
+        if (ordered && state !== "a") this.activeCount++
         if (ordered) insertSorted(this.activeUntils, change.activeUntilMs)
-        entry.state = "a"
-        entry.sequence = change.sequence
-        entry.admittedAtMs = change.admittedAtMs
-        entry.activeUntilMs = change.activeUntilMs
+        entries.setState(slot, "a")
+        entries.setSequence(slot, change.sequence)
+        entries.setWindow(slot, change.admittedAtMs, change.activeUntilMs)
         return
       }
       case "ended":
@@ -267,11 +278,11 @@ export class LineCopy {
         return
       case "drawn": {
         for (let i = 0; i < change.tokenIds.length; i++) {
-          const entry = this.entries.get(change.tokenIds[i]!)
-          if (entry === undefined || entry.state !== "p") continue
-          entry.state = "w"
-          entry.sequence = change.firstSequence + i
-          if (ordered) this.line.insert(entry.sequence)
+          const slot = entries.slotOf(change.tokenIds[i]!)
+          if (slot < 0 || entries.state(slot) !== "p") continue
+          entries.setState(slot, "w")
+          entries.setSequence(slot, change.firstSequence + i)
+          if (ordered) this.line.insert(change.firstSequence + i)
         }
         return
       }
@@ -291,15 +302,17 @@ export class LineCopy {
 
   /** Forgets an entry, and its place or slot. */
   private leave(tokenId: string, ordered: boolean): void {
-    const entry = this.entries.get(tokenId)
-    if (entry === undefined) return
-    this.entries.delete(tokenId)
-    if (!ordered) return
-    if (entry.state === "w") this.line.remove(entry.sequence)
-    else if (entry.state === "a") {
-      this.activeCount--
-      removeSorted(this.activeUntils, entry.activeUntilMs!)
+    const slot = this.entries.slotOf(tokenId)
+    if (slot < 0) return
+    if (ordered) {
+      const state = this.entries.state(slot)
+      if (isWaiting(state)) this.line.remove(this.entries.sequence(slot))
+      else if (state === "a") {
+        this.activeCount--
+        removeSorted(this.activeUntils, this.entries.window(slot)!.activeUntilMs)
+      }
     }
+    this.entries.remove(slot)
   }
 
   /**
@@ -314,17 +327,20 @@ export class LineCopy {
    * leave them: `k` admissions move everyone `k` places up, and the first `k` are the store's to admit.
    */
   answer(concertId: ConcertId, tokenId: QueueTokenId, policy: QueuePolicy, nowMs: number): QueueEntry | undefined {
-    const entry = this.entries.get(tokenId)
+    const slot = this.entries.slotOf(tokenId)
+    if (slot < 0) return undefined
+    const state = this.entries.state(slot)
     // An active entry's answer decides (L6), and a lost one (an evicted entry still in the line) is the store's.
-    if (entry === undefined || entry.state === "a" || entry.userId === "") return undefined
+    if (state === "a" || state === "lost") return undefined
     // Near the grace by what this instance knows, the waiter may be gone or about to be: the store judges and sees.
-    if (nowMs - entry.seenAtMs > copyAnswersWithinSeenMs) return undefined
+    if (nowMs - this.entries.seenAtMs(slot) > copyAnswersWithinSeenMs) return undefined
+    const sequence = this.entries.sequence(slot)
     const opensAtMs = opensAtMsOf(policy)
     const open = isSaleOpen(opensAtMs, nowMs)
     // At the opening the store draws the pending entries in an order only it knows.
-    if (entry.state === "p" && open && !this.soldOut) return undefined
+    if (state === "p" && open && !this.soldOut) return undefined
     // A pending or waiting entry of a line marked sold out has no place and no ETA.
-    const status = queueStatusOf(entry.state === "w" ? "waiting" : "pending", this.soldOut)
+    const status = queueStatusOf(state === "w" ? "waiting" : "pending", this.soldOut)
     let position: number | null = null
     let etaSecondsValue: number | null = null
     if (status === "waiting") {
@@ -342,7 +358,7 @@ export class LineCopy {
         admissionTimesMs: [],
         admittedInWindow: this.admissions.size - windowStart
       })
-      const rank = this.line.position(entry.sequence)!
+      const rank = this.line.position(sequence)!
       if (rank <= admitting) return undefined
       position = rank - admitting
       etaSecondsValue = this.etaOf(inForce, position, nowMs, this.activeCount - runOut + admitting, admitting)
@@ -350,9 +366,9 @@ export class LineCopy {
     return QueueEntry.trusted({
       tokenId,
       concertId,
-      userId: entry.userId as UserId,
-      joinSequence: entry.sequence,
-      joinedAt: DateTime.makeUnsafe(entry.joinedAtMs),
+      userId: this.entries.userId(slot) as UserId,
+      joinSequence: sequence,
+      joinedAt: DateTime.makeUnsafe(this.entries.joinedAt(slot)),
       status,
       position,
       etaSeconds: etaSecondsValue,
@@ -364,8 +380,8 @@ export class LineCopy {
 
   /** The store saw the waiter at `nowMs` (a poll it answered itself). */
   seenByStore(tokenId: string, nowMs: number): void {
-    const entry = this.entries.get(tokenId)
-    if (entry !== undefined && nowMs > entry.seenAtMs) entry.seenAtMs = nowMs
+    const slot = this.entries.slotOf(tokenId)
+    if (slot >= 0 && nowMs > this.entries.seenAtMs(slot)) this.entries.setSeenAtMs(slot, nowMs)
   }
 
   /**
@@ -373,21 +389,29 @@ export class LineCopy {
    * `seenReportIntervalMs`), which then counts as done.
    */
   noteSeen(tokenId: string, nowMs: number): boolean {
-    const entry = this.entries.get(tokenId)
-    if (entry === undefined || nowMs - entry.seenAtMs < seenReportIntervalMs) return false
-    entry.seenAtMs = nowMs
+    const slot = this.entries.slotOf(tokenId)
+    if (slot < 0 || nowMs - this.entries.seenAtMs(slot) < seenReportIntervalMs) return false
+    this.entries.setSeenAtMs(slot, nowMs)
     return true
   }
 
   /** The place of a waiting token, or null: for tests and the follower's checks. */
   positionOf(tokenId: string): number | null {
-    const entry = this.entries.get(tokenId)
-    return entry?.state === "w" ? this.line.position(entry.sequence) : null
+    const slot = this.entries.slotOf(tokenId)
+    return slot >= 0 && isWaiting(this.entries.state(slot)) ? this.line.position(this.entries.sequence(slot)) : null
   }
 
-  /** The state the copy holds for a token: `p`, `w`, `a`, or undefined. */
+  /** The state the copy holds for a token: `p`, `w` (a lost waiter too), `a`, or undefined. */
   stateOf(tokenId: string): "p" | "w" | "a" | undefined {
-    return this.entries.get(tokenId)?.state
+    const slot = this.entries.slotOf(tokenId)
+    if (slot < 0) return undefined
+    const state = this.entries.state(slot)
+    return state === "lost" ? "w" : state
+  }
+
+  /** Bytes held by the copy's typed arrays: its entries and its line. */
+  get retainedBytes(): number {
+    return this.entries.retainedBytes + this.line.retainedBytes
   }
 
   /** The settings in force: the operator's once changed, else the concert's policy (as the scripts read them). */
@@ -437,6 +461,9 @@ export class LineCopy {
     })
   }
 }
+
+/** A waiter holds a place in line, answered by the copy or, lost, by the store. */
+const isWaiting = (state: CopiedState): boolean => state === "w" || state === "lost"
 
 /** How many of the ascending `values` are at most `bound`. */
 const countUpTo = (values: ReadonlyArray<number>, bound: number): number => {

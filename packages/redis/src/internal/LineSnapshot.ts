@@ -3,7 +3,7 @@
  * snapshot's head replayed on top (see `snapshotScript`). The parts are read while the line goes on changing;
  * every change since the head is in the log, and each says what it sets, so the replay ends where the line is.
  */
-import { LineCopy, type LineSnapshot, type SnapshotEntry } from "./LineCopy.ts"
+import { LineCopy, type SnapshotEntry } from "./LineCopy.ts"
 import { type LineLogEntry, MalformedLogEntry, parseLogEntry } from "./LineLog.ts"
 
 /** Waiters per page of a snapshot: a page costs Redis a few ms, so other calls are not held up long. */
@@ -96,24 +96,39 @@ export const applyLog = (copy: LineCopy, entries: ReadonlyArray<LineLogEntry>, o
 
 /**
  * A copy of the line whose first key is `seqKey`, read from its keys and then brought up to the end of its
- * log. Fails with `LogGap` when the log lost entries it needed meanwhile (the caller tries again).
+ * log. Fails with `LogGap` when the log lost entries it needed meanwhile (the caller tries again). Each page's
+ * entries go straight into the copy's tables, so a long line is never held twice.
  */
 export const readLine = async (reader: LineReader, seqKey: string): Promise<LineCopy> => {
   const logKey = `${seqKey.slice(0, -3)}log`
-  const head = (await reader.snapshot(seqKey, "head")) as Array<string>
-  const [maxActive, activeMs, rate, paused, soldOut, counter, lastId, admissions, waited] = head
-  const entries: Array<readonly [string, SnapshotEntry]> = []
+  const head = (await reader.snapshot(seqKey, "head")) as Array<string | number>
+  const [maxActive, activeMs, rate, paused, soldOut, counter, lastId, admissions, waited, entryCount] = head.map(String)
+  const copy = LineCopy.fromHead(
+    {
+      counter: Number(counter),
+      lastId: lastId!,
+      settings:
+        maxActive === ""
+          ? null
+          : { maxActive: Number(maxActive), activeMs: Number(activeMs), rate: Number(rate), paused: paused === "1" },
+      soldOut: soldOut === "1",
+      admissions: pairsOf(admissions!),
+      waited: pairsOf(waited!)
+    },
+    // Room for the line as it stood, and for some growth while it is read.
+    Math.ceil(Number(entryCount ?? 0) * 1.1)
+  )
   let bound = "-inf"
   for (;;) {
     const [last, page] = (await reader.snapshot(seqKey, "waiting", bound, snapshotPageSize)) as [string, string]
-    if (page !== "") {
-      for (const record of page.split(";")) {
-        const entry = entryOf(record, true)
-        // A waiter whose entry was lost still holds a rank in the store: kept in line, answered by the store.
-        entries.push(entry ?? [record.split("|")[0]!, lostWaiter(Number(record.split("|")[2]))])
-      }
+    const records = page === "" ? [] : page.split(";")
+    for (const record of records) {
+      const entry = entryOf(record, true)
+      // A waiter whose entry was lost still holds a rank in the store: kept in line, answered by the store.
+      if (entry === undefined) copy.loadEntry(record.split("|")[0]!, "lost", Number(record.split("|")[2]))
+      else copy.loadEntry(entry[0], entry[1])
     }
-    if (last === "" || page.split(";").length < snapshotPageSize) break
+    if (last === "" || records.length < snapshotPageSize) break
     bound = `(${last}`
   }
   for (const part of ["pending", "active"] as const) {
@@ -123,25 +138,12 @@ export const readLine = async (reader: LineReader, seqKey: string): Promise<Line
       if (page !== "") {
         for (const record of page.split(";")) {
           const entry = entryOf(record, false)
-          if (entry !== undefined) entries.push(entry)
+          if (entry !== undefined) copy.loadEntry(entry[0], entry[1])
         }
       }
       cursor = next
     } while (cursor !== "0")
   }
-  const snapshot: LineSnapshot = {
-    counter: Number(counter),
-    lastId: lastId!,
-    settings:
-      maxActive === ""
-        ? null
-        : { maxActive: Number(maxActive), activeMs: Number(activeMs), rate: Number(rate), paused: paused === "1" },
-    soldOut: soldOut === "1",
-    admissions: pairsOf(admissions!),
-    waited: pairsOf(waited!),
-    entries
-  }
-  const copy = LineCopy.fromSnapshot(snapshot)
   for (;;) {
     const { entries: read, drained } = await readLog(reader, logKey, copy.lastId)
     applyLog(copy, read, false)
@@ -150,14 +152,3 @@ export const readLine = async (reader: LineReader, seqKey: string): Promise<Line
   copy.reorder()
   return copy
 }
-
-/** A waiter whose entry was lost: it keeps its rank, and the copy answers nothing for it (see LineCopy.answer). */
-const lostWaiter = (sequence: number): SnapshotEntry => ({
-  userId: "",
-  sequence,
-  joinedAtMs: 0,
-  state: "w",
-  admittedAtMs: null,
-  activeUntilMs: null,
-  seenAtMs: 0
-})

@@ -645,8 +645,8 @@ return seenCount
 /**
  * Reads a line's keys for a copy to start from, without the admission step and without writing: ARGV[1] names the
  * part. `head`: { maxActive, activeMs, rate, paused, soldOut ('' for each not set), the log counter, the last log
- * entry's id ('0-0' for none), the rate cap's window and the waited sample as 'token,ms,token,ms...' }, read at
- * once, so the replay of the log after that id starts where they stand. `waiting`: up to ARGV[3] waiters after
+ * entry's id ('0-0' for none), the rate cap's window and the waited sample as 'token,ms,token,ms...', and how
+ * many entries are waiting, pending or active (room for the copy to make at once) }, read at once, so the replay of the log after that id starts where they stand. `waiting`: up to ARGV[3] waiters after
  * the score bound ARGV[2] ('-inf', or '(' and the last sequence read), by sequence: { the last sequence,
  * 'token|seenMs|sequence|packed;...' }. `pending` and `active`: SSCAN and ZSCAN from cursor ARGV[2], about ARGV[3]
  * at a time: { the next cursor, 'token|seenMs|packed;...' }. `packed` is the entry as stored, '' when it was lost;
@@ -664,7 +664,8 @@ if part == 'head' then
   local last = redis.call('XREVRANGE', K_LOG, '+', '-', 'COUNT', 1)
   return { s[1] or '', s[2] or '', s[3] or '', s[4] or '', s[5] or '', s[6] or '0', last[1] and last[1][1] or '0-0',
     table.concat(redis.call('ZRANGE', K_ADMISSIONS, 0, -1, 'WITHSCORES'), ','),
-    table.concat(redis.call('ZRANGE', K_WAITED, 0, -1, 'WITHSCORES'), ',') }
+    table.concat(redis.call('ZRANGE', K_WAITED, 0, -1, 'WITHSCORES'), ','),
+    redis.call('ZCARD', K_WAITING) + redis.call('SCARD', K_PENDING) + redis.call('ZCARD', K_ACTIVE) }
 end
 local tokens, scores, next
 if part == 'waiting' then

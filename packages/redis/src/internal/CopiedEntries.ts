@@ -1,0 +1,283 @@
+/**
+ * The entries of one line's copy, kept in typed arrays: a line of 10^6 waiters is held by every instance that
+ * serves it, and a JavaScript object per entry, with its token and user id as strings, took about 300 bytes a
+ * waiter. Here a waiter takes about 65 with the index: its token and user id as 16 bytes each (a UUID's bits),
+ * its sequence, its join time, when it was last seen (whole seconds) and its state, in slots found through an
+ * open-addressing index on the token. An id that is not a lowercase UUID (never one the engine makes) is kept as text beside the slots.
+ * Only active entries, which the caps keep few, carry their window, in a map.
+ */
+
+/** An entry's state, as a copy keeps it: a lost waiter keeps its place in line but is answered by the store. */
+export type CopiedState = "p" | "w" | "a" | "lost"
+
+const stateCodes = { p: 1, w: 2, a: 3, lost: 4 } as const
+const statesByCode: ReadonlyArray<CopiedState | undefined> = [undefined, "p", "w", "a", "lost"]
+
+/** A lowercase UUID: its 32 hex digits are the 128 bits the slots keep. */
+const canonicalUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+/** Reads a lowercase UUID into four 32-bit words at `at`; false (nothing written) for any other text. */
+const packUuid = (text: string, words: Uint32Array, at: number): boolean => {
+  if (text.length !== 36 || !canonicalUuid.test(text)) return false
+  words[at] = Number.parseInt(text.slice(0, 8), 16)
+  words[at + 1] = Number.parseInt(text.slice(9, 13) + text.slice(14, 18), 16)
+  words[at + 2] = Number.parseInt(text.slice(19, 23) + text.slice(24, 28), 16)
+  words[at + 3] = Number.parseInt(text.slice(28, 36), 16)
+  return true
+}
+
+const hex8 = (word: number) => word.toString(16).padStart(8, "0")
+
+const unpackUuid = (words: Uint32Array, at: number): string => {
+  const b = hex8(words[at + 1]!)
+  const c = hex8(words[at + 2]!)
+  return `${hex8(words[at]!)}-${b.slice(0, 4)}-${b.slice(4)}-${c.slice(0, 4)}-${c.slice(4)}${hex8(words[at + 3]!)}`
+}
+
+/** Slots a table starts with; it doubles when full. */
+const initialSlots = 16
+
+/** Scratch words for a token looked up, so a lookup allocates nothing. */
+const probe = new Uint32Array(4)
+
+/**
+ * The entries, by token.
+ *
+ * @example
+ * ```ts
+ * const entries = new CopiedEntries()
+ * const slot = entries.add(token, userId, 7, joinedAtMs, "w", joinedAtMs)
+ * entries.slotOf(token) === slot // true
+ * entries.sequence(slot) // 7
+ * ```
+ */
+export class CopiedEntries {
+  private capacity: number
+  private tokens: Uint32Array
+  private users: Uint32Array
+  private sequences: Float64Array
+  private joinedAtMs: Float64Array
+  private seenAtSeconds: Uint32Array
+  private states: Uint8Array
+  /** Open addressing with linear probing: slot + 1, or 0 for none; its length a power of two, at most 2/3 full. */
+  private index: Int32Array
+  /** Slots freed by removals, reused first. */
+  private free: Array<number> = []
+  /** Slots never used yet start here. */
+  private fresh = 0
+  private count = 0
+  /** Ids that are not lowercase UUIDs, by slot, and such tokens' slots (the tests' names, a foreign store's). */
+  private readonly textTokens = new Map<string, number>()
+  private readonly textIds = new Map<number, { token?: string; user?: string }>()
+  private readonly windows = new Map<number, { readonly admittedAtMs: number; readonly activeUntilMs: number }>()
+
+  /** A table with room for `expected` entries before it grows. */
+  constructor(expected = initialSlots) {
+    this.capacity = Math.max(initialSlots, expected)
+    this.tokens = new Uint32Array(this.capacity * 4)
+    this.users = new Uint32Array(this.capacity * 4)
+    this.sequences = new Float64Array(this.capacity)
+    this.joinedAtMs = new Float64Array(this.capacity)
+    this.seenAtSeconds = new Uint32Array(this.capacity)
+    this.states = new Uint8Array(this.capacity)
+    this.index = new Int32Array(indexLengthFor(this.capacity))
+  }
+
+  get size(): number {
+    return this.count
+  }
+
+  /** The token's slot, or -1. */
+  slotOf(token: string): number {
+    if (!packUuid(token, probe, 0)) return this.textTokens.get(token) ?? -1
+    const mask = this.index.length - 1
+    for (let at = hashOf(probe, 0) & mask; ; at = (at + 1) & mask) {
+      const held = this.index[at]!
+      if (held === 0) return -1
+      if (this.tokenIs(held - 1, probe)) return held - 1
+    }
+  }
+
+  /** Adds an entry whose token is not held (`slotOf` answered -1); answers its slot. */
+  add(
+    token: string,
+    userId: string,
+    sequence: number,
+    joinedAtMs: number,
+    state: CopiedState,
+    seenAtMs: number
+  ): number {
+    const slot = this.allocate()
+    if (packUuid(token, this.tokens, slot * 4)) this.place(slot)
+    else {
+      this.tokens.fill(0, slot * 4, slot * 4 + 4)
+      this.textTokens.set(token, slot)
+      this.textIds.set(slot, { token })
+    }
+    if (!packUuid(userId, this.users, slot * 4)) {
+      this.users.fill(0, slot * 4, slot * 4 + 4)
+      this.textIds.set(slot, { ...this.textIds.get(slot), user: userId })
+    }
+    this.sequences[slot] = sequence
+    this.joinedAtMs[slot] = joinedAtMs
+    this.states[slot] = stateCodes[state]
+    this.setSeenAtMs(slot, seenAtMs)
+    this.count++
+    return slot
+  }
+
+  /** Removes the entry in `slot`. */
+  remove(slot: number): void {
+    const text = this.textIds.get(slot)
+    if (text?.token !== undefined) this.textTokens.delete(text.token)
+    else this.unplace(slot)
+    this.textIds.delete(slot)
+    this.windows.delete(slot)
+    this.states[slot] = 0
+    this.free.push(slot)
+    this.count--
+  }
+
+  token(slot: number): string {
+    return this.textIds.get(slot)?.token ?? unpackUuid(this.tokens, slot * 4)
+  }
+
+  userId(slot: number): string {
+    return this.textIds.get(slot)?.user ?? unpackUuid(this.users, slot * 4)
+  }
+
+  state(slot: number): CopiedState {
+    return statesByCode[this.states[slot]!]!
+  }
+
+  setState(slot: number, state: CopiedState): void {
+    this.states[slot] = stateCodes[state]
+  }
+
+  sequence(slot: number): number {
+    return this.sequences[slot]!
+  }
+
+  setSequence(slot: number, sequence: number): void {
+    this.sequences[slot] = sequence
+  }
+
+  joinedAt(slot: number): number {
+    return this.joinedAtMs[slot]!
+  }
+
+  /** When the store last saw the waiter, to the second below. */
+  seenAtMs(slot: number): number {
+    return this.seenAtSeconds[slot]! * 1000
+  }
+
+  /** Rounded down: a copy that thinks a waiter was seen earlier only stops answering for them, or reports, sooner. */
+  setSeenAtMs(slot: number, seenAtMs: number): void {
+    // Whole seconds since 1970 fit 32 bits until 2106.
+    this.seenAtSeconds[slot] = Math.min(0xffffffff, Math.max(0, Math.floor(seenAtMs / 1000)))
+  }
+
+  window(slot: number): { readonly admittedAtMs: number; readonly activeUntilMs: number } | undefined {
+    return this.windows.get(slot)
+  }
+
+  setWindow(slot: number, admittedAtMs: number, activeUntilMs: number): void {
+    this.windows.set(slot, { admittedAtMs, activeUntilMs })
+  }
+
+  /** Every held slot. */
+  *slots(): IterableIterator<number> {
+    for (let slot = 0; slot < this.fresh; slot++) if (this.states[slot] !== 0) yield slot
+  }
+
+  /** Bytes held by the arrays (their capacity), not counting the few text ids and windows. */
+  get retainedBytes(): number {
+    return (
+      this.tokens.byteLength +
+      this.users.byteLength +
+      this.sequences.byteLength +
+      this.joinedAtMs.byteLength +
+      this.seenAtSeconds.byteLength +
+      this.states.byteLength +
+      this.index.byteLength
+    )
+  }
+
+  private tokenIs(slot: number, words: Uint32Array): boolean {
+    const at = slot * 4
+    return (
+      this.tokens[at] === words[0] &&
+      this.tokens[at + 1] === words[1] &&
+      this.tokens[at + 2] === words[2] &&
+      this.tokens[at + 3] === words[3]
+    )
+  }
+
+  private allocate(): number {
+    const reused = this.free.pop()
+    if (reused !== undefined) return reused
+    if (this.fresh === this.capacity) this.grow(this.capacity * 2)
+    return this.fresh++
+  }
+
+  private place(slot: number): void {
+    const mask = this.index.length - 1
+    let at = hashOf(this.tokens, slot * 4) & mask
+    while (this.index[at] !== 0) at = (at + 1) & mask
+    this.index[at] = slot + 1
+  }
+
+  /** Takes the slot out of the index, moving back the entries probed past it (deletion without tombstones). */
+  private unplace(slot: number): void {
+    const mask = this.index.length - 1
+    let hole = hashOf(this.tokens, slot * 4) & mask
+    while (this.index[hole] !== slot + 1) hole = (hole + 1) & mask
+    this.index[hole] = 0
+    for (let at = (hole + 1) & mask; this.index[at] !== 0; at = (at + 1) & mask) {
+      const moved = this.index[at]! - 1
+      const home = hashOf(this.tokens, moved * 4) & mask
+      // The entry at `at` may fill the hole when its home is not in (hole, at], cyclically.
+      if (hole < at ? home <= hole || home > at : home <= hole && home > at) {
+        this.index[hole] = moved + 1
+        this.index[at] = 0
+        hole = at
+      }
+    }
+  }
+
+  private grow(capacity: number): void {
+    const grown = <T extends Uint32Array | Float64Array | Uint8Array>(
+      array: T,
+      make: (length: number) => T,
+      width = 1
+    ) => {
+      const next = make(capacity * width)
+      next.set(array)
+      return next
+    }
+    this.tokens = grown(this.tokens, (n) => new Uint32Array(n), 4)
+    this.users = grown(this.users, (n) => new Uint32Array(n), 4)
+    this.sequences = grown(this.sequences, (n) => new Float64Array(n))
+    this.joinedAtMs = grown(this.joinedAtMs, (n) => new Float64Array(n))
+    this.seenAtSeconds = grown(this.seenAtSeconds, (n) => new Uint32Array(n))
+    this.states = grown(this.states, (n) => new Uint8Array(n))
+    this.capacity = capacity
+    this.index = new Int32Array(indexLengthFor(capacity))
+    for (let slot = 0; slot < this.fresh; slot++) {
+      if (this.states[slot] !== 0 && !this.textIds.get(slot)?.token) this.place(slot)
+    }
+  }
+}
+
+/** The index's length for `capacity` slots: a power of two at least half as long again, so at most 2/3 full. */
+const indexLengthFor = (capacity: number): number => {
+  let length = 32
+  while (length < capacity * 1.5) length *= 2
+  return length
+}
+
+/** A token's bucket: its words mixed (UUIDs of some versions start with a clock) and spread by a multiply. */
+const hashOf = (words: Uint32Array, at: number): number => {
+  const mixed = Math.imul(words[at]! ^ words[at + 1]! ^ words[at + 2]! ^ words[at + 3]!, 0x9e3779b1)
+  return (mixed ^ (mixed >>> 15)) >>> 0
+}
