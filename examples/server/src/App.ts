@@ -22,7 +22,7 @@ import { storeInstrumentation, tracingLayer } from "./Tracing.ts"
 import { nodeServerLayer } from "./NodeServer.ts"
 import { untilReachable } from "./StoreReadiness.ts"
 import { queueShortcutFrontLayer } from "./QueueShortcutFront.ts"
-import { listenerDefaults, type ServerConfig } from "./ServerConfig.ts"
+import { defaultLineStalenessMs, listenerDefaults, type ServerConfig } from "./ServerConfig.ts"
 import { webhookDeliveryLayer } from "./WebhookDelivery.ts"
 
 const stores = (config: ServerConfig) =>
@@ -57,11 +57,9 @@ const postgresStores = (config: ServerConfig) =>
 
 const queue = (config: ServerConfig) => {
   const cluster = config.redisClusterNodes ?? Option.none()
-  // Polls answered from each instance's copy of the line, when configured (issue 38).
-  const options = {
-    keyPrefix: config.redisKeyPrefix,
-    ...(config.lineStalenessMs ? { lineCopies: { stalenessMs: config.lineStalenessMs } } : {})
-  }
+  // Polls answered from each instance's copy of the line unless turned off with 0 (issue 38).
+  const stalenessMs = config.lineStalenessMs ?? defaultLineStalenessMs
+  const options = { keyPrefix: config.redisKeyPrefix, ...(stalenessMs > 0 ? { lineCopies: { stalenessMs } } : {}) }
   if (Option.isSome(cluster)) {
     return untilReachable("redis", RedisQueue.layer({ ...options, clusterNodes: cluster.value }))
   }

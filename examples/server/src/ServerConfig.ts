@@ -18,6 +18,9 @@ export const secretBytesMin = 32
 /** The shortest admin key the server accepts. */
 export const adminKeyLengthMin = 16
 
+/** How old a poll's answer from an instance's copy of the line may be, in ms, unless configured (issue 38). */
+export const defaultLineStalenessMs = 1_000
+
 /** Where and how the server listens. */
 export interface Listener {
   /** `HOST`: the address to bind. */
@@ -66,8 +69,8 @@ export interface ServerConfig {
   readonly redisKeyPrefix: string
   /**
    * `BOXOFFICE_LINE_STALENESS_MS`: with the Redis queue, answer polls and event streams from each instance's copy
-   * of the line while it is at most this old (docs/redis.md, "Copies of the lines"); unset or 0: every poll asks
-   * Redis. Opt-in until the bench has measured it (issue 38).
+   * of the line while it is at most this old (docs/redis.md, "Copies of the lines"); `defaultLineStalenessMs`
+   * unless set, 0: every poll asks Redis.
    */
   readonly lineStalenessMs?: number
   readonly secret: Redacted.Redacted<string>
@@ -148,7 +151,9 @@ export const serverConfig: Effect.Effect<ServerConfig, Config.ConfigError | Serv
       })
     }
     const redisKeyPrefix = yield* Config.String("BOXOFFICE_REDIS_PREFIX").pipe(Config.withDefault("boxoffice:"))
-    const lineStalenessMs = yield* Config.Int("BOXOFFICE_LINE_STALENESS_MS").pipe(Config.withDefault(0))
+    const lineStalenessMs = yield* Config.Int("BOXOFFICE_LINE_STALENESS_MS").pipe(
+      Config.withDefault(defaultLineStalenessMs)
+    )
     // Below 100 ms a copy would go stale between two of its ticks; past a minute its places would mislead.
     if (lineStalenessMs !== 0 && (lineStalenessMs < 100 || lineStalenessMs > 60_000)) {
       return yield* new ServerConfigError({

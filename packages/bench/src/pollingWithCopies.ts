@@ -25,7 +25,7 @@ const sizes: Sizes = {
   warmUpUsers: quick ? 200 : 5_000,
   warmUpSeconds: quick ? 1 : 2
 }
-const compared: ReadonlyArray<Profile> = ["memory", "postgres+redis ×1", "postgres+redis ×1, copies"]
+const compared: ReadonlyArray<Profile> = ["memory", "postgres+redis ×1, no copies", "postgres+redis ×1"]
 
 ensureWrk()
 const ceilingRuns: Array<number> = []

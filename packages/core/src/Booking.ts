@@ -595,7 +595,7 @@ export class Booking extends Context.Service<
         Effect.flatMap(concertOf(claims), (concert) =>
           Effect.andThen(
             settleSoldOut(concert, true),
-            Effect.provideService(currentEntry(claims, concert.policy.queue), QueueStatusForDisplay, true)
+            Effect.provideService(currentEntry(claims, concert.policy.queue), QueueStatusForDisplay, claims)
           )
         )
 

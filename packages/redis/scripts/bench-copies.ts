@@ -14,7 +14,7 @@
  *   node --expose-gc packages/redis/scripts/bench-copies.ts [--quick]
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
-import { QueuePolicy, QueueStatusForDisplay, type QueueTokenId } from "@boxoffice/core"
+import { QueuePolicy, QueueStatusForDisplay, QueueTokenClaims, type QueueTokenId } from "@boxoffice/core"
 import { Effect, Exit, Scope } from "effect"
 import { Redis } from "ioredis"
 import { displayReads } from "../dist/internal/LineCopies.js"
@@ -104,8 +104,13 @@ const plainInstance = () => {
   return { queue: makeQueue(own, { keyPrefix: prefix }), close: () => own.quit() }
 }
 type Instance = { readonly queue: ReturnType<typeof makeQueue> }
+// A poll brings its token's claims; the bench reads only places, so made-up ones do.
 const poll = (instance: Instance, concertId: never, token: QueueTokenId) =>
-  Effect.provideService(instance.queue.status(concertId, token, policy), QueueStatusForDisplay, true)
+  Effect.provideService(
+    instance.queue.status(concertId, token, policy),
+    QueueStatusForDisplay,
+    QueueTokenClaims.trusted({ tokenId: token, userId: token as never, concertId, issuedAtMs: 0 })
+  )
 
 /** Polls random tokens at `perSecond` for `seconds`, in 10 ms slices; answers the polls made and Redis's share. */
 const pollAt = async (

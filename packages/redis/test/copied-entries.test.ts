@@ -9,9 +9,7 @@ import { assert, describe, it } from "vitest"
 import { CopiedEntries, type CopiedState } from "../src/internal/CopiedEntries.ts"
 
 interface Model {
-  readonly userId: string
   readonly sequence: number
-  readonly joinedAtMs: number
   readonly state: CopiedState
   readonly seenAtMs: number
 }
@@ -24,9 +22,7 @@ const step = fc.oneof(
   fc.record({
     kind: fc.constant("add" as const),
     token,
-    userId: fc.oneof(fc.uuid(), fc.constant("")),
     sequence: fc.integer({ min: 1, max: 2 ** 40 }),
-    joinedAtMs: fc.integer({ min: 0, max: 2 ** 42 }),
     state: fc.constantFrom<CopiedState>("p", "w", "a", "lost"),
     // Until 2096: the table keeps whole seconds in 32 bits.
     seenAtMs: fc.integer({ min: 0, max: 4_000_000_000_000 })
@@ -45,7 +41,7 @@ describe("the copy's entry table", () => {
             const held = entries.slotOf(s.token)
             assert.strictEqual(held >= 0, model.has(s.token))
             if (held >= 0) entries.remove(held)
-            entries.add(s.token, s.userId, s.sequence, s.joinedAtMs, s.state, s.seenAtMs)
+            entries.add(s.token, s.sequence, s.state, s.seenAtMs)
             model.set(s.token, s)
           } else if (model.size > 0) {
             const victim = [...model.keys()][s.pick % model.size]!
@@ -59,10 +55,7 @@ describe("the copy's entry table", () => {
           const slot = entries.slotOf(t)
           assert.isAtLeast(slot, 0, t)
           slots.add(slot)
-          assert.deepStrictEqual(
-            [entries.token(slot), entries.userId(slot), entries.sequence(slot), entries.joinedAt(slot)],
-            [t, m.userId, m.sequence, m.joinedAtMs]
-          )
+          assert.deepStrictEqual([entries.token(slot), entries.sequence(slot)], [t, m.sequence])
           assert.strictEqual(entries.state(slot), m.state)
           assert.strictEqual(entries.seenAtMs(slot), Math.floor(m.seenAtMs / 1000) * 1000)
         }
@@ -73,14 +66,14 @@ describe("the copy's entry table", () => {
     )
   })
 
-  it("holds 100,000 entries in typed arrays, about 65 bytes each with the index", () => {
+  it("holds 100,000 entries in typed arrays, about 37 bytes each with the index", () => {
     const entries = new CopiedEntries()
     const tokens = Array.from({ length: 100_000 }, () => crypto.randomUUID())
-    for (const [i, t] of tokens.entries()) entries.add(t, crypto.randomUUID(), i + 1, 1_000 + i, "w", 2_000)
+    for (const [i, t] of tokens.entries()) entries.add(t, i + 1, "w", 2_000)
     for (let i = 0; i < tokens.length; i += 2) entries.remove(entries.slotOf(tokens[i]!))
     assert.strictEqual(entries.size, 50_000)
     for (let i = 0; i < tokens.length; i++) assert.strictEqual(entries.slotOf(tokens[i]!) >= 0, i % 2 === 1)
-    // Grown by doubling to 131,072 slots: 53 bytes a slot and a 4-byte index entry for each of 262,144 buckets.
-    assert.strictEqual(entries.retainedBytes, 131_072 * 53 + 262_144 * 4)
+    // Grown by doubling to 131,072 slots: 29 bytes a slot and a 4-byte index entry for each of 262,144 buckets.
+    assert.strictEqual(entries.retainedBytes, 131_072 * 29 + 262_144 * 4)
   })
 })

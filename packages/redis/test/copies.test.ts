@@ -8,7 +8,17 @@
  * - an instance that loses Redis for longer than the bound answers `Unavailable` (503), not the copy;
  * - a copy whose log was trimmed before it read it reads the line afresh and answers exactly.
  */
-import { ConcertId, newId, type Queue, QueuePolicy, QueueStatusForDisplay, QueueTokenId, UserId } from "@boxoffice/core"
+import {
+  ConcertId,
+  newId,
+  type Queue,
+  type QueueEntry,
+  QueuePolicy,
+  QueueStatusForDisplay,
+  QueueTokenClaims,
+  QueueTokenId,
+  UserId
+} from "@boxoffice/core"
 import { StoreClock, startTcpProxy, suiteEpochMs } from "@boxoffice/testing"
 import { DateTime, Effect, Exit, ManagedRuntime, Option, Scope } from "effect"
 import { Redis } from "ioredis"
@@ -46,9 +56,25 @@ const instance = async (copies: LineCopiesOptions, clock: "server" | "effect", u
   return Effect.runPromise(Scope.provide(scope)(makeQueueWithCopies(client, { keyPrefix: prefix, clock }, copies)))
 }
 
-/** A status read as a poll makes it: marked for display, so the copy may answer. */
+/** Each token's claims, as `Booking` signs them from the joined entry. */
+const holders = new Map<QueueTokenId, QueueTokenClaims>()
+const withHolder = <A extends { readonly entry: QueueEntry }>(joined: A) => {
+  const { tokenId, userId, concertId, joinedAt } = joined.entry
+  holders.set(tokenId, QueueTokenClaims.trusted({ tokenId, userId, concertId, issuedAtMs: joinedAt.epochMilliseconds }))
+  return joined
+}
+
+/**
+ * A status read as a poll makes it: marked for display with the token's claims, so the copy may answer. A token
+ * joined behind the queues' backs has made-up claims: only its place is read.
+ */
 const poll = (queue: Queue["Service"], concertId: ConcertId, tokenId: QueueTokenId, policy: QueuePolicy) =>
-  Effect.provideService(queue.status(concertId, tokenId, policy), QueueStatusForDisplay, true)
+  Effect.provideService(
+    queue.status(concertId, tokenId, policy),
+    QueueStatusForDisplay,
+    holders.get(tokenId) ??
+      QueueTokenClaims.trusted({ tokenId, userId: UserId.make(tokenId), concertId, issuedAtMs: 0 })
+  )
 
 /** Waits until `ready` holds, checking every few ms; fails after `withinMs`. */
 const until = async (ready: () => boolean | Promise<boolean>, withinMs = 10_000, what = "the copies") => {
@@ -82,12 +108,14 @@ describe("copies of a line on two instances", () => {
           (_, i) =>
             Effect.gen(function* () {
               const queue = i % 2 === 0 ? a.queue : b.queue
-              const joined = yield* queue.join({
-                tokenId: yield* newId(QueueTokenId),
-                concertId,
-                userId: yield* newId(UserId),
-                policy
-              })
+              const joined = withHolder(
+                yield* queue.join({
+                  tokenId: yield* newId(QueueTokenId),
+                  concertId,
+                  userId: yield* newId(UserId),
+                  policy
+                })
+              )
               tokens.push(joined.entry.tokenId)
             }),
           { concurrency: 64, discard: true }
@@ -115,8 +143,8 @@ describe("copies of a line on two instances", () => {
           const entry = Option.getOrUndefined(answer)
           if (rankOf.has(token)) {
             assert.deepStrictEqual(
-              [entry?.status, entry?.position],
-              ["waiting", rankOf.get(token)],
+              [entry?.status, entry?.position, entry?.userId, entry?.joinedAt.epochMilliseconds],
+              ["waiting", rankOf.get(token), holders.get(token)!.userId, holders.get(token)!.issuedAtMs],
               `${label}: ${token}`
             )
           } else if (pending.has(token)) {
@@ -179,12 +207,9 @@ describe("the law of a copy", () => {
     const join = () =>
       Effect.runPromise(
         Effect.gen(function* () {
-          const joined = yield* driver.join({
-            tokenId: yield* newId(QueueTokenId),
-            concertId,
-            userId: yield* newId(UserId),
-            policy
-          })
+          const joined = withHolder(
+            yield* driver.join({ tokenId: yield* newId(QueueTokenId), concertId, userId: yield* newId(UserId), policy })
+          )
           tokens.push(joined.entry.tokenId)
         })
       )
@@ -272,12 +297,14 @@ describe("a copy whose instance loses Redis", () => {
     const joined = await Effect.runPromise(
       Effect.forEach(Array.from({ length: 5 }), () =>
         Effect.gen(function* () {
-          return yield* reader.queue.join({
-            tokenId: yield* newId(QueueTokenId),
-            concertId,
-            userId: yield* newId(UserId),
-            policy
-          })
+          return withHolder(
+            yield* reader.queue.join({
+              tokenId: yield* newId(QueueTokenId),
+              concertId,
+              userId: yield* newId(UserId),
+              policy
+            })
+          )
         })
       )
     )
@@ -324,12 +351,9 @@ describe("a copy whose log was trimmed", () => {
     const joinOn = (queue: Queue["Service"]) =>
       Effect.runPromise(
         Effect.gen(function* () {
-          const joined = yield* queue.join({
-            tokenId: yield* newId(QueueTokenId),
-            concertId,
-            userId: yield* newId(UserId),
-            policy
-          })
+          const joined = withHolder(
+            yield* queue.join({ tokenId: yield* newId(QueueTokenId), concertId, userId: yield* newId(UserId), policy })
+          )
           tokens.push(joined.entry.tokenId)
         })
       )

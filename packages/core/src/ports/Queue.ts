@@ -7,28 +7,32 @@ import { Context, type Effect, type Option } from "effect"
 import type { SoldOut, Unavailable } from "../Errors.ts"
 import type { QueuePolicy } from "../model/Concert.ts"
 import type { ConcertId, QueueTokenId, UserId } from "../model/Ids.ts"
-import type { QueueEntry } from "../model/QueueEntry.ts"
+import type { QueueEntry, QueueTokenClaims } from "../model/QueueEntry.ts"
 import type { QueueSettings, QueueSettingsChange } from "../model/QueueSettings.ts"
 import type { QueueStats } from "../model/SaleReport.ts"
 
 /**
- * Whether a `Queue.status` read only shows the caller where they stand (a poll, an event stream), and so may be
- * answered from an instance's copy of the line that is at most the store's staleness bound old. `Booking` sets it
- * for `queueStatus` and `queueEvents` only; every read that decides (L6: may this token act now?) keeps the
- * default, `false`, and is answered by the store.
+ * The verified claims of the token a `Queue.status` read is for, when the read only shows its holder where they
+ * stand (a poll, an event stream), and so may be answered from an instance's copy of the line that is at most the
+ * store's staleness bound old. The token was signed from the entry, so its user id and issue time are the entry's
+ * user and join time: a copy answers with them and need not keep them per waiter. `Booking` sets it for
+ * `queueStatus` and `queueEvents` only; every read that decides (L6: may this token act now?) keeps the default,
+ * `null`, and is answered by the store.
  *
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Queue, QueueStatusForDisplay } from "@boxoffice/core"
+ * import { Queue, QueueStatusForDisplay, type QueueTokenClaims } from "@boxoffice/core"
  * declare const read: Effect.Effect<unknown, never, Queue>
- * const poll = read.pipe(Effect.provideService(QueueStatusForDisplay, true))
+ * declare const claims: QueueTokenClaims
+ * const poll = read.pipe(Effect.provideService(QueueStatusForDisplay, claims))
  * ```
  * @category references
  */
-export const QueueStatusForDisplay = Context.Reference<boolean>("@boxoffice/core/QueueStatusForDisplay", {
-  defaultValue: () => false
-})
+export const QueueStatusForDisplay = Context.Reference<QueueTokenClaims | null>(
+  "@boxoffice/core/QueueStatusForDisplay",
+  { defaultValue: () => null }
+)
 
 /** @category models */
 export interface JoinRequest {

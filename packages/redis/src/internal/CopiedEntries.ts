@@ -1,10 +1,11 @@
 /**
  * The entries of one line's copy, kept in typed arrays: a line of 10^6 waiters is held by every instance that
  * serves it, and a JavaScript object per entry, with its token and user id as strings, took about 300 bytes a
- * waiter. Here a waiter takes about 65 with the index: its token and user id as 16 bytes each (a UUID's bits),
- * its sequence, its join time, when it was last seen (whole seconds) and its state, in slots found through an
- * open-addressing index on the token. An id that is not a lowercase UUID (never one the engine makes) is kept as text beside the slots.
- * Only active entries, which the caps keep few, carry their window, in a map.
+ * waiter. Here a waiter takes about 37 with the index: its token as 16 bytes (a UUID's bits), its sequence, when
+ * it was last seen (whole seconds) and its state, in slots found through an open-addressing index on the token.
+ * A token that is not a lowercase UUID (never one the engine makes) is kept as text beside the slots. No user id
+ * or join time: a display read brings its token's claims, which hold both (`QueueStatusForDisplay`). Only active
+ * entries, which the caps keep few, carry their window, in a map.
  */
 
 /** An entry's state, as a copy keeps it: a lost waiter keeps its place in line but is answered by the store. */
@@ -13,16 +14,34 @@ export type CopiedState = "p" | "w" | "a" | "lost"
 const stateCodes = { p: 1, w: 2, a: 3, lost: 4 } as const
 const statesByCode: ReadonlyArray<CopiedState | undefined> = [undefined, "p", "w", "a", "lost"]
 
-/** A lowercase UUID: its 32 hex digits are the 128 bits the slots keep. */
-const canonicalUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+/** Each ASCII character's value as a lowercase hex digit, or -1. */
+const hexDigits = Int8Array.from({ length: 128 }, (_, code) =>
+  code >= 48 && code <= 57 ? code - 48 : code >= 97 && code <= 102 ? code - 87 : -1
+)
 
-/** Reads a lowercase UUID into four 32-bit words at `at`; false (nothing written) for any other text. */
+/** Words parsed before they are written, so a text that is not a UUID writes nothing. */
+const parsed = new Uint32Array(4)
+
+/**
+ * Reads a lowercase UUID into four 32-bit words at `at`; false (nothing written) for any other text. By character
+ * codes: a copy parses every token it reads, a million for a long line.
+ */
 const packUuid = (text: string, words: Uint32Array, at: number): boolean => {
-  if (text.length !== 36 || !canonicalUuid.test(text)) return false
-  words[at] = Number.parseInt(text.slice(0, 8), 16)
-  words[at + 1] = Number.parseInt(text.slice(9, 13) + text.slice(14, 18), 16)
-  words[at + 2] = Number.parseInt(text.slice(19, 23) + text.slice(24, 28), 16)
-  words[at + 3] = Number.parseInt(text.slice(28, 36), 16)
+  if (text.length !== 36) return false
+  let word = 0
+  let digits = 0
+  for (let i = 0; i < 36; i++) {
+    const code = text.charCodeAt(i)
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (code !== 45) return false
+      continue
+    }
+    const value = code < 128 ? hexDigits[code]! : -1
+    if (value < 0) return false
+    word = (word << 4) | value
+    if (++digits % 8 === 0) parsed[digits / 8 - 1] = word
+  }
+  words.set(parsed, at)
   return true
 }
 
@@ -46,7 +65,7 @@ const probe = new Uint32Array(4)
  * @example
  * ```ts
  * const entries = new CopiedEntries()
- * const slot = entries.add(token, userId, 7, joinedAtMs, "w", joinedAtMs)
+ * const slot = entries.add(token, 7, "w", joinedAtMs)
  * entries.slotOf(token) === slot // true
  * entries.sequence(slot) // 7
  * ```
@@ -54,9 +73,7 @@ const probe = new Uint32Array(4)
 export class CopiedEntries {
   private capacity: number
   private tokens: Uint32Array
-  private users: Uint32Array
   private sequences: Float64Array
-  private joinedAtMs: Float64Array
   private seenAtSeconds: Uint32Array
   private states: Uint8Array
   /** Open addressing with linear probing: slot + 1, or 0 for none; its length a power of two, at most 2/3 full. */
@@ -66,18 +83,16 @@ export class CopiedEntries {
   /** Slots never used yet start here. */
   private fresh = 0
   private count = 0
-  /** Ids that are not lowercase UUIDs, by slot, and such tokens' slots (the tests' names, a foreign store's). */
+  /** Tokens that are not lowercase UUIDs (the tests' names, a foreign store's): slot by token, token by slot. */
   private readonly textTokens = new Map<string, number>()
-  private readonly textIds = new Map<number, { token?: string; user?: string }>()
+  private readonly textIds = new Map<number, string>()
   private readonly windows = new Map<number, { readonly admittedAtMs: number; readonly activeUntilMs: number }>()
 
   /** A table with room for `expected` entries before it grows. */
   constructor(expected = initialSlots) {
     this.capacity = Math.max(initialSlots, expected)
     this.tokens = new Uint32Array(this.capacity * 4)
-    this.users = new Uint32Array(this.capacity * 4)
     this.sequences = new Float64Array(this.capacity)
-    this.joinedAtMs = new Float64Array(this.capacity)
     this.seenAtSeconds = new Uint32Array(this.capacity)
     this.states = new Uint8Array(this.capacity)
     this.index = new Int32Array(indexLengthFor(this.capacity))
@@ -99,27 +114,15 @@ export class CopiedEntries {
   }
 
   /** Adds an entry whose token is not held (`slotOf` answered -1); answers its slot. */
-  add(
-    token: string,
-    userId: string,
-    sequence: number,
-    joinedAtMs: number,
-    state: CopiedState,
-    seenAtMs: number
-  ): number {
+  add(token: string, sequence: number, state: CopiedState, seenAtMs: number): number {
     const slot = this.allocate()
     if (packUuid(token, this.tokens, slot * 4)) this.place(slot)
     else {
       this.tokens.fill(0, slot * 4, slot * 4 + 4)
       this.textTokens.set(token, slot)
-      this.textIds.set(slot, { token })
-    }
-    if (!packUuid(userId, this.users, slot * 4)) {
-      this.users.fill(0, slot * 4, slot * 4 + 4)
-      this.textIds.set(slot, { ...this.textIds.get(slot), user: userId })
+      this.textIds.set(slot, token)
     }
     this.sequences[slot] = sequence
-    this.joinedAtMs[slot] = joinedAtMs
     this.states[slot] = stateCodes[state]
     this.setSeenAtMs(slot, seenAtMs)
     this.count++
@@ -129,7 +132,7 @@ export class CopiedEntries {
   /** Removes the entry in `slot`. */
   remove(slot: number): void {
     const text = this.textIds.get(slot)
-    if (text?.token !== undefined) this.textTokens.delete(text.token)
+    if (text !== undefined) this.textTokens.delete(text)
     else this.unplace(slot)
     this.textIds.delete(slot)
     this.windows.delete(slot)
@@ -139,11 +142,7 @@ export class CopiedEntries {
   }
 
   token(slot: number): string {
-    return this.textIds.get(slot)?.token ?? unpackUuid(this.tokens, slot * 4)
-  }
-
-  userId(slot: number): string {
-    return this.textIds.get(slot)?.user ?? unpackUuid(this.users, slot * 4)
+    return this.textIds.get(slot) ?? unpackUuid(this.tokens, slot * 4)
   }
 
   state(slot: number): CopiedState {
@@ -160,10 +159,6 @@ export class CopiedEntries {
 
   setSequence(slot: number, sequence: number): void {
     this.sequences[slot] = sequence
-  }
-
-  joinedAt(slot: number): number {
-    return this.joinedAtMs[slot]!
   }
 
   /** When the store last saw the waiter, to the second below. */
@@ -194,9 +189,7 @@ export class CopiedEntries {
   get retainedBytes(): number {
     return (
       this.tokens.byteLength +
-      this.users.byteLength +
       this.sequences.byteLength +
-      this.joinedAtMs.byteLength +
       this.seenAtSeconds.byteLength +
       this.states.byteLength +
       this.index.byteLength
@@ -256,15 +249,13 @@ export class CopiedEntries {
       return next
     }
     this.tokens = grown(this.tokens, (n) => new Uint32Array(n), 4)
-    this.users = grown(this.users, (n) => new Uint32Array(n), 4)
     this.sequences = grown(this.sequences, (n) => new Float64Array(n))
-    this.joinedAtMs = grown(this.joinedAtMs, (n) => new Float64Array(n))
     this.seenAtSeconds = grown(this.seenAtSeconds, (n) => new Uint32Array(n))
     this.states = grown(this.states, (n) => new Uint8Array(n))
     this.capacity = capacity
     this.index = new Int32Array(indexLengthFor(capacity))
     for (let slot = 0; slot < this.fresh; slot++) {
-      if (this.states[slot] !== 0 && !this.textIds.get(slot)?.token) this.place(slot)
+      if (this.states[slot] !== 0 && !this.textIds.has(slot)) this.place(slot)
     }
   }
 }

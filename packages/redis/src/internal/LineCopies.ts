@@ -11,7 +11,14 @@
  * entry (see `LineCopy.answer`); any other read, and every call that decides, goes to the store. Waiters answered
  * from a copy are reported to the store as seen, in batches, at most once a minute each, so they keep their place.
  */
-import { type ConcertId, type Queue, type QueueEntry, type QueuePolicy, QueueStatusForDisplay } from "@boxoffice/core"
+import {
+  type ConcertId,
+  type Queue,
+  type QueueEntry,
+  type QueuePolicy,
+  QueueStatusForDisplay,
+  type QueueTokenClaims
+} from "@boxoffice/core"
 import { Clock, Effect, Option, type Scope } from "effect"
 import type { QueueWrites } from "../Queue.ts"
 import type { LineCopy } from "./LineCopy.ts"
@@ -96,10 +103,11 @@ interface FollowedLine {
 
 /** What the decorated `Queue` asks of the copies, and what the store's queue tells them (`QueueWrites`). */
 export interface LineCopies extends QueueWrites {
-  /** The entry as the copy answers it now, or undefined: the store answers. */
+  /** The entry as the copy answers it now to the token's holder, or undefined: the store answers. */
   readonly answer: (
     concertId: ConcertId,
     tokenId: string,
+    holder: QueueTokenClaims,
     policy: QueuePolicy,
     clock: Clock.Clock
   ) => QueueEntry | undefined
@@ -280,7 +288,7 @@ export const makeLineCopies = (options: {
     }
 
     return {
-      answer: (concertId, tokenId, policy, clock) => {
+      answer: (concertId, tokenId, holder, policy, clock) => {
         const line = lines.get(concertId)
         if (line === undefined) return undefined
         line.askedAtMs = performance.now()
@@ -290,7 +298,7 @@ export const makeLineCopies = (options: {
         if (copy === undefined || line.writesInFlight > 0 || copy.counter < line.requiredCounter) return undefined
         const nowMs = clock.currentTimeMillisUnsafe()
         if (nowMs - line.freshAtMs > stalenessMs) return undefined
-        const entry = copy.answer(concertId, tokenId as never, policy, nowMs)
+        const entry = copy.answer(concertId, tokenId as never, holder, policy, nowMs)
         if (entry !== undefined && copy.noteSeen(tokenId, nowMs)) line.seen.push(tokenId)
         return entry
       },
@@ -366,9 +374,10 @@ export const withLineCopies = (store: Queue["Service"], copies: LineCopies): Que
     ),
   status: (concertId, tokenId, policy) =>
     Effect.withFiber((fiber) => {
-      if (!fiber.getRef(QueueStatusForDisplay)) return store.status(concertId, tokenId, policy)
+      const holder = fiber.getRef(QueueStatusForDisplay)
+      if (holder === null) return store.status(concertId, tokenId, policy)
       const clock = fiber.getRef(Clock.Clock)
-      const answered = copies.answer(concertId, tokenId, policy, clock)
+      const answered = copies.answer(concertId, tokenId, holder, policy, clock)
       if (answered !== undefined) {
         displayReads.fromCopy++
         return Effect.succeed(Option.some(answered))

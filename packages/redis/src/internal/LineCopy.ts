@@ -14,10 +14,10 @@ import {
   Limits,
   QueueEntry,
   type QueuePolicy,
+  type QueueTokenClaims,
   type QueueTokenId,
   queueStatusOf,
   rateCapPredecessorIndex,
-  type UserId,
   WaitingLine,
   waitedAdmissionsOf
 } from "@boxoffice/core"
@@ -62,9 +62,7 @@ export interface LineSnapshotHead {
 
 /** An entry as the snapshot read it; `state` as the scripts store it, a drawn pending one already `w`. */
 export interface SnapshotEntry {
-  readonly userId: string
   readonly sequence: number
-  readonly joinedAtMs: number
   readonly state: "p" | "w" | "a"
   readonly admittedAtMs: number | null
   readonly activeUntilMs: number | null
@@ -150,7 +148,7 @@ class TimedTokens {
  * ```ts
  * const copy = new LineCopy()
  * copy.applyEntry(parseLogEntry("1-0", "1,1000;j,t1,u1,1,1000,w"))
- * copy.answer(concertId, "t1", policy, 1000) // waiting, position 1
+ * copy.answer(concertId, "t1", claims, policy, 1000) // waiting, position 1
  * ```
  */
 export class LineCopy {
@@ -192,10 +190,10 @@ export class LineCopy {
     const held = this.entries.slotOf(token)
     if (held >= 0) this.entries.remove(held)
     if (entry === "lost") {
-      this.entries.add(token, "", lostSequence, 0, "lost", 0)
+      this.entries.add(token, lostSequence, "lost", 0)
       return
     }
-    const slot = this.entries.add(token, entry.userId, entry.sequence, entry.joinedAtMs, entry.state, entry.seenAtMs)
+    const slot = this.entries.add(token, entry.sequence, entry.state, entry.seenAtMs)
     if (entry.state === "a") this.entries.setWindow(slot, entry.admittedAtMs ?? 0, entry.activeUntilMs ?? 0)
   }
 
@@ -243,14 +241,7 @@ export class LineCopy {
     switch (change.kind) {
       case "joined": {
         this.leave(change.tokenId, ordered)
-        entries.add(
-          change.tokenId,
-          change.userId,
-          change.sequence,
-          change.joinedAtMs,
-          change.pending ? "p" : "w",
-          change.joinedAtMs
-        )
+        entries.add(change.tokenId, change.sequence, change.pending ? "p" : "w", change.joinedAtMs)
         if (!change.pending && ordered) this.line.insert(change.sequence)
         return
       }
@@ -319,14 +310,21 @@ export class LineCopy {
    * The entry as the status script would answer it at `nowMs`, or undefined when the copy does not answer for it:
    * a token it does not hold (ended, or joined after the copy's last change), an active one (its answer decides,
    * L6, and is the store's), a lost one, or one whose answer the admission step at `nowMs` would change in a way
-   * the copy cannot know (the waiter's own admission, the opening draw).
+   * the copy cannot know (the waiter's own admission, the opening draw). `holder` holds the token's claims, signed
+   * from the entry: its user and issue time are the entry's user and join time, which the copy does not keep.
    *
    * The copy stands where the line stood at its last change; the store's next call runs the admission step at its
    * own time first. So the copy runs that step's arithmetic at `nowMs` (core's `admissionsAllowed`, over the
    * windows still running then and the rate cap's window then) and answers each waiter as those admissions would
    * leave them: `k` admissions move everyone `k` places up, and the first `k` are the store's to admit.
    */
-  answer(concertId: ConcertId, tokenId: QueueTokenId, policy: QueuePolicy, nowMs: number): QueueEntry | undefined {
+  answer(
+    concertId: ConcertId,
+    tokenId: QueueTokenId,
+    holder: QueueTokenClaims,
+    policy: QueuePolicy,
+    nowMs: number
+  ): QueueEntry | undefined {
     const slot = this.entries.slotOf(tokenId)
     if (slot < 0) return undefined
     const state = this.entries.state(slot)
@@ -366,9 +364,9 @@ export class LineCopy {
     return QueueEntry.trusted({
       tokenId,
       concertId,
-      userId: this.entries.userId(slot) as UserId,
+      userId: holder.userId,
       joinSequence: sequence,
-      joinedAt: DateTime.makeUnsafe(this.entries.joinedAt(slot)),
+      joinedAt: DateTime.makeUnsafe(holder.issuedAtMs),
       status,
       position,
       etaSeconds: etaSecondsValue,

@@ -646,12 +646,14 @@ return seenCount
  * Reads a line's keys for a copy to start from, without the admission step and without writing: ARGV[1] names the
  * part. `head`: { maxActive, activeMs, rate, paused, soldOut ('' for each not set), the log counter, the last log
  * entry's id ('0-0' for none), the rate cap's window and the waited sample as 'token,ms,token,ms...', and how
- * many entries are waiting, pending or active (room for the copy to make at once) }, read at once, so the replay of the log after that id starts where they stand. `waiting`: up to ARGV[3] waiters after
- * the score bound ARGV[2] ('-inf', or '(' and the last sequence read), by sequence: { the last sequence,
- * 'token|seenMs|sequence|packed;...' }. `pending` and `active`: SSCAN and ZSCAN from cursor ARGV[2], about ARGV[3]
- * at a time: { the next cursor, 'token|seenMs|packed;...' }. `packed` is the entry as stored, '' when it was lost;
- * `seenMs` when a pending or waiting entry was last seen, '' for an active one. The parts
- * are read one call each, while the line goes on changing; the log's changes since the head put the copy right.
+ * many entries are waiting, pending or active (room for the copy to make at once) }, read at once, so the replay
+ * of the log after that id starts where they stand. `waiting`: up to ARGV[3] waiters after the score bound ARGV[2]
+ * ('-inf', or '(' and the last sequence read), by sequence: { the last sequence, 'token|seenMs|sequence|held;...',
+ * how many }, `held` '1', or '' for a waiter whose entry was lost. `pending` and `active`: SSCAN and ZSCAN from
+ * cursor ARGV[2], about ARGV[3] at a time: { the next cursor, 'token|seenMs|packed;...', how many }. `packed` is
+ * the entry as stored, '' when it was lost; `seenMs` when a pending or waiting entry was last seen, '' for an
+ * active one. The parts are read one call each, while the line goes on changing; the log's changes since the head
+ * put the copy right.
  */
 export const snapshotScript = `
 local base = string.sub(KEYS[1], 1, -4)
@@ -688,7 +690,7 @@ else
   end
   next = scan[1]
 end
-if #tokens == 0 then return { next, '' } end
+if #tokens == 0 then return { next, '', 0 } end
 -- HMGET in slices: unpack passes at most a few thousand arguments, and a scan's COUNT is only a hint. Pending and
 -- waiting entries carry when they were last seen (their score in seen), active ones nothing there.
 local out = {}
@@ -696,10 +698,15 @@ for from = 1, #tokens, 1000 do
   local to = math.min(from + 999, #tokens)
   local packed = redis.call('HMGET', K_ENTRIES, unpack(tokens, from, to))
   local seen = part ~= 'active' and redis.call('ZMSCORE', K_SEEN, unpack(tokens, from, to)) or {}
+  -- A waiter needs only whether its entry is held: its place is its score, its user and join time in its token.
   for i = from, to do
-    out[i] = tokens[i] .. '|' .. (seen[i - from + 1] or '') .. '|' .. (scores and (scores[i] .. '|') or '') ..
-      (packed[i - from + 1] or '')
+    local j = i - from + 1
+    if scores then
+      out[i] = tokens[i] .. '|' .. (seen[j] or '') .. '|' .. scores[i] .. '|' .. (packed[j] and '1' or '')
+    else
+      out[i] = tokens[i] .. '|' .. (seen[j] or '') .. '|' .. (packed[j] or '')
+    end
   end
 end
-return { next, table.concat(out, ';') }
+return { next, table.concat(out, ';'), #tokens }
 `
