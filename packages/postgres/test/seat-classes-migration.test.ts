@@ -12,38 +12,22 @@ import { migrationsFolder, PostgresStores } from "@boxoffice/postgres"
 import { drizzle } from "drizzle-orm/postgres-js"
 import { migrate } from "drizzle-orm/postgres-js/migrator"
 import { Effect, Option } from "effect"
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import postgres, { type Sql } from "postgres"
+import type { Sql } from "postgres"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import { serverUrl } from "./support/TestDatabase.ts"
+import { type DatabaseBeforeMigration, databaseBeforeMigration } from "./support/DatabaseBeforeMigration.ts"
 
-const name = `boxoffice_migration_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
-const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
 let sql: Sql
-/** A copy of the migrations folder whose journal stops before seat classes. */
+/** The migrations folder's copy whose journal stops before seat classes. */
 let before0008: string
+let database: DatabaseBeforeMigration
 
 beforeAll(async () => {
-  await admin.unsafe(`create database ${name}`)
-  sql = postgres(serverUrl.replace(/\/[^/]*$/, `/${name}`), { max: 2, onnotice: () => {} })
-  // The migrations as they were before seat classes: the journal up to the one before it.
-  before0008 = mkdtempSync(join(tmpdir(), "boxoffice-before-classes-"))
-  cpSync(migrationsFolder, before0008, { recursive: true })
-  const journalPath = join(before0008, "meta", "_journal.json")
-  const journal = JSON.parse(readFileSync(journalPath, "utf8")) as { entries: Array<{ idx: number; tag: string }> }
-  const classes = journal.entries.find((entry) => entry.tag.endsWith("_seat_classes"))!
-  journal.entries = journal.entries.filter((entry) => entry.idx < classes.idx)
-  writeFileSync(journalPath, JSON.stringify(journal))
+  database = await databaseBeforeMigration("_seat_classes")
+  sql = database.sql
+  before0008 = database.migrationsBefore
 }, 60_000)
 
-afterAll(async () => {
-  await sql?.end({ timeout: 5 })
-  await admin.unsafe(`drop database if exists ${name} with (force)`)
-  await admin.end({ timeout: 5 })
-  if (before0008 !== undefined) rmSync(before0008, { recursive: true, force: true })
-})
+afterAll(() => database?.drop())
 
 const concertId = "11111111-1111-4111-8111-111111111111"
 const dateId = "22222222-2222-4222-8222-222222222222"

@@ -2,13 +2,20 @@
  * The Redis queue on a real Redis Cluster (three masters: CI's, or started
  * for this file): the same contract, property and model suites as on one Redis, and
  * queues of many concerts spread over the cluster's nodes, each queue's keys
- * on one node; and the three suites again with polls answered from each
- * instance's copies of the lines (issue 38), whose ticks and reads go to each
- * line's node like every other call.
+ * on one node; and the three suites again, with the fairness suite, with
+ * polls answered from each instance's copies of the lines (issue 38), whose
+ * ticks and reads go to each line's node like every other call.
  */
 import { ConcertId, newId, Queue, QueuePolicy, QueueTokenId, UserId } from "@boxoffice/core"
 import { RedisQueue } from "@boxoffice/redis"
-import { contractSuite, modelSuite, propertySuite, startRedisCluster, type TestRedisCluster } from "@boxoffice/testing"
+import {
+  contractSuite,
+  fairnessSuite,
+  modelSuite,
+  propertySuite,
+  startRedisCluster,
+  type TestRedisCluster
+} from "@boxoffice/testing"
 import { Effect } from "effect"
 import { Cluster } from "ioredis"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
@@ -65,6 +72,7 @@ const withCopies = redisAdapter(
 contractSuite(withCopies)
 propertySuite(withCopies)
 modelSuite(withCopies)
+fairnessSuite(withCopies)
 
 /** Keys under `prefix` on one node. */
 const keysOn = async (node: import("ioredis").Redis, match: string) => {

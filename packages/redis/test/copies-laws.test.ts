@@ -1,9 +1,9 @@
 /**
  * Proves the Redis queue with polls answered from each instance's copies of the lines against the same contract,
- * property and model suites as every adapter: `Booking` marks its polls and streams for display, so each is
+ * property, model and fairness suites as every adapter: `Booking` marks its polls and streams for display, so each is
  * answered from the copy whenever the copy is fresh and can answer, and the laws must hold all the same.
  */
-import { contractSuite, modelSuite, propertySuite } from "@boxoffice/testing"
+import { contractSuite, fairnessSuite, modelSuite, propertySuite } from "@boxoffice/testing"
 import { afterAll, assert } from "vitest"
 import { displayReads } from "../src/internal/LineCopies.ts"
 import { layerFromClient } from "../src/Queue.ts"
@@ -14,6 +14,7 @@ const adapter = redisAdapterForFile({ lineCopies: { stalenessMs: 1_000, tickMs: 
 contractSuite(adapter)
 propertySuite(adapter)
 modelSuite(adapter)
+fairnessSuite(adapter)
 
 afterAll(() => {
   console.log(
