@@ -390,3 +390,62 @@ describe("a copy whose log was trimmed", () => {
     }
   }, 30_000)
 })
+
+describe("a copy read from the line's keys", () => {
+  it("answers waiters whose last-seen time it does not know, and reports every one of them at its next tick", async () => {
+    const other = connect()
+    clients.push(other)
+    const driver = makeQueue(other, { keyPrefix: prefix })
+    const concertId = newConcert()
+    const policy = new QueuePolicy({ maxActive: 1, activeSeconds: 600, admitPerMinute: null })
+    // More waiters than one report carries, joined on an instance without copies.
+    const tokens = await Effect.runPromise(
+      Effect.forEach(
+        Array.from({ length: 2_500 }),
+        () =>
+          Effect.gen(function* () {
+            const joined = yield* driver.join({
+              tokenId: yield* newId(QueueTokenId),
+              concertId,
+              userId: yield* newId(UserId),
+              policy
+            })
+            return withHolder(joined).entry.tokenId
+          }),
+        { concurrency: 64 }
+      )
+    )
+    const waiting = await other.zrange(keyOf(concertId, "waiting"), "0", "-1")
+    const seenBefore = new Map(
+      (await other.zmscore(keyOf(concertId, "seen"), ...waiting)).map((score, i) => [waiting[i]!, Number(score)])
+    )
+    // A new instance's first poll is the store's, and starts the copy, which it reads from the keys.
+    const reader = await instance({ stalenessMs: 1_000, tickMs: 20 }, "server")
+    await Effect.runPromise(poll(reader.queue, concertId, waiting[0]! as QueueTokenId, policy))
+    await until(() => reader.copies.followed().some((f) => f.concertId === concertId && f.answering))
+    const fromCopyBefore = displayReads.fromCopy
+    const answers = await Effect.runPromise(
+      Effect.forEach(waiting, (token) => poll(reader.queue, concertId, token as QueueTokenId, policy), {
+        concurrency: 64
+      })
+    )
+    for (const [i, answer] of answers.entries()) {
+      assert.deepStrictEqual([Option.getOrThrow(answer).status, Option.getOrThrow(answer).position], ["waiting", i + 1])
+    }
+    assert.strictEqual(displayReads.fromCopy - fromCopyBefore, waiting.length)
+    // Each waiter it answered without knowing when the store last saw them is reported at its next tick: all
+    // 2,499 (the first was seen by the store's own poll), in reports of 1,000 one after another, not a second
+    // apart, so that none waits while their grace may be running out.
+    let scores: Array<number> = []
+    await until(
+      async () => {
+        scores = (await other.zmscore(keyOf(concertId, "seen"), ...waiting.slice(1))).map(Number)
+        return scores.every((score, i) => score > seenBefore.get(waiting[i + 1]!)!)
+      },
+      10_000,
+      "the seen reports"
+    )
+    assert.isBelow(Math.max(...scores) - Math.min(...scores), 1_000)
+    assert.strictEqual(tokens.length, 2_500)
+  }, 60_000)
+})

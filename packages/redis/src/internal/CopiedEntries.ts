@@ -8,11 +8,11 @@
  * entries, which the caps keep few, carry their window, in a map.
  */
 
-/** An entry's state, as a copy keeps it: a lost waiter keeps its place in line but is answered by the store. */
-export type CopiedState = "p" | "w" | "a" | "lost"
+/** An entry's state, as a copy keeps it. */
+export type CopiedState = "p" | "w" | "a"
 
-const stateCodes = { p: 1, w: 2, a: 3, lost: 4 } as const
-const statesByCode: ReadonlyArray<CopiedState | undefined> = [undefined, "p", "w", "a", "lost"]
+const stateCodes = { p: 1, w: 2, a: 3 } as const
+const statesByCode: ReadonlyArray<CopiedState | undefined> = [undefined, "p", "w", "a"]
 
 /** Each ASCII character's value as a lowercase hex digit, or -1. */
 const hexDigits = Int8Array.from({ length: 128 }, (_, code) =>
@@ -23,15 +23,15 @@ const hexDigits = Int8Array.from({ length: 128 }, (_, code) =>
 const parsed = new Uint32Array(4)
 
 /**
- * Reads a lowercase UUID into four 32-bit words at `at`; false (nothing written) for any other text. By character
- * codes: a copy parses every token it reads, a million for a long line.
+ * Reads the lowercase UUID at `text[from, from + 36)` into four 32-bit words at `at`; false (nothing written) for
+ * any other text. By character codes, in place: a copy parses every token it reads, a million for a long line.
  */
-const packUuid = (text: string, words: Uint32Array, at: number): boolean => {
-  if (text.length !== 36) return false
+const packUuidAt = (text: string, from: number, words: Uint32Array, at: number): boolean => {
+  if (from + 36 > text.length) return false
   let word = 0
   let digits = 0
   for (let i = 0; i < 36; i++) {
-    const code = text.charCodeAt(i)
+    const code = text.charCodeAt(from + i)
     if (i === 8 || i === 13 || i === 18 || i === 23) {
       if (code !== 45) return false
       continue
@@ -45,6 +45,9 @@ const packUuid = (text: string, words: Uint32Array, at: number): boolean => {
   return true
 }
 
+const packUuid = (text: string, words: Uint32Array, at: number): boolean =>
+  text.length === 36 && packUuidAt(text, 0, words, at)
+
 const hex8 = (word: number) => word.toString(16).padStart(8, "0")
 
 const unpackUuid = (words: Uint32Array, at: number): string => {
@@ -52,6 +55,9 @@ const unpackUuid = (words: Uint32Array, at: number): string => {
   const c = hex8(words[at + 2]!)
   return `${hex8(words[at]!)}-${b.slice(0, 4)}-${b.slice(4)}-${c.slice(0, 4)}-${c.slice(4)}${hex8(words[at + 3]!)}`
 }
+
+/** The last-seen second that stands for "not known" (a waiter read from the waiting set alone). */
+const unknownSecond = 0xffffffff
 
 /** Slots a table starts with; it doubles when full. */
 const initialSlots = 16
@@ -104,7 +110,34 @@ export class CopiedEntries {
 
   /** The token's slot, or -1. */
   slotOf(token: string): number {
-    if (!packUuid(token, probe, 0)) return this.textTokens.get(token) ?? -1
+    return packUuid(token, probe, 0) ? this.probedSlot() : (this.textTokens.get(token) ?? -1)
+  }
+
+  /**
+   * Holds a waiter with no last-seen time at `sequence`, whose token is `text[from, to)`, replacing any entry the
+   * token had: a snapshot's page is read in place, without a string per token.
+   */
+  putWaiter(text: string, from: number, to: number, sequence: number): void {
+    if (to - from !== 36 || !packUuidAt(text, from, probe, 0)) {
+      const token = text.slice(from, to)
+      const held = this.slotOf(token)
+      if (held >= 0) this.remove(held)
+      this.add(token, sequence, "w", undefined)
+      return
+    }
+    const held = this.probedSlot()
+    if (held >= 0) this.remove(held)
+    const slot = this.allocate()
+    this.tokens.set(probe, slot * 4)
+    this.place(slot)
+    this.sequences[slot] = sequence
+    this.states[slot] = stateCodes.w
+    this.seenAtSeconds[slot] = unknownSecond
+    this.count++
+  }
+
+  /** The slot of the token in `probe`, or -1. */
+  private probedSlot(): number {
     const mask = this.index.length - 1
     for (let at = hashOf(probe, 0) & mask; ; at = (at + 1) & mask) {
       const held = this.index[at]!
@@ -114,7 +147,7 @@ export class CopiedEntries {
   }
 
   /** Adds an entry whose token is not held (`slotOf` answered -1); answers its slot. */
-  add(token: string, sequence: number, state: CopiedState, seenAtMs: number): number {
+  add(token: string, sequence: number, state: CopiedState, seenAtMs: number | undefined): number {
     const slot = this.allocate()
     if (packUuid(token, this.tokens, slot * 4)) this.place(slot)
     else {
@@ -161,15 +194,17 @@ export class CopiedEntries {
     this.sequences[slot] = sequence
   }
 
-  /** When the store last saw the waiter, to the second below. */
-  seenAtMs(slot: number): number {
-    return this.seenAtSeconds[slot]! * 1000
+  /** When the store last saw the waiter, to the second below; undefined when the copy does not know. */
+  seenAtMs(slot: number): number | undefined {
+    const second = this.seenAtSeconds[slot]!
+    return second === unknownSecond ? undefined : second * 1000
   }
 
   /** Rounded down: a copy that thinks a waiter was seen earlier only stops answering for them, or reports, sooner. */
-  setSeenAtMs(slot: number, seenAtMs: number): void {
+  setSeenAtMs(slot: number, seenAtMs: number | undefined): void {
     // Whole seconds since 1970 fit 32 bits until 2106.
-    this.seenAtSeconds[slot] = Math.min(0xffffffff, Math.max(0, Math.floor(seenAtMs / 1000)))
+    this.seenAtSeconds[slot] =
+      seenAtMs === undefined ? unknownSecond : Math.min(unknownSecond - 1, Math.max(0, Math.floor(seenAtMs / 1000)))
   }
 
   window(slot: number): { readonly admittedAtMs: number; readonly activeUntilMs: number } | undefined {
@@ -183,6 +218,23 @@ export class CopiedEntries {
   /** Every held slot. */
   *slots(): IterableIterator<number> {
     for (let slot = 0; slot < this.fresh; slot++) if (this.states[slot] !== 0) yield slot
+  }
+
+  /** The sequences of the entries in `state`, in slot order: one pass over the arrays. */
+  sequencesIn(state: CopiedState): Float64Array {
+    const code = stateCodes[state]
+    let count = 0
+    for (let slot = 0; slot < this.fresh; slot++) if (this.states[slot] === code) count++
+    const sequences = new Float64Array(count)
+    let at = 0
+    for (let slot = 0; slot < this.fresh; slot++)
+      if (this.states[slot] === code) sequences[at++] = this.sequences[slot]!
+    return sequences
+  }
+
+  /** When each active entry's window runs out (only active entries carry a window), in no order. */
+  activeUntilsMs(): Array<number> {
+    return Array.from(this.windows.values(), (window) => window.activeUntilMs)
   }
 
   /** Bytes held by the arrays (their capacity), not counting the few text ids and windows. */

@@ -96,6 +96,8 @@ interface FollowedLine {
   clock: Clock.Clock
   /** Waiters answered from the copy that the store should hear of. */
   seen: Array<string>
+  /** A waiter in `seen` was answered without the copy knowing when the store last saw them: report at the next tick. */
+  seenUrgent: boolean
   seenReportedAtMs: number
   /** A tick, a catch-up or a rebuild is under way. */
   busy: boolean
@@ -175,11 +177,15 @@ export const makeLineCopies = (options: {
       const seenAtMs = line.clock.currentTimeMillisUnsafe()
       if (
         line.seen.length > 0 &&
-        (seenAtMs - line.seenReportedAtMs >= seenReportEveryMs || seenAtMs < line.seenReportedAtMs)
+        (line.seenUrgent || seenAtMs - line.seenReportedAtMs >= seenReportEveryMs || seenAtMs < line.seenReportedAtMs)
       ) {
         line.seenReportedAtMs = seenAtMs
-        const seen = line.seen.splice(0, seenPerReportMax)
-        await options.calls.seen(line.concertId, timeArgument(seenAtMs), line.policy, seen)
+        line.seenUrgent = false
+        // Every waiter noted, however many: a line of 10^6 waiters notes about 17,000 a second.
+        while (line.seen.length > 0) {
+          const seen = line.seen.splice(0, seenPerReportMax)
+          await options.calls.seen(line.concertId, timeArgument(seenAtMs), line.policy, seen)
+        }
       }
       if (line.copy === undefined) line.copy = await readLine(options.reader, line.seqKey)
       const copy = line.copy
@@ -299,7 +305,11 @@ export const makeLineCopies = (options: {
         const nowMs = clock.currentTimeMillisUnsafe()
         if (nowMs - line.freshAtMs > stalenessMs) return undefined
         const entry = copy.answer(concertId, tokenId as never, holder, policy, nowMs)
-        if (entry !== undefined && copy.noteSeen(tokenId, nowMs)) line.seen.push(tokenId)
+        if (entry !== undefined) {
+          const report = copy.noteSeen(tokenId, nowMs)
+          if (report !== "none") line.seen.push(tokenId)
+          if (report === "urgent") line.seenUrgent = true
+        }
         return entry
       },
       seenByStore: (concertId, tokenId, nowMs) => lines.get(concertId)?.copy?.seenByStore(tokenId, nowMs),
@@ -318,6 +328,7 @@ export const makeLineCopies = (options: {
           policy,
           clock,
           seen: [],
+          seenUrgent: false,
           seenReportedAtMs: 0,
           busy: false
         })

@@ -60,13 +60,13 @@ export interface LineSnapshotHead {
   readonly waited: ReadonlyArray<readonly [string, number]>
 }
 
-/** An entry as the snapshot read it; `state` as the scripts store it, a drawn pending one already `w`. */
+/** A pending or active entry as the snapshot read it; waiters come from the waiting set alone (`loadWaiter`). */
 export interface SnapshotEntry {
   readonly sequence: number
-  readonly state: "p" | "w" | "a"
+  readonly state: "p" | "a"
   readonly admittedAtMs: number | null
   readonly activeUntilMs: number | null
-  /** When the store last saw a pending or waiting entry (its score in `seen`); 0 when not known. */
+  /** When the store last saw a pending entry (its score in `seen`); 0 when not known, so the store answers. */
   readonly seenAtMs: number
 }
 
@@ -185,16 +185,20 @@ export class LineCopy {
     return copy
   }
 
-  /** An entry as a snapshot read it (`lost`: a waiter whose entry is gone, kept in line); the line is laid out by `reorder`. */
-  loadEntry(token: string, entry: SnapshotEntry | "lost", lostSequence = 0): void {
+  /** A pending or active entry as a snapshot read it; the line is laid out by `reorder`. */
+  loadEntry(token: string, entry: SnapshotEntry): void {
     const held = this.entries.slotOf(token)
     if (held >= 0) this.entries.remove(held)
-    if (entry === "lost") {
-      this.entries.add(token, lostSequence, "lost", 0)
-      return
-    }
     const slot = this.entries.add(token, entry.sequence, entry.state, entry.seenAtMs)
     if (entry.state === "a") this.entries.setWindow(slot, entry.admittedAtMs ?? 0, entry.activeUntilMs ?? 0)
+  }
+
+  /**
+   * A waiter as a snapshot read it from the waiting set alone, its token `text[from, to)`: its place, and no
+   * last-seen time, which the copy learns when it answers the waiter (and reports them at once) or the store does.
+   */
+  loadWaiter(text: string, from: number, to: number, sequence: number): void {
+    this.entries.putWaiter(text, from, to, sequence)
   }
 
   /** How many are waiting, pending and active. */
@@ -219,16 +223,8 @@ export class LineCopy {
 
   /** Builds the waiting line afresh from the entries, in sequence order: O(n log n). */
   reorder(): void {
-    let waiting = 0
-    for (const slot of this.entries.slots()) if (isWaiting(this.entries.state(slot))) waiting++
-    const sequences = new Float64Array(waiting)
-    const untils: Array<number> = []
-    let at = 0
-    for (const slot of this.entries.slots()) {
-      const state = this.entries.state(slot)
-      if (isWaiting(state)) sequences[at++] = this.entries.sequence(slot)
-      else if (state === "a") untils.push(this.entries.window(slot)!.activeUntilMs)
-    }
+    const sequences = this.entries.sequencesIn("w")
+    const untils = this.entries.activeUntilsMs()
     sequences.sort()
     untils.sort((a, b) => a - b)
     this.line = WaitingLine.fromSorted(sequences)
@@ -309,7 +305,7 @@ export class LineCopy {
   /**
    * The entry as the status script would answer it at `nowMs`, or undefined when the copy does not answer for it:
    * a token it does not hold (ended, or joined after the copy's last change), an active one (its answer decides,
-   * L6, and is the store's), a lost one, or one whose answer the admission step at `nowMs` would change in a way
+   * L6, and is the store's), or one whose answer the admission step at `nowMs` would change in a way
    * the copy cannot know (the waiter's own admission, the opening draw). `holder` holds the token's claims, signed
    * from the entry: its user and issue time are the entry's user and join time, which the copy does not keep.
    *
@@ -328,10 +324,12 @@ export class LineCopy {
     const slot = this.entries.slotOf(tokenId)
     if (slot < 0) return undefined
     const state = this.entries.state(slot)
-    // An active entry's answer decides (L6), and a lost one (an evicted entry still in the line) is the store's.
-    if (state === "a" || state === "lost") return undefined
+    // An active entry's answer decides (L6): the store's.
+    if (state === "a") return undefined
     // Near the grace by what this instance knows, the waiter may be gone or about to be: the store judges and sees.
-    if (nowMs - this.entries.seenAtMs(slot) > copyAnswersWithinSeenMs) return undefined
+    // A waiter whose last-seen time the copy does not know is answered, and reported at once (`noteSeen`).
+    const seenAtMs = this.entries.seenAtMs(slot)
+    if (seenAtMs !== undefined && nowMs - seenAtMs > copyAnswersWithinSeenMs) return undefined
     const sequence = this.entries.sequence(slot)
     const opensAtMs = opensAtMsOf(policy)
     const open = isSaleOpen(opensAtMs, nowMs)
@@ -379,18 +377,23 @@ export class LineCopy {
   /** The store saw the waiter at `nowMs` (a poll it answered itself). */
   seenByStore(tokenId: string, nowMs: number): void {
     const slot = this.entries.slotOf(tokenId)
-    if (slot >= 0 && nowMs > this.entries.seenAtMs(slot)) this.entries.setSeenAtMs(slot, nowMs)
+    if (slot < 0) return
+    const seenAtMs = this.entries.seenAtMs(slot)
+    if (seenAtMs === undefined || nowMs > seenAtMs) this.entries.setSeenAtMs(slot, nowMs)
   }
 
   /**
-   * Notes that the waiter was answered at `nowMs`: true when the store should hear of it (see
-   * `seenReportIntervalMs`), which then counts as done.
+   * Notes that the waiter was answered at `nowMs`, and says whether the store should hear of it: `due` once a
+   * report interval has passed (`seenReportIntervalMs`), `urgent` when the copy did not know when the store last
+   * saw them (their grace may be nearly over), `none` otherwise. A report said counts as done.
    */
-  noteSeen(tokenId: string, nowMs: number): boolean {
+  noteSeen(tokenId: string, nowMs: number): "none" | "due" | "urgent" {
     const slot = this.entries.slotOf(tokenId)
-    if (slot < 0 || nowMs - this.entries.seenAtMs(slot) < seenReportIntervalMs) return false
+    if (slot < 0) return "none"
+    const seenAtMs = this.entries.seenAtMs(slot)
+    if (seenAtMs !== undefined && nowMs - seenAtMs < seenReportIntervalMs) return "none"
     this.entries.setSeenAtMs(slot, nowMs)
-    return true
+    return seenAtMs === undefined ? "urgent" : "due"
   }
 
   /** The place of a waiting token, or null: for tests and the follower's checks. */
@@ -399,12 +402,10 @@ export class LineCopy {
     return slot >= 0 && isWaiting(this.entries.state(slot)) ? this.line.position(this.entries.sequence(slot)) : null
   }
 
-  /** The state the copy holds for a token: `p`, `w` (a lost waiter too), `a`, or undefined. */
+  /** The state the copy holds for a token: `p`, `w`, `a`, or undefined. */
   stateOf(tokenId: string): "p" | "w" | "a" | undefined {
     const slot = this.entries.slotOf(tokenId)
-    if (slot < 0) return undefined
-    const state = this.entries.state(slot)
-    return state === "lost" ? "w" : state
+    return slot < 0 ? undefined : this.entries.state(slot)
   }
 
   /** Bytes held by the copy's typed arrays: its entries and its line. */
@@ -460,8 +461,8 @@ export class LineCopy {
   }
 }
 
-/** A waiter holds a place in line, answered by the copy or, lost, by the store. */
-const isWaiting = (state: CopiedState): boolean => state === "w" || state === "lost"
+/** A waiter holds a place in line. */
+const isWaiting = (state: CopiedState): boolean => state === "w"
 
 /** How many of the ascending `values` are at most `bound`. */
 const countUpTo = (values: ReadonlyArray<number>, bound: number): number => {

@@ -49,25 +49,22 @@ const entryOf = (record: string): readonly [string, SnapshotEntry] | undefined =
 }
 
 /**
- * Loads a page of waiters, `token|seenMs|sequence|held` each, into the copy: by positions rather than a split per
- * record, since a long line has a million of them. A pending entry found in the waiting set was drawn there: its
- * place is its score. A waiter whose entry was lost still holds a rank in the store: kept in line, answered by the
- * store.
+ * Loads a page of waiters, `token,sequence,...`, into the copy, in place: a long line has a million of them, so
+ * no string is made per record. A pending entry found in the waiting set was drawn there: its place is its score.
  */
 const loadWaiters = (copy: LineCopy, page: string): void => {
   let start = 0
   while (start < page.length) {
-    let end = page.indexOf(";", start)
+    const afterToken = page.indexOf(",", start)
+    let end = afterToken < 0 ? -1 : page.indexOf(",", afterToken + 1)
     if (end < 0) end = page.length
-    const afterToken = page.indexOf("|", start)
-    const afterSeen = page.indexOf("|", afterToken + 1)
-    const afterSequence = page.indexOf("|", afterSeen + 1)
-    if (afterToken < 0 || afterSequence < 0 || afterSequence >= end) throw new MalformedLogEntry(page.slice(start, end))
-    const token = page.slice(start, afterToken)
-    const sequence = numberIn(page, page.slice(afterSeen + 1, afterSequence))
-    const seenAtMs = afterSeen === afterToken + 1 ? 0 : Number(page.slice(afterToken + 1, afterSeen))
-    if (afterSequence + 1 === end) copy.loadEntry(token, "lost", sequence)
-    else copy.loadEntry(token, { sequence, state: "w", admittedAtMs: null, activeUntilMs: null, seenAtMs })
+    let sequence = afterToken < 0 || afterToken + 1 >= end ? Number.NaN : 0
+    for (let i = afterToken + 1; i < end && !Number.isNaN(sequence); i++) {
+      const digit = page.charCodeAt(i) - 48
+      sequence = digit >= 0 && digit <= 9 ? sequence * 10 + digit : Number.NaN
+    }
+    if (!Number.isSafeInteger(sequence)) throw new MalformedLogEntry(page.slice(start, end))
+    copy.loadWaiter(page, start, afterToken, sequence)
     start = end + 1
   }
 }
