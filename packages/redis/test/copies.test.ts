@@ -446,6 +446,13 @@ describe("a copy read from the line's keys", () => {
       "the seen reports"
     )
     assert.isBelow(Math.max(...scores) - Math.min(...scores), 1_000)
+    // A read that brings another token's claims is the store's: it names the entry's own user, not theirs.
+    const [asked, another] = [waiting[5]! as QueueTokenId, waiting[6]! as QueueTokenId]
+    const mismatched = await Effect.runPromise(
+      Effect.provideService(reader.queue.status(concertId, asked, policy), QueueStatusForDisplay, holders.get(another)!)
+    )
+    assert.strictEqual(Option.getOrThrow(mismatched).userId, holders.get(asked)!.userId)
+    assert.notStrictEqual(holders.get(asked)!.userId, holders.get(another)!.userId)
     assert.strictEqual(tokens.length, 2_500)
   }, 60_000)
 })

@@ -49,8 +49,17 @@ export const lineIdleMs = 60_000
 /** Waiters per report of seen waiters: one script call, a few ms of Redis at most. */
 const seenPerReportMax = 1_000
 
-/** How often a line's seen waiters are reported, at most: their grace is 300 s, so a second's delay is nothing. */
+/**
+ * How often a line's seen waiters are reported, at most: their grace is 300 s, so a second's delay is nothing. A
+ * waiter the copy answered without knowing when the store last saw them is reported at the next tick.
+ */
 const seenReportEveryMs = 1_000
+
+/**
+ * Reports a line sends in one tick, at most: 10,000 waiters a tick is 200,000 a second at 50-ms ticks (10^6
+ * waiters polling every 5 s, each answered first by a copy just read), and the tick is not held up for longer.
+ */
+const seenReportsPerTickMax = 10
 
 /** How long one blocking read of the logs waits for a change: a line followed meanwhile joins the next read. */
 const blockingReadMs = 500
@@ -180,11 +189,21 @@ export const makeLineCopies = (options: {
         (line.seenUrgent || seenAtMs - line.seenReportedAtMs >= seenReportEveryMs || seenAtMs < line.seenReportedAtMs)
       ) {
         line.seenReportedAtMs = seenAtMs
-        line.seenUrgent = false
-        // Every waiter noted, however many: a line of 10^6 waiters notes about 17,000 a second.
-        while (line.seen.length > 0) {
-          const seen = line.seen.splice(0, seenPerReportMax)
-          await options.calls.seen(line.concertId, timeArgument(seenAtMs), line.policy, seen)
+        // Up to a tick's budget at once, sent together; what is left (a copy just read answering everyone) goes at
+        // the next ticks. A report that fails is kept for the next tick.
+        const batches: Array<Array<string>> = []
+        while (line.seen.length > 0 && batches.length < seenReportsPerTickMax) {
+          batches.push(line.seen.splice(0, seenPerReportMax))
+        }
+        line.seenUrgent = line.seenUrgent && line.seen.length > 0
+        const sent = await Promise.allSettled(
+          batches.map((seen) => options.calls.seen(line.concertId, timeArgument(seenAtMs), line.policy, seen))
+        )
+        const failed = sent.flatMap((outcome, i) => (outcome.status === "rejected" ? batches[i]! : []))
+        if (failed.length > 0) {
+          line.seen.unshift(...failed)
+          line.seenUrgent = true
+          throw (sent.find((outcome) => outcome.status === "rejected") as PromiseRejectedResult).reason
         }
       }
       if (line.copy === undefined) line.copy = await readLine(options.reader, line.seqKey)
@@ -386,7 +405,10 @@ export const withLineCopies = (store: Queue["Service"], copies: LineCopies): Que
   status: (concertId, tokenId, policy) =>
     Effect.withFiber((fiber) => {
       const holder = fiber.getRef(QueueStatusForDisplay)
-      if (holder === null) return store.status(concertId, tokenId, policy)
+      // Claims of another token (a caller's mistake) would put their user on this answer: the store answers.
+      if (holder === null || holder.tokenId !== tokenId || holder.concertId !== concertId) {
+        return store.status(concertId, tokenId, policy)
+      }
       const clock = fiber.getRef(Clock.Clock)
       const answered = copies.answer(concertId, tokenId, holder, policy, clock)
       if (answered !== undefined) {

@@ -27,8 +27,10 @@ import type { LineChange, LineLogEntry } from "./LineLog.ts"
 
 /**
  * How often a waiter answered from a copy is reported to the store as seen, at most: well inside the 300 s grace
- * (`Limits.waitingGraceSeconds`), so a waiter who polls never loses their place, and rare enough that reports
- * cost the store little (10^6 waiters: about 17,000 tokens a second, a thousand to a call).
+ * (`Limits.waitingGraceSeconds`), so a waiter who polls keeps their place, and rare enough that reports cost the
+ * store little (10^6 waiters: about 17,000 tokens a second, a thousand to a call). A copy read from the keys does
+ * not know when its waiters were last seen: it reports each at its first answer, at the next tick, and a waiter
+ * whose grace ends within that tick may still be ended (decision 86).
  */
 export const seenReportIntervalMs = 60_000
 
@@ -171,8 +173,9 @@ export class LineCopy {
   }
 
   /**
-   * A copy that starts from a snapshot's head; the snapshot's entries are loaded into it (`loadEntry`), then the
-   * log after `head.lastId` is replayed on top, unordered, and `reorder` lays out the line.
+   * A copy that starts from a snapshot's head; the snapshot's waiters and entries are loaded into it
+   * (`loadWaiter`, `loadEntry`), then the log after `head.lastId` is replayed on top, unordered, and `reorder`
+   * lays out the line.
    */
   static fromHead(head: LineSnapshotHead, expectedEntries: number): LineCopy {
     const copy = new LineCopy(expectedEntries)

@@ -141,7 +141,13 @@ export const readLine = async (reader: LineReader, seqKey: string): Promise<Line
   while (next !== undefined) {
     const [last, page, count]: Page = await next
     next = count === snapshotPageSize ? waitersAfter(`(${last}`) : undefined
-    loadWaiters(copy, page)
+    try {
+      loadWaiters(copy, page)
+    } catch (error) {
+      // The page asked for next is not awaited: its failure, if any, is this one's.
+      next?.catch(() => {})
+      throw error
+    }
   }
   for (const part of ["pending", "active"] as const) {
     let cursor = "0"
