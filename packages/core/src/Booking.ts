@@ -483,7 +483,7 @@ export class Booking extends Context.Service<
 
       const currentEntry = (claims: QueueTokenClaims, policy: QueuePolicy) =>
         Effect.flatMap(
-          queue.status(claims.concertId, claims.tokenId, policy),
+          queue.status(claims.concertId, claims, policy),
           Option.match({
             onNone: () => Effect.fail(new QueueTokenInvalidError({ detail: "the queue token names no entry" })),
             onSome: Effect.succeed
@@ -624,7 +624,7 @@ export class Booking extends Context.Service<
         const claims = yield* verifyFor(userId, queueToken)
         const concert = yield* concertOf(claims)
         yield* settleSoldOut(concert, false)
-        yield* queue.end(claims.concertId, claims.tokenId, concert.policy.queue)
+        yield* queue.end(claims.concertId, claims, concert.policy.queue)
       }, spanWhenTracing("Booking.leaveQueue"))
 
       const listDates = Effect.fnUntraced(function* (userId: UserId, queueToken: string, concertId: ConcertId) {
@@ -784,7 +784,7 @@ export class Booking extends Context.Service<
           if (Option.isNone(concert)) return
           if (seatsLeft === "none") yield* markSoldOut(concert.value)
           else if (seatsLeft === "held") yield* markIfSoldOut(concert.value)
-          yield* queue.end(claims.concertId, claims.tokenId, concert.value.policy.queue)
+          yield* queue.end(claims.concertId, claims, concert.value.policy.queue)
         })
         const endLater = end.pipe(
           Effect.retry(Booking.endTokenRetry),
@@ -921,10 +921,13 @@ export class Booking extends Context.Service<
 
       // Ids that name nothing: the reads find nothing and change nothing.
       const probeConcertId = "00000000-0000-4000-8000-000000000000" as ConcertId
-      const probeTokenId = "00000000-0000-4000-8000-000000000000" as QueueTokenId
+      const probeHolder = {
+        tokenId: "00000000-0000-4000-8000-000000000000" as QueueTokenId,
+        userId: "boxoffice-store-check" as UserId
+      }
       const checkStores = Effect.andThen(
         catalog.findConcert(probeConcertId),
-        queue.status(probeConcertId, probeTokenId, QueuePolicy.default)
+        queue.status(probeConcertId, probeHolder, QueuePolicy.default)
       ).pipe(Effect.asVoid, spanWhenTracing("Booking.checkStores"))
 
       const saleReport = Effect.fnUntraced(function* (concertId: ConcertId) {

@@ -21,6 +21,7 @@ import {
   SoldOut,
   type ConcertId,
   type QueuePolicy,
+  type QueueTokenHolder,
   type QueueTokenId,
   opensAtMsOf,
   rateCapWindowOf,
@@ -84,6 +85,12 @@ const endEntry = (queue: QueueState, record: QueueRecord, nowMs: number): void =
 }
 
 /** Ends `record` now if its window ran out or it stopped polling, whatever the batch bound left. */
+/** The holder's record: none for a token named with another user's id (the port's `QueueTokenHolder`). */
+const recordOf = (queue: QueueState, holder: QueueTokenHolder): QueueRecord | undefined => {
+  const record = queue.entries.get(holder.tokenId)
+  return record?.userId === holder.userId ? record : undefined
+}
+
 const settle = (queue: QueueState, record: QueueRecord, nowMs: number): void => {
   if (record.state === "active" && !isStillActive(record.activeUntilMs!, nowMs)) endEntry(queue, record, nowMs)
   else if ((record.state === "waiting" || record.state === "pending") && isAbandoned(record.lastSeenMs, nowMs)) {
@@ -269,11 +276,11 @@ export const layer: Layer.Layer<Queue, never, MemoryStore> = Layer.effect(
           admit(queue, request.policy, nowMs, record.tokenId)
           return Result.succeed({ entry: toEntry(queue, record, request.policy, nowMs), created: true })
         }),
-      status: (concertId, tokenId, policy) =>
+      status: (concertId, holder, policy) =>
         atomically((nowMs) => {
           const queue = queueOf(state, concertId)
           admit(queue, policy, nowMs)
-          const record = queue.entries.get(tokenId)
+          const record = recordOf(queue, holder)
           if (record === undefined) return Result.succeed(Option.none())
           settle(queue, record, nowMs)
           seen(record, nowMs)
@@ -318,11 +325,11 @@ export const layer: Layer.Layer<Queue, never, MemoryStore> = Layer.effect(
           admit(queue, policy, nowMs)
           return Result.succeed(undefined)
         }),
-      end: (concertId, tokenId, policy) =>
+      end: (concertId, holder, policy) =>
         atomically((nowMs) => {
           const queue = queueOf(state, concertId)
           admit(queue, policy, nowMs)
-          const record = queue.entries.get(tokenId)
+          const record = recordOf(queue, holder)
           if (record !== undefined && record.state !== "ended") {
             endEntry(queue, record, nowMs)
             admit(queue, policy, nowMs)

@@ -39,7 +39,7 @@ const payWithFailingEnd = (failures: number, warnings: Array<string>) =>
       yield* StoreClock.use((clock) => clock.advance(250))
       yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 10)))
     }
-    const status = yield* (yield* Queue).status(concert.concertId, ticket.entry.tokenId, concert.policy.queue)
+    const status = yield* (yield* Queue).status(concert.concertId, ticket.entry, concert.policy.queue)
     return {
       status: Option.getOrThrow(status).status,
       replay: yield* booking.pay(userId, ticket.queueToken, hold.holdId, "pay-1"),

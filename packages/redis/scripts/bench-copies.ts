@@ -15,9 +15,10 @@
  *   node --expose-gc packages/redis/scripts/bench-copies.ts [--quick]
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
-import { QueuePolicy, QueueStatusForDisplay, QueueTokenClaims, type QueueTokenId } from "@boxoffice/core"
+import { QueuePolicy, QueueStatusForDisplay, QueueTokenClaims, type QueueTokenId, type UserId } from "@boxoffice/core"
 import { Effect, Exit, Scope } from "effect"
 import { Redis } from "ioredis"
+import { tokenKeyOf, userKeyOf } from "../dist/internal/LineKeys.js"
 import { displayReads } from "../dist/internal/LineCopies.js"
 import { readLine } from "../dist/internal/LineSnapshot.js"
 import { lineReaderOf, makeQueue, makeQueueWithCopies, queueKeys, scriptArguments } from "../dist/Queue.js"
@@ -61,6 +62,9 @@ const percentile = (values: ReadonlyArray<number>, p: number) => {
 }
 const round = (value: number, digits = 2) => Number(value.toFixed(digits))
 
+/** The user each bench token was joined for: made from the token, so that a token alone names its holder. */
+const holderOf = (token: QueueTokenId) => ({ tokenId: token, userId: `user-${token}` as UserId })
+
 /** A line of `size` waiters, filled through the join script, pipelined; answers its concert and tokens. */
 const fill = async (size: number) => {
   const concertId = crypto.randomUUID() as never
@@ -72,8 +76,8 @@ const fill = async (size: number) => {
       tokens.push(token)
       ;(pipeline as unknown as Record<string, (...args: Array<unknown>) => void>)["boxofficeJoin"]!(
         ...scriptArguments(prefix, concertId, "", policy),
-        crypto.randomUUID(),
-        token
+        userKeyOf(holderOf(token).userId),
+        tokenKeyOf(token)
       )
     }
     await pipeline.exec()
@@ -106,12 +110,10 @@ const plainInstance = () => {
 }
 type Instance = { readonly queue: ReturnType<typeof makeQueue> }
 // A poll brings its token's claims; the bench reads only places, so made-up ones do.
-const poll = (instance: Instance, concertId: never, token: QueueTokenId) =>
-  Effect.provideService(
-    instance.queue.status(concertId, token, policy),
-    QueueStatusForDisplay,
-    QueueTokenClaims.trusted({ tokenId: token, userId: token as never, concertId, issuedAtMs: 0 })
-  )
+const poll = (instance: Instance, concertId: never, token: QueueTokenId) => {
+  const claims = QueueTokenClaims.trusted({ ...holderOf(token), concertId, issuedAtMs: 0 })
+  return Effect.provideService(instance.queue.status(concertId, claims, policy), QueueStatusForDisplay, claims)
+}
 
 /**
  * Polls at `perSecond` for `seconds` (or, with `each`, every token once, in order), in 10 ms slices; answers the
@@ -271,7 +273,7 @@ const report: Record<string, unknown> = {
   let step = 0
   while (performance.now() - startedMs < seconds * 1_000) {
     if (step++ % 2 === 0) {
-      await Effect.runPromise(driver.queue.end(concertId, tokens[step]!, policy))
+      await Effect.runPromise(driver.queue.end(concertId, holderOf(tokens[step]!), policy))
     } else {
       await Effect.runPromise(
         driver.queue.join({

@@ -11,9 +11,10 @@
  *   node packages/redis/scripts/bench-position.ts [--quick]
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
-import { QueuePolicy } from "@boxoffice/core"
+import { QueuePolicy, type QueueTokenId, type UserId } from "@boxoffice/core"
 import { DateTime, Effect, Option } from "effect"
 import { Redis } from "ioredis"
+import { memberOf, tokenKeyOf, userKeyOf } from "../dist/internal/LineKeys.js"
 import { queueKeyNames } from "../dist/internal/scripts.js"
 import { makeQueue, queueKeys, scriptArguments } from "../dist/Queue.js"
 
@@ -42,6 +43,9 @@ const time = async (call: () => Promise<unknown>) => {
   return Number(process.hrtime.bigint() - started) / 1_000
 }
 
+/** The user each bench token was joined for: made from the token, so that a token alone names its holder. */
+const holderOf = (token: string) => ({ tokenId: token as QueueTokenId, userId: `user-${token}` as UserId })
+
 const results = []
 for (const size of sizes) {
   const concertId = crypto.randomUUID()
@@ -56,8 +60,8 @@ for (const size of sizes) {
       tokens.push(token)
       ;(pipeline as unknown as Record<string, (...args: Array<unknown>) => void>)["boxofficeJoin"]!(
         ...scriptArguments(prefix, concertId as never, "", policy),
-        crypto.randomUUID(),
-        token
+        userKeyOf(`user-${token}`),
+        tokenKeyOf(token)
       )
     }
     await pipeline.exec()
@@ -70,7 +74,7 @@ for (const size of sizes) {
     const token = tokens[Math.floor(Math.random() * tokens.length)]!
     status.push(
       await time(() =>
-        Effect.runPromise(Effect.map(queue.status(concertId as never, token as never, policy), Option.getOrThrow))
+        Effect.runPromise(Effect.map(queue.status(concertId as never, holderOf(token), policy), Option.getOrThrow))
       )
     )
   }
@@ -113,8 +117,8 @@ for (const size of drawSizes) {
         tokens.push(token)
         pipeline["boxofficeJoin"]!(
           ...scriptArguments(prefix, concertId as never, String(opensAtMs - 1_000), opening),
-          crypto.randomUUID(),
-          token
+          userKeyOf(`user-${token}`),
+          tokenKeyOf(token)
         )
       }
       await pipeline.exec()
@@ -122,7 +126,7 @@ for (const size of drawSizes) {
     const atOpening = () =>
       commands["boxofficeStatus"]!(
         ...scriptArguments(prefix, concertId as never, String(opensAtMs), opening),
-        tokens[0]
+        memberOf(holderOf(tokens[0]!))
       )
     callsMs.push((await time(atOpening)) / 1_000)
     nextCallsUs.push(await time(atOpening))
@@ -187,8 +191,8 @@ if (Number.isInteger(redisPid) && existsSync(`/proc/${redisPid}/stat`)) {
         (token) => (pipeline) =>
           pipeline["boxofficeJoin"]!(
             ...scriptArguments(prefix, concertId as never, "", salePolicy),
-            crypto.randomUUID(),
-            token
+            userKeyOf(`user-${token}`),
+            tokenKeyOf(token)
           )
       )
     )
@@ -197,7 +201,10 @@ if (Number.isInteger(redisPid) && existsSync(`/proc/${redisPid}/stat`)) {
       const leaving = tokens.slice(turn * sale.maxActive, (turn + 1) * sale.maxActive)
       await Promise.all(
         leaving.map((token) =>
-          commands["boxofficeEnd"]!(...scriptArguments(prefix, concertId as never, "", salePolicy), token)
+          commands["boxofficeEnd"]!(
+            ...scriptArguments(prefix, concertId as never, "", salePolicy),
+            memberOf(holderOf(token))
+          )
         )
       )
     }
@@ -208,7 +215,7 @@ if (Number.isInteger(redisPid) && existsSync(`/proc/${redisPid}/stat`)) {
         (_, i) => (pipeline) =>
           pipeline["boxofficeStatus"]!(
             ...scriptArguments(prefix, concertId as never, "", salePolicy),
-            waiting[(i * 7) % waiting.length]
+            memberOf(holderOf(waiting[(i * 7) % waiting.length]!))
           )
       )
     )
@@ -220,7 +227,7 @@ if (Number.isInteger(redisPid) && existsSync(`/proc/${redisPid}/stat`)) {
           (_, i) => (pipeline) =>
             pipeline["boxofficeStatus"]!(
               ...scriptArguments(prefix, concertId as never, "", salePolicy),
-              ...Array.from({ length: 8 }, (_, k) => waiting[((i * 8 + k) * 7) % waiting.length])
+              ...Array.from({ length: 8 }, (_, k) => memberOf(holderOf(waiting[((i * 8 + k) * 7) % waiting.length]!)))
             )
         )
       )) / 8

@@ -7,9 +7,10 @@
  * docs/scaling.md builds on. Run after `pnpm build`:
  *   node packages/redis/scripts/bench-throughput.ts
  */
-import { QueuePolicy } from "@boxoffice/core"
+import { QueuePolicy, type QueueTokenId, type UserId } from "@boxoffice/core"
 import { Effect } from "effect"
 import { Redis } from "ioredis"
+import { tokenKeyOf, userKeyOf } from "../dist/internal/LineKeys.js"
 import { makeQueue, scriptArguments } from "../dist/Queue.js"
 
 const url = process.env["BOXOFFICE_TEST_REDIS"] ?? "redis://127.0.0.1:6379"
@@ -27,6 +28,9 @@ const redisCpuSeconds = async () => {
   return field("used_cpu_sys") + field("used_cpu_user")
 }
 
+/** The user each bench token was joined for: made from the token, so that a token alone names its holder. */
+const holderOf = (token: string) => ({ tokenId: token as QueueTokenId, userId: `user-${token}` as UserId })
+
 const concertId = crypto.randomUUID() as never
 const tokens: Array<string> = []
 for (let done = 0; done < waiting; done += 10_000) {
@@ -36,8 +40,8 @@ for (let done = 0; done < waiting; done += 10_000) {
     tokens.push(token)
     ;(pipeline as unknown as Record<string, (...args: Array<unknown>) => void>)["boxofficeJoin"]!(
       ...scriptArguments(prefix, concertId as never, "", policy),
-      crypto.randomUUID(),
-      token
+      userKeyOf(`user-${token}`),
+      tokenKeyOf(token)
     )
   }
   await pipeline.exec()
@@ -69,7 +73,7 @@ const measure = async (name: string, call: () => Promise<unknown>) => {
 }
 
 await measure("status", () =>
-  Effect.runPromise(queue.status(concertId, tokens[Math.floor(Math.random() * tokens.length)] as never, policy))
+  Effect.runPromise(queue.status(concertId, holderOf(tokens[Math.floor(Math.random() * tokens.length)]!), policy))
 )
 await measure("join", () =>
   Effect.runPromise(

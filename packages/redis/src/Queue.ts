@@ -25,6 +25,7 @@ import { Clock, DateTime, Effect, Exit, Layer, Option } from "effect"
 import type { Cluster, Redis } from "ioredis"
 import { makeCommandBatch } from "./internal/CommandBatch.ts"
 import { type BlockingReader, type LineCopiesOptions, makeLineCopies, withLineCopies } from "./internal/LineCopies.ts"
+import { memberOf, queueKeyOf, tokenIdOfKey, tokenKeyOf, userKeyOf } from "./internal/LineKeys.ts"
 import { unavailableOf } from "./internal/Unreachable.ts"
 import type { LineReader } from "./internal/LineSnapshot.ts"
 import { makeTurnGroups } from "./internal/TurnGroups.ts"
@@ -32,7 +33,6 @@ import {
   configureScript,
   endScript,
   joinScript,
-  queueKeyNames,
   seenScript,
   snapshotScript,
   soldOutScript,
@@ -138,8 +138,9 @@ export const lineCallsOf = (client: RedisClient, keyPrefix: string) => {
   return {
     tick: (concertId: ConcertId, now: string, policy: QueuePolicy, afterId: string, count: number) =>
       redis.boxofficeTick(...scriptArguments(keyPrefix, concertId, now, policy), afterId, count),
-    seen: (concertId: ConcertId, now: string, policy: QueuePolicy, tokenIds: ReadonlyArray<string>) =>
-      redis.boxofficeSeen(...scriptArguments(keyPrefix, concertId, now, policy), ...tokenIds)
+    /** `members`: the waiters' members (`LineMembers.memberOf`). */
+    seen: (concertId: ConcertId, now: string, policy: QueuePolicy, members: ReadonlyArray<string>) =>
+      redis.boxofficeSeen(...scriptArguments(keyPrefix, concertId, now, policy), ...members)
   }
 }
 
@@ -159,9 +160,7 @@ export interface QueueWrites {
   readonly lineWritten: (concertId: ConcertId, counter: number) => void
 }
 
-/** The keys of one queue: one hash tag, so one cluster slot. */
-export const queueKeys = (keyPrefix: string, concertId: ConcertId): Array<string> =>
-  queueKeyNames.map((name) => `${keyPrefix}{q:${concertId}}:${name}`)
+export { queueKeyOf, queueKeys } from "./internal/LineKeys.ts"
 
 /** A Redis reply error is a bug in a script; anything else means Redis could not be reached. */
 const isReplyError = (error: unknown) => error instanceof Error && error.name === "ReplyError"
@@ -197,7 +196,7 @@ class MalformedEntryReply extends Error {
  * typed requests, so it is checked cheaply (the state letter, every number an integer) and built as a trusted
  * entry: the schema's parse would cost every poll and join a check that finds nothing to refuse.
  */
-const toEntry = (concertId: ConcertId, queuePolicy: QueuePolicy, reply: string): QueueEntry => {
+const toEntry = (concertId: ConcertId, queuePolicy: QueuePolicy, reply: string, userId: UserId): QueueEntry => {
   const fields = reply.split(",")
   const integer = (index: number) => {
     const value = Number(fields[index])
@@ -214,21 +213,21 @@ const toEntry = (concertId: ConcertId, queuePolicy: QueuePolicy, reply: string):
     return ms === null ? null : DateTime.makeUnsafe(ms)
   }
   const status = statusOfState[fields[2] as keyof typeof statusOfState]
-  const tokenId = fields[1]
-  const userId = fields[3]
-  if (status === undefined || !tokenId || !userId) throw new MalformedEntryReply(reply)
+  const tokenKey = fields[1]
+  if (status === undefined || !tokenKey) throw new MalformedEntryReply(reply)
   const waiting = status === "waiting"
-  const position = waiting ? integer(8) : null
-  const nowMs = integer(9)
+  const position = waiting ? integer(7) : null
+  const nowMs = integer(8)
   // The settings in force, which the ETA follows: the operator may have changed the concert's policy.
-  const rate = integer(12)
-  const policy = { maxActive: integer(10), activeSeconds: integer(11) / 1000, admitPerMinute: rate > 0 ? rate : null }
+  const rate = integer(11)
+  const policy = { maxActive: integer(9), activeSeconds: integer(10) / 1000, admitPerMinute: rate > 0 ? rate : null }
   return QueueEntry.trusted({
-    tokenId: tokenId as QueueTokenId,
+    tokenId: tokenIdOfKey(tokenKey) as QueueTokenId,
     concertId,
-    userId: userId as UserId,
-    joinSequence: integer(4),
-    joinedAt: DateTime.makeUnsafe(integer(5)),
+    // The store keeps a user's key, not the id: the caller named the user.
+    userId,
+    joinSequence: integer(3),
+    joinedAt: DateTime.makeUnsafe(integer(4)),
     status,
     position,
     etaSeconds:
@@ -238,12 +237,12 @@ const toEntry = (concertId: ConcertId, queuePolicy: QueuePolicy, reply: string):
             policy,
             nowMs,
             position,
-            activeCount: integer(13),
-            waitedAdmissions: { oldestMs: msOrNull(14), afterOldest: integer(15) },
-            ...(fields.length > 16 ? { rateCapWindow: { count: integer(16), predecessorMs: msOrNull(17) } } : {})
+            activeCount: integer(12),
+            waitedAdmissions: { oldestMs: msOrNull(13), afterOldest: integer(14) },
+            ...(fields.length > 15 ? { rateCapWindow: { count: integer(15), predecessorMs: msOrNull(16) } } : {})
           }),
-    admittedAt: at(6),
-    activeUntil: status === "active" ? at(7) : null,
+    admittedAt: at(5),
+    activeUntil: status === "active" ? at(6) : null,
     opensAt: queuePolicy.opensAt ?? null
   })
 }
@@ -308,7 +307,7 @@ export const policyArguments = (policy: QueuePolicy): Array<string | number> => 
  * @internal
  */
 export const scriptArguments = (keyPrefix: string, concertId: ConcertId, now: string, policy: QueuePolicy) => [
-  `${keyPrefix}{q:${concertId}}:${queueKeyNames[0]}`,
+  queueKeyOf(keyPrefix, concertId, "seq"),
   now,
   ...policyArguments(policy)
 ]
@@ -328,7 +327,7 @@ const requestsPerCall = 8
 interface GroupedRequest {
   readonly concertId: ConcertId
   readonly scriptArguments: ReadonlyArray<string | number>
-  /** The token id of a poll; the user id and the token id of a join. */
+  /** The member of a poll; the user's key and the token's key of a join (`LineMembers`). */
   readonly perRequest: ReadonlyArray<string>
 }
 
@@ -415,12 +414,15 @@ export const makeQueue = (client: RedisClient, options: RedisQueueOptions, write
             statuses,
             request.concertId,
             scriptArguments(options.keyPrefix, request.concertId, now, request.policy),
-            [request.userId, request.tokenId]
+            [userKeyOf(request.userId), tokenKeyOf(request.tokenId)]
           ),
           (view) => {
             if (view === null) throw new MalformedEntryReply("")
             if (view === soldOutView) return null
-            return { entry: toEntry(request.concertId, request.policy, view), created: view.startsWith("1,") }
+            return {
+              entry: toEntry(request.concertId, request.policy, view, request.userId),
+              created: view.startsWith("1,")
+            }
           }
         ).pipe(
           Effect.flatMap((joined) =>
@@ -428,18 +430,20 @@ export const makeQueue = (client: RedisClient, options: RedisQueueOptions, write
           )
         )
       ),
-    status: (concertId, tokenId, policy) =>
+    status: (concertId, holder, policy) =>
       Effect.flatMap(nowArgument, (now) =>
         Effect.map(
-          grouped(statuses, joins, concertId, scriptArguments(options.keyPrefix, concertId, now, policy), [tokenId]),
-          (view) => (view === null ? Option.none() : Option.some(toEntry(concertId, policy, view)))
+          grouped(statuses, joins, concertId, scriptArguments(options.keyPrefix, concertId, now, policy), [
+            memberOf(holder)
+          ]),
+          (view) => (view === null ? Option.none() : Option.some(toEntry(concertId, policy, view, holder.userId)))
         )
       ),
-    end: (concertId, tokenId, policy) =>
+    end: (concertId, holder, policy) =>
       Effect.asVoid(
         writeCall(
           concertId,
-          (now) => redis.boxofficeEnd(...scriptArguments(options.keyPrefix, concertId, now, policy), tokenId),
+          (now) => redis.boxofficeEnd(...scriptArguments(options.keyPrefix, concertId, now, policy), memberOf(holder)),
           (counter) => counter
         )
       ),

@@ -13,7 +13,7 @@ import { addressOf, lastConnectionError, trackConnection } from "./internal/Unre
 import { makeRateLimitCounters } from "./RateLimitCounters.ts"
 
 export type { LineCopiesOptions } from "./internal/LineCopies.ts"
-export { queueKeys, type RedisClient, type RedisQueueOptions } from "./Queue.ts"
+export { queueKeyOf, queueKeys, type RedisClient, type RedisQueueOptions } from "./Queue.ts"
 
 /**
  * Where the queue lives: one Redis (`url`), or a Redis Cluster (`clusterNodes`,

@@ -21,6 +21,7 @@ afterAll(async () => {
 
 interface Waiter {
   readonly tokenId: QueueTokenId
+  readonly userId: UserId
   admittedAtMs: number | null
   /** ETA samples taken while waiting: when, and what it promised. */
   readonly promises: Array<{ readonly atMs: number; readonly position: number; readonly etaSeconds: number }>
@@ -56,7 +57,7 @@ const simulate = async (options: {
           userId: yield* newId(UserId),
           policy: options.policy
         })
-        const waiter: Waiter = { tokenId: entry.tokenId, admittedAtMs: null, promises: [] }
+        const waiter: Waiter = { tokenId: entry.tokenId, userId: entry.userId, admittedAtMs: null, promises: [] }
         waiters.push(waiter)
         observe(waiter, entry, suiteEpochMs)
       }
@@ -66,11 +67,11 @@ const simulate = async (options: {
         for (const [user, waiter] of waiters.entries()) {
           if (waiter.admittedAtMs !== null) {
             if (nowMs - waiter.admittedAtMs === options.staySeconds(user) * 1_000) {
-              yield* queue.end(concertId, waiter.tokenId, options.policy)
+              yield* queue.end(concertId, waiter, options.policy)
             }
             continue
           }
-          const entry = yield* queue.status(concertId, waiter.tokenId, options.policy)
+          const entry = yield* queue.status(concertId, waiter, options.policy)
           if (Option.isSome(entry)) observe(waiter, entry.value, nowMs)
         }
       }

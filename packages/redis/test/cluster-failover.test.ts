@@ -5,7 +5,16 @@
  * (empty: nothing was saved) its queues serve again, their lost entries
  * treated as ended.
  */
-import { ConcertId, newId, Queue, QueuePolicy, QueueTokenId, type Unavailable, UserId } from "@boxoffice/core"
+import {
+  ConcertId,
+  newId,
+  Queue,
+  QueuePolicy,
+  type QueueTokenHolder,
+  QueueTokenId,
+  type Unavailable,
+  UserId
+} from "@boxoffice/core"
 import { RedisQueue } from "@boxoffice/redis"
 import { startRedisCluster, type TestRedisCluster } from "@boxoffice/testing"
 import { Effect, ManagedRuntime, Option, Redacted, Result } from "effect"
@@ -36,7 +45,7 @@ afterAll(async () => {
 const policy = new QueuePolicy({ maxActive: 1, activeSeconds: 600, admitPerMinute: null })
 const join = (concertId: ConcertId, userId: UserId) =>
   Effect.flatMap(newId(QueueTokenId), (tokenId) => Queue.use((q) => q.join({ tokenId, concertId, userId, policy })))
-const status = (concertId: ConcertId, tokenId: QueueTokenId) => Queue.use((q) => q.status(concertId, tokenId, policy))
+const status = (concertId: ConcertId, holder: QueueTokenHolder) => Queue.use((q) => q.status(concertId, holder, policy))
 
 /** The port of the master that holds a queue's keys. */
 const masterOf = async (concertId: ConcertId) => {
@@ -69,7 +78,7 @@ describe("a cluster master crashes mid-sale", () => {
     await cluster.crashNode(doomed.port)
     const during: Array<string> = []
     for (let i = 0; i < 5; i++) {
-      const answered = await runResult(status(doomed.concertId, waiter.entry.tokenId))
+      const answered = await runResult(status(doomed.concertId, waiter.entry))
       during.push(Result.isFailure(answered) ? answered.failure._tag : `answered ${JSON.stringify(answered.success)}`)
       const joined = await runResult(join(doomed.concertId, Effect.runSync(newId(UserId))))
       during.push(Result.isFailure(joined) ? joined.failure._tag : `answered ${JSON.stringify(joined.success)}`)
@@ -82,7 +91,7 @@ describe("a cluster master crashes mid-sale", () => {
     await cluster.restartNode(doomed.port)
     let back: Result.Result<Option.Option<unknown>, unknown> | undefined
     for (let i = 0; i < 100; i++) {
-      back = await runResult(status(doomed.concertId, waiter.entry.tokenId))
+      back = await runResult(status(doomed.concertId, waiter.entry))
       if (Result.isSuccess(back)) break
       await new Promise((resolve) => setTimeout(resolve, 100))
     }

@@ -4,8 +4,16 @@
  * 1..10,000 in the order Redis received them, admission follows that order,
  * and a sampler never sees more than maxActive active tokens.
  */
-import { ConcertId, newId, type QueueEntry, QueuePolicy, QueueTokenId, UserId } from "@boxoffice/core"
-import { queueKeys } from "@boxoffice/redis"
+import {
+  ConcertId,
+  newId,
+  type QueueEntry,
+  QueuePolicy,
+  type QueueTokenHolder,
+  QueueTokenId,
+  UserId
+} from "@boxoffice/core"
+import { queueKeyOf, queueKeys } from "@boxoffice/redis"
 import { Effect } from "effect"
 import type { Redis } from "ioredis"
 import { afterAll, assert, describe, it } from "vitest"
@@ -29,7 +37,7 @@ describe("Redis queue across two instances", () => {
     const policy = new QueuePolicy({ maxActive: 50, activeSeconds: 600, admitPerMinute: null })
     const concertId = Effect.runSync(newId(ConcertId))
     const queues = [makeQueueOf(client()), makeQueueOf(client())]
-    const [, , , , , activeKey] = queueKeys(prefix, concertId)
+    const activeKey = queueKeyOf(prefix, concertId, "active")
     const sampler = client()
     let sampledMax = 0
     let samples = 0
@@ -65,14 +73,14 @@ describe("Redis queue across two instances", () => {
     const byOrder = [...joined].sort((a, b) => a.joinSequence - b.joinSequence)
     let active = early
     for (let round = 0; round < 20; round++) {
-      await Promise.all(active.map((e, i) => end(queues[i % 2]!, concertId, e.tokenId, policy)))
+      await Promise.all(active.map((e, i) => end(queues[i % 2]!, concertId, e, policy)))
       const expected = byOrder.slice(round * 50, round * 50 + 50)
-      const now = await Promise.all(expected.map((e, i) => status(queues[i % 2]!, concertId, e.tokenId, policy)))
+      const now = await Promise.all(expected.map((e, i) => status(queues[i % 2]!, concertId, e, policy)))
       assert.isTrue(
         now.every((e) => e.status === "active"),
         `round ${round}: the next 50 in join order are not all active`
       )
-      const next = await status(queues[0]!, concertId, byOrder[round * 50 + 50]!.tokenId, policy)
+      const next = await status(queues[0]!, concertId, byOrder[round * 50 + 50]!, policy)
       assert.strictEqual(next.status, "waiting")
       assert.strictEqual(next.position, 1)
       active = now
@@ -95,10 +103,10 @@ describe("Redis queue across two instances", () => {
     const second = await join(b!, concertId, policy)
     const third = await join(a!, concertId, policy)
     assert.deepStrictEqual([first.status, second.status, third.status], ["active", "waiting", "waiting"])
-    await end(a!, concertId, first.tokenId, policy)
-    assert.strictEqual((await status(b!, concertId, second.tokenId, policy)).status, "active")
-    await end(b!, concertId, second.tokenId, policy)
-    assert.strictEqual((await status(a!, concertId, third.tokenId, policy)).status, "active")
+    await end(a!, concertId, first, policy)
+    assert.strictEqual((await status(b!, concertId, second, policy)).status, "active")
+    await end(b!, concertId, second, policy)
+    assert.strictEqual((await status(a!, concertId, third, policy)).status, "active")
   })
 })
 
@@ -116,9 +124,9 @@ const join = (queue: QueueService, concertId: ConcertId, policy: QueuePolicy) =>
       return entry
     })
   )
-const status = (queue: QueueService, concertId: ConcertId, tokenId: QueueTokenId, policy: QueuePolicy) =>
+const status = (queue: QueueService, concertId: ConcertId, holder: QueueTokenHolder, policy: QueuePolicy) =>
   Effect.runPromise(
-    Effect.map(queue.status(concertId, tokenId, policy), (o) => (o._tag === "Some" ? o.value : assert.fail("no entry")))
+    Effect.map(queue.status(concertId, holder, policy), (o) => (o._tag === "Some" ? o.value : assert.fail("no entry")))
   )
-const end = (queue: QueueService, concertId: ConcertId, tokenId: QueueTokenId, policy: QueuePolicy) =>
-  Effect.runPromise(queue.end(concertId, tokenId, policy))
+const end = (queue: QueueService, concertId: ConcertId, holder: QueueTokenHolder, policy: QueuePolicy) =>
+  Effect.runPromise(queue.end(concertId, holder, policy))

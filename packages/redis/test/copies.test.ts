@@ -28,6 +28,15 @@ import { displayReads } from "../src/internal/LineCopies.ts"
 import { LineCopy } from "../src/internal/LineCopy.ts"
 import { parseLogEntry } from "../src/internal/LineLog.ts"
 import { applyLog } from "../src/internal/LineSnapshot.ts"
+import {
+  memberOf,
+  queueKeyOf,
+  tokenIdOfMember,
+  tokenKeyOf,
+  userKeyLength,
+  userKeyOf
+} from "../src/internal/LineKeys.ts"
+import type { queueKeyNames } from "../src/internal/scripts.ts"
 import { makeQueue, makeQueueWithCopies, scriptArguments } from "../src/Queue.ts"
 import { connect, deleteKeys, redisUrl, runPrefix } from "./support/TestRedis.ts"
 
@@ -42,7 +51,9 @@ afterAll(async () => {
   for (const client of clients) client.disconnect()
 })
 
-const keyOf = (concertId: ConcertId, name: string) => `${prefix}{q:${concertId}}:${name}`
+const keyOf = (concertId: ConcertId, name: (typeof queueKeyNames)[number]) => queueKeyOf(prefix, concertId, name)
+/** The tokens of a line's sorted set, in its order: its members are token and user keys (`LineKeys`). */
+const tokensIn = async (client: Redis, key: string) => (await client.zrange(key, "0", "-1")).map(tokenIdOfMember)
 const newConcert = () => Effect.runSync(newId(ConcertId))
 
 /** One instance keeping copies, over a client of its own (`url` may be a proxy's). */
@@ -68,13 +79,12 @@ const withHolder = <A extends { readonly entry: QueueEntry }>(joined: A) => {
  * A status read as a poll makes it: marked for display with the token's claims, so the copy may answer. A token
  * joined behind the queues' backs has made-up claims: only its place is read.
  */
-const poll = (queue: Queue["Service"], concertId: ConcertId, tokenId: QueueTokenId, policy: QueuePolicy) =>
-  Effect.provideService(
-    queue.status(concertId, tokenId, policy),
-    QueueStatusForDisplay,
+const poll = (queue: Queue["Service"], concertId: ConcertId, tokenId: QueueTokenId, policy: QueuePolicy) => {
+  const claims =
     holders.get(tokenId) ??
-      QueueTokenClaims.trusted({ tokenId, userId: UserId.make(tokenId), concertId, issuedAtMs: 0 })
-  )
+    QueueTokenClaims.trusted({ tokenId, userId: UserId.make(tokenId), concertId, issuedAtMs: 0 })
+  return Effect.provideService(queue.status(concertId, claims, policy), QueueStatusForDisplay, claims)
+}
 
 /** Waits until `ready` holds, checking every few ms; fails after `withinMs`. */
 const until = async (ready: () => boolean | Promise<boolean>, withinMs = 10_000, what = "the copies") => {
@@ -130,9 +140,9 @@ describe("copies of a line on two instances", () => {
           copies.followed().some((f) => f.concertId === concertId && f.answering && f.copy!.counter === counter)
         )
       })
-      const waiting = await plain.zrange(keyOf(concertId, "waiting"), "0", "-1")
+      const waiting = await tokensIn(plain, keyOf(concertId, "waiting"))
       const rankOf = new Map(waiting.map((token, i) => [token, i + 1]))
-      const pending = new Set(await plain.smembers(keyOf(concertId, "pending")))
+      const pending = new Set((await plain.smembers(keyOf(concertId, "pending"))).map(tokenIdOfMember))
       const fromCopyBefore = displayReads.fromCopy
       for (const { queue } of [a, b]) {
         const answers = await run(
@@ -167,13 +177,13 @@ describe("copies of a line on two instances", () => {
     await joinMany(5_000)
     await checkpoint("after more joins")
     // Leaves of waiters and of active users, from both instances.
-    const active = await plain.zrange(keyOf(concertId, "active"), "0", "-1")
-    const waitingNow = await plain.zrange(keyOf(concertId, "waiting"), "0", "-1")
+    const active = await tokensIn(plain, keyOf(concertId, "active"))
+    const waitingNow = await tokensIn(plain, keyOf(concertId, "waiting"))
     const leaving = [...active.slice(0, 50), ...waitingNow.filter((_, i) => i % 7 === 3)]
     await run(
       Effect.forEach(
         leaving,
-        (token, i) => (i % 2 === 0 ? a.queue : b.queue).end(concertId, token as QueueTokenId, policy),
+        (token, i) => (i % 2 === 0 ? a.queue : b.queue).end(concertId, holders.get(token as QueueTokenId)!, policy),
         { concurrency: 32, discard: true }
       )
     )
@@ -181,11 +191,15 @@ describe("copies of a line on two instances", () => {
     await run(a.queue.configure(concertId, { maxActive: 400 }, policy))
     await checkpoint("after a cap change")
     await run(b.queue.configure(concertId, { paused: true }, policy))
-    const activeNow = await plain.zrange(keyOf(concertId, "active"), "0", "-1")
+    const activeNow = await tokensIn(plain, keyOf(concertId, "active"))
     await run(
-      Effect.forEach(activeNow.slice(0, 100), (token) => a.queue.end(concertId, token as QueueTokenId, policy), {
-        discard: true
-      })
+      Effect.forEach(
+        activeNow.slice(0, 100),
+        (token) => a.queue.end(concertId, holders.get(token as QueueTokenId)!, policy),
+        {
+          discard: true
+        }
+      )
     )
     await checkpoint("paused, after leaves")
     await run(a.queue.configure(concertId, { paused: false }, policy))
@@ -221,10 +235,11 @@ describe("the law of a copy", () => {
     const drive = (async () => {
       for (let step = 0; driving; step++) {
         if (step % 3 === 0) {
-          const active = await driverClient.zrange(keyOf(concertId, "active"), "0", "0")
-          const waiting = await driverClient.zrange(keyOf(concertId, "waiting"), "0", "-1")
+          const active = (await tokensIn(driverClient, keyOf(concertId, "active"))).slice(0, 1)
+          const waiting = await tokensIn(driverClient, keyOf(concertId, "waiting"))
           const leaving = step % 2 === 0 ? active[0] : waiting[(step * 7) % Math.max(1, waiting.length)]
-          if (leaving !== undefined) await Effect.runPromise(driver.end(concertId, leaving as QueueTokenId, policy))
+          if (leaving !== undefined)
+            await Effect.runPromise(driver.end(concertId, holders.get(leaving as QueueTokenId)!, policy))
         } else {
           await join()
         }
@@ -365,14 +380,16 @@ describe("a copy whose log was trimmed", () => {
     // transaction, so the copy never reads the entries it needs.
     const trimmed = other.multi()
     const commands = trimmed as unknown as Record<string, (...args: Array<string | number>) => unknown>
-    commands["boxofficeEnd"]!(...scriptArguments(prefix, concertId, "", policy), tokens[3]!)
+    commands["boxofficeEnd"]!(...scriptArguments(prefix, concertId, "", policy), memberOf(holders.get(tokens[3]!)!))
     for (let i = 0; i < 3; i++) {
       const token = Effect.runSync(newId(QueueTokenId))
+      const userId = Effect.runSync(newId(UserId))
       tokens.push(token)
+      holders.set(token, QueueTokenClaims.trusted({ tokenId: token, userId, concertId, issuedAtMs: 0 }))
       commands["boxofficeJoin"]!(
         ...scriptArguments(prefix, concertId, "", policy),
-        Effect.runSync(newId(UserId)),
-        token
+        userKeyOf(userId),
+        tokenKeyOf(token)
       )
     }
     trimmed.xtrim(keyOf(concertId, "log"), "MAXLEN", 1)
@@ -380,7 +397,7 @@ describe("a copy whose log was trimmed", () => {
     void otherQueue
     await trimmed.exec()
     await until(() => followed()?.answering === true && followed()!.copy !== copyBefore)
-    const waiting = await other.zrange(keyOf(concertId, "waiting"), "0", "-1")
+    const waiting = await tokensIn(other, keyOf(concertId, "waiting"))
     assert.strictEqual(waiting.length, 20 - 2 - 1 + 3)
     for (const [i, token] of waiting.entries()) {
       const entry = Option.getOrThrow(
@@ -415,10 +432,11 @@ describe("a copy read from the line's keys", () => {
         { concurrency: 64 }
       )
     )
-    const waiting = await other.zrange(keyOf(concertId, "waiting"), "0", "-1")
-    const seenBefore = new Map(
-      (await other.zmscore(keyOf(concertId, "seen"), ...waiting)).map((score, i) => [waiting[i]!, Number(score)])
-    )
+    const members = await other.zrange(keyOf(concertId, "waiting"), "0", "-1")
+    const waiting = members.map(tokenIdOfMember)
+    // seen holds the waiters' user keys, the end of each member.
+    const users = members.map((member) => member.slice(-userKeyLength))
+    const seenBefore = (await other.zmscore(keyOf(concertId, "seen"), ...users)).map(Number)
     // A new instance's first poll is the store's, and starts the copy, which it reads from the keys.
     const reader = await instance({ stalenessMs: 1_000, tickMs: 20 }, "server")
     await Effect.runPromise(poll(reader.queue, concertId, waiting[0]! as QueueTokenId, policy))
@@ -439,8 +457,8 @@ describe("a copy read from the line's keys", () => {
     let scores: Array<number> = []
     await until(
       async () => {
-        scores = (await other.zmscore(keyOf(concertId, "seen"), ...waiting.slice(1))).map(Number)
-        return scores.every((score, i) => score > seenBefore.get(waiting[i + 1]!)!)
+        scores = (await other.zmscore(keyOf(concertId, "seen"), ...users.slice(1))).map(Number)
+        return scores.every((score, i) => score > seenBefore[i + 1]!)
       },
       10_000,
       "the seen reports"
@@ -449,7 +467,11 @@ describe("a copy read from the line's keys", () => {
     // A read that brings another token's claims is the store's: it names the entry's own user, not theirs.
     const [asked, another] = [waiting[5]! as QueueTokenId, waiting[6]! as QueueTokenId]
     const mismatched = await Effect.runPromise(
-      Effect.provideService(reader.queue.status(concertId, asked, policy), QueueStatusForDisplay, holders.get(another)!)
+      Effect.provideService(
+        reader.queue.status(concertId, holders.get(asked)!, policy),
+        QueueStatusForDisplay,
+        holders.get(another)!
+      )
     )
     assert.strictEqual(Option.getOrThrow(mismatched).userId, holders.get(asked)!.userId)
     assert.notStrictEqual(holders.get(asked)!.userId, holders.get(another)!.userId)

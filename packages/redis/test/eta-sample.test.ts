@@ -13,6 +13,7 @@ import {
   newId,
   Queue,
   QueuePolicy,
+  type QueueTokenHolder,
   QueueTokenId,
   rateCapWindowOf,
   UserId,
@@ -66,15 +67,15 @@ describe("the ETA's view of the waited sample", () => {
                 // Waiters who stop polling for 300 s lose their place: a long gap passes in steps, polled between.
                 for (let leftMs = gapMs; leftMs > 0; leftMs -= 200_000) {
                   yield* StoreClock.use((clock) => clock.advance(Math.min(leftMs, 200_000)))
-                  yield* queue.status(concertId, waiter.tokenId, policy)
-                  yield* queue.status(concertId, next.tokenId, policy)
+                  yield* queue.status(concertId, waiter, policy)
+                  yield* queue.status(concertId, next, policy)
                 }
-                yield* queue.end(concertId, active.tokenId, policy)
+                yield* queue.end(concertId, active, policy)
                 active = waiter
                 waiter = next
               }
               const last = yield* join
-              const told = Option.getOrThrow(yield* queue.status(concertId, last.tokenId, policy))
+              const told = Option.getOrThrow(yield* queue.status(concertId, last, policy))
               const nowMs = yield* StoreClock.use((clock) => clock.nowMs)
               return { concertId, told, nowMs }
             })
@@ -110,19 +111,20 @@ describe("the ETA's view of the waited sample", () => {
             Effect.gen(function* () {
               const queue = yield* Queue
               const concertId = yield* newId(ConcertId)
-              const tokens: Array<QueueTokenId> = []
+              const tokens: Array<QueueTokenHolder> = []
               for (let i = 0; i < users; i++) {
                 const tokenId = yield* newId(QueueTokenId)
-                yield* queue.join({ tokenId, concertId, userId: yield* newId(UserId), policy: capped })
-                tokens.push(tokenId)
+                tokens.push(
+                  (yield* queue.join({ tokenId, concertId, userId: yield* newId(UserId), policy: capped })).entry
+                )
               }
               // Time passes; every waiter polls, which admits as the window frees.
               for (const gapMs of gapsMs) {
                 yield* StoreClock.use((clock) => clock.advance(gapMs))
-                for (const tokenId of tokens) yield* queue.status(concertId, tokenId, capped)
+                for (const holder of tokens) yield* queue.status(concertId, holder, capped)
               }
-              const told = yield* Effect.forEach(tokens, (tokenId) =>
-                Effect.map(queue.status(concertId, tokenId, capped), Option.getOrThrow)
+              const told = yield* Effect.forEach(tokens, (holder) =>
+                Effect.map(queue.status(concertId, holder, capped), Option.getOrThrow)
               )
               const nowMs = yield* StoreClock.use((clock) => clock.nowMs)
               return { concertId, told: told.filter((entry) => entry.status === "waiting"), nowMs }

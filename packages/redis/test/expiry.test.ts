@@ -4,8 +4,17 @@
  * key is refreshed at least every ten seconds of calls, but a call in
  * between refreshes at most what it wrote.
  */
-import { ConcertId, Limits, newId, Queue, QueuePolicy, QueueTokenId, UserId } from "@boxoffice/core"
-import { queueKeys } from "@boxoffice/redis"
+import {
+  ConcertId,
+  Limits,
+  newId,
+  Queue,
+  QueuePolicy,
+  type QueueTokenHolder,
+  QueueTokenId,
+  UserId
+} from "@boxoffice/core"
+import { queueKeyOf, queueKeys } from "@boxoffice/redis"
 import { StoreClock } from "@boxoffice/testing"
 import { DateTime, Effect } from "effect"
 import { assert, describe, it } from "vitest"
@@ -30,10 +39,10 @@ const join = (concertId: ConcertId, queuePolicy = policy) =>
       })
     })
   )
-const status = (concertId: ConcertId, tokenId: QueueTokenId, queuePolicy = policy) =>
-  runtime.runPromise(Queue.use((queue) => queue.status(concertId, tokenId, queuePolicy)))
-const end = (concertId: ConcertId, tokenId: QueueTokenId) =>
-  runtime.runPromise(Queue.use((queue) => queue.end(concertId, tokenId, policy)))
+const status = (concertId: ConcertId, holder: QueueTokenHolder, queuePolicy = policy) =>
+  runtime.runPromise(Queue.use((queue) => queue.status(concertId, holder, queuePolicy)))
+const end = (concertId: ConcertId, holder: QueueTokenHolder) =>
+  runtime.runPromise(Queue.use((queue) => queue.end(concertId, holder, policy)))
 const newConcert = () => Effect.runSync(newId(ConcertId))
 
 /** The expiry in ms of each of the queue's keys that exists: -1 for none. */
@@ -57,24 +66,23 @@ describe("the expiry of a queue's keys", () => {
     const concertId = newConcert()
     const first = await join(concertId)
     const second = await join(concertId)
-    await status(concertId, second.entry.tokenId)
+    await status(concertId, second.entry)
     // Within the refresh interval: the line empties (its keys vanish) and fills again.
     await advance(2_000)
-    await end(concertId, second.entry.tokenId)
-    await end(concertId, first.entry.tokenId)
+    await end(concertId, second.entry)
+    await end(concertId, first.entry)
     await advance(2_000)
     const third = await join(concertId)
     const fourth = await join(concertId)
-    await end(concertId, third.entry.tokenId)
+    await end(concertId, third.entry)
     // The fourth is admitted, which empties the line again; a fifth makes it anew.
     const fifth = await join(concertId)
-    await status(concertId, fourth.entry.tokenId)
-    await status(concertId, fifth.entry.tokenId)
+    await status(concertId, fourth.entry)
+    await status(concertId, fifth.entry)
     const found = await expiries(concertId)
     assert.sameMembers(Object.keys(found), [
       "seq",
       "entries",
-      "users",
       "waiting",
       "seen",
       "active",
@@ -94,9 +102,9 @@ describe("the expiry of a queue's keys", () => {
     await join(concertId, fairStart)
     await advance(1_000)
     const later = await join(concertId, fairStart)
-    await status(concertId, later.entry.tokenId, fairStart)
+    await status(concertId, later.entry, fairStart)
     const found = await expiries(concertId)
-    assert.includeMembers(Object.keys(found), ["pending", "entries", "users", "seen", "settings"])
+    assert.includeMembers(Object.keys(found), ["pending", "entries", "seen", "settings"])
     assertAllExpire(found)
   })
 
@@ -104,19 +112,17 @@ describe("the expiry of a queue's keys", () => {
     const concertId = newConcert()
     await join(concertId)
     await join(concertId)
-    const [entries, users] = ["entries", "users"].map(
-      (name) => queueKeys(prefix, concertId).find((key) => key.endsWith(`:${name}`))!
-    )
-    await client.pexpire(entries!, 5_000)
+    const [entries, seen] = [queueKeyOf(prefix, concertId, "entries"), queueKeyOf(prefix, concertId, "seen")]
+    await client.pexpire(entries, 5_000)
     await advance(1_000)
     await join(concertId)
     // A write keeps a key's expiry: the join had nothing to renew.
-    assert.isAtMost(await client.pttl(entries!), 5_000)
+    assert.isAtMost(await client.pttl(entries), 5_000)
     // A key lost on its own (evicted, say) is made again by the next join, with an expiry.
-    await client.del(users!)
+    await client.del(seen)
     await advance(1_000)
     await join(concertId)
-    assert.isAbove(await client.pttl(users!), expiryMs - 60_000)
+    assert.isAbove(await client.pttl(seen), expiryMs - 60_000)
     assertAllExpire(await expiries(concertId))
   })
 
@@ -124,14 +130,15 @@ describe("the expiry of a queue's keys", () => {
     const concertId = newConcert()
     await join(concertId)
     const waiter = await join(concertId)
-    const users = queueKeys(prefix, concertId).find((key) => key.endsWith(":users"))!
-    await client.pexpire(users, 5_000)
+    // A poll reads the entries and does not write them.
+    const entries = queueKeyOf(prefix, concertId, "entries")
+    await client.pexpire(entries, 5_000)
     await advance(touchEveryMs - 1)
-    await status(concertId, waiter.entry.tokenId)
-    assert.isAtMost(await client.pttl(users), 5_000)
+    await status(concertId, waiter.entry)
+    assert.isAtMost(await client.pttl(entries), 5_000)
     await advance(1)
-    await status(concertId, waiter.entry.tokenId)
-    assert.isAbove(await client.pttl(users), expiryMs - 60_000)
+    await status(concertId, waiter.entry)
+    assert.isAbove(await client.pttl(entries), expiryMs - 60_000)
     assertAllExpire(await expiries(concertId))
   })
 })

@@ -3,10 +3,11 @@
  * or dropped leaves entries ended or positions intact, never an error, and
  * a rejoin replaces the user's ended entry (O(1) retained per user).
  */
-import { ConcertId, newId, Queue, QueuePolicy, QueueTokenId, UserId } from "@boxoffice/core"
+import { ConcertId, newId, Queue, QueuePolicy, type QueueTokenHolder, QueueTokenId, UserId } from "@boxoffice/core"
 import { checkEvictionPolicy, queueKeys } from "@boxoffice/redis"
 import { Cause, Effect, Exit, Logger, Option } from "effect"
 import { assert, describe, it } from "vitest"
+import { userKeyOf } from "../src/internal/LineKeys.ts"
 import { queueForFile } from "./support/TestRedis.ts"
 
 const { advance, client, prefix, runtime } = queueForFile()
@@ -20,10 +21,10 @@ const join = (concertId: ConcertId, userId: UserId) =>
       return yield* queue.join({ tokenId: yield* newId(QueueTokenId), concertId, userId, policy })
     })
   )
-const status = (concertId: ConcertId, tokenId: QueueTokenId) =>
-  runtime.runPromise(Queue.use((queue) => queue.status(concertId, tokenId, policy)))
-const end = (concertId: ConcertId, tokenId: QueueTokenId) =>
-  runtime.runPromise(Queue.use((queue) => queue.end(concertId, tokenId, policy)))
+const status = (concertId: ConcertId, holder: QueueTokenHolder) =>
+  runtime.runPromise(Queue.use((queue) => queue.status(concertId, holder, policy)))
+const end = (concertId: ConcertId, holder: QueueTokenHolder) =>
+  runtime.runPromise(Queue.use((queue) => queue.end(concertId, holder, policy)))
 
 const keyOf = (concertId: ConcertId, name: string) =>
   queueKeys(prefix, concertId).find((key) => key.endsWith(`:${name}`))!
@@ -40,7 +41,7 @@ describe("Redis that forgets", () => {
     )
     await client.del(keyOf(concertId, "entries"))
     // Every lost token names nothing now; the line is rebuilt by those who come back.
-    for (const ticket of tickets) assert.isTrue(Option.isNone(await status(concertId, ticket.entry.tokenId)))
+    for (const ticket of tickets) assert.isTrue(Option.isNone(await status(concertId, ticket.entry)))
     const newcomer = await join(concertId, Effect.runSync(newId(UserId)))
     const again = await join(concertId, users[1]!)
     assert.isTrue(newcomer.created && again.created)
@@ -48,8 +49,8 @@ describe("Redis that forgets", () => {
     assert.deepStrictEqual([newcomer.entry.status, again.entry.status], ["waiting", "waiting"])
     await advance(11_000)
     // Then the slot passes over the lost waiters to the first who came back.
-    assert.strictEqual(Option.getOrThrow(await status(concertId, newcomer.entry.tokenId)).status, "active")
-    assert.strictEqual(Option.getOrThrow(await status(concertId, again.entry.tokenId)).position, 1)
+    assert.strictEqual(Option.getOrThrow(await status(concertId, newcomer.entry)).status, "active")
+    assert.strictEqual(Option.getOrThrow(await status(concertId, again.entry)).position, 1)
   })
 
   it("with the sequence counter lost, a newcomer still queues behind those waiting", async () => {
@@ -69,7 +70,7 @@ describe("Redis that forgets", () => {
     await join(concertId, Effect.runSync(newId(UserId)))
     const waiter = await join(concertId, Effect.runSync(newId(UserId)))
     await client.del(keyOf(concertId, "waiting"))
-    const after = await status(concertId, waiter.entry.tokenId)
+    const after = await status(concertId, waiter.entry)
     assert.strictEqual(Option.getOrThrow(after).status, "expired")
   })
 
@@ -78,14 +79,14 @@ describe("Redis that forgets", () => {
     const userId = Effect.runSync(newId(UserId))
     let last = await join(concertId, userId)
     for (let i = 0; i < 50; i++) {
-      await end(concertId, last.entry.tokenId)
+      await end(concertId, last.entry)
       last = await join(concertId, userId)
     }
     assert.strictEqual(await client.hlen(keyOf(concertId, "entries")), 1)
     assert.strictEqual(await client.zcard(keyOf(concertId, "ended")), 0)
-    await end(concertId, last.entry.tokenId)
+    await end(concertId, last.entry)
     assert.strictEqual(await client.hlen(keyOf(concertId, "entries")), 1)
-    assert.strictEqual(Option.getOrThrow(await status(concertId, last.entry.tokenId)).status, "expired")
+    assert.strictEqual(Option.getOrThrow(await status(concertId, last.entry)).status, "expired")
   })
 })
 
@@ -95,7 +96,9 @@ describe("Redis written by someone else", () => {
     await join(concertId, Effect.runSync(newId(UserId)))
     const waiter = await join(concertId, Effect.runSync(newId(UserId)))
     const entries = keyOf(concertId, "entries")
-    const packed = await client.hget(entries, waiter.entry.tokenId)
+    // Entries are kept by the user's key (`LineKeys`).
+    const user = userKeyOf(waiter.entry.userId)
+    const packed = await client.hget(entries, user)
     // The waiter's packed entry with a state letter the scripts never write, then a join time in fractions of a
     // millisecond: both pass through the scripts, and the adapter must refuse them.
     const fields = packed!.split("|")
@@ -104,23 +107,19 @@ describe("Redis written by someone else", () => {
       [2, "1.5"]
     ] as const) {
       const corrupted = fields.map((field, i) => (i === index ? value : field))
-      await client.hset(entries, waiter.entry.tokenId, corrupted.join("|"))
-      const exit = await runtime.runPromiseExit(
-        Queue.use((queue) => queue.status(concertId, waiter.entry.tokenId, policy))
-      )
+      await client.hset(entries, user, corrupted.join("|"))
+      const exit = await runtime.runPromiseExit(Queue.use((queue) => queue.status(concertId, waiter.entry, policy)))
       assert.isTrue(Exit.isFailure(exit) && Cause.hasDies(exit.cause), `${value}: ${String(exit)}`)
       assert.include(String(Cause.squash((exit as Exit.Failure<unknown, unknown>).cause)), "cannot have written")
     }
     // An entry that is not one at all stops the script itself.
-    await client.hset(entries, waiter.entry.tokenId, "garbage")
-    const unreadable = await runtime.runPromiseExit(
-      Queue.use((queue) => queue.status(concertId, waiter.entry.tokenId, policy))
-    )
+    await client.hset(entries, user, "garbage")
+    const unreadable = await runtime.runPromiseExit(Queue.use((queue) => queue.status(concertId, waiter.entry, policy)))
     assert.isTrue(Exit.isFailure(unreadable) && Cause.hasDies(unreadable.cause), String(unreadable))
     assert.include(String(Cause.squash((unreadable as Exit.Failure<unknown, unknown>).cause)), "cannot read: garbage")
     // Restored, the same entry answers as before.
-    await client.hset(entries, waiter.entry.tokenId, packed!)
-    assert.strictEqual(Option.getOrThrow(await status(concertId, waiter.entry.tokenId)).position, 1)
+    await client.hset(entries, user, packed!)
+    assert.strictEqual(Option.getOrThrow(await status(concertId, waiter.entry)).position, 1)
   })
 })
 

@@ -5,7 +5,16 @@
  * both hold exactly the line Redis holds: the same waiters at the same places, the same pending and active
  * entries. And a log whose counter skips is refused, not applied.
  */
-import { ConcertId, newId, Queue, QueuePolicy, type QueueSettingsChange, QueueTokenId, UserId } from "@boxoffice/core"
+import {
+  ConcertId,
+  newId,
+  Queue,
+  QueuePolicy,
+  type QueueSettingsChange,
+  type QueueTokenHolder,
+  QueueTokenId,
+  UserId
+} from "@boxoffice/core"
 import { StoreClock } from "@boxoffice/testing"
 import { DateTime, Effect } from "effect"
 import * as fc from "fast-check"
@@ -13,6 +22,8 @@ import { assert, describe, it } from "vitest"
 import { LineCopy } from "../src/internal/LineCopy.ts"
 import { parseLogEntry } from "../src/internal/LineLog.ts"
 import { applyLog, LogGap, readLine } from "../src/internal/LineSnapshot.ts"
+import { queueKeyOf, tokenIdOfMember } from "../src/internal/LineKeys.ts"
+import type { queueKeyNames } from "../src/internal/scripts.ts"
 import { lineReaderOf } from "../src/Queue.ts"
 import { queueForFile } from "./support/TestRedis.ts"
 
@@ -49,7 +60,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("soldOut" as const), mark: fc.boolean() }) }
 )
 
-const keyOf = (concertId: ConcertId, name: string) => `${prefix}{q:${concertId}}:${name}`
+const keyOf = (concertId: ConcertId, name: (typeof queueKeyNames)[number]) => queueKeyOf(prefix, concertId, name)
 
 /** Runs the steps against the Redis queue; answers the tokens it made. */
 const run = (concertId: ConcertId, policy: QueuePolicy, steps: ReadonlyArray<Step>) =>
@@ -57,14 +68,14 @@ const run = (concertId: ConcertId, policy: QueuePolicy, steps: ReadonlyArray<Ste
     Effect.gen(function* () {
       const queue = yield* Queue
       const userIds = yield* Effect.forEach(Array.from({ length: users }), () => newId(UserId))
-      const tokens = new Map<number, QueueTokenId>()
+      const tokens = new Map<number, QueueTokenHolder>()
       for (const s of steps) {
         switch (s.kind) {
           case "join": {
             const joined = yield* Effect.result(
               queue.join({ tokenId: yield* newId(QueueTokenId), concertId, userId: userIds[s.user]!, policy })
             )
-            if (joined._tag === "Success") tokens.set(s.user, joined.success.entry.tokenId)
+            if (joined._tag === "Success") tokens.set(s.user, joined.success.entry)
             break
           }
           case "status": {
@@ -95,9 +106,9 @@ const run = (concertId: ConcertId, policy: QueuePolicy, steps: ReadonlyArray<Ste
 
 /** The copy holds exactly what Redis holds: every waiter at their rank, every pending and active entry. */
 const assertSameLine = async (copy: LineCopy, concertId: ConcertId, label: string) => {
-  const waiting = await client.zrange(keyOf(concertId, "waiting"), "0", "-1")
-  const pending = await client.smembers(keyOf(concertId, "pending"))
-  const active = await client.zrange(keyOf(concertId, "active"), "0", "-1")
+  const waiting = (await client.zrange(keyOf(concertId, "waiting"), "0", "-1")).map(tokenIdOfMember)
+  const pending = (await client.smembers(keyOf(concertId, "pending"))).map(tokenIdOfMember)
+  const active = (await client.zrange(keyOf(concertId, "active"), "0", "-1")).map(tokenIdOfMember)
   assert.deepStrictEqual(copy.sizes, { waiting: waiting.length, pending: pending.length, active: active.length }, label)
   for (const [index, token] of waiting.entries()) assert.strictEqual(copy.positionOf(token), index + 1, label)
   for (const token of pending) assert.strictEqual(copy.stateOf(token), "p", label)
@@ -168,8 +179,8 @@ describe("the line's log", () => {
 
   it("an entry whose counter does not follow the copy's is refused", () => {
     const copy = new LineCopy()
-    applyLog(copy, [parseLogEntry("1-0", "1,1000;j,t1,u1,1,1000,w")], true)
-    assert.throws(() => applyLog(copy, [parseLogEntry("3-0", "3,1000;j,t2,u2,2,1000,w")], true), LogGap)
+    applyLog(copy, [parseLogEntry("1-0", "1,1000;j,~t1,1,1000,w")], true)
+    assert.throws(() => applyLog(copy, [parseLogEntry("3-0", "3,1000;j,~t2,2,1000,w")], true), LogGap)
     assert.strictEqual(copy.positionOf("t2"), null)
     assert.strictEqual(copy.positionOf("t1"), 1)
   })

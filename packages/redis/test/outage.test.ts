@@ -67,9 +67,7 @@ describe("Redis outage", () => {
       if (Result.isSuccess(after) && Result.isSuccess(first)) {
         assert.strictEqual(after.success.entry.status, "waiting")
         assert.strictEqual(after.success.entry.position, 1)
-        const still = await runtime.runPromise(
-          Queue.use((q) => q.status(concertId, first.success.entry.tokenId, policy))
-        )
+        const still = await runtime.runPromise(Queue.use((q) => q.status(concertId, first.success.entry, policy)))
         assert.strictEqual(Option.getOrThrow(still).status, "active")
       }
     } finally {

@@ -4,11 +4,21 @@
  * `tidyAtMs`, which a write of an earlier time brings forward, at least every
  * ten seconds whatever it says, and at once again after a batch cut short.
  */
-import { ConcertId, Limits, newId, Queue, QueuePolicy, QueueTokenId, UserId } from "@boxoffice/core"
+import {
+  ConcertId,
+  Limits,
+  newId,
+  Queue,
+  QueuePolicy,
+  type QueueTokenHolder,
+  QueueTokenId,
+  UserId
+} from "@boxoffice/core"
 import { queueKeys, RedisQueue } from "@boxoffice/redis"
 import { StoreClock, suiteEpochMs } from "@boxoffice/testing"
 import { Clock, Effect, Layer, ManagedRuntime, Option } from "effect"
 import { assert, describe, it } from "vitest"
+import { memberOf } from "../src/internal/LineKeys.ts"
 import { queueForFile } from "./support/TestRedis.ts"
 
 const { advance, client, prefix, runtime } = queueForFile()
@@ -21,8 +31,8 @@ const joinWith = (on: typeof runtime, concertId: ConcertId, policy: QueuePolicy)
       return yield* queue.join({ tokenId: yield* newId(QueueTokenId), concertId, userId: yield* newId(UserId), policy })
     })
   )
-const statusOf = (concertId: ConcertId, tokenId: QueueTokenId, policy: QueuePolicy) =>
-  runtime.runPromise(Queue.use((queue) => queue.status(concertId, tokenId, policy))).then(Option.getOrThrow)
+const statusOf = (concertId: ConcertId, holder: QueueTokenHolder, policy: QueuePolicy) =>
+  runtime.runPromise(Queue.use((queue) => queue.status(concertId, holder, policy))).then(Option.getOrThrow)
 const stats = (concertId: ConcertId, policy: QueuePolicy) =>
   runtime.runPromise(Queue.use((queue) => queue.stats(concertId, policy)))
 const keyOf = (concertId: ConcertId, name: string) =>
@@ -37,13 +47,13 @@ describe("the Redis queue's tidy", () => {
     // The window's end moved into the past in the index alone, as a writer that does not bring tidyAtMs
     // forward would leave it (the scripts of an older version, during a rolling upgrade).
     const nowMs = await runtime.runPromise(Clock.currentTimeMillis)
-    await client.zadd(keyOf(concertId, "active"), nowMs + 1_000, entry.tokenId)
+    await client.zadd(keyOf(concertId, "active"), nowMs + 1_000, memberOf(entry))
     await advance(5_000)
     // Nothing was due by tidyAtMs, so this call did not look: the window stands.
-    assert.strictEqual((await statusOf(concertId, entry.tokenId, policy)).status, "active")
+    assert.strictEqual((await statusOf(concertId, entry, policy)).status, "active")
     await advance(5_000)
     // Ten seconds after the last tidy, a call tidies whatever tidyAtMs says.
-    assert.strictEqual((await statusOf(concertId, entry.tokenId, policy)).status, "expired")
+    assert.strictEqual((await statusOf(concertId, entry, policy)).status, "expired")
   })
 
   it("is brought forward by a call that carries an older clock, so a window it opens ends on time", async () => {
@@ -65,8 +75,8 @@ describe("the Redis queue's tidy", () => {
       assert.deepStrictEqual([early.entry.status, late.entry.status], ["active", "active"])
       // By the first caller's clock that window has run out: the next call ends it, and admits nobody
       // else in its place (there is nobody waiting).
-      assert.strictEqual((await statusOf(concertId, late.entry.tokenId, policy)).status, "expired")
-      assert.strictEqual((await statusOf(concertId, early.entry.tokenId, policy)).status, "active")
+      assert.strictEqual((await statusOf(concertId, late.entry, policy)).status, "expired")
+      assert.strictEqual((await statusOf(concertId, early.entry, policy)).status, "active")
     } finally {
       await behind.dispose()
     }

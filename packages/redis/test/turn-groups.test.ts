@@ -6,10 +6,20 @@
  * never after a call of another kind made later. Redis is real; the test
  * counts the script calls the client makes.
  */
-import { ConcertId, newId, Queue, type QueueEntry, QueuePolicy, QueueTokenId, UserId } from "@boxoffice/core"
+import {
+  ConcertId,
+  newId,
+  Queue,
+  type QueueEntry,
+  QueuePolicy,
+  type QueueTokenHolder,
+  QueueTokenId,
+  UserId
+} from "@boxoffice/core"
 import { queueKeys } from "@boxoffice/redis"
 import { Effect, Option } from "effect"
 import { assert, describe, it } from "vitest"
+import { memberOf, userKeyOf } from "../src/internal/LineKeys.ts"
 import { queueForFile } from "./support/TestRedis.ts"
 
 const { client, prefix, runtime } = queueForFile()
@@ -25,11 +35,11 @@ const queueOf = (users: number) =>
     Effect.gen(function* () {
       const queue = yield* Queue
       const concertId = yield* newId(ConcertId)
-      const tokens: Array<QueueTokenId> = []
+      const tokens: Array<QueueTokenHolder> = []
       for (let i = 0; i < users; i++) {
         tokens.push(
           (yield* queue.join({ tokenId: yield* newId(QueueTokenId), concertId, userId: yield* newId(UserId), policy }))
-            .entry.tokenId
+            .entry
         )
       }
       return { concertId, tokens }
@@ -66,16 +76,16 @@ const statusCallsDuring = async <A>(run: () => Promise<A>) => {
 }
 
 /** The polls, all made in one turn. */
-const pollTogether = (polls: ReadonlyArray<{ readonly concertId: ConcertId; readonly tokenId: QueueTokenId }>) =>
+const pollTogether = (polls: ReadonlyArray<QueueTokenHolder & { readonly concertId: ConcertId }>) =>
   runtime.runPromise(
     Queue.use((queue) =>
-      Effect.forEach(polls, (p) => queue.status(p.concertId, p.tokenId, policy), { concurrency: "unbounded" })
+      Effect.forEach(polls, (p) => queue.status(p.concertId, p, policy), { concurrency: "unbounded" })
     )
   )
 
 /** The polls one after another, each a call of its own. */
-const pollOneByOne = (polls: ReadonlyArray<{ readonly concertId: ConcertId; readonly tokenId: QueueTokenId }>) =>
-  runtime.runPromise(Queue.use((queue) => Effect.forEach(polls, (p) => queue.status(p.concertId, p.tokenId, policy))))
+const pollOneByOne = (polls: ReadonlyArray<QueueTokenHolder & { readonly concertId: ConcertId }>) =>
+  runtime.runPromise(Queue.use((queue) => Effect.forEach(polls, (p) => queue.status(p.concertId, p, policy))))
 
 describe("calls grouped per turn", () => {
   it("answers a turn's polls of one queue in one call, each as a call of its own would", async () => {
@@ -87,10 +97,10 @@ describe("calls grouped per turn", () => {
         concertId,
         tokens: [a, b, c, d, e, w]
       } = await queueOf(6)
-      await client.zrem(keyOf(concertId, "active"), a!)
-      await client.hdel(keyOf(concertId, "entries"), w!)
-      const x = Effect.runSync(newId(QueueTokenId))
-      return [d!, a!, c!, x, e!, w!, b!].map((tokenId) => ({ concertId, tokenId }))
+      await client.zrem(keyOf(concertId, "active"), memberOf(a!))
+      await client.hdel(keyOf(concertId, "entries"), userKeyOf(w!.userId))
+      const x = { tokenId: Effect.runSync(newId(QueueTokenId)), userId: Effect.runSync(newId(UserId)) }
+      return [d!, a!, c!, x, e!, w!, b!].map((holder) => ({ concertId, ...holder }))
     }
     const { result: together, calls } = await statusCallsDuring(async () => pollTogether(await alike()))
     assert.deepStrictEqual(calls, [7], "one call for the turn's seven polls")
@@ -109,7 +119,7 @@ describe("calls grouped per turn", () => {
     const { concertId, tokens } = await queueOf(22)
     const waiting = tokens.slice(2)
     const { result, calls } = await statusCallsDuring(() =>
-      pollTogether(waiting.map((tokenId) => ({ concertId, tokenId })))
+      pollTogether(waiting.map((holder) => ({ concertId, ...holder })))
     )
     assert.deepStrictEqual(calls, [8, 8, 4])
     assert.deepStrictEqual(
@@ -118,16 +128,14 @@ describe("calls grouped per turn", () => {
     )
     assert.deepStrictEqual(
       result.map((entry) => Option.getOrThrow(entry).tokenId),
-      waiting
+      waiting.map((holder) => holder.tokenId)
     )
   })
 
   it("groups by queue: two queues polled in one turn take a call each", async () => {
     const first = await queueOf(4)
     const second = await queueOf(4)
-    const polls = [0, 1, 2, 3].flatMap((i) =>
-      [first, second].map((q) => ({ concertId: q.concertId, tokenId: q.tokens[i]! }))
-    )
+    const polls = [0, 1, 2, 3].flatMap((i) => [first, second].map((q) => ({ concertId: q.concertId, ...q.tokens[i]! })))
     const { result, calls } = await statusCallsDuring(() => pollTogether(polls))
     assert.deepStrictEqual(calls, [4, 4])
     assert.deepStrictEqual(
@@ -209,7 +217,7 @@ describe("calls grouped per turn", () => {
     const { concertId, tokens } = await queueOf(6)
     await runtime.runPromise(Queue.use((queue) => queue.markSoldOut(concertId, policy)))
     const { result: polls, calls } = await scriptCallsDuring(() =>
-      pollTogether(tokens.map((tokenId) => ({ concertId, tokenId })))
+      pollTogether(tokens.map((holder) => ({ concertId, ...holder })))
     )
     assert.deepStrictEqual(calls, ["status 6"])
     assert.deepStrictEqual(
@@ -268,7 +276,7 @@ describe("calls grouped per turn", () => {
                 queue.status(concertId, c!, policy),
                 queue.status(concertId, c!, policy),
                 queue.join(newcomer),
-                queue.status(concertId, newcomer.tokenId, policy)
+                queue.status(concertId, newcomer, policy)
               ],
               { concurrency: "unbounded" }
             )

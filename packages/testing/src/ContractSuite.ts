@@ -312,12 +312,29 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           const concert = yield* createConcert({ queue: { maxActive: 1 } })
           const first = yield* admitted(concert)
           const claims = yield* (yield* QueueTokenSigner).verify(first.token)
-          yield* queue.end(concert.concertId, claims.tokenId, concert.policy.queue)
-          yield* queue.end(concert.concertId, claims.tokenId, concert.policy.queue)
-          const status = yield* queue.status(concert.concertId, claims.tokenId, concert.policy.queue)
+          yield* queue.end(concert.concertId, claims, concert.policy.queue)
+          yield* queue.end(concert.concertId, claims, concert.policy.queue)
+          const status = yield* queue.status(concert.concertId, claims, concert.policy.queue)
           assert.strictEqual(Option.getOrThrow(status).status, "expired")
-          const unknown = yield* queue.status(concert.concertId, yield* newId(QueueTokenId), concert.policy.queue)
+          const unknown = yield* queue.status(
+            concert.concertId,
+            { tokenId: yield* newId(QueueTokenId), userId: claims.userId },
+            concert.policy.queue
+          )
           assert.isTrue(Option.isNone(unknown))
+        }))
+
+      test("a token named with another user's id names no entry: no status, and ending it changes nothing", () =>
+        Effect.gen(function* () {
+          const queue = yield* Queue
+          const concert = yield* createConcert({ queue: { maxActive: 1 } })
+          const first = yield* admitted(concert)
+          const claims = yield* (yield* QueueTokenSigner).verify(first.token)
+          const stranger = { tokenId: claims.tokenId, userId: yield* newUser }
+          assert.isTrue(Option.isNone(yield* queue.status(concert.concertId, stranger, concert.policy.queue)))
+          yield* queue.end(concert.concertId, stranger, concert.policy.queue)
+          const own = yield* queue.status(concert.concertId, claims, concert.policy.queue)
+          assert.strictEqual(Option.getOrThrow(own).status, "active")
         }))
 
       test("an entry that ended is forgotten after the retention period: its token then names no entry", () =>

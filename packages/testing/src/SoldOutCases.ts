@@ -19,6 +19,7 @@ import {
   Queue,
   type QueueEntry,
   QueuePolicy,
+  type QueueTokenHolder,
   QueueTokenId,
   Unavailable,
   type UserId,
@@ -253,7 +254,7 @@ const cases: ReadonlyArray<{
           const engine = yield* Booking
           const receipt = yield* buy(concert, buyer!, [1])
           // The payment stands; its token is not ended before the mark is, so its slot stays taken.
-          const afterPayment = yield* (yield* Queue).status(concert.concertId, waiter!.tokenId, concert.policy.queue)
+          const afterPayment = yield* (yield* Queue).status(concert.concertId, waiter!, concert.policy.queue)
           const refused = yield* Effect.result(engine.joinQueue(yield* newUser, concert.concertId))
           return { receipt, afterPayment, refused }
         })
@@ -307,8 +308,8 @@ const cases: ReadonlyArray<{
         Effect.flatMap(newId(QueueTokenId), (tokenId) =>
           Effect.result(queue.join({ tokenId, concertId, userId, policy }))
         )
-      const status = (tokenId: QueueTokenId) =>
-        Effect.map(queue.status(concertId, tokenId, policy), (found) => {
+      const status = (holder: QueueTokenHolder) =>
+        Effect.map(queue.status(concertId, holder, policy), (found) => {
           const entry = Option.getOrThrow(found)
           return [entry.status, entry.position] as const
         })
@@ -322,11 +323,11 @@ const cases: ReadonlyArray<{
       )
       yield* queue.markSoldOut(concertId, policy)
       yield* queue.markSoldOut(concertId, policy)
-      assert.deepStrictEqual(yield* status(tickets[1]!.tokenId), ["sold-out", null])
+      assert.deepStrictEqual(yield* status(tickets[1]!), ["sold-out", null])
       // Ending the active entry frees its slot; nobody takes it.
-      yield* queue.end(concertId, tickets[0]!.tokenId, policy)
-      assert.deepStrictEqual(yield* status(tickets[1]!.tokenId), ["sold-out", null])
-      assert.deepStrictEqual(yield* status(tickets[2]!.tokenId), ["sold-out", null])
+      yield* queue.end(concertId, tickets[0]!, policy)
+      assert.deepStrictEqual(yield* status(tickets[1]!), ["sold-out", null])
+      assert.deepStrictEqual(yield* status(tickets[2]!), ["sold-out", null])
       assert.strictEqual(failureTag(yield* join(yield* newUser)), "SoldOut")
       assert.strictEqual(failureTag(yield* join(users[1]!)), "SoldOut")
       const marked = yield* queue.stats(concertId, policy)
@@ -334,8 +335,8 @@ const cases: ReadonlyArray<{
       // Seats came back: the front waiter is admitted at once, the next keeps its place.
       yield* queue.clearSoldOut(concertId, policy)
       yield* queue.clearSoldOut(concertId, policy)
-      assert.deepStrictEqual(yield* status(tickets[1]!.tokenId), ["active", null])
-      assert.deepStrictEqual(yield* status(tickets[2]!.tokenId), ["waiting", 1])
+      assert.deepStrictEqual(yield* status(tickets[1]!), ["active", null])
+      assert.deepStrictEqual(yield* status(tickets[2]!), ["waiting", 1])
       const newcomer = yield* join(yield* newUser)
       assert.deepStrictEqual(
         [Result.getOrThrow(newcomer).entry.status, Result.getOrThrow(newcomer).entry.position],
@@ -359,14 +360,14 @@ const cases: ReadonlyArray<{
       const { entry } = yield* queue.join({ tokenId: yield* newId(QueueTokenId), concertId, userId, policy })
       assert.strictEqual(entry.status, "pending")
       yield* queue.markSoldOut(concertId, policy)
-      const marked = Option.getOrThrow(yield* queue.status(concertId, entry.tokenId, policy))
+      const marked = Option.getOrThrow(yield* queue.status(concertId, entry, policy))
       assert.deepStrictEqual([marked.status, marked.position], ["sold-out", null])
       const refused = yield* Effect.result(
         queue.join({ tokenId: yield* newId(QueueTokenId), concertId, userId: yield* newUser, policy })
       )
       assert.strictEqual(failureTag(refused), "SoldOut")
       yield* queue.clearSoldOut(concertId, policy)
-      assert.strictEqual(Option.getOrThrow(yield* queue.status(concertId, entry.tokenId, policy)).status, "pending")
+      assert.strictEqual(Option.getOrThrow(yield* queue.status(concertId, entry, policy)).status, "pending")
     })
   }
 ]

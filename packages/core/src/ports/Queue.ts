@@ -34,6 +34,18 @@ export const QueueStatusForDisplay = Context.Reference<QueueTokenClaims | null>(
   { defaultValue: () => null }
 )
 
+/**
+ * A queue token and the user it was issued to, as `status` and `end` name an entry: a `QueueEntry` and a
+ * `QueueTokenClaims` are both. A store may keep entries by user (the Redis store does, so that a waiter costs it
+ * one hash member and one sorted-set member); a token named with another user's id names no entry.
+ *
+ * @category models
+ */
+export interface QueueTokenHolder {
+  readonly tokenId: QueueTokenId
+  readonly userId: UserId
+}
+
 /** @category models */
 export interface JoinRequest {
   /** The id to use if this join creates a new entry. */
@@ -77,13 +89,21 @@ export class Queue extends Context.Service<
     readonly join: (
       request: JoinRequest
     ) => Effect.Effect<{ readonly entry: QueueEntry; readonly created: boolean }, SoldOut | Unavailable>
+    /** The holder's entry, or none: a token the queue does not know, or named with another user's id. */
     readonly status: (
       concertId: ConcertId,
-      tokenId: QueueTokenId,
+      holder: QueueTokenHolder,
       policy: QueuePolicy
     ) => Effect.Effect<Option.Option<QueueEntry>, Unavailable>
-    /** Ends the entry (left, or paid) and frees its slot at once. Ending an ended entry is a no-op. */
-    readonly end: (concertId: ConcertId, tokenId: QueueTokenId, policy: QueuePolicy) => Effect.Effect<void, Unavailable>
+    /**
+     * Ends the holder's entry (left, or paid) and frees its slot at once. Ending an ended entry, or naming a token
+     * with another user's id, is a no-op.
+     */
+    readonly end: (
+      concertId: ConcertId,
+      holder: QueueTokenHolder,
+      policy: QueuePolicy
+    ) => Effect.Effect<void, Unavailable>
     /**
      * The queue's numbers after the admission step, each read in O(log n) or
      * better: no scan grows with the number of waiters.

@@ -45,6 +45,48 @@ const packUuidAt = (text: string, from: number, words: Uint32Array, at: number):
   return true
 }
 
+/** Each ASCII character's value as a base64url digit, or -1. */
+const base64urlDigits = Int8Array.from({ length: 128 }, (_, code) =>
+  code >= 65 && code <= 90
+    ? code - 65
+    : code >= 97 && code <= 122
+      ? code - 71
+      : code >= 48 && code <= 57
+        ? code + 4
+        : code === 45
+          ? 62
+          : code === 95
+            ? 63
+            : -1
+)
+
+/**
+ * Reads the token key at `text[from, from + 22)` (a UUID's 16 bytes in base64url, `LineKeys.tokenKeyOf`) into four
+ * 32-bit words at `at`, as `packUuidAt` reads the UUID; false (nothing written) for any other text. In place, as
+ * a snapshot's page of a million waiters is read.
+ */
+const packTokenKeyAt = (text: string, from: number, words: Uint32Array, at: number): boolean => {
+  if (from + 22 > text.length) return false
+  let bits = 0
+  let bitCount = 0
+  let word = 0
+  let bytes = 0
+  for (let i = 0; i < 22; i++) {
+    const code = text.charCodeAt(from + i)
+    const value = code < 128 ? base64urlDigits[code]! : -1
+    if (value < 0) return false
+    bits = ((bits << 6) | value) & 0x3fff
+    bitCount += 6
+    if (bitCount >= 8 && bytes < 16) {
+      bitCount -= 8
+      word = (word << 8) | ((bits >>> bitCount) & 0xff)
+      if (++bytes % 4 === 0) parsed[bytes / 4 - 1] = word
+    }
+  }
+  words.set(parsed, at)
+  return true
+}
+
 const packUuid = (text: string, words: Uint32Array, at: number): boolean =>
   text.length === 36 && packUuidAt(text, 0, words, at)
 
@@ -114,12 +156,14 @@ export class CopiedEntries {
   }
 
   /**
-   * Holds a waiter with no last-seen time at `sequence`, whose token is `text[from, to)`, replacing any entry the
-   * token had: a snapshot's page is read in place, without a string per token.
+   * Holds a waiter with no last-seen time at `sequence`, whose token's key (`LineKeys.tokenKeyOf`) is
+   * `text[from, to)`, replacing any entry the token had: a snapshot's page is read in place, without a string per
+   * token.
    */
   putWaiter(text: string, from: number, to: number, sequence: number): void {
-    if (to - from !== 36 || !packUuidAt(text, from, probe, 0)) {
-      const token = text.slice(from, to)
+    if (to - from !== 22 || !packTokenKeyAt(text, from, probe, 0)) {
+      // A token that is not a UUID, kept as `~` and its text (`LineKeys.tokenKeyOf`).
+      const token = text.slice(text.charCodeAt(from) === 126 ? from + 1 : from, to)
       const held = this.slotOf(token)
       if (held >= 0) this.remove(held)
       this.add(token, sequence, "w", undefined)

@@ -24,6 +24,7 @@ import type { QueueWrites } from "../Queue.ts"
 import type { LineCopy } from "./LineCopy.ts"
 import { MalformedLogEntry, parseLogEntry } from "./LineLog.ts"
 import { applyLog, LogGap, type LineReader, logEntriesPerRead, readLine } from "./LineSnapshot.ts"
+import { memberOf, queueKeyOf } from "./LineKeys.ts"
 
 /** @category models */
 export interface LineCopiesOptions {
@@ -83,7 +84,7 @@ export interface LineCalls {
     concertId: ConcertId,
     now: string,
     policy: QueuePolicy,
-    tokenIds: ReadonlyArray<string>
+    members: ReadonlyArray<string>
   ) => Promise<number>
 }
 
@@ -103,7 +104,7 @@ interface FollowedLine {
   /** The concert's policy and the clock, as the last poll passed them: the tick runs under them. */
   policy: QueuePolicy
   clock: Clock.Clock
-  /** Waiters answered from the copy that the store should hear of. */
+  /** Waiters answered from the copy that the store should hear of, by member (`LineKeys.memberOf`). */
   seen: Array<string>
   /** A waiter in `seen` was answered without the copy knowing when the store last saw them: report at the next tick. */
   seenUrgent: boolean
@@ -326,7 +327,7 @@ export const makeLineCopies = (options: {
         const entry = copy.answer(concertId, tokenId as never, holder, policy, nowMs)
         if (entry !== undefined) {
           const report = copy.noteSeen(tokenId, nowMs)
-          if (report !== "none") line.seen.push(tokenId)
+          if (report !== "none") line.seen.push(memberOf(holder))
           if (report === "urgent") line.seenUrgent = true
         }
         return entry
@@ -334,11 +335,11 @@ export const makeLineCopies = (options: {
       seenByStore: (concertId, tokenId, nowMs) => lines.get(concertId)?.copy?.seenByStore(tokenId, nowMs),
       follow: (concertId, policy, clock) => {
         if (lines.has(concertId) || lines.size >= followedLinesMax) return
-        const seqKey = `${options.keyPrefix}{q:${concertId}}:seq`
+        const seqKey = queueKeyOf(options.keyPrefix, concertId, "seq")
         lines.set(concertId, {
           concertId,
           seqKey,
-          logKey: `${options.keyPrefix}{q:${concertId}}:log`,
+          logKey: queueKeyOf(options.keyPrefix, concertId, "log"),
           copy: undefined,
           freshAtMs: Number.NEGATIVE_INFINITY,
           requiredCounter: 0,
@@ -402,24 +403,29 @@ export const withLineCopies = (store: Queue["Service"], copies: LineCopies): Que
         return joined
       })
     ),
-  status: (concertId, tokenId, policy) =>
+  status: (concertId, holder, policy) =>
     Effect.withFiber((fiber) => {
-      const holder = fiber.getRef(QueueStatusForDisplay)
+      const claims = fiber.getRef(QueueStatusForDisplay)
       // Claims of another token (a caller's mistake) would put their user on this answer: the store answers.
-      if (holder === null || holder.tokenId !== tokenId || holder.concertId !== concertId) {
-        return store.status(concertId, tokenId, policy)
+      if (
+        claims === null ||
+        claims.tokenId !== holder.tokenId ||
+        claims.userId !== holder.userId ||
+        claims.concertId !== concertId
+      ) {
+        return store.status(concertId, holder, policy)
       }
       const clock = fiber.getRef(Clock.Clock)
-      const answered = copies.answer(concertId, tokenId, holder, policy, clock)
+      const answered = copies.answer(concertId, claims.tokenId, claims, policy, clock)
       if (answered !== undefined) {
         displayReads.fromCopy++
         return Effect.succeed(Option.some(answered))
       }
       displayReads.fromStore++
-      return Effect.map(store.status(concertId, tokenId, policy), (entry) => {
+      return Effect.map(store.status(concertId, holder, policy), (entry) => {
         if (Option.isSome(entry) && (entry.value.status === "waiting" || entry.value.status === "pending")) {
           copies.follow(concertId, policy, clock)
-          copies.seenByStore(concertId, tokenId, clock.currentTimeMillisUnsafe())
+          copies.seenByStore(concertId, holder.tokenId, clock.currentTimeMillisUnsafe())
         }
         return entry
       })

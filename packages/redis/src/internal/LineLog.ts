@@ -1,8 +1,10 @@
 /**
  * The changes a line's log carries (written by the scripts, see `scripts.ts`), parsed. Each says what an entry
  * or a setting now is, never what to add, so a copy can replay them over a snapshot read later than the first of
- * them and still end where the line is.
+ * them and still end where the line is. The log names tokens by their keys (`LineKeys`); a parsed change names
+ * them by id.
  */
+import { tokenIdOfKey } from "./LineKeys.ts"
 
 /** One change to a line, in the order the scripts made it. */
 export type LineChange =
@@ -10,7 +12,6 @@ export type LineChange =
   | {
       readonly kind: "joined"
       readonly tokenId: string
-      readonly userId: string
       readonly sequence: number
       readonly joinedAtMs: number
       readonly pending: boolean
@@ -63,7 +64,7 @@ const integerOf = (text: string | undefined, entry: string): number => {
 
 const idOf = (text: string | undefined, entry: string): string => {
   if (text === undefined || text === "") throw new MalformedLogEntry(entry)
-  return text
+  return tokenIdOfKey(text)
 }
 
 const changeOf = (text: string, entry: string): LineChange => {
@@ -73,10 +74,9 @@ const changeOf = (text: string, entry: string): LineChange => {
       return {
         kind: "joined",
         tokenId: idOf(fields[1], entry),
-        userId: idOf(fields[2], entry),
-        sequence: integerOf(fields[3], entry),
-        joinedAtMs: integerOf(fields[4], entry),
-        pending: fields[5] === "p"
+        sequence: integerOf(fields[2], entry),
+        joinedAtMs: integerOf(fields[3], entry),
+        pending: fields[4] === "p"
       }
     case "a":
       return {
@@ -90,7 +90,11 @@ const changeOf = (text: string, entry: string): LineChange => {
     case "x":
       return { kind: "ended", tokenId: idOf(fields[1], entry) }
     case "d":
-      return { kind: "drawn", firstSequence: integerOf(fields[1], entry), tokenIds: fields.slice(2) }
+      return {
+        kind: "drawn",
+        firstSequence: integerOf(fields[1], entry),
+        tokenIds: fields.slice(2).map((key) => idOf(key, entry))
+      }
     case "s":
       return {
         kind: "settings",
@@ -111,7 +115,7 @@ const changeOf = (text: string, entry: string): LineChange => {
  *
  * @example
  * ```ts
- * parseLogEntry("1700000000000-0", "3,1700000000000;x,token-1")
+ * parseLogEntry("1700000000000-0", "3,1700000000000;x,~token-1")
  * // { id: "1700000000000-0", counter: 3, atMs: 1700000000000, changes: [{ kind: "ended", tokenId: "token-1" }] }
  * ```
  */

@@ -4,6 +4,7 @@
  * every change since the head is in the log, and each says what it sets, so the replay ends where the line is.
  */
 import { LineCopy, type SnapshotEntry } from "./LineCopy.ts"
+import { tokenIdOfMember, userKeyLength } from "./LineKeys.ts"
 import { type LineLogEntry, MalformedLogEntry, parseLogEntry } from "./LineLog.ts"
 
 /** Waiters per page of a snapshot: a page costs Redis a few ms, so other calls are not held up long. */
@@ -30,14 +31,14 @@ const numberIn = (record: string, text: string | undefined): number => {
   return value
 }
 
-/** `token|seenMs|packed`, a pending or active entry; undefined for a lost one (the store passes it over). */
+/** `member|seenMs|packed`, a pending or active entry; undefined for a lost one (the store passes it over). */
 const entryOf = (record: string): readonly [string, SnapshotEntry] | undefined => {
   const fields = record.split("|")
-  // userId|seq|joinedAt|state|admittedAt|activeUntil|writtenAt; nothing for an entry that was lost.
-  const [userId, seq, , state, admitted, until] = fields.slice(2)
-  if (userId === undefined || userId === "") return undefined
+  // token|seq|joinedAt|state|admittedAt|activeUntil; nothing for an entry that was lost.
+  const [token, seq, , state, admitted, until] = fields.slice(2)
+  if (token === undefined || token === "") return undefined
   return [
-    fields[0]!,
+    tokenIdOfMember(fields[0]!),
     {
       sequence: numberIn(record, seq),
       state: state === "a" ? "a" : "p",
@@ -49,7 +50,7 @@ const entryOf = (record: string): readonly [string, SnapshotEntry] | undefined =
 }
 
 /**
- * Loads a page of waiters, `token,sequence,...`, into the copy, in place: a long line has a million of them, so
+ * Loads a page of waiters, `member,sequence,...`, into the copy, in place: a long line has a million of them, so
  * no string is made per record. A pending entry found in the waiting set was drawn there: its place is its score.
  */
 const loadWaiters = (copy: LineCopy, page: string): void => {
@@ -63,8 +64,11 @@ const loadWaiters = (copy: LineCopy, page: string): void => {
       const digit = page.charCodeAt(i) - 48
       sequence = digit >= 0 && digit <= 9 ? sequence * 10 + digit : Number.NaN
     }
-    if (!Number.isSafeInteger(sequence)) throw new MalformedLogEntry(page.slice(start, end))
-    copy.loadWaiter(page, start, afterToken, sequence)
+    if (!Number.isSafeInteger(sequence) || afterToken - start <= userKeyLength) {
+      throw new MalformedLogEntry(page.slice(start, end))
+    }
+    // The member's token key: its user's key is not kept.
+    copy.loadWaiter(page, start, afterToken - userKeyLength, sequence)
     start = end + 1
   }
 }
@@ -73,7 +77,7 @@ const pairsOf = (flat: string): Array<readonly [string, number]> => {
   if (flat === "") return []
   const parts = flat.split(",")
   const pairs: Array<readonly [string, number]> = []
-  for (let i = 0; i < parts.length; i += 2) pairs.push([parts[i]!, Number(parts[i + 1])])
+  for (let i = 0; i < parts.length; i += 2) pairs.push([tokenIdOfMember(parts[i]!), Number(parts[i + 1])])
   return pairs
 }
 

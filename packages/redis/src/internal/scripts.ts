@@ -10,13 +10,18 @@
  * Every script that changes the line appends what changed to the line's log (`P{q:C}:log`, a stream), in the
  * same script, so atomically: one entry per call that changed anything, `c` = `n,t;change;change...` with `n`
  * the line's log counter (`logSeq` in settings: a copy that finds a gap in it rebuilds) and `t` the call's time.
- * A change is `j,token,user,seq,joinedAt,p|w` (a new entry), `a,token,seq,admittedAt,activeUntil,waited 1|0`
+ * A change is `j,token,seq,joinedAt,p|w` (a new entry), `a,token,seq,admittedAt,activeUntil,waited 1|0`
  * (an admission), `x,token` (an entry ended, or a lost one passed over), `d,firstSeq,token,...` (drawn tokens
  * placed in that order), `s,maxActive,activeMs,rate,paused` (settings) or `o,1|0` (the sold-out mark). Each
  * says what an entry or setting now is, not what to add, so a copy may replay it over a snapshot taken later.
  *
- * Entries are packed as `userId|joinSequence|joinedAtMs|state|admittedAtMs|activeUntilMs|writtenAtMs`
- * with state `p` (pending: joined before the opening), `w` (waiting), `a` (active) or `e` (ended).
+ * A waiter costs Redis one hash member and one member of each set it is in, so both are short (`LineMembers`):
+ * `entries` keeps each user's entry by the user's key (16 characters), packed as
+ * `token|joinSequence|joinedAtMs|state|admittedAtMs|activeUntilMs` with the token's key (22 characters) and state
+ * `p` (pending: joined before the opening), `w` (waiting), `a` (active) or `e` (ended); a set's member is the
+ * token's key followed by the user's, so a script that pops one finds the entry at once. A user has one entry, live
+ * or ended, so a rejoin replaces the ended one; a member whose token is no longer its user's entry names nothing.
+ * The token and user keys hold no `|`, `,`, `;` or `#`, the separators of entries, replies and the log.
  * A line marked sold out (`soldOut` in `settings`) admits nobody and answers its pending and waiting
  * entries with state `s` (core's queueStatusOf); the entries themselves keep their state and place.
  * A poll does not rewrite its entry: when a waiter was last seen is only its score in `seen`.
@@ -24,8 +29,7 @@
  * found there is waiting, at the place the draw gave it.
  *
  * Redis may forget: an entry whose key was evicted or dropped is treated as
- * ended, never as an error. `users` maps a user to their newest entry, live
- * or ended, so a rejoin replaces the ended one: one retained entry per user.
+ * ended, never as an error.
  *
  * A queue's keys expire once nobody has called for its retention period plus
  * an active window (plus at most `touchEveryMs`). Setting eleven expiries on
@@ -49,7 +53,6 @@ import { Limits } from "@boxoffice/core"
 export const queueKeyNames = [
   "seq",
   "entries",
-  "users",
   "waiting",
   "seen",
   "active",
@@ -85,8 +88,8 @@ const prelude = `
 -- KEYS[1] is the queue's counter, P{q:C}:seq. The other keys share its hash tag, so its slot, and are named from
 -- it here: eleven declared keys were most of the bytes of a call, for the client to encode and Redis to parse.
 local base = string.sub(KEYS[1], 1, -4)
-local K_SEQ, K_ENTRIES, K_USERS, K_WAITING, K_SEEN, K_ACTIVE, K_ADMISSIONS, K_WAITED, K_ENDED, K_SETTINGS, K_PENDING =
-  KEYS[1], base .. 'entries', base .. 'users', base .. 'waiting', base .. 'seen', base .. 'active',
+local K_SEQ, K_ENTRIES, K_WAITING, K_SEEN, K_ACTIVE, K_ADMISSIONS, K_WAITED, K_ENDED, K_SETTINGS, K_PENDING =
+  KEYS[1], base .. 'entries', base .. 'waiting', base .. 'seen', base .. 'active',
   base .. 'admissions', base .. 'waited', base .. 'ended', base .. 'settings', base .. 'pending'
 local K_LOG = base .. 'log'
 -- now also as text, for what the call sends to Redis or answers: Lua formats a number as text with sprintf
@@ -185,44 +188,57 @@ local function dueAt(ms)
   end
 end
 
-local function load(token)
-  local packed = redis.call('HGET', K_ENTRIES, token)
+-- A set's member is the token's key and then the user's, 16 characters (see the module's comment).
+local function userKeyOf(member) return string.sub(member, -16) end
+local function tokenKeyOf(member) return string.sub(member, 1, -17) end
+
+-- The user's entry, or nil.
+local function entryOf(userKey)
+  local packed = redis.call('HGET', K_ENTRIES, userKey)
   if not packed then return nil end
-  -- One match for the six fields read, cheaper for Redis than an iterator over the parts. The
-  -- numbers stay text: most calls only answer them, and converting costs Redis more than reading.
-  local u, seq, joined, state, admitted, untilMs = string.match(packed, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|')
-  if not u then error('a queue entry this script cannot read: ' .. packed) end
-  local e = { u = u, seq = seq, joined = joined, state = state,
+  -- One match for the six fields, cheaper for Redis than an iterator over the parts. The numbers stay text: most
+  -- calls only answer them, and converting costs Redis more than reading.
+  local t, seq, joined, state, admitted, untilMs = string.match(packed, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
+  if not t then error('a queue entry this script cannot read: ' .. packed) end
+  local e = { t = t, seq = seq, joined = joined, state = state,
               admitted = admitted ~= '' and admitted or nil, untilMs = untilMs ~= '' and untilMs or nil }
   if e.state == 'p' then
-    local drawn = redis.call('ZSCORE', K_WAITING, token)
+    local drawn = redis.call('ZSCORE', K_WAITING, t .. userKey)
     if drawn then e.state, e.seq = 'w', drawn end
   end
   return e
 end
 
-local function save(token, e, put)
-  (put or write)('HSET', K_ENTRIES, token, table.concat({ e.u, e.seq, e.joined, e.state,
-    e.admitted or '', e.untilMs or '', nowText }, '|'))
+-- The entry a member names, or nil: none, or its user's entry is another token's (a rejoin replaced it).
+local function load(member)
+  local e = entryOf(userKeyOf(member))
+  if e and e.t == tokenKeyOf(member) then return e end
+  return nil
+end
+
+local function save(member, e, put)
+  (put or write)('HSET', K_ENTRIES, userKeyOf(member), table.concat({ e.t, e.seq, e.joined, e.state,
+    e.admitted or '', e.untilMs or '' }, '|'))
 end
 
 -- Ends an entry. A missing one (evicted) only leaves the indexes: it is ended already.
 local function finish(token, e)
-  logged('x,' .. token)
+  logged('x,' .. tokenKeyOf(token))
   if not e then
     redis.call('ZREM', K_WAITING, token)
     redis.call('SREM', K_PENDING, token)
-    redis.call('ZREM', K_SEEN, token)
+    -- seen holds the user, who may have an entry of another token by now.
+    if redis.call('HEXISTS', K_ENTRIES, userKeyOf(token)) == 0 then redis.call('ZREM', K_SEEN, userKeyOf(token)) end
     redis.call('ZREM', K_ACTIVE, token)
     activeCount = nil
     return
   end
   if e.state == 'w' then
     redis.call('ZREM', K_WAITING, token)
-    redis.call('ZREM', K_SEEN, token)
+    redis.call('ZREM', K_SEEN, userKeyOf(token))
   elseif e.state == 'p' then
     redis.call('SREM', K_PENDING, token)
-    redis.call('ZREM', K_SEEN, token)
+    redis.call('ZREM', K_SEEN, userKeyOf(token))
   elseif e.state == 'a' then
     redis.call('ZREM', K_ACTIVE, token)
     activeCount = nil
@@ -234,12 +250,10 @@ local function finish(token, e)
   dueAt(now + retentionMs)
 end
 
--- Drops an ended entry, and the user's pointer to it.
-local function forget(token)
-  local e = load(token)
-  redis.call('HDEL', K_ENTRIES, token)
-  redis.call('ZREM', K_ENDED, token)
-  if e and redis.call('HGET', K_USERS, e.u) == token then redis.call('HDEL', K_USERS, e.u) end
+-- Drops an ended entry, unless its user's entry is now another token's.
+local function forget(member)
+  if load(member) then redis.call('HDEL', K_ENTRIES, userKeyOf(member)) end
+  redis.call('ZREM', K_ENDED, member)
 end
 
 -- The fair-start draw (core's drawOrder), in the first call at or after the opening: a Fisher-Yates
@@ -268,7 +282,8 @@ local function draw()
   end
   if #batch > 0 then write('ZADD', K_WAITING, unpack(batch)) end
   redis.call('DEL', K_PENDING)
-  -- The log carries the order drawn: a copy cannot draw again, Redis's generator is its own.
+  -- The log carries the order drawn, by token: a copy cannot draw again, Redis's generator is its own.
+  for i = 1, #drawn do drawn[i] = tokenKeyOf(drawn[i]) end
   for from = 1, #drawn, ${lineLogChangesPerEntryMax} do
     local to = math.min(from + ${lineLogChangesPerEntryMax} - 1, #drawn)
     logged('d,' .. (first + from - 1) .. ',' .. table.concat(drawn, ',', from, to))
@@ -290,8 +305,14 @@ local tidyEveryMs = 10000
 -- admissions), then draws the pre-queue once the sale is open; then sets when the next tidy is due.
 local function tidy()
   if tidyAtMs and now < tidyAtMs then return end
-  for _, token in ipairs(redis.call('ZRANGEBYSCORE', K_SEEN, '-inf', now - graceMs, 'LIMIT', 0, tidyMax)) do
-    finish(token, load(token))
+  for _, userKey in ipairs(redis.call('ZRANGEBYSCORE', K_SEEN, '-inf', now - graceMs, 'LIMIT', 0, tidyMax)) do
+    local e = entryOf(userKey)
+    if e and (e.state == 'w' or e.state == 'p') then
+      finish(e.t .. userKey, e)
+    else
+      -- The user's entry was lost, or is no longer pending or waiting: nothing to end.
+      redis.call('ZREM', K_SEEN, userKey)
+    end
   end
   for _, token in ipairs(redis.call('ZRANGEBYSCORE', K_ACTIVE, '-inf', now, 'LIMIT', 0, tidyMax)) do
     finish(token, load(token))
@@ -336,9 +357,9 @@ local function admitFront(arriving)
     for i = 1, #front, 2 do
       local token = front[i]
       local e = load(token)
-      redis.call('ZREM', K_SEEN, token)
+      redis.call('ZREM', K_SEEN, userKeyOf(token))
       -- A waiter whose entry was evicted is passed over; the slot goes to the next.
-      if not e then logged('x,' .. token) end
+      if not e then logged('x,' .. tokenKeyOf(token)) end
       if e then
         -- A drawn entry's place lives only in the waiting set, which it has just left.
         e.seq = front[i + 1]
@@ -350,7 +371,7 @@ local function admitFront(arriving)
         activeCount = activeCount + 1
         write('ZADD', K_ADMISSIONS, nowText, token)
         dueAt(now + rateWindowMs)
-        logged(table.concat({ 'a', token, e.seq, nowText, e.untilMs, token == arriving and '0' or '1' }, ','),
+        logged(table.concat({ 'a', e.t, e.seq, nowText, e.untilMs, token == arriving and '0' or '1' }, ','),
           token == arriving)
         if token == arriving then
           arrivalAdmitted = e
@@ -382,7 +403,7 @@ local function touch()
   local ttlMs = tostring(retentionMs + activeMs + touchEveryMs)
   if not touchedMs or now < touchedMs or now - touchedMs >= touchEveryMs then
     redis.call('HSET', K_SETTINGS, 'touchedMs', nowText)
-    for _, key in ipairs({ K_SEQ, K_ENTRIES, K_USERS, K_WAITING, K_SEEN, K_ACTIVE, K_ADMISSIONS, K_WAITED, K_ENDED,
+    for _, key in ipairs({ K_SEQ, K_ENTRIES, K_WAITING, K_SEEN, K_ACTIVE, K_ADMISSIONS, K_WAITED, K_ENDED,
       K_SETTINGS, K_PENDING, K_LOG }) do
       redis.call('PEXPIRE', key, ttlMs)
     end
@@ -406,20 +427,21 @@ local function reconcile(token, e)
     or (e.state == 'a' and (tonumber(e.untilMs) <= now or not redis.call('ZSCORE', K_ACTIVE, token))) then
     finish(token, e)
   elseif (e.state == 'w' or e.state == 'p') and not (tidyAtMs and now < tidyAtMs) then
-    local seenMs = redis.call('ZSCORE', K_SEEN, token)
+    local seenMs = redis.call('ZSCORE', K_SEEN, userKeyOf(token))
     if seenMs and tonumber(seenMs) <= now - graceMs then finish(token, e) end
   end
 end
 
--- A waiter is seen: only its score in K_SEEN moves. ZADD answers 1 for a new member, which may be a new key.
+-- A waiter is seen: only its user's score in K_SEEN moves (seen holds users' keys, the shortest name of a waiter).
+-- ZADD answers 1 for a new member, which may be a new key.
 local function refresh(token, e)
   if e.state == 'w' or e.state == 'p' then
-    if redis.call('ZADD', K_SEEN, nowText, token) == 1 then written[K_SEEN] = true end
+    if redis.call('ZADD', K_SEEN, nowText, userKeyOf(token)) == 1 then written[K_SEEN] = true end
     dueAt(now + graceMs)
   end
 end
 
--- "created,tokenId,state,userId,joinSequence,joinedAtMs,admittedAtMs,activeUntilMs,position,nowMs,
+-- "created,token (its key),state,joinSequence,joinedAtMs,admittedAtMs,activeUntilMs,position,nowMs,
 --  maxActive,activeMs,rate (the settings in force),
 --  activeCount,oldestWaitedMs,afterOldest,(with a rate cap) windowCount,predecessorMs" (the rest only while waiting).
 -- One string, not an array: the client decodes one bulk string for less of its CPU per call than
@@ -431,7 +453,7 @@ local function view(token, e, created)
   if soldOut and (state == 'w' or state == 'p') then state = 's' end
   local position = '-1'
   if state == 'w' then position = (e.rank or redis.call('ZRANK', K_WAITING, token)) + 1 end
-  local reply = { created, token, state, e.u, e.seq, e.joined, e.admitted or '-1', e.untilMs or '-1', position, nowText,
+  local reply = { created, e.t, state, e.seq, e.joined, e.admitted or '-1', e.untilMs or '-1', position, nowText,
     maxActiveText, activeMsText, rateText }
   if state == 'w' then
     reply[#reply + 1] = activeCount or redis.call('ZCARD', K_ACTIVE)
@@ -463,38 +485,38 @@ end
 `
 
 /**
- * ARGV[6..] a user id and the token id to use if the join is new, for each of one or more joins of the queue made
+ * ARGV[6..] a user's key and the token's key to use if the join is new, for each of one or more joins of the queue made
  * in one turn of a server's event loop. Each is answered exactly as a call of its own at the same time would be, in
  * order, each after its own admission step: the views joined by ';'. While the line is marked sold out, a join
  * other than an active user's answers 'sold-out' and writes nothing. When the call changed more than the joiners'
  * own entries, ';#' and the line's log counter follow (`counterSuffix`).
  */
 export const joinScript = `${prelude}
-local function joinOne(userId, token)
+local function joinOne(userKey, tokenKey)
   admit(nil)
-  local current = redis.call('HGET', K_USERS, userId)
-  local existing = current and load(current)
+  local existing = entryOf(userKey)
+  local current = existing and existing.t .. userKey
   if existing then reconcile(current, existing) end
   if soldOut and not (existing and existing.state == 'a') then return 'sold-out' end
   if existing and existing.state ~= 'e' then
     refresh(current, existing)
     return view(current, existing, '0')
   end
-  -- The user's ended entry (or a pointer to an evicted one) is replaced by this join.
+  -- The user's ended entry is replaced by this join.
   if current then forget(current) end
+  local token = tokenKey .. userKey
   -- Before the opening, a join gets a lottery ticket, not a place.
   if not open then
-    local put = writerFor(K_ENTRIES, K_USERS, K_PENDING, K_SEEN)
-    local e = { u = userId, seq = '0', joined = nowText, state = 'p' }
+    local put = writerFor(K_ENTRIES, K_PENDING, K_SEEN)
+    local e = { t = tokenKey, seq = '0', joined = nowText, state = 'p' }
     save(token, e, put)
-    put('HSET', K_USERS, userId, token)
     put('SADD', K_PENDING, token)
-    put('ZADD', K_SEEN, nowText, token)
+    put('ZADD', K_SEEN, nowText, userKey)
     dueAt(now + graceMs)
-    logged(table.concat({ 'j', token, userId, '0', nowText, 'p' }, ','), true)
+    logged(table.concat({ 'j', tokenKey, '0', nowText, 'p' }, ','), true)
     return view(token, e, '1')
   end
-  local put = writerFor(K_SEQ, K_ENTRIES, K_USERS, K_WAITING, K_SEEN)
+  local put = writerFor(K_SEQ, K_ENTRIES, K_WAITING, K_SEEN)
   -- The counter starts again at 1 only when its key was lost (evicted or expired): then a newcomer must not pass
   -- those already waiting.
   local seq = put('INCR', K_SEQ)
@@ -506,13 +528,12 @@ local function joinOne(userId, token)
       write('SET', K_SEQ, seq)
     end
   end
-  local e = { u = userId, seq = tostring(seq), joined = nowText, state = 'w' }
+  local e = { t = tokenKey, seq = tostring(seq), joined = nowText, state = 'w' }
   save(token, e, put)
-  put('HSET', K_USERS, userId, token)
   put('ZADD', K_WAITING, e.seq, token)
-  put('ZADD', K_SEEN, nowText, token)
+  put('ZADD', K_SEEN, nowText, userKey)
   dueAt(now + graceMs)
-  logged(table.concat({ 'j', token, userId, e.seq, nowText, 'w' }, ','), true)
+  logged(table.concat({ 'j', tokenKey, e.seq, nowText, 'w' }, ','), true)
   arrivalAdmitted = nil
   admitFront(token)
   return view(token, arrivalAdmitted or e, '1')
@@ -526,9 +547,9 @@ return table.concat(replies, ';') .. counterSuffix()
 `
 
 /**
- * ARGV[6..] the token ids of one or more polls of the queue, made in one turn of a server's event loop. Each is
- * answered exactly as a call of its own at the same time would be, in order, each after its own admission step:
- * the views joined by ';', '' for a token the queue does not know; then, when the call changed the line, ';#' and
+ * ARGV[6..] the members (token and user keys) of one or more polls of the queue, made in one turn of a server's
+ * event loop. Each is answered exactly as a call of its own at the same time would be, in order, each after its own
+ * admission step: the views joined by ';', '' for a token the queue does not know (or another user's); then, when the call changed the line, ';#' and
  * the line's log counter (`counterSuffix`).
  */
 export const statusScript = `${prelude}
@@ -549,7 +570,10 @@ touch()
 return table.concat(replies, ';') .. counterSuffix()
 `
 
-/** ARGV[6] the token id. Answers the log counter after the call (`counterNow`). */
+/**
+ * ARGV[6] the member (token and user keys): another user's token is not ended. Answers the log counter after the
+ * call (`counterNow`).
+ */
 export const endScript = `${prelude}
 local token = ARGV[6]
 admit(nil)
@@ -624,18 +648,18 @@ return reply
 `
 
 /**
- * Waiters an instance answered from its copy, reported in a batch (each at most once a minute): ARGV[6..] token
- * ids. Each still pending or waiting, and not yet past the grace (core's isAbandoned), is seen now, as a poll of
+ * Waiters an instance answered from its copy, reported in a batch (each at most once a minute): ARGV[6..] their
+ * members. Each still pending or waiting, and not yet past the grace (core's isAbandoned), is seen now, as a poll of
  * the store would have seen it; one past the grace is left for the tidy to end, as a poll would have ended it.
  * Answers how many were seen.
  */
 export const seenScript = `${prelude}
 local seenCount = 0
 for i = 6, #ARGV do
-  local token = ARGV[i]
-  local seenMs = redis.call('ZSCORE', K_SEEN, token)
+  local userKey = string.sub(ARGV[i], -16)
+  local seenMs = redis.call('ZSCORE', K_SEEN, userKey)
   if seenMs and tonumber(seenMs) > now - graceMs then
-    redis.call('ZADD', K_SEEN, nowText, token)
+    redis.call('ZADD', K_SEEN, nowText, userKey)
     seenCount = seenCount + 1
   end
 end
@@ -645,13 +669,13 @@ return seenCount
 /**
  * Reads a line's keys for a copy to start from, without the admission step and without writing: ARGV[1] names the
  * part. `head`: { maxActive, activeMs, rate, paused, soldOut ('' for each not set), the log counter, the last log
- * entry's id ('0-0' for none), the rate cap's window and the waited sample as 'token,ms,token,ms...', and how
+ * entry's id ('0-0' for none), the rate cap's window and the waited sample as 'member,ms,member,ms...', and how
  * many entries are waiting, pending or active (room for the copy to make at once) }, read at once, so the replay
  * of the log after that id starts where they stand. `waiting`: up to ARGV[3] waiters after the score bound ARGV[2]
- * ('-inf', or '(' and the last sequence read), by sequence: { the last sequence, 'token,sequence,...', how many },
+ * ('-inf', or '(' and the last sequence read), by sequence: { the last sequence, 'member,sequence,...', how many },
  * the set's own range and nothing looked up per waiter, so that a long line reads fast. `pending` and `active`:
- * SSCAN and ZSCAN from cursor ARGV[2], about ARGV[3] at a time: { the next cursor, 'token|seenMs|packed;...', how
- * many }. `packed` is the entry as stored, '' when it was lost; `seenMs` when a pending entry was last seen, ''
+ * SSCAN and ZSCAN from cursor ARGV[2], about ARGV[3] at a time: { the next cursor, 'member|seenMs|packed;...', how
+ * many }. `packed` is the entry as stored, '' when it was lost (or is now another token's); `seenMs` when a pending entry was last seen, ''
  * for an active one. The parts are read one call each, while the line goes on changing; the log's changes since
  * the head put the copy right.
  */
@@ -689,10 +713,15 @@ if #tokens == 0 then return { next, '', 0 } end
 local out = {}
 for from = 1, #tokens, 1000 do
   local to = math.min(from + 999, #tokens)
-  local packed = redis.call('HMGET', K_ENTRIES, unpack(tokens, from, to))
-  local seen = part ~= 'active' and redis.call('ZMSCORE', K_SEEN, unpack(tokens, from, to)) or {}
+  local users = {}
+  for i = from, to do users[#users + 1] = string.sub(tokens[i], -16) end
+  local packed = redis.call('HMGET', K_ENTRIES, unpack(users))
+  local seen = part ~= 'active' and redis.call('ZMSCORE', K_SEEN, unpack(users)) or {}
   for i = from, to do
-    out[i] = tokens[i] .. '|' .. (seen[i - from + 1] or '') .. '|' .. (packed[i - from + 1] or '')
+    -- The user's entry, if it is still this token's.
+    local entry, owner = packed[i - from + 1], string.sub(tokens[i], 1, -17) .. '|'
+    if not entry or string.sub(entry, 1, #owner) ~= owner then entry = '' end
+    out[i] = tokens[i] .. '|' .. (seen[i - from + 1] or '') .. '|' .. entry
   end
 end
 return { next, table.concat(out, ';'), #tokens }

@@ -128,17 +128,20 @@ export const takeSnapshot = (concert: Concert, knowledge: Knowledge) =>
     const newestOfUser = new Map<number, QueueTokenId>()
     for (const [tokenId, { user }] of knowledge.tokens) newestOfUser.set(user, tokenId)
     const entries = yield* Effect.forEach([...knowledge.tokens], ([tokenId, { user }]) =>
-      Effect.map(queue.status(concert.concertId, tokenId, concert.policy.queue), (found) => {
-        if (Option.isSome(found)) {
-          knowledge.lastEntries.set(tokenId, found.value)
-          return found.value
+      Effect.map(
+        queue.status(concert.concertId, { tokenId, userId: knowledge.users[user]! }, concert.policy.queue),
+        (found) => {
+          if (Option.isSome(found)) {
+            knowledge.lastEntries.set(tokenId, found.value)
+            return found.value
+          }
+          // Only an entry the same user's newer join replaced may vanish; it had ended.
+          const last = knowledge.lastEntries.get(tokenId)
+          if (last === undefined || newestOfUser.get(user) === tokenId)
+            return violated("L5", `queue entry ${tokenId} vanished`)
+          return new QueueEntry({ ...last, status: "expired", position: null, etaSeconds: null, activeUntil: null })
         }
-        // Only an entry the same user's newer join replaced may vanish; it had ended.
-        const last = knowledge.lastEntries.get(tokenId)
-        if (last === undefined || newestOfUser.get(user) === tokenId)
-          return violated("L5", `queue entry ${tokenId} vanished`)
-        return new QueueEntry({ ...last, status: "expired", position: null, etaSeconds: null, activeUntil: null })
-      })
+      )
     )
     return {
       nowMs,
