@@ -24,7 +24,7 @@ import { DateTime, Effect, Exit, ManagedRuntime, Option, Scope } from "effect"
 import { Redis } from "ioredis"
 import { afterAll, assert, describe, it } from "vitest"
 import type { LineCopiesOptions } from "../src/internal/LineCopies.ts"
-import { displayReads } from "../src/internal/LineCopies.ts"
+import { displayReads, makeLineCopies, withLineCopies } from "../src/internal/LineCopies.ts"
 import { LineCopy } from "../src/internal/LineCopy.ts"
 import { parseLogEntry } from "../src/internal/LineLog.ts"
 import { applyLog } from "../src/internal/LineSnapshot.ts"
@@ -37,7 +37,7 @@ import {
   userKeyOf
 } from "../src/internal/LineKeys.ts"
 import type { queueKeyNames } from "../src/internal/scripts.ts"
-import { makeQueue, makeQueueWithCopies, scriptArguments } from "../src/Queue.ts"
+import { lineCallsOf, lineReaderOf, makeQueue, makeQueueWithCopies, scriptArguments } from "../src/Queue.ts"
 import { connect, deleteKeys, redisUrl, runPrefix } from "./support/TestRedis.ts"
 
 const prefix = runPrefix()
@@ -477,4 +477,88 @@ describe("a copy read from the line's keys", () => {
     assert.notStrictEqual(holders.get(asked)!.userId, holders.get(another)!.userId)
     assert.strictEqual(tokens.length, 2_500)
   }, 60_000)
+})
+
+describe("a report of seen waiters that fails", () => {
+  it("is kept and sent again at the next tick, so no waiter it carried loses their place", async () => {
+    const other = connect()
+    clients.push(other)
+    const driver = makeQueue(other, { keyPrefix: prefix })
+    const concertId = newConcert()
+    const policy = new QueuePolicy({ maxActive: 1, activeSeconds: 600, admitPerMinute: null })
+    await Effect.runPromise(
+      Effect.forEach(
+        Array.from({ length: 50 }),
+        () =>
+          Effect.gen(function* () {
+            withHolder(
+              yield* driver.join({
+                tokenId: yield* newId(QueueTokenId),
+                concertId,
+                userId: yield* newId(UserId),
+                policy
+              })
+            )
+          }),
+        { discard: true }
+      )
+    )
+    const members = await other.zrange(keyOf(concertId, "waiting"), "0", "-1")
+    const waiting = members.map(tokenIdOfMember)
+    const users = members.map((member) => member.slice(-userKeyLength))
+    const seenBefore = (await other.zmscore(keyOf(concertId, "seen"), ...users)).map(Number)
+    // An instance whose first report of seen waiters fails on the way, as a connection cut mid-call would fail it.
+    const client = connect()
+    clients.push(client)
+    const real = lineCallsOf(client, prefix)
+    const reports: Array<{ readonly members: ReadonlyArray<string>; readonly failed: boolean }> = []
+    const calls = {
+      ...real,
+      seen: (...args: Parameters<typeof real.seen>) => {
+        const failed = reports.length === 0
+        reports.push({ members: args[3], failed })
+        return failed ? Promise.reject(new Error("the connection was cut")) : real.seen(...args)
+      }
+    }
+    const scope = await Effect.runPromise(Scope.make())
+    scopes.push(scope)
+    const copies = await Effect.runPromise(
+      Scope.provide(scope)(
+        makeLineCopies({
+          keyPrefix: prefix,
+          clock: "server",
+          calls,
+          reader: lineReaderOf(client),
+          copies: { stalenessMs: 1_000, tickMs: 20 }
+        })
+      )
+    )
+    const reader = withLineCopies(makeQueue(client, { keyPrefix: prefix }, copies), copies)
+    // The first poll is the store's and starts the copy; the others are answered from it, with no last-seen time.
+    await Effect.runPromise(poll(reader, concertId, waiting[0]! as QueueTokenId, policy))
+    await until(() => copies.followed().some((f) => f.concertId === concertId && f.answering))
+    const answers = await Effect.runPromise(
+      Effect.forEach(waiting.slice(1), (token) => poll(reader, concertId, token as QueueTokenId, policy))
+    )
+    assert.deepStrictEqual(
+      answers.map((answer) => Option.getOrThrow(answer).position),
+      waiting.slice(1).map((_, i) => i + 2)
+    )
+    // Every waiter the failed report carried is reported again, and the store sees each of them.
+    await until(
+      async () => {
+        const scores = (await other.zmscore(keyOf(concertId, "seen"), ...users.slice(1))).map(Number)
+        return scores.every((score, i) => score > seenBefore[i + 1]!)
+      },
+      10_000,
+      "the report sent again"
+    )
+    const failed = reports.filter((report) => report.failed).flatMap((report) => report.members)
+    const sent = new Set(reports.filter((report) => !report.failed).flatMap((report) => report.members))
+    assert.isAbove(failed.length, 0)
+    assert.deepStrictEqual(
+      failed.filter((member) => !sent.has(member)),
+      []
+    )
+  }, 30_000)
 })
