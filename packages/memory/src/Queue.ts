@@ -84,13 +84,13 @@ const endEntry = (queue: QueueState, record: QueueRecord, nowMs: number): void =
   queue.endedByUser.set(record.userId, record.tokenId)
 }
 
-/** Ends `record` now if its window ran out or it stopped polling, whatever the batch bound left. */
 /** The holder's record: none for a token named with another user's id (the port's `QueueTokenHolder`). */
 const recordOf = (queue: QueueState, holder: QueueTokenHolder): QueueRecord | undefined => {
   const record = queue.entries.get(holder.tokenId)
   return record?.userId === holder.userId ? record : undefined
 }
 
+/** Ends `record` now if its window ran out or it stopped polling, whatever the batch bound left. */
 const settle = (queue: QueueState, record: QueueRecord, nowMs: number): void => {
   if (record.state === "active" && !isStillActive(record.activeUntilMs!, nowMs)) endEntry(queue, record, nowMs)
   else if ((record.state === "waiting" || record.state === "pending") && isAbandoned(record.lastSeenMs, nowMs)) {

@@ -53,6 +53,25 @@ describe("Redis that forgets", () => {
     assert.strictEqual(Option.getOrThrow(await status(concertId, again.entry)).position, 1)
   })
 
+  it("a lost entry passed over at the front leaves its user's newer entry to be dropped after the grace", async () => {
+    const concertId = Effect.runSync(newId(ConcertId))
+    const first = await join(concertId, Effect.runSync(newId(UserId)))
+    const user = Effect.runSync(newId(UserId))
+    const lost = await join(concertId, user)
+    const other = await join(concertId, Effect.runSync(newId(UserId)))
+    // The user's entry alone is lost; they join again, and their old token's place is still in the line.
+    await client.hdel(keyOf(concertId, "entries"), userKeyOf(user))
+    const again = await join(concertId, user)
+    assert.isTrue(again.created)
+    assert.notStrictEqual(again.entry.tokenId, lost.entry.tokenId)
+    // The admission passes over the lost place and admits the next; the user's new entry keeps its sighting.
+    await end(concertId, first.entry)
+    assert.strictEqual(Option.getOrThrow(await status(concertId, other.entry)).status, "active")
+    // The user stops polling: after the grace their new entry is dropped, as any silent waiter's is.
+    await advance(300_000)
+    assert.strictEqual(Option.getOrThrow(await status(concertId, again.entry)).status, "expired")
+  })
+
   it("with the sequence counter lost, a newcomer still queues behind those waiting", async () => {
     const concertId = Effect.runSync(newId(ConcertId))
     const first = await join(concertId, Effect.runSync(newId(UserId)))

@@ -357,8 +357,11 @@ local function admitFront(arriving)
     for i = 1, #front, 2 do
       local token = front[i]
       local e = load(token)
-      redis.call('ZREM', K_SEEN, userKeyOf(token))
-      -- A waiter whose entry was evicted is passed over; the slot goes to the next.
+      -- A waiter whose entry was evicted is passed over; the slot goes to the next. seen holds the user, who may
+      -- wait with another token by now: only an entry of this token, or none, is taken off it.
+      if e or redis.call('HEXISTS', K_ENTRIES, userKeyOf(token)) == 0 then
+        redis.call('ZREM', K_SEEN, userKeyOf(token))
+      end
       if not e then logged('x,' .. tokenKeyOf(token)) end
       if e then
         -- A drawn entry's place lives only in the waiting set, which it has just left.
