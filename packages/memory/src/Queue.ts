@@ -26,6 +26,7 @@ import {
   opensAtMsOf,
   rateCapWindowOf,
   settingsFromPolicy,
+  sightingMsOf,
   waitedAdmissionsOf
 } from "@boxoffice/core"
 import { DateTime, Layer, Option, Result } from "effect"
@@ -187,7 +188,7 @@ const draw = (queue: QueueState): void => {
 /** A join or status call keeps a waiter's place for another grace period. */
 const seen = (record: QueueRecord, nowMs: number): void => {
   // The abandoned-waiter heap catches up lazily, when this entry reaches its top.
-  record.lastSeenMs = nowMs
+  record.lastSeenMs = sightingMsOf(nowMs)
 }
 
 /** The ETA of the waiter at `position`, by core's rule over this queue's admissions. */
@@ -262,7 +263,7 @@ export const layer: Layer.Layer<Queue, never, MemoryStore> = Layer.effect(
             state: pending ? "pending" : "waiting",
             admittedAtMs: null,
             activeUntilMs: null,
-            lastSeenMs: nowMs
+            lastSeenMs: sightingMsOf(nowMs)
           }
           queue.entries.set(record.tokenId, record)
           queue.currentByUser.set(record.userId, record.tokenId)

@@ -15,10 +15,17 @@
  *   node --expose-gc packages/redis/scripts/bench-copies.ts [--quick]
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
-import { QueuePolicy, QueueStatusForDisplay, QueueTokenClaims, type QueueTokenId, type UserId } from "@boxoffice/core"
+import {
+  Limits,
+  QueuePolicy,
+  QueueStatusForDisplay,
+  QueueTokenClaims,
+  type QueueTokenId,
+  type UserId
+} from "@boxoffice/core"
 import { Effect, Exit, Scope } from "effect"
 import { Redis } from "ioredis"
-import { tokenKeyOf, userKeyOf } from "../dist/internal/LineKeys.js"
+import { queueKeyOf, tokenKeyOf, userKeyOf } from "../dist/internal/LineKeys.js"
 import { displayReads } from "../dist/internal/LineCopies.js"
 import { readLine } from "../dist/internal/LineSnapshot.js"
 import { lineReaderOf, makeQueue, makeQueueWithCopies, queueKeys, scriptArguments } from "../dist/Queue.js"
@@ -323,7 +330,20 @@ const report: Record<string, unknown> = {
   const rows = []
   for (const size of quick ? [10_000] : [100_000, 1_000_000]) {
     const usedBefore = Number(/used_memory:(\d+)/.exec(await client.info("memory"))![1])
-    const { concertId } = await fill(size)
+    const { concertId, tokens } = await fill(size)
+    // A line under way keeps a bitmap for each step of the grace, each as long as the line: the last waiter,
+    // sighted in each of the grace's steps, makes every one span it.
+    const last = tokens.at(-1)!
+    const stepMs = Limits.sightingStepSeconds * 1000
+    for (let step = 1; step <= Limits.waitingGraceSeconds / Limits.sightingStepSeconds; step++) {
+      await (client as unknown as Record<string, (...args: Array<unknown>) => Promise<number>>)["boxofficeSeen"]!(
+        ...scriptArguments(prefix, concertId, String(Date.now() + step * stepMs), policy),
+        tokenKeyOf(last) + userKeyOf(holderOf(last).userId)
+      )
+    }
+    const bitmaps = (await client.zrange(queueKeyOf(prefix, concertId, "steps"), 0, -1)).map(
+      (step) => `${queueKeyOf(prefix, concertId, "seen")}:${step.split(",")[0]}`
+    )
     const usedAfter = Number(/used_memory:(\d+)/.exec(await client.info("memory"))![1])
     const keys = queueKeys(prefix, concertId)
     const byKey = await Promise.all(keys.map((key) => client.call("MEMORY", "USAGE", key, "SAMPLES", "0")))
@@ -341,12 +361,13 @@ const report: Record<string, unknown> = {
       waiting: copy.sizes.waiting,
       redisBytesPerWaiter: round((usedAfter - usedBefore) / size, 0),
       keysBytesPerWaiter: round(byKey.reduce<number>((sum, bytes) => sum + Number(bytes ?? 0), 0) / size, 0),
+      stepBitmaps: bitmaps.length,
       logBytesPerWaiter: round(logBytes / size, 1),
       copyReadMs: round(readMs, 0),
       copyHeapMiB: gc === undefined ? null : round(heapBytes / 2 ** 20, 1)
     })
     console.log(JSON.stringify(rows.at(-1)))
-    await client.del(...keys)
+    await client.del(...keys, ...bitmaps)
   }
   report["longLine"] = rows
 }

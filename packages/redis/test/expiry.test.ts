@@ -45,14 +45,22 @@ const end = (concertId: ConcertId, holder: QueueTokenHolder) =>
   runtime.runPromise(Queue.use((queue) => queue.end(concertId, holder, policy)))
 const newConcert = () => Effect.runSync(newId(ConcertId))
 
-/** The expiry in ms of each of the queue's keys that exists: -1 for none. */
+/** The expiry in ms of each of the queue's keys that exists, the steps' bitmaps (`seen:<step>`) among them: -1 for none. */
 const expiries = async (concertId: ConcertId) => {
-  const keys = queueKeys(prefix, concertId)
+  const steps = await client.zrange(queueKeyOf(prefix, concertId, "steps"), 0, -1)
+  const keys = [
+    ...queueKeys(prefix, concertId),
+    ...steps.map((step) => `${queueKeyOf(prefix, concertId, "seen")}:${step.split(",")[0]}`)
+  ]
   const ttls = await Promise.all(keys.map((key) => client.pttl(key)))
   return Object.fromEntries(
-    keys.flatMap((key, i) => (ttls[i] === -2 ? [] : [[key.slice(key.lastIndexOf(":") + 1), ttls[i]!]]))
+    keys.flatMap((key, i) => (ttls[i] === -2 ? [] : [[key.slice(key.lastIndexOf(":v2:") + 4), ttls[i]!]]))
   )
 }
+/** The names of `expiries`, every step's bitmap named `seen:<step>`. */
+const namesOf = (found: Record<string, number>) => [
+  ...new Set(Object.keys(found).map((name) => name.replace(/^seen:\d+$/, "seen:<step>")))
+]
 
 const assertAllExpire = (found: Record<string, number>) => {
   for (const [name, ttlMs] of Object.entries(found)) {
@@ -80,11 +88,12 @@ describe("the expiry of a queue's keys", () => {
     await status(concertId, fourth.entry)
     await status(concertId, fifth.entry)
     const found = await expiries(concertId)
-    assert.sameMembers(Object.keys(found), [
+    assert.sameMembers(namesOf(found), [
       "seq",
       "entries",
       "waiting",
-      "seen",
+      "seen:<step>",
+      "steps",
       "active",
       "admissions",
       "waited",
@@ -112,22 +121,25 @@ describe("the expiry of a queue's keys", () => {
     const concertId = newConcert()
     await join(concertId)
     await join(concertId)
-    const [entries, seen] = [queueKeyOf(prefix, concertId, "entries"), queueKeyOf(prefix, concertId, "seen")]
+    const [entries, steps] = [queueKeyOf(prefix, concertId, "entries"), queueKeyOf(prefix, concertId, "steps")]
     await client.pexpire(entries, 5_000)
     await advance(1_000)
     await join(concertId)
     // A write keeps a key's expiry: the join had nothing to renew.
     assert.isAtMost(await client.pttl(entries), 5_000)
     // A key lost on its own (evicted, say) is made again by the next join, with an expiry.
-    await client.del(seen)
+    await client.del(steps)
     await advance(1_000)
     await join(concertId)
-    assert.isAbove(await client.pttl(seen), expiryMs - 60_000)
+    assert.isAbove(await client.pttl(steps), expiryMs - 60_000)
     assertAllExpire(await expiries(concertId))
   })
 
   it("a poll within ten seconds of the last refresh leaves keys it did not write alone; after that, it refreshes them all", async () => {
     const concertId = newConcert()
+    // Joined a millisecond into a sighting's step, the poll below is in the same step: it writes nothing.
+    const nowMs = await runtime.runPromise(StoreClock.use((clock) => clock.nowMs))
+    await advance(Limits.sightingStepSeconds * 1000 - (nowMs % (Limits.sightingStepSeconds * 1000)) + 1)
     await join(concertId)
     const waiter = await join(concertId)
     // A poll reads the entries and does not write them.

@@ -3,9 +3,19 @@
  * or dropped leaves entries ended or positions intact, never an error, and
  * a rejoin replaces the user's ended entry (O(1) retained per user).
  */
-import { ConcertId, newId, Queue, QueuePolicy, type QueueTokenHolder, QueueTokenId, UserId } from "@boxoffice/core"
+import {
+  ConcertId,
+  Limits,
+  newId,
+  Queue,
+  QueuePolicy,
+  type QueueTokenHolder,
+  QueueTokenId,
+  sightingMsOf,
+  UserId
+} from "@boxoffice/core"
 import { checkEvictionPolicy, queueKeys } from "@boxoffice/redis"
-import { Cause, Effect, Exit, Logger, Option } from "effect"
+import { Cause, DateTime, Effect, Exit, Logger, Option } from "effect"
 import { assert, describe, it } from "vitest"
 import { userKeyOf } from "../src/internal/LineKeys.ts"
 import { queueForFile } from "./support/TestRedis.ts"
@@ -14,15 +24,15 @@ const { advance, client, prefix, runtime } = queueForFile()
 
 const policy = new QueuePolicy({ maxActive: 1, activeSeconds: 10, admitPerMinute: null })
 
-const join = (concertId: ConcertId, userId: UserId) =>
+const join = (concertId: ConcertId, userId: UserId, queuePolicy = policy) =>
   runtime.runPromise(
     Effect.gen(function* () {
       const queue = yield* Queue
-      return yield* queue.join({ tokenId: yield* newId(QueueTokenId), concertId, userId, policy })
+      return yield* queue.join({ tokenId: yield* newId(QueueTokenId), concertId, userId, policy: queuePolicy })
     })
   )
-const status = (concertId: ConcertId, holder: QueueTokenHolder) =>
-  runtime.runPromise(Queue.use((queue) => queue.status(concertId, holder, policy)))
+const status = (concertId: ConcertId, holder: QueueTokenHolder, queuePolicy = policy) =>
+  runtime.runPromise(Queue.use((queue) => queue.status(concertId, holder, queuePolicy)))
 const end = (concertId: ConcertId, holder: QueueTokenHolder) =>
   runtime.runPromise(Queue.use((queue) => queue.end(concertId, holder, policy)))
 
@@ -68,7 +78,8 @@ describe("Redis that forgets", () => {
     await end(concertId, first.entry)
     assert.strictEqual(Option.getOrThrow(await status(concertId, other.entry)).status, "active")
     // The user stops polling: after the grace their new entry is dropped, as any silent waiter's is.
-    await advance(300_000)
+    const joinedAtMs = DateTime.toEpochMillis(again.entry.joinedAt)
+    await advance(sightingMsOf(joinedAtMs) + Limits.waitingGraceSeconds * 1000 - joinedAtMs)
     assert.strictEqual(Option.getOrThrow(await status(concertId, again.entry)).status, "expired")
   })
 
@@ -82,6 +93,27 @@ describe("Redis that forgets", () => {
     assert.strictEqual(second.entry.position, 1)
     assert.strictEqual(third.entry.position, 2)
     assert.isAbove(third.entry.joinSequence, second.entry.joinSequence)
+  })
+
+  it("with the counter and the waiting index lost, a newcomer behind the step's base is still dropped after the grace", async () => {
+    const longPolicy = new QueuePolicy({ maxActive: 1, activeSeconds: 3_600, admitPerMinute: null })
+    const concertId = Effect.runSync(newId(ConcertId))
+    const newUser = () => Effect.runSync(newId(UserId))
+    await join(concertId, newUser(), longPolicy)
+    await join(concertId, newUser(), longPolicy)
+    const third = await join(concertId, newUser(), longPolicy)
+    // The third's poll in the next step makes that step's bitmap, based at the front's sequence, 2.
+    await advance(Limits.sightingStepSeconds * 1000)
+    assert.strictEqual(Option.getOrThrow(await status(concertId, third.entry, longPolicy)).position, 2)
+    await client.del(keyOf(concertId, "seq"), keyOf(concertId, "waiting"))
+    const user = newUser()
+    const newcomer = await join(concertId, user, longPolicy)
+    assert.deepStrictEqual([newcomer.entry.joinSequence, newcomer.entry.position], [1, 1])
+    // Sequence 1 has no bit in a bitmap based at 2: the sorted set keeps the newcomer's sighting.
+    const joinedAtMs = DateTime.toEpochMillis(newcomer.entry.joinedAt)
+    assert.strictEqual(Number(await client.zscore(keyOf(concertId, "seen"), userKeyOf(user))), sightingMsOf(joinedAtMs))
+    await advance(sightingMsOf(joinedAtMs) + Limits.waitingGraceSeconds * 1000 - joinedAtMs)
+    assert.strictEqual(Option.getOrThrow(await status(concertId, newcomer.entry, longPolicy)).status, "expired")
   })
 
   it("with the waiting index lost, a waiter's entry is ended rather than given a made-up place", async () => {

@@ -35,6 +35,8 @@ const statusOf = (concertId: ConcertId, holder: QueueTokenHolder, policy: QueueP
   runtime.runPromise(Queue.use((queue) => queue.status(concertId, holder, policy))).then(Option.getOrThrow)
 const stats = (concertId: ConcertId, policy: QueuePolicy) =>
   runtime.runPromise(Queue.use((queue) => queue.stats(concertId, policy)))
+const end = (concertId: ConcertId, holder: QueueTokenHolder, policy: QueuePolicy) =>
+  runtime.runPromise(Queue.use((queue) => queue.end(concertId, holder, policy)))
 const keyOf = (concertId: ConcertId, name: string) =>
   queueKeys(prefix, concertId).find((key) => key.endsWith(`:${name}`))!
 
@@ -94,5 +96,44 @@ describe("the Redis queue's tidy", () => {
     assert.strictEqual((await stats(concertId, policy)).waiting, 1)
     assert.strictEqual((await stats(concertId, policy)).waiting, 0)
     assert.strictEqual((await stats(concertId, policy)).active, 1)
+  })
+  it("marks each waiter in the step they were last sighted in, and drops a step's bitmap once it is tidied", async () => {
+    const policy = new QueuePolicy({ maxActive: 1, activeSeconds: 86_400, admitPerMinute: null })
+    const concertId = newConcert()
+    const stepMs = Limits.sightingStepSeconds * 1000
+    // The set bits of each step's bitmap, by step.
+    const bitsByStep = async () => {
+      const steps = await client.zrange(keyOf(concertId, "steps"), 0, -1)
+      return Promise.all(steps.map((step) => client.bitcount(`${keyOf(concertId, "seen")}:${step.split(",")[0]}`)))
+    }
+    // A millisecond into a step, so that its end is a step's length less a millisecond away.
+    const startMs = await runtime.runPromise(Clock.currentTimeMillis)
+    await advance(stepMs - (startMs % stepMs) + 1)
+    const first = (await joinWith(runtime, concertId, policy)).entry
+    const [a, b, c] = [
+      (await joinWith(runtime, concertId, policy)).entry,
+      (await joinWith(runtime, concertId, policy)).entry,
+      (await joinWith(runtime, concertId, policy)).entry
+    ]
+    assert.deepStrictEqual([first.status, a.status], ["active", "waiting"])
+    assert.deepStrictEqual(await bitsByStep(), [3])
+    // A poll in the next step moves the waiter's bit there; a poll in the same step writes nothing.
+    await advance(stepMs)
+    await statusOf(concertId, b, policy)
+    await statusOf(concertId, b, policy)
+    assert.deepStrictEqual(await bitsByStep(), [2, 1])
+    // Leaving the line, or being admitted, takes the waiter's bit.
+    await end(concertId, c, policy)
+    await end(concertId, first, policy)
+    assert.strictEqual((await statusOf(concertId, a, policy)).status, "active")
+    assert.deepStrictEqual(await bitsByStep(), [0, 1])
+    // A grace after the first step's end, its bitmap is tidied away; the waiter sighted later keeps their place.
+    await advance(Limits.waitingGraceSeconds * 1000 - 1)
+    assert.strictEqual((await stats(concertId, policy)).waiting, 1)
+    assert.deepStrictEqual(await bitsByStep(), [1])
+    await advance(stepMs)
+    assert.strictEqual((await stats(concertId, policy)).waiting, 0)
+    assert.deepStrictEqual(await bitsByStep(), [])
+    assert.strictEqual(await client.exists(keyOf(concertId, "steps")), 0)
   })
 })

@@ -22,6 +22,7 @@ import {
   QueueSettingsChange,
   QueueTokenId,
   QueueTokenSigner,
+  sightingMsOf,
   type UserId,
   Wallet
 } from "@boxoffice/core"
@@ -289,6 +290,30 @@ export const contractSuite = (adapter: AdapterUnderTest): void => {
           assert.strictEqual((yield* booking.queueStatus(quiet, quietTicket.queueToken)).status, "expired")
           yield* booking.leaveQueue(first.userId, first.token)
           assert.strictEqual((yield* booking.queueStatus(polling, pollingTicket.queueToken)).status, "active")
+        }))
+
+      test("a sighting counts to the end of its step: the place is kept for the grace after that", () =>
+        Effect.gen(function* () {
+          const booking = yield* Booking
+          const concert = yield* createConcert({ queue: { maxActive: 1 } })
+          yield* admitted(concert)
+          // A join one millisecond into a step, so the sighting and the join are apart.
+          const stepMs = Limits.sightingStepSeconds * 1000
+          const startMs = yield* StoreClock.use((c) => c.nowMs)
+          yield* advance(stepMs - (startMs % stepMs) + 1)
+          const quiet = yield* newUser
+          const quietTicket = yield* booking.joinQueue(quiet, concert.concertId)
+          const joinedAtMs = DateTime.toEpochMillis(quietTicket.entry.joinedAt)
+          const sightedAtMs = sightingMsOf(joinedAtMs)
+          assert.strictEqual(sightedAtMs, joinedAtMs + stepMs - 1)
+          const behind = yield* newUser
+          const behindTicket = yield* booking.joinQueue(behind, concert.concertId)
+          // The grace after the join itself has passed: the quiet waiter still holds the place before the others.
+          yield* advance(sightedAtMs + Limits.waitingGraceSeconds * 1000 - 1 - joinedAtMs)
+          assert.strictEqual((yield* booking.queueStatus(behind, behindTicket.queueToken)).position, 2)
+          yield* advance(1)
+          assert.strictEqual((yield* booking.queueStatus(behind, behindTicket.queueToken)).position, 1)
+          assert.strictEqual((yield* booking.queueStatus(quiet, quietTicket.queueToken)).status, "expired")
         }))
 
       test("a user whose entry ended joins again at the back", () =>

@@ -61,6 +61,14 @@ export const Limits = {
    * living is not padded with abandoned tabs (the anchors hold ~5 minutes).
    */
   waitingGraceSeconds: 300,
+  /**
+   * A sighting of a waiter (a join, a poll, a report of a copy's answer) is
+   * recorded as the end of its step of this many seconds (`sightingMsOf`), so
+   * a waiter keeps their place for the grace and at most one step more. A
+   * store then ends its silent waiters a step at a time: Redis keeps one
+   * bitmap a step, a few bytes a waiter, where exact times cost a sorted set.
+   */
+  sightingStepSeconds: 10,
   /** The most abandoned waiters, ended entries, old holds or old idempotency records one store call tidies. */
   queueTidyBatchMax: 1_000,
   /**

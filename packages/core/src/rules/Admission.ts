@@ -86,8 +86,26 @@ export const activeUntilMs = (admittedAtMs: number, policy: Pick<QueuePolicy, "a
 export const isStillActive = (activeUntil: number, nowMs: number): boolean => activeUntil > nowMs
 
 /**
- * A waiter who has not joined or polled for `waitingGraceSeconds` has
- * abandoned their place.
+ * When a sighting at `nowMs` counts as seen: the end of its step of
+ * `sightingStepSeconds` (an instant on a step's end is its own step), so nobody
+ * keeps a place for less than the grace.
+ *
+ * @example
+ * ```ts
+ * import { sightingMsOf } from "@boxoffice/core"
+ * sightingMsOf(12_345) // 20_000
+ * sightingMsOf(20_000) // 20_000
+ * ```
+ * @category rules
+ */
+export const sightingMsOf = (nowMs: number): number => {
+  const stepMs = Limits.sightingStepSeconds * 1000
+  return Math.ceil(nowMs / stepMs) * stepMs
+}
+
+/**
+ * A waiter whose last sighting (`sightingMsOf` of their last join or poll)
+ * is `waitingGraceSeconds` old has abandoned their place.
  *
  * @example
  * ```ts

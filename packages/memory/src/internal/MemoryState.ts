@@ -97,6 +97,7 @@ export interface QueueRecord {
   state: "pending" | "waiting" | "active" | "ended"
   admittedAtMs: number | null
   activeUntilMs: number | null
+  /** The last sighting, as core's `sightingMsOf` records it. */
   lastSeenMs: number
 }
 

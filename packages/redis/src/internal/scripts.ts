@@ -17,14 +17,17 @@
  *
  * A waiter costs Redis one hash member and one member of each set it is in, so both are short (`LineMembers`):
  * `entries` keeps each user's entry by the user's key (16 characters), packed as
- * `token|joinSequence|joinedAtMs|state|admittedAtMs|activeUntilMs` with the token's key (22 characters) and state
- * `p` (pending: joined before the opening), `w` (waiting), `a` (active) or `e` (ended); a set's member is the
+ * `token|joinSequence|joinedAtMs|state|admittedAtMs|activeUntilMs|sightingStep` with the token's key (22
+ * characters) and state `p` (pending: joined before the opening), `w` (waiting), `a` (active) or `e` (ended), and
+ * the step of a waiter's last sighting (`sight`, below; '' for none); a set's member is the
  * token's key followed by the user's, so a script that pops one finds the entry at once. A user has one entry, live
  * or ended, so a rejoin replaces the ended one; a member whose token is no longer its user's entry names nothing.
  * The token and user keys hold no `|`, `,`, `;` or `#`, the separators of entries, replies and the log.
  * A line marked sold out (`soldOut` in `settings`) admits nobody and answers its pending and waiting
  * entries with state `s` (core's queueStatusOf); the entries themselves keep their state and place.
- * A poll does not rewrite its entry: when a waiter was last seen is only its score in `seen`.
+ * A sighting counts at the end of its step (core's sightingMsOf): a waiter who joined while the line was open is
+ * marked in its step's bitmap and its entry names the step (`sight`), so a poll rewrites its entry only when the step
+ * changes; a pending user's sighting is its score in `seen`, kept once drawn.
  * A pending entry is not rewritten by the draw, which only places its token in the waiting set: one
  * found there is waiting, at the place the draw gave it.
  *
@@ -61,7 +64,8 @@ export const queueKeyNames = [
   "ended",
   "settings",
   "pending",
-  "log"
+  "log",
+  "steps"
 ] as const
 
 /**
@@ -81,7 +85,8 @@ const limits = [
   Limits.endedEntryRetentionSeconds * 1000,
   Limits.etaSampleSize,
   Limits.etaWindowSeconds * 1000,
-  60_000
+  60_000,
+  Limits.sightingStepSeconds * 1000
 ].join(", ")
 
 const prelude = `
@@ -91,7 +96,7 @@ local base = string.sub(KEYS[1], 1, -4)
 local K_SEQ, K_ENTRIES, K_WAITING, K_SEEN, K_ACTIVE, K_ADMISSIONS, K_WAITED, K_ENDED, K_SETTINGS, K_PENDING =
   KEYS[1], base .. 'entries', base .. 'waiting', base .. 'seen', base .. 'active',
   base .. 'admissions', base .. 'waited', base .. 'ended', base .. 'settings', base .. 'pending'
-local K_LOG = base .. 'log'
+local K_LOG, K_STEPS = base .. 'log', base .. 'steps'
 -- now also as text, for what the call sends to Redis or answers: Lua formats a number as text with sprintf
 -- each time it is passed or joined, a visible share of Redis's CPU per join.
 local now, nowText
@@ -105,7 +110,13 @@ else
 end
 -- core's Limits, fixed in the script's text: how long a silent waiter keeps a place, the most entries one call
 -- tidies, how long an ended entry is kept, the ETA's sample size and window, the rate cap's window.
-local graceMs, tidyMax, retentionMs, etaSample, etaWindowMs, rateWindowMs = ${limits}
+local graceMs, tidyMax, retentionMs, etaSample, etaWindowMs, rateWindowMs, stepMs = ${limits}
+-- A sighting now counts as seen at the end of its step (core's sightingMsOf).
+local sightedMs = math.ceil(now / stepMs) * stepMs
+local sightedText = tostring(sightedMs)
+-- The step's number, which names its bitmap of waiters sighted in it (see sight()).
+local stepNow = sightedMs / stepMs
+local stepNowText = tostring(stepNow)
 -- When the sale opens (core's isSaleOpen); nil: open at once.
 local opensAt = tonumber(ARGV[5])
 local open = not opensAt or now >= opensAt
@@ -198,10 +209,12 @@ local function entryOf(userKey)
   if not packed then return nil end
   -- One match for the six fields, cheaper for Redis than an iterator over the parts. The numbers stay text: most
   -- calls only answer them, and converting costs Redis more than reading.
-  local t, seq, joined, state, admitted, untilMs = string.match(packed, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
+  local t, seq, joined, state, admitted, untilMs, step =
+    string.match(packed, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
   if not t then error('a queue entry this script cannot read: ' .. packed) end
   local e = { t = t, seq = seq, joined = joined, state = state,
-              admitted = admitted ~= '' and admitted or nil, untilMs = untilMs ~= '' and untilMs or nil }
+              admitted = admitted ~= '' and admitted or nil, untilMs = untilMs ~= '' and untilMs or nil,
+              step = step ~= '' and step or nil }
   if e.state == 'p' then
     local drawn = redis.call('ZSCORE', K_WAITING, t .. userKey)
     if drawn then e.state, e.seq = 'w', drawn end
@@ -218,7 +231,54 @@ end
 
 local function save(member, e, put)
   (put or write)('HSET', K_ENTRIES, userKeyOf(member), table.concat({ e.t, e.seq, e.joined, e.state,
-    e.admitted or '', e.untilMs or '' }, '|'))
+    e.admitted or '', e.untilMs or '', e.step or '' }, '|'))
+end
+
+-- Where each step's bitmap starts, by step number, as this call has read or made them: false for a step with none.
+local stepBases = {}
+local function baseOf(step)
+  local b = stepBases[step]
+  if b == nil then
+    local found = redis.call('ZRANGEBYSCORE', K_STEPS, step, step)
+    b = found[1] and tonumber(string.match(found[1], ',(%d+)$')) or false
+    stepBases[step] = b
+  end
+  return b
+end
+
+-- A waiter who joined while the line was open is sighted in a step's bitmap, not in seen: bit (join sequence -
+-- the step's base) of P{q:C}:seen:<step>, with the step kept in the entry. The bitmap spans the sequences of the
+-- line from its front when the step began (base), so it costs a bit a place of the line, not of the whole sale.
+-- K_STEPS lists the steps' bitmaps, scored by step, member 'step,base'. Answers whether the entry's step changed
+-- (the caller saves it); a sighting in the step already recorded writes nothing. A new entry behind the step's base
+-- (only a lost counter and waiting set can make one) is sighted in seen instead, as a pending user is.
+local function unsight(e)
+  local b = e.step and baseOf(tonumber(e.step))
+  if b and tonumber(e.seq) >= b then redis.call('SETBIT', K_SEEN .. ':' .. e.step, tonumber(e.seq) - b, 0) end
+end
+local function sight(member, e)
+  if e.step == stepNowText then return false end
+  local seq = tonumber(e.seq)
+  local b = baseOf(stepNow)
+  if not b then
+    local front = redis.call('ZRANGE', K_WAITING, 0, 0, 'WITHSCORES')
+    b = math.min(seq, tonumber(front[2]) or seq)
+    write('ZADD', K_STEPS, stepNowText, stepNowText .. ',' .. b)
+    stepBases[stepNow] = b
+    write('SETBIT', K_SEEN .. ':' .. stepNowText, seq - b, 1)
+  elseif seq >= b then
+    redis.call('SETBIT', K_SEEN .. ':' .. stepNowText, seq - b, 1)
+  else
+    if not e.step then
+      if redis.call('ZADD', K_SEEN, sightedText, userKeyOf(member)) == 1 then written[K_SEEN] = true end
+      dueAt(sightedMs + graceMs)
+    end
+    return false
+  end
+  unsight(e)
+  e.step = stepNowText
+  dueAt(sightedMs + graceMs)
+  return true
 end
 
 -- Ends an entry. A missing one (evicted) only leaves the indexes: it is ended already.
@@ -235,7 +295,7 @@ local function finish(token, e)
   end
   if e.state == 'w' then
     redis.call('ZREM', K_WAITING, token)
-    redis.call('ZREM', K_SEEN, userKeyOf(token))
+    if e.step then unsight(e) else redis.call('ZREM', K_SEEN, userKeyOf(token)) end
   elseif e.state == 'p' then
     redis.call('SREM', K_PENDING, token)
     redis.call('ZREM', K_SEEN, userKeyOf(token))
@@ -244,7 +304,7 @@ local function finish(token, e)
     activeCount = nil
   end
   e.state = 'e'
-  e.untilMs = nil
+  e.untilMs, e.step = nil, nil
   save(token, e)
   write('ZADD', K_ENDED, nowText, token)
   dueAt(now + retentionMs)
@@ -307,12 +367,36 @@ local function tidy()
   if tidyAtMs and now < tidyAtMs then return end
   for _, userKey in ipairs(redis.call('ZRANGEBYSCORE', K_SEEN, '-inf', now - graceMs, 'LIMIT', 0, tidyMax)) do
     local e = entryOf(userKey)
-    if e and (e.state == 'w' or e.state == 'p') then
+    if e and (e.state == 'w' or e.state == 'p') and not e.step then
       finish(e.t .. userKey, e)
     else
       -- The user's entry was lost, or is no longer pending or waiting: nothing to end.
       redis.call('ZREM', K_SEEN, userKey)
     end
+  end
+  -- Each step's bitmap falls due a grace after the step's end: its waiters still sighted last in it are ended.
+  -- A bit is cleared as it is read, so a tidy cut short by its bound goes on where it stopped.
+  local budget = tidyMax
+  while budget > 0 do
+    local first = redis.call('ZRANGE', K_STEPS, 0, 0, 'WITHSCORES')
+    if not first[1] or tonumber(first[2]) * stepMs > now - graceMs then break end
+    local step, key = tonumber(first[2]), K_SEEN .. ':' .. first[2]
+    local b = tonumber(string.match(first[1], ',(%d+)$'))
+    local fromByte = 0
+    while budget > 0 do
+      local bit = redis.call('BITPOS', key, 1, fromByte)
+      if bit < 0 then break end
+      fromByte = math.floor(bit / 8)
+      redis.call('SETBIT', key, bit, 0)
+      budget = budget - 1
+      local member = redis.call('ZRANGEBYSCORE', K_WAITING, b + bit, b + bit, 'LIMIT', 0, 1)[1]
+      local e = member and load(member)
+      if e and e.step and tonumber(e.step) == step then finish(member, e) end
+    end
+    if budget == 0 then break end
+    redis.call('DEL', key)
+    redis.call('ZREM', K_STEPS, first[1])
+    stepBases[step] = false
   end
   for _, token in ipairs(redis.call('ZRANGEBYSCORE', K_ACTIVE, '-inf', now, 'LIMIT', 0, tidyMax)) do
     finish(token, load(token))
@@ -326,8 +410,9 @@ local function tidy()
   if open and opensAt then draw() end
   local at = now + tidyEveryMs
   local function sooner(ms) if ms and ms < at then at = ms end end
-  local seen, ended, admitted = earliest(K_SEEN), earliest(K_ENDED), earliest(K_ADMISSIONS)
+  local seen, ended, admitted, step = earliest(K_SEEN), earliest(K_ENDED), earliest(K_ADMISSIONS), earliest(K_STEPS)
   sooner(seen and seen + graceMs)
+  sooner(step and step * stepMs + graceMs)
   sooner(earliest(K_ACTIVE))
   sooner(ended and ended + retentionMs)
   sooner(admitted and admitted + rateWindowMs)
@@ -359,7 +444,10 @@ local function admitFront(arriving)
       local e = load(token)
       -- A waiter whose entry was evicted is passed over; the slot goes to the next. seen holds the user, who may
       -- wait with another token by now: only an entry of this token, or none, is taken off it.
-      if e or redis.call('HEXISTS', K_ENTRIES, userKeyOf(token)) == 0 then
+      if e and e.step then
+        unsight(e)
+        e.step = nil
+      elseif e or redis.call('HEXISTS', K_ENTRIES, userKeyOf(token)) == 0 then
         redis.call('ZREM', K_SEEN, userKeyOf(token))
       end
       if not e then logged('x,' .. tokenKeyOf(token)) end
@@ -407,8 +495,12 @@ local function touch()
   if not touchedMs or now < touchedMs or now - touchedMs >= touchEveryMs then
     redis.call('HSET', K_SETTINGS, 'touchedMs', nowText)
     for _, key in ipairs({ K_SEQ, K_ENTRIES, K_WAITING, K_SEEN, K_ACTIVE, K_ADMISSIONS, K_WAITED, K_ENDED,
-      K_SETTINGS, K_PENDING, K_LOG }) do
+      K_SETTINGS, K_PENDING, K_LOG, K_STEPS }) do
       redis.call('PEXPIRE', key, ttlMs)
+    end
+    -- The steps' bitmaps, about one a step of the grace.
+    for _, step in ipairs(redis.call('ZRANGE', K_STEPS, 0, -1)) do
+      redis.call('PEXPIRE', K_SEEN .. ':' .. string.match(step, '^(%d+)'), ttlMs)
     end
   else
     for key in pairs(written) do redis.call('PEXPIRE', key, ttlMs) end
@@ -429,6 +521,9 @@ local function reconcile(token, e)
     or (e.state == 'p' and redis.call('SISMEMBER', K_PENDING, token) == 0)
     or (e.state == 'a' and (tonumber(e.untilMs) <= now or not redis.call('ZSCORE', K_ACTIVE, token))) then
     finish(token, e)
+  elseif e.step then
+    -- Sighted in a step: the entry says which, so the check costs no call.
+    if tonumber(e.step) * stepMs <= now - graceMs then finish(token, e) end
   elseif (e.state == 'w' or e.state == 'p') and not (tidyAtMs and now < tidyAtMs) then
     local seenMs = redis.call('ZSCORE', K_SEEN, userKeyOf(token))
     if seenMs and tonumber(seenMs) <= now - graceMs then finish(token, e) end
@@ -438,9 +533,11 @@ end
 -- A waiter is seen: only its user's score in K_SEEN moves (seen holds users' keys, the shortest name of a waiter).
 -- ZADD answers 1 for a new member, which may be a new key.
 local function refresh(token, e)
-  if e.state == 'w' or e.state == 'p' then
-    if redis.call('ZADD', K_SEEN, nowText, userKeyOf(token)) == 1 then written[K_SEEN] = true end
-    dueAt(now + graceMs)
+  if e.step then
+    if sight(token, e) then save(token, e) end
+  elseif e.state == 'w' or e.state == 'p' then
+    if redis.call('ZADD', K_SEEN, sightedText, userKeyOf(token)) == 1 then written[K_SEEN] = true end
+    dueAt(sightedMs + graceMs)
   end
 end
 
@@ -514,12 +611,12 @@ local function joinOne(userKey, tokenKey)
     local e = { t = tokenKey, seq = '0', joined = nowText, state = 'p' }
     save(token, e, put)
     put('SADD', K_PENDING, token)
-    put('ZADD', K_SEEN, nowText, userKey)
-    dueAt(now + graceMs)
+    put('ZADD', K_SEEN, sightedText, userKey)
+    dueAt(sightedMs + graceMs)
     logged(table.concat({ 'j', tokenKey, '0', nowText, 'p' }, ','), true)
     return view(token, e, '1')
   end
-  local put = writerFor(K_SEQ, K_ENTRIES, K_WAITING, K_SEEN)
+  local put = writerFor(K_SEQ, K_ENTRIES, K_WAITING)
   -- The counter starts again at 1 only when its key was lost (evicted or expired): then a newcomer must not pass
   -- those already waiting.
   local seq = put('INCR', K_SEQ)
@@ -532,10 +629,9 @@ local function joinOne(userKey, tokenKey)
     end
   end
   local e = { t = tokenKey, seq = tostring(seq), joined = nowText, state = 'w' }
-  save(token, e, put)
   put('ZADD', K_WAITING, e.seq, token)
-  put('ZADD', K_SEEN, nowText, userKey)
-  dueAt(now + graceMs)
+  sight(token, e)
+  save(token, e, put)
   logged(table.concat({ 'j', tokenKey, e.seq, nowText, 'w' }, ','), true)
   arrivalAdmitted = nil
   admitFront(token)
@@ -659,13 +755,22 @@ return reply
 export const seenScript = `${prelude}
 local seenCount = 0
 for i = 6, #ARGV do
-  local userKey = string.sub(ARGV[i], -16)
-  local seenMs = redis.call('ZSCORE', K_SEEN, userKey)
-  if seenMs and tonumber(seenMs) > now - graceMs then
-    redis.call('ZADD', K_SEEN, nowText, userKey)
-    seenCount = seenCount + 1
+  local member = ARGV[i]
+  local e = load(member)
+  if e and e.step then
+    if e.state == 'w' and tonumber(e.step) * stepMs > now - graceMs then
+      if sight(member, e) then save(member, e) end
+      seenCount = seenCount + 1
+    end
+  elseif e and (e.state == 'w' or e.state == 'p') then
+    local seenMs = redis.call('ZSCORE', K_SEEN, userKeyOf(member))
+    if seenMs and tonumber(seenMs) > now - graceMs then
+      redis.call('ZADD', K_SEEN, sightedText, userKeyOf(member))
+      seenCount = seenCount + 1
+    end
   end
 end
+touch()
 return seenCount
 `
 
