@@ -12,6 +12,7 @@ import {
   QueuePolicy,
   type QueueTokenHolder,
   QueueTokenId,
+  sightingMsOf,
   UserId
 } from "@boxoffice/core"
 import { queueKeys, RedisQueue } from "@boxoffice/redis"
@@ -88,11 +89,12 @@ describe("the Redis queue's tidy", () => {
     const policy = new QueuePolicy({ maxActive: 1, activeSeconds: 86_400, admitPerMinute: null })
     const concertId = newConcert()
     const silent = Limits.queueTidyBatchMax + 1
+    const joinedAtMs = await runtime.runPromise(Clock.currentTimeMillis)
     await joinWith(runtime, concertId, policy)
     for (let i = 0; i < silent; i++) await joinWith(runtime, concertId, policy)
     assert.strictEqual((await stats(concertId, policy)).waiting, silent)
     // Every waiter falls silent past the grace period: one call drops a batch, the next the rest.
-    await advance(Limits.waitingGraceSeconds * 1000 + 1)
+    await advance(sightingMsOf(joinedAtMs) + Limits.waitingGraceSeconds * 1000 - joinedAtMs)
     assert.strictEqual((await stats(concertId, policy)).waiting, 1)
     assert.strictEqual((await stats(concertId, policy)).waiting, 0)
     assert.strictEqual((await stats(concertId, policy)).active, 1)

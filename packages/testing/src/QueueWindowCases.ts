@@ -7,7 +7,7 @@
  *
  * @since 0.3.0
  */
-import { Booking, Limits, type QueueTicket, type UserId } from "@boxoffice/core"
+import { Booking, Limits, type QueueTicket, sightingMsOf, type UserId } from "@boxoffice/core"
 import { DateTime, Effect, Result } from "effect"
 import { assert, describe, it } from "vitest"
 import type { AdapterUnderTest } from "./AdapterUnderTest.ts"
@@ -146,12 +146,15 @@ const lineWithSilentWaiters = (opensInMs: number | null) =>
     const keptAt = [0, 550, 1100, 1650, count + 4]
     const keepers = keptAt.map((i) => byPlace[i]!)
     const silent = byPlace.filter((_, i) => !keptAt.includes(i))
-    yield* StoreClock.use((clock) => clock.advance(Limits.waitingGraceSeconds * 1000 - 1))
+    // To a millisecond before the grace ends, counted from the end of the joins' sighting step (`sightingMsOf`).
+    const sightedMs = sightingMsOf(Math.max(...tickets.map((ticket) => DateTime.toEpochMillis(ticket.entry.joinedAt))))
+    const beforeMs = yield* nowMs
+    yield* StoreClock.use((clock) => clock.advance(sightedMs + Limits.waitingGraceSeconds * 1000 - 1 - beforeMs))
     for (const [i, { ticket, userId }] of keepers.entries()) {
       const entry = yield* booking.queueStatus(userId, ticket.queueToken)
       assert.deepStrictEqual([entry.status, entry.position], [state, opensInMs === null ? keptAt[i]! + 1 : null])
     }
-    // A waiter counts as gone once last seen <= now - grace: at the grace itself, every silent one is.
+    // A waiter counts as gone once last sighted <= now - grace: at the grace itself, every silent one is.
     yield* StoreClock.use((clock) => clock.advance(1))
     // Greatest token id first: a store that tidies by (last seen, token id) leaves those last, so each of the next
     // two calls reads an entry past the grace that its own tidy-up left.
