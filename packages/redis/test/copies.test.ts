@@ -10,6 +10,7 @@
  */
 import {
   ConcertId,
+  Limits,
   newId,
   type Queue,
   type QueueEntry,
@@ -17,6 +18,7 @@ import {
   QueueStatusForDisplay,
   QueueTokenClaims,
   QueueTokenId,
+  sightingMsOf,
   UserId
 } from "@boxoffice/core"
 import { StoreClock, startTcpProxy, suiteEpochMs } from "@boxoffice/testing"
@@ -27,7 +29,7 @@ import type { LineCopiesOptions } from "../src/internal/LineCopies.ts"
 import { displayReads, makeLineCopies, withLineCopies } from "../src/internal/LineCopies.ts"
 import { LineCopy } from "../src/internal/LineCopy.ts"
 import { parseLogEntry } from "../src/internal/LineLog.ts"
-import { applyLog } from "../src/internal/LineSnapshot.ts"
+import { applyLog, readLine } from "../src/internal/LineSnapshot.ts"
 import { memberOf, queueKeyOf, tokenIdOfMember, tokenKeyOf, userKeyOf } from "../src/internal/LineKeys.ts"
 import type { queueKeyNames } from "../src/internal/scripts.ts"
 import { lineCallsOf, lineReaderOf, makeQueue, makeQueueWithCopies, scriptArguments } from "../src/Queue.ts"
@@ -480,6 +482,36 @@ const reportedAll = (reports: ReadonlyArray<SeenReport>, members: ReadonlyArray<
 }
 
 describe("a copy read from the line's keys", () => {
+  it("answers a waiter it knows nothing of only while the line's earliest sighting is within the grace", async () => {
+    const client = connect()
+    clients.push(client)
+    makeQueue(client, { keyPrefix: prefix })
+    const concertId = newConcert()
+    const policy = new QueuePolicy({ maxActive: 1, activeSeconds: 3_600, admitPerMinute: null })
+    const joinedAtMs = Date.now()
+    const tokens: Array<QueueTokenId> = []
+    const commands = client as unknown as Record<string, (...args: Array<string>) => Promise<string>>
+    for (let i = 0; i < 3; i++) {
+      const token = Effect.runSync(newId(QueueTokenId))
+      const userId = Effect.runSync(newId(UserId))
+      tokens.push(token)
+      holders.set(token, QueueTokenClaims.trusted({ tokenId: token, userId, concertId, issuedAtMs: joinedAtMs }))
+      await commands["boxofficeJoin"]!(
+        ...scriptArguments(prefix, concertId, String(joinedAtMs), policy).map(String),
+        userKeyOf(userId),
+        tokenKeyOf(token)
+      )
+    }
+    // The copy reads the waiting set alone: it does not know when the store last saw the two waiting.
+    const copy = await readLine(lineReaderOf(client), keyOf(concertId, "seq"))
+    const waiter = tokens[2]!
+    const graceEndsMs = sightingMsOf(joinedAtMs) + Limits.waitingGraceSeconds * 1000
+    const before = copy.answer(concertId, waiter, holders.get(waiter)!, policy, graceEndsMs - 1)
+    assert.deepStrictEqual([before?.status, before?.position], ["waiting", 2])
+    // From the end of the earliest sighting's grace, the store may have ended any of them: it answers.
+    assert.isUndefined(copy.answer(concertId, waiter, holders.get(waiter)!, policy, graceEndsMs))
+  })
+
   it("answers waiters whose last-seen time it does not know, and reports every one of them at its next tick", async () => {
     const concertId = newConcert()
     const policy = new QueuePolicy({ maxActive: 1, activeSeconds: 600, admitPerMinute: null })

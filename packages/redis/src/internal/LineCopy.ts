@@ -60,6 +60,8 @@ export interface LineSnapshotHead {
   /** Token and time of each admission still in the rate cap's window, and of the ETA's waited sample. */
   readonly admissions: ReadonlyArray<readonly [string, number]>
   readonly waited: ReadonlyArray<readonly [string, number]>
+  /** The line's earliest sighting when the snapshot began (null: nobody pending or waiting was sighted). */
+  readonly earliestSightingMs: number | null
 }
 
 /** A pending or active entry as the snapshot read it; waiters come from the waiting set alone (`loadWaiter`). */
@@ -163,6 +165,12 @@ export class LineCopy {
   private soldOut = false
   private readonly admissions = new TimedTokens()
   private readonly waited = new TimedTokens()
+  /**
+   * Until when a waiter whose last sighting this copy does not know (read from the keys) is still in the store's
+   * line for certain: the snapshot's earliest sighting plus the grace. After it such a waiter may be past the grace,
+   * so the store answers.
+   */
+  private unknownSeenAnswerableUntilMs = Number.POSITIVE_INFINITY
   /** The last log entry applied: its counter and its id. */
   counter = 0
   lastId = "0-0"
@@ -183,6 +191,9 @@ export class LineCopy {
     copy.lastId = head.lastId
     copy.settings = head.settings
     copy.soldOut = head.soldOut
+    if (head.earliestSightingMs !== null) {
+      copy.unknownSeenAnswerableUntilMs = head.earliestSightingMs + Limits.waitingGraceSeconds * 1000
+    }
     for (const [token, atMs] of head.admissions) copy.admissions.add(token, atMs)
     for (const [token, atMs] of head.waited) copy.waited.add(token, atMs)
     return copy
@@ -330,9 +341,11 @@ export class LineCopy {
     // An active entry's answer decides (L6): the store's.
     if (state === "a") return undefined
     // Near the grace by what this instance knows, the waiter may be gone or about to be: the store judges and sees.
-    // A waiter whose last-seen time the copy does not know is answered, and reported at once (`noteSeen`).
+    // A waiter whose last-seen time the copy does not know is answered, and reported at once (`noteSeen`), while
+    // the snapshot's earliest sighting says the store holds every waiter it read.
     const seenAtMs = this.entries.seenAtMs(slot)
     if (seenAtMs !== undefined && nowMs - seenAtMs > copyAnswersWithinSeenMs) return undefined
+    if (seenAtMs === undefined && nowMs >= this.unknownSeenAnswerableUntilMs) return undefined
     const sequence = this.entries.sequence(slot)
     const opensAtMs = opensAtMsOf(policy)
     const open = isSaleOpen(opensAtMs, nowMs)

@@ -122,7 +122,19 @@ export const applyLog = (copy: LineCopy, entries: ReadonlyArray<LineLogEntry>, o
 export const readLine = async (reader: LineReader, seqKey: string): Promise<LineCopy> => {
   const logKey = `${seqKey.slice(0, -3)}log`
   const head = (await reader.snapshot(seqKey, "head")) as Array<string | number>
-  const [maxActive, activeMs, rate, paused, soldOut, counter, lastId, admissions, waited, entryCount] = head.map(String)
+  const [
+    maxActive,
+    activeMs,
+    rate,
+    paused,
+    soldOut,
+    counter,
+    lastId,
+    admissions,
+    waited,
+    entryCount,
+    earliestSighting
+  ] = head.map(String)
   const copy = LineCopy.fromHead(
     {
       counter: Number(counter),
@@ -133,7 +145,8 @@ export const readLine = async (reader: LineReader, seqKey: string): Promise<Line
           : { maxActive: Number(maxActive), activeMs: Number(activeMs), rate: Number(rate), paused: paused === "1" },
       soldOut: soldOut === "1",
       admissions: pairsOf(admissions!),
-      waited: pairsOf(waited!)
+      waited: pairsOf(waited!),
+      earliestSightingMs: earliestSighting === undefined || earliestSighting === "" ? null : Number(earliestSighting)
     },
     // Room for the line as it stood, and for some growth while it is read.
     Math.ceil(Number(entryCount ?? 0) * 1.1)
