@@ -3,7 +3,16 @@
  * there is room under both, every waiter is admitted.
  */
 import { assert, describe, it } from "vitest"
-import { activeUntilMs, admissionsAllowed, admissionsInWindow, isStillActive, QueuePolicy } from "../src/index.ts"
+import {
+  activeUntilMs,
+  admissionsAllowed,
+  admissionsInWindow,
+  isAbandoned,
+  isStillActive,
+  Limits,
+  QueuePolicy,
+  sightingMsOf
+} from "../src/index.ts"
 
 const policy = (maxActive: number, admitPerMinute: number | null) =>
   new QueuePolicy({ maxActive, activeSeconds: 600, admitPerMinute })
@@ -87,5 +96,30 @@ describe("windows", () => {
     assert.strictEqual(until, 601_000)
     assert.isTrue(isStillActive(until, 600_999))
     assert.isFalse(isStillActive(until, 601_000))
+  })
+})
+
+describe("sightingMsOf", () => {
+  const stepMs = Limits.sightingStepSeconds * 1000
+  const graceMs = Limits.waitingGraceSeconds * 1000
+
+  it("counts a sighting at the end of its step; one on a step's end is that step's", () => {
+    assert.deepStrictEqual([0, 1, stepMs - 1, stepMs, stepMs + 1].map(sightingMsOf), [
+      0,
+      stepMs,
+      stepMs,
+      stepMs,
+      2 * stepMs
+    ])
+  })
+
+  it("keeps a place for the grace after the sighting, and at most a step more", () => {
+    for (const seenAtMs of [1, stepMs / 2, stepMs, 12_345_678]) {
+      const sightedMs = sightingMsOf(seenAtMs)
+      assert.isAtLeast(sightedMs, seenAtMs)
+      assert.isBelow(sightedMs, seenAtMs + stepMs)
+      assert.isFalse(isAbandoned(sightedMs, seenAtMs + graceMs - 1))
+      assert.isTrue(isAbandoned(sightedMs, sightedMs + graceMs))
+    }
   })
 })
