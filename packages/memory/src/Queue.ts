@@ -273,7 +273,7 @@ export const layer: Layer.Layer<Queue, never, MemoryStore> = Layer.effect(
             queue.tokenBySequence.set(record.joinSequence, record.tokenId)
             queue.line.insert(record.joinSequence)
           }
-          queue.waitingBySeen.push(nowMs, record.tokenId)
+          queue.waitingBySeen.push(record.lastSeenMs, record.tokenId)
           admit(queue, request.policy, nowMs, record.tokenId)
           return Result.succeed({ entry: toEntry(queue, record, request.policy, nowMs), created: true })
         }),

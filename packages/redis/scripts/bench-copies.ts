@@ -28,7 +28,7 @@ import { Redis } from "ioredis"
 import { queueKeyOf, tokenKeyOf, userKeyOf } from "../dist/internal/LineKeys.js"
 import { displayReads } from "../dist/internal/LineCopies.js"
 import { readLine } from "../dist/internal/LineSnapshot.js"
-import { lineReaderOf, makeQueue, makeQueueWithCopies, queueKeys, scriptArguments } from "../dist/Queue.js"
+import { lineCallsOf, lineReaderOf, makeQueue, makeQueueWithCopies, queueKeys, scriptArguments } from "../dist/Queue.js"
 
 const quick = process.argv.includes("--quick")
 const url = process.env["BOXOFFICE_TEST_REDIS"] ?? "redis://127.0.0.1:6379"
@@ -188,9 +188,8 @@ const report: Record<string, unknown> = {
   const withCopies = await instanceWithCopies()
   await Effect.runPromise(poll(withCopies, concertId, tokens.at(-1)!))
   const followMs = await untilAnswering(withCopies.copies, concertId)
-  // A copy read from the keys does not know when its waiters were last seen: it reports each at their first
-  // answer. That pass is measured on its own; the rounds after it are the steady state, whose reports (each
-  // waiter once a minute) the pass's cost per waiter gives.
+  // A copy read from the keys knows when the store last saw each waiter from the steps' bitmaps: its first answer
+  // to each is measured on its own, then the steady state.
   const firstAnswers = await pollAt(withCopies, concertId, tokens, perSecond, 0, true)
   const fromCopyBefore = displayReads.fromCopy
   const copiesOn = await pollAt(withCopies, concertId, tokens, perSecond, seconds)
@@ -199,6 +198,20 @@ const report: Record<string, unknown> = {
   const plain = plainInstance()
   const copiesOff = await pollAt(plain, concertId, tokens, perSecond, seconds)
   await plain.close()
+  // The seen reports of the steady state, each waiter once a minute, 1,000 to a call and 10 calls at once, as
+  // the copies send them: a step later, so that each moves the waiter's bit.
+  const calls = lineCallsOf(client, prefix)
+  const members = tokens.map((token) => tokenKeyOf(token) + userKeyOf(holderOf(token).userId))
+  const reportAtMs = String(Date.now() + Limits.sightingStepSeconds * 1000)
+  const cpuBeforeReports = await redisCpuUs()
+  for (let from = 0; from < members.length; from += 10_000) {
+    await Promise.all(
+      Array.from({ length: 10 }, (_, k) =>
+        calls.seen(concertId, reportAtMs, policy, members.slice(from + k * 1_000, from + (k + 1) * 1_000))
+      )
+    )
+  }
+  const seenReportRedisCpuUsPerWaiter = round((await redisCpuUs()) - cpuBeforeReports, 0) / members.length
   report["polls"] = {
     waiters,
     targetPollsPerSecond: perSecond,
@@ -206,7 +219,8 @@ const report: Record<string, unknown> = {
     followMs: round(followMs, 0),
     firstAnswers,
     copiesOn: { ...copiesOn, answeredFromCopy },
-    copiesOff
+    copiesOff,
+    seenReportRedisCpuUsPerWaiter: round(seenReportRedisCpuUsPerWaiter, 2)
   }
   console.log(JSON.stringify({ polls: report["polls"] }))
   await client.del(...queueKeys(prefix, concertId))

@@ -113,6 +113,7 @@ export const lineReaderOf = (client: RedisClient): LineReader => {
   const redis = withScripts(client)
   return {
     snapshot: (key, ...args) => redis.boxofficeSnapshot(key, ...args),
+    bitmap: (key) => client.getBuffer(key),
     range: (key, afterId, count) =>
       client.xrange(key, `(${afterId}`, "+", "COUNT", count) as Promise<Array<[string, Array<string>]>>
   }

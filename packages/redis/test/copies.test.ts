@@ -27,7 +27,7 @@ import { Redis } from "ioredis"
 import { afterAll, assert, describe, it } from "vitest"
 import type { LineCopiesOptions } from "../src/internal/LineCopies.ts"
 import { displayReads, makeLineCopies, withLineCopies } from "../src/internal/LineCopies.ts"
-import { LineCopy } from "../src/internal/LineCopy.ts"
+import { copyAnswersWithinSeenMs, LineCopy } from "../src/internal/LineCopy.ts"
 import { parseLogEntry } from "../src/internal/LineLog.ts"
 import { applyLog, readLine } from "../src/internal/LineSnapshot.ts"
 import { memberOf, queueKeyOf, tokenIdOfMember, tokenKeyOf, userKeyOf } from "../src/internal/LineKeys.ts"
@@ -404,14 +404,22 @@ describe("a copy whose log was trimmed", () => {
 })
 
 /**
- * `count` waiters joined on an instance without copies, so that a copy read from the keys does not know when the
- * store last saw them: their members and tokens, in the line's order.
+ * `count` users who joined before the opening on an instance without copies and were drawn into the line at it: a
+ * copy read from the keys does not know when the store last saw them (drawn waiters are sighted in `seen`, which it
+ * does not read). Their members and tokens in the line's order (the first drawn was admitted), and the sale's policy.
  */
-const joinBehindTheBack = async (concertId: ConcertId, policy: QueuePolicy, count: number) => {
+const drawnBehindTheBack = async (concertId: ConcertId, count: number) => {
   const other = connect()
   clients.push(other)
   const driver = makeQueue(other, { keyPrefix: prefix })
-  await Effect.runPromise(
+  const opensAtMs = Date.now() + 2_000
+  const policy = new QueuePolicy({
+    maxActive: 1,
+    activeSeconds: 600,
+    admitPerMinute: null,
+    opensAt: DateTime.makeUnsafe(opensAtMs)
+  })
+  const statuses = await Effect.runPromise(
     Effect.forEach(
       Array.from({ length: count }),
       () =>
@@ -422,13 +430,18 @@ const joinBehindTheBack = async (concertId: ConcertId, policy: QueuePolicy, coun
             userId: yield* newId(UserId),
             policy
           })
-          withHolder(joined)
+          return withHolder(joined).entry.status
         }),
-      { concurrency: 64, discard: true }
+      { concurrency: 64 }
     )
   )
+  assert.deepStrictEqual([...new Set(statuses)], ["pending"])
+  // The opening is a time on Redis's clock, which is the wall clock: the draw waits for it.
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, opensAtMs - Date.now() + 50)))
+  await Effect.runPromise(driver.stats(concertId, policy))
   const members = await other.zrange(keyOf(concertId, "waiting"), "0", "-1")
-  return { members, tokens: members.map((member) => tokenIdOfMember(member) as QueueTokenId) }
+  assert.strictEqual(members.length, count - 1)
+  return { members, tokens: members.map((member) => tokenIdOfMember(member) as QueueTokenId), policy }
 }
 
 /** A report of seen waiters, with how many of them the store saw (null: the report failed on the way). */
@@ -482,41 +495,65 @@ const reportedAll = (reports: ReadonlyArray<SeenReport>, members: ReadonlyArray<
 }
 
 describe("a copy read from the line's keys", () => {
-  it("answers a waiter it knows nothing of only while the line's earliest sighting is within the grace", async () => {
+  it("knows from the steps' bitmaps when the store last saw each waiter, and asks the store past that", async () => {
     const client = connect()
     clients.push(client)
     makeQueue(client, { keyPrefix: prefix })
-    const concertId = newConcert()
-    const policy = new QueuePolicy({ maxActive: 1, activeSeconds: 3_600, admitPerMinute: null })
-    const joinedAtMs = Date.now()
-    const tokens: Array<QueueTokenId> = []
-    const commands = client as unknown as Record<string, (...args: Array<string>) => Promise<string>>
-    for (let i = 0; i < 3; i++) {
-      const token = Effect.runSync(newId(QueueTokenId))
-      const userId = Effect.runSync(newId(UserId))
-      tokens.push(token)
-      holders.set(token, QueueTokenClaims.trusted({ tokenId: token, userId, concertId, issuedAtMs: joinedAtMs }))
-      await commands["boxofficeJoin"]!(
-        ...scriptArguments(prefix, concertId, String(joinedAtMs), policy).map(String),
-        userKeyOf(userId),
-        tokenKeyOf(token)
-      )
+    const commands = client as unknown as Record<string, (...args: Array<string>) => Promise<unknown>>
+    /** Three users join at `atMs`, behind the copy's back; their tokens. */
+    const joinThree = async (concertId: ConcertId, policy: QueuePolicy, atMs: number) => {
+      const tokens: Array<QueueTokenId> = []
+      for (let i = 0; i < 3; i++) {
+        const token = Effect.runSync(newId(QueueTokenId))
+        const userId = Effect.runSync(newId(UserId))
+        tokens.push(token)
+        holders.set(token, QueueTokenClaims.trusted({ tokenId: token, userId, concertId, issuedAtMs: atMs }))
+        await commands["boxofficeJoin"]!(
+          ...scriptArguments(prefix, concertId, String(atMs), policy).map(String),
+          userKeyOf(userId),
+          tokenKeyOf(token)
+        )
+      }
+      return tokens
     }
-    // The copy reads the waiting set alone: it does not know when the store last saw the two waiting.
-    const copy = await readLine(lineReaderOf(client), keyOf(concertId, "seq"))
-    const waiter = tokens[2]!
-    const graceEndsMs = sightingMsOf(joinedAtMs) + Limits.waitingGraceSeconds * 1000
-    const before = copy.answer(concertId, waiter, holders.get(waiter)!, policy, graceEndsMs - 1)
-    assert.deepStrictEqual([before?.status, before?.position], ["waiting", 2])
-    // From the end of the earliest sighting's grace, the store may have ended any of them: it answers.
-    assert.isUndefined(copy.answer(concertId, waiter, holders.get(waiter)!, policy, graceEndsMs))
+    const joinedAtMs = Date.now()
+    const sightedMs = sightingMsOf(joinedAtMs)
+    // Waiters who joined while the line was open: their step's bitmap says when the store last saw them.
+    const open = newConcert()
+    const policy = new QueuePolicy({ maxActive: 1, activeSeconds: 3_600, admitPerMinute: null })
+    const waiter = (await joinThree(open, policy, joinedAtMs))[2]!
+    const copy = await readLine(lineReaderOf(client), keyOf(open, "seq"))
+    const known = copy.answer(open, waiter, holders.get(waiter)!, policy, sightedMs + copyAnswersWithinSeenMs)
+    assert.deepStrictEqual([known?.status, known?.position], ["waiting", 2])
+    assert.isUndefined(copy.answer(open, waiter, holders.get(waiter)!, policy, sightedMs + copyAnswersWithinSeenMs + 1))
+    // Waiters drawn at the opening are sighted in seen, which the copy does not read: it answers them only until a
+    // grace after the earliest score there, when the store may have ended any of them.
+    const drawn = newConcert()
+    const opensAtMs = joinedAtMs + 60_000
+    const fairStart = new QueuePolicy({ ...policy, opensAt: DateTime.makeUnsafe(opensAtMs) })
+    const tokens = await joinThree(drawn, fairStart, joinedAtMs)
+    await commands["boxofficeStats"]!(...scriptArguments(prefix, drawn, String(opensAtMs), fairStart).map(String))
+    const drawnCopy = await readLine(lineReaderOf(client), keyOf(drawn, "seq"))
+    const graceEndsMs = sightedMs + Limits.waitingGraceSeconds * 1000
+    // The draw admitted one at once (its answer is the store's); two wait.
+    const waiting = tokens.filter((token) =>
+      drawnCopy.answer(drawn, token, holders.get(token)!, fairStart, graceEndsMs - 1)
+    )
+    assert.deepStrictEqual(
+      waiting
+        .map((token) => drawnCopy.answer(drawn, token, holders.get(token)!, fairStart, graceEndsMs - 1)?.position)
+        .sort(),
+      [1, 2]
+    )
+    for (const token of waiting) {
+      assert.isUndefined(drawnCopy.answer(drawn, token, holders.get(token)!, fairStart, graceEndsMs))
+    }
   })
 
   it("answers waiters whose last-seen time it does not know, and reports every one of them at its next tick", async () => {
     const concertId = newConcert()
-    const policy = new QueuePolicy({ maxActive: 1, activeSeconds: 600, admitPerMinute: null })
-    // More waiters than one report carries, joined on an instance without copies.
-    const { members, tokens } = await joinBehindTheBack(concertId, policy, 2_500)
+    // More waiters than one report carries, drawn at the opening on an instance without copies.
+    const { members, tokens, policy } = await drawnBehindTheBack(concertId, 2_501)
     // A new instance's first poll is the store's, and starts the copy, which it reads from the keys.
     const reader = await reportingInstance(false)
     await Effect.runPromise(poll(reader.queue, concertId, tokens[0]!, policy))
@@ -553,8 +590,7 @@ describe("a copy read from the line's keys", () => {
 describe("a report of seen waiters that fails", () => {
   it("is kept and sent again at the next tick, so no waiter it carried loses their place", async () => {
     const concertId = newConcert()
-    const policy = new QueuePolicy({ maxActive: 1, activeSeconds: 600, admitPerMinute: null })
-    const { members, tokens } = await joinBehindTheBack(concertId, policy, 50)
+    const { members, tokens, policy } = await drawnBehindTheBack(concertId, 51)
     // An instance whose first report of seen waiters fails on the way, as a connection cut mid-call would fail it.
     const reader = await reportingInstance(true)
     // The first poll is the store's and starts the copy; the others are answered from it, with no last-seen time.

@@ -46,7 +46,7 @@ describe("a line's keys", () => {
         let start = 0
         for (let i = 0; i < ids.length; i++) {
           const member = memberOf({ tokenId: ids[i]!, userId: `u${i}` })
-          entries.putWaiter(page, start, start + member.length - userKeyLength, i + 1)
+          entries.putWaiter(page, start, start + member.length - userKeyLength, i + 1, undefined)
           start = page.indexOf(",", start + member.length + 1) + 1
         }
         assert.strictEqual(entries.size, ids.length)

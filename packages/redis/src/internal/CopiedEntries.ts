@@ -156,17 +156,17 @@ export class CopiedEntries {
   }
 
   /**
-   * Holds a waiter with no last-seen time at `sequence`, whose token's key (`LineKeys.tokenKeyOf`) is
-   * `text[from, to)`, replacing any entry the token had: a snapshot's page is read in place, without a string per
-   * token.
+   * Holds a waiter at `sequence`, last seen at `seenAtMs` (undefined: not known), whose token's key
+   * (`LineKeys.tokenKeyOf`) is `text[from, to)`, replacing any entry the token had: a snapshot's page is read in
+   * place, without a string per token.
    */
-  putWaiter(text: string, from: number, to: number, sequence: number): void {
+  putWaiter(text: string, from: number, to: number, sequence: number, seenAtMs: number | undefined): void {
     if (to - from !== 22 || !packTokenKeyAt(text, from, probe, 0)) {
       // A token that is not a UUID, kept as `~` and its text (`LineKeys.tokenKeyOf`).
       const token = text.slice(text.charCodeAt(from) === 126 ? from + 1 : from, to)
       const held = this.slotOf(token)
       if (held >= 0) this.remove(held)
-      this.add(token, sequence, "w", undefined)
+      this.add(token, sequence, "w", seenAtMs)
       return
     }
     const held = this.probedSlot()
@@ -176,7 +176,7 @@ export class CopiedEntries {
     this.place(slot)
     this.sequences[slot] = sequence
     this.states[slot] = stateCodes.w
-    this.seenAtSeconds[slot] = unknownSecond
+    this.setSeenAtMs(slot, seenAtMs)
     this.count++
   }
 

@@ -60,8 +60,11 @@ export interface LineSnapshotHead {
   /** Token and time of each admission still in the rate cap's window, and of the ETA's waited sample. */
   readonly admissions: ReadonlyArray<readonly [string, number]>
   readonly waited: ReadonlyArray<readonly [string, number]>
-  /** The line's earliest sighting when the snapshot began (null: nobody pending or waiting was sighted). */
-  readonly earliestSightingMs: number | null
+  /**
+   * The earliest score in `seen` when the snapshot began (null: none): a bound on the last sighting of a waiter the
+   * snapshot finds in no step's bitmap (one drawn at the opening).
+   */
+  readonly earliestSeenMs: number | null
 }
 
 /** A pending or active entry as the snapshot read it; waiters come from the waiting set alone (`loadWaiter`). */
@@ -167,8 +170,8 @@ export class LineCopy {
   private readonly waited = new TimedTokens()
   /**
    * Until when a waiter whose last sighting this copy does not know (read from the keys) is still in the store's
-   * line for certain: the snapshot's earliest sighting plus the grace. After it such a waiter may be past the grace,
-   * so the store answers.
+   * line for certain: the snapshot's earliest score in `seen` plus the grace. After it such a waiter may be past the
+   * grace, so the store answers.
    */
   private unknownSeenAnswerableUntilMs = Number.POSITIVE_INFINITY
   /** The last log entry applied: its counter and its id. */
@@ -191,8 +194,8 @@ export class LineCopy {
     copy.lastId = head.lastId
     copy.settings = head.settings
     copy.soldOut = head.soldOut
-    if (head.earliestSightingMs !== null) {
-      copy.unknownSeenAnswerableUntilMs = head.earliestSightingMs + Limits.waitingGraceSeconds * 1000
+    if (head.earliestSeenMs !== null) {
+      copy.unknownSeenAnswerableUntilMs = head.earliestSeenMs + Limits.waitingGraceSeconds * 1000
     }
     for (const [token, atMs] of head.admissions) copy.admissions.add(token, atMs)
     for (const [token, atMs] of head.waited) copy.waited.add(token, atMs)
@@ -208,11 +211,12 @@ export class LineCopy {
   }
 
   /**
-   * A waiter as a snapshot read it from the waiting set alone, its token `text[from, to)`: its place, and no
-   * last-seen time, which the copy learns when it answers the waiter (and reports them at once) or the store does.
+   * A waiter as a snapshot read it from the waiting set, its token `text[from, to)`: its place, and when the store
+   * last saw them by their step's bitmap (undefined: in none, so the copy learns it when it answers the waiter and
+   * reports them at once, or when the store does).
    */
-  loadWaiter(text: string, from: number, to: number, sequence: number): void {
-    this.entries.putWaiter(text, from, to, sequence)
+  loadWaiter(text: string, from: number, to: number, sequence: number, seenAtMs: number | undefined): void {
+    this.entries.putWaiter(text, from, to, sequence, seenAtMs)
   }
 
   /** How many are waiting, pending and active. */
@@ -342,7 +346,7 @@ export class LineCopy {
     if (state === "a") return undefined
     // Near the grace by what this instance knows, the waiter may be gone or about to be: the store judges and sees.
     // A waiter whose last-seen time the copy does not know is answered, and reported at once (`noteSeen`), while
-    // the snapshot's earliest sighting says the store holds every waiter it read.
+    // the snapshot's earliest score in seen says the store holds every such waiter it read.
     const seenAtMs = this.entries.seenAtMs(slot)
     if (seenAtMs !== undefined && nowMs - seenAtMs > copyAnswersWithinSeenMs) return undefined
     if (seenAtMs === undefined && nowMs >= this.unknownSeenAnswerableUntilMs) return undefined

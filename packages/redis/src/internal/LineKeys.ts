@@ -21,7 +21,10 @@ import { queueKeyNames } from "./scripts.ts"
 export const queueKeyOf = (keyPrefix: string, concertId: ConcertId, name: (typeof queueKeyNames)[number]): string =>
   `${keyPrefix}{q:${concertId}}:v2:${name}`
 
-/** The keys of one queue, in the order of `queueKeyNames`. */
+/**
+ * The keys of one queue, in the order of `queueKeyNames`; not the steps' bitmaps (`seen:<step>`, listed in
+ * `steps`), which expire with the rest.
+ */
 export const queueKeys = (keyPrefix: string, concertId: ConcertId): Array<string> =>
   queueKeyNames.map((name) => queueKeyOf(keyPrefix, concertId, name))
 

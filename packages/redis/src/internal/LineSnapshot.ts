@@ -3,9 +3,11 @@
  * snapshot's head replayed on top (see `snapshotScript`). The parts are read while the line goes on changing;
  * every change since the head is in the log, and each says what it sets, so the replay ends where the line is.
  */
+import { Limits } from "@boxoffice/core"
 import { LineCopy, type SnapshotEntry } from "./LineCopy.ts"
 import { tokenIdOfMember, userKeyLength } from "./LineKeys.ts"
 import { type LineLogEntry, MalformedLogEntry, parseLogEntry } from "./LineLog.ts"
+import { StepSightings } from "./StepSightings.ts"
 
 /** Waiters per page of a snapshot: a page costs Redis a few ms, so other calls are not held up long. */
 export const snapshotPageSize = 5_000
@@ -16,6 +18,8 @@ export const logEntriesPerRead = 500
 /** What the copy needs of a client: the snapshot script, and reading the log. */
 export interface LineReader {
   snapshot(key: string, ...args: Array<string | number>): Promise<unknown>
+  /** GET key as bytes: a step's bitmap, or null when there is none. */
+  bitmap(key: string): Promise<Uint8Array | null>
   /** XRANGE key (after count: the entries after `afterId`, oldest first, as [id, [field, value]] pairs. */
   range(key: string, afterId: string, count: number): Promise<Array<[string, Array<string>]>>
 }
@@ -53,7 +57,7 @@ const entryOf = (record: string): readonly [string, SnapshotEntry] | undefined =
  * Loads a page of waiters, `member,sequence,...`, into the copy, in place: a long line has a million of them, so
  * no string is made per record. A pending entry found in the waiting set was drawn there: its place is its score.
  */
-const loadWaiters = (copy: LineCopy, page: string): void => {
+const loadWaiters = (copy: LineCopy, page: string, sightings: StepSightings): void => {
   let start = 0
   while (start < page.length) {
     const afterToken = page.indexOf(",", start)
@@ -68,7 +72,7 @@ const loadWaiters = (copy: LineCopy, page: string): void => {
       throw new MalformedLogEntry(page.slice(start, end))
     }
     // The member's token key: its user's key is not kept.
-    copy.loadWaiter(page, start, afterToken - userKeyLength, sequence)
+    copy.loadWaiter(page, start, afterToken - userKeyLength, sequence, sightings.seenAtMsOf(sequence))
     start = end + 1
   }
 }
@@ -133,7 +137,8 @@ export const readLine = async (reader: LineReader, seqKey: string): Promise<Line
     admissions,
     waited,
     entryCount,
-    earliestSighting
+    steps,
+    earliestSeen
   ] = head.map(String)
   const copy = LineCopy.fromHead(
     {
@@ -146,11 +151,22 @@ export const readLine = async (reader: LineReader, seqKey: string): Promise<Line
       soldOut: soldOut === "1",
       admissions: pairsOf(admissions!),
       waited: pairsOf(waited!),
-      earliestSightingMs: earliestSighting === undefined || earliestSighting === "" ? null : Number(earliestSighting)
+      earliestSeenMs: earliestSeen === undefined || earliestSeen === "" ? null : Number(earliestSeen)
     },
     // Room for the line as it stood, and for some growth while it is read.
     Math.ceil(Number(entryCount ?? 0) * 1.1)
   )
+  // The steps' bitmaps that the head listed, for when the store last saw each waiter. One read after another may
+  // find a waiter's bit moved on between them, in neither: that waiter is answered as one the copy does not know.
+  const stepMs = Limits.sightingStepSeconds * 1000
+  const bitmaps = await Promise.all(
+    (steps === undefined || steps === "" ? [] : steps.split(";")).map(async (listed) => {
+      const [step, base] = listed.split(",").map(Number)
+      const bitmap = await reader.bitmap(`${seqKey.slice(0, -3)}seen:${step}`)
+      return { stepEndMs: step! * stepMs, base: base!, bitmap: bitmap ?? new Uint8Array(0) }
+    })
+  )
+  const sightings = StepSightings.of(bitmaps)
   // The next page is asked for as soon as a page arrives, so Redis reads it while this one is loaded.
   type Page = [last: string, page: string, count: number]
   const waitersAfter = (bound: string) => reader.snapshot(seqKey, "waiting", bound, snapshotPageSize) as Promise<Page>
@@ -159,7 +175,7 @@ export const readLine = async (reader: LineReader, seqKey: string): Promise<Line
     const [last, page, count]: Page = await next
     next = count === snapshotPageSize ? waitersAfter(`(${last}`) : undefined
     try {
-      loadWaiters(copy, page)
+      loadWaiters(copy, page, sightings)
     } catch (error) {
       // The page asked for next is not awaited: its failure, if any, is this one's.
       next?.catch(() => {})

@@ -778,8 +778,9 @@ return seenCount
  * Reads a line's keys for a copy to start from, without the admission step and without writing: ARGV[1] names the
  * part. `head`: { maxActive, activeMs, rate, paused, soldOut ('' for each not set), the log counter, the last log
  * entry's id ('0-0' for none), the rate cap's window and the waited sample as 'member,ms,member,ms...', and how
- * many entries are waiting, pending or active (room for the copy to make at once), the earliest sighting of anyone
- * pending or waiting ('' for none) }, read at once, so the replay
+ * many entries are waiting, pending or active (room for the copy to make at once), the steps' bitmaps as
+ * 'step,base;...' (read next, for when each waiter was last seen), the earliest score in seen ('' for none) }, read
+ * at once, so the replay
  * of the log after that id starts where they stand. `waiting`: up to ARGV[3] waiters after the score bound ARGV[2]
  * ('-inf', or '(' and the last sequence read), by sequence: { the last sequence, 'member,sequence,...', how many },
  * the set's own range and nothing looked up per waiter, so that a long line reads fast. `pending` and `active`:
@@ -797,15 +798,11 @@ local part = ARGV[1]
 if part == 'head' then
   local s = redis.call('HMGET', K_SETTINGS, 'maxActive', 'activeMs', 'rate', 'paused', 'soldOut', 'logSeq')
   local last = redis.call('XREVRANGE', K_LOG, '+', '-', 'COUNT', 1)
-  -- The earliest sighting of anyone pending or waiting: the first step's end, or the earliest score in seen.
-  local step, seen = redis.call('ZRANGE', K_STEPS, 0, 0, 'WITHSCORES')[2], redis.call('ZRANGE', K_SEEN, 0, 0, 'WITHSCORES')[2]
-  local earliest = step and tonumber(step) * ${Limits.sightingStepSeconds * 1000}
-  if seen and (not earliest or tonumber(seen) < earliest) then earliest = tonumber(seen) end
   return { s[1] or '', s[2] or '', s[3] or '', s[4] or '', s[5] or '', s[6] or '0', last[1] and last[1][1] or '0-0',
     table.concat(redis.call('ZRANGE', K_ADMISSIONS, 0, -1, 'WITHSCORES'), ','),
     table.concat(redis.call('ZRANGE', K_WAITED, 0, -1, 'WITHSCORES'), ','),
     redis.call('ZCARD', K_WAITING) + redis.call('SCARD', K_PENDING) + redis.call('ZCARD', K_ACTIVE),
-    earliest and tostring(earliest) or '' }
+    table.concat(redis.call('ZRANGE', K_STEPS, 0, -1), ';'), redis.call('ZRANGE', K_SEEN, 0, 0, 'WITHSCORES')[2] or '' }
 end
 if part == 'waiting' then
   local page = redis.call('ZRANGEBYSCORE', K_WAITING, ARGV[2], '+inf', 'WITHSCORES', 'LIMIT', 0, ARGV[3])
