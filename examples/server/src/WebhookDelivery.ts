@@ -16,6 +16,7 @@ import { type DeliveryOutcome, type EventDelivery, Events } from "@boxoffice/cor
 import { eventMessageJson, eventMessageOf } from "@boxoffice/http"
 import { Clock, DateTime, Effect, FiberSet, Layer, Queue, Random, Redacted, Result, Schedule } from "effect"
 import { Webhook } from "standardwebhooks"
+import { claimPaceMs } from "./ClaimPace.ts"
 import { type WebhookConfig, webhookOrigin } from "./WebhookConfig.ts"
 import { failedAttemptOutcome, type RetryPolicy, retryPolicy } from "./WebhookRetry.ts"
 
@@ -37,9 +38,10 @@ export interface WebhookTuning extends RetryPolicy {
   /** At most one warning line about failed attempts per this interval, however many fail. */
   readonly warnEveryMs: number
   /**
-   * After a claim that was not full, the next waits at least this many times as long as that claim took: a
-   * claim reads every undelivered event, so with a large backlog behind a dead receiver (100,000 events: about
-   * 190 ms a claim) polling is slowed to keep the store's time on claims near a fifth, not all of it.
+   * After a claim that was not full, the next waits at least this many times as long as the shorter of the last
+   * two claims took (`claimPaceMs`): a claim reads every undelivered event, so with a large backlog behind a dead
+   * receiver (100,000 events: about 190 ms a claim) polling is slowed to keep the store's time on claims near a
+   * fifth, not all of it.
    */
   readonly claimPaceFactor: number
 }
@@ -207,6 +209,7 @@ export const webhookDeliveryLayer = (config: WebhookConfig): Layer.Layer<never, 
 
       const loop = Effect.gen(function* () {
         let claimMs = 0
+        let previousClaimMs = 0
         let claimedAtMs = 0
         for (;;) {
           const free = tuning.inFlightMax - busy
@@ -215,6 +218,7 @@ export const webhookDeliveryLayer = (config: WebhookConfig): Layer.Layer<never, 
             const startMs = yield* Clock.currentTimeMillis
             claimed = yield* claim(free)
             claimedAtMs = yield* Clock.currentTimeMillis
+            previousClaimMs = claimMs
             claimMs = claimedAtMs - startMs
           }
           for (const delivery of claimed) {
@@ -225,7 +229,10 @@ export const webhookDeliveryLayer = (config: WebhookConfig): Layer.Layer<never, 
           // concert's next event is due then) or for the idle interval, and let a slow claim pace the next.
           if (claimed.length < free || free === 0) {
             yield* Queue.take(wake).pipe(Effect.timeoutOption(tuning.idlePollMs))
-            const paceLeftMs = claimedAtMs + claimMs * tuning.claimPaceFactor - (yield* Clock.currentTimeMillis)
+            const paceLeftMs =
+              claimedAtMs +
+              claimPaceMs(claimMs, previousClaimMs, tuning.claimPaceFactor) -
+              (yield* Clock.currentTimeMillis)
             if (paceLeftMs > 0) yield* Effect.sleep(paceLeftMs)
           }
         }
